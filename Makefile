@@ -1,0 +1,37 @@
+# Every target is one step a developer or CI runs; `make test` is the whole suite.
+GO ?= go
+
+.PHONY: run build generate check-generated lint vet test test-go
+
+## run: serve on the embedded store (./data/access-service.db) at http://127.0.0.1:8080
+run:
+	$(GO) run ./cmd/access-service serve
+
+## build: the binary, in ./bin
+build:
+	$(GO) build -o bin/access-service ./cmd/access-service
+
+## generate: regenerate gen/ from openapi.yaml
+generate:
+	cd gen && $(GO) generate ./...
+
+## check-generated: fail if gen/ does not match openapi.yaml
+check-generated: generate
+	@git diff --exit-code --stat -- gen/ || { echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen/)" || { git status --porcelain -- gen/; echo "gen/ has files git does not know: run 'make generate' and commit the result"; exit 1; }
+
+## vet: go vet
+vet:
+	$(GO) vet ./...
+
+## lint: the spec is valid OpenAPI and follows our rules; the Go code vets clean
+lint: vet
+	$(GO) test -count=1 -run 'TestSpec' ./gen/...
+
+## test: everything CI runs: PostgreSQL up, generated code current, vet, the whole suite with -race
+test:
+	./scripts/test.sh
+
+## test-go: only the Go tests (PostgreSQL must already be reachable)
+test-go:
+	$(GO) test -race -count=1 ./...

@@ -1,0 +1,217 @@
+// Command access-service runs the Access Service and its administration subcommands.
+//
+//	access-service [serve]        run the HTTP server (the default)
+//	access-service migrate        apply the schema and exit
+//	access-service user create --email EMAIL [--first-name F] [--last-name L] [--safeshare-admin]
+//	access-service user set-password --email EMAIL
+//
+// Passwords are read from standard input, one line. Configuration comes from the environment (see
+// README.md).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cocoondata/access-service/internal/app"
+	"github.com/cocoondata/access-service/internal/config"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+const usage = `usage:
+  access-service [serve]
+  access-service migrate
+  access-service user create --email EMAIL [--first-name F] [--last-name L] [--safeshare-admin]
+  access-service user set-password --email EMAIL
+Passwords are read from standard input (one line).`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "access-service: "+format+"\n", a...)
+		return 1
+	}
+	cfg, err := config.FromEnv(os.LookupEnv)
+	if err != nil {
+		return fail("bad configuration: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	ctx := context.Background()
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		if len(args) > 0 {
+			return fail("serve takes no arguments\n%s", usage)
+		}
+		return serve(ctx, cfg, log, stdout, fail)
+	case "migrate":
+		a, err := app.OpenStore(ctx, cfg, app.Options{Logger: log})
+		if err != nil {
+			return fail("%s", err)
+		}
+		defer a.Close()
+		fmt.Fprintln(stdout, "schema is up to date")
+		return 0
+	case "user":
+		return userCommand(ctx, cfg, log, args, stdin, stdout, fail)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return 0
+	default:
+		return fail("unknown command %q\n%s", cmd, usage)
+	}
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, fail func(string, ...any) int) int {
+	a, err := app.Open(ctx, cfg, app.Options{Logger: log})
+	if err != nil {
+		return fail("%s", err)
+	}
+	defer a.Close()
+	first, err := a.Bootstrap(ctx)
+	if err != nil {
+		return fail("%s", err)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fail("ACCESS_HTTP_ADDR: cannot listen on %s: %s", cfg.HTTPAddr, err)
+	}
+	if first != nil {
+		printFirstStart(stdout, cfg, first)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	stop, cancel := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "embedded_store", a.Store.Embedded())
+	select {
+	case err := <-served:
+		return fail("server stopped: %s", err)
+	case <-stop.Done():
+	}
+	log.Info("shutting down: draining requests in flight")
+	drain, cancelDrain := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelDrain()
+	if err := srv.Shutdown(drain); err != nil {
+		return fail("shutdown did not finish: %s", err)
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func printFirstStart(w io.Writer, cfg config.Config, f *app.FirstStart) {
+	fmt.Fprintf(w, `
+First start on the embedded store: created a SafeShare administrator and a first-party client app.
+These secrets are shown this once; keep them somewhere safe.
+
+  administrator:  %s
+  password:       %s
+`, f.AdminEmail, f.AdminPassword)
+	if f.ClientID != "" {
+		fmt.Fprintf(w, `  client id:      %s
+  client secret:  %s
+
+Get an access token and call the API:
+
+  export CLIENT='%s:%s' ADMIN_PASSWORD='%s'
+  TOKEN=$(curl -s -u "$CLIENT" -d grant_type=password -d username=%s --data-urlencode "password=$ADMIN_PASSWORD" %s/api/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" %s/api/v1/users/me
+`, f.ClientID, f.ClientSecret, f.ClientID, f.ClientSecret, f.AdminPassword, f.AdminEmail, cfg.Issuer, cfg.Issuer)
+	}
+	fmt.Fprintln(w)
+}
+
+func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer, fail func(string, ...any) int) int {
+	if len(args) == 0 {
+		return fail("user needs a subcommand: create or set-password\n%s", usage)
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the account's email address")
+	var firstName, lastName *string
+	var admin *bool
+	switch sub {
+	case "create":
+		firstName = fs.String("first-name", "", "first name")
+		lastName = fs.String("last-name", "", "last name")
+		admin = fs.Bool("safeshare-admin", false, "make the account a SafeShare administrator")
+	case "set-password":
+	default:
+		return fail("unknown user subcommand %q\n%s", sub, usage)
+	}
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return fail("user %s: bad arguments\n%s", sub, usage)
+	}
+	if *email == "" {
+		return fail("user %s: --email is required", sub)
+	}
+	pw, err := readPassword(stdin)
+	if err != nil {
+		return fail("user %s: %s", sub, err)
+	}
+	a, err := app.OpenStore(ctx, cfg, app.Options{Logger: log})
+	if err != nil {
+		return fail("%s", err)
+	}
+	defer a.Close()
+	if sub == "set-password" {
+		err := a.Users.SetPassword(ctx, *email, pw)
+		if errors.Is(err, user.ErrNotFound) {
+			return fail("user set-password: no account has the email %s", *email)
+		}
+		if err != nil {
+			return fail("user set-password: %s", err)
+		}
+		fmt.Fprintf(stdout, "password set for %s\n", strings.ToLower(strings.TrimSpace(*email)))
+		return 0
+	}
+	nu := user.NewUser{Email: *email, Password: pw, SafeShareAdmin: *admin}
+	if *firstName != "" {
+		nu.FirstName = firstName
+	}
+	if *lastName != "" {
+		nu.LastName = lastName
+	}
+	u, err := a.Users.Create(ctx, nu)
+	if err != nil {
+		return fail("user create: %s", err)
+	}
+	fmt.Fprintf(stdout, "created user %s (id %d)\n", u.Email, u.ID)
+	return 0
+}
+
+// readPassword reads one line from standard input.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("expected the password on standard input (one line)")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

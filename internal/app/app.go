@@ -1,0 +1,210 @@
+// Package app wires the service together from its configuration: the store, the domain services, the
+// keys and the HTTP handler. The binary and the tests build the service through it alike.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/config"
+	"github.com/cocoondata/access-service/internal/httpapi"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/password"
+	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/store"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// Options are the knobs that are not configuration: tests turn them, the binary leaves them zero.
+type Options struct {
+	Logger                          *slog.Logger
+	PasswordParams                  *password.Params // nil: password.Production
+	PerClientLimit, PerAddressLimit httpapi.RateLimit
+}
+
+// App is the running service's parts.
+type App struct {
+	Config     config.Config
+	Log        *slog.Logger
+	Store      *store.Store
+	IDs        *ids.Generator
+	Users      *user.Service
+	Apps       *clientapp.Service
+	Properties *property.Service
+	Keys       *oauth.Keys
+	Tokens     *oauth.Tokens
+	Handler    http.Handler
+}
+
+// DatabaseError says the database could not be opened or migrated.
+type DatabaseError struct{ Err error }
+
+func (e *DatabaseError) Error() string { return "ACCESS_DATABASE_URL: " + e.Err.Error() }
+func (e *DatabaseError) Unwrap() error { return e.Err }
+
+// Open connects to the store, applies the migrations and builds the service.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	a, err := OpenStore(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.build(ctx, opts); err != nil {
+		_ = a.Store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// OpenStore connects to the store, applies the migrations and builds the domain services, without keys
+// or HTTP: enough for the command-line subcommands.
+func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, &DatabaseError{err}
+	}
+	if err := st.Migrate(ctx); err != nil {
+		_ = st.Close()
+		return nil, &DatabaseError{err}
+	}
+	gen, err := ids.NewGenerator()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	params := opts.PasswordParams
+	if params == nil {
+		params = password.Production
+	}
+	hasher := password.NewHasher(params)
+	props := property.NewService(st)
+	return &App{
+		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props,
+		Users: user.NewService(st, gen, hasher, props),
+		Apps:  clientapp.NewService(st, gen, hasher),
+	}, nil
+}
+
+func (a *App) build(ctx context.Context, opts Options) error {
+	keys, err := oauth.LoadKeys(ctx, a.Store)
+	if err != nil {
+		return fmt.Errorf("loading signing keys: %w", err)
+	}
+	a.Keys = keys
+	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer)
+	grants := oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store, a.IDs)
+	h, err := httpapi.New(httpapi.Deps{
+		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: grants, Tokens: a.Tokens,
+		Keys: keys, Properties: a.Properties, Issuer: a.Config.Issuer,
+		PerClientLimit: opts.PerClientLimit, PerAddressLimit: opts.PerAddressLimit,
+	})
+	if err != nil {
+		return err
+	}
+	a.Handler = h
+	return nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// FirstStart holds the credentials made on the embedded store's first start, to be shown once.
+type FirstStart struct {
+	AdminEmail, AdminPassword string
+	ClientID, ClientSecret    string
+}
+
+// First-party client app defaults.
+const (
+	FirstStartAdminEmail = "admin@access-service.local"
+	FirstStartClientID   = "access-service-cli"
+	firstPartyAccessTTL  = time.Hour
+	firstPartyRefreshTTL = 30 * 24 * time.Hour
+)
+
+// Bootstrap creates the first SafeShare administrator and the first-party client app the configuration
+// asks for. On the embedded store with no bootstrap variables and no administrator yet, it makes both
+// with random secrets and returns them so they can be shown once.
+func (a *App) Bootstrap(ctx context.Context) (*FirstStart, error) {
+	cfg := a.Config
+	hasAdmin, err := a.Users.AnySafeShareAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BootstrapAdminEmail != "" && !hasAdmin {
+		if _, err := a.Users.Create(ctx, user.NewUser{Email: cfg.BootstrapAdminEmail, Password: cfg.BootstrapAdminPassword, SafeShareAdmin: true}); err != nil {
+			return nil, fmt.Errorf("ACCESS_BOOTSTRAP_ADMIN_EMAIL: cannot create the administrator: %w", err)
+		}
+		a.Log.Info("created the bootstrap SafeShare administrator", "email", cfg.BootstrapAdminEmail)
+		hasAdmin = true
+	}
+	if cfg.BootstrapClientID != "" {
+		if err := a.ensureFirstPartyApp(ctx, cfg.BootstrapClientID, cfg.BootstrapClientSecret); err != nil {
+			return nil, fmt.Errorf("ACCESS_BOOTSTRAP_CLIENT_ID: cannot register the client app: %w", err)
+		}
+	}
+	noBootstrapVars := cfg.BootstrapAdminEmail == "" && cfg.BootstrapClientID == ""
+	if hasAdmin || !noBootstrapVars || !a.Store.Embedded() {
+		if !hasAdmin {
+			a.Log.Warn("no SafeShare administrator exists; create one with: access-service user create --safeshare-admin --email EMAIL")
+		}
+		return nil, nil
+	}
+	fs := &FirstStart{AdminEmail: FirstStartAdminEmail, AdminPassword: randomSecret(), ClientID: FirstStartClientID, ClientSecret: randomSecret()}
+	if _, err := a.Users.Create(ctx, user.NewUser{Email: fs.AdminEmail, Password: fs.AdminPassword, SafeShareAdmin: true}); err != nil {
+		if !errors.Is(err, user.ErrEmailTaken) {
+			return nil, err
+		}
+		// The account exists but is no longer an administrator: someone chose that; make nothing.
+		return nil, nil
+	}
+	if _, err := a.Apps.ByClientID(ctx, fs.ClientID); err == nil {
+		fs.ClientID, fs.ClientSecret = "", ""
+	} else if err := a.ensureFirstPartyApp(ctx, fs.ClientID, fs.ClientSecret); err != nil {
+		return nil, err
+	}
+	return fs, nil
+}
+
+func (a *App) ensureFirstPartyApp(ctx context.Context, clientID, secret string) error {
+	_, err := a.Apps.ByClientID(ctx, clientID)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, clientapp.ErrNotFound) {
+		return err
+	}
+	_, err = a.Apps.Register(ctx, clientapp.NewApp{
+		ClientID: clientID, Secret: secret, AppName: "Access Service first-party client",
+		AccessTokenValidity: firstPartyAccessTTL, RefreshTokenValidity: firstPartyRefreshTTL,
+		GrantTypes:  []string{clientapp.GrantPassword, clientapp.GrantRefreshToken, clientapp.GrantAuthorizationCode},
+		Scope:       []string{"read", "write"},
+		AutoApprove: true,
+	})
+	if errors.Is(err, clientapp.ErrClientIDTaken) {
+		return nil // another instance registered it at the same moment
+	}
+	if err == nil {
+		a.Log.Info("registered the first-party client app", "client_id", clientID)
+	}
+	return err
+}
+
+func randomSecret() string {
+	var b [18]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,101 @@
+// Package config reads the service's configuration from the environment, once, at start.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Config is everything the service takes from its environment.
+type Config struct {
+	DatabaseURL string // ACCESS_DATABASE_URL
+	HTTPAddr    string // ACCESS_HTTP_ADDR
+	Issuer      string // ACCESS_ISSUER, without a trailing slash
+	SMTPURL     string // ACCESS_SMTP_URL
+
+	BootstrapAdminEmail    string
+	BootstrapAdminPassword string
+	BootstrapClientID      string
+	BootstrapClientSecret  string
+}
+
+// DefaultDatabaseURL is the embedded store, used when ACCESS_DATABASE_URL is unset.
+const DefaultDatabaseURL = "sqlite:./data/access-service.db"
+
+// Error names the variable that is wrong, so the start can stop with one clear line.
+type Error struct {
+	Variable string
+	Problem  string
+}
+
+func (e *Error) Error() string { return e.Variable + ": " + e.Problem }
+
+// FromEnv reads and validates the configuration; lookup is os.LookupEnv outside tests.
+func FromEnv(lookup func(string) (string, bool)) (Config, error) {
+	get := func(name, def string) string {
+		if v, ok := lookup(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL:            get("ACCESS_DATABASE_URL", DefaultDatabaseURL),
+		HTTPAddr:               get("ACCESS_HTTP_ADDR", "127.0.0.1:8080"),
+		SMTPURL:                get("ACCESS_SMTP_URL", ""),
+		BootstrapAdminEmail:    get("ACCESS_BOOTSTRAP_ADMIN_EMAIL", ""),
+		BootstrapAdminPassword: get("ACCESS_BOOTSTRAP_ADMIN_PASSWORD", ""),
+		BootstrapClientID:      get("ACCESS_BOOTSTRAP_CLIENT_ID", ""),
+		BootstrapClientSecret:  get("ACCESS_BOOTSTRAP_CLIENT_SECRET", ""),
+	}
+	c.Issuer = strings.TrimRight(get("ACCESS_ISSUER", "http://"+c.HTTPAddr), "/")
+
+	var errs []error
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		errs = append(errs, &Error{"ACCESS_DATABASE_URL", err.Error()})
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, &Error{"ACCESS_HTTP_ADDR", fmt.Sprintf("%q is not host:port", c.HTTPAddr)})
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, &Error{"ACCESS_ISSUER", fmt.Sprintf("%q is not an absolute http(s) URL", c.Issuer)})
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			errs = append(errs, &Error{"ACCESS_SMTP_URL", "must look like smtp://user:pass@host:port"})
+		}
+	}
+	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
+		errs = append(errs, &Error{"ACCESS_BOOTSTRAP_ADMIN_EMAIL", "set both ACCESS_BOOTSTRAP_ADMIN_EMAIL and ACCESS_BOOTSTRAP_ADMIN_PASSWORD, or neither"})
+	}
+	if (c.BootstrapClientID == "") != (c.BootstrapClientSecret == "") {
+		errs = append(errs, &Error{"ACCESS_BOOTSTRAP_CLIENT_ID", "set both ACCESS_BOOTSTRAP_CLIENT_ID and ACCESS_BOOTSTRAP_CLIENT_SECRET, or neither"})
+	}
+	return c, errors.Join(errs...)
+}
+
+// IsEmbedded reports whether the URL names the embedded SQLite store.
+func IsEmbedded(databaseURL string) bool { return strings.HasPrefix(databaseURL, "sqlite:") }
+
+// SQLitePath is the file behind a sqlite: URL.
+func SQLitePath(databaseURL string) string { return strings.TrimPrefix(databaseURL, "sqlite:") }
+
+func checkDatabaseURL(s string) error {
+	switch {
+	case IsEmbedded(s):
+		if SQLitePath(s) == "" {
+			return errors.New("sqlite: needs a file path, e.g. sqlite:./data/access-service.db")
+		}
+		return nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return errors.New("malformed postgres:// URL")
+		}
+		return nil
+	default:
+		return errors.New("must start with postgres:// or sqlite:")
+	}
+}

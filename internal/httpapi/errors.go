@@ -1,0 +1,264 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// problem is an error that knows how it appears over HTTP (RFC 9457).
+type problem struct {
+	status int
+	title  string
+	detail string
+	fields []gen.FieldError
+	header http.Header
+}
+
+func (p *problem) Error() string { return fmt.Sprintf("%d %s: %s", p.status, p.title, p.detail) }
+
+func newProblem(status int, detail string) *problem {
+	return &problem{status: status, title: http.StatusText(status), detail: detail}
+}
+
+// domainErrors is the one table from a domain error to its status. Titles are stable per kind.
+var domainErrors = []struct {
+	err    error
+	status int
+	title  string
+}{
+	{user.ErrNotFound, http.StatusNotFound, "User not found"},
+	{user.ErrEmailTaken, http.StatusConflict, "Email already in use"},
+	{user.ErrInvalidEmail, http.StatusBadRequest, "Invalid email address"},
+	{clientapp.ErrNotFound, http.StatusNotFound, "Client application not found"},
+	{clientapp.ErrClientIDTaken, http.StatusConflict, "Client id already in use"},
+}
+
+const validationTitle = "Request validation failed"
+
+// toProblem classifies any error a request can end with. Unknown errors are 500s: bugs.
+func toProblem(err error) *problem {
+	var p *problem
+	if errors.As(err, &p) {
+		return p
+	}
+	for _, d := range domainErrors {
+		if errors.Is(err, d.err) {
+			return &problem{status: d.status, title: d.title, detail: upperFirst(d.err.Error()) + "."}
+		}
+	}
+	var pe *user.PolicyError
+	if errors.As(err, &pe) {
+		return &problem{status: http.StatusBadRequest, title: "Password policy not met", detail: upperFirst(pe.Error()) + "."}
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return fromHTTPError(he)
+	}
+	return &problem{status: http.StatusInternalServerError, title: http.StatusText(http.StatusInternalServerError),
+		detail: "An unexpected error occurred. It has been logged with this request's id."}
+}
+
+func fromHTTPError(he *echo.HTTPError) *problem {
+	if he.Internal != nil {
+		var me openapi3.MultiError
+		if errors.As(he.Internal, &me) {
+			return validationProblem(me)
+		}
+		var re *openapi3filter.RequestError
+		if errors.As(he.Internal, &re) {
+			return validationProblem(openapi3.MultiError{re})
+		}
+	}
+	p := newProblem(he.Code, "")
+	switch he.Code {
+	case http.StatusNotFound:
+		p.detail = "No endpoint has this path."
+	case http.StatusMethodNotAllowed:
+		p.detail = "This endpoint does not take this method."
+	case http.StatusRequestEntityTooLarge:
+		p.detail = "The request body is larger than 1 MiB."
+	default:
+		if msg, ok := he.Message.(string); ok {
+			p.detail = upperFirst(msg)
+		}
+	}
+	return p
+}
+
+// validationProblem turns the validator's findings into a 400 naming each offending member, or a 415
+// when it is the body's media type that is wrong.
+func validationProblem(me openapi3.MultiError) *problem {
+	p := &problem{status: http.StatusBadRequest, title: validationTitle,
+		detail: "The request does not match the API's schema; see errors."}
+	for _, err := range flatten(me) {
+		var re *openapi3filter.RequestError
+		if !errors.As(err, &re) {
+			p.fields = append(p.fields, gen.FieldError{Field: "request", Message: err.Error()})
+			continue
+		}
+		if re.RequestBody != nil && strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
+			return &problem{status: http.StatusUnsupportedMediaType, title: http.StatusText(http.StatusUnsupportedMediaType),
+				detail: "This endpoint takes " + mediaTypes(re.RequestBody) + " bodies."}
+		}
+		p.fields = append(p.fields, requestErrorFields(re)...)
+	}
+	return p
+}
+
+func mediaTypes(rb *openapi3.RequestBody) string {
+	var names []string
+	for name := range rb.Content {
+		names = append(names, name)
+	}
+	return strings.Join(names, " or ")
+}
+
+func flatten(me openapi3.MultiError) []error {
+	var out []error
+	for _, err := range me {
+		if inner, ok := err.(openapi3.MultiError); ok {
+			out = append(out, flatten(inner)...)
+			continue
+		}
+		out = append(out, err)
+	}
+	return out
+}
+
+func requestErrorFields(re *openapi3filter.RequestError) []gen.FieldError {
+	field := "body"
+	if re.Parameter != nil {
+		field = re.Parameter.Name
+	}
+	if re.Err == nil {
+		return []gen.FieldError{{Field: field, Message: re.Reason}}
+	}
+	var schemaErrs []*openapi3.SchemaError
+	var inner openapi3.MultiError
+	if errors.As(re.Err, &inner) {
+		for _, e := range flatten(inner) {
+			var se *openapi3.SchemaError
+			if errors.As(e, &se) {
+				schemaErrs = append(schemaErrs, se)
+			}
+		}
+	} else {
+		var se *openapi3.SchemaError
+		if errors.As(re.Err, &se) {
+			schemaErrs = append(schemaErrs, se)
+		}
+	}
+	if len(schemaErrs) == 0 {
+		msg := re.Err.Error()
+		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+			msg = "is required"
+		}
+		return []gen.FieldError{{Field: field, Message: firstLine(msg)}}
+	}
+	out := make([]gen.FieldError, 0, len(schemaErrs))
+	for _, se := range schemaErrs {
+		f := field
+		if re.Parameter == nil {
+			if path := memberPath(se.JSONPointer()); path != "" {
+				f = path
+			}
+		}
+		out = append(out, gen.FieldError{Field: f, Message: se.Reason})
+	}
+	return out
+}
+
+// memberPath writes a JSON pointer as `items[0].pattern`.
+func memberPath(ptr []string) string {
+	var b strings.Builder
+	for _, part := range ptr {
+		if _, err := strconv.Atoi(part); err == nil {
+			b.WriteString("[" + part + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(part)
+	}
+	return b.String()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// handleError is Echo's error handler: every failed request ends here and is answered once, as problem
+// details on /api/v1 and as an RFC 6749 error on the OAuth endpoints.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := toProblem(err)
+	log := loggerFrom(c.Request().Context(), s.log)
+	switch {
+	case p.status >= 500:
+		log.Error("request failed", "error", err.Error())
+	case errors.Is(err, context.Canceled):
+		log.Info("request cancelled by the client")
+	default:
+		log.Debug("request refused", "status", p.status, "error", err.Error())
+	}
+	for k, vs := range p.header {
+		for _, v := range vs {
+			c.Response().Header().Add(k, v)
+		}
+	}
+	path := c.Request().URL.Path
+	if strings.HasPrefix(path, "/api/oauth/") && (p.status == http.StatusBadRequest || p.status == http.StatusUnauthorized) {
+		code := "invalid_request"
+		if p.status == http.StatusUnauthorized {
+			code = "invalid_client"
+		}
+		desc := p.detail
+		if len(p.fields) > 0 {
+			desc = p.fields[0].Field + ": " + p.fields[0].Message
+		}
+		_ = c.JSON(p.status, gen.OAuthError{Error: gen.OAuthErrorError(code), ErrorDescription: &desc})
+		return
+	}
+	if p.status == http.StatusUnauthorized && c.Response().Header().Get(echo.HeaderWWWAuthenticate) == "" {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="access-service"`)
+	}
+	body := gen.Problem{Type: "about:blank", Title: p.title, Status: p.status, Instance: &path}
+	if p.detail != "" {
+		body.Detail = &p.detail
+	}
+	if len(p.fields) > 0 {
+		body.Errors = &p.fields
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(p.status)
+		return
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.status)
+	_ = jsonEncode(c.Response(), body)
+}

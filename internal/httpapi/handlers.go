@@ -1,0 +1,193 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// GetHealth implements gen.StrictServerInterface.
+func (s *Server) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.GetHealthResponseObject, error) {
+	return gen.GetHealth200JSONResponse{Status: gen.Ok}, nil
+}
+
+// GetReadiness implements gen.StrictServerInterface.
+func (s *Server) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		loggerFrom(ctx, s.log).Warn("not ready: database does not answer", "error", err.Error())
+		retry := 5
+		detail := "The database does not answer."
+		return gen.GetReadiness503ApplicationProblemPlusJSONResponse{ServiceUnavailableApplicationProblemPlusJSONResponse: gen.ServiceUnavailableApplicationProblemPlusJSONResponse{
+			Body:    gen.Problem{Type: "about:blank", Title: "Service Unavailable", Status: http.StatusServiceUnavailable, Detail: &detail},
+			Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: &retry},
+		}}, nil
+	}
+	return gen.GetReadiness200JSONResponse{Status: gen.Ok}, nil
+}
+
+// GetJwks implements gen.StrictServerInterface.
+func (s *Server) GetJwks(context.Context, gen.GetJwksRequestObject) (gen.GetJwksResponseObject, error) {
+	raw, err := json.Marshal(s.Keys.Public())
+	if err != nil {
+		return nil, err
+	}
+	var set gen.JsonWebKeySet
+	if err := json.Unmarshal(raw, &set); err != nil {
+		return nil, err
+	}
+	return gen.GetJwks200JSONResponse(set), nil
+}
+
+// IssueToken implements gen.StrictServerInterface.
+func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject) (gen.IssueTokenResponseObject, error) {
+	clientID, secret, ok := basicAuthFrom(ctx)
+	if !ok {
+		return invalidClient("Client authentication failed: send the client's credentials with HTTP Basic"), nil
+	}
+	// RFC 6749 section 2.3.1: the client id and secret are form-encoded before Basic encoding.
+	if v, err := url.QueryUnescape(clientID); err == nil {
+		clientID = v
+	}
+	if v, err := url.QueryUnescape(secret); err == nil {
+		secret = v
+	}
+	tr := oauth.TokenRequest{ClientID: clientID, ClientSecret: secret}
+	if b := req.Body; b != nil {
+		tr.GrantType = b.GrantType
+		tr.Username = deref(b.Username)
+		tr.Password = deref(b.Password)
+		tr.RefreshToken = deref(b.RefreshToken)
+	}
+	resp, err := s.Grants.Token(ctx, tr)
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		desc := oe.Description
+		if oe.Code == oauth.CodeInvalidClient {
+			return invalidClient(desc), nil
+		}
+		return gen.IssueToken400JSONResponse{Error: gen.OAuthErrorError(oe.Code), ErrorDescription: &desc}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	jti, err := uuid.Parse(resp.TokenID)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.TokenResponse{
+		AccessToken: resp.AccessToken, TokenType: gen.Bearer, ExpiresIn: resp.ExpiresIn,
+		Scope: oauth.ScopeString(resp.Scope), Jti: jti,
+	}
+	if resp.RefreshToken != "" {
+		out.RefreshToken = &resp.RefreshToken
+	}
+	return gen.IssueToken200JSONResponse{Body: out, Headers: gen.IssueToken200ResponseHeaders{CacheControl: &noStore}}, nil
+}
+
+var noStore = "no-store"
+
+func invalidClient(desc string) gen.IssueToken401JSONResponse {
+	challenge := `Basic realm="access-service"`
+	return gen.IssueToken401JSONResponse{
+		Body:    gen.OAuthError{Error: gen.InvalidClient, ErrorDescription: &desc},
+		Headers: gen.IssueToken401ResponseHeaders{WWWAuthenticate: &challenge},
+	}
+}
+
+// GetServices implements gen.StrictServerInterface.
+func (s *Server) GetServices(ctx context.Context, _ gen.GetServicesRequestObject) (gen.GetServicesResponseObject, error) {
+	values, err := s.Properties.Values(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetServices200JSONResponse{
+		ContentServiceURL: values[property.ContentServiceURL],
+		WebappServiceURL:  values[property.WebappServiceURL],
+		Services:          s.services,
+	}, nil
+}
+
+// GetPublicConfig implements gen.StrictServerInterface.
+func (s *Server) GetPublicConfig(ctx context.Context, _ gen.GetPublicConfigRequestObject) (gen.GetPublicConfigResponseObject, error) {
+	values, err := s.Properties.Values(ctx)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := s.Properties.PasswordPolicy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetPublicConfig200JSONResponse{
+		ContentServiceURL: values[property.ContentServiceURL],
+		WebappServiceURL:  values[property.WebappServiceURL],
+		PasswordMinLength: policy.MinLength,
+		PasswordMaxLength: policy.MaxLength,
+	}, nil
+}
+
+// GetMe implements gen.StrictServerInterface.
+func (s *Server) GetMe(ctx context.Context, _ gen.GetMeRequestObject) (gen.GetMeResponseObject, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetMe200JSONResponse(meOf(u)), nil
+}
+
+// UpdateMe implements gen.StrictServerInterface.
+func (s *Server) UpdateMe(ctx context.Context, req gen.UpdateMeRequestObject) (gen.UpdateMeResponseObject, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	u, err = s.Users.UpdateProfile(ctx, u.ID, user.Profile{
+		FirstName: b.FirstName, LastName: b.LastName, OtherName: b.OtherName, MobileNumber: b.MobileNumber,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateMe200JSONResponse(meOf(u)), nil
+}
+
+// currentUser is the caller's account. A token whose account was removed after it was issued is refused.
+func (s *Server) currentUser(ctx context.Context) (user.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return user.User{}, err
+	}
+	u, err := s.Users.ByID(ctx, p.UserID)
+	if errors.Is(err, user.ErrNotFound) {
+		return user.User{}, unauthorized(`Bearer realm="access-service", error="invalid_token"`, "The access token's account no longer exists.")
+	}
+	return u, err
+}
+
+func meOf(u user.User) gen.Me {
+	return gen.Me{
+		Id: ids.Format(u.ID), Email: openapi_types.Email(u.Email), FirstName: u.FirstName, LastName: u.LastName,
+		OtherName: u.OtherName, MobileNumber: u.MobileNumber, MfaEnabled: u.MFAEnabled,
+		AccountType: gen.Local, SafeShareAdmin: u.SafeShareAdmin, Organisations: []gen.Membership{},
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,200 @@
+// Package httpapi is the HTTP face of the service: the Echo server, request validation against the
+// embedded OpenAPI spec, bearer authentication, the error mapper, and the handlers of the generated
+// strict server interface. It is the only package that imports gen and echo.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	echomiddleware "github.com/oapi-codegen/echo-middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// Pinger tells whether the database answers.
+type Pinger interface{ Ping(ctx context.Context) error }
+
+// RateLimit is the token endpoint's limit for one key (a client id, or a remote address).
+type RateLimit struct {
+	PerSecond float64
+	Burst     int
+}
+
+// Deps is what the server needs.
+type Deps struct {
+	Logger     *slog.Logger
+	DB         Pinger
+	Users      *user.Service
+	Apps       *clientapp.Service
+	Grants     *oauth.Grants
+	Tokens     *oauth.Tokens
+	Keys       *oauth.Keys
+	Properties *property.Service
+	Issuer     string
+	// Limits of the token endpoint; zero values take the defaults.
+	PerClientLimit, PerAddressLimit RateLimit
+}
+
+// Server implements the generated strict server interface.
+type Server struct {
+	Deps
+	log      *slog.Logger
+	services []gen.ServiceLink
+}
+
+var _ gen.StrictServerInterface = (*Server)(nil)
+
+// MaxBodyBytes is the largest request body the service reads.
+const MaxBodyBytes = 1 << 20
+
+// New builds the HTTP handler.
+func New(d Deps) (*echo.Echo, error) {
+	spec, err := gen.Spec()
+	if err != nil {
+		return nil, fmt.Errorf("loading the embedded spec: %w", err)
+	}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer)}
+	if s.PerClientLimit == (RateLimit{}) {
+		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
+	}
+	if s.PerAddressLimit == (RateLimit{}) {
+		s.PerAddressLimit = RateLimit{PerSecond: 20, Burst: 50}
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(
+		s.requestContext,
+		s.accessLog,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
+		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
+		securityHeaders,
+	)
+	validator := echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
+		Options: openapi3filter.Options{
+			AuthenticationFunc: s.authenticate,
+			KeepValidatedValue: true,
+			MultiError:         true,
+		},
+		MultiErrorHandler: s.validationErrors,
+		ErrorHandler:      func(_ echo.Context, err *echo.HTTPError) error { return err },
+	})
+	e.Use(validator, principalToRequest, useValidatedBody)
+
+	strict := gen.NewStrictHandler(s, nil)
+	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
+		OperationMiddlewares: map[string][]echo.MiddlewareFunc{
+			"issueToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+		},
+	})
+	return e, nil
+}
+
+// validationErrors: an authentication failure wins over everything else, so callers who are not signed
+// in learn nothing about the request's shape.
+func (s *Server) validationErrors(me openapi3.MultiError) *echo.HTTPError {
+	for _, err := range me {
+		if sre, ok := err.(*openapi3filter.SecurityRequirementsError); ok {
+			for _, inner := range sre.Errors {
+				if he, ok := inner.(*echo.HTTPError); ok {
+					return he
+				}
+			}
+			return &echo.HTTPError{Code: http.StatusUnauthorized, Message: "authentication required", Internal: err}
+		}
+	}
+	return &echo.HTTPError{Code: http.StatusBadRequest, Message: "validation failed", Internal: me}
+}
+
+// useValidatedBody replaces the body the handler will decode with the value the validator checked, so
+// the two can never read a body differently.
+func useValidatedBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		vb, ok := req.Body.(interface{ ValidatedValue() any })
+		if ok && strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+			data, err := json.Marshal(vb.ValidatedValue())
+			if err != nil {
+				return err
+			}
+			req.Body = io.NopCloser(strings.NewReader(string(data)))
+			req.ContentLength = int64(len(data))
+		}
+		return next(c)
+	}
+}
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
+	loggerFrom(c.Request().Context(), s.log).Error("panic", "error", err.Error(), "stack", string(stack))
+	return err
+}
+
+// tokenRateLimit limits the token endpoint per key, answering 429 with Retry-After beyond it.
+func (s *Server) tokenRateLimit(l RateLimit, key func(echo.Context) string) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(l.PerSecond), Burst: l.Burst, ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			retry := int(1/l.PerSecond) + 1
+			c.Response().Header().Set("Retry-After", fmt.Sprint(retry))
+			desc := "Too many requests; retry later"
+			return c.JSON(http.StatusTooManyRequests, gen.OAuthError{Error: gen.SlowDown, ErrorDescription: &desc})
+		},
+	})
+}
+
+func addressKey(c echo.Context) string { return "addr:" + c.RealIP() }
+
+func clientKey(c echo.Context) string {
+	id, _, _ := c.Request().BasicAuth()
+	return "client:" + id
+}
+
+// serviceLinks lists every operation of the spec, for GET /api/v1.
+func serviceLinks(spec *openapi3.T, issuer string) []gen.ServiceLink {
+	var out []gen.ServiceLink
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			out = append(out, gen.ServiceLink{Name: op.OperationID, HttpMethod: gen.ServiceLinkHttpMethod(method), Link: issuer + path})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Link != out[j].Link {
+			return out[i].Link < out[j].Link
+		}
+		return out[i].HttpMethod < out[j].HttpMethod
+	})
+	return out
+}
+
+func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

@@ -1,0 +1,130 @@
+// Package store keeps the service's data: it opens PostgreSQL or the embedded SQLite store through GORM,
+// applies the embedded migrations, and implements the small store interfaces the domain packages declare.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/cocoondata/access-service/internal/config"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store is the service's database.
+type Store struct {
+	db       *gorm.DB
+	sqlDB    *sql.DB
+	embedded bool
+}
+
+// Open connects to the database the URL names and checks that it answers.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	gcfg := &gorm.Config{
+		TranslateError:         true,
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		dialector gorm.Dialector
+		embedded  = config.IsEmbedded(databaseURL)
+	)
+	if embedded {
+		path := config.SQLitePath(databaseURL)
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("cannot create the folder for %s: %w", path, err)
+			}
+		}
+		// WAL lets readers run beside the one writer; busy_timeout makes a second writer wait rather than fail.
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
+		dialector = sqlite.Open(dsn)
+	} else {
+		dialector = postgres.Open(databaseURL)
+	}
+	db, err := gorm.Open(dialector, gcfg)
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if embedded {
+		// One writer at a time is SQLite's rule; a single connection keeps writes from failing with "busy".
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("database does not answer: %w", err)
+	}
+	return &Store{db: db, sqlDB: sqlDB, embedded: embedded}, nil
+}
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
+
+// Embedded reports whether this is the embedded SQLite store.
+func (s *Store) Embedded() bool { return s.embedded }
+
+// Migrate applies every migration not yet applied. On PostgreSQL it holds an advisory lock while it does,
+// so instances starting together apply each migration once.
+func (s *Store) Migrate(ctx context.Context) error {
+	dir, dialect := "migrations/postgres", goose.DialectPostgres
+	var opts []goose.ProviderOption
+	if s.embedded {
+		dir, dialect = "migrations/sqlite", goose.DialectSQLite3
+	} else {
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, s.sqlDB, sub, opts...)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("applying migrations: %w", err)
+	}
+	return nil
+}
+
+// tx runs fn in one transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
+
+func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }

@@ -1,0 +1,144 @@
+package testutil
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/cocoondata/access-service/gen"
+)
+
+// Client sends requests to the service and checks every response against openapi.yaml: its status must
+// be one the operation documents, and its headers and body must match the schema.
+type Client struct {
+	base   string
+	http   *http.Client
+	router routers.Router
+}
+
+// NewClient returns a client for the service at base.
+func NewClient(t testing.TB, base string) *Client {
+	t.Helper()
+	spec, err := gen.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := gorillamux.NewRouter(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Client{base: base, http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, router: r}
+}
+
+// Response is a finished response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body as an object.
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %s", err, r.Body)
+	}
+	return m
+}
+
+// Request is what to send.
+type Request struct {
+	Method      string
+	Path        string // with query
+	Token       string // bearer token
+	Basic       string // "user:pass" for HTTP Basic
+	ContentType string
+	Body        []byte
+	Header      http.Header
+}
+
+// Do sends the request and validates the response.
+func (c *Client) Do(t testing.TB, r Request) *Response {
+	t.Helper()
+	req, err := http.NewRequest(r.Method, c.base+r.Path, bytes.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	if r.Basic != "" {
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(r.Basic)))
+	}
+	if r.ContentType != "" {
+		req.Header.Set("Content-Type", r.ContentType)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("%s %s: server error %d: %s", r.Method, r.Path, resp.StatusCode, body)
+	}
+	c.validate(t, req, out)
+	return out
+}
+
+func (c *Client) validate(t testing.TB, req *http.Request, resp *Response) {
+	t.Helper()
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		// Not an operation of the spec: only the problem shape is checked.
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+			t.Errorf("%s %s: answer to an unknown route is %q, not problem+json", req.Method, req.URL.Path, ct)
+		}
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 resp.Status,
+		Header:                 resp.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(resp.Body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s: response %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.URL.Path, resp.Status, err, resp.Body)
+	}
+}
+
+// Get sends a GET with a bearer token (none if empty).
+func (c *Client) Get(t testing.TB, path, token string) *Response {
+	t.Helper()
+	return c.Do(t, Request{Method: http.MethodGet, Path: path, Token: token})
+}
+
+// PostForm sends a form-encoded POST with HTTP Basic credentials (none if empty).
+func (c *Client) PostForm(t testing.TB, path, basic string, form map[string]string) *Response {
+	t.Helper()
+	v := url.Values{}
+	for k, val := range form {
+		v.Set(k, val)
+	}
+	return c.Do(t, Request{Method: http.MethodPost, Path: path, Basic: basic,
+		ContentType: "application/x-www-form-urlencoded", Body: []byte(v.Encode())})
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: make sure PostgreSQL is reachable (start it if it is installed
+# but not running), check the generated code, vet, and run every test with the race detector.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/ensure-postgres.sh
+export ACCESS_TEST_DATABASE_URL="${ACCESS_TEST_DATABASE_URL:-$(cat .postgres-url 2>/dev/null || echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')}"
+
+echo "== generated code is current"
+make -s check-generated
+echo "== go vet"
+go vet ./...
+echo "== go test -race ./..."
+go test -race -count=1 -timeout 20m ./...
