@@ -22,8 +22,10 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -47,6 +49,8 @@ type Deps struct {
 	Tokens     *oauth.Tokens
 	Keys       *oauth.Keys
 	Properties *property.Service
+	Orgs       *organisation.Service
+	Audit      *audit.Service
 	Issuer     string
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit
@@ -55,8 +59,9 @@ type Deps struct {
 // Server implements the generated strict server interface.
 type Server struct {
 	Deps
-	log      *slog.Logger
-	services []gen.ServiceLink
+	log        *slog.Logger
+	services   []gen.ServiceLink
+	operations map[string]string // "METHOD /echo/:path" → operationId, for the audit trail
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -70,7 +75,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the embedded spec: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer)}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), operations: operationIDs(spec)}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
@@ -85,6 +90,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(
 		s.requestContext,
 		s.accessLog,
+		s.auditTrail,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
 		securityHeaders,

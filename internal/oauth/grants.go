@@ -79,6 +79,8 @@ type TokenResponse struct {
 	Scope        []string
 	TokenID      string
 	RefreshToken string // empty when the app has no refresh_token grant
+	UserID       int64  // whom the tokens are for (for the audit trail)
+	Email        string
 }
 
 // Grants serves the token endpoint.
@@ -202,7 +204,7 @@ func (g *Grants) accessToken(u user.User, app clientapp.App) (TokenResponse, err
 	}
 	return TokenResponse{
 		AccessToken: signed, ExpiresIn: int(app.AccessTokenValidity / time.Second),
-		Scope: app.Scope, TokenID: p.TokenID,
+		Scope: app.Scope, TokenID: p.TokenID, UserID: u.ID, Email: u.Email,
 	}, nil
 }
 
