@@ -134,8 +134,8 @@ type Store interface {
 	RemoveMember(ctx context.Context, orgID, userID int64) error
 
 	OpenRemovalRequest(ctx context.Context, r RemovalRequest) error
-	// WithdrawRemovalRequest deletes the pending request and returns it.
-	WithdrawRemovalRequest(ctx context.Context, orgID int64) (RemovalRequest, error)
+	// WithdrawRemovalRequest deletes the pending request and returns it with its organisation.
+	WithdrawRemovalRequest(ctx context.Context, orgID int64) (RemovalRequest, Organisation, error)
 	// DeleteOrganisation removes the organisation and everything scoped to it, if a request filed by
 	// someone other than callerID is pending; it returns what was removed.
 	DeleteOrganisation(ctx context.Context, orgID, callerID int64) (Organisation, RemovalRequest, error)
@@ -302,11 +302,7 @@ const (
 
 // WithdrawRemoval cancels (the requester) or declines (anyone else) the pending request.
 func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User) (RemovalRequest, Withdrawal, error) {
-	org, err := s.store.Organisation(ctx, orgID)
-	if err != nil {
-		return RemovalRequest{}, "", err
-	}
-	r, err := s.store.WithdrawRemovalRequest(ctx, orgID)
+	r, org, err := s.store.WithdrawRemovalRequest(ctx, orgID)
 	if err != nil {
 		return RemovalRequest{}, "", err
 	}

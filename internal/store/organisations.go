@@ -516,12 +516,17 @@ func pendingRemoval(tx *gorm.DB, orgID int64, missing error) (removalRequestRow,
 }
 
 // WithdrawRemovalRequest implements organisation.Store.
-func (s *Store) WithdrawRemovalRequest(ctx context.Context, orgID int64) (organisation.RemovalRequest, error) {
-	var out organisation.RemovalRequest
+func (s *Store) WithdrawRemovalRequest(ctx context.Context, orgID int64) (organisation.RemovalRequest, organisation.Organisation, error) {
+	var (
+		out organisation.RemovalRequest
+		org organisation.Organisation
+	)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.lockOrganisation(tx, orgID); err != nil {
+		orgRow, err := s.lockOrganisation(tx, orgID)
+		if err != nil {
 			return err
 		}
+		org = organisationFromRow(organisationWithRequest{Org: orgRow})
 		row, err := pendingRemoval(tx, orgID, organisation.ErrNoRemovalRequest)
 		if err != nil {
 			return err
@@ -536,7 +541,7 @@ func (s *Store) WithdrawRemovalRequest(ctx context.Context, orgID int64) (organi
 		out = removalFromRow(row)
 		return nil
 	})
-	return out, err
+	return out, org, err
 }
 
 // DeleteOrganisation implements organisation.Store. The organisation's row lock orders it against a
