@@ -14,6 +14,7 @@ import (
 
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/testutil"
@@ -74,8 +75,16 @@ type world struct {
 
 func newWorld(t *testing.T, opts ...testutil.Option) *world {
 	t.Helper()
-	mb := &mailbox{}
-	o := app.Options{Mailer: mb}
+	return buildWorld(t, &mailbox{}, opts...)
+}
+
+// buildWorld: a nil mailbox leaves the service its configured sender (ACCESS_SMTP_URL or the log).
+func buildWorld(t *testing.T, mb *mailbox, opts ...testutil.Option) *world {
+	t.Helper()
+	o := app.Options{}
+	if mb != nil {
+		o.Mailer = mb
+	}
 	if os.Getenv("TEST_LOG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -194,3 +203,5 @@ func (w *world) addAdHoc(t *testing.T, org, email string) {
 		t.Fatal(err)
 	}
 }
+
+var listingAll = listing.Query{}
