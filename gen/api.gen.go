@@ -3058,22 +3058,6 @@ func (response ListAuditRecords403ApplicationProblemPlusJSONResponse) VisitListA
 	return err
 }
 
-type ListAuditRecords404ApplicationProblemPlusJSONResponse struct {
-	NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response ListAuditRecords404ApplicationProblemPlusJSONResponse) VisitListAuditRecordsResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
 type ExportAuditReportRequestObject struct {
 	OrganisationId OrganisationId `json:"organisationId"`
 	Body           *ExportAuditReportFormdataRequestBody
@@ -3178,22 +3162,6 @@ func (response ExportAuditReport403ApplicationProblemPlusJSONResponse) VisitExpo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type ExportAuditReport404ApplicationProblemPlusJSONResponse struct {
-	NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response ExportAuditReport404ApplicationProblemPlusJSONResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }

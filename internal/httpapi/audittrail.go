@@ -117,12 +117,13 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(path) > maxAuditedPath {
 			path = path[:maxAuditedPath]
 		}
+		path = storableText(path)
 		rec := audit.Record{Method: req.Method, Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP()}
 		if p, ok := c.Get(principalEchoKey).(oauth.Principal); ok {
 			rec.UserID, rec.UserEmail, rec.ClientID = &p.UserID, &p.Email, &p.ClientID
 		}
 		if scoped {
-			rec.OrganisationID, rec.Category = &orgID, category
+			rec.OrganisationID, rec.Category = &orgID, storableText(category)
 			rec.Action = s.operations[req.Method+" "+c.Path()]
 		} else {
 			rec.Category, rec.Action = audit.CategoryAuthentication, "token"
@@ -130,9 +131,14 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 				if v, err := url.QueryUnescape(id); err == nil {
 					id = v
 				}
+				id = storableText(id)
 				rec.ClientID = &id
 			}
 			rec.UserID, rec.UserEmail = note.userID, note.userEmail
+			if rec.UserEmail != nil {
+				e := storableText(*rec.UserEmail)
+				rec.UserEmail = &e
+			}
 		}
 		if note.action != "" {
 			rec.Action = note.action
@@ -327,4 +333,9 @@ func auditOut(r audit.Record) gen.AuditRecord {
 		out.UserId = &v
 	}
 	return out
+}
+
+// storableText makes what a client sent (a path, a user name) fit a text column.
+func storableText(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }

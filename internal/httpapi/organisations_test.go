@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/cocoondata/access-service/internal/testutil"
 )
 
 func TestCreateOrganisation(t *testing.T) {
@@ -263,4 +265,42 @@ func TestMeShowsMemberships(t *testing.T) {
 		t.Fatalf("%v", put)
 	}
 	_ = context.Background()
+}
+
+// TestNoInputMakesA500 sends text a database cannot hold, in every place a client controls.
+func TestNoInputMakesA500(t *testing.T) {
+	w := newWorld(t)
+	org := "/api/v1/organisations/" + w.org
+	for _, tc := range []struct {
+		method, path, who, contentType, body string
+		status                               int
+	}{
+		{"POST", "/api/v1/organisations", root1, "application/json", `{"name":"a\u0000b","quota":1,"adminEmail":"a@b.example","contactEmail":"c@b.example"}`, 400},
+		{"PUT", org, orgAdmin, "application/json", `{"userMessage":"\u0000"}`, 400},
+		{"PUT", org, orgAdmin, "application/json", `{"supportUrl":"https://x.example/\u0000"}`, 400},
+		{"PUT", "/api/v1/users/me", orgAdmin, "application/json", `{"firstName":"A\u0000"}`, 400},
+		{"GET", "/api/v1/organisations?search=%00", root1, "", "", 400},
+		{"GET", "/api/v1/organisations?search=%ff", root1, "", "", 400},
+		{"GET", org + "/users?search=a%00", orgAdmin, "", "", 400},
+		{"POST", org + "/audit/exportReport", orgAdmin, "application/x-www-form-urlencoded", "clientId=%00&action=%ff", 400},
+		{"GET", org + "/%00/%ff", orgAdmin, "", "", 404},
+		{"GET", "/api/v1/organisations?offset=9223372036854775807", root1, "", "", 200},
+		{"GET", "/api/v1/organisations?offset=9223372036854775808", root1, "", "", 400},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			r := w.svc.Client.Do(t, testutil.Request{Method: tc.method, Path: tc.path, Token: w.tok[tc.who], ContentType: tc.contentType, Body: []byte(tc.body)})
+			if r.Status != tc.status {
+				t.Fatalf("%d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+		})
+	}
+	// Sign-in attempts with such names are refused and still audited.
+	r := w.svc.Client.PostForm(t, "/api/oauth/token", basic, map[string]string{"grant_type": "password", "username": "a\x00\xff@b.example", "password": "x\x00"})
+	if r.Status != 400 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	// The junk path above was recorded, made storable.
+	if n := w.mustDo(t, 200, "GET", org+"/audit?limit=1&offset=1", orgAdmin, "").JSON(t)["items"].([]any); len(n) != 1 {
+		t.Fatalf("%v", n)
+	}
 }

@@ -225,8 +225,8 @@ func TestConcurrentRemoval(t *testing.T) {
 	state := func(org string) (orgs, members, requests int) {
 		id := mustID(t, org)
 		for q, into := range map[string]*int{
-			"SELECT count(*) FROM organisations WHERE id = $1":                                 &orgs,
-			"SELECT count(*) FROM memberships WHERE organisation_id = $1":                      &members,
+			"SELECT count(*) FROM organisations WHERE id = $1":                              &orgs,
+			"SELECT count(*) FROM memberships WHERE organisation_id = $1":                   &members,
 			"SELECT count(*) FROM organisation_removal_requests WHERE organisation_id = $1": &requests,
 		} {
 			if err := db.QueryRow(q, id).Scan(into); err != nil {

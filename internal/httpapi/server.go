@@ -104,7 +104,7 @@ func New(d Deps) (*echo.Echo, error) {
 		MultiErrorHandler: s.validationErrors,
 		ErrorHandler:      func(_ echo.Context, err *echo.HTTPError) error { return err },
 	})
-	e.Use(validator, principalToRequest, useValidatedBody)
+	e.Use(validator, principalToRequest, refuseUnstorableText, useValidatedBody)
 
 	strict := gen.NewStrictHandler(s, nil)
 	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
