@@ -156,6 +156,8 @@ func TestUpdateAndRemoveMember(t *testing.T) {
 		{"empty body", orgAdmin, "PUT", member(w.org, collab), `{}`, 400, nil},
 		{"Ad hoc by hand", orgAdmin, "PUT", member(w.org, collab), `{"role":"Ad hoc"}`, 400, nil},
 		{"user id not an id", orgAdmin, "PUT", "/api/v1/organisations/" + w.org + "/users/me", `{"isOrgAdmin":true}`, 400, nil},
+		{"remove: user id not an id", orgAdmin, "DELETE", "/api/v1/organisations/" + w.org + "/users/me", ``, 400, nil},
+		{"body not JSON", orgAdmin, "PUT", member(w.org, collab), `isOrgAdmin=true`, 400, nil},
 		{"Originator may not", originator, "PUT", member(w.org, collab), `{"isOrgAdmin":false}`, 403, nil},
 		{"SafeShare administrator may not", root1, "DELETE", member(w.org, collab), ``, 403, nil},
 		{"unknown organisation", orgAdmin, "DELETE", "/api/v1/organisations/4242/users/" + w.id[collab], ``, 403, nil},

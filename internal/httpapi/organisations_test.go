@@ -30,6 +30,7 @@ func TestCreateOrganisation(t *testing.T) {
 		{"organisation administrator", orgAdmin, `{"name":"Q","quota":1,"adminEmail":"a@b.example","contactEmail":"c@b.example"}`, 403, ""},
 		{"plain user", outsider, `{"name":"Q","quota":1,"adminEmail":"a@b.example","contactEmail":"c@b.example"}`, 403, ""},
 		{"no token", "", `{"name":"Q","quota":1,"adminEmail":"a@b.example","contactEmail":"c@b.example"}`, 401, ""},
+		{"body over 1 MiB", root1, `{"name":"Q","quota":1,"adminEmail":"a@b.example","contactEmail":"c@b.example","description":"` + strings.Repeat("d", 1<<20) + `"}`, 413, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +65,13 @@ func TestCreateOrganisation(t *testing.T) {
 			}
 		})
 	}
+	t.Run("form body", func(t *testing.T) {
+		r := w.svc.Client.Do(t, testutil.Request{Method: "POST", Path: "/api/v1/organisations", Token: w.tok[root1],
+			ContentType: "application/x-www-form-urlencoded", Body: []byte("name=Q&quota=1")})
+		if r.Status != 415 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	})
 	// The existing account was reused, not duplicated: collab now belongs to two organisations.
 	me := w.mustDo(t, 200, "GET", "/api/v1/users/me", collab, "").JSON(t)
 	if n := len(me["organisations"].([]any)); n != 2 {
