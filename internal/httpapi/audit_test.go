@@ -36,6 +36,7 @@ func TestAuditTrail(t *testing.T) {
 		seen = append(seen, m["method"].(string)+" "+m["action"].(string)+" "+str(m["userEmail"])+" "+jsonNum(m["status"]))
 	}
 	for _, want := range []string{
+		"POST createOrganisation " + root1 + " 201",
 		"PUT updateOrganisation " + orgAdmin + " 200",
 		"PUT updateOrganisation " + collab + " 403",
 		"GET getOrganisation  401",
@@ -52,12 +53,18 @@ func TestAuditTrail(t *testing.T) {
 			t.Errorf("record lacks who and where: %v", m)
 		}
 	}
+	t.Run("the trail starts with the creation", func(t *testing.T) {
+		oldest := w.mustDo(t, 200, "GET", org+"/audit?orderBy=ASC&limit=1", orgAdmin, "").JSON(t)["items"].([]any)[0].(map[string]any)
+		if oldest["action"] != "createOrganisation" || oldest["userEmail"] != root1 || oldest["status"] != float64(201) || oldest["path"] != "/api/v1/organisations" {
+			t.Fatalf("%v", oldest)
+		}
+	})
 	t.Run("pages", func(t *testing.T) {
 		all := w.list(t, org+"/audit", orgAdmin, 0)
 		// Each page request is itself recorded, newest first: paging oldest first is what is stable.
 		asc := w.list(t, org+"/audit?orderBy=ASC", orgAdmin, 0)
 		paged := w.list(t, org+"/audit?orderBy=ASC&sortBy=timestamp", orgAdmin, 3)
-		if strings.Join(paged[:len(asc)], ",") != strings.Join(asc, ",") || len(all) < 7 {
+		if strings.Join(paged[:len(asc)], ",") != strings.Join(asc, ",") || len(all) < 8 {
 			t.Fatalf("%v\n%v", paged, asc)
 		}
 	})
@@ -141,7 +148,7 @@ func TestAuditExport(t *testing.T) {
 		}
 		n := w.mustDo(t, 200, "GET", org+"/audit?limit=1", orgAdmin, "").JSON(t)["count"].(float64)
 		// The export is recorded after it is written; the GET just above came after it.
-		if len(rows)-1 != int(n)-1 || rows[0][0] != "id" || rows[1][9] != "addMember" {
+		if len(rows)-1 != int(n)-1 || rows[0][0] != "id" || rows[1][9] != "createOrganisation" || rows[2][9] != "addMember" {
 			t.Fatalf("%d rows, %v records: %v", len(rows)-1, n, rows[:2])
 		}
 	})
@@ -151,7 +158,7 @@ func TestAuditExport(t *testing.T) {
 			want       int
 		}{
 			{"action", form("action", "getOrganisation"), 1},
-			{"category and client", form("category", "organisation", "clientId", clientID), 2},
+			{"category and client", form("category", "organisation", "clientId", clientID), 3},
 			{"other client", form("clientId", "other"), 0},
 			{"today", form("startTime", today, "endTime", today, "action", "updateOrganisation"), 1},
 			{"from tomorrow", form("startTime", tomorrow), 0},

@@ -97,22 +97,30 @@ func operationIDs(spec *openapi3.T) map[string]string {
 	return out
 }
 
-// auditTrail records every request whose path names an organisation and every token request (sign-in
-// attempts), after the response is decided, whatever its status. A record that cannot be written is
-// logged; it never changes the answer.
+// auditTrail records every request whose path names an organisation, the creation of each
+// organisation (in the new organisation's trail), and every token request (sign-in attempts), after the
+// response is decided, whatever its status. A record that cannot be written is logged; it never changes
+// the answer.
 func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		path := req.URL.Path
 		orgID, category, scoped := orgScope(path)
 		signIn := path == tokenPath && req.Method == http.MethodPost
-		if !scoped && !signIn {
+		creation := path == strings.TrimSuffix(organisationsPrefix, "/") && req.Method == http.MethodPost
+		if !scoped && !signIn && !creation {
 			return next(c)
 		}
 		note := &auditNote{}
 		c.SetRequest(req.WithContext(context.WithValue(req.Context(), auditKey, note)))
 		if err := next(c); err != nil {
 			c.Error(err)
+		}
+		if creation {
+			// Only a created organisation has a trail to start; refusals name none.
+			if orgID, category, scoped = orgScope(c.Response().Header().Get(echo.HeaderLocation)); !scoped || c.Response().Status != http.StatusCreated {
+				return nil
+			}
 		}
 		if len(path) > maxAuditedPath {
 			path = path[:maxAuditedPath]
