@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -230,17 +231,12 @@ func TestFirstStartOnEmbeddedStore(t *testing.T) {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	t.Setenv("ACCESS_HTTP_ADDR", addr)
+	// The first-start text is printed before the server listens, so once it answers the text is complete.
 	start := func() (string, chan int) {
-		var out bytes.Buffer
+		out := &lockedBuffer{}
 		codeCh := make(chan int, 1)
-		pr, pw := io.Pipe()
-		go func() {
-			codeCh <- run(nil, strings.NewReader(""), pw, io.Discard)
-			pw.Close()
-		}()
-		go func() { _, _ = io.Copy(&out, pr) }()
+		go func() { codeCh <- run(nil, strings.NewReader(""), out, io.Discard) }()
 		waitReady(t, "http://"+addr+"/readyz", make(chan error), &bytes.Buffer{})
-		time.Sleep(50 * time.Millisecond)
 		return out.String(), codeCh
 	}
 	stop := func(codeCh chan int) {
@@ -281,4 +277,21 @@ func TestFirstStartOnEmbeddedStore(t *testing.T) {
 		t.Fatalf("second start printed secrets again: %q", out)
 	}
 	stop(codeCh)
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
