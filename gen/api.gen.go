@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -249,7 +250,7 @@ type JsonWebKeyKty string
 // JsonWebKeyUse defines model for JsonWebKey.Use.
 type JsonWebKeyUse string
 
-// JsonWebKeySet defines model for JsonWebKeySet.
+// JsonWebKeySet Example: {"keys":[{"alg":"RS256","e":"AQAB","kid":"3b7f0c2e-4d1a-4d8e-9a53-1f6c2b8e7d10","kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","use":"sig"}]}
 type JsonWebKeySet struct {
 	Keys []JsonWebKey `json:"keys"`
 }
@@ -263,7 +264,7 @@ type ListMeta struct {
 	Offset int `json:"offset"`
 }
 
-// Me defines model for Me.
+// Me Example: {"accountType":"local","email":"alice@xy-company.com","firstName":"Alice","id":"765456269464346624","lastName":"Smith","mfaEnabled":false,"mobileNumber":"+61412345678","organisations":[{"id":"765456269464346625","isOrgAdmin":true,"name":"XY Company","role":"Originator"}],"otherName":null,"safeShareAdmin":false}
 type Me struct {
 	AccountType MeAccountType       `json:"accountType"`
 	Email       openapi_types.Email `json:"email"`
@@ -343,7 +344,7 @@ type ProfileUpdate struct {
 	OtherName *string `json:"otherName,omitempty"`
 }
 
-// PublicConfig defines model for PublicConfig.
+// PublicConfig Example: {"contentServiceURL":"https://content.example.com","passwordMaxLength":1024,"passwordMinLength":12,"webappServiceURL":"https://safeshare.example.com"}
 type PublicConfig struct {
 	ContentServiceURL string `json:"contentServiceURL"`
 	PasswordMaxLength int    `json:"passwordMaxLength"`
@@ -351,7 +352,7 @@ type PublicConfig struct {
 	WebappServiceURL  string `json:"webappServiceURL"`
 }
 
-// ServiceDirectory defines model for ServiceDirectory.
+// ServiceDirectory Example: {"contentServiceURL":"https://content.example.com","services":[{"httpMethod":"GET","link":"https://access.example.com/api/v1/users/me","name":"getMe"},{"httpMethod":"PUT","link":"https://access.example.com/api/v1/users/me","name":"updateMe"}],"webappServiceURL":"https://safeshare.example.com"}
 type ServiceDirectory struct {
 	ContentServiceURL string        `json:"contentServiceURL"`
 	Services          []ServiceLink `json:"services"`
@@ -467,9 +468,18 @@ type ServerInterface interface {
 	// UpdateMe Replace the caller's profile
 	// (PUT /api/v1/users/me)
 	UpdateMe(ctx echo.Context) error
+	// GetApiExplorer Interactive API explorer (Swagger UI)
+	// (GET /docs)
+	GetApiExplorer(ctx echo.Context) error
 	// GetHealth Process liveness
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// GetOpenApiJson This API's OpenAPI description, as JSON
+	// (GET /openapi.json)
+	GetOpenApiJson(ctx echo.Context) error
+	// GetOpenApiYaml This API's OpenAPI description, as YAML
+	// (GET /openapi.yaml)
+	GetOpenApiYaml(ctx echo.Context) error
 	// GetReadiness Readiness (database reachable)
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -534,12 +544,39 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 	return err
 }
 
+// GetApiExplorer converts echo context to params.
+func (w *ServerInterfaceWrapper) GetApiExplorer(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetApiExplorer(ctx)
+	return err
+}
+
 // GetHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// GetOpenApiJson converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenApiJson(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenApiJson(ctx)
+	return err
+}
+
+// GetOpenApiYaml converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenApiYaml(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenApiYaml(ctx)
 	return err
 }
 
@@ -601,6 +638,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
+	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenApiYaml, options.OperationMiddlewares["getOpenApiYaml"]...)
+	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenApiJson, options.OperationMiddlewares["getOpenApiJson"]...)
+	router.GET(options.BaseURL+"/docs", wrapper.GetApiExplorer, options.OperationMiddlewares["getApiExplorer"]...)
 	router.GET(options.BaseURL+"/api/oauth/jwks", wrapper.GetJwks, options.OperationMiddlewares["getJwks"]...)
 	router.POST(options.BaseURL+"/api/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
 	router.GET(options.BaseURL+"/api/v1", wrapper.GetServices, options.OperationMiddlewares["getServices"]...)
@@ -996,6 +1036,41 @@ func (response UpdateMe415ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type GetApiExplorerRequestObject struct {
+}
+
+type GetApiExplorerResponseObject interface {
+	VisitGetApiExplorerResponse(w http.ResponseWriter) error
+}
+
+type GetApiExplorer200ResponseHeaders struct {
+	ContentSecurityPolicy *string
+}
+
+type GetApiExplorer200TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetApiExplorer200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetApiExplorer200TexthtmlResponse) VisitGetApiExplorerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentSecurityPolicy != nil {
+		w.Header().Set("Content-Security-Policy", fmt.Sprint(*response.Headers.ContentSecurityPolicy))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -1014,6 +1089,54 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenApiJsonRequestObject struct {
+}
+
+type GetOpenApiJsonResponseObject interface {
+	VisitGetOpenApiJsonResponse(w http.ResponseWriter) error
+}
+
+type GetOpenApiJson200JSONResponse map[string]interface{}
+
+func (response GetOpenApiJson200JSONResponse) VisitGetOpenApiJsonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenApiYamlRequestObject struct {
+}
+
+type GetOpenApiYamlResponseObject interface {
+	VisitGetOpenApiYamlResponse(w http.ResponseWriter) error
+}
+
+type GetOpenApiYaml200ApplicationyamlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOpenApiYaml200ApplicationyamlResponse) VisitGetOpenApiYamlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/yaml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -1077,9 +1200,18 @@ type StrictServerInterface interface {
 	// UpdateMe Replace the caller's profile
 	// (PUT /api/v1/users/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// GetApiExplorer Interactive API explorer (Swagger UI)
+	// (GET /docs)
+	GetApiExplorer(ctx context.Context, request GetApiExplorerRequestObject) (GetApiExplorerResponseObject, error)
 	// GetHealth Process liveness
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// GetOpenApiJson This API's OpenAPI description, as JSON
+	// (GET /openapi.json)
+	GetOpenApiJson(ctx context.Context, request GetOpenApiJsonRequestObject) (GetOpenApiJsonResponseObject, error)
+	// GetOpenApiYaml This API's OpenAPI description, as YAML
+	// (GET /openapi.yaml)
+	GetOpenApiYaml(ctx context.Context, request GetOpenApiYamlRequestObject) (GetOpenApiYamlResponseObject, error)
 	// GetReadiness Readiness (database reachable)
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -1268,6 +1400,29 @@ func (sh *strictHandler) UpdateMe(ctx echo.Context) error {
 	return nil
 }
 
+// GetApiExplorer operation middleware
+func (sh *strictHandler) GetApiExplorer(ctx echo.Context) error {
+	var request GetApiExplorerRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApiExplorer(ctx.Request().Context(), request.(GetApiExplorerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApiExplorer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApiExplorerResponseObject); ok {
+		return validResponse.VisitGetApiExplorerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	var request GetHealthRequestObject
@@ -1285,6 +1440,52 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenApiJson operation middleware
+func (sh *strictHandler) GetOpenApiJson(ctx echo.Context) error {
+	var request GetOpenApiJsonRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenApiJson(ctx.Request().Context(), request.(GetOpenApiJsonRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenApiJson")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenApiJsonResponseObject); ok {
+		return validResponse.VisitGetOpenApiJsonResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenApiYaml operation middleware
+func (sh *strictHandler) GetOpenApiYaml(ctx echo.Context) error {
+	var request GetOpenApiYamlRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenApiYaml(ctx.Request().Context(), request.(GetOpenApiYamlRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenApiYaml")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenApiYamlResponseObject); ok {
+		return validResponse.VisitGetOpenApiYamlResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

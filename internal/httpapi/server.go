@@ -23,6 +23,7 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/user"
@@ -59,6 +60,8 @@ type Server struct {
 	Deps
 	log      *slog.Logger
 	services []gen.ServiceLink
+	specJSON map[string]any
+	assets   *explorer.Assets
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -72,7 +75,11 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the embedded spec: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer)}
+	specJSON, err := specAsJSON(gen.SpecYAML())
+	if err != nil {
+		return nil, fmt.Errorf("converting the embedded spec to JSON: %w", err)
+	}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, assets: explorer.NewAssets()}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
@@ -92,6 +99,7 @@ func New(d Deps) (*echo.Echo, error) {
 		securityHeaders,
 	)
 	validator := echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
+		Skipper: isExplorerAsset,
 		Options: openapi3filter.Options{
 			AuthenticationFunc: s.authenticate,
 			KeepValidatedValue: true,
@@ -102,6 +110,8 @@ func New(d Deps) (*echo.Echo, error) {
 	})
 	e.Use(validator, principalToRequest, useValidatedBody)
 
+	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
+	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	strict := gen.NewStrictHandler(s, nil)
 	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
 		OperationMiddlewares: map[string][]echo.MiddlewareFunc{
