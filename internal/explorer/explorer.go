@@ -8,10 +8,12 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
+	"sort"
 	"strings"
 	"time"
 )
@@ -28,32 +30,26 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 const pageFile = "index.html"
 
-// Page returns the explorer's HTML page, meant to be served at /docs: it refers to its assets as
-// docs/NAME and to the spec as openapi.json, relative to itself.
-func Page() []byte {
-	b, err := static.ReadFile("static/" + pageFile)
-	if err != nil {
-		panic("explorer: the embedded page is missing: " + err.Error())
-	}
-	return b
-}
-
 type asset struct {
 	body        []byte
 	etag        string
 	contentType string
 }
 
-// Assets serves the page's scripts, styles and images by their path below /docs/. Each answer carries an ETag and asks caches to revalidate, so an upgraded binary is
-// picked up at once and an unchanged file costs a 304.
-type Assets struct {
+// Explorer is the page and its assets, read from the binary once.
+type Explorer struct {
+	page  []byte
 	files map[string]asset
 }
 
-// NewAssets indexes the embedded assets.
-func NewAssets() *Assets {
-	a := &Assets{files: map[string]asset{}}
-	err := fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
+// New reads the embedded page and indexes its assets.
+func New() (*Explorer, error) {
+	page, err := static.ReadFile("static/" + pageFile)
+	if err != nil {
+		return nil, fmt.Errorf("explorer: the embedded page: %w", err)
+	}
+	x := &Explorer{page: page, files: map[string]asset{}}
+	err = fs.WalkDir(static, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -70,28 +66,34 @@ func NewAssets() *Assets {
 		if ct == "" {
 			ct = "text/plain; charset=utf-8" // VERSION
 		}
-		a.files[name] = asset{body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`, contentType: ct}
+		x.files[name] = asset{body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`, contentType: ct}
 		return nil
 	})
 	if err != nil {
-		panic("explorer: reading the embedded assets: " + err.Error())
+		return nil, fmt.Errorf("explorer: the embedded assets: %w", err)
 	}
-	return a
+	return x, nil
 }
 
-// Names lists the assets served, for tests.
-func (a *Assets) Names() []string {
-	out := make([]string, 0, len(a.files))
-	for n := range a.files {
+// Page is the explorer's HTML page, meant to be served at /docs: it refers to its assets as docs/NAME
+// and to the spec as openapi.json, relative to itself.
+func (x *Explorer) Page() []byte { return x.page }
+
+// AssetNames lists the assets, by their path below /docs/.
+func (x *Explorer) AssetNames() []string {
+	out := make([]string, 0, len(x.files))
+	for n := range x.files {
 		out = append(out, n)
 	}
+	sort.Strings(out)
 	return out
 }
 
-// Serve answers a GET or HEAD for the asset called name (its path below /docs/). It reports false, and
-// writes nothing, when there is no such asset.
-func (a *Assets) Serve(w http.ResponseWriter, r *http.Request, name string) bool {
-	f, ok := a.files[name]
+// Serve answers a GET or HEAD for the asset called name (its path below /docs/). Each answer carries
+// an ETag and asks caches to revalidate, so an upgraded binary is picked up at once and an unchanged
+// file costs a 304. It reports false, and writes nothing, when there is no such asset.
+func (x *Explorer) Serve(w http.ResponseWriter, r *http.Request, name string) bool {
+	f, ok := x.files[name]
 	if !ok {
 		return false
 	}

@@ -32,7 +32,7 @@ func (s *Server) serveExplorerAsset(c echo.Context) error {
 	if name == "" {
 		return c.Redirect(http.StatusMovedPermanently, "../docs")
 	}
-	if !s.assets.Serve(c.Response(), c.Request(), name) {
+	if !s.explorer.Serve(c.Response(), c.Request(), name) {
 		return echo.ErrNotFound
 	}
 	return nil
@@ -51,7 +51,7 @@ func (s *Server) GetOpenApiJson(context.Context, gen.GetOpenApiJsonRequestObject
 
 // GetApiExplorer implements gen.StrictServerInterface.
 func (s *Server) GetApiExplorer(context.Context, gen.GetApiExplorerRequestObject) (gen.GetApiExplorerResponseObject, error) {
-	page := explorer.Page()
+	page := s.explorer.Page()
 	csp := explorer.ContentSecurityPolicy
 	return gen.GetApiExplorer200TexthtmlResponse{
 		Body: bytes.NewReader(page), ContentLength: int64(len(page)),

@@ -82,7 +82,11 @@ func TestExplorerAssets(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	names := explorer.NewAssets().Names()
+	x, err := explorer.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := x.AssetNames()
 	if len(names) < 5 {
 		t.Fatalf("assets: %v", names)
 	}

@@ -61,7 +61,7 @@ type Server struct {
 	log      *slog.Logger
 	services []gen.ServiceLink
 	specJSON map[string]any
-	assets   *explorer.Assets
+	explorer *explorer.Explorer
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -79,7 +79,11 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("converting the embedded spec to JSON: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, assets: explorer.NewAssets()}
+	x, err := explorer.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
