@@ -11,10 +11,12 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 ./scripts/ensure-chromium.sh
 
 echo "== spec lint (Redocly, api/redocly.yaml)"
-node_modules/.bin/redocly lint --config api/redocly.yaml --format stylish openapi.yaml
+node_modules/.bin/redocly lint --config api/redocly.yaml --format stylish openapi.yaml ||
+  { echo "the spec breaks our lint rules: see the errors above and api/README.md" >&2; exit 1; }
 
 echo "== breaking changes (oasdiff)"
-./scripts/check-breaking.sh
+./scripts/check-breaking.sh ||
+  { echo "openapi.yaml breaks the last release's contract: see above and api/README.md" >&2; exit 1; }
 
 echo "== vendored Swagger UI"
 ./scripts/vendor-swagger-ui.sh --check
