@@ -25,30 +25,37 @@ export async function authorizeBearer(page, token) {
   await page.locator('.modal-ux').waitFor({ state: 'detached' });
 }
 
-/** Expands an operation, presses "Try it out" and "Execute", and returns the status the page shows. */
-export async function tryItOut(page, tag, operationId) {
+/** Authorizes the page with the client application's credentials under the clientBasic scheme. */
+export async function authorizeClient(page, clientId, clientSecret) {
+  await page.locator('.auth-wrapper button.authorize').click();
+  const scheme = page.locator('.auth-container').filter({ hasText: 'clientBasic' });
+  await scheme.locator('input#auth-basic-username').fill(clientId);
+  await scheme.locator('input#auth-basic-password').fill(clientSecret);
+  await scheme.locator('button.authorize').click();
+  await scheme.locator('button', { hasText: 'Logout' }).waitFor();
+  await scheme.locator('button.btn-done').click();
+  await page.locator('.modal-ux').waitFor({ state: 'detached' });
+}
+
+/**
+ * Expands an operation, presses "Try it out", fills the form fields of a form-encoded body (name →
+ * value; the others are emptied, so they are not sent), presses "Execute", and returns the status
+ * and body the page shows.
+ */
+export async function tryItOut(page, tag, operationId, form) {
   const op = page.locator(`#operations-${tag}-${operationId}`);
   await op.locator('.opblock-summary').click();
   await op.locator('button.try-out__btn').click();
+  if (form) {
+    const rows = op.locator('tr.parameters[data-property-name]');
+    for (const row of await rows.all()) {
+      const name = await row.getAttribute('data-property-name');
+      await row.locator('input[type=text], input:not([type])').first().fill(form[name] ?? '');
+    }
+  }
   await op.locator('button.execute').click();
   const status = op.locator('.live-responses-table .response .response-col_status').first();
   await status.waitFor({ timeout: 15_000 });
   const body = await op.locator('.live-responses-table .response-col_description pre').first().textContent();
   return { status: Number((await status.textContent()).trim()), body, op };
-}
-
-/** A token for the live service's bootstrap administrator (see scripts/with-live-service.sh). */
-export async function adminToken(baseUrl) {
-  const basic = Buffer.from(`${process.env.ACCESS_CLIENT_ID}:${process.env.ACCESS_CLIENT_SECRET}`).toString('base64');
-  const resp = await fetch(`${baseUrl}/api/oauth/token`, {
-    method: 'POST',
-    headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: process.env.ACCESS_ADMIN_EMAIL,
-      password: process.env.ACCESS_ADMIN_PASSWORD,
-    }),
-  });
-  if (!resp.ok) throw new Error(`password grant: ${resp.status} ${await resp.text()}`);
-  return (await resp.json()).access_token;
 }
