@@ -27,5 +27,6 @@ rm -rf clients/typescript/dist
 node_modules/.bin/tsc -p clients/typescript
 
 echo "== gates' self-test, TypeScript client and API explorer (Chromium) against a live service"
-OASDIFF="$PWD/bin/oasdiff" ./scripts/with-live-service.sh node --test \
+# Bounded: a browser that hangs fails the run in minutes instead of holding CI.
+OASDIFF="$PWD/bin/oasdiff" timeout 600 ./scripts/with-live-service.sh node --test --test-timeout=180000 \
   api/lint/gates.test.mjs clients/typescript/dist/test/client.test.js tests/browser/explorer.test.mjs
