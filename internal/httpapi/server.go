@@ -29,7 +29,9 @@ import (
 )
 
 // Pinger tells whether the database answers.
-type Pinger interface{ Ping(ctx context.Context) error }
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
 
 // RateLimit is the token endpoint's limit for one key (a client id, or a remote address).
 type RateLimit struct {
