@@ -110,14 +110,18 @@ func (s *Store) SaveApproval(ctx context.Context, a oauth.Approval) error {
 // ListApprovals implements oauth.FlowStore: newest first.
 func (s *Store) ListApprovals(ctx context.Context, userID int64) ([]oauth.ApprovalView, error) {
 	type joined struct {
-		approvalRow
+		ID          int64
+		UserID      int64
+		ClientAppID int64
+		Scope       string
+		CreatedAt   time.Time
 		ClientID    string
 		AppName     string
 		Description string
 	}
 	var rows []joined
 	err := s.db.WithContext(ctx).Table("approvals").
-		Select("approvals.*, client_apps.client_id, client_apps.app_name, client_apps.description").
+		Select("approvals.id, approvals.user_id, approvals.client_app_id, approvals.scope, approvals.created_at, client_apps.client_id, client_apps.app_name, client_apps.description").
 		Joins("JOIN client_apps ON client_apps.id = approvals.client_app_id").
 		Where("approvals.user_id = ?", userID).
 		Order("approvals.created_at DESC").Order("approvals.id DESC").
