@@ -70,9 +70,9 @@ type Store interface {
 	// and records the revocation, in one transaction; ErrNotFound if there is no such app.
 	DeleteClientApp(ctx context.Context, id int64, rev revocation.Entry) error
 	// ToggleClientApp flips the app's enabled flag. When that disables it, the same transaction revokes
-	// its refresh tokens and records rev with the app's clientId filled in. It returns the app after the
+	// its refresh tokens and codes and records the revocation rev makes. It returns the app after the
 	// change and the revocation (zero if the app was enabled).
-	ToggleClientApp(ctx context.Context, id int64, rev revocation.Entry) (App, revocation.Entry, error)
+	ToggleClientApp(ctx context.Context, id int64, rev func(clientID string) revocation.Entry) (App, revocation.Entry, error)
 }
 
 // ListQuery selects a page of apps.
@@ -337,7 +337,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	rev := revocation.ForClient(s.ids.New(), a.ClientID, s.now())
+	rev := s.revoked.ForClient(s.ids.New(), a.ClientID, s.now())
 	if err := s.store.DeleteClientApp(ctx, id, rev); err != nil {
 		return err
 	}
@@ -348,7 +348,9 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 // Toggle enables a disabled app or disables an enabled one. Disabling cuts the app off as Delete does,
 // and its tokens stay refused after it is enabled again.
 func (s *Service) Toggle(ctx context.Context, id int64) (App, error) {
-	a, rev, err := s.store.ToggleClientApp(ctx, id, revocation.ForClient(s.ids.New(), "", s.now()))
+	a, rev, err := s.store.ToggleClientApp(ctx, id, func(clientID string) revocation.Entry {
+		return s.revoked.ForClient(s.ids.New(), clientID, s.now())
+	})
 	if err != nil {
 		return App{}, err
 	}

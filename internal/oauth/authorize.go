@@ -67,8 +67,8 @@ type FlowStore interface {
 	ListApprovals(ctx context.Context, userID int64) ([]ApprovalView, error)
 	// RevokeApproval removes the user's approval, revokes the pair's refresh tokens and codes and
 	// records rev (with the pair filled in), in one transaction; ErrApprovalNotFound if the user has no
-	// approval with this id.
-	RevokeApproval(ctx context.Context, userID, approvalID int64, rev revocation.Entry) (revocation.Entry, error)
+	// approval with this id. rev makes the revocation once the app is known.
+	RevokeApproval(ctx context.Context, userID, approvalID int64, rev func(clientID string) revocation.Entry) (revocation.Entry, error)
 	ExpireUser(ctx context.Context, userID int64, now time.Time) error
 	CreateCode(ctx context.Context, c Code) error
 	// TakeCode removes and returns the code with this digest; ErrCodeInvalid if there is none.
@@ -339,7 +339,9 @@ func (g *Grants) Approvals(ctx context.Context, userID int64) ([]ApprovalView, e
 // user die, and its access tokens for the user are refused from now on (this instance at once, the
 // others after their next poll). ErrApprovalNotFound if the user has no approval with this id.
 func (g *Grants) RevokeApproval(ctx context.Context, userID, approvalID int64) error {
-	rev, err := g.flow.RevokeApproval(ctx, userID, approvalID, revocation.ForPair(g.ids.New(), userID, "", g.now()))
+	rev, err := g.flow.RevokeApproval(ctx, userID, approvalID, func(clientID string) revocation.Entry {
+		return g.revoked.ForPair(g.ids.New(), userID, clientID, g.now())
+	})
 	if err != nil {
 		return err
 	}

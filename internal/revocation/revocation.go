@@ -38,26 +38,42 @@ type Entry struct {
 // plus the tolerated clock skew; entries covering every token of a pair or a client live this long.
 const MaxTokenLifetime = 365*24*time.Hour + time.Minute
 
-// CutoffAt is the cutoff of a revocation made at now: the next whole second. Tokens issued up to and
-// including now have iat <= now (rounded down), so they fall before it; tokens issued after the
-// revocation are dated at the cutoff or later (see Index.NotBefore), so they do not.
-func CutoffAt(now time.Time) time.Time { return now.UTC().Truncate(time.Second).Add(time.Second) }
+// ForToken is the entry revoking one token until it expires.
+func ForToken(id int64, tokenID string, expiresAt, now time.Time) Entry {
+	return Entry{ID: id, TokenID: tokenID, Cutoff: now.UTC().Truncate(time.Second).Add(time.Second), ExpiresAt: expiresAt.UTC(), RecordedAt: now.UTC()}
+}
 
-// ForPair is the entry revoking every token the client holds for the user, as of now.
-func ForPair(id, userID int64, clientID string, now time.Time) Entry {
-	c := CutoffAt(now)
+// ForPair is the entry revoking, as of now, every token the client holds for the user.
+func (x *Index) ForPair(id, userID int64, clientID string, now time.Time) Entry {
+	c := x.cutoff(userID, clientID, now)
 	return Entry{ID: id, UserID: userID, ClientID: clientID, Cutoff: c, ExpiresAt: c.Add(MaxTokenLifetime), RecordedAt: now.UTC()}
 }
 
-// ForClient is the entry revoking every token of the client, as of now.
-func ForClient(id int64, clientID string, now time.Time) Entry {
-	c := CutoffAt(now)
+// ForClient is the entry revoking, as of now, every token of the client.
+func (x *Index) ForClient(id int64, clientID string, now time.Time) Entry {
+	c := x.cutoff(0, clientID, now)
 	return Entry{ID: id, ClientID: clientID, Cutoff: c, ExpiresAt: c.Add(MaxTokenLifetime), RecordedAt: now.UTC()}
 }
 
-// ForToken is the entry revoking one token until it expires.
-func ForToken(id int64, tokenID string, expiresAt, now time.Time) Entry {
-	return Entry{ID: id, TokenID: tokenID, Cutoff: CutoffAt(now), ExpiresAt: expiresAt.UTC(), RecordedAt: now.UTC()}
+// cutoff is the cutoff of a revocation made at now. A token's iat has whole seconds, so the cutoff is
+// the next whole second: every token issued up to now has iat <= now (rounded down) and falls before
+// it. Tokens issued after an earlier revocation of the same second were dated at that revocation's
+// cutoff (see NotBefore), so the new cutoff must also lie beyond every cutoff that could have dated a
+// token it covers.
+func (x *Index) cutoff(userID int64, clientID string, now time.Time) time.Time {
+	c := now.UTC().Truncate(time.Second).Unix() + 1
+	x.mu.RLock()
+	dated := x.clients[clientID]
+	if userID != 0 {
+		dated = max(dated, x.pairs[pairKey{userID, clientID}])
+	} else {
+		dated = max(dated, x.latestPair[clientID])
+	}
+	x.mu.RUnlock()
+	if dated >= c {
+		c = dated + 1
+	}
+	return time.Unix(c, 0).UTC()
 }
 
 // Store reads the recorded entries.
@@ -89,8 +105,10 @@ type Index struct {
 	pairs   map[pairKey]int64 // cutoff, Unix seconds
 	clients map[string]int64  // cutoff, Unix seconds
 	tokens  map[string]int64  // expiry, Unix seconds
-	expiry  map[any]int64     // when each pair/client key may be forgotten
-	polled  time.Time         // start of the last successful poll
+	// latestPair is the latest pair cutoff of each client, so a client's revocation can lie beyond it.
+	latestPair map[string]int64
+	expiry     map[any]int64 // when each pair/client key may be forgotten
+	polled     time.Time     // start of the last successful poll
 }
 
 // NewIndex returns an empty index over the store.
@@ -98,6 +116,7 @@ func NewIndex(s Store, log *slog.Logger) *Index {
 	return &Index{
 		store: s, log: log, now: func() time.Time { return time.Now().UTC() },
 		pairs: map[pairKey]int64{}, clients: map[string]int64{}, tokens: map[string]int64{}, expiry: map[any]int64{},
+		latestPair: map[string]int64{},
 	}
 }
 
@@ -142,6 +161,7 @@ func (x *Index) Add(entries ...Entry) {
 		case e.UserID != 0:
 			k := pairKey{e.UserID, e.ClientID}
 			x.pairs[k] = max(x.pairs[k], e.Cutoff.Unix())
+			x.latestPair[e.ClientID] = max(x.latestPair[e.ClientID], e.Cutoff.Unix())
 			x.expiry[k] = max(x.expiry[k], exp)
 		default:
 			x.clients[e.ClientID] = max(x.clients[e.ClientID], e.Cutoff.Unix())

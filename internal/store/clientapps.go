@@ -158,8 +158,11 @@ func (s *Store) DeleteClientApp(ctx context.Context, id int64, rev revocation.En
 }
 
 // ToggleClientApp implements clientapp.Store.
-func (s *Store) ToggleClientApp(ctx context.Context, id int64, rev revocation.Entry) (clientapp.App, revocation.Entry, error) {
-	var row clientAppRow
+func (s *Store) ToggleClientApp(ctx context.Context, id int64, mk func(clientID string) revocation.Entry) (clientapp.App, revocation.Entry, error) {
+	var (
+		row clientAppRow
+		rev revocation.Entry
+	)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Where("id = ?", id)
 		if !s.embedded {
@@ -180,7 +183,7 @@ func (s *Store) ToggleClientApp(ctx context.Context, id int64, rev revocation.En
 		if row.Enabled {
 			return nil
 		}
-		rev.ClientID = row.ClientID
+		rev = mk(row.ClientID)
 		if err := tx.Model(&refreshTokenRow{}).Where("client_app_id = ? AND revoked_at IS NULL", id).
 			Update("revoked_at", rev.RecordedAt).Error; err != nil {
 			return err

@@ -142,7 +142,8 @@ func (s *Store) ListApprovals(ctx context.Context, userID int64) ([]oauth.Approv
 
 // RevokeApproval implements oauth.FlowStore: in one transaction the approval goes, the pair's refresh
 // tokens are revoked and its unused codes deleted, and the revocation of its access tokens is recorded.
-func (s *Store) RevokeApproval(ctx context.Context, userID, approvalID int64, rev revocation.Entry) (revocation.Entry, error) {
+func (s *Store) RevokeApproval(ctx context.Context, userID, approvalID int64, mk func(clientID string) revocation.Entry) (revocation.Entry, error) {
+	var rev revocation.Entry
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var a approvalRow
 		err := tx.Where("id = ? AND user_id = ?", approvalID, userID).Take(&a).Error
@@ -156,6 +157,7 @@ func (s *Store) RevokeApproval(ctx context.Context, userID, approvalID int64, re
 		if err := tx.Select("client_id").Where("id = ?", a.ClientAppID).Take(&app).Error; err != nil {
 			return err
 		}
+		rev = mk(app.ClientID)
 		res := tx.Where("id = ?", a.ID).Delete(&approvalRow{})
 		if res.Error != nil {
 			return res.Error
@@ -170,7 +172,6 @@ func (s *Store) RevokeApproval(ctx context.Context, userID, approvalID int64, re
 		if err := tx.Where("user_id = ? AND client_app_id = ?", userID, a.ClientAppID).Delete(&authorizationCodeRow{}).Error; err != nil {
 			return err
 		}
-		rev.UserID, rev.ClientID = userID, app.ClientID
 		return insertRevocation(tx, rev)
 	})
 	if err != nil {
