@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/password"
@@ -52,6 +54,8 @@ var (
 	ErrRedirectURIRequired = errors.New("the authorization_code and implicit grants need at least one registered redirect URI")
 	// ErrInvalidRedirectURI: a redirect URI that is not absolute, has a fragment, or has no host.
 	ErrInvalidRedirectURI = errors.New("a registered redirect URI must be an absolute URI without a fragment (http and https ones need a host)")
+	// ErrControlCharacter: a name or description holding a control character (NUL cannot even be stored).
+	ErrControlCharacter = errors.New("appName and clientDescription must not hold control characters")
 	// ErrSecretRequired: the password grant needs a confidential client.
 	ErrSecretRequired = errors.New("the password grant needs a client secret")
 	// ErrInvalidClient covers an unknown client, a wrong secret and a disabled app alike.
@@ -154,12 +158,15 @@ func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
 
 // ByClientID returns the app with this clientId.
 func (s *Service) ByClientID(ctx context.Context, clientID string) (App, error) {
+	if !plausibleClientID(clientID) {
+		return App{}, ErrNotFound
+	}
 	return s.store.ClientAppByClientID(ctx, clientID)
 }
 
 // Authenticate checks a client's credentials; every failure is ErrInvalidClient.
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (App, error) {
-	a, err := s.store.ClientAppByClientID(ctx, clientID)
+	a, err := s.ByClientID(ctx, clientID)
 	if errors.Is(err, ErrNotFound) {
 		_, _ = s.hasher.Verify(ctx, secret, "")
 		return App{}, ErrInvalidClient
@@ -217,6 +224,9 @@ func (s *Service) Create(ctx context.Context, n NewApp) (App, error) {
 }
 
 func (a App) checkURIs() error {
+	if hasControl(a.AppName) || hasControl(strings.ReplaceAll(strings.ReplaceAll(a.Description, "\n", ""), "\r", "")) {
+		return ErrControlCharacter
+	}
 	for _, u := range a.RedirectURIs {
 		if !validRedirectURI(u) {
 			return ErrInvalidRedirectURI
@@ -256,6 +266,16 @@ func validRedirectURI(s string) bool {
 		return false
 	}
 	return true
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) }) >= 0
+}
+
+// plausibleClientID: a client id that could be stored. Others (NUL bytes, broken UTF-8) are unknown
+// without asking the database, which would refuse them with an error.
+func plausibleClientID(id string) bool {
+	return id != "" && len(id) <= 255 && utf8.ValidString(id) && !strings.ContainsRune(id, 0)
 }
 
 // ByID returns the app with this record id.
@@ -363,7 +383,7 @@ func (s *Service) Toggle(ctx context.Context, id int64) (App, error) {
 // Identify returns an enabled public client by its id, for requests that carry no secret; every
 // failure is ErrInvalidClient.
 func (s *Service) Identify(ctx context.Context, clientID string) (App, error) {
-	a, err := s.store.ClientAppByClientID(ctx, clientID)
+	a, err := s.ByClientID(ctx, clientID)
 	if errors.Is(err, ErrNotFound) {
 		return App{}, ErrInvalidClient
 	}

@@ -47,6 +47,7 @@ var domainErrors = []struct {
 	{clientapp.ErrRedirectURIRequired, http.StatusBadRequest, "Redirect URI required"},
 	{clientapp.ErrInvalidRedirectURI, http.StatusBadRequest, "Invalid redirect URI"},
 	{clientapp.ErrSecretRequired, http.StatusBadRequest, "Client secret required"},
+	{clientapp.ErrControlCharacter, http.StatusBadRequest, "Control character in text"},
 	{oauth.ErrApprovalNotFound, http.StatusNotFound, "Approval not found"},
 }
 
