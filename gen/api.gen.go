@@ -780,6 +780,9 @@ type OAuthBadRequest = OAuthError
 // OAuthInvalidClient RFC 6749 section 5.2 error.
 type OAuthInvalidClient = OAuthError
 
+// OAuthTooManyRequests RFC 6749 section 5.2 error.
+type OAuthTooManyRequests = OAuthError
+
 // PayloadTooLarge RFC 9457 problem details.
 type PayloadTooLarge = Problem
 
@@ -1439,6 +1442,16 @@ type HtmlPageTexthtmlResponse struct {
 	ContentLength int64
 }
 
+type HtmlTooManyRequestsResponseHeaders struct {
+	RetryAfter *int
+}
+type HtmlTooManyRequestsTexthtmlResponse struct {
+	Body io.Reader
+
+	Headers       HtmlTooManyRequestsResponseHeaders
+	ContentLength int64
+}
+
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type OAuthBadRequestJSONResponse OAuthError
@@ -1450,6 +1463,15 @@ type OAuthInvalidClientJSONResponse struct {
 	Body OAuthError
 
 	Headers OAuthInvalidClientResponseHeaders
+}
+
+type OAuthTooManyRequestsResponseHeaders struct {
+	RetryAfter *int
+}
+type OAuthTooManyRequestsJSONResponse struct {
+	Body OAuthError
+
+	Headers OAuthTooManyRequestsResponseHeaders
 }
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
@@ -1759,6 +1781,25 @@ func (response IntrospectToken415ApplicationProblemPlusJSONResponse) VisitIntros
 	return err
 }
 
+type IntrospectToken429JSONResponse struct {
+	OAuthTooManyRequestsJSONResponse
+}
+
+func (response IntrospectToken429JSONResponse) VisitIntrospectTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetJwksRequestObject struct {
 }
 
@@ -1897,6 +1938,28 @@ func (response SignIn415TexthtmlResponse) VisitSignInResponse(w http.ResponseWri
 	return err
 }
 
+type SignIn429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response SignIn429TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type RevokeTokenRequestObject struct {
 	Body *RevokeTokenFormdataRequestBody
 }
@@ -1972,6 +2035,25 @@ func (response RevokeToken415ApplicationProblemPlusJSONResponse) VisitRevokeToke
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken429JSONResponse struct {
+	OAuthTooManyRequestsJSONResponse
+}
+
+func (response RevokeToken429JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -8,10 +8,16 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/oauth"
@@ -272,4 +278,19 @@ func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthoriz
 // isPagePath tells the browser-facing endpoints, whose errors are HTML pages.
 func isPagePath(path string) bool {
 	return path == pagesPath+"/authorize" || path == pagesPath+"/login"
+}
+
+// pageRateLimit limits the sign-in form per remote address like the token endpoint, so the page is no
+// way around the token endpoint's limit; beyond it the answer is a 429 page with Retry-After.
+func (s *Server) pageRateLimit(l RateLimit, key func(echo.Context) string) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(l.PerSecond), Burst: l.Burst, ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", fmt.Sprint(int(1/l.PerSecond)+1))
+			return errorPage(http.StatusTooManyRequests, "Too many attempts", "There were too many sign-in attempts from your address. Wait a little and try again.").visit(c.Response())
+		},
+	})
 }
