@@ -90,3 +90,35 @@ func TestRevocationKillsUnusedCodes(t *testing.T) {
 		t.Fatalf("code from before the revocation: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestBodyLimitsAndMediaTypes: 413 and 415 on every new endpoint that takes a body.
+func TestBodyLimitsAndMediaTypes(t *testing.T) {
+	e := newEnv(t)
+	appPath := "/api/v1/clientapps/" + e.do(t, "GET", "/api/v1/clientapps?sortBy=clientId", e.admin, nil).JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+	huge := []byte("token=" + strings.Repeat("a", httpapi.MaxBodyBytes+1))
+	for _, tc := range []struct {
+		method, path, basic, token string
+	}{
+		{"POST", "/api/oauth/revoke", basic, ""},
+		{"POST", "/api/oauth/introspect", basic, ""},
+		{"POST", "/api/oauth/authorize", "", ""},
+		{"POST", "/api/oauth/login", "", ""},
+		{"PUT", appPath, "", e.admin},
+		{"POST", "/api/v1/clientapps", "", e.admin},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			r := e.svc.Client.Do(t, testutil.Request{Method: tc.method, Path: tc.path, Basic: tc.basic, Token: tc.token, ContentType: "text/plain", Body: []byte("x")})
+			if r.Status != http.StatusUnsupportedMediaType {
+				t.Errorf("wrong media type: %d %s", r.Status, r.Body)
+			}
+			ct := "application/x-www-form-urlencoded"
+			if tc.token != "" {
+				ct = "application/json"
+			}
+			r = e.svc.Client.Do(t, testutil.Request{Method: tc.method, Path: tc.path, Basic: tc.basic, Token: tc.token, ContentType: ct, Body: huge})
+			if r.Status != http.StatusRequestEntityTooLarge {
+				t.Errorf("huge body: %d", r.Status)
+			}
+		})
+	}
+}
