@@ -78,20 +78,44 @@ func TestAuthorizationCodeGrant(t *testing.T) {
 		})
 	}
 
-	t.Run("a code works once", func(t *testing.T) {
+	t.Run("a code works once; its second use revokes what the first got", func(t *testing.T) {
 		code := newCode(t)
-		if r := exchange(t, svc, thirdBasic, with(code)); r.Status != 200 {
+		r := exchange(t, svc, thirdBasic, with(code))
+		if r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
+		tok := r.JSON(t)
+		other := fullCodeFlow(t, e, svc.NewBrowser(t), bob)["access_token"].(string)
 		if r := exchange(t, svc, thirdBasic, with(code)); r.Status != 400 || r.JSON(t)["error"] != "invalid_grant" {
 			t.Fatalf("reuse: %d %s", r.Status, r.Body)
 		}
+		if s := meStatus(t, svc, tok["access_token"].(string)); s != 401 {
+			t.Fatalf("access token of a reused code: %d", s)
+		}
+		if r := exchange(t, svc, thirdBasic, map[string]string{"grant_type": "refresh_token", "refresh_token": tok["refresh_token"].(string)}); r.Status != 400 {
+			t.Fatalf("refresh token of a reused code: %d", r.Status)
+		}
+		if s := meStatus(t, svc, other); s != 200 {
+			t.Fatalf("another sign-in of the same app was revoked: %d", s)
+		}
 	})
-	t.Run("a failed exchange spends the code", func(t *testing.T) {
+	t.Run("a failed exchange changes nothing", func(t *testing.T) {
 		code := newCode(t)
-		exchange(t, svc, thirdBasic, with(code, "code_verifier", "wrong-wrong-wrong-wrong-wrong-wrong-wrong-wrong"))
-		if r := exchange(t, svc, thirdBasic, with(code)); r.Status != 400 {
-			t.Fatalf("code survived a failed exchange: %d", r.Status)
+		other, _ := pkcePair("wrong-")
+		for _, f := range []map[string]string{with(code, "code_verifier", other), with(code, "redirect_uri", "com.example.app:/oauth")} {
+			if r := exchange(t, svc, thirdBasic, f); r.Status != 400 {
+				t.Fatalf("%d", r.Status)
+			}
+		}
+		if r := exchange(t, svc, "other-app:"+appSecret, with(code)); r.Status != 400 {
+			t.Fatalf("%d", r.Status)
+		}
+		r := exchange(t, svc, thirdBasic, with(code))
+		if r.Status != 200 {
+			t.Fatalf("the code did not survive failed exchanges: %d %s", r.Status, r.Body)
+		}
+		if s := meStatus(t, svc, r.JSON(t)["access_token"].(string)); s != 200 {
+			t.Fatalf("%d", s)
 		}
 	})
 	t.Run("concurrent exchanges: exactly one wins", func(t *testing.T) {

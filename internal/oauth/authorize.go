@@ -44,6 +44,10 @@ type Code struct {
 	Challenge   string // PKCE S256 challenge; empty when none was given
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
+	// Set once the code is exchanged: what the exchange issued, so a second use can revoke it.
+	UsedAt   *time.Time
+	TokenID  string // jti of the access token
+	FamilyID int64  // family of the refresh token; 0 if none
 }
 
 // Session is a sign-in session of the authorization pages; only its digest is kept.
@@ -71,8 +75,13 @@ type FlowStore interface {
 	RevokeApproval(ctx context.Context, userID, approvalID int64, rev func(clientID string) revocation.Entry) (revocation.Entry, error)
 	ExpireUser(ctx context.Context, userID int64, now time.Time) error
 	CreateCode(ctx context.Context, c Code) error
-	// TakeCode removes and returns the code with this digest; ErrCodeInvalid if there is none.
-	TakeCode(ctx context.Context, hash string) (Code, error)
+	// CodeByHash returns the code with this digest, used or not; ErrCodeInvalid if there is none.
+	CodeByHash(ctx context.Context, hash string) (Code, error)
+	// ClaimCode marks an unused code used, recording what its exchange issues; ErrCodeInvalid if it is
+	// gone or was used already (of two concurrent exchanges exactly one claims the code).
+	ClaimCode(ctx context.Context, hash, tokenID string, familyID int64, now time.Time) error
+	// RevokeRefreshFamilyByID revokes every refresh token of the family.
+	RevokeRefreshFamilyByID(ctx context.Context, familyID int64, now time.Time) error
 	CreateSession(ctx context.Context, s Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
 	RecordRevocation(ctx context.Context, e revocation.Entry) error
@@ -285,7 +294,7 @@ func (g *Grants) Approve(ctx context.Context, u user.User, a Authorization) (str
 		v.Set("state", a.State)
 	}
 	if a.ResponseType == ResponseToken {
-		resp, err := g.accessToken(u, a.App, a.Scope)
+		resp, err := g.accessToken(u, a.App, a.Scope, "")
 		if err != nil {
 			return "", err
 		}

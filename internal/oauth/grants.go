@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/revocation"
@@ -173,15 +175,24 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 		return TokenResponse{}, &Error{CodeInvalidRequest, "code and redirect_uri are required"}
 	}
 	bad := &Error{CodeInvalidGrant, "Invalid authorization code"}
-	// The code is consumed whatever happens next: a code that was presented once is never good again.
-	code, err := g.flow.TakeCode(ctx, digest(req.Code))
+	code, err := g.flow.CodeByHash(ctx, digest(req.Code))
 	if errors.Is(err, ErrCodeInvalid) {
 		return TokenResponse{}, bad
 	}
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if code.ClientAppID != app.ID || code.RedirectURI != req.RedirectURI || !g.now().Before(code.ExpiresAt) {
+	if code.ClientAppID != app.ID {
+		return TokenResponse{}, bad
+	}
+	if code.UsedAt != nil {
+		// RFC 6749 section 4.1.2: a code used twice revokes what its first use obtained.
+		if err := g.revokeCodeTokens(ctx, code); err != nil {
+			return TokenResponse{}, err
+		}
+		return TokenResponse{}, &Error{CodeInvalidGrant, "Invalid authorization code: it was already used, so the tokens issued for it are revoked"}
+	}
+	if code.RedirectURI != req.RedirectURI || !g.now().Before(code.ExpiresAt) {
 		return TokenResponse{}, bad
 	}
 	switch {
@@ -199,17 +210,48 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	return g.issue(ctx, u, app, code.Scope)
+	// Every check passed; only now is the code spent, so a failed exchange changes nothing.
+	tokenID, family := uuid.NewString(), g.ids.New()
+	if err := g.flow.ClaimCode(ctx, code.Hash, tokenID, family, g.now()); err != nil {
+		if errors.Is(err, ErrCodeInvalid) {
+			return TokenResponse{}, bad
+		}
+		return TokenResponse{}, err
+	}
+	return g.issue(ctx, u, app, code.Scope, tokenID, family)
 }
 
-// issue makes an access token, and a refresh token of a new family when the app has the grant.
-func (g *Grants) issue(ctx context.Context, u user.User, app clientapp.App, scope []string) (TokenResponse, error) {
-	resp, err := g.accessToken(u, app, scope)
+// revokeCodeTokens revokes the access token and the refresh tokens the code's exchange obtained.
+func (g *Grants) revokeCodeTokens(ctx context.Context, code Code) error {
+	now := g.now()
+	if code.FamilyID != 0 {
+		if err := g.flow.RevokeRefreshFamilyByID(ctx, code.FamilyID, now); err != nil {
+			return err
+		}
+	}
+	if code.TokenID == "" {
+		return nil
+	}
+	e := revocation.ForToken(g.ids.New(), code.TokenID, code.UsedAt.Add(revocation.MaxTokenLifetime), now)
+	if err := g.flow.RecordRevocation(ctx, e); err != nil {
+		return err
+	}
+	g.revoked.Add(e)
+	return nil
+}
+
+// issue makes an access token, and a refresh token of a new family when the app has the grant. Empty
+// tokenID and zero family: fresh ones.
+func (g *Grants) issue(ctx context.Context, u user.User, app clientapp.App, scope []string, tokenID string, family int64) (TokenResponse, error) {
+	resp, err := g.accessToken(u, app, scope, tokenID)
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	if family == 0 {
+		family = g.ids.New()
+	}
 	if app.Allows(clientapp.GrantRefreshToken) {
-		raw, rt, err := g.newRefreshToken(u.ID, app, g.ids.New(), scope)
+		raw, rt, err := g.newRefreshToken(u.ID, app, family, scope)
 		if err != nil {
 			return TokenResponse{}, err
 		}
@@ -234,7 +276,7 @@ func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req Token
 	case err != nil:
 		return TokenResponse{}, err
 	}
-	return g.issue(ctx, u, app, app.Scope)
+	return g.issue(ctx, u, app, app.Scope, "", 0)
 }
 
 func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenRequest) (TokenResponse, error) {
@@ -253,7 +295,7 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
-	resp, err := g.accessToken(u, app, old.Scope)
+	resp, err := g.accessToken(u, app, old.Scope, "")
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -280,8 +322,8 @@ func refreshError(err error) error {
 	}
 }
 
-func (g *Grants) accessToken(u user.User, app clientapp.App, scope []string) (TokenResponse, error) {
-	p := Principal{UserID: u.ID, Email: u.Email, ClientID: app.ClientID, Scope: scope, Authorities: u.Authorities()}
+func (g *Grants) accessToken(u user.User, app clientapp.App, scope []string, tokenID string) (TokenResponse, error) {
+	p := Principal{UserID: u.ID, Email: u.Email, ClientID: app.ClientID, Scope: scope, Authorities: u.Authorities(), TokenID: tokenID}
 	signed, err := g.tokens.Sign(&p, app.AccessTokenValidity)
 	if err != nil {
 		return TokenResponse{}, err

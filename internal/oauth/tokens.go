@@ -68,7 +68,9 @@ func (t *Tokens) Sign(p *Principal, ttl time.Duration) (string, error) {
 			now = nb
 		}
 	}
-	p.TokenID = uuid.NewString()
+	if p.TokenID == "" {
+		p.TokenID = uuid.NewString()
+	}
 	p.IssuedAt, p.ExpiresAt = now, now.Add(ttl)
 	tok, err := jwt.NewBuilder().
 		Expiration(p.ExpiresAt).

@@ -32,6 +32,9 @@ type authorizationCodeRow struct {
 	CodeChallenge string
 	ExpiresAt     time.Time
 	CreatedAt     time.Time
+	UsedAt        *time.Time
+	TokenID       string
+	FamilyID      int64
 }
 
 func (authorizationCodeRow) TableName() string { return "authorization_codes" }
@@ -192,27 +195,55 @@ func (s *Store) ExpireUser(ctx context.Context, userID int64, now time.Time) err
 	})
 }
 
-// CreateCode implements oauth.FlowStore.
+// codeMemory is how long a code's row is kept after it expires, so a late second use is still seen as
+// reuse.
+const codeMemory = 10 * time.Minute
+
+// CreateCode implements oauth.FlowStore. The pair's codes long expired are swept on the way.
 func (s *Store) CreateCode(ctx context.Context, c oauth.Code) error {
-	row := authorizationCodeRow{CodeHash: c.Hash, UserID: c.UserID, ClientAppID: c.ClientAppID, RedirectURI: c.RedirectURI,
-		Scope: strings.Join(c.Scope, " "), CodeChallenge: c.Challenge, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt}
-	return s.db.WithContext(ctx).Create(&row).Error
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("user_id = ? AND client_app_id = ? AND expires_at < ?", c.UserID, c.ClientAppID, c.CreatedAt.Add(-codeMemory)).
+			Delete(&authorizationCodeRow{}).Error; err != nil {
+			return err
+		}
+		row := authorizationCodeRow{CodeHash: c.Hash, UserID: c.UserID, ClientAppID: c.ClientAppID, RedirectURI: c.RedirectURI,
+			Scope: strings.Join(c.Scope, " "), CodeChallenge: c.Challenge, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt}
+		return tx.Create(&row).Error
+	})
 }
 
-// TakeCode implements oauth.FlowStore: the code is deleted as it is read, so of two exchanges of one
-// code exactly one gets it.
-func (s *Store) TakeCode(ctx context.Context, hash string) (oauth.Code, error) {
-	var rows []authorizationCodeRow
-	err := s.db.WithContext(ctx).Clauses(clause.Returning{}).Where("code_hash = ?", hash).Delete(&rows).Error
+// CodeByHash implements oauth.FlowStore.
+func (s *Store) CodeByHash(ctx context.Context, hash string) (oauth.Code, error) {
+	var r authorizationCodeRow
+	err := s.db.WithContext(ctx).Where("code_hash = ?", hash).Take(&r).Error
+	if isNotFound(err) {
+		return oauth.Code{}, oauth.ErrCodeInvalid
+	}
 	if err != nil {
 		return oauth.Code{}, err
 	}
-	if len(rows) != 1 {
-		return oauth.Code{}, oauth.ErrCodeInvalid
-	}
-	r := rows[0]
 	return oauth.Code{Hash: r.CodeHash, UserID: r.UserID, ClientAppID: r.ClientAppID, RedirectURI: r.RedirectURI,
-		Scope: strings.Fields(r.Scope), Challenge: r.CodeChallenge, ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC()}, nil
+		Scope: strings.Fields(r.Scope), Challenge: r.CodeChallenge, ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		UsedAt: utcPtr(r.UsedAt), TokenID: r.TokenID, FamilyID: r.FamilyID}, nil
+}
+
+// ClaimCode implements oauth.FlowStore. The update's condition makes the claim atomic.
+func (s *Store) ClaimCode(ctx context.Context, hash, tokenID string, familyID int64, now time.Time) error {
+	res := s.db.WithContext(ctx).Model(&authorizationCodeRow{}).Where("code_hash = ? AND used_at IS NULL", hash).
+		Updates(map[string]any{"used_at": now, "token_id": tokenID, "family_id": familyID})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return oauth.ErrCodeInvalid
+	}
+	return nil
+}
+
+// RevokeRefreshFamilyByID implements oauth.FlowStore.
+func (s *Store) RevokeRefreshFamilyByID(ctx context.Context, familyID int64, now time.Time) error {
+	return s.db.WithContext(ctx).Model(&refreshTokenRow{}).Where("family_id = ? AND revoked_at IS NULL", familyID).
+		Update("revoked_at", now).Error
 }
 
 // CreateSession implements oauth.FlowStore. Expired sessions of the same user are swept on the way.

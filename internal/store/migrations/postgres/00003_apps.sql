@@ -21,7 +21,11 @@ CREATE TABLE authorization_codes (
     scope          TEXT NOT NULL DEFAULT '',
     code_challenge TEXT NOT NULL DEFAULT '',
     expires_at     TIMESTAMPTZ NOT NULL,
-    created_at     TIMESTAMPTZ NOT NULL
+    created_at     TIMESTAMPTZ NOT NULL,
+    -- set when the code is exchanged; kept so a second use can revoke what the first one got
+    used_at        TIMESTAMPTZ,
+    token_id       TEXT NOT NULL DEFAULT '',
+    family_id      BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX authorization_codes_user_client ON authorization_codes (user_id, client_app_id);
 CREATE INDEX authorization_codes_client ON authorization_codes (client_app_id);
