@@ -12,10 +12,53 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for ApprovalFormDecision.
+const (
+	Approve ApprovalFormDecision = "approve"
+	Deny    ApprovalFormDecision = "deny"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalFormDecision enum.
+func (e ApprovalFormDecision) Valid() bool {
+	switch e {
+	case Approve:
+		return true
+	case Deny:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GrantType.
+const (
+	GrantTypeAuthorizationCode GrantType = "authorization_code"
+	GrantTypeImplicit          GrantType = "implicit"
+	GrantTypePassword          GrantType = "password"
+	GrantTypeRefreshToken      GrantType = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the GrantType enum.
+func (e GrantType) Valid() bool {
+	switch e {
+	case GrantTypeAuthorizationCode:
+		return true
+	case GrantTypeImplicit:
+		return true
+	case GrantTypePassword:
+		return true
+	case GrantTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for HealthStatusStatus.
 const (
@@ -126,6 +169,7 @@ const (
 	TemporarilyUnavailable OAuthErrorError = "temporarily_unavailable"
 	UnauthorizedClient     OAuthErrorError = "unauthorized_client"
 	UnsupportedGrantType   OAuthErrorError = "unsupported_grant_type"
+	UnsupportedTokenType   OAuthErrorError = "unsupported_token_type"
 )
 
 // Valid indicates whether the value is a known member of the OAuthErrorError enum.
@@ -146,6 +190,8 @@ func (e OAuthErrorError) Valid() bool {
 	case UnauthorizedClient:
 		return true
 	case UnsupportedGrantType:
+		return true
+	case UnsupportedTokenType:
 		return true
 	default:
 		return false
@@ -179,6 +225,24 @@ func (e ServiceLinkHttpMethod) Valid() bool {
 	}
 }
 
+// Defines values for TokenIntrospectionTokenType.
+const (
+	TokenIntrospectionTokenTypeAccessToken  TokenIntrospectionTokenType = "access_token"
+	TokenIntrospectionTokenTypeRefreshToken TokenIntrospectionTokenType = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the TokenIntrospectionTokenType enum.
+func (e TokenIntrospectionTokenType) Valid() bool {
+	switch e {
+	case TokenIntrospectionTokenTypeAccessToken:
+		return true
+	case TokenIntrospectionTokenTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenResponseTokenType.
 const (
 	Bearer TokenResponseTokenType = "bearer"
@@ -196,20 +260,193 @@ func (e TokenResponseTokenType) Valid() bool {
 
 // Defines values for OrderBy.
 const (
-	ASC  OrderBy = "ASC"
-	DESC OrderBy = "DESC"
+	OrderByASC  OrderBy = "ASC"
+	OrderByDESC OrderBy = "DESC"
 )
 
 // Valid indicates whether the value is a known member of the OrderBy enum.
 func (e OrderBy) Valid() bool {
 	switch e {
-	case ASC:
+	case OrderByASC:
 		return true
-	case DESC:
+	case OrderByDESC:
 		return true
 	default:
 		return false
 	}
+}
+
+// Defines values for ListClientAppsParamsOrderBy.
+const (
+	ListClientAppsParamsOrderByASC  ListClientAppsParamsOrderBy = "ASC"
+	ListClientAppsParamsOrderByDESC ListClientAppsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClientAppsParamsOrderBy enum.
+func (e ListClientAppsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClientAppsParamsOrderByASC:
+		return true
+	case ListClientAppsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClientAppsParamsSortBy.
+const (
+	AppName   ListClientAppsParamsSortBy = "appName"
+	ClientId  ListClientAppsParamsSortBy = "clientId"
+	CreatedAt ListClientAppsParamsSortBy = "createdAt"
+)
+
+// Valid indicates whether the value is a known member of the ListClientAppsParamsSortBy enum.
+func (e ListClientAppsParamsSortBy) Valid() bool {
+	switch e {
+	case AppName:
+		return true
+	case ClientId:
+		return true
+	case CreatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Approval defines model for Approval.
+type Approval struct {
+	AppName           string    `json:"appName"`
+	ClientDescription string    `json:"clientDescription"`
+	ClientId          string    `json:"clientId"`
+	CreatedAt         time.Time `json:"createdAt"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id     Id       `json:"id"`
+	Scopes []string `json:"scopes"`
+}
+
+// ApprovalForm The approval page's form; the authorization request travels in hidden fields.
+type ApprovalForm struct {
+	ClientId            string  `json:"client_id"`
+	CodeChallenge       *string `json:"code_challenge,omitempty"`
+	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken    *string              `json:"csrf_token,omitempty"`
+	Decision     ApprovalFormDecision `json:"decision"`
+	RedirectUri  string               `json:"redirect_uri"`
+	ResponseType *string              `json:"response_type,omitempty"`
+	Scope        *string              `json:"scope,omitempty"`
+	State        *string              `json:"state,omitempty"`
+}
+
+// ApprovalFormDecision defines model for ApprovalForm.Decision.
+type ApprovalFormDecision string
+
+// ApprovalList defines model for ApprovalList.
+type ApprovalList struct {
+	Applications []Approval `json:"applications"`
+}
+
+// AuthorizationServerMetadata RFC 8414 authorization server metadata.
+type AuthorizationServerMetadata struct {
+	AuthorizationEndpoint                     string    `json:"authorization_endpoint"`
+	CodeChallengeMethodsSupported             *[]string `json:"code_challenge_methods_supported,omitempty"`
+	GrantTypesSupported                       *[]string `json:"grant_types_supported,omitempty"`
+	IntrospectionEndpoint                     *string   `json:"introspection_endpoint,omitempty"`
+	IntrospectionEndpointAuthMethodsSupported *[]string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
+	Issuer                                    string    `json:"issuer"`
+	JwksUri                                   string    `json:"jwks_uri"`
+	ResponseModesSupported                    *[]string `json:"response_modes_supported,omitempty"`
+	ResponseTypesSupported                    []string  `json:"response_types_supported"`
+	RevocationEndpoint                        *string   `json:"revocation_endpoint,omitempty"`
+	RevocationEndpointAuthMethodsSupported    *[]string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
+	TokenEndpoint                             string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported         *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
+}
+
+// ClientApp defines model for ClientApp.
+type ClientApp struct {
+	AccessTokenValiditySeconds int         `json:"accessTokenValiditySeconds"`
+	AppName                    string      `json:"appName"`
+	AuthorizedGrantTypes       []GrantType `json:"authorizedGrantTypes"`
+	AutoApprove                bool        `json:"autoApprove"`
+	ClientDescription          string      `json:"clientDescription"`
+	ClientId                   string      `json:"clientId"`
+	CreatedAt                  time.Time   `json:"createdAt"`
+	Enabled                    bool        `json:"enabled"`
+
+	// HasSecret Whether the app has a secret (the secret itself is never returned).
+	HasSecret bool `json:"hasSecret"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id                          Id       `json:"id"`
+	RefreshTokenValiditySeconds int      `json:"refreshTokenValiditySeconds"`
+	RegisteredRedirectUris      []string `json:"registeredRedirectUris"`
+	Scope                       []string `json:"scope"`
+}
+
+// ClientAppCreate defines model for ClientAppCreate.
+type ClientAppCreate struct {
+	AccessTokenValiditySeconds int `json:"accessTokenValiditySeconds"`
+
+	// AppName Shown to users when they sign in from the app.
+	AppName              string      `json:"appName"`
+	AuthorizedGrantTypes []GrantType `json:"authorizedGrantTypes"`
+
+	// AutoApprove First-party app; users are not asked to approve it.
+	AutoApprove *bool `json:"autoApprove,omitempty"`
+
+	// ClientDescription Shown on the approval page and in approvals.
+	ClientDescription *string `json:"clientDescription,omitempty"`
+
+	// ClientId Unique; letters, digits and `._~-`, at most 255 characters.
+	ClientId string `json:"clientId"`
+
+	// ClientSecret Stored only as a hash; never returned. Leave out for a public client (PKCE, no password grant).
+	ClientSecret                *string `json:"clientSecret,omitempty"`
+	RefreshTokenValiditySeconds int     `json:"refreshTokenValiditySeconds"`
+
+	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	RegisteredRedirectUris *RedirectUris `json:"registeredRedirectUris,omitempty"`
+
+	// Scope The scopes the app may ask for (default `read`, `write`).
+	Scope *[]ScopeToken `json:"scope,omitempty"`
+}
+
+// ClientAppList defines model for ClientAppList.
+type ClientAppList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int         `json:"count"`
+	Items []ClientApp `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClientAppUpdate defines model for ClientAppUpdate.
+type ClientAppUpdate struct {
+	AccessTokenValiditySeconds *int         `json:"accessTokenValiditySeconds,omitempty"`
+	AppName                    *string      `json:"appName,omitempty"`
+	AuthorizedGrantTypes       *[]GrantType `json:"authorizedGrantTypes,omitempty"`
+	AutoApprove                *bool        `json:"autoApprove,omitempty"`
+	ClientDescription          *string      `json:"clientDescription,omitempty"`
+
+	// ClientSecret A new secret; it replaces the old one at once.
+	ClientSecret                *string `json:"clientSecret,omitempty"`
+	RefreshTokenValiditySeconds *int    `json:"refreshTokenValiditySeconds,omitempty"`
+
+	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	RegisteredRedirectUris *RedirectUris `json:"registeredRedirectUris,omitempty"`
+	Scope                  *[]ScopeToken `json:"scope,omitempty"`
 }
 
 // FieldError defines model for FieldError.
@@ -218,6 +455,9 @@ type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
+
+// GrantType defines model for GrantType.
+type GrantType string
 
 // HealthStatus defines model for HealthStatus.
 type HealthStatus struct {
@@ -353,6 +593,13 @@ type PublicConfig struct {
 	WebappServiceURL  string `json:"webappServiceURL"`
 }
 
+// RedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+// character for character.
+type RedirectUris = []string
+
+// ScopeToken A scope token (RFC 6749 section 3.3).
+type ScopeToken = string
+
 // ServiceDirectory Example: {"contentServiceURL":"https://content.example.com","services":[{"httpMethod":"GET","link":"https://access.example.com/api/v1/users/me","name":"getMe"},{"httpMethod":"PUT","link":"https://access.example.com/api/v1/users/me","name":"updateMe"}],"webappServiceURL":"https://safeshare.example.com"}
 type ServiceDirectory struct {
 	ContentServiceURL string        `json:"contentServiceURL"`
@@ -374,18 +621,73 @@ type ServiceLink struct {
 // ServiceLinkHttpMethod defines model for ServiceLink.HttpMethod.
 type ServiceLinkHttpMethod string
 
+// SignInForm The sign-in page's form; the authorization request travels in hidden fields.
+type SignInForm struct {
+	ClientId            string  `json:"client_id"`
+	CodeChallenge       *string `json:"code_challenge,omitempty"`
+	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken    *string `json:"csrf_token,omitempty"`
+	Password     string  `json:"password"`
+	RedirectUri  string  `json:"redirect_uri"`
+	ResponseType *string `json:"response_type,omitempty"`
+	Scope        *string `json:"scope,omitempty"`
+	State        *string `json:"state,omitempty"`
+
+	// Username The user's email address.
+	Username string `json:"username"`
+}
+
+// TokenIntrospection RFC 7662 section 2.2; only `active` when the token is not active.
+type TokenIntrospection struct {
+	Active    bool                         `json:"active"`
+	ClientId  *string                      `json:"client_id,omitempty"`
+	Exp       *int64                       `json:"exp,omitempty"`
+	Iat       *int64                       `json:"iat,omitempty"`
+	Iss       *string                      `json:"iss,omitempty"`
+	Jti       *string                      `json:"jti,omitempty"`
+	Scope     *string                      `json:"scope,omitempty"`
+	Sub       *string                      `json:"sub,omitempty"`
+	TokenType *TokenIntrospectionTokenType `json:"token_type,omitempty"`
+	Username  *string                      `json:"username,omitempty"`
+}
+
+// TokenIntrospectionTokenType defines model for TokenIntrospection.TokenType.
+type TokenIntrospectionTokenType string
+
+// TokenIntrospectionRequest defines model for TokenIntrospectionRequest.
+type TokenIntrospectionRequest struct {
+	Token string `json:"token"`
+
+	// TokenTypeHint `access_token` or `refresh_token`; a hint only.
+	TokenTypeHint *string `json:"token_type_hint,omitempty"`
+}
+
 // TokenRequest defines model for TokenRequest.
 type TokenRequest struct {
-	// GrantType `password` or `refresh_token`.
+	// ClientId The client's id, for a client registered without a secret (no HTTP Basic then).
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Code The authorization code (`authorization_code` grant).
+	Code *string `json:"code,omitempty"`
+
+	// CodeVerifier The PKCE verifier, when the code was requested with a challenge (`authorization_code` grant).
+	CodeVerifier *string `json:"code_verifier,omitempty"`
+
+	// GrantType `password`, `authorization_code` or `refresh_token`.
 	GrantType string `json:"grant_type"`
 
 	// Password The user's password (`password` grant).
 	Password *string `json:"password,omitempty"`
 
+	// RedirectUri The redirect URI the code was requested with (`authorization_code` grant).
+	RedirectUri *string `json:"redirect_uri,omitempty"`
+
 	// RefreshToken A refresh token (`refresh_token` grant).
 	RefreshToken *string `json:"refresh_token,omitempty"`
 
-	// Scope Space-separated scopes requested; ignored for now, tokens carry the client's scope.
+	// Scope Space-separated scopes requested; ignored, tokens carry the scope the user approved or the client's.
 	Scope *string `json:"scope,omitempty"`
 
 	// Username The user's email address (`password` grant).
@@ -410,6 +712,33 @@ type TokenResponse struct {
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
 
+// TokenRevocationRequest defines model for TokenRevocationRequest.
+type TokenRevocationRequest struct {
+	// ClientId The client's id, for a client registered without a secret (no HTTP Basic then).
+	ClientId *string `json:"client_id,omitempty"`
+	Token    string  `json:"token"`
+
+	// TokenTypeHint `access_token` or `refresh_token`; a hint only.
+	TokenTypeHint *string `json:"token_type_hint,omitempty"`
+}
+
+// ClientIdQuery defines model for ClientIdQuery.
+type ClientIdQuery = string
+
+// ClientInfoId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type ClientInfoId = Id
+
+// CodeChallenge defines model for CodeChallenge.
+type CodeChallenge = string
+
+// CodeChallengeMethod defines model for CodeChallengeMethod.
+type CodeChallengeMethod = string
+
+// CsrfCookie defines model for CsrfCookie.
+type CsrfCookie = string
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -418,6 +747,21 @@ type Offset = int
 
 // OrderBy defines model for OrderBy.
 type OrderBy string
+
+// RedirectUri defines model for RedirectUri.
+type RedirectUri = string
+
+// ResponseType defines model for ResponseType.
+type ResponseType = string
+
+// Scope defines model for Scope.
+type Scope = string
+
+// SessionCookie defines model for SessionCookie.
+type SessionCookie = string
+
+// State defines model for State.
+type State = string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -431,6 +775,15 @@ type Forbidden = Problem
 // NotFound RFC 9457 problem details.
 type NotFound = Problem
 
+// OAuthBadRequest RFC 6749 section 5.2 error.
+type OAuthBadRequest = OAuthError
+
+// OAuthInvalidClient RFC 6749 section 5.2 error.
+type OAuthInvalidClient = OAuthError
+
+// OAuthTooManyRequests RFC 6749 section 5.2 error.
+type OAuthTooManyRequests = OAuthError
+
 // PayloadTooLarge RFC 9457 problem details.
 type PayloadTooLarge = Problem
 
@@ -443,8 +796,92 @@ type Unauthorized = Problem
 // UnsupportedMediaType RFC 9457 problem details.
 type UnsupportedMediaType = Problem
 
+// AuthorizeParams defines parameters for Authorize.
+type AuthorizeParams struct {
+	// ResponseType `code` (authorization-code flow) or `token` (implicit flow).
+	ResponseType *ResponseType `form:"response_type,omitempty" json:"response_type,omitempty"`
+
+	// ClientId The client application's `clientId`.
+	ClientId ClientIdQuery `form:"client_id" json:"client_id"`
+
+	// RedirectUri One of the app's registered redirect URIs, exactly.
+	RedirectUri RedirectUri `form:"redirect_uri" json:"redirect_uri"`
+
+	// State Opaque to the server; echoed back to the client.
+	State *State `form:"state,omitempty" json:"state,omitempty"`
+
+	// Scope Space-separated scopes; each must be one of the app's. Default all of the app's scopes.
+	Scope *Scope `form:"scope,omitempty" json:"scope,omitempty"`
+
+	// CodeChallenge PKCE challenge, BASE64URL(SHA-256(code_verifier)) without padding (43 characters).
+	CodeChallenge *CodeChallenge `form:"code_challenge,omitempty" json:"code_challenge,omitempty"`
+
+	// CodeChallengeMethod Must be `S256` when `code_challenge` is given; `plain` is refused.
+	CodeChallengeMethod *CodeChallengeMethod `form:"code_challenge_method,omitempty" json:"code_challenge_method,omitempty"`
+
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// DecideAuthorizationParams defines parameters for DecideAuthorization.
+type DecideAuthorizationParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// SignInParams defines parameters for SignIn.
+type SignInParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// ListClientAppsParams defines parameters for ListClientApps.
+type ListClientAppsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClientAppsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The field to sort by; ties are broken by id.
+	SortBy *ListClientAppsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClientAppsParamsOrderBy defines parameters for ListClientApps.
+type ListClientAppsParamsOrderBy string
+
+// ListClientAppsParamsSortBy defines parameters for ListClientApps.
+type ListClientAppsParamsSortBy string
+
+// DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
+type DecideAuthorizationFormdataRequestBody = ApprovalForm
+
+// IntrospectTokenFormdataRequestBody defines body for IntrospectToken for application/x-www-form-urlencoded ContentType.
+type IntrospectTokenFormdataRequestBody = TokenIntrospectionRequest
+
+// SignInFormdataRequestBody defines body for SignIn for application/x-www-form-urlencoded ContentType.
+type SignInFormdataRequestBody = SignInForm
+
+// RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
+type RevokeTokenFormdataRequestBody = TokenRevocationRequest
+
 // IssueTokenFormdataRequestBody defines body for IssueToken for application/x-www-form-urlencoded ContentType.
 type IssueTokenFormdataRequestBody = TokenRequest
+
+// CreateClientAppJSONRequestBody defines body for CreateClientApp for application/json ContentType.
+type CreateClientAppJSONRequestBody = ClientAppCreate
+
+// UpdateClientAppJSONRequestBody defines body for UpdateClientApp for application/json ContentType.
+type UpdateClientAppJSONRequestBody = ClientAppUpdate
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
@@ -523,6 +960,93 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
+	//
+	// Names this server's OAuth endpoints and what they support. Takes no authentication.
+	//
+	// Corresponds with GET /.well-known/oauth-authorization-server (the `GetAuthorizationServerMetadata` operationId).
+	GetAuthorizationServerMetadata(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Authorize Start the authorization-code or implicit flow (browser)
+	//
+	// The browser-facing start of the authorization-code (`response_type=code`) and implicit
+	// (`response_type=token`) flows. `client_id` must name an enabled client application and
+	// `redirect_uri` must equal, character for character, one of its registered redirect URIs;
+	// otherwise the answer is an HTML error page and the browser is **never** redirected. Any other
+	// problem (unsupported `response_type`, a grant the app lacks, an unknown scope, missing or malformed
+	// PKCE parameters) redirects to `redirect_uri` with `error=...` (RFC 6749 section 4.1.2.1;
+	// in the fragment for `response_type=token`).
+	//
+	// Without a sign-in session the answer is the HTML sign-in page, which posts to `/api/oauth/login`.
+	// With one, the app is approved at once when it is first-party (`autoApprove`) or when the user
+	// approved it before for every requested scope; otherwise the answer is the HTML approval page,
+	// which posts to `POST /api/oauth/authorize`.
+	//
+	// On approval the browser is sent to `redirect_uri` with `?code=...&state=...` (code flow; the code
+	// is single-use, bound to the client and the redirect URI, and expires after 60 seconds) or
+	// `#access_token=...&token_type=bearer&expires_in=...&scope=...&state=...` (implicit flow; never a
+	// refresh token).
+	//
+	// PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
+	// required for apps registered without a secret. `plain` is refused.
+	//
+	// The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
+	// the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
+	// is https, 8 hours).
+	//
+	// Corresponds with GET /api/oauth/authorize (the `Authorize` operationId).
+	Authorize(ctx context.Context, params *AuthorizeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideAuthorizationWithBody Approve or deny a client application (approval page form)
+	//
+	// The approval page's form. `decision=approve` records the approval (remembered until the user
+	// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+	// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+	// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+	// A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+	DecideAuthorizationWithBody(ctx context.Context, params *DecideAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideAuthorizationWithFormdataBody Approve or deny a client application (approval page form)
+	//
+	// The approval page's form. `decision=approve` records the approval (remembered until the user
+	// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+	// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+	// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+	// A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+	DecideAuthorizationWithFormdataBody(ctx context.Context, params *DecideAuthorizationParams, body DecideAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IntrospectTokenWithBody Introspect a token (RFC 7662)
+	//
+	// Tells a client (typically a resource server) whether a token is active now, and what it stands
+	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+	// another client's refresh token is `{"active": false}`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+	IntrospectTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IntrospectTokenWithFormdataBody Introspect a token (RFC 7662)
+	//
+	// Tells a client (typically a resource server) whether a token is active now, and what it stands
+	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+	// another client's refresh token is `{"active": false}`.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+	IntrospectTokenWithFormdataBody(ctx context.Context, body IntrospectTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetJwks Public signing keys (JWKS)
 	//
 	// The RSA public keys whose private halves sign access tokens (RS256), as a JSON Web Key Set
@@ -531,11 +1055,73 @@ type ClientInterface interface {
 	// Corresponds with GET /api/oauth/jwks (the `GetJwks` operationId).
 	GetJwks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SignInWithBody Sign in (sign-in page form)
+	//
+	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+	SignInWithBody(ctx context.Context, params *SignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SignInWithFormdataBody Sign in (sign-in page form)
+	//
+	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+	SignInWithFormdataBody(ctx context.Context, params *SignInParams, body SignInFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeTokenWithBody Revoke a token (RFC 7009)
+	//
+	// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+	// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+	// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+	// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+	// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+	// others.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+	RevokeTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeTokenWithFormdataBody Revoke a token (RFC 7009)
+	//
+	// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+	// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+	// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+	// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+	// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+	// others.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+	RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// IssueTokenWithBody Issue tokens (OAuth 2.0 token endpoint)
 	//
-	// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-	// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-	// client application's authorized grant types.
+	// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+	// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+	// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+	// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+	// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+	// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+	// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in.
@@ -553,9 +1139,15 @@ type ClientInterface interface {
 
 	// IssueTokenWithFormdataBody Issue tokens (OAuth 2.0 token endpoint)
 	//
-	// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-	// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-	// client application's authorized grant types.
+	// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+	// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+	// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+	// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+	// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+	// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+	// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in.
@@ -578,6 +1170,85 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1 (the `GetServices` operationId).
 	GetServices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListClientApps List the registered client applications
+	//
+	// SafeShare administrators only.
+	//
+	// Corresponds with GET /api/v1/clientapps (the `ListClientApps` operationId).
+	ListClientApps(ctx context.Context, params *ListClientAppsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClientAppWithBody Register a client application
+	//
+	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+	// never returned; an app registered without a secret is a public client: it cannot use the
+	// `password` grant and must use PKCE.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+	CreateClientAppWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClientApp Register a client application
+	//
+	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+	// never returned; an app registered without a secret is a public client: it cannot use the
+	// `password` grant and must use PKCE.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+	CreateClientApp(ctx context.Context, body CreateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteClientApp Remove a client application
+	//
+	// SafeShare administrators only. The app can no longer reach anything and must be registered again
+	// to come back: its approvals, refresh tokens and unused codes are removed, and its access tokens
+	// are refused (401) at once on this instance and within 2 seconds on the others.
+	//
+	// Corresponds with DELETE /api/v1/clientapps/{clientInfoId} (the `DeleteClientApp` operationId).
+	DeleteClientApp(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClientApp One client application
+	//
+	// SafeShare administrators only. `clientInfoId` is the app's `id`, not its `clientId`.
+	//
+	// Corresponds with GET /api/v1/clientapps/{clientInfoId} (the `GetClientApp` operationId).
+	GetClientApp(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateClientAppWithBody Change a client application
+	//
+	// SafeShare administrators only. Changes the members the body names; members left out stay as
+	// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+	// old one. The result must satisfy the same rules as a registration.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+	UpdateClientAppWithBody(ctx context.Context, clientInfoId ClientInfoId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateClientApp Change a client application
+	//
+	// SafeShare administrators only. Changes the members the body names; members left out stay as
+	// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+	// old one. The result must satisfy the same rules as a registration.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+	UpdateClientApp(ctx context.Context, clientInfoId ClientInfoId, body UpdateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ToggleClientApp Enable or disable a client application (toggle)
+	//
+	// SafeShare administrators only. Each call flips the app between enabled and disabled; takes no
+	// body. Disabling cuts the app off at once: the token endpoint answers `invalid_client`, its
+	// refresh tokens are revoked, and access tokens issued before are refused (401) on this instance at
+	// once and on the others within 2 seconds; they stay refused after the app is enabled again.
+	//
+	// Corresponds with PUT /api/v1/clientapps/{clientInfoId}/enable (the `ToggleClientApp` operationId).
+	ToggleClientApp(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPublicConfig Public properties for client applications
 	//
@@ -610,6 +1281,33 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/users/me (the `UpdateMe` operationId).
 	UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListApprovals The third-party applications the caller has approved
+	//
+	// Any signed-in user; only their own approvals. Newest first.
+	//
+	// Corresponds with GET /api/v1/users/me/applications/approvals (the `ListApprovals` operationId).
+	ListApprovals(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeApproval Revoke an approval
+	//
+	// Any signed-in user, for their own approvals only: someone else's approval id, or an unknown one,
+	// is 404. At once: the approval leaves the list, every refresh token of that (user, app) pair is
+	// revoked, every access token the app holds for the user is refused (401) on this instance at once
+	// and on the others within 2 seconds, and the next `/api/oauth/authorize` asks again. The user's
+	// other apps and sessions are untouched.
+	//
+	// Corresponds with DELETE /api/v1/users/me/applications/approvals/{approvalId} (the `RevokeApproval` operationId).
+	RevokeApproval(ctx context.Context, approvalId Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExpireMySessions End the caller's sessions
+	//
+	// Revokes every refresh token of the caller and ends their sign-in sessions on the authorization
+	// pages, at once. Access tokens already issued keep working until they expire (they are short-lived
+	// by design). Takes no body.
+	//
+	// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
+	ExpireMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApiExplorer Interactive API explorer (Swagger UI)
 	//
@@ -651,6 +1349,153 @@ type ClientInterface interface {
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
+//
+// Names this server's OAuth endpoints and what they support. Takes no authentication.
+//
+// Corresponds with GET /.well-known/oauth-authorization-server (the `GetAuthorizationServerMetadata` operationId).
+func (c *Client) GetAuthorizationServerMetadata(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAuthorizationServerMetadataRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Authorize Start the authorization-code or implicit flow (browser)
+//
+// The browser-facing start of the authorization-code (`response_type=code`) and implicit
+// (`response_type=token`) flows. `client_id` must name an enabled client application and
+// `redirect_uri` must equal, character for character, one of its registered redirect URIs;
+// otherwise the answer is an HTML error page and the browser is **never** redirected. Any other
+// problem (unsupported `response_type`, a grant the app lacks, an unknown scope, missing or malformed
+// PKCE parameters) redirects to `redirect_uri` with `error=...` (RFC 6749 section 4.1.2.1;
+// in the fragment for `response_type=token`).
+//
+// Without a sign-in session the answer is the HTML sign-in page, which posts to `/api/oauth/login`.
+// With one, the app is approved at once when it is first-party (`autoApprove`) or when the user
+// approved it before for every requested scope; otherwise the answer is the HTML approval page,
+// which posts to `POST /api/oauth/authorize`.
+//
+// On approval the browser is sent to `redirect_uri` with `?code=...&state=...` (code flow; the code
+// is single-use, bound to the client and the redirect URI, and expires after 60 seconds) or
+// `#access_token=...&token_type=bearer&expires_in=...&scope=...&state=...` (implicit flow; never a
+// refresh token).
+//
+// PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
+// required for apps registered without a secret. `plain` is refused.
+//
+// The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
+// the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
+// is https, 8 hours).
+//
+// Corresponds with GET /api/oauth/authorize (the `Authorize` operationId).
+func (c *Client) Authorize(ctx context.Context, params *AuthorizeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAuthorizeRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideAuthorizationWithBody Approve or deny a client application (approval page form)
+//
+// The approval page's form. `decision=approve` records the approval (remembered until the user
+// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+// A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+func (c *Client) DecideAuthorizationWithBody(ctx context.Context, params *DecideAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideAuthorizationRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideAuthorizationWithFormdataBody Approve or deny a client application (approval page form)
+//
+// The approval page's form. `decision=approve` records the approval (remembered until the user
+// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+// A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+func (c *Client) DecideAuthorizationWithFormdataBody(ctx context.Context, params *DecideAuthorizationParams, body DecideAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideAuthorizationRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IntrospectTokenWithBody Introspect a token (RFC 7662)
+//
+// Tells a client (typically a resource server) whether a token is active now, and what it stands
+// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+// another client's refresh token is `{"active": false}`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+func (c *Client) IntrospectTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIntrospectTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IntrospectTokenWithFormdataBody Introspect a token (RFC 7662)
+//
+// Tells a client (typically a resource server) whether a token is active now, and what it stands
+// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+// another client's refresh token is `{"active": false}`.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+func (c *Client) IntrospectTokenWithFormdataBody(ctx context.Context, body IntrospectTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIntrospectTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetJwks Public signing keys (JWKS)
 //
 // The RSA public keys whose private halves sign access tokens (RS256), as a JSON Web Key Set
@@ -669,11 +1514,113 @@ func (c *Client) GetJwks(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 	return c.Client.Do(req)
 }
 
+// SignInWithBody Sign in (sign-in page form)
+//
+// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+// attempts are rate-limited per remote address like the token endpoint (429 page with
+// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+func (c *Client) SignInWithBody(ctx context.Context, params *SignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignInRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SignInWithFormdataBody Sign in (sign-in page form)
+//
+// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+// attempts are rate-limited per remote address like the token endpoint (429 page with
+// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+func (c *Client) SignInWithFormdataBody(ctx context.Context, params *SignInParams, body SignInFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignInRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeTokenWithBody Revoke a token (RFC 7009)
+//
+// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+// others.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+func (c *Client) RevokeTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeTokenRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeTokenWithFormdataBody Revoke a token (RFC 7009)
+//
+// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+// others.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // IssueTokenWithBody Issue tokens (OAuth 2.0 token endpoint)
 //
-// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-// client application's authorized grant types.
+// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in.
@@ -701,9 +1648,15 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 
 // IssueTokenWithFormdataBody Issue tokens (OAuth 2.0 token endpoint)
 //
-// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-// client application's authorized grant types.
+// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in.
@@ -737,6 +1690,165 @@ func (c *Client) IssueTokenWithFormdataBody(ctx context.Context, body IssueToken
 // Corresponds with GET /api/v1 (the `GetServices` operationId).
 func (c *Client) GetServices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetServicesRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListClientApps List the registered client applications
+//
+// SafeShare administrators only.
+//
+// Corresponds with GET /api/v1/clientapps (the `ListClientApps` operationId).
+func (c *Client) ListClientApps(ctx context.Context, params *ListClientAppsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListClientAppsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClientAppWithBody Register a client application
+//
+// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+// never returned; an app registered without a secret is a public client: it cannot use the
+// `password` grant and must use PKCE.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+func (c *Client) CreateClientAppWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientAppRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClientApp Register a client application
+//
+// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+// never returned; an app registered without a secret is a public client: it cannot use the
+// `password` grant and must use PKCE.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+func (c *Client) CreateClientApp(ctx context.Context, body CreateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClientAppRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteClientApp Remove a client application
+//
+// SafeShare administrators only. The app can no longer reach anything and must be registered again
+// to come back: its approvals, refresh tokens and unused codes are removed, and its access tokens
+// are refused (401) at once on this instance and within 2 seconds on the others.
+//
+// Corresponds with DELETE /api/v1/clientapps/{clientInfoId} (the `DeleteClientApp` operationId).
+func (c *Client) DeleteClientApp(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteClientAppRequest(c.Server, clientInfoId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetClientApp One client application
+//
+// SafeShare administrators only. `clientInfoId` is the app's `id`, not its `clientId`.
+//
+// Corresponds with GET /api/v1/clientapps/{clientInfoId} (the `GetClientApp` operationId).
+func (c *Client) GetClientApp(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClientAppRequest(c.Server, clientInfoId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateClientAppWithBody Change a client application
+//
+// SafeShare administrators only. Changes the members the body names; members left out stay as
+// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+// old one. The result must satisfy the same rules as a registration.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+func (c *Client) UpdateClientAppWithBody(ctx context.Context, clientInfoId ClientInfoId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClientAppRequestWithBody(c.Server, clientInfoId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateClientApp Change a client application
+//
+// SafeShare administrators only. Changes the members the body names; members left out stay as
+// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+// old one. The result must satisfy the same rules as a registration.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+func (c *Client) UpdateClientApp(ctx context.Context, clientInfoId ClientInfoId, body UpdateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClientAppRequest(c.Server, clientInfoId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ToggleClientApp Enable or disable a client application (toggle)
+//
+// SafeShare administrators only. Each call flips the app between enabled and disabled; takes no
+// body. Disabling cuts the app off at once: the token endpoint answers `invalid_client`, its
+// refresh tokens are revoked, and access tokens issued before are refused (401) on this instance at
+// once and on the others within 2 seconds; they stay refused after the app is enabled again.
+//
+// Corresponds with PUT /api/v1/clientapps/{clientInfoId}/enable (the `ToggleClientApp` operationId).
+func (c *Client) ToggleClientApp(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewToggleClientAppRequest(c.Server, clientInfoId)
 	if err != nil {
 		return nil, err
 	}
@@ -809,6 +1921,63 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body 
 // Corresponds with PUT /api/v1/users/me (the `UpdateMe` operationId).
 func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListApprovals The third-party applications the caller has approved
+//
+// Any signed-in user; only their own approvals. Newest first.
+//
+// Corresponds with GET /api/v1/users/me/applications/approvals (the `ListApprovals` operationId).
+func (c *Client) ListApprovals(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApprovalsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeApproval Revoke an approval
+//
+// Any signed-in user, for their own approvals only: someone else's approval id, or an unknown one,
+// is 404. At once: the approval leaves the list, every refresh token of that (user, app) pair is
+// revoked, every access token the app holds for the user is refused (401) on this instance at once
+// and on the others within 2 seconds, and the next `/api/oauth/authorize` asks again. The user's
+// other apps and sessions are untouched.
+//
+// Corresponds with DELETE /api/v1/users/me/applications/approvals/{approvalId} (the `RevokeApproval` operationId).
+func (c *Client) RevokeApproval(ctx context.Context, approvalId Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeApprovalRequest(c.Server, approvalId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExpireMySessions End the caller's sessions
+//
+// Revokes every refresh token of the caller and ends their sign-in sessions on the authorization
+// pages, at once. Access tokens already issued keep working until they expire (they are short-lived
+// by design). Takes no body.
+//
+// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
+func (c *Client) ExpireMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExpireMySessionsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -908,6 +2077,295 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
+// NewGetAuthorizationServerMetadataRequest constructs an http.Request for the GetAuthorizationServerMetadata method
+func NewGetAuthorizationServerMetadataRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/.well-known/oauth-authorization-server")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAuthorizeRequest constructs an http.Request for the Authorize method
+func NewAuthorizeRequest(server string, params *AuthorizeParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/authorize")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ResponseType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "response_type", *params.ResponseType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_id", params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "redirect_uri", params.RedirectUri, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Scope != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "scope", *params.Scope, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CodeChallenge != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code_challenge", *params.CodeChallenge, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CodeChallengeMethod != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code_challenge_method", *params.CodeChallengeMethod, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
+// NewDecideAuthorizationRequestWithFormdataBody calls the generic DecideAuthorization builder with application/x-www-form-urlencoded body
+func NewDecideAuthorizationRequestWithFormdataBody(server string, params *DecideAuthorizationParams, body DecideAuthorizationFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewDecideAuthorizationRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewDecideAuthorizationRequestWithBody constructs an http.Request for the DecideAuthorization method, with any body, and a specified content type
+func NewDecideAuthorizationRequestWithBody(server string, params *DecideAuthorizationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/authorize")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
+// NewIntrospectTokenRequestWithFormdataBody calls the generic IntrospectToken builder with application/x-www-form-urlencoded body
+func NewIntrospectTokenRequestWithFormdataBody(server string, body IntrospectTokenFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewIntrospectTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewIntrospectTokenRequestWithBody constructs an http.Request for the IntrospectToken method, with any body, and a specified content type
+func NewIntrospectTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/introspect")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetJwksRequest constructs an http.Request for the GetJwks method
 func NewGetJwksRequest(server string) (*http.Request, error) {
 	var err error
@@ -931,6 +2389,103 @@ func NewGetJwksRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewSignInRequestWithFormdataBody calls the generic SignIn builder with application/x-www-form-urlencoded body
+func NewSignInRequestWithFormdataBody(server string, params *SignInParams, body SignInFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewSignInRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewSignInRequestWithBody constructs an http.Request for the SignIn method, with any body, and a specified content type
+func NewSignInRequestWithBody(server string, params *SignInParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/login")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewRevokeTokenRequestWithFormdataBody calls the generic RevokeToken builder with application/x-www-form-urlencoded body
+func NewRevokeTokenRequestWithFormdataBody(server string, body RevokeTokenFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewRevokeTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewRevokeTokenRequestWithBody constructs an http.Request for the RevokeToken method, with any body, and a specified content type
+func NewRevokeTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/revoke")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -995,6 +2550,285 @@ func NewGetServicesRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListClientAppsRequest constructs an http.Request for the ListClientApps method
+func NewListClientAppsRequest(server string, params *ListClientAppsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/clientapps")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateClientAppRequest calls the generic CreateClientApp builder with application/json body
+func NewCreateClientAppRequest(server string, body CreateClientAppJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClientAppRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateClientAppRequestWithBody constructs an http.Request for the CreateClientApp method, with any body, and a specified content type
+func NewCreateClientAppRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/clientapps")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteClientAppRequest constructs an http.Request for the DeleteClientApp method
+func NewDeleteClientAppRequest(server string, clientInfoId ClientInfoId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientInfoId", clientInfoId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/clientapps/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetClientAppRequest constructs an http.Request for the GetClientApp method
+func NewGetClientAppRequest(server string, clientInfoId ClientInfoId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientInfoId", clientInfoId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/clientapps/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateClientAppRequest calls the generic UpdateClientApp builder with application/json body
+func NewUpdateClientAppRequest(server string, clientInfoId ClientInfoId, body UpdateClientAppJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateClientAppRequestWithBody(server, clientInfoId, "application/json", bodyReader)
+}
+
+// NewUpdateClientAppRequestWithBody constructs an http.Request for the UpdateClientApp method, with any body, and a specified content type
+func NewUpdateClientAppRequestWithBody(server string, clientInfoId ClientInfoId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientInfoId", clientInfoId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/clientapps/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewToggleClientAppRequest constructs an http.Request for the ToggleClientApp method
+func NewToggleClientAppRequest(server string, clientInfoId ClientInfoId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "clientInfoId", clientInfoId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/clientapps/%s/enable", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -1092,6 +2926,94 @@ func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reade
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListApprovalsRequest constructs an http.Request for the ListApprovals method
+func NewListApprovalsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/applications/approvals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRevokeApprovalRequest constructs an http.Request for the RevokeApproval method
+func NewRevokeApprovalRequest(server string, approvalId Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "approvalId", approvalId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/applications/approvals/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExpireMySessionsRequest constructs an http.Request for the ExpireMySessions method
+func NewExpireMySessionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/expire")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -1275,6 +3197,97 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetAuthorizationServerMetadataWithResponse Authorization server metadata (RFC 8414)
+	//
+	// Names this server's OAuth endpoints and what they support. Takes no authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /.well-known/oauth-authorization-server (the `GetAuthorizationServerMetadata` operationId).
+	GetAuthorizationServerMetadataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAuthorizationServerMetadataResponse, error)
+
+	// AuthorizeWithResponse Start the authorization-code or implicit flow (browser)
+	//
+	// The browser-facing start of the authorization-code (`response_type=code`) and implicit
+	// (`response_type=token`) flows. `client_id` must name an enabled client application and
+	// `redirect_uri` must equal, character for character, one of its registered redirect URIs;
+	// otherwise the answer is an HTML error page and the browser is **never** redirected. Any other
+	// problem (unsupported `response_type`, a grant the app lacks, an unknown scope, missing or malformed
+	// PKCE parameters) redirects to `redirect_uri` with `error=...` (RFC 6749 section 4.1.2.1;
+	// in the fragment for `response_type=token`).
+	//
+	// Without a sign-in session the answer is the HTML sign-in page, which posts to `/api/oauth/login`.
+	// With one, the app is approved at once when it is first-party (`autoApprove`) or when the user
+	// approved it before for every requested scope; otherwise the answer is the HTML approval page,
+	// which posts to `POST /api/oauth/authorize`.
+	//
+	// On approval the browser is sent to `redirect_uri` with `?code=...&state=...` (code flow; the code
+	// is single-use, bound to the client and the redirect URI, and expires after 60 seconds) or
+	// `#access_token=...&token_type=bearer&expires_in=...&scope=...&state=...` (implicit flow; never a
+	// refresh token).
+	//
+	// PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
+	// required for apps registered without a secret. `plain` is refused.
+	//
+	// The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
+	// the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
+	// is https, 8 hours).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/oauth/authorize (the `Authorize` operationId).
+	AuthorizeWithResponse(ctx context.Context, params *AuthorizeParams, reqEditors ...RequestEditorFn) (*AuthorizeResponse, error)
+
+	// DecideAuthorizationWithBodyWithResponse Approve or deny a client application (approval page form)
+	//
+	// The approval page's form. `decision=approve` records the approval (remembered until the user
+	// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+	// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+	// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+	// A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+	DecideAuthorizationWithBodyWithResponse(ctx context.Context, params *DecideAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAuthorizationResponse, error)
+
+	// DecideAuthorizationWithFormdataBodyWithResponse Approve or deny a client application (approval page form)
+	//
+	// The approval page's form. `decision=approve` records the approval (remembered until the user
+	// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+	// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+	// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+	// A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+	DecideAuthorizationWithFormdataBodyWithResponse(ctx context.Context, params *DecideAuthorizationParams, body DecideAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*DecideAuthorizationResponse, error)
+
+	// IntrospectTokenWithBodyWithResponse Introspect a token (RFC 7662)
+	//
+	// Tells a client (typically a resource server) whether a token is active now, and what it stands
+	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+	// another client's refresh token is `{"active": false}`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+	IntrospectTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IntrospectTokenResponse, error)
+
+	// IntrospectTokenWithFormdataBodyWithResponse Introspect a token (RFC 7662)
+	//
+	// Tells a client (typically a resource server) whether a token is active now, and what it stands
+	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+	// another client's refresh token is `{"active": false}`.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+	IntrospectTokenWithFormdataBodyWithResponse(ctx context.Context, body IntrospectTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*IntrospectTokenResponse, error)
+
 	// GetJwksWithResponse Public signing keys (JWKS)
 	//
 	// The RSA public keys whose private halves sign access tokens (RS256), as a JSON Web Key Set
@@ -1285,11 +3298,73 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/oauth/jwks (the `GetJwks` operationId).
 	GetJwksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetJwksResponse, error)
 
+	// SignInWithBodyWithResponse Sign in (sign-in page form)
+	//
+	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+	SignInWithBodyWithResponse(ctx context.Context, params *SignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignInResponse, error)
+
+	// SignInWithFormdataBodyWithResponse Sign in (sign-in page form)
+	//
+	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+	SignInWithFormdataBodyWithResponse(ctx context.Context, params *SignInParams, body SignInFormdataRequestBody, reqEditors ...RequestEditorFn) (*SignInResponse, error)
+
+	// RevokeTokenWithBodyWithResponse Revoke a token (RFC 7009)
+	//
+	// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+	// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+	// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+	// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+	// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+	// others.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+	RevokeTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeTokenResponse, error)
+
+	// RevokeTokenWithFormdataBodyWithResponse Revoke a token (RFC 7009)
+	//
+	// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+	// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+	// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+	// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+	// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+	// others.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+	RevokeTokenWithFormdataBodyWithResponse(ctx context.Context, body RevokeTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*RevokeTokenResponse, error)
+
 	// IssueTokenWithBodyWithResponse Issue tokens (OAuth 2.0 token endpoint)
 	//
-	// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-	// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-	// client application's authorized grant types.
+	// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+	// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+	// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+	// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+	// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+	// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+	// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in.
@@ -1307,9 +3382,15 @@ type ClientWithResponsesInterface interface {
 
 	// IssueTokenWithFormdataBodyWithResponse Issue tokens (OAuth 2.0 token endpoint)
 	//
-	// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-	// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-	// client application's authorized grant types.
+	// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+	// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+	// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+	// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+	// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+	// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+	// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in.
@@ -1334,6 +3415,93 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1 (the `GetServices` operationId).
 	GetServicesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetServicesResponse, error)
+
+	// ListClientAppsWithResponse List the registered client applications
+	//
+	// SafeShare administrators only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/clientapps (the `ListClientApps` operationId).
+	ListClientAppsWithResponse(ctx context.Context, params *ListClientAppsParams, reqEditors ...RequestEditorFn) (*ListClientAppsResponse, error)
+
+	// CreateClientAppWithBodyWithResponse Register a client application
+	//
+	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+	// never returned; an app registered without a secret is a public client: it cannot use the
+	// `password` grant and must use PKCE.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+	CreateClientAppWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientAppResponse, error)
+
+	// CreateClientAppWithResponse Register a client application
+	//
+	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+	// never returned; an app registered without a secret is a public client: it cannot use the
+	// `password` grant and must use PKCE.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+	CreateClientAppWithResponse(ctx context.Context, body CreateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientAppResponse, error)
+
+	// DeleteClientAppWithResponse Remove a client application
+	//
+	// SafeShare administrators only. The app can no longer reach anything and must be registered again
+	// to come back: its approvals, refresh tokens and unused codes are removed, and its access tokens
+	// are refused (401) at once on this instance and within 2 seconds on the others.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/clientapps/{clientInfoId} (the `DeleteClientApp` operationId).
+	DeleteClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*DeleteClientAppResponse, error)
+
+	// GetClientAppWithResponse One client application
+	//
+	// SafeShare administrators only. `clientInfoId` is the app's `id`, not its `clientId`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/clientapps/{clientInfoId} (the `GetClientApp` operationId).
+	GetClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*GetClientAppResponse, error)
+
+	// UpdateClientAppWithBodyWithResponse Change a client application
+	//
+	// SafeShare administrators only. Changes the members the body names; members left out stay as
+	// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+	// old one. The result must satisfy the same rules as a registration.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+	UpdateClientAppWithBodyWithResponse(ctx context.Context, clientInfoId ClientInfoId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClientAppResponse, error)
+
+	// UpdateClientAppWithResponse Change a client application
+	//
+	// SafeShare administrators only. Changes the members the body names; members left out stay as
+	// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+	// old one. The result must satisfy the same rules as a registration.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+	UpdateClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, body UpdateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClientAppResponse, error)
+
+	// ToggleClientAppWithResponse Enable or disable a client application (toggle)
+	//
+	// SafeShare administrators only. Each call flips the app between enabled and disabled; takes no
+	// body. Disabling cuts the app off at once: the token endpoint answers `invalid_client`, its
+	// refresh tokens are revoked, and access tokens issued before are refused (401) on this instance at
+	// once and on the others within 2 seconds; they stay refused after the app is enabled again.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/clientapps/{clientInfoId}/enable (the `ToggleClientApp` operationId).
+	ToggleClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*ToggleClientAppResponse, error)
 
 	// GetPublicConfigWithResponse Public properties for client applications
 	//
@@ -1370,6 +3538,39 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/users/me (the `UpdateMe` operationId).
 	UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
+	// ListApprovalsWithResponse The third-party applications the caller has approved
+	//
+	// Any signed-in user; only their own approvals. Newest first.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/users/me/applications/approvals (the `ListApprovals` operationId).
+	ListApprovalsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApprovalsResponse, error)
+
+	// RevokeApprovalWithResponse Revoke an approval
+	//
+	// Any signed-in user, for their own approvals only: someone else's approval id, or an unknown one,
+	// is 404. At once: the approval leaves the list, every refresh token of that (user, app) pair is
+	// revoked, every access token the app holds for the user is refused (401) on this instance at once
+	// and on the others within 2 seconds, and the next `/api/oauth/authorize` asks again. The user's
+	// other apps and sessions are untouched.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/users/me/applications/approvals/{approvalId} (the `RevokeApproval` operationId).
+	RevokeApprovalWithResponse(ctx context.Context, approvalId Id, reqEditors ...RequestEditorFn) (*RevokeApprovalResponse, error)
+
+	// ExpireMySessionsWithResponse End the caller's sessions
+	//
+	// Revokes every refresh token of the caller and ends their sign-in sessions on the authorization
+	// pages, at once. Access tokens already issued keep working until they expire (they are short-lived
+	// by design). Takes no body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
+	ExpireMySessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExpireMySessionsResponse, error)
 
 	// GetApiExplorerWithResponse Interactive API explorer (Swagger UI)
 	//
@@ -1421,6 +3622,235 @@ type ClientWithResponsesInterface interface {
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
 }
 
+type GetAuthorizationServerMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuthorizationServerMetadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAuthorizationServerMetadataResponse) GetJSON200() *AuthorizationServerMetadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAuthorizationServerMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAuthorizationServerMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAuthorizationServerMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAuthorizationServerMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AuthorizeResponse200Headers the declared response headers of an HTTP 200 response for Authorize
+type AuthorizeResponse200Headers struct {
+	SetCookie *string
+}
+
+// AuthorizeResponse302Headers the declared response headers of an HTTP 302 response for Authorize
+type AuthorizeResponse302Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+type AuthorizeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AuthorizeResponse200Headers
+	// Headers302 the parsed response headers for an HTTP 302 response
+	Headers302 *AuthorizeResponse302Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r AuthorizeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AuthorizeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AuthorizeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AuthorizeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DecideAuthorizationResponse303Headers the declared response headers of an HTTP 303 response for DecideAuthorization
+type DecideAuthorizationResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+type DecideAuthorizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *DecideAuthorizationResponse303Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideAuthorizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideAuthorizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideAuthorizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideAuthorizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// IntrospectTokenResponse200Headers the declared response headers of an HTTP 200 response for IntrospectToken
+type IntrospectTokenResponse200Headers struct {
+	CacheControl *string
+}
+
+// IntrospectTokenResponse401Headers the declared response headers of an HTTP 401 response for IntrospectToken
+type IntrospectTokenResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// IntrospectTokenResponse429Headers the declared response headers of an HTTP 429 response for IntrospectToken
+type IntrospectTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
+type IntrospectTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TokenIntrospection
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *OAuthBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OAuthInvalidClient
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *OAuthTooManyRequests
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *IntrospectTokenResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *IntrospectTokenResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *IntrospectTokenResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IntrospectTokenResponse) GetJSON200() *TokenIntrospection {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r IntrospectTokenResponse) GetJSON400() *OAuthBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r IntrospectTokenResponse) GetJSON401() *OAuthInvalidClient {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r IntrospectTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r IntrospectTokenResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r IntrospectTokenResponse) GetJSON429() *OAuthTooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r IntrospectTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IntrospectTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IntrospectTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IntrospectTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetJwksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1456,6 +3886,145 @@ func (r GetJwksResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetJwksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SignInResponse303Headers the declared response headers of an HTTP 303 response for SignIn
+type SignInResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+// SignInResponse401Headers the declared response headers of an HTTP 401 response for SignIn
+type SignInResponse401Headers struct {
+	SetCookie *string
+}
+
+// SignInResponse429Headers the declared response headers of an HTTP 429 response for SignIn
+type SignInResponse429Headers struct {
+	RetryAfter *int
+}
+
+type SignInResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *SignInResponse303Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SignInResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SignInResponse429Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r SignInResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SignInResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SignInResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SignInResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeTokenResponse401Headers the declared response headers of an HTTP 401 response for RevokeToken
+type RevokeTokenResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// RevokeTokenResponse429Headers the declared response headers of an HTTP 429 response for RevokeToken
+type RevokeTokenResponse429Headers struct {
+	RetryAfter *int
+}
+
+type RevokeTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *OAuthBadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *OAuthInvalidClient
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *OAuthTooManyRequests
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RevokeTokenResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RevokeTokenResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeTokenResponse) GetJSON400() *OAuthBadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeTokenResponse) GetJSON401() *OAuthInvalidClient {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RevokeTokenResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RevokeTokenResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RevokeTokenResponse) GetJSON429() *OAuthTooManyRequests {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeTokenResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1628,6 +4197,483 @@ func (r GetServicesResponse) ContentType() string {
 	return ""
 }
 
+// ListClientAppsResponse401Headers the declared response headers of an HTTP 401 response for ListClientApps
+type ListClientAppsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListClientAppsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClientAppList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListClientAppsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClientAppsResponse) GetJSON200() *ClientAppList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListClientAppsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListClientAppsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListClientAppsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListClientAppsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListClientAppsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListClientAppsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListClientAppsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateClientAppResponse201Headers the declared response headers of an HTTP 201 response for CreateClientApp
+type CreateClientAppResponse201Headers struct {
+	Location *string
+}
+
+// CreateClientAppResponse401Headers the declared response headers of an HTTP 401 response for CreateClientApp
+type CreateClientAppResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateClientAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ClientApp
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateClientAppResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateClientAppResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateClientAppResponse) GetJSON201() *ClientApp {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateClientAppResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateClientAppResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateClientAppResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateClientAppResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateClientAppResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateClientAppResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClientAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClientAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClientAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClientAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteClientAppResponse401Headers the declared response headers of an HTTP 401 response for DeleteClientApp
+type DeleteClientAppResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteClientAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteClientAppResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteClientAppResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteClientAppResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteClientAppResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteClientAppResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteClientAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteClientAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteClientAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteClientAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClientAppResponse401Headers the declared response headers of an HTTP 401 response for GetClientApp
+type GetClientAppResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetClientAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClientApp
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetClientAppResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClientAppResponse) GetJSON200() *ClientApp {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClientAppResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetClientAppResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClientAppResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClientAppResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClientAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClientAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClientAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClientAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateClientAppResponse401Headers the declared response headers of an HTTP 401 response for UpdateClientApp
+type UpdateClientAppResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateClientAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClientApp
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateClientAppResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateClientAppResponse) GetJSON200() *ClientApp {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateClientAppResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateClientAppResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateClientAppResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateClientAppResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateClientAppResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateClientAppResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateClientAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateClientAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateClientAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateClientAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ToggleClientAppResponse401Headers the declared response headers of an HTTP 401 response for ToggleClientApp
+type ToggleClientAppResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ToggleClientAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClientApp
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ToggleClientAppResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ToggleClientAppResponse) GetJSON200() *ClientApp {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ToggleClientAppResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ToggleClientAppResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ToggleClientAppResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ToggleClientAppResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ToggleClientAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ToggleClientAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ToggleClientAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ToggleClientAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetPublicConfigResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1794,6 +4840,171 @@ func (r UpdateMeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListApprovalsResponse401Headers the declared response headers of an HTTP 401 response for ListApprovals
+type ListApprovalsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListApprovalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApprovalList
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListApprovalsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListApprovalsResponse) GetJSON200() *ApprovalList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListApprovalsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ListApprovalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListApprovalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListApprovalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListApprovalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeApprovalResponse401Headers the declared response headers of an HTTP 401 response for RevokeApproval
+type RevokeApprovalResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RevokeApprovalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RevokeApprovalResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RevokeApprovalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RevokeApprovalResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RevokeApprovalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeApprovalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeApprovalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeApprovalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeApprovalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExpireMySessionsResponse401Headers the declared response headers of an HTTP 401 response for ExpireMySessions
+type ExpireMySessionsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ExpireMySessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExpireMySessionsResponse401Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExpireMySessionsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r ExpireMySessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExpireMySessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExpireMySessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExpireMySessionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2012,6 +5223,133 @@ func (r GetReadinessResponse) ContentType() string {
 	return ""
 }
 
+// GetAuthorizationServerMetadataWithResponse Authorization server metadata (RFC 8414)
+//
+// Names this server's OAuth endpoints and what they support. Takes no authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /.well-known/oauth-authorization-server (the `GetAuthorizationServerMetadata` operationId).
+func (c *ClientWithResponses) GetAuthorizationServerMetadataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAuthorizationServerMetadataResponse, error) {
+	rsp, err := c.GetAuthorizationServerMetadata(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAuthorizationServerMetadataResponse(rsp)
+}
+
+// AuthorizeWithResponse Start the authorization-code or implicit flow (browser)
+//
+// The browser-facing start of the authorization-code (`response_type=code`) and implicit
+// (`response_type=token`) flows. `client_id` must name an enabled client application and
+// `redirect_uri` must equal, character for character, one of its registered redirect URIs;
+// otherwise the answer is an HTML error page and the browser is **never** redirected. Any other
+// problem (unsupported `response_type`, a grant the app lacks, an unknown scope, missing or malformed
+// PKCE parameters) redirects to `redirect_uri` with `error=...` (RFC 6749 section 4.1.2.1;
+// in the fragment for `response_type=token`).
+//
+// Without a sign-in session the answer is the HTML sign-in page, which posts to `/api/oauth/login`.
+// With one, the app is approved at once when it is first-party (`autoApprove`) or when the user
+// approved it before for every requested scope; otherwise the answer is the HTML approval page,
+// which posts to `POST /api/oauth/authorize`.
+//
+// On approval the browser is sent to `redirect_uri` with `?code=...&state=...` (code flow; the code
+// is single-use, bound to the client and the redirect URI, and expires after 60 seconds) or
+// `#access_token=...&token_type=bearer&expires_in=...&scope=...&state=...` (implicit flow; never a
+// refresh token).
+//
+// PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
+// required for apps registered without a secret. `plain` is refused.
+//
+// The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
+// the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
+// is https, 8 hours).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/oauth/authorize (the `Authorize` operationId).
+func (c *ClientWithResponses) AuthorizeWithResponse(ctx context.Context, params *AuthorizeParams, reqEditors ...RequestEditorFn) (*AuthorizeResponse, error) {
+	rsp, err := c.Authorize(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthorizeResponse(rsp)
+}
+
+// DecideAuthorizationWithBodyWithResponse Approve or deny a client application (approval page form)
+//
+// The approval page's form. `decision=approve` records the approval (remembered until the user
+// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+// A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+func (c *ClientWithResponses) DecideAuthorizationWithBodyWithResponse(ctx context.Context, params *DecideAuthorizationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideAuthorizationResponse, error) {
+	rsp, err := c.DecideAuthorizationWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideAuthorizationResponse(rsp)
+}
+
+// DecideAuthorizationWithFormdataBodyWithResponse Approve or deny a client application (approval page form)
+//
+// The approval page's form. `decision=approve` records the approval (remembered until the user
+// revokes it) and sends the browser on as `GET /api/oauth/authorize` describes; `decision=deny` sends
+// it to `redirect_uri` with `error=access_denied`. The authorization request is checked again
+// exactly as on `GET`. Without a sign-in session the browser is sent back to the sign-in page (303).
+// A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/authorize (the `DecideAuthorization` operationId).
+func (c *ClientWithResponses) DecideAuthorizationWithFormdataBodyWithResponse(ctx context.Context, params *DecideAuthorizationParams, body DecideAuthorizationFormdataRequestBody, reqEditors ...RequestEditorFn) (*DecideAuthorizationResponse, error) {
+	rsp, err := c.DecideAuthorizationWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideAuthorizationResponse(rsp)
+}
+
+// IntrospectTokenWithBodyWithResponse Introspect a token (RFC 7662)
+//
+// Tells a client (typically a resource server) whether a token is active now, and what it stands
+// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+// another client's refresh token is `{"active": false}`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+func (c *ClientWithResponses) IntrospectTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*IntrospectTokenResponse, error) {
+	rsp, err := c.IntrospectTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIntrospectTokenResponse(rsp)
+}
+
+// IntrospectTokenWithFormdataBodyWithResponse Introspect a token (RFC 7662)
+//
+// Tells a client (typically a resource server) whether a token is active now, and what it stands
+// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
+// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
+// another client's refresh token is `{"active": false}`.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/introspect (the `IntrospectToken` operationId).
+func (c *ClientWithResponses) IntrospectTokenWithFormdataBodyWithResponse(ctx context.Context, body IntrospectTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*IntrospectTokenResponse, error) {
+	rsp, err := c.IntrospectTokenWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIntrospectTokenResponse(rsp)
+}
+
 // GetJwksWithResponse Public signing keys (JWKS)
 //
 // The RSA public keys whose private halves sign access tokens (RS256), as a JSON Web Key Set
@@ -2028,11 +5366,97 @@ func (c *ClientWithResponses) GetJwksWithResponse(ctx context.Context, reqEditor
 	return ParseGetJwksResponse(rsp)
 }
 
+// SignInWithBodyWithResponse Sign in (sign-in page form)
+//
+// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+// attempts are rate-limited per remote address like the token endpoint (429 page with
+// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+func (c *ClientWithResponses) SignInWithBodyWithResponse(ctx context.Context, params *SignInParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignInResponse, error) {
+	rsp, err := c.SignInWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignInResponse(rsp)
+}
+
+// SignInWithFormdataBodyWithResponse Sign in (sign-in page form)
+//
+// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
+// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// show the sign-in page again with 401; the same lockout as the password grant applies (after the
+// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
+// attempts are rate-limited per remote address like the token endpoint (429 page with
+// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
+func (c *ClientWithResponses) SignInWithFormdataBodyWithResponse(ctx context.Context, params *SignInParams, body SignInFormdataRequestBody, reqEditors ...RequestEditorFn) (*SignInResponse, error) {
+	rsp, err := c.SignInWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignInResponse(rsp)
+}
+
+// RevokeTokenWithBodyWithResponse Revoke a token (RFC 7009)
+//
+// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+// others.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+func (c *ClientWithResponses) RevokeTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeTokenResponse, error) {
+	rsp, err := c.RevokeTokenWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeTokenResponse(rsp)
+}
+
+// RevokeTokenWithFormdataBodyWithResponse Revoke a token (RFC 7009)
+//
+// Revokes a refresh token (with every token descended from the same sign-in) or an access token
+// issued to the calling client. The client authenticates with HTTP Basic; a client registered
+// without a secret sends `client_id` in the form instead. The answer is 200 whether or not the token
+// was known, valid or issued to this client (RFC 7009 section 2.2), so it reveals nothing. A revoked
+// access token is refused (401) at once by the instance that revoked it and within 2 seconds by the
+// others.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/revoke (the `RevokeToken` operationId).
+func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx context.Context, body RevokeTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*RevokeTokenResponse, error) {
+	rsp, err := c.RevokeTokenWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeTokenResponse(rsp)
+}
+
 // IssueTokenWithBodyWithResponse Issue tokens (OAuth 2.0 token endpoint)
 //
-// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-// client application's authorized grant types.
+// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in.
@@ -2056,9 +5480,15 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 
 // IssueTokenWithFormdataBodyWithResponse Issue tokens (OAuth 2.0 token endpoint)
 //
-// The client authenticates with HTTP Basic (`clientId:clientSecret`). Grants: `password`
-// (`username`, `password`) and `refresh_token` (`refresh_token`). The grant must be one of the
-// client application's authorized grant types.
+// The client authenticates with HTTP Basic (`clientId:clientSecret`); a client registered without
+// a secret sends `client_id` in the form instead and may use only the `authorization_code` (with
+// PKCE) and `refresh_token` grants. Grants: `password` (`username`, `password`),
+// `authorization_code` (`code`, `redirect_uri`, `code_verifier`) and `refresh_token`
+// (`refresh_token`). The grant must be one of the client application's authorized grant types.
+// A code is single-use, expires 60 seconds after it was issued, and works only for the client and
+// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
+// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
+// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in.
@@ -2094,6 +5524,141 @@ func (c *ClientWithResponses) GetServicesWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseGetServicesResponse(rsp)
+}
+
+// ListClientAppsWithResponse List the registered client applications
+//
+// SafeShare administrators only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/clientapps (the `ListClientApps` operationId).
+func (c *ClientWithResponses) ListClientAppsWithResponse(ctx context.Context, params *ListClientAppsParams, reqEditors ...RequestEditorFn) (*ListClientAppsResponse, error) {
+	rsp, err := c.ListClientApps(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListClientAppsResponse(rsp)
+}
+
+// CreateClientAppWithBodyWithResponse Register a client application
+//
+// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+// never returned; an app registered without a secret is a public client: it cannot use the
+// `password` grant and must use PKCE.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+func (c *ClientWithResponses) CreateClientAppWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClientAppResponse, error) {
+	rsp, err := c.CreateClientAppWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientAppResponse(rsp)
+}
+
+// CreateClientAppWithResponse Register a client application
+//
+// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
+// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
+// never returned; an app registered without a secret is a public client: it cannot use the
+// `password` grant and must use PKCE.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/clientapps (the `CreateClientApp` operationId).
+func (c *ClientWithResponses) CreateClientAppWithResponse(ctx context.Context, body CreateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClientAppResponse, error) {
+	rsp, err := c.CreateClientApp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClientAppResponse(rsp)
+}
+
+// DeleteClientAppWithResponse Remove a client application
+//
+// SafeShare administrators only. The app can no longer reach anything and must be registered again
+// to come back: its approvals, refresh tokens and unused codes are removed, and its access tokens
+// are refused (401) at once on this instance and within 2 seconds on the others.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/clientapps/{clientInfoId} (the `DeleteClientApp` operationId).
+func (c *ClientWithResponses) DeleteClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*DeleteClientAppResponse, error) {
+	rsp, err := c.DeleteClientApp(ctx, clientInfoId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteClientAppResponse(rsp)
+}
+
+// GetClientAppWithResponse One client application
+//
+// SafeShare administrators only. `clientInfoId` is the app's `id`, not its `clientId`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/clientapps/{clientInfoId} (the `GetClientApp` operationId).
+func (c *ClientWithResponses) GetClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*GetClientAppResponse, error) {
+	rsp, err := c.GetClientApp(ctx, clientInfoId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClientAppResponse(rsp)
+}
+
+// UpdateClientAppWithBodyWithResponse Change a client application
+//
+// SafeShare administrators only. Changes the members the body names; members left out stay as
+// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+// old one. The result must satisfy the same rules as a registration.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+func (c *ClientWithResponses) UpdateClientAppWithBodyWithResponse(ctx context.Context, clientInfoId ClientInfoId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClientAppResponse, error) {
+	rsp, err := c.UpdateClientAppWithBody(ctx, clientInfoId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateClientAppResponse(rsp)
+}
+
+// UpdateClientAppWithResponse Change a client application
+//
+// SafeShare administrators only. Changes the members the body names; members left out stay as
+// they are. `clientId` never changes (a body naming it is a 400). A new `clientSecret` replaces the
+// old one. The result must satisfy the same rules as a registration.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/clientapps/{clientInfoId} (the `UpdateClientApp` operationId).
+func (c *ClientWithResponses) UpdateClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, body UpdateClientAppJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClientAppResponse, error) {
+	rsp, err := c.UpdateClientApp(ctx, clientInfoId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateClientAppResponse(rsp)
+}
+
+// ToggleClientAppWithResponse Enable or disable a client application (toggle)
+//
+// SafeShare administrators only. Each call flips the app between enabled and disabled; takes no
+// body. Disabling cuts the app off at once: the token endpoint answers `invalid_client`, its
+// refresh tokens are revoked, and access tokens issued before are refused (401) on this instance at
+// once and on the others within 2 seconds; they stay refused after the app is enabled again.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/clientapps/{clientInfoId}/enable (the `ToggleClientApp` operationId).
+func (c *ClientWithResponses) ToggleClientAppWithResponse(ctx context.Context, clientInfoId ClientInfoId, reqEditors ...RequestEditorFn) (*ToggleClientAppResponse, error) {
+	rsp, err := c.ToggleClientApp(ctx, clientInfoId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseToggleClientAppResponse(rsp)
 }
 
 // GetPublicConfigWithResponse Public properties for client applications
@@ -2154,6 +5719,57 @@ func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body Upd
 		return nil, err
 	}
 	return ParseUpdateMeResponse(rsp)
+}
+
+// ListApprovalsWithResponse The third-party applications the caller has approved
+//
+// Any signed-in user; only their own approvals. Newest first.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/users/me/applications/approvals (the `ListApprovals` operationId).
+func (c *ClientWithResponses) ListApprovalsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApprovalsResponse, error) {
+	rsp, err := c.ListApprovals(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListApprovalsResponse(rsp)
+}
+
+// RevokeApprovalWithResponse Revoke an approval
+//
+// Any signed-in user, for their own approvals only: someone else's approval id, or an unknown one,
+// is 404. At once: the approval leaves the list, every refresh token of that (user, app) pair is
+// revoked, every access token the app holds for the user is refused (401) on this instance at once
+// and on the others within 2 seconds, and the next `/api/oauth/authorize` asks again. The user's
+// other apps and sessions are untouched.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/users/me/applications/approvals/{approvalId} (the `RevokeApproval` operationId).
+func (c *ClientWithResponses) RevokeApprovalWithResponse(ctx context.Context, approvalId Id, reqEditors ...RequestEditorFn) (*RevokeApprovalResponse, error) {
+	rsp, err := c.RevokeApproval(ctx, approvalId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeApprovalResponse(rsp)
+}
+
+// ExpireMySessionsWithResponse End the caller's sessions
+//
+// Revokes every refresh token of the caller and ends their sign-in sessions on the authorization
+// pages, at once. Access tokens already issued keep working until they expire (they are short-lived
+// by design). Takes no body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
+func (c *ClientWithResponses) ExpireMySessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExpireMySessionsResponse, error) {
+	rsp, err := c.ExpireMySessions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExpireMySessionsResponse(rsp)
 }
 
 // GetApiExplorerWithResponse Interactive API explorer (Swagger UI)
@@ -2235,6 +5851,208 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 	return ParseGetReadinessResponse(rsp)
 }
 
+// ParseGetAuthorizationServerMetadataResponse parses an HTTP response from a GetAuthorizationServerMetadataWithResponse call
+func ParseGetAuthorizationServerMetadataResponse(rsp *http.Response) (*GetAuthorizationServerMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAuthorizationServerMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuthorizationServerMetadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAuthorizeResponse parses an HTTP response from a AuthorizeWithResponse call
+func ParseAuthorizeResponse(rsp *http.Response) (*AuthorizeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AuthorizeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers AuthorizeResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 302:
+		var headers AuthorizeResponse302Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers302 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDecideAuthorizationResponse parses an HTTP response from a DecideAuthorizationWithResponse call
+func ParseDecideAuthorizationResponse(rsp *http.Response) (*DecideAuthorizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideAuthorizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 303:
+		var headers DecideAuthorizationResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseIntrospectTokenResponse parses an HTTP response from a IntrospectTokenWithResponse call
+func ParseIntrospectTokenResponse(rsp *http.Response) (*IntrospectTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IntrospectTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TokenIntrospection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest OAuthBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OAuthInvalidClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest OAuthTooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers IntrospectTokenResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers IntrospectTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers IntrospectTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetJwksResponse parses an HTTP response from a GetJwksWithResponse call
 func ParseGetJwksResponse(rsp *http.Response) (*GetJwksResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2256,6 +6074,142 @@ func ParseGetJwksResponse(rsp *http.Response) (*GetJwksResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseSignInResponse parses an HTTP response from a SignInWithResponse call
+func ParseSignInResponse(rsp *http.Response) (*SignInResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SignInResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 303:
+		var headers SignInResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 401:
+		var headers SignInResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SignInResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeTokenResponse parses an HTTP response from a RevokeTokenWithResponse call
+func ParseRevokeTokenResponse(rsp *http.Response) (*RevokeTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest OAuthBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest OAuthInvalidClient
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest OAuthTooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RevokeTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers RevokeTokenResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
@@ -2418,6 +6372,435 @@ func ParseGetServicesResponse(rsp *http.Response) (*GetServicesResponse, error) 
 	return response, nil
 }
 
+// ParseListClientAppsResponse parses an HTTP response from a ListClientAppsWithResponse call
+func ParseListClientAppsResponse(rsp *http.Response) (*ListClientAppsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListClientAppsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClientAppList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListClientAppsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateClientAppResponse parses an HTTP response from a CreateClientAppWithResponse call
+func ParseCreateClientAppResponse(rsp *http.Response) (*CreateClientAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClientAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ClientApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateClientAppResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateClientAppResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteClientAppResponse parses an HTTP response from a DeleteClientAppWithResponse call
+func ParseDeleteClientAppResponse(rsp *http.Response) (*DeleteClientAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteClientAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteClientAppResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClientAppResponse parses an HTTP response from a GetClientAppWithResponse call
+func ParseGetClientAppResponse(rsp *http.Response) (*GetClientAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClientAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClientApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetClientAppResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateClientAppResponse parses an HTTP response from a UpdateClientAppWithResponse call
+func ParseUpdateClientAppResponse(rsp *http.Response) (*UpdateClientAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateClientAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClientApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateClientAppResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseToggleClientAppResponse parses an HTTP response from a ToggleClientAppWithResponse call
+func ParseToggleClientAppResponse(rsp *http.Response) (*ToggleClientAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ToggleClientAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClientApp
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ToggleClientAppResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetPublicConfigResponse parses an HTTP response from a GetPublicConfigWithResponse call
 func ParseGetPublicConfigResponse(rsp *http.Response) (*GetPublicConfigResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -2544,6 +6927,150 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 	switch {
 	case rsp.StatusCode == 401:
 		var headers UpdateMeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListApprovalsResponse parses an HTTP response from a ListApprovalsWithResponse call
+func ParseListApprovalsResponse(rsp *http.Response) (*ListApprovalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListApprovalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApprovalList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListApprovalsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeApprovalResponse parses an HTTP response from a RevokeApprovalWithResponse call
+func ParseRevokeApprovalResponse(rsp *http.Response) (*RevokeApprovalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeApprovalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RevokeApprovalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExpireMySessionsResponse parses an HTTP response from a ExpireMySessionsWithResponse call
+func ParseExpireMySessionsResponse(rsp *http.Response) (*ExpireMySessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExpireMySessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ExpireMySessionsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -119,7 +119,10 @@ func New(d Deps) (*echo.Echo, error) {
 	strict := gen.NewStrictHandler(s, nil)
 	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
 		OperationMiddlewares: map[string][]echo.MiddlewareFunc{
-			"issueToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"issueToken":      {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"revokeToken":     {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"introspectToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"signIn":          {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 		},
 	})
 	return e, nil
