@@ -168,7 +168,6 @@ const (
 	TemporarilyUnavailable OAuthErrorError = "temporarily_unavailable"
 	UnauthorizedClient     OAuthErrorError = "unauthorized_client"
 	UnsupportedGrantType   OAuthErrorError = "unsupported_grant_type"
-	UnsupportedTokenType   OAuthErrorError = "unsupported_token_type"
 )
 
 // Valid indicates whether the value is a known member of the OAuthErrorError enum.
@@ -189,8 +188,6 @@ func (e OAuthErrorError) Valid() bool {
 	case UnauthorizedClient:
 		return true
 	case UnsupportedGrantType:
-		return true
-	case UnsupportedTokenType:
 		return true
 	default:
 		return false
@@ -329,6 +326,8 @@ type Approval struct {
 }
 
 // ApprovalForm The approval page's form; the authorization request travels in hidden fields.
+//
+// Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","decision":"approve","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj"}
 type ApprovalForm struct {
 	ClientId            string  `json:"client_id"`
 	CodeChallenge       *string `json:"code_challenge,omitempty"`
@@ -346,12 +345,14 @@ type ApprovalForm struct {
 // ApprovalFormDecision defines model for ApprovalForm.Decision.
 type ApprovalFormDecision string
 
-// ApprovalList defines model for ApprovalList.
+// ApprovalList Example: {"applications":[{"appName":"XY Reports","clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:05:00Z","id":"765456269464346625","scopes":["read"]}]}
 type ApprovalList struct {
 	Applications []Approval `json:"applications"`
 }
 
 // AuthorizationServerMetadata RFC 8414 authorization server metadata.
+//
+// Example: {"authorization_endpoint":"https://access-service.xy-company.com/api/oauth/authorize","code_challenge_methods_supported":["S256"],"grant_types_supported":["authorization_code","implicit","password","refresh_token"],"introspection_endpoint":"https://access-service.xy-company.com/api/oauth/introspect","introspection_endpoint_auth_methods_supported":["client_secret_basic"],"issuer":"https://access-service.xy-company.com","jwks_uri":"https://access-service.xy-company.com/api/oauth/jwks","response_modes_supported":["query","fragment"],"response_types_supported":["code","token"],"revocation_endpoint":"https://access-service.xy-company.com/api/oauth/revoke","revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"token_endpoint":"https://access-service.xy-company.com/api/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic","none"]}
 type AuthorizationServerMetadata struct {
 	AuthorizationEndpoint                     string    `json:"authorization_endpoint"`
 	CodeChallengeMethodsSupported             *[]string `json:"code_challenge_methods_supported,omitempty"`
@@ -368,7 +369,7 @@ type AuthorizationServerMetadata struct {
 	TokenEndpointAuthMethodsSupported         *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
-// ClientApp defines model for ClientApp.
+// ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
 type ClientApp struct {
 	AccessTokenValiditySeconds int         `json:"accessTokenValiditySeconds"`
 	AppName                    string      `json:"appName"`
@@ -540,6 +541,8 @@ type Membership struct {
 type MembershipRole string
 
 // OAuthError RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
 type OAuthError struct {
 	Error            OAuthErrorError `json:"error"`
 	ErrorDescription *string         `json:"error_description,omitempty"`
@@ -621,6 +624,8 @@ type ServiceLink struct {
 type ServiceLinkHttpMethod string
 
 // SignInForm The sign-in page's form; the authorization request travels in hidden fields.
+//
+// Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj","username":"alice@xy-company.com"}
 type SignInForm struct {
 	ClientId            string  `json:"client_id"`
 	CodeChallenge       *string `json:"code_challenge,omitempty"`
@@ -639,6 +644,8 @@ type SignInForm struct {
 }
 
 // TokenIntrospection RFC 7662 section 2.2; only `active` when the token is not active.
+//
+// Example: {"active":true,"client_id":"webapp","exp":1798675200,"iat":1798671600,"iss":"https://access-service.xy-company.com","jti":"2f1b4c55-8a4a-4a76-9c52-5f1a0d4a9a77","scope":"read write","sub":"765456269464346624","token_type":"access_token","username":"alice@xy-company.com"}
 type TokenIntrospection struct {
 	Active    bool                         `json:"active"`
 	ClientId  *string                      `json:"client_id,omitempty"`
@@ -655,7 +662,7 @@ type TokenIntrospection struct {
 // TokenIntrospectionTokenType defines model for TokenIntrospection.TokenType.
 type TokenIntrospectionTokenType string
 
-// TokenIntrospectionRequest defines model for TokenIntrospectionRequest.
+// TokenIntrospectionRequest Example: {"token":"eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE1MTQ4MDgxMzZ9.sig","token_type_hint":"access_token"}
 type TokenIntrospectionRequest struct {
 	Token string `json:"token"`
 
@@ -711,7 +718,7 @@ type TokenResponse struct {
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
 
-// TokenRevocationRequest defines model for TokenRevocationRequest.
+// TokenRevocationRequest Example: {"token":"3q2-7wEAAAB3R2hR5f7y0Z3vZ0oQ2w","token_type_hint":"refresh_token"}
 type TokenRevocationRequest struct {
 	// ClientId The client's id, for a client registered without a secret (no HTTP Basic then).
 	ClientId *string `json:"client_id,omitempty"`
@@ -775,12 +782,18 @@ type Forbidden = Problem
 type NotFound = Problem
 
 // OAuthBadRequest RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
 type OAuthBadRequest = OAuthError
 
 // OAuthInvalidClient RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
 type OAuthInvalidClient = OAuthError
 
 // OAuthTooManyRequests RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
 type OAuthTooManyRequests = OAuthError
 
 // PayloadTooLarge RFC 9457 problem details.
