@@ -111,6 +111,26 @@ function MediaTypeExamples() {
   };
 }
 
+// access/operation-success-response: every operation documents how it succeeds, with a 2xx, or with a
+// 3xx for the form posts of the authorization pages that answer with a redirect (post/redirect/get).
+function OperationSuccessResponse() {
+  return {
+    Root: {
+      leave(root, ctx) {
+        forEachOperation(root, (path, item, method, op) => {
+          const codes = Object.keys(op.responses || {}).map(String);
+          if (!codes.some((c) => /^[23](\d\d|XX)$/i.test(c))) {
+            ctx.report({
+              message: `${method.toUpperCase()} ${path} documents no 2xx or 3xx response.`,
+              location: ctx.location.child(['paths', path, method, 'responses']).key(),
+            });
+          }
+        });
+      },
+    },
+  };
+}
+
 export default function accessPlugin() {
   return {
     id: 'access',
@@ -118,6 +138,7 @@ export default function accessPlugin() {
       oas3: {
         'operation-4xx-response': Operation4xxResponse,
         'media-type-examples': MediaTypeExamples,
+        'operation-success-response': OperationSuccessResponse,
       },
     },
   };
