@@ -1,7 +1,7 @@
 # Every target is one step a developer or CI runs; `make test` is the whole suite.
 GO ?= go
 
-.PHONY: run build generate check-generated lint vet test test-go
+.PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot
 
 ## run: serve on the embedded store (./data/access-service.db) at http://127.0.0.1:8080
 run:
@@ -31,6 +31,26 @@ lint: vet
 ## test: everything CI runs: PostgreSQL up, generated code current, vet, the whole suite with -race
 test:
 	./scripts/test.sh
+
+## gates: the spec's gates and the clients and explorer against a live service (lint, breaking changes,
+## vendored Swagger UI, TypeScript client, Chromium); installs its npm tools and Chromium when missing
+gates:
+	./scripts/api-gates.sh
+
+## lint-spec: only the spec's lint (Redocly with api/redocly.yaml)
+lint-spec:
+	@./scripts/ensure-node-tools.sh
+	REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint --config api/redocly.yaml --format stylish openapi.yaml
+
+## check-breaking: only the breaking-change check against the last release in api/releases/
+check-breaking:
+	./scripts/check-breaking.sh
+
+## screenshot: a PNG of the API explorer (/docs) after a signed-in "Try it out", against a live service
+SCREENSHOT ?= explorer.png
+screenshot:
+	@./scripts/ensure-node-tools.sh && ./scripts/ensure-chromium.sh
+	./scripts/with-live-service.sh node tests/browser/screenshot.mjs $(SCREENSHOT)
 
 ## test-go: only the Go tests (PostgreSQL must already be reachable)
 test-go:

@@ -17,6 +17,24 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ApprovalFormDecision.
+const (
+	Approve ApprovalFormDecision = "approve"
+	Deny    ApprovalFormDecision = "deny"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalFormDecision enum.
+func (e ApprovalFormDecision) Valid() bool {
+	switch e {
+	case Approve:
+		return true
+	case Deny:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AssignableRole.
 const (
 	AssignableRoleCollaborator AssignableRole = "Collaborator"
@@ -47,6 +65,30 @@ func (e AuditExportRequestExportFormat) Valid() bool {
 	case Csv:
 		return true
 	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GrantType.
+const (
+	GrantTypeAuthorizationCode GrantType = "authorization_code"
+	GrantTypeImplicit          GrantType = "implicit"
+	GrantTypePassword          GrantType = "password"
+	GrantTypeRefreshToken      GrantType = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the GrantType enum.
+func (e GrantType) Valid() bool {
+	switch e {
+	case GrantTypeAuthorizationCode:
+		return true
+	case GrantTypeImplicit:
+		return true
+	case GrantTypePassword:
+		return true
+	case GrantTypeRefreshToken:
 		return true
 	default:
 		return false
@@ -269,6 +311,24 @@ func (e ServiceLinkHttpMethod) Valid() bool {
 	}
 }
 
+// Defines values for TokenIntrospectionTokenType.
+const (
+	TokenIntrospectionTokenTypeAccessToken  TokenIntrospectionTokenType = "access_token"
+	TokenIntrospectionTokenTypeRefreshToken TokenIntrospectionTokenType = "refresh_token"
+)
+
+// Valid indicates whether the value is a known member of the TokenIntrospectionTokenType enum.
+func (e TokenIntrospectionTokenType) Valid() bool {
+	switch e {
+	case TokenIntrospectionTokenTypeAccessToken:
+		return true
+	case TokenIntrospectionTokenTypeRefreshToken:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TokenResponseTokenType.
 const (
 	Bearer TokenResponseTokenType = "bearer"
@@ -317,6 +377,45 @@ func (e OrderBy) Valid() bool {
 	}
 }
 
+// Defines values for ListClientAppsParamsOrderBy.
+const (
+	ListClientAppsParamsOrderByASC  ListClientAppsParamsOrderBy = "ASC"
+	ListClientAppsParamsOrderByDESC ListClientAppsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClientAppsParamsOrderBy enum.
+func (e ListClientAppsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClientAppsParamsOrderByASC:
+		return true
+	case ListClientAppsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClientAppsParamsSortBy.
+const (
+	ListClientAppsParamsSortByAppName   ListClientAppsParamsSortBy = "appName"
+	ListClientAppsParamsSortByClientId  ListClientAppsParamsSortBy = "clientId"
+	ListClientAppsParamsSortByCreatedAt ListClientAppsParamsSortBy = "createdAt"
+)
+
+// Valid indicates whether the value is a known member of the ListClientAppsParamsSortBy enum.
+func (e ListClientAppsParamsSortBy) Valid() bool {
+	switch e {
+	case ListClientAppsParamsSortByAppName:
+		return true
+	case ListClientAppsParamsSortByClientId:
+		return true
+	case ListClientAppsParamsSortByCreatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOrganisationsParamsOrderBy.
 const (
 	ListOrganisationsParamsOrderByASC  ListOrganisationsParamsOrderBy = "ASC"
@@ -337,19 +436,19 @@ func (e ListOrganisationsParamsOrderBy) Valid() bool {
 
 // Defines values for ListOrganisationsParamsSortBy.
 const (
-	CreatedAt ListOrganisationsParamsSortBy = "createdAt"
-	Name      ListOrganisationsParamsSortBy = "name"
-	Quota     ListOrganisationsParamsSortBy = "quota"
+	ListOrganisationsParamsSortByCreatedAt ListOrganisationsParamsSortBy = "createdAt"
+	ListOrganisationsParamsSortByName      ListOrganisationsParamsSortBy = "name"
+	ListOrganisationsParamsSortByQuota     ListOrganisationsParamsSortBy = "quota"
 )
 
 // Valid indicates whether the value is a known member of the ListOrganisationsParamsSortBy enum.
 func (e ListOrganisationsParamsSortBy) Valid() bool {
 	switch e {
-	case CreatedAt:
+	case ListOrganisationsParamsSortByCreatedAt:
 		return true
-	case Name:
+	case ListOrganisationsParamsSortByName:
 		return true
-	case Quota:
+	case ListOrganisationsParamsSortByQuota:
 		return true
 	default:
 		return false
@@ -476,6 +575,45 @@ type AdminRoleChange struct {
 	SafeShareAdmin bool                `json:"safeShareAdmin"`
 }
 
+// Approval defines model for Approval.
+type Approval struct {
+	AppName           string    `json:"appName"`
+	ClientDescription string    `json:"clientDescription"`
+	ClientId          string    `json:"clientId"`
+	CreatedAt         time.Time `json:"createdAt"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id     Id       `json:"id"`
+	Scopes []string `json:"scopes"`
+}
+
+// ApprovalForm The approval page's form; the authorization request travels in hidden fields.
+//
+// Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","decision":"approve","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj"}
+type ApprovalForm struct {
+	ClientId            string  `json:"client_id"`
+	CodeChallenge       *string `json:"code_challenge,omitempty"`
+	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken    *string              `json:"csrf_token,omitempty"`
+	Decision     ApprovalFormDecision `json:"decision"`
+	RedirectUri  string               `json:"redirect_uri"`
+	ResponseType *string              `json:"response_type,omitempty"`
+	Scope        *string              `json:"scope,omitempty"`
+	State        *string              `json:"state,omitempty"`
+}
+
+// ApprovalFormDecision defines model for ApprovalForm.Decision.
+type ApprovalFormDecision string
+
+// ApprovalList Example: {"applications":[{"appName":"XY Reports","clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:05:00Z","id":"765456269464346625","scopes":["read"]}]}
+type ApprovalList struct {
+	Applications []Approval `json:"applications"`
+}
+
 // AssignableRole The roles that may be assigned by hand; Ad hoc never is.
 type AssignableRole string
 
@@ -540,12 +678,114 @@ type AuditRecordList struct {
 	Offset int `json:"offset"`
 }
 
+// AuthorizationServerMetadata RFC 8414 authorization server metadata.
+//
+// Example: {"authorization_endpoint":"https://access-service.xy-company.com/api/oauth/authorize","code_challenge_methods_supported":["S256"],"grant_types_supported":["authorization_code","implicit","password","refresh_token"],"introspection_endpoint":"https://access-service.xy-company.com/api/oauth/introspect","introspection_endpoint_auth_methods_supported":["client_secret_basic"],"issuer":"https://access-service.xy-company.com","jwks_uri":"https://access-service.xy-company.com/api/oauth/jwks","response_modes_supported":["query","fragment"],"response_types_supported":["code","token"],"revocation_endpoint":"https://access-service.xy-company.com/api/oauth/revoke","revocation_endpoint_auth_methods_supported":["client_secret_basic","none"],"token_endpoint":"https://access-service.xy-company.com/api/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic","none"]}
+type AuthorizationServerMetadata struct {
+	AuthorizationEndpoint                     string    `json:"authorization_endpoint"`
+	CodeChallengeMethodsSupported             *[]string `json:"code_challenge_methods_supported,omitempty"`
+	GrantTypesSupported                       *[]string `json:"grant_types_supported,omitempty"`
+	IntrospectionEndpoint                     *string   `json:"introspection_endpoint,omitempty"`
+	IntrospectionEndpointAuthMethodsSupported *[]string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
+	Issuer                                    string    `json:"issuer"`
+	JwksUri                                   string    `json:"jwks_uri"`
+	ResponseModesSupported                    *[]string `json:"response_modes_supported,omitempty"`
+	ResponseTypesSupported                    []string  `json:"response_types_supported"`
+	RevocationEndpoint                        *string   `json:"revocation_endpoint,omitempty"`
+	RevocationEndpointAuthMethodsSupported    *[]string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
+	TokenEndpoint                             string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported         *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
+}
+
+// ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
+type ClientApp struct {
+	AccessTokenValiditySeconds int         `json:"accessTokenValiditySeconds"`
+	AppName                    string      `json:"appName"`
+	AuthorizedGrantTypes       []GrantType `json:"authorizedGrantTypes"`
+	AutoApprove                bool        `json:"autoApprove"`
+	ClientDescription          string      `json:"clientDescription"`
+	ClientId                   string      `json:"clientId"`
+	CreatedAt                  time.Time   `json:"createdAt"`
+	Enabled                    bool        `json:"enabled"`
+
+	// HasSecret Whether the app has a secret (the secret itself is never returned).
+	HasSecret bool `json:"hasSecret"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id                          Id       `json:"id"`
+	RefreshTokenValiditySeconds int      `json:"refreshTokenValiditySeconds"`
+	RegisteredRedirectUris      []string `json:"registeredRedirectUris"`
+	Scope                       []string `json:"scope"`
+}
+
+// ClientAppCreate defines model for ClientAppCreate.
+type ClientAppCreate struct {
+	AccessTokenValiditySeconds int `json:"accessTokenValiditySeconds"`
+
+	// AppName Shown to users when they sign in from the app.
+	AppName              string      `json:"appName"`
+	AuthorizedGrantTypes []GrantType `json:"authorizedGrantTypes"`
+
+	// AutoApprove First-party app; users are not asked to approve it.
+	AutoApprove *bool `json:"autoApprove,omitempty"`
+
+	// ClientDescription Shown on the approval page and in approvals.
+	ClientDescription *string `json:"clientDescription,omitempty"`
+
+	// ClientId Unique; letters, digits and `._~-`, at most 255 characters.
+	ClientId string `json:"clientId"`
+
+	// ClientSecret Stored only as a hash; never returned. Leave out for a public client (PKCE, no password grant).
+	ClientSecret                *string `json:"clientSecret,omitempty"`
+	RefreshTokenValiditySeconds int     `json:"refreshTokenValiditySeconds"`
+
+	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	RegisteredRedirectUris *RedirectUris `json:"registeredRedirectUris,omitempty"`
+
+	// Scope The scopes the app may ask for (default `read`, `write`).
+	Scope *[]ScopeToken `json:"scope,omitempty"`
+}
+
+// ClientAppList defines model for ClientAppList.
+type ClientAppList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int         `json:"count"`
+	Items []ClientApp `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClientAppUpdate defines model for ClientAppUpdate.
+type ClientAppUpdate struct {
+	AccessTokenValiditySeconds *int         `json:"accessTokenValiditySeconds,omitempty"`
+	AppName                    *string      `json:"appName,omitempty"`
+	AuthorizedGrantTypes       *[]GrantType `json:"authorizedGrantTypes,omitempty"`
+	AutoApprove                *bool        `json:"autoApprove,omitempty"`
+	ClientDescription          *string      `json:"clientDescription,omitempty"`
+
+	// ClientSecret A new secret; it replaces the old one at once.
+	ClientSecret                *string `json:"clientSecret,omitempty"`
+	RefreshTokenValiditySeconds *int    `json:"refreshTokenValiditySeconds,omitempty"`
+
+	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	RegisteredRedirectUris *RedirectUris `json:"registeredRedirectUris,omitempty"`
+	Scope                  *[]ScopeToken `json:"scope,omitempty"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The member, as a path (`items[0].pattern`), or the parameter's name.
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
+
+// GrantType defines model for GrantType.
+type GrantType string
 
 // HealthStatus defines model for HealthStatus.
 type HealthStatus struct {
@@ -579,7 +819,7 @@ type JsonWebKeyKty string
 // JsonWebKeyUse defines model for JsonWebKey.Use.
 type JsonWebKeyUse string
 
-// JsonWebKeySet defines model for JsonWebKeySet.
+// JsonWebKeySet Example: {"keys":[{"alg":"RS256","e":"AQAB","kid":"3b7f0c2e-4d1a-4d8e-9a53-1f6c2b8e7d10","kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","use":"sig"}]}
 type JsonWebKeySet struct {
 	Keys []JsonWebKey `json:"keys"`
 }
@@ -593,7 +833,7 @@ type ListMeta struct {
 	Offset int `json:"offset"`
 }
 
-// Me defines model for Me.
+// Me Example: {"accountType":"local","email":"alice@xy-company.com","firstName":"Alice","id":"765456269464346624","lastName":"Smith","mfaEnabled":false,"mobileNumber":"+61412345678","organisations":[{"id":"765456269464346625","isOrgAdmin":true,"name":"XY Company","role":"Originator"}],"otherName":null,"safeShareAdmin":false}
 type Me struct {
 	AccountType MeAccountType       `json:"accountType"`
 	Email       openapi_types.Email `json:"email"`
@@ -691,6 +931,8 @@ type Membership struct {
 type MembershipRole string
 
 // OAuthError RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
 type OAuthError struct {
 	Error            OAuthErrorError `json:"error"`
 	ErrorDescription *string         `json:"error_description,omitempty"`
@@ -830,13 +1072,17 @@ type ProfileUpdate struct {
 	OtherName *string `json:"otherName,omitempty"`
 }
 
-// PublicConfig defines model for PublicConfig.
+// PublicConfig Example: {"contentServiceURL":"https://content.example.com","passwordMaxLength":1024,"passwordMinLength":12,"webappServiceURL":"https://safeshare.example.com"}
 type PublicConfig struct {
 	ContentServiceURL string `json:"contentServiceURL"`
 	PasswordMaxLength int    `json:"passwordMaxLength"`
 	PasswordMinLength int    `json:"passwordMinLength"`
 	WebappServiceURL  string `json:"webappServiceURL"`
 }
+
+// RedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+// character for character.
+type RedirectUris = []string
 
 // RemovalRequest defines model for RemovalRequest.
 type RemovalRequest struct {
@@ -867,7 +1113,10 @@ type RemovalWithdrawal struct {
 // RemovalWithdrawalOutcome `cancelled` when its requester withdrew it, `declined` when another administrator did.
 type RemovalWithdrawalOutcome string
 
-// ServiceDirectory defines model for ServiceDirectory.
+// ScopeToken A scope token (RFC 6749 section 3.3).
+type ScopeToken = string
+
+// ServiceDirectory Example: {"contentServiceURL":"https://content.example.com","services":[{"httpMethod":"GET","link":"https://access.example.com/api/v1/users/me","name":"getMe"},{"httpMethod":"PUT","link":"https://access.example.com/api/v1/users/me","name":"updateMe"}],"webappServiceURL":"https://safeshare.example.com"}
 type ServiceDirectory struct {
 	ContentServiceURL string        `json:"contentServiceURL"`
 	Services          []ServiceLink `json:"services"`
@@ -888,18 +1137,77 @@ type ServiceLink struct {
 // ServiceLinkHttpMethod defines model for ServiceLink.HttpMethod.
 type ServiceLinkHttpMethod string
 
+// SignInForm The sign-in page's form; the authorization request travels in hidden fields.
+//
+// Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj","username":"alice@xy-company.com"}
+type SignInForm struct {
+	ClientId            string  `json:"client_id"`
+	CodeChallenge       *string `json:"code_challenge,omitempty"`
+	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken    *string `json:"csrf_token,omitempty"`
+	Password     string  `json:"password"`
+	RedirectUri  string  `json:"redirect_uri"`
+	ResponseType *string `json:"response_type,omitempty"`
+	Scope        *string `json:"scope,omitempty"`
+	State        *string `json:"state,omitempty"`
+
+	// Username The user's email address.
+	Username string `json:"username"`
+}
+
+// TokenIntrospection RFC 7662 section 2.2; only `active` when the token is not active.
+//
+// Example: {"active":true,"client_id":"webapp","exp":1798675200,"iat":1798671600,"iss":"https://access-service.xy-company.com","jti":"2f1b4c55-8a4a-4a76-9c52-5f1a0d4a9a77","scope":"read write","sub":"765456269464346624","token_type":"access_token","username":"alice@xy-company.com"}
+type TokenIntrospection struct {
+	Active    bool                         `json:"active"`
+	ClientId  *string                      `json:"client_id,omitempty"`
+	Exp       *int64                       `json:"exp,omitempty"`
+	Iat       *int64                       `json:"iat,omitempty"`
+	Iss       *string                      `json:"iss,omitempty"`
+	Jti       *string                      `json:"jti,omitempty"`
+	Scope     *string                      `json:"scope,omitempty"`
+	Sub       *string                      `json:"sub,omitempty"`
+	TokenType *TokenIntrospectionTokenType `json:"token_type,omitempty"`
+	Username  *string                      `json:"username,omitempty"`
+}
+
+// TokenIntrospectionTokenType defines model for TokenIntrospection.TokenType.
+type TokenIntrospectionTokenType string
+
+// TokenIntrospectionRequest Example: {"token":"eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE1MTQ4MDgxMzZ9.sig","token_type_hint":"access_token"}
+type TokenIntrospectionRequest struct {
+	Token string `json:"token"`
+
+	// TokenTypeHint `access_token` or `refresh_token`; a hint only.
+	TokenTypeHint *string `json:"token_type_hint,omitempty"`
+}
+
 // TokenRequest defines model for TokenRequest.
 type TokenRequest struct {
-	// GrantType `password` or `refresh_token`.
+	// ClientId The client's id, for a client registered without a secret (no HTTP Basic then).
+	ClientId *string `json:"client_id,omitempty"`
+
+	// Code The authorization code (`authorization_code` grant).
+	Code *string `json:"code,omitempty"`
+
+	// CodeVerifier The PKCE verifier, when the code was requested with a challenge (`authorization_code` grant).
+	CodeVerifier *string `json:"code_verifier,omitempty"`
+
+	// GrantType `password`, `authorization_code` or `refresh_token`.
 	GrantType string `json:"grant_type"`
 
 	// Password The user's password (`password` grant).
 	Password *string `json:"password,omitempty"`
 
+	// RedirectUri The redirect URI the code was requested with (`authorization_code` grant).
+	RedirectUri *string `json:"redirect_uri,omitempty"`
+
 	// RefreshToken A refresh token (`refresh_token` grant).
 	RefreshToken *string `json:"refresh_token,omitempty"`
 
-	// Scope Space-separated scopes requested; ignored for now, tokens carry the client's scope.
+	// Scope Space-separated scopes requested; ignored, tokens carry the scope the user approved or the client's.
 	Scope *string `json:"scope,omitempty"`
 
 	// Username The user's email address (`password` grant).
@@ -923,6 +1231,16 @@ type TokenResponse struct {
 
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
+
+// TokenRevocationRequest Example: {"token":"3q2-7wEAAAB3R2hR5f7y0Z3vZ0oQ2w","token_type_hint":"refresh_token"}
+type TokenRevocationRequest struct {
+	// ClientId The client's id, for a client registered without a secret (no HTTP Basic then).
+	ClientId *string `json:"client_id,omitempty"`
+	Token    string  `json:"token"`
+
+	// TokenTypeHint `access_token` or `refresh_token`; a hint only.
+	TokenTypeHint *string `json:"token_type_hint,omitempty"`
+}
 
 // User An account, as SafeShare administrators see it.
 type User struct {
@@ -962,6 +1280,23 @@ type UserRef struct {
 	Id Id `json:"id"`
 }
 
+// ClientIdQuery defines model for ClientIdQuery.
+type ClientIdQuery = string
+
+// ClientInfoId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type ClientInfoId = Id
+
+// CodeChallenge defines model for CodeChallenge.
+type CodeChallenge = string
+
+// CodeChallengeMethod defines model for CodeChallengeMethod.
+type CodeChallengeMethod = string
+
+// CsrfCookie defines model for CsrfCookie.
+type CsrfCookie = string
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -981,8 +1316,23 @@ type OrgGroupId = Id
 // Example: 765456269464346624
 type OrganisationId = Id
 
+// RedirectUri defines model for RedirectUri.
+type RedirectUri = string
+
+// ResponseType defines model for ResponseType.
+type ResponseType = string
+
+// Scope defines model for Scope.
+type Scope = string
+
 // Search defines model for Search.
 type Search = string
+
+// SessionCookie defines model for SessionCookie.
+type SessionCookie = string
+
+// State defines model for State.
+type State = string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -996,6 +1346,21 @@ type Forbidden = Problem
 // NotFound RFC 9457 problem details.
 type NotFound = Problem
 
+// OAuthBadRequest RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
+type OAuthBadRequest = OAuthError
+
+// OAuthInvalidClient RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
+type OAuthInvalidClient = OAuthError
+
+// OAuthTooManyRequests RFC 6749 section 5.2 error.
+//
+// Example: {"error":"invalid_request","error_description":"grant_type is required"}
+type OAuthTooManyRequests = OAuthError
+
 // PayloadTooLarge RFC 9457 problem details.
 type PayloadTooLarge = Problem
 
@@ -1007,6 +1372,72 @@ type Unauthorized = Problem
 
 // UnsupportedMediaType RFC 9457 problem details.
 type UnsupportedMediaType = Problem
+
+// AuthorizeParams defines parameters for Authorize.
+type AuthorizeParams struct {
+	// ResponseType `code` (authorization-code flow) or `token` (implicit flow).
+	ResponseType *ResponseType `form:"response_type,omitempty" json:"response_type,omitempty"`
+
+	// ClientId The client application's `clientId`.
+	ClientId ClientIdQuery `form:"client_id" json:"client_id"`
+
+	// RedirectUri One of the app's registered redirect URIs, exactly.
+	RedirectUri RedirectUri `form:"redirect_uri" json:"redirect_uri"`
+
+	// State Opaque to the server; echoed back to the client.
+	State *State `form:"state,omitempty" json:"state,omitempty"`
+
+	// Scope Space-separated scopes; each must be one of the app's. Default all of the app's scopes.
+	Scope *Scope `form:"scope,omitempty" json:"scope,omitempty"`
+
+	// CodeChallenge PKCE challenge, BASE64URL(SHA-256(code_verifier)) without padding (43 characters).
+	CodeChallenge *CodeChallenge `form:"code_challenge,omitempty" json:"code_challenge,omitempty"`
+
+	// CodeChallengeMethod Must be `S256` when `code_challenge` is given; `plain` is refused.
+	CodeChallengeMethod *CodeChallengeMethod `form:"code_challenge_method,omitempty" json:"code_challenge_method,omitempty"`
+
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// DecideAuthorizationParams defines parameters for DecideAuthorization.
+type DecideAuthorizationParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// SignInParams defines parameters for SignIn.
+type SignInParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// ListClientAppsParams defines parameters for ListClientApps.
+type ListClientAppsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClientAppsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The field to sort by; ties are broken by id.
+	SortBy *ListClientAppsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClientAppsParamsOrderBy defines parameters for ListClientApps.
+type ListClientAppsParamsOrderBy string
+
+// ListClientAppsParamsSortBy defines parameters for ListClientApps.
+type ListClientAppsParamsSortBy string
 
 // ListOrganisationsParams defines parameters for ListOrganisations.
 type ListOrganisationsParams struct {
@@ -1101,8 +1532,26 @@ type ListSafeShareAdminsParamsOrderBy string
 // ListSafeShareAdminsParamsSortBy defines parameters for ListSafeShareAdmins.
 type ListSafeShareAdminsParamsSortBy string
 
+// DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
+type DecideAuthorizationFormdataRequestBody = ApprovalForm
+
+// IntrospectTokenFormdataRequestBody defines body for IntrospectToken for application/x-www-form-urlencoded ContentType.
+type IntrospectTokenFormdataRequestBody = TokenIntrospectionRequest
+
+// SignInFormdataRequestBody defines body for SignIn for application/x-www-form-urlencoded ContentType.
+type SignInFormdataRequestBody = SignInForm
+
+// RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
+type RevokeTokenFormdataRequestBody = TokenRevocationRequest
+
 // IssueTokenFormdataRequestBody defines body for IssueToken for application/x-www-form-urlencoded ContentType.
 type IssueTokenFormdataRequestBody = TokenRequest
+
+// CreateClientAppJSONRequestBody defines body for CreateClientApp for application/json ContentType.
+type CreateClientAppJSONRequestBody = ClientAppCreate
+
+// UpdateClientAppJSONRequestBody defines body for UpdateClientApp for application/json ContentType.
+type UpdateClientAppJSONRequestBody = ClientAppUpdate
 
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationCreate
@@ -1130,15 +1579,51 @@ type UpdateMeJSONRequestBody = ProfileUpdate
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
+	// (GET /.well-known/oauth-authorization-server)
+	GetAuthorizationServerMetadata(ctx echo.Context) error
+	// Authorize Start the authorization-code or implicit flow (browser)
+	// (GET /api/oauth/authorize)
+	Authorize(ctx echo.Context, params AuthorizeParams) error
+	// DecideAuthorization Approve or deny a client application (approval page form)
+	// (POST /api/oauth/authorize)
+	DecideAuthorization(ctx echo.Context, params DecideAuthorizationParams) error
+	// IntrospectToken Introspect a token (RFC 7662)
+	// (POST /api/oauth/introspect)
+	IntrospectToken(ctx echo.Context) error
 	// GetJwks Public signing keys (JWKS)
 	// (GET /api/oauth/jwks)
 	GetJwks(ctx echo.Context) error
+	// SignIn Sign in (sign-in page form)
+	// (POST /api/oauth/login)
+	SignIn(ctx echo.Context, params SignInParams) error
+	// RevokeToken Revoke a token (RFC 7009)
+	// (POST /api/oauth/revoke)
+	RevokeToken(ctx echo.Context) error
 	// IssueToken Issue tokens (OAuth 2.0 token endpoint)
 	// (POST /api/oauth/token)
 	IssueToken(ctx echo.Context) error
 	// GetServices List the callable endpoints
 	// (GET /api/v1)
 	GetServices(ctx echo.Context) error
+	// ListClientApps List the registered client applications
+	// (GET /api/v1/clientapps)
+	ListClientApps(ctx echo.Context, params ListClientAppsParams) error
+	// CreateClientApp Register a client application
+	// (POST /api/v1/clientapps)
+	CreateClientApp(ctx echo.Context) error
+	// DeleteClientApp Remove a client application
+	// (DELETE /api/v1/clientapps/{clientInfoId})
+	DeleteClientApp(ctx echo.Context, clientInfoId ClientInfoId) error
+	// GetClientApp One client application
+	// (GET /api/v1/clientapps/{clientInfoId})
+	GetClientApp(ctx echo.Context, clientInfoId ClientInfoId) error
+	// UpdateClientApp Change a client application
+	// (PUT /api/v1/clientapps/{clientInfoId})
+	UpdateClientApp(ctx echo.Context, clientInfoId ClientInfoId) error
+	// ToggleClientApp Enable or disable a client application (toggle)
+	// (PUT /api/v1/clientapps/{clientInfoId}/enable)
+	ToggleClientApp(ctx echo.Context, clientInfoId ClientInfoId) error
 	// GetPublicConfig Public properties for client applications
 	// (GET /api/v1/config)
 	GetPublicConfig(ctx echo.Context) error
@@ -1193,9 +1678,27 @@ type ServerInterface interface {
 	// UpdateMe Replace the caller's profile
 	// (PUT /api/v1/users/me)
 	UpdateMe(ctx echo.Context) error
+	// ListApprovals The third-party applications the caller has approved
+	// (GET /api/v1/users/me/applications/approvals)
+	ListApprovals(ctx echo.Context) error
+	// RevokeApproval Revoke an approval
+	// (DELETE /api/v1/users/me/applications/approvals/{approvalId})
+	RevokeApproval(ctx echo.Context, approvalId Id) error
+	// ExpireMySessions End the caller's sessions
+	// (PUT /api/v1/users/me/expire)
+	ExpireMySessions(ctx echo.Context) error
+	// GetApiExplorer Interactive API explorer (Swagger UI)
+	// (GET /docs)
+	GetApiExplorer(ctx echo.Context) error
 	// GetHealth Process liveness
 	// (GET /healthz)
 	GetHealth(ctx echo.Context) error
+	// GetOpenApiJson This API's OpenAPI description, as JSON
+	// (GET /openapi.json)
+	GetOpenApiJson(ctx echo.Context) error
+	// GetOpenApiYaml This API's OpenAPI description, as YAML
+	// (GET /openapi.yaml)
+	GetOpenApiYaml(ctx echo.Context) error
 	// GetReadiness Readiness (database reachable)
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -1206,12 +1709,178 @@ type ServerInterfaceWrapper struct {
 	Handler ServerInterface
 }
 
+// GetAuthorizationServerMetadata converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAuthorizationServerMetadata(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAuthorizationServerMetadata(ctx)
+	return err
+}
+
+// Authorize converts echo context to params.
+func (w *ServerInterfaceWrapper) Authorize(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AuthorizeParams
+	// ------------- Optional query parameter "response_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "response_type", ctx.QueryParams(), &params.ResponseType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter response_type: %s", err))
+	}
+
+	// ------------- Required query parameter "client_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "client_id", ctx.QueryParams(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client_id: %s", err))
+	}
+
+	// ------------- Required query parameter "redirect_uri" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "redirect_uri", ctx.QueryParams(), &params.RedirectUri, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter redirect_uri: %s", err))
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter state: %s", err))
+	}
+
+	// ------------- Optional query parameter "scope" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "scope", ctx.QueryParams(), &params.Scope, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter scope: %s", err))
+	}
+
+	// ------------- Optional query parameter "code_challenge" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code_challenge", ctx.QueryParams(), &params.CodeChallenge, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code_challenge: %s", err))
+	}
+
+	// ------------- Optional query parameter "code_challenge_method" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code_challenge_method", ctx.QueryParams(), &params.CodeChallengeMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code_challenge_method: %s", err))
+	}
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.Authorize(ctx, params)
+	return err
+}
+
+// DecideAuthorization converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideAuthorization(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DecideAuthorizationParams
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideAuthorization(ctx, params)
+	return err
+}
+
+// IntrospectToken converts echo context to params.
+func (w *ServerInterfaceWrapper) IntrospectToken(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.IntrospectToken(ctx)
+	return err
+}
+
 // GetJwks converts echo context to params.
 func (w *ServerInterfaceWrapper) GetJwks(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetJwks(ctx)
+	return err
+}
+
+// SignIn converts echo context to params.
+func (w *ServerInterfaceWrapper) SignIn(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SignInParams
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SignIn(ctx, params)
+	return err
+}
+
+// RevokeToken converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeToken(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeToken(ctx)
 	return err
 }
 
@@ -1230,6 +1899,118 @@ func (w *ServerInterfaceWrapper) GetServices(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetServices(ctx)
+	return err
+}
+
+// ListClientApps converts echo context to params.
+func (w *ServerInterfaceWrapper) ListClientApps(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClientAppsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListClientApps(ctx, params)
+	return err
+}
+
+// CreateClientApp converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateClientApp(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateClientApp(ctx)
+	return err
+}
+
+// DeleteClientApp converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteClientApp(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientInfoId" -------------
+	var clientInfoId ClientInfoId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientInfoId", ctx.Param("clientInfoId"), &clientInfoId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientInfoId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteClientApp(ctx, clientInfoId)
+	return err
+}
+
+// GetClientApp converts echo context to params.
+func (w *ServerInterfaceWrapper) GetClientApp(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientInfoId" -------------
+	var clientInfoId ClientInfoId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientInfoId", ctx.Param("clientInfoId"), &clientInfoId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientInfoId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetClientApp(ctx, clientInfoId)
+	return err
+}
+
+// UpdateClientApp converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateClientApp(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientInfoId" -------------
+	var clientInfoId ClientInfoId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientInfoId", ctx.Param("clientInfoId"), &clientInfoId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientInfoId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateClientApp(ctx, clientInfoId)
+	return err
+}
+
+// ToggleClientApp converts echo context to params.
+func (w *ServerInterfaceWrapper) ToggleClientApp(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "clientInfoId" -------------
+	var clientInfoId ClientInfoId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clientInfoId", ctx.Param("clientInfoId"), &clientInfoId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clientInfoId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ToggleClientApp(ctx, clientInfoId)
 	return err
 }
 
@@ -1629,12 +2410,73 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 	return err
 }
 
+// ListApprovals converts echo context to params.
+func (w *ServerInterfaceWrapper) ListApprovals(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListApprovals(ctx)
+	return err
+}
+
+// RevokeApproval converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeApproval(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "approvalId" -------------
+	var approvalId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "approvalId", ctx.Param("approvalId"), &approvalId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter approvalId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeApproval(ctx, approvalId)
+	return err
+}
+
+// ExpireMySessions converts echo context to params.
+func (w *ServerInterfaceWrapper) ExpireMySessions(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExpireMySessions(ctx)
+	return err
+}
+
+// GetApiExplorer converts echo context to params.
+func (w *ServerInterfaceWrapper) GetApiExplorer(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetApiExplorer(ctx)
+	return err
+}
+
 // GetHealth converts echo context to params.
 func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetHealth(ctx)
+	return err
+}
+
+// GetOpenApiJson converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenApiJson(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenApiJson(ctx)
+	return err
+}
+
+// GetOpenApiYaml converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenApiYaml(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenApiYaml(ctx)
 	return err
 }
 
@@ -1696,12 +2538,30 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 	router.GET(options.BaseURL+"/healthz", wrapper.GetHealth, options.OperationMiddlewares["getHealth"]...)
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
+	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenApiYaml, options.OperationMiddlewares["getOpenApiYaml"]...)
+	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenApiJson, options.OperationMiddlewares["getOpenApiJson"]...)
+	router.GET(options.BaseURL+"/docs", wrapper.GetApiExplorer, options.OperationMiddlewares["getApiExplorer"]...)
+	router.GET(options.BaseURL+"/.well-known/oauth-authorization-server", wrapper.GetAuthorizationServerMetadata, options.OperationMiddlewares["getAuthorizationServerMetadata"]...)
+	router.GET(options.BaseURL+"/api/oauth/authorize", wrapper.Authorize, options.OperationMiddlewares["authorize"]...)
+	router.POST(options.BaseURL+"/api/oauth/authorize", wrapper.DecideAuthorization, options.OperationMiddlewares["decideAuthorization"]...)
+	router.POST(options.BaseURL+"/api/oauth/login", wrapper.SignIn, options.OperationMiddlewares["signIn"]...)
 	router.GET(options.BaseURL+"/api/oauth/jwks", wrapper.GetJwks, options.OperationMiddlewares["getJwks"]...)
 	router.POST(options.BaseURL+"/api/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
+	router.POST(options.BaseURL+"/api/oauth/revoke", wrapper.RevokeToken, options.OperationMiddlewares["revokeToken"]...)
+	router.POST(options.BaseURL+"/api/oauth/introspect", wrapper.IntrospectToken, options.OperationMiddlewares["introspectToken"]...)
 	router.GET(options.BaseURL+"/api/v1", wrapper.GetServices, options.OperationMiddlewares["getServices"]...)
 	router.GET(options.BaseURL+"/api/v1/config", wrapper.GetPublicConfig, options.OperationMiddlewares["getPublicConfig"]...)
 	router.GET(options.BaseURL+"/api/v1/users/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PUT(options.BaseURL+"/api/v1/users/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
+	router.GET(options.BaseURL+"/api/v1/users/me/applications/approvals", wrapper.ListApprovals, options.OperationMiddlewares["listApprovals"]...)
+	router.DELETE(options.BaseURL+"/api/v1/users/me/applications/approvals/:approvalId", wrapper.RevokeApproval, options.OperationMiddlewares["revokeApproval"]...)
+	router.PUT(options.BaseURL+"/api/v1/users/me/expire", wrapper.ExpireMySessions, options.OperationMiddlewares["expireMySessions"]...)
+	router.GET(options.BaseURL+"/api/v1/clientapps", wrapper.ListClientApps, options.OperationMiddlewares["listClientApps"]...)
+	router.POST(options.BaseURL+"/api/v1/clientapps", wrapper.CreateClientApp, options.OperationMiddlewares["createClientApp"]...)
+	router.DELETE(options.BaseURL+"/api/v1/clientapps/:clientInfoId", wrapper.DeleteClientApp, options.OperationMiddlewares["deleteClientApp"]...)
+	router.GET(options.BaseURL+"/api/v1/clientapps/:clientInfoId", wrapper.GetClientApp, options.OperationMiddlewares["getClientApp"]...)
+	router.PUT(options.BaseURL+"/api/v1/clientapps/:clientInfoId", wrapper.UpdateClientApp, options.OperationMiddlewares["updateClientApp"]...)
+	router.PUT(options.BaseURL+"/api/v1/clientapps/:clientInfoId/enable", wrapper.ToggleClientApp, options.OperationMiddlewares["toggleClientApp"]...)
 	router.GET(options.BaseURL+"/api/v1/users", wrapper.ListSafeShareAdmins, options.OperationMiddlewares["listSafeShareAdmins"]...)
 	router.PUT(options.BaseURL+"/api/v1/users", wrapper.SetSafeShareAdmin, options.OperationMiddlewares["setSafeShareAdmin"]...)
 	router.GET(options.BaseURL+"/api/v1/organisations", wrapper.ListOrganisations, options.OperationMiddlewares["listOrganisations"]...)
@@ -1726,9 +2586,71 @@ type ConflictApplicationProblemPlusJSONResponse Problem
 
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
+type HtmlErrorTexthtmlResponse struct {
+	Body io.Reader
+
+	ContentLength int64
+}
+
+type HtmlPageResponseHeaders struct {
+	SetCookie *string
+}
+type HtmlPageTexthtmlResponse struct {
+	Body io.Reader
+
+	Headers       HtmlPageResponseHeaders
+	ContentLength int64
+}
+
+type HtmlTooManyRequestsResponseHeaders struct {
+	RetryAfter *int
+}
+type HtmlTooManyRequestsTexthtmlResponse struct {
+	Body io.Reader
+
+	Headers       HtmlTooManyRequestsResponseHeaders
+	ContentLength int64
+}
+
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
+type OAuthBadRequestJSONResponse OAuthError
+
+type OAuthInvalidClientResponseHeaders struct {
+	WWWAuthenticate *string
+}
+type OAuthInvalidClientJSONResponse struct {
+	Body OAuthError
+
+	Headers OAuthInvalidClientResponseHeaders
+}
+
+type OAuthTooManyRequestsResponseHeaders struct {
+	RetryAfter *int
+}
+type OAuthTooManyRequestsJSONResponse struct {
+	Body OAuthError
+
+	Headers OAuthTooManyRequestsResponseHeaders
+}
+
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type RedirectSeeOtherResponseHeaders struct {
+	Location  string
+	SetCookie *string
+}
+type RedirectSeeOtherResponse struct {
+	Headers RedirectSeeOtherResponseHeaders
+}
+
+type RedirectToClientResponseHeaders struct {
+	Location  string
+	SetCookie *string
+}
+type RedirectToClientResponse struct {
+	Headers RedirectToClientResponseHeaders
+}
 
 type ServiceUnavailableResponseHeaders struct {
 	RetryAfter *int
@@ -1750,6 +2672,294 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
+type GetAuthorizationServerMetadataRequestObject struct {
+}
+
+type GetAuthorizationServerMetadataResponseObject interface {
+	VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error
+}
+
+type GetAuthorizationServerMetadata200JSONResponse AuthorizationServerMetadata
+
+func (response GetAuthorizationServerMetadata200JSONResponse) VisitGetAuthorizationServerMetadataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AuthorizeRequestObject struct {
+	Params AuthorizeParams
+}
+
+type AuthorizeResponseObject interface {
+	VisitAuthorizeResponse(w http.ResponseWriter) error
+}
+
+type Authorize200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response Authorize200TexthtmlResponse) VisitAuthorizeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type Authorize302Response = RedirectToClientResponse
+
+func (response Authorize302Response) VisitAuthorizeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(302)
+	return nil
+}
+
+type Authorize400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response Authorize400TexthtmlResponse) VisitAuthorizeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DecideAuthorizationRequestObject struct {
+	Params DecideAuthorizationParams
+	Body   *DecideAuthorizationFormdataRequestBody
+}
+
+type DecideAuthorizationResponseObject interface {
+	VisitDecideAuthorizationResponse(w http.ResponseWriter) error
+}
+
+type DecideAuthorization303Response = RedirectSeeOtherResponse
+
+func (response DecideAuthorization303Response) VisitDecideAuthorizationResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type DecideAuthorization400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response DecideAuthorization400TexthtmlResponse) VisitDecideAuthorizationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DecideAuthorization403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DecideAuthorization403TexthtmlResponse) VisitDecideAuthorizationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DecideAuthorization413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DecideAuthorization413TexthtmlResponse) VisitDecideAuthorizationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DecideAuthorization415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response DecideAuthorization415TexthtmlResponse) VisitDecideAuthorizationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type IntrospectTokenRequestObject struct {
+	Body *IntrospectTokenFormdataRequestBody
+}
+
+type IntrospectTokenResponseObject interface {
+	VisitIntrospectTokenResponse(w http.ResponseWriter) error
+}
+
+type IntrospectToken200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type IntrospectToken200JSONResponse struct {
+	Body    TokenIntrospection
+	Headers IntrospectToken200ResponseHeaders
+}
+
+func (response IntrospectToken200JSONResponse) VisitIntrospectTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IntrospectToken400JSONResponse struct{ OAuthBadRequestJSONResponse }
+
+func (response IntrospectToken400JSONResponse) VisitIntrospectTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IntrospectToken401JSONResponse struct{ OAuthInvalidClientJSONResponse }
+
+func (response IntrospectToken401JSONResponse) VisitIntrospectTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IntrospectToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response IntrospectToken413ApplicationProblemPlusJSONResponse) VisitIntrospectTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IntrospectToken415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response IntrospectToken415ApplicationProblemPlusJSONResponse) VisitIntrospectTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type IntrospectToken429JSONResponse struct {
+	OAuthTooManyRequestsJSONResponse
+}
+
+func (response IntrospectToken429JSONResponse) VisitIntrospectTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetJwksRequestObject struct {
 }
 
@@ -1767,6 +2977,243 @@ func (response GetJwks200JSONResponse) VisitGetJwksResponse(w http.ResponseWrite
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SignInRequestObject struct {
+	Params SignInParams
+	Body   *SignInFormdataRequestBody
+}
+
+type SignInResponseObject interface {
+	VisitSignInResponse(w http.ResponseWriter) error
+}
+
+type SignIn303Response = RedirectSeeOtherResponse
+
+func (response SignIn303Response) VisitSignInResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type SignIn400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response SignIn400TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignIn401TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response SignIn401TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignIn403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SignIn403TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignIn413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SignIn413TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignIn415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SignIn415TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignIn429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response SignIn429TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeTokenRequestObject struct {
+	Body *RevokeTokenFormdataRequestBody
+}
+
+type RevokeTokenResponseObject interface {
+	VisitRevokeTokenResponse(w http.ResponseWriter) error
+}
+
+type RevokeToken200Response struct {
+}
+
+func (response RevokeToken200Response) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type RevokeToken400JSONResponse struct{ OAuthBadRequestJSONResponse }
+
+func (response RevokeToken400JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken401JSONResponse struct{ OAuthInvalidClientJSONResponse }
+
+func (response RevokeToken401JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeToken413ApplicationProblemPlusJSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeToken415ApplicationProblemPlusJSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeToken429JSONResponse struct {
+	OAuthTooManyRequestsJSONResponse
+}
+
+func (response RevokeToken429JSONResponse) VisitRevokeTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1952,6 +3399,593 @@ func (response GetServices401ApplicationProblemPlusJSONResponse) VisitGetService
 		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
 	}
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientAppsRequestObject struct {
+	Params ListClientAppsParams
+}
+
+type ListClientAppsResponseObject interface {
+	VisitListClientAppsResponse(w http.ResponseWriter) error
+}
+
+type ListClientApps200JSONResponse ClientAppList
+
+func (response ListClientApps200JSONResponse) VisitListClientAppsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientApps400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListClientApps400ApplicationProblemPlusJSONResponse) VisitListClientAppsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientApps401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListClientApps401ApplicationProblemPlusJSONResponse) VisitListClientAppsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClientApps403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListClientApps403ApplicationProblemPlusJSONResponse) VisitListClientAppsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClientAppRequestObject struct {
+	Body *CreateClientAppJSONRequestBody
+}
+
+type CreateClientAppResponseObject interface {
+	VisitCreateClientAppResponse(w http.ResponseWriter) error
+}
+
+type CreateClientApp201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateClientApp201JSONResponse struct {
+	Body    ClientApp
+	Headers CreateClientApp201ResponseHeaders
+}
+
+func (response CreateClientApp201JSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClientApp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClientApp400ApplicationProblemPlusJSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClientApp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClientApp401ApplicationProblemPlusJSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClientApp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClientApp403ApplicationProblemPlusJSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClientApp409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClientApp409ApplicationProblemPlusJSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClientApp413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClientApp413ApplicationProblemPlusJSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClientApp415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClientApp415ApplicationProblemPlusJSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClientAppRequestObject struct {
+	ClientInfoId ClientInfoId `json:"clientInfoId"`
+}
+
+type DeleteClientAppResponseObject interface {
+	VisitDeleteClientAppResponse(w http.ResponseWriter) error
+}
+
+type DeleteClientApp200Response struct {
+}
+
+func (response DeleteClientApp200Response) VisitDeleteClientAppResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteClientApp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClientApp400ApplicationProblemPlusJSONResponse) VisitDeleteClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClientApp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClientApp401ApplicationProblemPlusJSONResponse) VisitDeleteClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClientApp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClientApp403ApplicationProblemPlusJSONResponse) VisitDeleteClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClientApp404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClientApp404ApplicationProblemPlusJSONResponse) VisitDeleteClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientAppRequestObject struct {
+	ClientInfoId ClientInfoId `json:"clientInfoId"`
+}
+
+type GetClientAppResponseObject interface {
+	VisitGetClientAppResponse(w http.ResponseWriter) error
+}
+
+type GetClientApp200JSONResponse ClientApp
+
+func (response GetClientApp200JSONResponse) VisitGetClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientApp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetClientApp400ApplicationProblemPlusJSONResponse) VisitGetClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientApp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetClientApp401ApplicationProblemPlusJSONResponse) VisitGetClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientApp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetClientApp403ApplicationProblemPlusJSONResponse) VisitGetClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientApp404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetClientApp404ApplicationProblemPlusJSONResponse) VisitGetClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClientAppRequestObject struct {
+	ClientInfoId ClientInfoId `json:"clientInfoId"`
+	Body         *UpdateClientAppJSONRequestBody
+}
+
+type UpdateClientAppResponseObject interface {
+	VisitUpdateClientAppResponse(w http.ResponseWriter) error
+}
+
+type UpdateClientApp200JSONResponse ClientApp
+
+func (response UpdateClientApp200JSONResponse) VisitUpdateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClientApp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClientApp400ApplicationProblemPlusJSONResponse) VisitUpdateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClientApp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClientApp401ApplicationProblemPlusJSONResponse) VisitUpdateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClientApp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClientApp403ApplicationProblemPlusJSONResponse) VisitUpdateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClientApp404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClientApp404ApplicationProblemPlusJSONResponse) VisitUpdateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClientApp413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClientApp413ApplicationProblemPlusJSONResponse) VisitUpdateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClientApp415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClientApp415ApplicationProblemPlusJSONResponse) VisitUpdateClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ToggleClientAppRequestObject struct {
+	ClientInfoId ClientInfoId `json:"clientInfoId"`
+}
+
+type ToggleClientAppResponseObject interface {
+	VisitToggleClientAppResponse(w http.ResponseWriter) error
+}
+
+type ToggleClientApp200JSONResponse ClientApp
+
+func (response ToggleClientApp200JSONResponse) VisitToggleClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ToggleClientApp400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ToggleClientApp400ApplicationProblemPlusJSONResponse) VisitToggleClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ToggleClientApp401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ToggleClientApp401ApplicationProblemPlusJSONResponse) VisitToggleClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ToggleClientApp403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ToggleClientApp403ApplicationProblemPlusJSONResponse) VisitToggleClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ToggleClientApp404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ToggleClientApp404ApplicationProblemPlusJSONResponse) VisitToggleClientAppResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3742,6 +5776,182 @@ func (response UpdateMe415ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type ListApprovalsRequestObject struct {
+}
+
+type ListApprovalsResponseObject interface {
+	VisitListApprovalsResponse(w http.ResponseWriter) error
+}
+
+type ListApprovals200JSONResponse ApprovalList
+
+func (response ListApprovals200JSONResponse) VisitListApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApprovals401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListApprovals401ApplicationProblemPlusJSONResponse) VisitListApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApprovalRequestObject struct {
+	ApprovalId Id `json:"approvalId"`
+}
+
+type RevokeApprovalResponseObject interface {
+	VisitRevokeApprovalResponse(w http.ResponseWriter) error
+}
+
+type RevokeApproval200Response struct {
+}
+
+func (response RevokeApproval200Response) VisitRevokeApprovalResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type RevokeApproval400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApproval400ApplicationProblemPlusJSONResponse) VisitRevokeApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApproval401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApproval401ApplicationProblemPlusJSONResponse) VisitRevokeApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RevokeApproval404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RevokeApproval404ApplicationProblemPlusJSONResponse) VisitRevokeApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExpireMySessionsRequestObject struct {
+}
+
+type ExpireMySessionsResponseObject interface {
+	VisitExpireMySessionsResponse(w http.ResponseWriter) error
+}
+
+type ExpireMySessions200Response struct {
+}
+
+func (response ExpireMySessions200Response) VisitExpireMySessionsResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type ExpireMySessions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExpireMySessions401ApplicationProblemPlusJSONResponse) VisitExpireMySessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApiExplorerRequestObject struct {
+}
+
+type GetApiExplorerResponseObject interface {
+	VisitGetApiExplorerResponse(w http.ResponseWriter) error
+}
+
+type GetApiExplorer200ResponseHeaders struct {
+	ContentSecurityPolicy *string
+}
+
+type GetApiExplorer200TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       GetApiExplorer200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetApiExplorer200TexthtmlResponse) VisitGetApiExplorerResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentSecurityPolicy != nil {
+		w.Header().Set("Content-Security-Policy", fmt.Sprint(*response.Headers.ContentSecurityPolicy))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type GetHealthRequestObject struct {
 }
 
@@ -3760,6 +5970,54 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenApiJsonRequestObject struct {
+}
+
+type GetOpenApiJsonResponseObject interface {
+	VisitGetOpenApiJsonResponse(w http.ResponseWriter) error
+}
+
+type GetOpenApiJson200JSONResponse map[string]interface{}
+
+func (response GetOpenApiJson200JSONResponse) VisitGetOpenApiJsonResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenApiYamlRequestObject struct {
+}
+
+type GetOpenApiYamlResponseObject interface {
+	VisitGetOpenApiYamlResponse(w http.ResponseWriter) error
+}
+
+type GetOpenApiYaml200ApplicationyamlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetOpenApiYaml200ApplicationyamlResponse) VisitGetOpenApiYamlResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/yaml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -3805,15 +6063,51 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
+	// (GET /.well-known/oauth-authorization-server)
+	GetAuthorizationServerMetadata(ctx context.Context, request GetAuthorizationServerMetadataRequestObject) (GetAuthorizationServerMetadataResponseObject, error)
+	// Authorize Start the authorization-code or implicit flow (browser)
+	// (GET /api/oauth/authorize)
+	Authorize(ctx context.Context, request AuthorizeRequestObject) (AuthorizeResponseObject, error)
+	// DecideAuthorization Approve or deny a client application (approval page form)
+	// (POST /api/oauth/authorize)
+	DecideAuthorization(ctx context.Context, request DecideAuthorizationRequestObject) (DecideAuthorizationResponseObject, error)
+	// IntrospectToken Introspect a token (RFC 7662)
+	// (POST /api/oauth/introspect)
+	IntrospectToken(ctx context.Context, request IntrospectTokenRequestObject) (IntrospectTokenResponseObject, error)
 	// GetJwks Public signing keys (JWKS)
 	// (GET /api/oauth/jwks)
 	GetJwks(ctx context.Context, request GetJwksRequestObject) (GetJwksResponseObject, error)
+	// SignIn Sign in (sign-in page form)
+	// (POST /api/oauth/login)
+	SignIn(ctx context.Context, request SignInRequestObject) (SignInResponseObject, error)
+	// RevokeToken Revoke a token (RFC 7009)
+	// (POST /api/oauth/revoke)
+	RevokeToken(ctx context.Context, request RevokeTokenRequestObject) (RevokeTokenResponseObject, error)
 	// IssueToken Issue tokens (OAuth 2.0 token endpoint)
 	// (POST /api/oauth/token)
 	IssueToken(ctx context.Context, request IssueTokenRequestObject) (IssueTokenResponseObject, error)
 	// GetServices List the callable endpoints
 	// (GET /api/v1)
 	GetServices(ctx context.Context, request GetServicesRequestObject) (GetServicesResponseObject, error)
+	// ListClientApps List the registered client applications
+	// (GET /api/v1/clientapps)
+	ListClientApps(ctx context.Context, request ListClientAppsRequestObject) (ListClientAppsResponseObject, error)
+	// CreateClientApp Register a client application
+	// (POST /api/v1/clientapps)
+	CreateClientApp(ctx context.Context, request CreateClientAppRequestObject) (CreateClientAppResponseObject, error)
+	// DeleteClientApp Remove a client application
+	// (DELETE /api/v1/clientapps/{clientInfoId})
+	DeleteClientApp(ctx context.Context, request DeleteClientAppRequestObject) (DeleteClientAppResponseObject, error)
+	// GetClientApp One client application
+	// (GET /api/v1/clientapps/{clientInfoId})
+	GetClientApp(ctx context.Context, request GetClientAppRequestObject) (GetClientAppResponseObject, error)
+	// UpdateClientApp Change a client application
+	// (PUT /api/v1/clientapps/{clientInfoId})
+	UpdateClientApp(ctx context.Context, request UpdateClientAppRequestObject) (UpdateClientAppResponseObject, error)
+	// ToggleClientApp Enable or disable a client application (toggle)
+	// (PUT /api/v1/clientapps/{clientInfoId}/enable)
+	ToggleClientApp(ctx context.Context, request ToggleClientAppRequestObject) (ToggleClientAppResponseObject, error)
 	// GetPublicConfig Public properties for client applications
 	// (GET /api/v1/config)
 	GetPublicConfig(ctx context.Context, request GetPublicConfigRequestObject) (GetPublicConfigResponseObject, error)
@@ -3868,9 +6162,27 @@ type StrictServerInterface interface {
 	// UpdateMe Replace the caller's profile
 	// (PUT /api/v1/users/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// ListApprovals The third-party applications the caller has approved
+	// (GET /api/v1/users/me/applications/approvals)
+	ListApprovals(ctx context.Context, request ListApprovalsRequestObject) (ListApprovalsResponseObject, error)
+	// RevokeApproval Revoke an approval
+	// (DELETE /api/v1/users/me/applications/approvals/{approvalId})
+	RevokeApproval(ctx context.Context, request RevokeApprovalRequestObject) (RevokeApprovalResponseObject, error)
+	// ExpireMySessions End the caller's sessions
+	// (PUT /api/v1/users/me/expire)
+	ExpireMySessions(ctx context.Context, request ExpireMySessionsRequestObject) (ExpireMySessionsResponseObject, error)
+	// GetApiExplorer Interactive API explorer (Swagger UI)
+	// (GET /docs)
+	GetApiExplorer(ctx context.Context, request GetApiExplorerRequestObject) (GetApiExplorerResponseObject, error)
 	// GetHealth Process liveness
 	// (GET /healthz)
 	GetHealth(ctx context.Context, request GetHealthRequestObject) (GetHealthResponseObject, error)
+	// GetOpenApiJson This API's OpenAPI description, as JSON
+	// (GET /openapi.json)
+	GetOpenApiJson(ctx context.Context, request GetOpenApiJsonRequestObject) (GetOpenApiJsonResponseObject, error)
+	// GetOpenApiYaml This API's OpenAPI description, as YAML
+	// (GET /openapi.yaml)
+	GetOpenApiYaml(ctx context.Context, request GetOpenApiYamlRequestObject) (GetOpenApiYamlResponseObject, error)
 	// GetReadiness Readiness (database reachable)
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -3886,6 +6198,122 @@ func NewStrictHandler(ssi StrictServerInterface, middlewares []StrictMiddlewareF
 type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
+}
+
+// GetAuthorizationServerMetadata operation middleware
+func (sh *strictHandler) GetAuthorizationServerMetadata(ctx echo.Context) error {
+	var request GetAuthorizationServerMetadataRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAuthorizationServerMetadata(ctx.Request().Context(), request.(GetAuthorizationServerMetadataRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAuthorizationServerMetadata")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAuthorizationServerMetadataResponseObject); ok {
+		return validResponse.VisitGetAuthorizationServerMetadataResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// Authorize operation middleware
+func (sh *strictHandler) Authorize(ctx echo.Context, params AuthorizeParams) error {
+	var request AuthorizeRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.Authorize(ctx.Request().Context(), request.(AuthorizeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "Authorize")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AuthorizeResponseObject); ok {
+		return validResponse.VisitAuthorizeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideAuthorization operation middleware
+func (sh *strictHandler) DecideAuthorization(ctx echo.Context, params DecideAuthorizationParams) error {
+	var request DecideAuthorizationRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body DecideAuthorizationFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideAuthorization(ctx.Request().Context(), request.(DecideAuthorizationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideAuthorization")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideAuthorizationResponseObject); ok {
+		return validResponse.VisitDecideAuthorizationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// IntrospectToken operation middleware
+func (sh *strictHandler) IntrospectToken(ctx echo.Context) error {
+	var request IntrospectTokenRequestObject
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body IntrospectTokenFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.IntrospectToken(ctx.Request().Context(), request.(IntrospectTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "IntrospectToken")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(IntrospectTokenResponseObject); ok {
+		return validResponse.VisitIntrospectTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
 }
 
 // GetJwks operation middleware
@@ -3905,6 +6333,74 @@ func (sh *strictHandler) GetJwks(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetJwksResponseObject); ok {
 		return validResponse.VisitGetJwksResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SignIn operation middleware
+func (sh *strictHandler) SignIn(ctx echo.Context, params SignInParams) error {
+	var request SignInRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body SignInFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SignIn(ctx.Request().Context(), request.(SignInRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SignIn")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SignInResponseObject); ok {
+		return validResponse.VisitSignInResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeToken operation middleware
+func (sh *strictHandler) RevokeToken(ctx echo.Context) error {
+	var request RevokeTokenRequestObject
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body RevokeTokenFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeToken(ctx.Request().Context(), request.(RevokeTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeToken")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeTokenResponseObject); ok {
+		return validResponse.VisitRevokeTokenResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3961,6 +6457,200 @@ func (sh *strictHandler) GetServices(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetServicesResponseObject); ok {
 		return validResponse.VisitGetServicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListClientApps operation middleware
+func (sh *strictHandler) ListClientApps(ctx echo.Context, params ListClientAppsParams) error {
+	var request ListClientAppsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClientApps(ctx.Request().Context(), request.(ListClientAppsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClientApps")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListClientAppsResponseObject); ok {
+		return validResponse.VisitListClientAppsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateClientApp operation middleware
+func (sh *strictHandler) CreateClientApp(ctx echo.Context) error {
+	var request CreateClientAppRequestObject
+
+	var body CreateClientAppJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateClientApp(ctx.Request().Context(), request.(CreateClientAppRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateClientApp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateClientAppResponseObject); ok {
+		return validResponse.VisitCreateClientAppResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteClientApp operation middleware
+func (sh *strictHandler) DeleteClientApp(ctx echo.Context, clientInfoId ClientInfoId) error {
+	var request DeleteClientAppRequestObject
+
+	request.ClientInfoId = clientInfoId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteClientApp(ctx.Request().Context(), request.(DeleteClientAppRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteClientApp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteClientAppResponseObject); ok {
+		return validResponse.VisitDeleteClientAppResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetClientApp operation middleware
+func (sh *strictHandler) GetClientApp(ctx echo.Context, clientInfoId ClientInfoId) error {
+	var request GetClientAppRequestObject
+
+	request.ClientInfoId = clientInfoId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetClientApp(ctx.Request().Context(), request.(GetClientAppRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetClientApp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetClientAppResponseObject); ok {
+		return validResponse.VisitGetClientAppResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateClientApp operation middleware
+func (sh *strictHandler) UpdateClientApp(ctx echo.Context, clientInfoId ClientInfoId) error {
+	var request UpdateClientAppRequestObject
+
+	request.ClientInfoId = clientInfoId
+
+	var body UpdateClientAppJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateClientApp(ctx.Request().Context(), request.(UpdateClientAppRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateClientApp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateClientAppResponseObject); ok {
+		return validResponse.VisitUpdateClientAppResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ToggleClientApp operation middleware
+func (sh *strictHandler) ToggleClientApp(ctx echo.Context, clientInfoId ClientInfoId) error {
+	var request ToggleClientAppRequestObject
+
+	request.ClientInfoId = clientInfoId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ToggleClientApp(ctx.Request().Context(), request.(ToggleClientAppRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ToggleClientApp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ToggleClientAppResponseObject); ok {
+		return validResponse.VisitToggleClientAppResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -4582,6 +7272,100 @@ func (sh *strictHandler) UpdateMe(ctx echo.Context) error {
 	return nil
 }
 
+// ListApprovals operation middleware
+func (sh *strictHandler) ListApprovals(ctx echo.Context) error {
+	var request ListApprovalsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListApprovals(ctx.Request().Context(), request.(ListApprovalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListApprovals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListApprovalsResponseObject); ok {
+		return validResponse.VisitListApprovalsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeApproval operation middleware
+func (sh *strictHandler) RevokeApproval(ctx echo.Context, approvalId Id) error {
+	var request RevokeApprovalRequestObject
+
+	request.ApprovalId = approvalId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeApproval(ctx.Request().Context(), request.(RevokeApprovalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeApproval")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeApprovalResponseObject); ok {
+		return validResponse.VisitRevokeApprovalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExpireMySessions operation middleware
+func (sh *strictHandler) ExpireMySessions(ctx echo.Context) error {
+	var request ExpireMySessionsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExpireMySessions(ctx.Request().Context(), request.(ExpireMySessionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExpireMySessions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExpireMySessionsResponseObject); ok {
+		return validResponse.VisitExpireMySessionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetApiExplorer operation middleware
+func (sh *strictHandler) GetApiExplorer(ctx echo.Context) error {
+	var request GetApiExplorerRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApiExplorer(ctx.Request().Context(), request.(GetApiExplorerRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApiExplorer")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApiExplorerResponseObject); ok {
+		return validResponse.VisitGetApiExplorerResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetHealth operation middleware
 func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 	var request GetHealthRequestObject
@@ -4599,6 +7383,52 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetHealthResponseObject); ok {
 		return validResponse.VisitGetHealthResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenApiJson operation middleware
+func (sh *strictHandler) GetOpenApiJson(ctx echo.Context) error {
+	var request GetOpenApiJsonRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenApiJson(ctx.Request().Context(), request.(GetOpenApiJsonRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenApiJson")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenApiJsonResponseObject); ok {
+		return validResponse.VisitGetOpenApiJsonResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenApiYaml operation middleware
+func (sh *strictHandler) GetOpenApiYaml(ctx echo.Context) error {
+	var request GetOpenApiYamlRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenApiYaml(ctx.Request().Context(), request.(GetOpenApiYamlRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenApiYaml")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenApiYamlResponseObject); ok {
+		return validResponse.VisitGetOpenApiYamlResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

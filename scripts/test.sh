@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: make sure PostgreSQL is reachable (start it if it is installed
-# but not running), check the generated code, vet, and run every test with the race detector.
+# but not running), check the generated code, vet, run every test with the race detector, then the
+# spec's gates and the clients and explorer against a live service (scripts/api-gates.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,3 +14,5 @@ echo "== go vet"
 go vet ./...
 echo "== go test -race ./..."
 go test -race -count=1 -timeout 20m ./...
+echo "== spec gates, TypeScript client, API explorer"
+./scripts/api-gates.sh

@@ -24,6 +24,7 @@ import (
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/store"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -49,7 +50,13 @@ type App struct {
 	Audit      *audit.Service
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
-	Handler    http.Handler
+	Grants     *oauth.Grants
+	// Revocations is the in-memory index of revoked access tokens; Open loads it and keeps it fresh
+	// (revocation.PollInterval) until Close.
+	Revocations *revocation.Index
+	Handler     http.Handler
+
+	stopPolling context.CancelFunc
 }
 
 // DatabaseError says the database could not be opened or migrated.
@@ -97,6 +104,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	}
 	hasher := password.NewHasher(params)
 	props := property.NewService(st)
+	revoked := revocation.NewIndex(st, log)
 	mailer := opts.Mailer
 	if mailer == nil {
 		if mailer, err = notify.New(cfg.SMTPURL, noReplyAddress(cfg.Issuer), log); err != nil {
@@ -105,9 +113,9 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		}
 	}
 	return &App{
-		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props,
+		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
 		Users: user.NewService(st, gen, hasher, props),
-		Apps:  clientapp.NewService(st, gen, hasher),
+		Apps:  clientapp.NewService(st, gen, hasher, revoked),
 		Orgs:  organisation.NewService(st, gen, mailer, log),
 		Audit: audit.NewService(st, gen),
 	}, nil
@@ -119,8 +127,12 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return fmt.Errorf("loading signing keys: %w", err)
 	}
 	a.Keys = keys
-	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer)
-	grants := oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store, a.IDs)
+	if err := a.Revocations.Poll(ctx); err != nil {
+		return fmt.Errorf("loading token revocations: %w", err)
+	}
+	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer, a.Revocations)
+	grants := oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store, a.IDs, a.Revocations)
+	a.Grants = grants
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: grants, Tokens: a.Tokens,
 		Keys: keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Issuer: a.Config.Issuer,
@@ -130,11 +142,19 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return err
 	}
 	a.Handler = h
+	pollCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopPolling = stop
+	go a.Revocations.Run(pollCtx, revocation.PollInterval)
 	return nil
 }
 
-// Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+// Close stops the revocation poll and releases the store.
+func (a *App) Close() error {
+	if a.stopPolling != nil {
+		a.stopPolling()
+	}
+	return a.Store.Close()
+}
 
 // FirstStart holds the credentials made on the embedded store's first start, to be shown once.
 type FirstStart struct {

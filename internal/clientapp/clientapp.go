@@ -6,12 +6,17 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/password"
+	"github.com/cocoondata/access-service/internal/revocation"
 )
 
 // Grant types a client application may be authorized for.
@@ -45,6 +50,14 @@ func (a App) Allows(grant string) bool { return slices.Contains(a.GrantTypes, gr
 var (
 	ErrNotFound      = errors.New("client application not found")
 	ErrClientIDTaken = errors.New("a client application with this clientId already exists")
+	// ErrRedirectURIRequired: the authorization_code and implicit grants need a registered redirect URI.
+	ErrRedirectURIRequired = errors.New("the authorization_code and implicit grants need at least one registered redirect URI")
+	// ErrInvalidRedirectURI: a redirect URI that is not absolute, has a fragment, or has no host.
+	ErrInvalidRedirectURI = errors.New("a registered redirect URI must be an absolute URI without a fragment (http and https ones need a host)")
+	// ErrControlCharacter: a name or description holding a control character (NUL cannot even be stored).
+	ErrControlCharacter = errors.New("appName and clientDescription must not hold control characters")
+	// ErrSecretRequired: the password grant needs a confidential client.
+	ErrSecretRequired = errors.New("the password grant needs a client secret")
 	// ErrInvalidClient covers an unknown client, a wrong secret and a disabled app alike.
 	ErrInvalidClient = errors.New("client authentication failed")
 )
@@ -53,14 +66,33 @@ var (
 type Store interface {
 	CreateClientApp(ctx context.Context, a App) error
 	ClientAppByClientID(ctx context.Context, clientID string) (App, error)
+	ClientAppByID(ctx context.Context, id int64) (App, error)
+	ListClientApps(ctx context.Context, q ListQuery) ([]App, int, error)
+	// UpdateClientApp stores every member of a except ClientID, Enabled and CreatedAt.
+	UpdateClientApp(ctx context.Context, a App) error
+	// DeleteClientApp removes the app with everything hanging off it (approvals, refresh tokens, codes)
+	// and records the revocation, in one transaction; ErrNotFound if there is no such app.
+	DeleteClientApp(ctx context.Context, id int64, rev revocation.Entry) error
+	// ToggleClientApp flips the app's enabled flag. When that disables it, the same transaction revokes
+	// its refresh tokens and codes and records the revocation rev makes. It returns the app after the
+	// change and the revocation (zero if the app was enabled).
+	ToggleClientApp(ctx context.Context, id int64, rev func(clientID string) revocation.Entry) (App, revocation.Entry, error)
+}
+
+// ListQuery selects a page of apps.
+type ListQuery struct {
+	Limit, Offset int    // Limit 0: no cap
+	SortBy        string // appName, clientId or createdAt
+	Desc          bool
 }
 
 // Service is the client applications' rules.
 type Service struct {
-	store  Store
-	ids    *ids.Generator
-	hasher *password.Hasher
-	now    func() time.Time
+	store   Store
+	ids     *ids.Generator
+	hasher  *password.Hasher
+	revoked *revocation.Index
+	now     func() time.Time
 
 	// verified remembers, per client, a digest of the last secret that matched the stored hash, so a
 	// client's every token request does not pay for a full Argon2id check.
@@ -77,8 +109,8 @@ type verifiedSecret struct {
 const maxVerifiedClients = 10000
 
 // NewService returns the client applications' rules over the store.
-func NewService(s Store, g *ids.Generator, h *password.Hasher) *Service {
-	return &Service{store: s, ids: g, hasher: h, now: func() time.Time { return time.Now().UTC() },
+func NewService(s Store, g *ids.Generator, h *password.Hasher, revoked *revocation.Index) *Service {
+	return &Service{store: s, ids: g, hasher: h, revoked: revoked, now: func() time.Time { return time.Now().UTC() },
 		verified: make(map[string]verifiedSecret)}
 }
 
@@ -96,8 +128,12 @@ type NewApp struct {
 	AutoApprove          bool
 }
 
-// Register stores a new app with its secret hashed.
+// Register stores a new app with its secret hashed. It checks the redirect URIs but not the rules of
+// check; Create does.
 func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
+	if len(n.Scope) == 0 {
+		n.Scope = DefaultScope
+	}
 	a := App{
 		ID: s.ids.New(), ClientID: n.ClientID, AppName: n.AppName, Description: n.Description,
 		AccessTokenValidity: n.AccessTokenValidity, RefreshTokenValidity: n.RefreshTokenValidity,
@@ -111,6 +147,9 @@ func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
 		}
 		a.SecretHash = h
 	}
+	if err := a.checkURIs(); err != nil {
+		return App{}, err
+	}
 	if err := s.store.CreateClientApp(ctx, a); err != nil {
 		return App{}, err
 	}
@@ -119,12 +158,15 @@ func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
 
 // ByClientID returns the app with this clientId.
 func (s *Service) ByClientID(ctx context.Context, clientID string) (App, error) {
+	if !plausibleClientID(clientID) {
+		return App{}, ErrNotFound
+	}
 	return s.store.ClientAppByClientID(ctx, clientID)
 }
 
 // Authenticate checks a client's credentials; every failure is ErrInvalidClient.
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (App, error) {
-	a, err := s.store.ClientAppByClientID(ctx, clientID)
+	a, err := s.ByClientID(ctx, clientID)
 	if errors.Is(err, ErrNotFound) {
 		_, _ = s.hasher.Verify(ctx, secret, "")
 		return App{}, ErrInvalidClient
@@ -155,5 +197,201 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Ap
 	}
 	s.verified[clientID] = verifiedSecret{hash: a.SecretHash, digest: digest}
 	s.mu.Unlock()
+	return a, nil
+}
+
+// DefaultScope is what an app registered without a scope may ask for.
+var DefaultScope = []string{"read", "write"}
+
+// Public reports whether the app has no secret: it authenticates by PKCE alone.
+func (a App) Public() bool { return a.SecretHash == "" }
+
+// RegisteredRedirect reports whether uri is, character for character, one of the app's redirect URIs.
+func (a App) RegisteredRedirect(uri string) bool { return slices.Contains(a.RedirectURIs, uri) }
+
+// Create registers an app through the API: Register, and every rule of check.
+func (s *Service) Create(ctx context.Context, n NewApp) (App, error) {
+	probe := App{GrantTypes: n.GrantTypes, RedirectURIs: n.RedirectURIs}
+	if n.Secret == "" {
+		probe.SecretHash = ""
+	} else {
+		probe.SecretHash = "set"
+	}
+	if err := probe.check(); err != nil {
+		return App{}, err
+	}
+	return s.Register(ctx, n)
+}
+
+func (a App) checkURIs() error {
+	if hasControl(a.AppName) || hasControl(strings.ReplaceAll(strings.ReplaceAll(a.Description, "\n", ""), "\r", "")) {
+		return ErrControlCharacter
+	}
+	for _, u := range a.RedirectURIs {
+		if !validRedirectURI(u) {
+			return ErrInvalidRedirectURI
+		}
+	}
+	return nil
+}
+
+// check holds the rules an app changed through the API must satisfy. (The first-party app the
+// configuration bootstraps may have the authorization_code grant without a redirect URI; it cannot use
+// that grant until one is registered.)
+func (a App) check() error {
+	if err := a.checkURIs(); err != nil {
+		return err
+	}
+	if (a.Allows(GrantAuthorizationCode) || a.Allows(GrantImplicit)) && len(a.RedirectURIs) == 0 {
+		return ErrRedirectURIRequired
+	}
+	if a.Allows(GrantPassword) && a.Public() {
+		return ErrSecretRequired
+	}
+	return nil
+}
+
+func validRedirectURI(s string) bool {
+	if strings.ContainsAny(s, " \t\r\n#") {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return u.Host != "" && u.User == nil
+	case "javascript", "data", "vbscript", "file":
+		return false
+	}
+	return true
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) }) >= 0
+}
+
+// plausibleClientID: a client id that could be stored. Others (NUL bytes, broken UTF-8) are unknown
+// without asking the database, which would refuse them with an error.
+func plausibleClientID(id string) bool {
+	return id != "" && len(id) <= 255 && utf8.ValidString(id) && !strings.ContainsRune(id, 0)
+}
+
+// ByID returns the app with this record id.
+func (s *Service) ByID(ctx context.Context, id int64) (App, error) {
+	return s.store.ClientAppByID(ctx, id)
+}
+
+// List returns a page of apps and how many there are in all.
+func (s *Service) List(ctx context.Context, q ListQuery) ([]App, int, error) {
+	return s.store.ListClientApps(ctx, q)
+}
+
+// Change is what updating an app takes; nil members stay as they are.
+type Change struct {
+	AppName              *string
+	Secret               *string // with ClearSecret false: a new secret
+	ClearSecret          bool    // remove the secret: the app becomes a public client
+	Description          *string
+	AccessTokenValidity  *time.Duration
+	RefreshTokenValidity *time.Duration
+	GrantTypes           *[]string
+	RedirectURIs         *[]string
+	Scope                *[]string
+	AutoApprove          *bool
+}
+
+// Update applies a change and returns the app after it. Nothing is stored if the result breaks a rule.
+func (s *Service) Update(ctx context.Context, id int64, c Change) (App, error) {
+	a, err := s.store.ClientAppByID(ctx, id)
+	if err != nil {
+		return App{}, err
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&a.AppName, c.AppName)
+	set(&a.Description, c.Description)
+	if c.AccessTokenValidity != nil {
+		a.AccessTokenValidity = *c.AccessTokenValidity
+	}
+	if c.RefreshTokenValidity != nil {
+		a.RefreshTokenValidity = *c.RefreshTokenValidity
+	}
+	if c.GrantTypes != nil {
+		a.GrantTypes = *c.GrantTypes
+	}
+	if c.RedirectURIs != nil {
+		a.RedirectURIs = *c.RedirectURIs
+	}
+	if c.Scope != nil {
+		a.Scope = *c.Scope
+	}
+	if c.AutoApprove != nil {
+		a.AutoApprove = *c.AutoApprove
+	}
+	switch {
+	case c.ClearSecret:
+		a.SecretHash = ""
+	case c.Secret != nil:
+		if a.SecretHash, err = s.hasher.Hash(ctx, *c.Secret); err != nil {
+			return App{}, err
+		}
+	}
+	if err := a.check(); err != nil {
+		return App{}, err
+	}
+	if err := s.store.UpdateClientApp(ctx, a); err != nil {
+		return App{}, err
+	}
+	return a, nil
+}
+
+// Delete removes the app. Its approvals, refresh tokens and codes go with it, and its access tokens are
+// refused from now on (on this instance at once, on the others after their next poll).
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	a, err := s.store.ClientAppByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	rev := s.revoked.ForClient(s.ids.New(), a.ClientID, s.now())
+	if err := s.store.DeleteClientApp(ctx, id, rev); err != nil {
+		return err
+	}
+	s.revoked.Add(rev)
+	return nil
+}
+
+// Toggle enables a disabled app or disables an enabled one. Disabling cuts the app off as Delete does,
+// and its tokens stay refused after it is enabled again.
+func (s *Service) Toggle(ctx context.Context, id int64) (App, error) {
+	a, rev, err := s.store.ToggleClientApp(ctx, id, func(clientID string) revocation.Entry {
+		return s.revoked.ForClient(s.ids.New(), clientID, s.now())
+	})
+	if err != nil {
+		return App{}, err
+	}
+	if !a.Enabled {
+		s.revoked.Add(rev)
+	}
+	return a, nil
+}
+
+// Identify returns an enabled public client by its id, for requests that carry no secret; every
+// failure is ErrInvalidClient.
+func (s *Service) Identify(ctx context.Context, clientID string) (App, error) {
+	a, err := s.ByClientID(ctx, clientID)
+	if errors.Is(err, ErrNotFound) {
+		return App{}, ErrInvalidClient
+	}
+	if err != nil {
+		return App{}, err
+	}
+	if !a.Public() || !a.Enabled {
+		return App{}, ErrInvalidClient
+	}
 	return a, nil
 }

@@ -12,7 +12,7 @@ import (
 
 // ListSafeShareAdmins implements gen.StrictServerInterface.
 func (s *Server) ListSafeShareAdmins(ctx context.Context, req gen.ListSafeShareAdminsRequestObject) (gen.ListSafeShareAdminsResponseObject, error) {
-	if _, err := s.requireSafeShareAdmin(ctx); err != nil {
+	if _, err := s.safeShareAdminCaller(ctx); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -30,7 +30,7 @@ func (s *Server) ListSafeShareAdmins(ctx context.Context, req gen.ListSafeShareA
 
 // SetSafeShareAdmin implements gen.StrictServerInterface.
 func (s *Server) SetSafeShareAdmin(ctx context.Context, req gen.SetSafeShareAdminRequestObject) (gen.SetSafeShareAdminResponseObject, error) {
-	caller, err := s.requireSafeShareAdmin(ctx)
+	caller, err := s.safeShareAdminCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 // operation's (a withdrawal is a cancel or a decline), and on the token endpoint who tried to sign in.
 type auditNote struct {
 	action    string
+	clientID  string
 	userID    *int64
 	userEmail *string
 }
@@ -34,6 +35,12 @@ var auditKey auditKeyType
 func setAuditAction(ctx context.Context, action string) {
 	if n, ok := ctx.Value(auditKey).(*auditNote); ok {
 		n.action = action
+	}
+}
+
+func noteClient(ctx context.Context, clientID string) {
+	if n, ok := ctx.Value(auditKey).(*auditNote); ok {
+		n.clientID = clientID
 	}
 }
 
@@ -135,7 +142,10 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 			rec.Action = s.operations[req.Method+" "+c.Path()]
 		} else {
 			rec.Category, rec.Action = audit.CategoryAuthentication, "token"
-			if id, _, ok := req.BasicAuth(); ok {
+			if note.clientID != "" {
+				id := storableText(note.clientID)
+				rec.ClientID = &id
+			} else if id, _, ok := req.BasicAuth(); ok {
 				if v, err := url.QueryUnescape(id); err == nil {
 					id = v
 				}

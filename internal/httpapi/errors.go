@@ -16,6 +16,7 @@ import (
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -59,6 +60,11 @@ var domainErrors = []struct {
 	{organisation.ErrRemovalNotRequested, http.StatusConflict, "Removal not requested"},
 	{organisation.ErrOwnRemovalRequest, http.StatusForbidden, "Two-person rule"},
 	{audit.ErrBadRange, http.StatusBadRequest, "Invalid time range"},
+	{clientapp.ErrRedirectURIRequired, http.StatusBadRequest, "Redirect URI required"},
+	{clientapp.ErrInvalidRedirectURI, http.StatusBadRequest, "Invalid redirect URI"},
+	{clientapp.ErrSecretRequired, http.StatusBadRequest, "Client secret required"},
+	{clientapp.ErrControlCharacter, http.StatusBadRequest, "Control character in text"},
+	{oauth.ErrApprovalNotFound, http.StatusNotFound, "Approval not found"},
 }
 
 const validationTitle = "Request validation failed"
@@ -248,6 +254,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	path := c.Request().URL.Path
+	if isPagePath(path) {
+		title, msg := "Something went wrong", "The request could not be handled. Go back to the application and start again."
+		if p.status < 500 {
+			title, msg = "This sign-in request cannot go on", "The request is not valid: "+p.detail
+			if len(p.fields) > 0 {
+				msg = "The request is not valid: " + p.fields[0].Field + ": " + p.fields[0].Message
+			}
+		}
+		_ = errorPage(p.status, title, msg).visit(c.Response())
+		return
+	}
 	if strings.HasPrefix(path, "/api/oauth/") && (p.status == http.StatusBadRequest || p.status == http.StatusUnauthorized) {
 		code := "invalid_request"
 		if p.status == http.StatusUnauthorized {

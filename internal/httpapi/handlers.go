@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -54,23 +53,23 @@ func (s *Server) GetJwks(context.Context, gen.GetJwksRequestObject) (gen.GetJwks
 
 // IssueToken implements gen.StrictServerInterface.
 func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject) (gen.IssueTokenResponseObject, error) {
-	clientID, secret, ok := basicAuthFrom(ctx)
-	if !ok {
-		return invalidClient("Client authentication failed: send the client's credentials with HTTP Basic"), nil
-	}
-	// RFC 6749 section 2.3.1: the client id and secret are form-encoded before Basic encoding.
-	if v, err := url.QueryUnescape(clientID); err == nil {
-		clientID = v
-	}
-	if v, err := url.QueryUnescape(secret); err == nil {
-		secret = v
-	}
-	tr := oauth.TokenRequest{ClientID: clientID, ClientSecret: secret}
+	tr := oauth.TokenRequest{}
+	var formClientID string
 	if b := req.Body; b != nil {
 		tr.GrantType = b.GrantType
 		tr.Username = deref(b.Username)
 		tr.Password = deref(b.Password)
 		tr.RefreshToken = deref(b.RefreshToken)
+		tr.Code = deref(b.Code)
+		tr.RedirectURI = deref(b.RedirectUri)
+		tr.CodeVerifier = deref(b.CodeVerifier)
+		formClientID = deref(b.ClientId)
+	}
+	tr.Client = clientCredentials(ctx, formClientID)
+	if tr.Client.HasBasic {
+		noteClient(ctx, tr.Client.BasicID)
+	} else {
+		noteClient(ctx, tr.Client.FormClientID)
 	}
 	action := "token"
 	switch tr.GrantType {
@@ -83,6 +82,9 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 			attempted = attempted[:254]
 		}
 		noteSignIn(ctx, action, attempted, 0)
+	case "authorization_code":
+		action = "signIn"
+		noteSignIn(ctx, action, "", 0)
 	case "refresh_token":
 		action = "refreshToken"
 		noteSignIn(ctx, action, "", 0)

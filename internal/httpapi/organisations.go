@@ -52,8 +52,8 @@ func (s *Server) callerIn(ctx context.Context, rawID string) (orgCaller, error) 
 	return c, nil
 }
 
-// requireSafeShareAdmin returns the caller's account if it holds the platform role now.
-func (s *Server) requireSafeShareAdmin(ctx context.Context) (user.User, error) {
+// safeShareAdminCaller returns the caller's account if it holds the platform role now.
+func (s *Server) safeShareAdminCaller(ctx context.Context) (user.User, error) {
 	u, err := s.currentUser(ctx)
 	if err != nil {
 		return user.User{}, err
@@ -71,7 +71,7 @@ var (
 
 // CreateOrganisation implements gen.StrictServerInterface.
 func (s *Server) CreateOrganisation(ctx context.Context, req gen.CreateOrganisationRequestObject) (gen.CreateOrganisationResponseObject, error) {
-	if _, err := s.requireSafeShareAdmin(ctx); err != nil {
+	if _, err := s.safeShareAdminCaller(ctx); err != nil {
 		return nil, err
 	}
 	b := req.Body
@@ -87,7 +87,7 @@ func (s *Server) CreateOrganisation(ctx context.Context, req gen.CreateOrganisat
 
 // ListOrganisations implements gen.StrictServerInterface.
 func (s *Server) ListOrganisations(ctx context.Context, req gen.ListOrganisationsRequestObject) (gen.ListOrganisationsResponseObject, error) {
-	if _, err := s.requireSafeShareAdmin(ctx); err != nil {
+	if _, err := s.safeShareAdminCaller(ctx); err != nil {
 		return nil, err
 	}
 	p := req.Params
@@ -172,7 +172,7 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req gen.UpdateOrganisat
 
 // DeleteOrganisation implements gen.StrictServerInterface: the second half of the two-person rule.
 func (s *Server) DeleteOrganisation(ctx context.Context, req gen.DeleteOrganisationRequestObject) (gen.DeleteOrganisationResponseObject, error) {
-	u, err := s.requireSafeShareAdmin(ctx)
+	u, err := s.safeShareAdminCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func (s *Server) DeleteOrganisation(ctx context.Context, req gen.DeleteOrganisat
 
 // RequestOrganisationRemoval implements gen.StrictServerInterface.
 func (s *Server) RequestOrganisationRemoval(ctx context.Context, req gen.RequestOrganisationRemovalRequestObject) (gen.RequestOrganisationRemovalResponseObject, error) {
-	u, err := s.requireSafeShareAdmin(ctx)
+	u, err := s.safeShareAdminCaller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (s *Server) RequestOrganisationRemoval(ctx context.Context, req gen.Request
 // WithdrawOrganisationRemoval implements gen.StrictServerInterface. The audit record says whether the
 // request was cancelled (by its requester) or declined (by another administrator).
 func (s *Server) WithdrawOrganisationRemoval(ctx context.Context, req gen.WithdrawOrganisationRemovalRequestObject) (gen.WithdrawOrganisationRemovalResponseObject, error) {
-	u, err := s.requireSafeShareAdmin(ctx)
+	u, err := s.safeShareAdminCaller(ctx)
 	if err != nil {
 		return nil, err
 	}

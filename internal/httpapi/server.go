@@ -24,6 +24,7 @@ import (
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/property"
@@ -31,7 +32,9 @@ import (
 )
 
 // Pinger tells whether the database answers.
-type Pinger interface{ Ping(ctx context.Context) error }
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
 
 // RateLimit is the token endpoint's limit for one key (a client id, or a remote address).
 type RateLimit struct {
@@ -61,6 +64,8 @@ type Server struct {
 	Deps
 	log        *slog.Logger
 	services   []gen.ServiceLink
+	specJSON   map[string]any
+	explorer   *explorer.Explorer
 	operations map[string]string // "METHOD /echo/:path" → operationId, for the audit trail
 }
 
@@ -75,7 +80,15 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the embedded spec: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), operations: operationIDs(spec)}
+	specJSON, err := specAsJSON(gen.SpecYAML())
+	if err != nil {
+		return nil, fmt.Errorf("converting the embedded spec to JSON: %w", err)
+	}
+	x, err := explorer.New()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, operations: operationIDs(spec)}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
@@ -96,6 +109,7 @@ func New(d Deps) (*echo.Echo, error) {
 		securityHeaders,
 	)
 	validator := echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
+		Skipper: isExplorerAsset,
 		Options: openapi3filter.Options{
 			AuthenticationFunc: s.authenticate,
 			KeepValidatedValue: true,
@@ -106,10 +120,15 @@ func New(d Deps) (*echo.Echo, error) {
 	})
 	e.Use(validator, principalToRequest, refuseUnstorableText, useValidatedBody)
 
+	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
+	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	strict := gen.NewStrictHandler(s, nil)
 	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
 		OperationMiddlewares: map[string][]echo.MiddlewareFunc{
-			"issueToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"issueToken":      {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"revokeToken":     {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"introspectToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"signIn":          {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 		},
 	})
 	return e, nil

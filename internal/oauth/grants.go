@@ -10,8 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -43,6 +46,7 @@ type RefreshToken struct {
 	Scope       []string
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
+	Spent       bool // used once already (rotated)
 }
 
 var (
@@ -64,12 +68,23 @@ type RefreshStore interface {
 	RotateRefreshToken(ctx context.Context, hash string, now time.Time, next RefreshToken) error
 }
 
-// TokenRequest is a token endpoint request: the form and the client's Basic credentials.
+// TokenRequest is a token endpoint request: the form and the client's credentials.
 type TokenRequest struct {
-	ClientID, ClientSecret string
-	GrantType              string
-	Username, Password     string
-	RefreshToken           string
+	Client             ClientCredentials
+	GrantType          string
+	Username, Password string
+	RefreshToken       string
+	Code               string
+	RedirectURI        string
+	CodeVerifier       string
+}
+
+// ClientCredentials are how a client identifies itself: HTTP Basic, or (a public client) only its id
+// in the form.
+type ClientCredentials struct {
+	BasicID, BasicSecret string
+	HasBasic             bool
+	FormClientID         string
 }
 
 // TokenResponse is a successful token endpoint answer.
@@ -83,33 +98,64 @@ type TokenResponse struct {
 	Email        string
 }
 
-// Grants serves the token endpoint.
+// Store is what the authorization server keeps in the database.
+type Store interface {
+	RefreshStore
+	FlowStore
+}
+
+// Grants is the authorization server: the token endpoint, the authorization flow behind the sign-in
+// and approval pages, approvals, revocation and introspection.
 type Grants struct {
 	tokens  *Tokens
 	users   *user.Service
 	apps    *clientapp.Service
 	refresh RefreshStore
+	flow    FlowStore
+	revoked *revocation.Index
 	ids     *ids.Generator
 	now     func() time.Time
 }
 
-// NewGrants returns the token endpoint's logic.
-func NewGrants(t *Tokens, u *user.Service, a *clientapp.Service, r RefreshStore, g *ids.Generator) *Grants {
-	return &Grants{tokens: t, users: u, apps: a, refresh: r, ids: g, now: func() time.Time { return time.Now().UTC() }}
+// NewGrants returns the authorization server's logic.
+func NewGrants(t *Tokens, u *user.Service, a *clientapp.Service, s Store, g *ids.Generator, revoked *revocation.Index) *Grants {
+	return &Grants{tokens: t, users: u, apps: a, refresh: s, flow: s, revoked: revoked, ids: g,
+		now: func() time.Time { return time.Now().UTC() }}
+}
+
+// AuthenticateClient identifies the calling client: by HTTP Basic, or, for a public client (one
+// registered without a secret), by the client_id form member alone. Every failure is invalid_client.
+func (g *Grants) AuthenticateClient(ctx context.Context, c ClientCredentials) (clientapp.App, error) {
+	var (
+		app clientapp.App
+		err error
+	)
+	switch {
+	case c.HasBasic:
+		if c.FormClientID != "" && c.FormClientID != c.BasicID {
+			return clientapp.App{}, &Error{CodeInvalidClient, "client_id does not match the HTTP Basic credentials"}
+		}
+		app, err = g.apps.Authenticate(ctx, c.BasicID, c.BasicSecret)
+	case c.FormClientID != "":
+		app, err = g.apps.Identify(ctx, c.FormClientID)
+	default:
+		return clientapp.App{}, &Error{CodeInvalidClient, "Client authentication failed: send the client's credentials with HTTP Basic"}
+	}
+	if errors.Is(err, clientapp.ErrInvalidClient) {
+		return clientapp.App{}, &Error{CodeInvalidClient, "Client authentication failed"}
+	}
+	return app, err
 }
 
 // Token answers a token request; a refusal is an *Error.
 func (g *Grants) Token(ctx context.Context, req TokenRequest) (TokenResponse, error) {
-	app, err := g.apps.Authenticate(ctx, req.ClientID, req.ClientSecret)
-	if errors.Is(err, clientapp.ErrInvalidClient) {
-		return TokenResponse{}, &Error{CodeInvalidClient, "Client authentication failed"}
-	}
+	app, err := g.AuthenticateClient(ctx, req.Client)
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	switch req.GrantType {
-	case clientapp.GrantPassword, clientapp.GrantRefreshToken:
-		if !app.Allows(req.GrantType) {
+	case clientapp.GrantPassword, clientapp.GrantRefreshToken, clientapp.GrantAuthorizationCode:
+		if !app.Allows(req.GrantType) || (app.Public() && req.GrantType == clientapp.GrantPassword) {
 			return TokenResponse{}, &Error{CodeUnauthorizedClient, "This client is not authorized for the " + req.GrantType + " grant"}
 		}
 	case "":
@@ -117,10 +163,106 @@ func (g *Grants) Token(ctx context.Context, req TokenRequest) (TokenResponse, er
 	default:
 		return TokenResponse{}, &Error{CodeUnsupportedGrantType, "Unsupported grant type"}
 	}
-	if req.GrantType == clientapp.GrantPassword {
+	switch req.GrantType {
+	case clientapp.GrantPassword:
 		return g.passwordGrant(ctx, app, req)
+	case clientapp.GrantAuthorizationCode:
+		return g.codeGrant(ctx, app, req)
 	}
 	return g.refreshGrant(ctx, app, req)
+}
+
+func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequest) (TokenResponse, error) {
+	if req.Code == "" || req.RedirectURI == "" {
+		return TokenResponse{}, &Error{CodeInvalidRequest, "code and redirect_uri are required"}
+	}
+	bad := &Error{CodeInvalidGrant, "Invalid authorization code"}
+	code, err := g.flow.CodeByHash(ctx, digest(req.Code))
+	if errors.Is(err, ErrCodeInvalid) {
+		return TokenResponse{}, bad
+	}
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	if code.ClientAppID != app.ID {
+		return TokenResponse{}, bad
+	}
+	if code.UsedAt != nil {
+		// RFC 6749 section 4.1.2: a code used twice revokes what its first use obtained.
+		if err := g.revokeCodeTokens(ctx, code); err != nil {
+			return TokenResponse{}, err
+		}
+		return TokenResponse{}, &Error{CodeInvalidGrant, "Invalid authorization code: it was already used, so the tokens issued for it are revoked"}
+	}
+	if code.RedirectURI != req.RedirectURI || !g.now().Before(code.ExpiresAt) {
+		return TokenResponse{}, bad
+	}
+	switch {
+	case code.Challenge != "" && req.CodeVerifier == "":
+		return TokenResponse{}, &Error{CodeInvalidGrant, "code_verifier is required: the code was requested with a PKCE challenge"}
+	case code.Challenge != "" && !verifierMatches(req.CodeVerifier, code.Challenge):
+		return TokenResponse{}, &Error{CodeInvalidGrant, "code_verifier does not match the code's PKCE challenge"}
+	case code.Challenge == "" && req.CodeVerifier != "":
+		return TokenResponse{}, &Error{CodeInvalidGrant, "code_verifier given, but the code was requested without a PKCE challenge"}
+	}
+	u, err := g.users.ByID(ctx, code.UserID)
+	if errors.Is(err, user.ErrNotFound) {
+		return TokenResponse{}, bad
+	}
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	// Every check passed; only now is the code spent, so a failed exchange changes nothing.
+	tokenID, family := uuid.NewString(), g.ids.New()
+	if err := g.flow.ClaimCode(ctx, code.Hash, tokenID, family, g.now()); err != nil {
+		if errors.Is(err, ErrCodeInvalid) {
+			return TokenResponse{}, bad
+		}
+		return TokenResponse{}, err
+	}
+	return g.issue(ctx, u, app, code.Scope, tokenID, family)
+}
+
+// revokeCodeTokens revokes the access token and the refresh tokens the code's exchange obtained.
+func (g *Grants) revokeCodeTokens(ctx context.Context, code Code) error {
+	now := g.now()
+	if code.FamilyID != 0 {
+		if err := g.flow.RevokeRefreshFamilyByID(ctx, code.FamilyID, now); err != nil {
+			return err
+		}
+	}
+	if code.TokenID == "" {
+		return nil
+	}
+	e := revocation.ForToken(g.ids.New(), code.TokenID, code.UsedAt.Add(revocation.MaxTokenLifetime), now)
+	if err := g.flow.RecordRevocation(ctx, e); err != nil {
+		return err
+	}
+	g.revoked.Add(e)
+	return nil
+}
+
+// issue makes an access token, and a refresh token of a new family when the app has the grant. Empty
+// tokenID and zero family: fresh ones.
+func (g *Grants) issue(ctx context.Context, u user.User, app clientapp.App, scope []string, tokenID string, family int64) (TokenResponse, error) {
+	resp, err := g.accessToken(u, app, scope, tokenID)
+	if err != nil {
+		return TokenResponse{}, err
+	}
+	if family == 0 {
+		family = g.ids.New()
+	}
+	if app.Allows(clientapp.GrantRefreshToken) {
+		raw, rt, err := g.newRefreshToken(u.ID, app, family, scope)
+		if err != nil {
+			return TokenResponse{}, err
+		}
+		if err := g.refresh.CreateRefreshToken(ctx, rt); err != nil {
+			return TokenResponse{}, err
+		}
+		resp.RefreshToken = raw
+	}
+	return resp, nil
 }
 
 func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req TokenRequest) (TokenResponse, error) {
@@ -136,21 +278,7 @@ func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req Token
 	case err != nil:
 		return TokenResponse{}, err
 	}
-	resp, err := g.accessToken(u, app)
-	if err != nil {
-		return TokenResponse{}, err
-	}
-	if app.Allows(clientapp.GrantRefreshToken) {
-		raw, rt, err := g.newRefreshToken(u.ID, app, g.ids.New())
-		if err != nil {
-			return TokenResponse{}, err
-		}
-		if err := g.refresh.CreateRefreshToken(ctx, rt); err != nil {
-			return TokenResponse{}, err
-		}
-		resp.RefreshToken = raw
-	}
-	return resp, nil
+	return g.issue(ctx, u, app, app.Scope, "", 0)
 }
 
 func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenRequest) (TokenResponse, error) {
@@ -169,11 +297,11 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
-	resp, err := g.accessToken(u, app)
+	resp, err := g.accessToken(u, app, old.Scope, "")
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	raw, next, err := g.newRefreshToken(u.ID, app, old.FamilyID)
+	raw, next, err := g.newRefreshToken(u.ID, app, old.FamilyID, old.Scope)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -196,19 +324,19 @@ func refreshError(err error) error {
 	}
 }
 
-func (g *Grants) accessToken(u user.User, app clientapp.App) (TokenResponse, error) {
-	p := Principal{UserID: u.ID, Email: u.Email, ClientID: app.ClientID, Scope: app.Scope, Authorities: u.Authorities()}
+func (g *Grants) accessToken(u user.User, app clientapp.App, scope []string, tokenID string) (TokenResponse, error) {
+	p := Principal{UserID: u.ID, Email: u.Email, ClientID: app.ClientID, Scope: scope, Authorities: u.Authorities(), TokenID: tokenID}
 	signed, err := g.tokens.Sign(&p, app.AccessTokenValidity)
 	if err != nil {
 		return TokenResponse{}, err
 	}
 	return TokenResponse{
 		AccessToken: signed, ExpiresIn: int(app.AccessTokenValidity / time.Second),
-		Scope: app.Scope, TokenID: p.TokenID, UserID: u.ID, Email: u.Email,
+		Scope: scope, TokenID: p.TokenID, UserID: u.ID, Email: u.Email,
 	}, nil
 }
 
-func (g *Grants) newRefreshToken(userID int64, app clientapp.App, family int64) (string, RefreshToken, error) {
+func (g *Grants) newRefreshToken(userID int64, app clientapp.App, family int64, scope []string) (string, RefreshToken, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", RefreshToken{}, err
@@ -217,7 +345,7 @@ func (g *Grants) newRefreshToken(userID int64, app clientapp.App, family int64) 
 	now := g.now()
 	return raw, RefreshToken{
 		ID: g.ids.New(), TokenHash: digest(raw), FamilyID: family, UserID: userID, ClientAppID: app.ID,
-		Scope: app.Scope, ExpiresAt: now.Add(app.RefreshTokenValidity), CreatedAt: now,
+		Scope: scope, ExpiresAt: now.Add(app.RefreshTokenValidity), CreatedAt: now,
 	}, nil
 }
 

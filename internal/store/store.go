@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/gofrs/flock"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -31,6 +32,7 @@ type Store struct {
 	db       *gorm.DB
 	sqlDB    *sql.DB
 	embedded bool
+	path     string // the embedded store's file
 }
 
 // Open connects to the database the URL names and checks that it answers.
@@ -80,7 +82,11 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("database does not answer: %w", err)
 	}
-	return &Store{db: db, sqlDB: sqlDB, embedded: embedded}, nil
+	st := &Store{db: db, sqlDB: sqlDB, embedded: embedded}
+	if embedded {
+		st.path = config.SQLitePath(databaseURL)
+	}
+	return st, nil
 }
 
 // Close releases the connections.
@@ -92,13 +98,20 @@ func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx
 // Embedded reports whether this is the embedded SQLite store.
 func (s *Store) Embedded() bool { return s.embedded }
 
-// Migrate applies every migration not yet applied. On PostgreSQL it holds an advisory lock while it does,
-// so instances starting together apply each migration once.
+// Migrate applies every migration not yet applied. It holds a lock while it does — an advisory lock on
+// PostgreSQL, a lock file beside the embedded store's file — so instances starting together apply each
+// migration once.
 func (s *Store) Migrate(ctx context.Context) error {
 	dir, dialect := "migrations/postgres", goose.DialectPostgres
 	var opts []goose.ProviderOption
 	if s.embedded {
 		dir, dialect = "migrations/sqlite", goose.DialectSQLite3
+		lock := flock.New(s.path + ".migrate-lock")
+		locked, err := lock.TryLockContext(ctx, 50*time.Millisecond)
+		if err != nil || !locked {
+			return fmt.Errorf("locking %s for migration: %v", lock.Path(), err)
+		}
+		defer func() { _ = lock.Unlock() }()
 	} else {
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {

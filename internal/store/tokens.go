@@ -37,6 +37,7 @@ func refreshFromRow(r refreshTokenRow) oauth.RefreshToken {
 	return oauth.RefreshToken{
 		ID: r.ID, TokenHash: r.TokenHash, FamilyID: r.FamilyID, UserID: r.UserID, ClientAppID: r.ClientAppID,
 		Scope: strings.Fields(r.Scope), ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		Spent: r.UsedAt != nil,
 	}
 }
 

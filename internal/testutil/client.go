@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -26,9 +27,19 @@ type Client struct {
 	router routers.Router
 }
 
+// htmlDecoder lets responses of the HTML pages be checked against openapi.yaml (kin-openapi knows no
+// text/html decoder); registered once, before any response is validated.
+var htmlDecoder sync.Once
+
 // NewClient returns a client for the service at base.
 func NewClient(t testing.TB, base string) *Client {
 	t.Helper()
+	return &Client{base: base, http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, router: specRouter(t)}
+}
+
+func specRouter(t testing.TB) routers.Router {
+	t.Helper()
+	htmlDecoder.Do(func() { openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) })
 	spec, err := gen.Spec()
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +48,43 @@ func NewClient(t testing.TB, base string) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Client{base: base, http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, router: r}
+	return r
+}
+
+// ValidatingTransport wraps base (http.DefaultTransport if nil) so that every response that passes
+// through it is checked against openapi.yaml exactly as Client.Do checks its own; a response that does
+// not match fails the test. Give it to any HTTP client, such as the generated one (see Service.API).
+func ValidatingTransport(t testing.TB, base http.RoundTripper) http.RoundTripper {
+	t.Helper()
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &validatingTransport{t: t, base: base, router: specRouter(t)}
+}
+
+type validatingTransport struct {
+	t      testing.TB
+	base   http.RoundTripper
+	router routers.Router
+}
+
+func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := v.base.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+		v.t.Errorf("%s %s: server error %d: %s", req.Method, req.URL.Path, resp.StatusCode, body)
+	}
+	validateResponse(v.t, v.router, req, out)
+	return resp, nil
 }
 
 // Response is a finished response.
@@ -100,13 +147,13 @@ func (c *Client) Do(t testing.TB, r Request) *Response {
 	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("%s %s: server error %d: %s", r.Method, r.Path, resp.StatusCode, body)
 	}
-	c.validate(t, req, out)
+	validateResponse(t, c.router, req, out)
 	return out
 }
 
-func (c *Client) validate(t testing.TB, req *http.Request, resp *Response) {
+func validateResponse(t testing.TB, router routers.Router, req *http.Request, resp *Response) {
 	t.Helper()
-	route, params, err := c.router.FindRoute(req)
+	route, params, err := router.FindRoute(req)
 	if err != nil {
 		// Not an operation of the spec: only the problem shape is checked.
 		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {

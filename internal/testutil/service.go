@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/cocoondata/access-service/gen/client"
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
@@ -82,6 +83,27 @@ func Start(t testing.TB, options ...Option) *Service {
 		_ = a.Close()
 	})
 	return &Service{App: a, URL: srv.URL, Client: NewClient(t, srv.URL)}
+}
+
+// API returns the generated Go client (gen/client) for the service, sending token as a bearer token
+// when it is not empty. Every response it receives is checked against openapi.yaml (ValidatingTransport).
+func (s *Service) API(t testing.TB, token string) *client.ClientWithResponses {
+	t.Helper()
+	opts := []client.ClientOption{client.WithHTTPClient(&http.Client{
+		Transport:     ValidatingTransport(t, nil),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	})}
+	if token != "" {
+		opts = append(opts, client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "Bearer "+token)
+			return nil
+		}))
+	}
+	c, err := client.NewClientWithResponses(s.URL, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // Password every test account gets unless a test says otherwise.

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFromEnv(t *testing.T) {
+	cases := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // a variable name the error must name; "" for success
+		check   func(t *testing.T, c Config)
+	}{
+		{"defaults", nil, "", func(t *testing.T, c Config) {
+			if c.DatabaseURL != DefaultDatabaseURL || c.HTTPAddr != "127.0.0.1:8080" || c.Issuer != "http://127.0.0.1:8080" {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"issuer follows the address", map[string]string{"ACCESS_HTTP_ADDR": "0.0.0.0:9000"}, "", func(t *testing.T, c Config) {
+			if c.Issuer != "http://0.0.0.0:9000" {
+				t.Errorf("issuer %s", c.Issuer)
+			}
+		}},
+		{"issuer loses its trailing slash", map[string]string{"ACCESS_ISSUER": "https://access.xy-company.com/"}, "", func(t *testing.T, c Config) {
+			if c.Issuer != "https://access.xy-company.com" {
+				t.Errorf("issuer %s", c.Issuer)
+			}
+		}},
+		{"postgres URL", map[string]string{"ACCESS_DATABASE_URL": "postgres://u:p@db:5432/access?sslmode=disable"}, "", nil},
+		{"postgresql URL", map[string]string{"ACCESS_DATABASE_URL": "postgresql://db/access"}, "", nil},
+		{"unknown database scheme", map[string]string{"ACCESS_DATABASE_URL": "mysql://db"}, "ACCESS_DATABASE_URL", nil},
+		{"sqlite without a path", map[string]string{"ACCESS_DATABASE_URL": "sqlite:"}, "ACCESS_DATABASE_URL", nil},
+		{"postgres without a host", map[string]string{"ACCESS_DATABASE_URL": "postgres://"}, "ACCESS_DATABASE_URL", nil},
+		{"address without a port", map[string]string{"ACCESS_HTTP_ADDR": "localhost"}, "ACCESS_HTTP_ADDR", nil},
+		{"relative issuer", map[string]string{"ACCESS_ISSUER": "/access"}, "ACCESS_ISSUER", nil},
+		{"SMTP URL of another scheme", map[string]string{"ACCESS_SMTP_URL": "http://mail"}, "ACCESS_SMTP_URL", nil},
+		{"admin email without password", map[string]string{"ACCESS_BOOTSTRAP_ADMIN_EMAIL": "a@b.example"}, "ACCESS_BOOTSTRAP_ADMIN_PASSWORD", nil},
+		{"client secret without id", map[string]string{"ACCESS_BOOTSTRAP_CLIENT_SECRET": "s"}, "ACCESS_BOOTSTRAP_CLIENT_ID", nil},
+		{"blank values count as unset", map[string]string{"ACCESS_HTTP_ADDR": "  "}, "", func(t *testing.T, c Config) {
+			if c.HTTPAddr != "127.0.0.1:8080" {
+				t.Errorf("addr %q", c.HTTPAddr)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.check != nil {
+					tc.check(t, c)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,296 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+//go:embed pages/*.html
+var pageFiles embed.FS
+
+var pages = template.Must(template.ParseFS(pageFiles, "pages/*.html"))
+
+// Cookies of the authorization pages.
+const (
+	sessionCookie = "access_session"
+	csrfCookie    = "access_csrf"
+	pagesPath     = "/api/oauth"
+)
+
+// pageData is what the page templates show.
+type pageData struct {
+	Title          string
+	Error          string
+	CSRF           string
+	Req            oauth.AuthRequest
+	AppName        string
+	AppDescription string
+	UserEmail      string
+	Scopes         []string
+	Email          string
+}
+
+// htmlResponse answers the browser-facing endpoints: a page, or a redirect, with cookies.
+type htmlResponse struct {
+	status   int
+	body     []byte
+	location string
+	cookies  []*http.Cookie
+}
+
+func (h htmlResponse) visit(w http.ResponseWriter) error {
+	for _, c := range h.cookies {
+		http.SetCookie(w, c)
+	}
+	hd := w.Header()
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	if h.location != "" {
+		hd.Set("Location", h.location)
+	}
+	if h.body != nil {
+		hd.Set("Content-Type", "text/html; charset=utf-8")
+	}
+	w.WriteHeader(h.status)
+	_, err := w.Write(h.body)
+	return err
+}
+
+func (h htmlResponse) VisitAuthorizeResponse(w http.ResponseWriter) error { return h.visit(w) }
+func (h htmlResponse) VisitDecideAuthorizationResponse(w http.ResponseWriter) error {
+	return h.visit(w)
+}
+func (h htmlResponse) VisitSignInResponse(w http.ResponseWriter) error { return h.visit(w) }
+
+func renderPage(status int, name string, d pageData) (htmlResponse, error) {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, name, d); err != nil {
+		return htmlResponse{}, err
+	}
+	return htmlResponse{status: status, body: b.Bytes()}, nil
+}
+
+// errorPage is a page that ends the flow without sending the browser anywhere.
+func errorPage(status int, title, msg string) htmlResponse {
+	r, err := renderPage(status, "error.html", pageData{Title: title, Error: msg})
+	if err != nil { // the templates are fixed and tested; a plain page will do
+		return htmlResponse{status: status, body: []byte(template.HTMLEscapeString(msg))}
+	}
+	return r
+}
+
+func redirect(status int, location string) htmlResponse {
+	return htmlResponse{status: status, location: location}
+}
+
+func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: pagesPath, MaxAge: maxAge, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.Issuer, "https://")}
+}
+
+// csrfFor returns the CSRF token of the browser, making one (and its cookie) if it has none.
+func (s *Server) csrfFor(cookie *string) (string, *http.Cookie) {
+	if cookie != nil && len(*cookie) >= 32 {
+		return *cookie, nil
+	}
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	v := base64.RawURLEncoding.EncodeToString(b[:])
+	return v, s.cookie(csrfCookie, v, 0)
+}
+
+// csrfOK: the form repeats the token of the browser's CSRF cookie. Another site can make the browser
+// post a form, but cannot read the cookie to put its value in the form.
+func csrfOK(cookie *string, form *string) bool {
+	if cookie == nil || form == nil || len(*cookie) < 32 {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(*cookie), []byte(*form)) == 1
+}
+
+var csrfRefused = errorPage(http.StatusForbidden, "Request refused",
+	"This form could not be verified (its security token is missing or out of date). Go back to the application and start again.")
+
+func authorizeURL(r oauth.AuthRequest) string {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("response_type", r.ResponseType)
+	set("client_id", r.ClientID)
+	set("redirect_uri", r.RedirectURI)
+	set("state", r.State)
+	set("scope", r.Scope)
+	set("code_challenge", r.CodeChallenge)
+	set("code_challenge_method", r.CodeChallengeMethod)
+	return pagesPath + "/authorize?" + v.Encode()
+}
+
+// checkAuthorization runs the request's checks; a refusal comes back as the response to give.
+func (s *Server) checkAuthorization(ctx context.Context, r oauth.AuthRequest, redirectStatus int) (oauth.Authorization, *htmlResponse, error) {
+	a, err := s.Grants.Check(ctx, r)
+	var pe *oauth.PageError
+	if errors.As(err, &pe) {
+		resp := errorPage(http.StatusBadRequest, "This sign-in request cannot go on", pe.Message)
+		return a, &resp, nil
+	}
+	var re *oauth.RedirectError
+	if errors.As(err, &re) {
+		resp := redirect(redirectStatus, oauth.ErrorRedirect(a, re))
+		return a, &resp, nil
+	}
+	return a, nil, err
+}
+
+// Authorize implements gen.StrictServerInterface.
+func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) (gen.AuthorizeResponseObject, error) {
+	p := req.Params
+	r := oauth.AuthRequest{ResponseType: deref(p.ResponseType), ClientID: p.ClientId, RedirectURI: p.RedirectUri,
+		State: deref(p.State), Scope: deref(p.Scope), CodeChallenge: deref(p.CodeChallenge), CodeChallengeMethod: deref(p.CodeChallengeMethod)}
+	a, refused, err := s.checkAuthorization(ctx, r, http.StatusFound)
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return *refused, nil
+	}
+	csrf, newCookie := s.csrfFor(p.AccessCsrf)
+	var cookies []*http.Cookie
+	if newCookie != nil {
+		cookies = append(cookies, newCookie)
+	}
+	u, err := s.Grants.SessionUser(ctx, deref(p.AccessSession))
+	if errors.Is(err, oauth.ErrSessionInvalid) {
+		page, err := renderPage(http.StatusOK, "signin.html", pageData{Title: "Sign in", CSRF: csrf, Req: r, AppName: a.App.AppName})
+		page.cookies = cookies
+		return page, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	ask, err := s.Grants.NeedsApproval(ctx, u, a)
+	if err != nil {
+		return nil, err
+	}
+	if ask {
+		page, err := renderPage(http.StatusOK, "approve.html", pageData{Title: "Approve " + a.App.AppName, CSRF: csrf, Req: r,
+			AppName: a.App.AppName, AppDescription: a.App.Description, UserEmail: u.Email, Scopes: a.Scope})
+		page.cookies = cookies
+		return page, err
+	}
+	loc, err := s.Grants.Approve(ctx, u, a)
+	if err != nil {
+		return nil, err
+	}
+	resp := redirect(http.StatusFound, loc)
+	resp.cookies = cookies
+	return resp, nil
+}
+
+// SignIn implements gen.StrictServerInterface.
+func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.SignInResponseObject, error) {
+	b := req.Body
+	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
+		return csrfRefused, nil
+	}
+	r := oauth.AuthRequest{ResponseType: deref(b.ResponseType), ClientID: b.ClientId, RedirectURI: b.RedirectUri,
+		State: deref(b.State), Scope: deref(b.Scope), CodeChallenge: deref(b.CodeChallenge), CodeChallengeMethod: deref(b.CodeChallengeMethod)}
+	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return *refused, nil
+	}
+	raw, err := s.Grants.SignIn(ctx, b.Username, b.Password)
+	var msg string
+	switch {
+	case errors.Is(err, user.ErrBadCredentials):
+		msg = "The email address or password is not right."
+	case errors.Is(err, user.ErrLocked):
+		msg = "This account is locked after too many failed sign-ins. Try again in 15 minutes."
+	case err != nil:
+		return nil, err
+	}
+	if msg != "" {
+		return renderPage(http.StatusUnauthorized, "signin.html", pageData{Title: "Sign in", Error: msg,
+			CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName, Email: b.Username})
+	}
+	resp := redirect(http.StatusSeeOther, authorizeURL(r))
+	resp.cookies = []*http.Cookie{s.cookie(sessionCookie, raw, int(oauth.SessionLifetime.Seconds()))}
+	return resp, nil
+}
+
+// DecideAuthorization implements gen.StrictServerInterface.
+func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthorizationRequestObject) (gen.DecideAuthorizationResponseObject, error) {
+	b := req.Body
+	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
+		return csrfRefused, nil
+	}
+	r := oauth.AuthRequest{ResponseType: deref(b.ResponseType), ClientID: b.ClientId, RedirectURI: b.RedirectUri,
+		State: deref(b.State), Scope: deref(b.Scope), CodeChallenge: deref(b.CodeChallenge), CodeChallengeMethod: deref(b.CodeChallengeMethod)}
+	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return *refused, nil
+	}
+	u, err := s.Grants.SessionUser(ctx, deref(req.Params.AccessSession))
+	if errors.Is(err, oauth.ErrSessionInvalid) {
+		return redirect(http.StatusSeeOther, authorizeURL(r)), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b.Decision != gen.Approve {
+		return redirect(http.StatusSeeOther, oauth.Deny(a)), nil
+	}
+	loc, err := s.Grants.Approve(ctx, u, a)
+	if err != nil {
+		return nil, err
+	}
+	return redirect(http.StatusSeeOther, loc), nil
+}
+
+// isPagePath tells the browser-facing endpoints, whose errors are HTML pages.
+func isPagePath(path string) bool {
+	return path == pagesPath+"/authorize" || path == pagesPath+"/login"
+}
+
+// pageRateLimit limits the sign-in form per remote address like the token endpoint, so the page is no
+// way around the token endpoint's limit; beyond it the answer is a 429 page with Retry-After.
+func (s *Server) pageRateLimit(l RateLimit, key func(echo.Context) string) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(l.PerSecond), Burst: l.Burst, ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", fmt.Sprint(int(1/l.PerSecond)+1))
+			return errorPage(http.StatusTooManyRequests, "Too many attempts", "There were too many sign-in attempts from your address. Wait a little and try again.").visit(c.Response())
+		},
+	})
+}

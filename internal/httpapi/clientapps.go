@@ -1,0 +1,198 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/ids"
+)
+
+// requireSafeShareAdmin is the role check of the client registry. The role is read from the account,
+// not the token, so a revoked administrator loses it at once. It runs before any look-up of the target,
+// so a caller without the role learns nothing about what exists (403 before 404).
+func (s *Server) requireSafeShareAdmin(ctx context.Context) error {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	if !u.SafeShareAdmin {
+		p := newProblem(http.StatusForbidden, "Only SafeShare administrators may do this.")
+		return p
+	}
+	return nil
+}
+
+func clientAppOut(a clientapp.App) gen.ClientApp {
+	grants := make([]gen.GrantType, len(a.GrantTypes))
+	for i, g := range a.GrantTypes {
+		grants[i] = gen.GrantType(g)
+	}
+	return gen.ClientApp{
+		Id: ids.Format(a.ID), AppName: a.AppName, ClientId: a.ClientID, ClientDescription: a.Description,
+		AccessTokenValiditySeconds:  int(a.AccessTokenValidity / time.Second),
+		RefreshTokenValiditySeconds: int(a.RefreshTokenValidity / time.Second),
+		AuthorizedGrantTypes:        grants, RegisteredRedirectUris: nonNilStrings(a.RedirectURIs),
+		Scope: nonNilStrings(a.Scope), AutoApprove: a.AutoApprove, Enabled: a.Enabled, HasSecret: !a.Public(),
+		CreatedAt: a.CreatedAt,
+	}
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func grantStrings(g []gen.GrantType) []string {
+	out := make([]string, len(g))
+	for i, v := range g {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// CreateClientApp implements gen.StrictServerInterface.
+func (s *Server) CreateClientApp(ctx context.Context, req gen.CreateClientAppRequestObject) (gen.CreateClientAppResponseObject, error) {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
+		return nil, err
+	}
+	b := req.Body
+	n := clientapp.NewApp{
+		ClientID: b.ClientId, Secret: deref(b.ClientSecret), AppName: b.AppName, Description: deref(b.ClientDescription),
+		AccessTokenValidity: seconds(b.AccessTokenValiditySeconds), RefreshTokenValidity: seconds(b.RefreshTokenValiditySeconds),
+		GrantTypes: grantStrings(b.AuthorizedGrantTypes),
+	}
+	if b.RegisteredRedirectUris != nil {
+		n.RedirectURIs = *b.RegisteredRedirectUris
+	}
+	if b.Scope != nil {
+		n.Scope = *b.Scope
+	}
+	if b.AutoApprove != nil {
+		n.AutoApprove = *b.AutoApprove
+	}
+	a, err := s.Apps.Create(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	loc := s.Issuer + "/api/v1/clientapps/" + ids.Format(a.ID)
+	return gen.CreateClientApp201JSONResponse{Body: clientAppOut(a), Headers: gen.CreateClientApp201ResponseHeaders{Location: &loc}}, nil
+}
+
+// ListClientApps implements gen.StrictServerInterface.
+func (s *Server) ListClientApps(ctx context.Context, req gen.ListClientAppsRequestObject) (gen.ListClientAppsResponseObject, error) {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	q := clientapp.ListQuery{SortBy: "appName"}
+	if p.Limit != nil {
+		q.Limit = *p.Limit
+	}
+	if p.Offset != nil {
+		q.Offset = *p.Offset
+	}
+	if p.SortBy != nil {
+		q.SortBy = string(*p.SortBy)
+	}
+	q.Desc = p.OrderBy != nil && *p.OrderBy == gen.ListClientAppsParamsOrderByDESC
+	apps, total, err := s.Apps.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]gen.ClientApp, len(apps))
+	for i, a := range apps {
+		items[i] = clientAppOut(a)
+	}
+	return gen.ListClientApps200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+}
+
+func (s *Server) adminAppID(ctx context.Context, raw string) (int64, error) {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
+		return 0, err
+	}
+	id, err := ids.Parse(raw)
+	if err != nil {
+		return 0, newProblem(http.StatusBadRequest, "clientInfoId is not an id.")
+	}
+	return id, nil
+}
+
+// GetClientApp implements gen.StrictServerInterface.
+func (s *Server) GetClientApp(ctx context.Context, req gen.GetClientAppRequestObject) (gen.GetClientAppResponseObject, error) {
+	id, err := s.adminAppID(ctx, req.ClientInfoId)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Apps.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetClientApp200JSONResponse(clientAppOut(a)), nil
+}
+
+// UpdateClientApp implements gen.StrictServerInterface.
+func (s *Server) UpdateClientApp(ctx context.Context, req gen.UpdateClientAppRequestObject) (gen.UpdateClientAppResponseObject, error) {
+	id, err := s.adminAppID(ctx, req.ClientInfoId)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	c := clientapp.Change{AppName: b.AppName, Secret: b.ClientSecret, Description: b.ClientDescription, AutoApprove: b.AutoApprove}
+	if b.AccessTokenValiditySeconds != nil {
+		d := seconds(*b.AccessTokenValiditySeconds)
+		c.AccessTokenValidity = &d
+	}
+	if b.RefreshTokenValiditySeconds != nil {
+		d := seconds(*b.RefreshTokenValiditySeconds)
+		c.RefreshTokenValidity = &d
+	}
+	if b.AuthorizedGrantTypes != nil {
+		g := grantStrings(*b.AuthorizedGrantTypes)
+		c.GrantTypes = &g
+	}
+	if b.RegisteredRedirectUris != nil {
+		u := []string(*b.RegisteredRedirectUris)
+		c.RedirectURIs = &u
+	}
+	if b.Scope != nil {
+		sc := []string(*b.Scope)
+		c.Scope = &sc
+	}
+	a, err := s.Apps.Update(ctx, id, c)
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateClientApp200JSONResponse(clientAppOut(a)), nil
+}
+
+// DeleteClientApp implements gen.StrictServerInterface.
+func (s *Server) DeleteClientApp(ctx context.Context, req gen.DeleteClientAppRequestObject) (gen.DeleteClientAppResponseObject, error) {
+	id, err := s.adminAppID(ctx, req.ClientInfoId)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Apps.Delete(ctx, id); err != nil {
+		return nil, err
+	}
+	return gen.DeleteClientApp200Response{}, nil
+}
+
+// ToggleClientApp implements gen.StrictServerInterface.
+func (s *Server) ToggleClientApp(ctx context.Context, req gen.ToggleClientAppRequestObject) (gen.ToggleClientAppResponseObject, error) {
+	id, err := s.adminAppID(ctx, req.ClientInfoId)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Apps.Toggle(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return gen.ToggleClientApp200JSONResponse(clientAppOut(a)), nil
+}

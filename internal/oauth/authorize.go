@@ -1,0 +1,365 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/revocation"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// Approval is a user's standing consent to a client application, for some scopes.
+type Approval struct {
+	ID          int64
+	UserID      int64
+	ClientAppID int64
+	Scope       []string
+	CreatedAt   time.Time
+}
+
+// ApprovalView is an approval with what the user needs to recognise the app.
+type ApprovalView struct {
+	Approval
+	ClientID, AppName, Description string
+}
+
+// Code is an authorization code as stored: only its digest is kept.
+type Code struct {
+	Hash        string
+	UserID      int64
+	ClientAppID int64
+	RedirectURI string
+	Scope       []string
+	Challenge   string // PKCE S256 challenge; empty when none was given
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+	// Set once the code is exchanged: what the exchange issued, so a second use can revoke it.
+	UsedAt   *time.Time
+	TokenID  string // jti of the access token
+	FamilyID int64  // family of the refresh token; 0 if none
+}
+
+// Session is a sign-in session of the authorization pages; only its digest is kept.
+type Session struct {
+	Hash      string
+	UserID    int64
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+var (
+	ErrApprovalNotFound = errors.New("approval not found")
+	ErrCodeInvalid      = errors.New("authorization code is not valid")
+	ErrSessionInvalid   = errors.New("no valid sign-in session")
+)
+
+// FlowStore keeps approvals, codes, sessions and revocations.
+type FlowStore interface {
+	ApprovalFor(ctx context.Context, userID, clientAppID int64) (Approval, error)
+	SaveApproval(ctx context.Context, a Approval) error
+	ListApprovals(ctx context.Context, userID int64) ([]ApprovalView, error)
+	// RevokeApproval removes the user's approval, revokes the pair's refresh tokens and codes and
+	// records rev (with the pair filled in), in one transaction; ErrApprovalNotFound if the user has no
+	// approval with this id. rev makes the revocation once the app is known.
+	RevokeApproval(ctx context.Context, userID, approvalID int64, rev func(clientID string) revocation.Entry) (revocation.Entry, error)
+	ExpireUser(ctx context.Context, userID int64, now time.Time) error
+	CreateCode(ctx context.Context, c Code) error
+	// CodeByHash returns the code with this digest, used or not; ErrCodeInvalid if there is none.
+	CodeByHash(ctx context.Context, hash string) (Code, error)
+	// ClaimCode marks an unused code used, recording what its exchange issues; ErrCodeInvalid if it is
+	// gone or was used already (of two concurrent exchanges exactly one claims the code).
+	ClaimCode(ctx context.Context, hash, tokenID string, familyID int64, now time.Time) error
+	// RevokeRefreshFamilyByID revokes every refresh token of the family.
+	RevokeRefreshFamilyByID(ctx context.Context, familyID int64, now time.Time) error
+	CreateSession(ctx context.Context, s Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
+	RecordRevocation(ctx context.Context, e revocation.Entry) error
+	RevokeRefreshFamily(ctx context.Context, hash string, clientAppID int64, now time.Time) error
+}
+
+// Lifetimes of the authorization flow.
+const (
+	CodeLifetime    = 60 * time.Second
+	SessionLifetime = 8 * time.Hour
+)
+
+// Response types of the authorization endpoint.
+const (
+	ResponseCode  = "code"
+	ResponseToken = "token"
+)
+
+// AuthRequest is an authorization request as it arrives.
+type AuthRequest struct {
+	ResponseType, ClientID, RedirectURI, State, Scope, CodeChallenge, CodeChallengeMethod string
+}
+
+// Authorization is an authorization request that passed every check.
+type Authorization struct {
+	AuthRequest
+	App   clientapp.App
+	Scope []string // what the app gets: the requested scopes, or all of the app's
+}
+
+// PageError refuses a request that cannot be sent back to the client: the client is unknown or
+// disabled, or the redirect URI is not one it registered. The browser is never redirected then.
+type PageError struct{ Message string }
+
+func (e *PageError) Error() string { return e.Message }
+
+// RedirectError refuses a request by sending the browser back to the client with error=Code
+// (RFC 6749 section 4.1.2.1).
+type RedirectError struct{ Code, Description string }
+
+func (e *RedirectError) Error() string { return e.Code + ": " + e.Description }
+
+var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+var pkceVerifier = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+
+// Check validates an authorization request. Errors are *PageError or *RedirectError.
+func (g *Grants) Check(ctx context.Context, r AuthRequest) (Authorization, error) {
+	if r.ClientID == "" {
+		return Authorization{}, &PageError{"The request names no client application (client_id)."}
+	}
+	app, err := g.apps.ByClientID(ctx, r.ClientID)
+	if errors.Is(err, clientapp.ErrNotFound) || (err == nil && !app.Enabled) {
+		return Authorization{}, &PageError{"The application asking to sign you in is not registered here, or is disabled."}
+	}
+	if err != nil {
+		return Authorization{}, err
+	}
+	if r.RedirectURI == "" || !app.RegisteredRedirect(r.RedirectURI) {
+		return Authorization{}, &PageError{"The application's return address (redirect_uri) is not one it registered, so you will not be sent there."}
+	}
+	a := Authorization{AuthRequest: r, App: app}
+	switch r.ResponseType {
+	case ResponseCode:
+		if !app.Allows(clientapp.GrantAuthorizationCode) {
+			return a, &RedirectError{"unauthorized_client", "The client is not authorized for the authorization_code grant"}
+		}
+	case ResponseToken:
+		if !app.Allows(clientapp.GrantImplicit) {
+			return a, &RedirectError{"unauthorized_client", "The client is not authorized for the implicit grant"}
+		}
+	case "":
+		return a, &RedirectError{"invalid_request", "response_type is required"}
+	default:
+		return a, &RedirectError{"unsupported_response_type", "response_type must be code or token"}
+	}
+	a.Scope = app.Scope
+	if r.Scope != "" {
+		a.Scope = nil
+		for _, s := range strings.Fields(r.Scope) {
+			if !slices.Contains(app.Scope, s) {
+				return a, &RedirectError{"invalid_scope", "The client may not ask for scope " + s}
+			}
+			if !slices.Contains(a.Scope, s) {
+				a.Scope = append(a.Scope, s)
+			}
+		}
+	}
+	if r.ResponseType == ResponseCode {
+		switch {
+		case r.CodeChallenge == "" && r.CodeChallengeMethod != "":
+			return a, &RedirectError{"invalid_request", "code_challenge_method without code_challenge"}
+		case r.CodeChallenge == "" && app.Public():
+			return a, &RedirectError{"invalid_request", "PKCE is required for this client: send code_challenge with code_challenge_method=S256"}
+		case r.CodeChallenge != "" && r.CodeChallengeMethod != "S256":
+			return a, &RedirectError{"invalid_request", "code_challenge_method must be S256"}
+		case r.CodeChallenge != "" && !pkceChallenge.MatchString(r.CodeChallenge):
+			return a, &RedirectError{"invalid_request", "code_challenge must be 43 base64url characters"}
+		}
+	}
+	return a, nil
+}
+
+// ErrorRedirect is where to send the browser for a refused request.
+func ErrorRedirect(a Authorization, e *RedirectError) string {
+	v := url.Values{"error": {e.Code}}
+	if e.Description != "" {
+		v.Set("error_description", e.Description)
+	}
+	if a.State != "" {
+		v.Set("state", a.State)
+	}
+	return withResult(a.RedirectURI, v, a.ResponseType == ResponseToken)
+}
+
+// withResult adds the result to the redirect URI: to its query, or (implicit flow) as its fragment.
+func withResult(redirectURI string, v url.Values, fragment bool) string {
+	u, err := url.Parse(redirectURI)
+	if err != nil { // registered URIs parse; this is only a guard
+		return redirectURI
+	}
+	if fragment {
+		u.Fragment, u.RawFragment = "", ""
+		return u.String() + "#" + v.Encode()
+	}
+	q := u.Query()
+	for k, vs := range v {
+		q[k] = vs
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// SignIn checks a user's credentials on the sign-in page, with the password grant's lockout, and
+// starts a session. It returns the session's secret for the cookie.
+func (g *Grants) SignIn(ctx context.Context, email, password string) (string, error) {
+	u, err := g.users.Authenticate(ctx, email, password)
+	if err != nil {
+		return "", err
+	}
+	raw, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	now := g.now()
+	if err := g.flow.CreateSession(ctx, Session{Hash: digest(raw), UserID: u.ID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now}); err != nil {
+		return "", err
+	}
+	return raw, nil
+}
+
+// SessionUser returns the user of a session; ErrSessionInvalid if the session is unknown or over, or
+// its user is gone.
+func (g *Grants) SessionUser(ctx context.Context, raw string) (user.User, error) {
+	if raw == "" {
+		return user.User{}, ErrSessionInvalid
+	}
+	s, err := g.flow.SessionByHash(ctx, digest(raw), g.now())
+	if err != nil {
+		return user.User{}, err
+	}
+	u, err := g.users.ByID(ctx, s.UserID)
+	if errors.Is(err, user.ErrNotFound) {
+		return user.User{}, ErrSessionInvalid
+	}
+	return u, err
+}
+
+// NeedsApproval reports whether the user must be asked: not for first-party apps, nor when the user
+// approved the app before for every scope it asks for now.
+func (g *Grants) NeedsApproval(ctx context.Context, u user.User, a Authorization) (bool, error) {
+	if a.App.AutoApprove {
+		return false, nil
+	}
+	ap, err := g.flow.ApprovalFor(ctx, u.ID, a.App.ID)
+	if errors.Is(err, ErrApprovalNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, s := range a.Scope {
+		if !slices.Contains(ap.Scope, s) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Approve grants the authorization: it remembers the approval (unless the app is first-party) and
+// returns where to send the browser, with a code or (implicit flow) an access token.
+func (g *Grants) Approve(ctx context.Context, u user.User, a Authorization) (string, error) {
+	now := g.now()
+	if !a.App.AutoApprove {
+		scope := a.Scope
+		prev, err := g.flow.ApprovalFor(ctx, u.ID, a.App.ID)
+		switch {
+		case err == nil:
+			scope = append(slices.Clone(prev.Scope), a.Scope...)
+			slices.Sort(scope)
+			scope = slices.Compact(scope)
+		case !errors.Is(err, ErrApprovalNotFound):
+			return "", err
+		}
+		if err := g.flow.SaveApproval(ctx, Approval{ID: g.ids.New(), UserID: u.ID, ClientAppID: a.App.ID, Scope: scope, CreatedAt: now}); err != nil {
+			return "", err
+		}
+	}
+	v := url.Values{}
+	if a.State != "" {
+		v.Set("state", a.State)
+	}
+	if a.ResponseType == ResponseToken {
+		resp, err := g.accessToken(u, a.App, a.Scope, "")
+		if err != nil {
+			return "", err
+		}
+		v.Set("access_token", resp.AccessToken)
+		v.Set("token_type", "bearer")
+		v.Set("expires_in", fmt.Sprint(resp.ExpiresIn))
+		v.Set("scope", ScopeString(resp.Scope))
+		return withResult(a.RedirectURI, v, true), nil
+	}
+	raw, err := randomToken()
+	if err != nil {
+		return "", err
+	}
+	code := Code{Hash: digest(raw), UserID: u.ID, ClientAppID: a.App.ID, RedirectURI: a.RedirectURI, Scope: a.Scope,
+		Challenge: a.CodeChallenge, ExpiresAt: now.Add(CodeLifetime), CreatedAt: now}
+	if err := g.flow.CreateCode(ctx, code); err != nil {
+		return "", err
+	}
+	v.Set("code", raw)
+	return withResult(a.RedirectURI, v, false), nil
+}
+
+// Deny is where to send the browser when the user refuses.
+func Deny(a Authorization) string {
+	return ErrorRedirect(a, &RedirectError{"access_denied", "The user denied the request"})
+}
+
+func verifierMatches(verifier, challenge string) bool {
+	if !pkceVerifier.MatchString(verifier) {
+		return false
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	got := base64.RawURLEncoding.EncodeToString(sum[:])
+	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+}
+
+func randomToken() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// Approvals lists the user's approvals, newest first.
+func (g *Grants) Approvals(ctx context.Context, userID int64) ([]ApprovalView, error) {
+	return g.flow.ListApprovals(ctx, userID)
+}
+
+// RevokeApproval withdraws the user's approval at once: the app's refresh tokens and codes for the
+// user die, and its access tokens for the user are refused from now on (this instance at once, the
+// others after their next poll). ErrApprovalNotFound if the user has no approval with this id.
+func (g *Grants) RevokeApproval(ctx context.Context, userID, approvalID int64) error {
+	rev, err := g.flow.RevokeApproval(ctx, userID, approvalID, func(clientID string) revocation.Entry {
+		return g.revoked.ForPair(g.ids.New(), userID, clientID, g.now())
+	})
+	if err != nil {
+		return err
+	}
+	g.revoked.Add(rev)
+	return nil
+}
+
+// ExpireUser revokes every refresh token of the user and ends their sign-in sessions. Access tokens
+// live on until they expire.
+func (g *Grants) ExpireUser(ctx context.Context, userID int64) error {
+	return g.flow.ExpireUser(ctx, userID, g.now())
+}

@@ -1,0 +1,80 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/revocation"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// looksLikeJWT tells access tokens (three dot-separated parts) from refresh tokens (one opaque part).
+func looksLikeJWT(token string) bool { return strings.Count(token, ".") == 2 }
+
+// Revoke is RFC 7009 revocation by the client app: an access token issued to it is refused from now
+// on; a refresh token it holds is revoked with its whole family. Tokens that are unknown, invalid or
+// another client's are left alone, without an error.
+func (g *Grants) Revoke(ctx context.Context, app clientapp.App, token string) error {
+	if looksLikeJWT(token) {
+		p, err := g.tokens.Verify(ctx, token)
+		if err != nil || p.ClientID != app.ClientID {
+			return nil
+		}
+		e := revocation.ForToken(g.ids.New(), p.TokenID, p.ExpiresAt.Add(clockSkew), g.now())
+		if err := g.flow.RecordRevocation(ctx, e); err != nil {
+			return err
+		}
+		g.revoked.Add(e)
+		return nil
+	}
+	return g.flow.RevokeRefreshFamily(ctx, digest(token), app.ID, g.now())
+}
+
+// Introspection is RFC 7662's answer; only Active is set for an inactive token.
+type Introspection struct {
+	Active    bool
+	TokenType string // access_token or refresh_token
+	Scope     []string
+	ClientID  string
+	Username  string
+	Subject   string
+	TokenID   string
+	IssuedAt  int64
+	ExpiresAt int64
+}
+
+// Introspect is RFC 7662 introspection for the client app. Access tokens are reported to any client;
+// refresh tokens only to the client that holds them.
+func (g *Grants) Introspect(ctx context.Context, app clientapp.App, token string) (Introspection, error) {
+	if looksLikeJWT(token) {
+		p, err := g.tokens.Verify(ctx, token)
+		if err != nil {
+			return Introspection{}, nil
+		}
+		return Introspection{Active: true, TokenType: "access_token", Scope: p.Scope, ClientID: p.ClientID,
+			Username: p.Email, Subject: ids.Format(p.UserID), TokenID: p.TokenID,
+			IssuedAt: p.IssuedAt.Unix(), ExpiresAt: p.ExpiresAt.Unix()}, nil
+	}
+	rt, err := g.refresh.RefreshTokenByHash(ctx, digest(token))
+	if errors.Is(err, ErrRefreshInvalid) {
+		return Introspection{}, nil
+	}
+	if err != nil {
+		return Introspection{}, err
+	}
+	if rt.ClientAppID != app.ID || rt.Spent || !g.now().Before(rt.ExpiresAt) {
+		return Introspection{}, nil
+	}
+	u, err := g.users.ByID(ctx, rt.UserID)
+	if errors.Is(err, user.ErrNotFound) {
+		return Introspection{}, nil
+	}
+	if err != nil {
+		return Introspection{}, err
+	}
+	return Introspection{Active: true, TokenType: "refresh_token", Scope: rt.Scope, ClientID: app.ClientID,
+		Username: u.Email, Subject: ids.Format(u.ID), IssuedAt: rt.CreatedAt.Unix(), ExpiresAt: rt.ExpiresAt.Unix()}, nil
+}

@@ -1,0 +1,230 @@
+// Package revocation answers "was this access token revoked?" from memory, so checking a bearer token
+// costs no database round trip.
+//
+// Access tokens are self-contained JWTs; revoking them means remembering, until they would have
+// expired anyway, which ones no longer count. Three kinds of entry do that:
+//   - a (user, client) pair: every token the client holds for the user, issued before a cutoff
+//     (an approval was revoked);
+//   - a client: every token of the client issued before a cutoff (the app was deleted or disabled);
+//   - a single token, by jti (RFC 7009 revocation of one access token).
+//
+// Entries are written to the database in the same transaction as the change that causes them, added
+// to the revoking instance's index at once, and picked up by every other instance by a cheap poll of
+// the entries recorded since its previous poll (PollInterval).
+package revocation
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Entry is one revocation.
+type Entry struct {
+	ID       int64
+	UserID   int64  // 0: every user
+	ClientID string // "": every client
+	TokenID  string // not "": only the token with this jti
+	// Cutoff: tokens issued (iat) before it are revoked. Always a whole second, so a token's iat, which
+	// is in whole seconds, compares exactly.
+	Cutoff time.Time
+	// ExpiresAt: after it no token the entry covers can still be valid, so it can be forgotten.
+	ExpiresAt  time.Time
+	RecordedAt time.Time
+}
+
+// MaxTokenLifetime is the longest an access token can live (the largest accessTokenValiditySeconds),
+// plus the tolerated clock skew; entries covering every token of a pair or a client live this long.
+const MaxTokenLifetime = 365*24*time.Hour + time.Minute
+
+// ForToken is the entry revoking one token until it expires.
+func ForToken(id int64, tokenID string, expiresAt, now time.Time) Entry {
+	return Entry{ID: id, TokenID: tokenID, Cutoff: now.UTC().Truncate(time.Second).Add(time.Second), ExpiresAt: expiresAt.UTC(), RecordedAt: now.UTC()}
+}
+
+// ForPair is the entry revoking, as of now, every token the client holds for the user.
+func (x *Index) ForPair(id, userID int64, clientID string, now time.Time) Entry {
+	c := x.cutoff(userID, clientID, now)
+	return Entry{ID: id, UserID: userID, ClientID: clientID, Cutoff: c, ExpiresAt: c.Add(MaxTokenLifetime), RecordedAt: now.UTC()}
+}
+
+// ForClient is the entry revoking, as of now, every token of the client.
+func (x *Index) ForClient(id int64, clientID string, now time.Time) Entry {
+	c := x.cutoff(0, clientID, now)
+	return Entry{ID: id, ClientID: clientID, Cutoff: c, ExpiresAt: c.Add(MaxTokenLifetime), RecordedAt: now.UTC()}
+}
+
+// cutoff is the cutoff of a revocation made at now. A token's iat has whole seconds, so the cutoff is
+// the next whole second: every token issued up to now has iat <= now (rounded down) and falls before
+// it. Tokens issued after an earlier revocation of the same second were dated at that revocation's
+// cutoff (see NotBefore), so the new cutoff must also lie beyond every cutoff that could have dated a
+// token it covers.
+func (x *Index) cutoff(userID int64, clientID string, now time.Time) time.Time {
+	c := now.UTC().Truncate(time.Second).Unix() + 1
+	x.mu.RLock()
+	dated := x.clients[clientID]
+	if userID != 0 {
+		dated = max(dated, x.pairs[pairKey{userID, clientID}])
+	} else {
+		dated = max(dated, x.latestPair[clientID])
+	}
+	x.mu.RUnlock()
+	if dated >= c {
+		c = dated + 1
+	}
+	return time.Unix(c, 0).UTC()
+}
+
+// Store reads the recorded entries.
+type Store interface {
+	// RevocationsSince returns the entries recorded at or after since that have not expired at now.
+	RevocationsSince(ctx context.Context, since, now time.Time) ([]Entry, error)
+}
+
+// PollInterval is how often an instance reads the entries other instances recorded: the bound on how
+// long a revocation made on one instance takes to reach the others.
+const PollInterval = 2 * time.Second
+
+// pollOverlap is how far back each poll reads beyond the previous one, to cover entries whose
+// transaction committed late and clocks that differ between instances (as much as tokens tolerate).
+const pollOverlap = 30 * time.Second
+
+type pairKey struct {
+	user   int64
+	client string
+}
+
+// Index holds the live entries in memory.
+type Index struct {
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu      sync.RWMutex
+	pairs   map[pairKey]int64 // cutoff, Unix seconds
+	clients map[string]int64  // cutoff, Unix seconds
+	tokens  map[string]int64  // expiry, Unix seconds
+	// latestPair is the latest pair cutoff of each client, so a client's revocation can lie beyond it.
+	latestPair map[string]int64
+	expiry     map[any]int64 // when each pair/client key may be forgotten
+	polled     time.Time     // start of the last successful poll
+}
+
+// NewIndex returns an empty index over the store.
+func NewIndex(s Store, log *slog.Logger) *Index {
+	return &Index{
+		store: s, log: log, now: func() time.Time { return time.Now().UTC() },
+		pairs: map[pairKey]int64{}, clients: map[string]int64{}, tokens: map[string]int64{}, expiry: map[any]int64{},
+		latestPair: map[string]int64{},
+	}
+}
+
+// Revoked reports whether an access token, issued to clientID for userID at issuedAt with this jti,
+// has been revoked. It takes a read lock and a few map look-ups; it never touches the database.
+func (x *Index) Revoked(userID int64, clientID, tokenID string, issuedAt time.Time) bool {
+	iat := issuedAt.Unix()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if c, ok := x.clients[clientID]; ok && iat < c {
+		return true
+	}
+	if c, ok := x.pairs[pairKey{userID, clientID}]; ok && iat < c {
+		return true
+	}
+	_, ok := x.tokens[tokenID]
+	return ok
+}
+
+// NotBefore is the earliest issue time a new token for the pair may carry so that the revocations
+// known so far do not cover it: the latest cutoff of the pair and of the client, or zero.
+func (x *Index) NotBefore(userID int64, clientID string) time.Time {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	c := max(x.clients[clientID], x.pairs[pairKey{userID, clientID}])
+	if c == 0 {
+		return time.Time{}
+	}
+	return time.Unix(c, 0).UTC()
+}
+
+// Add records entries in the index. Adding an entry twice, or an older one after a newer, is harmless:
+// the latest cutoff wins.
+func (x *Index) Add(entries ...Entry) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, e := range entries {
+		exp := e.ExpiresAt.Unix()
+		switch {
+		case e.TokenID != "":
+			x.tokens[e.TokenID] = exp
+		case e.UserID != 0:
+			k := pairKey{e.UserID, e.ClientID}
+			x.pairs[k] = max(x.pairs[k], e.Cutoff.Unix())
+			x.latestPair[e.ClientID] = max(x.latestPair[e.ClientID], e.Cutoff.Unix())
+			x.expiry[k] = max(x.expiry[k], exp)
+		default:
+			x.clients[e.ClientID] = max(x.clients[e.ClientID], e.Cutoff.Unix())
+			x.expiry[e.ClientID] = max(x.expiry[e.ClientID], exp)
+		}
+	}
+}
+
+// Poll reads the entries recorded since the previous poll (all live ones on the first) and forgets
+// expired ones.
+func (x *Index) Poll(ctx context.Context) error {
+	start := x.now()
+	x.mu.RLock()
+	since := x.polled
+	x.mu.RUnlock()
+	if !since.IsZero() {
+		since = since.Add(-pollOverlap)
+	}
+	entries, err := x.store.RevocationsSince(ctx, since, start)
+	if err != nil {
+		return err
+	}
+	x.Add(entries...)
+	x.mu.Lock()
+	x.polled = start
+	x.forgetExpired(start.Unix())
+	x.mu.Unlock()
+	return nil
+}
+
+func (x *Index) forgetExpired(now int64) {
+	for k, exp := range x.tokens {
+		if exp < now {
+			delete(x.tokens, k)
+		}
+	}
+	for k, exp := range x.expiry {
+		if exp >= now {
+			continue
+		}
+		delete(x.expiry, k)
+		switch k := k.(type) {
+		case pairKey:
+			delete(x.pairs, k)
+		case string:
+			delete(x.clients, k)
+		}
+	}
+}
+
+// Run polls every interval until ctx ends. A failed poll is logged and retried at the next tick; the
+// entries it missed are read then, since each poll reads from the last successful one.
+func (x *Index) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := x.Poll(ctx); err != nil && ctx.Err() == nil {
+				x.log.Warn("reading token revocations failed; retrying", "error", err.Error())
+			}
+		}
+	}
+}
