@@ -639,7 +639,7 @@ type AuditExportRequest struct {
 // AuditExportRequestExportFormat defines model for AuditExportRequest.ExportFormat.
 type AuditExportRequestExportFormat string
 
-// AuditRecord defines model for AuditRecord.
+// AuditRecord Example: {"action":"requestOrganisationRemoval","category":"removal","clientId":"webapp","id":"765456269464346720","method":"POST","organisationId":"765456269464346650","path":"/api/v1/organisations/765456269464346650/removalRequest","remoteAddress":"203.0.113.7","status":201,"timestamp":"2026-01-31T09:30:00.123456Z","userEmail":"bob@xy-company.com","userId":"765456269464346624"}
 type AuditRecord struct {
 	// Action The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
 	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
@@ -854,7 +854,7 @@ type Me struct {
 // MeAccountType defines model for Me.AccountType.
 type MeAccountType string
 
-// Member defines model for Member.
+// Member Example: {"accountType":"local","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346680","isOrgAdmin":false,"lastName":"Smith","mfaEnabled":false,"planId":"765456269464346690","role":"Originator"}
 type Member struct {
 	AccountType MemberAccountType   `json:"accountType"`
 	Email       openapi_types.Email `json:"email"`
@@ -944,7 +944,7 @@ type OAuthErrorError string
 // OptionalUrl An absolute http(s) URL, or an empty string to clear it.
 type OptionalUrl = string
 
-// Organisation defines model for Organisation.
+// Organisation Example: {"addressbookEnabled":true,"adminEmail":"org.administrator@xy-company.com","companyName":"XY Company","contactEmail":"org.administrator@xy-company.com","createdAt":"2026-01-02T03:04:05Z","description":null,"enforceMfa":false,"i18nDefaultAsString":"en_AU","id":"765456269464346650","legalUrl":null,"name":"Another Org.","orgAdminHelpUrl":null,"organisationRemovalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}},"privacyUrl":null,"quota":2094080,"supportUrl":"https://support.xy-company.com","userMessage":null,"watermarkingEnabled":false,"webappHelpUrl":null}
 type Organisation struct {
 	AddressbookEnabled bool                `json:"addressbookEnabled"`
 	AdminEmail         openapi_types.Email `json:"adminEmail"`
@@ -1084,7 +1084,7 @@ type PublicConfig struct {
 // character for character.
 type RedirectUris = []string
 
-// RemovalRequest defines model for RemovalRequest.
+// RemovalRequest Example: {"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}
 type RemovalRequest struct {
 	// Id A positive 64-bit integer written in decimal digits.
 	//
@@ -1103,11 +1103,13 @@ type RemovalRequestCreate struct {
 	NotifyContact bool `json:"notifyContact"`
 }
 
-// RemovalWithdrawal defines model for RemovalWithdrawal.
+// RemovalWithdrawal Example: {"outcome":"declined","removalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}}
 type RemovalWithdrawal struct {
 	// Outcome `cancelled` when its requester withdrew it, `declined` when another administrator did.
-	Outcome        RemovalWithdrawalOutcome `json:"outcome"`
-	RemovalRequest RemovalRequest           `json:"removalRequest"`
+	Outcome RemovalWithdrawalOutcome `json:"outcome"`
+
+	// RemovalRequest Example: {"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}
+	RemovalRequest RemovalRequest `json:"removalRequest"`
 }
 
 // RemovalWithdrawalOutcome `cancelled` when its requester withdrew it, `declined` when another administrator did.
@@ -1243,6 +1245,8 @@ type TokenRevocationRequest struct {
 }
 
 // User An account, as SafeShare administrators see it.
+//
+// Example: {"accountType":"local","email":"bob@xy-company.com","firstName":"Bob","id":"765456269464346624","lastName":"Jones","mfaEnabled":false,"safeShareAdmin":true}
 type User struct {
 	AccountType UserAccountType     `json:"accountType"`
 	Email       openapi_types.Email `json:"email"`
