@@ -35,6 +35,42 @@ func (e ApprovalFormDecision) Valid() bool {
 	}
 }
 
+// Defines values for AssignableRole.
+const (
+	AssignableRoleCollaborator AssignableRole = "Collaborator"
+	AssignableRoleOriginator   AssignableRole = "Originator"
+)
+
+// Valid indicates whether the value is a known member of the AssignableRole enum.
+func (e AssignableRole) Valid() bool {
+	switch e {
+	case AssignableRoleCollaborator:
+		return true
+	case AssignableRoleOriginator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuditExportRequestExportFormat.
+const (
+	Csv  AuditExportRequestExportFormat = "csv"
+	Json AuditExportRequestExportFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the AuditExportRequestExportFormat enum.
+func (e AuditExportRequestExportFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GrantType.
 const (
 	GrantTypeAuthorizationCode GrantType = "authorization_code"
@@ -124,13 +160,49 @@ func (e JsonWebKeyUse) Valid() bool {
 
 // Defines values for MeAccountType.
 const (
-	Local MeAccountType = "local"
+	MeAccountTypeLocal MeAccountType = "local"
 )
 
 // Valid indicates whether the value is a known member of the MeAccountType enum.
 func (e MeAccountType) Valid() bool {
 	switch e {
-	case Local:
+	case MeAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberAccountType.
+const (
+	MemberAccountTypeLocal MemberAccountType = "local"
+)
+
+// Valid indicates whether the value is a known member of the MemberAccountType enum.
+func (e MemberAccountType) Valid() bool {
+	switch e {
+	case MemberAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberRole.
+const (
+	MemberRoleAdHoc        MemberRole = "Ad hoc"
+	MemberRoleCollaborator MemberRole = "Collaborator"
+	MemberRoleOriginator   MemberRole = "Originator"
+)
+
+// Valid indicates whether the value is a known member of the MemberRole enum.
+func (e MemberRole) Valid() bool {
+	switch e {
+	case MemberRoleAdHoc:
+		return true
+	case MemberRoleCollaborator:
+		return true
+	case MemberRoleOriginator:
 		return true
 	default:
 		return false
@@ -139,19 +211,19 @@ func (e MeAccountType) Valid() bool {
 
 // Defines values for MembershipRole.
 const (
-	AdHoc        MembershipRole = "Ad hoc"
-	Collaborator MembershipRole = "Collaborator"
-	Originator   MembershipRole = "Originator"
+	MembershipRoleAdHoc        MembershipRole = "Ad hoc"
+	MembershipRoleCollaborator MembershipRole = "Collaborator"
+	MembershipRoleOriginator   MembershipRole = "Originator"
 )
 
 // Valid indicates whether the value is a known member of the MembershipRole enum.
 func (e MembershipRole) Valid() bool {
 	switch e {
-	case AdHoc:
+	case MembershipRoleAdHoc:
 		return true
-	case Collaborator:
+	case MembershipRoleCollaborator:
 		return true
-	case Originator:
+	case MembershipRoleOriginator:
 		return true
 	default:
 		return false
@@ -188,6 +260,24 @@ func (e OAuthErrorError) Valid() bool {
 	case UnauthorizedClient:
 		return true
 	case UnsupportedGrantType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemovalWithdrawalOutcome.
+const (
+	Cancelled RemovalWithdrawalOutcome = "cancelled"
+	Declined  RemovalWithdrawalOutcome = "declined"
+)
+
+// Valid indicates whether the value is a known member of the RemovalWithdrawalOutcome enum.
+func (e RemovalWithdrawalOutcome) Valid() bool {
+	switch e {
+	case Cancelled:
+		return true
+	case Declined:
 		return true
 	default:
 		return false
@@ -254,6 +344,21 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for UserAccountType.
+const (
+	UserAccountTypeLocal UserAccountType = "local"
+)
+
+// Valid indicates whether the value is a known member of the UserAccountType enum.
+func (e UserAccountType) Valid() bool {
+	switch e {
+	case UserAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderBy.
 const (
 	OrderByASC  OrderBy = "ASC"
@@ -292,23 +397,182 @@ func (e ListClientAppsParamsOrderBy) Valid() bool {
 
 // Defines values for ListClientAppsParamsSortBy.
 const (
-	AppName   ListClientAppsParamsSortBy = "appName"
-	ClientId  ListClientAppsParamsSortBy = "clientId"
-	CreatedAt ListClientAppsParamsSortBy = "createdAt"
+	ListClientAppsParamsSortByAppName   ListClientAppsParamsSortBy = "appName"
+	ListClientAppsParamsSortByClientId  ListClientAppsParamsSortBy = "clientId"
+	ListClientAppsParamsSortByCreatedAt ListClientAppsParamsSortBy = "createdAt"
 )
 
 // Valid indicates whether the value is a known member of the ListClientAppsParamsSortBy enum.
 func (e ListClientAppsParamsSortBy) Valid() bool {
 	switch e {
-	case AppName:
+	case ListClientAppsParamsSortByAppName:
 		return true
-	case ClientId:
+	case ListClientAppsParamsSortByClientId:
 		return true
-	case CreatedAt:
+	case ListClientAppsParamsSortByCreatedAt:
 		return true
 	default:
 		return false
 	}
+}
+
+// Defines values for ListOrganisationsParamsOrderBy.
+const (
+	ListOrganisationsParamsOrderByASC  ListOrganisationsParamsOrderBy = "ASC"
+	ListOrganisationsParamsOrderByDESC ListOrganisationsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganisationsParamsOrderBy enum.
+func (e ListOrganisationsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListOrganisationsParamsOrderByASC:
+		return true
+	case ListOrganisationsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganisationsParamsSortBy.
+const (
+	ListOrganisationsParamsSortByCreatedAt ListOrganisationsParamsSortBy = "createdAt"
+	ListOrganisationsParamsSortByName      ListOrganisationsParamsSortBy = "name"
+	ListOrganisationsParamsSortByQuota     ListOrganisationsParamsSortBy = "quota"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganisationsParamsSortBy enum.
+func (e ListOrganisationsParamsSortBy) Valid() bool {
+	switch e {
+	case ListOrganisationsParamsSortByCreatedAt:
+		return true
+	case ListOrganisationsParamsSortByName:
+		return true
+	case ListOrganisationsParamsSortByQuota:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembersParamsOrderBy.
+const (
+	ListMembersParamsOrderByASC  ListMembersParamsOrderBy = "ASC"
+	ListMembersParamsOrderByDESC ListMembersParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListMembersParamsOrderBy enum.
+func (e ListMembersParamsOrderBy) Valid() bool {
+	switch e {
+	case ListMembersParamsOrderByASC:
+		return true
+	case ListMembersParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembersParamsSortBy.
+const (
+	ListMembersParamsSortByEmail     ListMembersParamsSortBy = "email"
+	ListMembersParamsSortByFirstName ListMembersParamsSortBy = "firstName"
+	ListMembersParamsSortByLastName  ListMembersParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListMembersParamsSortBy enum.
+func (e ListMembersParamsSortBy) Valid() bool {
+	switch e {
+	case ListMembersParamsSortByEmail:
+		return true
+	case ListMembersParamsSortByFirstName:
+		return true
+	case ListMembersParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAuditRecordsParamsOrderBy.
+const (
+	ListAuditRecordsParamsOrderByASC  ListAuditRecordsParamsOrderBy = "ASC"
+	ListAuditRecordsParamsOrderByDESC ListAuditRecordsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditRecordsParamsOrderBy enum.
+func (e ListAuditRecordsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListAuditRecordsParamsOrderByASC:
+		return true
+	case ListAuditRecordsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAuditRecordsParamsSortBy.
+const (
+	Timestamp ListAuditRecordsParamsSortBy = "timestamp"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditRecordsParamsSortBy enum.
+func (e ListAuditRecordsParamsSortBy) Valid() bool {
+	switch e {
+	case Timestamp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSafeShareAdminsParamsOrderBy.
+const (
+	ListSafeShareAdminsParamsOrderByASC  ListSafeShareAdminsParamsOrderBy = "ASC"
+	ListSafeShareAdminsParamsOrderByDESC ListSafeShareAdminsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListSafeShareAdminsParamsOrderBy enum.
+func (e ListSafeShareAdminsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListSafeShareAdminsParamsOrderByASC:
+		return true
+	case ListSafeShareAdminsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSafeShareAdminsParamsSortBy.
+const (
+	ListSafeShareAdminsParamsSortByEmail     ListSafeShareAdminsParamsSortBy = "email"
+	ListSafeShareAdminsParamsSortByFirstName ListSafeShareAdminsParamsSortBy = "firstName"
+	ListSafeShareAdminsParamsSortById        ListSafeShareAdminsParamsSortBy = "id"
+	ListSafeShareAdminsParamsSortByLastName  ListSafeShareAdminsParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListSafeShareAdminsParamsSortBy enum.
+func (e ListSafeShareAdminsParamsSortBy) Valid() bool {
+	switch e {
+	case ListSafeShareAdminsParamsSortByEmail:
+		return true
+	case ListSafeShareAdminsParamsSortByFirstName:
+		return true
+	case ListSafeShareAdminsParamsSortById:
+		return true
+	case ListSafeShareAdminsParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// AdminRoleChange defines model for AdminRoleChange.
+type AdminRoleChange struct {
+	Email          openapi_types.Email `json:"email"`
+	SafeShareAdmin bool                `json:"safeShareAdmin"`
 }
 
 // Approval defines model for Approval.
@@ -348,6 +612,70 @@ type ApprovalFormDecision string
 // ApprovalList Example: {"applications":[{"appName":"XY Reports","clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:05:00Z","id":"765456269464346625","scopes":["read"]}]}
 type ApprovalList struct {
 	Applications []Approval `json:"applications"`
+}
+
+// AssignableRole The roles that may be assigned by hand; Ad hoc never is.
+type AssignableRole string
+
+// AuditExportRequest defines model for AuditExportRequest.
+type AuditExportRequest struct {
+	// Action Only records with this action.
+	Action *string `json:"action,omitempty"`
+
+	// Category Only records with this category.
+	Category *string `json:"category,omitempty"`
+
+	// ClientId Only requests made through this client application.
+	ClientId *string `json:"clientId,omitempty"`
+
+	// EndTime Last day included, `DD/MM/YYYY` (UTC).
+	EndTime      *string                         `json:"endTime,omitempty"`
+	ExportFormat *AuditExportRequestExportFormat `json:"exportFormat,omitempty"`
+
+	// StartTime First day included, `DD/MM/YYYY` (UTC).
+	StartTime *string `json:"startTime,omitempty"`
+}
+
+// AuditExportRequestExportFormat defines model for AuditExportRequest.ExportFormat.
+type AuditExportRequestExportFormat string
+
+// AuditRecord Example: {"action":"requestOrganisationRemoval","category":"removal","clientId":"webapp","id":"765456269464346720","method":"POST","organisationId":"765456269464346650","path":"/api/v1/organisations/765456269464346650/removalRequest","remoteAddress":"203.0.113.7","status":201,"timestamp":"2026-01-31T09:30:00.123456Z","userEmail":"bob@xy-company.com","userId":"765456269464346624"}
+type AuditRecord struct {
+	// Action The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
+	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
+	// `deleteOrganisation`; `unknown` when the request did not reach an operation.
+	Action string `json:"action"`
+
+	// Category `organisation`, `removal`, `members`, `audit`, or the resource the path names.
+	Category string `json:"category"`
+
+	// ClientId The client application the caller's token was issued to.
+	ClientId *string `json:"clientId"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id             Id        `json:"id"`
+	Method         string    `json:"method"`
+	OrganisationId *string   `json:"organisationId"`
+	Path           string    `json:"path"`
+	RemoteAddress  string    `json:"remoteAddress"`
+	Status         int       `json:"status"`
+	Timestamp      time.Time `json:"timestamp"`
+	UserEmail      *string   `json:"userEmail"`
+
+	// UserId The caller; null when the request carried no valid token.
+	UserId *string `json:"userId"`
+}
+
+// AuditRecordList defines model for AuditRecordList.
+type AuditRecordList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int           `json:"count"`
+	Items []AuditRecord `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
 }
 
 // AuthorizationServerMetadata RFC 8414 authorization server metadata.
@@ -526,6 +854,68 @@ type Me struct {
 // MeAccountType defines model for Me.AccountType.
 type MeAccountType string
 
+// Member Example: {"accountType":"local","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346680","isOrgAdmin":false,"lastName":"Smith","mfaEnabled":false,"planId":"765456269464346690","role":"Originator"}
+type Member struct {
+	AccountType MemberAccountType   `json:"accountType"`
+	Email       openapi_types.Email `json:"email"`
+	FirstName   *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id         Id      `json:"id"`
+	IsOrgAdmin bool    `json:"isOrgAdmin"`
+	LastName   *string `json:"lastName"`
+	MfaEnabled bool    `json:"mfaEnabled"`
+
+	// PlanId The Originator's storage plan; null for other roles.
+	PlanId *string    `json:"planId"`
+	Role   MemberRole `json:"role"`
+}
+
+// MemberAccountType defines model for Member.AccountType.
+type MemberAccountType string
+
+// MemberRole defines model for Member.Role.
+type MemberRole string
+
+// MemberCreate defines model for MemberCreate.
+type MemberCreate struct {
+	Email      openapi_types.Email `json:"email"`
+	IsOrgAdmin *bool               `json:"isOrgAdmin,omitempty"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId *Id `json:"planId,omitempty"`
+
+	// Role The roles that may be assigned by hand; Ad hoc never is.
+	Role AssignableRole `json:"role"`
+}
+
+// MemberList defines model for MemberList.
+type MemberList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int      `json:"count"`
+	Items []Member `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// MemberUpdate defines model for MemberUpdate.
+type MemberUpdate struct {
+	IsOrgAdmin *bool `json:"isOrgAdmin,omitempty"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId *Id `json:"planId,omitempty"`
+
+	// Role The roles that may be assigned by hand; Ad hoc never is.
+	Role *AssignableRole `json:"role,omitempty"`
+}
+
 // Membership defines model for Membership.
 type Membership struct {
 	// Id A positive 64-bit integer written in decimal digits.
@@ -550,6 +940,101 @@ type OAuthError struct {
 
 // OAuthErrorError defines model for OAuthError.Error.
 type OAuthErrorError string
+
+// OptionalUrl An absolute http(s) URL, or an empty string to clear it.
+type OptionalUrl = string
+
+// Organisation Example: {"addressbookEnabled":true,"adminEmail":"org.administrator@xy-company.com","companyName":"XY Company","contactEmail":"org.administrator@xy-company.com","createdAt":"2026-01-02T03:04:05Z","description":null,"enforceMfa":false,"i18nDefaultAsString":"en_AU","id":"765456269464346650","legalUrl":null,"name":"Another Org.","orgAdminHelpUrl":null,"organisationRemovalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}},"privacyUrl":null,"quota":2094080,"supportUrl":"https://support.xy-company.com","userMessage":null,"watermarkingEnabled":false,"webappHelpUrl":null}
+type Organisation struct {
+	AddressbookEnabled bool                `json:"addressbookEnabled"`
+	AdminEmail         openapi_types.Email `json:"adminEmail"`
+	CompanyName        *string             `json:"companyName"`
+	ContactEmail       openapi_types.Email `json:"contactEmail"`
+	CreatedAt          time.Time           `json:"createdAt"`
+	Description        *string             `json:"description"`
+	EnforceMfa         bool                `json:"enforceMfa"`
+
+	// I18nDefaultAsString The default locale, e.g. `en_AU`.
+	I18nDefaultAsString *string `json:"i18nDefaultAsString"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id              Id      `json:"id"`
+	LegalUrl        *string `json:"legalUrl"`
+	Name            string  `json:"name"`
+	OrgAdminHelpUrl *string `json:"orgAdminHelpUrl"`
+
+	// OrganisationRemovalRequest The pending removal request; null when none is pending.
+	OrganisationRemovalRequest *RemovalRequest `json:"organisationRemovalRequest"`
+	PrivacyUrl                 *string         `json:"privacyUrl"`
+
+	// Quota Storage quota in MiB.
+	Quota               int64   `json:"quota"`
+	SupportUrl          *string `json:"supportUrl"`
+	UserMessage         *string `json:"userMessage"`
+	WatermarkingEnabled bool    `json:"watermarkingEnabled"`
+	WebappHelpUrl       *string `json:"webappHelpUrl"`
+}
+
+// OrganisationCreate defines model for OrganisationCreate.
+type OrganisationCreate struct {
+	AdminEmail   openapi_types.Email `json:"adminEmail"`
+	ContactEmail openapi_types.Email `json:"contactEmail"`
+	Description  *string             `json:"description,omitempty"`
+
+	// Name Unique, compared case-insensitively; must hold a character other than white space.
+	Name string `json:"name"`
+
+	// Quota Storage quota in MiB.
+	Quota int64 `json:"quota"`
+}
+
+// OrganisationList defines model for OrganisationList.
+type OrganisationList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int            `json:"count"`
+	Items []Organisation `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// OrganisationUpdate Every member is optional; an empty string clears an optional text member.
+type OrganisationUpdate struct {
+	AddressbookEnabled *bool                `json:"addressbookEnabled,omitempty"`
+	AdminEmail         *openapi_types.Email `json:"adminEmail,omitempty"`
+	CompanyName        *string              `json:"companyName,omitempty"`
+	ContactEmail       *openapi_types.Email `json:"contactEmail,omitempty"`
+	Description        *string              `json:"description,omitempty"`
+	EnforceMfa         *bool                `json:"enforceMfa,omitempty"`
+
+	// I18nDefaultAsString A locale such as `en` or `en_AU`.
+	I18nDefaultAsString *string `json:"i18nDefaultAsString,omitempty"`
+
+	// LegalUrl An absolute http(s) URL, or an empty string to clear it.
+	LegalUrl *OptionalUrl `json:"legalUrl,omitempty"`
+
+	// Name SafeShare administrators only.
+	Name *string `json:"name,omitempty"`
+
+	// OrgAdminHelpUrl An absolute http(s) URL, or an empty string to clear it.
+	OrgAdminHelpUrl *OptionalUrl `json:"orgAdminHelpUrl,omitempty"`
+
+	// PrivacyUrl An absolute http(s) URL, or an empty string to clear it.
+	PrivacyUrl *OptionalUrl `json:"privacyUrl,omitempty"`
+
+	// Quota SafeShare administrators only. Storage quota in MiB.
+	Quota *int64 `json:"quota,omitempty"`
+
+	// SupportUrl An absolute http(s) URL, or an empty string to clear it.
+	SupportUrl          *OptionalUrl `json:"supportUrl,omitempty"`
+	UserMessage         *string      `json:"userMessage,omitempty"`
+	WatermarkingEnabled *bool        `json:"watermarkingEnabled,omitempty"`
+
+	// WebappHelpUrl An absolute http(s) URL, or an empty string to clear it.
+	WebappHelpUrl *OptionalUrl `json:"webappHelpUrl,omitempty"`
+}
 
 // Problem RFC 9457 problem details.
 type Problem struct {
@@ -598,6 +1083,37 @@ type PublicConfig struct {
 // RedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
 // character for character.
 type RedirectUris = []string
+
+// RemovalRequest Example: {"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}
+type RemovalRequest struct {
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id Id `json:"id"`
+
+	// NotifyContact Whether the organisation's contact address is emailed about the request.
+	NotifyContact bool      `json:"notifyContact"`
+	RequestedAt   time.Time `json:"requestedAt"`
+	RequestedBy   UserRef   `json:"requestedBy"`
+}
+
+// RemovalRequestCreate defines model for RemovalRequestCreate.
+type RemovalRequestCreate struct {
+	// NotifyContact Email the organisation's contact address about the request.
+	NotifyContact bool `json:"notifyContact"`
+}
+
+// RemovalWithdrawal Example: {"outcome":"declined","removalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}}
+type RemovalWithdrawal struct {
+	// Outcome `cancelled` when its requester withdrew it, `declined` when another administrator did.
+	Outcome RemovalWithdrawalOutcome `json:"outcome"`
+
+	// RemovalRequest Example: {"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}
+	RemovalRequest RemovalRequest `json:"removalRequest"`
+}
+
+// RemovalWithdrawalOutcome `cancelled` when its requester withdrew it, `declined` when another administrator did.
+type RemovalWithdrawalOutcome string
 
 // ScopeToken A scope token (RFC 6749 section 3.3).
 type ScopeToken = string
@@ -728,6 +1244,46 @@ type TokenRevocationRequest struct {
 	TokenTypeHint *string `json:"token_type_hint,omitempty"`
 }
 
+// User An account, as SafeShare administrators see it.
+//
+// Example: {"accountType":"local","email":"bob@xy-company.com","firstName":"Bob","id":"765456269464346624","lastName":"Jones","mfaEnabled":false,"safeShareAdmin":true}
+type User struct {
+	AccountType UserAccountType     `json:"accountType"`
+	Email       openapi_types.Email `json:"email"`
+	FirstName   *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id             Id      `json:"id"`
+	LastName       *string `json:"lastName"`
+	MfaEnabled     bool    `json:"mfaEnabled"`
+	SafeShareAdmin bool    `json:"safeShareAdmin"`
+}
+
+// UserAccountType defines model for User.AccountType.
+type UserAccountType string
+
+// UserList defines model for UserList.
+type UserList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int    `json:"count"`
+	Items []User `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// UserRef defines model for UserRef.
+type UserRef struct {
+	Email openapi_types.Email `json:"email"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id Id `json:"id"`
+}
+
 // ClientIdQuery defines model for ClientIdQuery.
 type ClientIdQuery = string
 
@@ -754,6 +1310,16 @@ type Offset = int
 // OrderBy defines model for OrderBy.
 type OrderBy string
 
+// OrgGroupId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type OrgGroupId = Id
+
+// OrganisationId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type OrganisationId = Id
+
 // RedirectUri defines model for RedirectUri.
 type RedirectUri = string
 
@@ -762,6 +1328,9 @@ type ResponseType = string
 
 // Scope defines model for Scope.
 type Scope = string
+
+// Search defines model for Search.
+type Search = string
 
 // SessionCookie defines model for SessionCookie.
 type SessionCookie = string
@@ -874,6 +1443,99 @@ type ListClientAppsParamsOrderBy string
 // ListClientAppsParamsSortBy defines parameters for ListClientApps.
 type ListClientAppsParamsSortBy string
 
+// ListOrganisationsParams defines parameters for ListOrganisations.
+type ListOrganisationsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListOrganisationsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListOrganisationsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListOrganisationsParamsOrderBy defines parameters for ListOrganisations.
+type ListOrganisationsParamsOrderBy string
+
+// ListOrganisationsParamsSortBy defines parameters for ListOrganisations.
+type ListOrganisationsParamsSortBy string
+
+// ListMembersParams defines parameters for ListMembers.
+type ListMembersParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListMembersParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListMembersParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListMembersParamsOrderBy defines parameters for ListMembers.
+type ListMembersParamsOrderBy string
+
+// ListMembersParamsSortBy defines parameters for ListMembers.
+type ListMembersParamsSortBy string
+
+// ListAuditRecordsParams defines parameters for ListAuditRecords.
+type ListAuditRecordsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction; newest first by default.
+	OrderBy *ListAuditRecordsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListAuditRecordsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListAuditRecordsParamsOrderBy defines parameters for ListAuditRecords.
+type ListAuditRecordsParamsOrderBy string
+
+// ListAuditRecordsParamsSortBy defines parameters for ListAuditRecords.
+type ListAuditRecordsParamsSortBy string
+
+// ListSafeShareAdminsParams defines parameters for ListSafeShareAdmins.
+type ListSafeShareAdminsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListSafeShareAdminsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListSafeShareAdminsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListSafeShareAdminsParamsOrderBy defines parameters for ListSafeShareAdmins.
+type ListSafeShareAdminsParamsOrderBy string
+
+// ListSafeShareAdminsParamsSortBy defines parameters for ListSafeShareAdmins.
+type ListSafeShareAdminsParamsSortBy string
+
 // DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
 type DecideAuthorizationFormdataRequestBody = ApprovalForm
 
@@ -894,6 +1556,27 @@ type CreateClientAppJSONRequestBody = ClientAppCreate
 
 // UpdateClientAppJSONRequestBody defines body for UpdateClientApp for application/json ContentType.
 type UpdateClientAppJSONRequestBody = ClientAppUpdate
+
+// CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
+type CreateOrganisationJSONRequestBody = OrganisationCreate
+
+// UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
+type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
+type AddMemberJSONRequestBody = MemberCreate
+
+// UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
+type UpdateMemberJSONRequestBody = MemberUpdate
+
+// ExportAuditReportFormdataRequestBody defines body for ExportAuditReport for application/x-www-form-urlencoded ContentType.
+type ExportAuditReportFormdataRequestBody = AuditExportRequest
+
+// RequestOrganisationRemovalJSONRequestBody defines body for RequestOrganisationRemoval for application/json ContentType.
+type RequestOrganisationRemovalJSONRequestBody = RemovalRequestCreate
+
+// SetSafeShareAdminJSONRequestBody defines body for SetSafeShareAdmin for application/json ContentType.
+type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
@@ -948,6 +1631,51 @@ type ServerInterface interface {
 	// GetPublicConfig Public properties for client applications
 	// (GET /api/v1/config)
 	GetPublicConfig(ctx echo.Context) error
+	// ListOrganisations List the organisations
+	// (GET /api/v1/organisations)
+	ListOrganisations(ctx echo.Context, params ListOrganisationsParams) error
+	// CreateOrganisation Create an organisation
+	// (POST /api/v1/organisations)
+	CreateOrganisation(ctx echo.Context) error
+	// DeleteOrganisation Remove an organisation (two-person rule)
+	// (DELETE /api/v1/organisations/{orgGroupId})
+	DeleteOrganisation(ctx echo.Context, orgGroupId OrgGroupId) error
+	// GetOrganisation One organisation
+	// (GET /api/v1/organisations/{orgGroupId})
+	GetOrganisation(ctx echo.Context, orgGroupId OrgGroupId) error
+	// UpdateOrganisation Change an organisation's settings
+	// (PUT /api/v1/organisations/{orgGroupId})
+	UpdateOrganisation(ctx echo.Context, orgGroupId OrgGroupId) error
+	// ListMembers List the members
+	// (GET /api/v1/organisations/{orgGroupId}/users)
+	ListMembers(ctx echo.Context, orgGroupId OrgGroupId, params ListMembersParams) error
+	// AddMember Add a member
+	// (POST /api/v1/organisations/{orgGroupId}/users)
+	AddMember(ctx echo.Context, orgGroupId OrgGroupId) error
+	// RemoveMember Remove a member
+	// (DELETE /api/v1/organisations/{orgGroupId}/users/{userId})
+	RemoveMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error
+	// UpdateMember Change a member's role, administrator flag or plan
+	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
+	UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error
+	// ListAuditRecords The organisation's audit trail
+	// (GET /api/v1/organisations/{organisationId}/audit)
+	ListAuditRecords(ctx echo.Context, organisationId OrganisationId, params ListAuditRecordsParams) error
+	// ExportAuditReport Export the organisation's audit trail
+	// (POST /api/v1/organisations/{organisationId}/audit/exportReport)
+	ExportAuditReport(ctx echo.Context, organisationId OrganisationId) error
+	// WithdrawOrganisationRemoval Cancel or decline the pending removal request
+	// (DELETE /api/v1/organisations/{organisationId}/removalRequest)
+	WithdrawOrganisationRemoval(ctx echo.Context, organisationId OrganisationId) error
+	// RequestOrganisationRemoval Request an organisation's removal
+	// (POST /api/v1/organisations/{organisationId}/removalRequest)
+	RequestOrganisationRemoval(ctx echo.Context, organisationId OrganisationId) error
+	// ListSafeShareAdmins List the SafeShare administrators
+	// (GET /api/v1/users)
+	ListSafeShareAdmins(ctx echo.Context, params ListSafeShareAdminsParams) error
+	// SetSafeShareAdmin Grant or revoke the SafeShare administrator role
+	// (PUT /api/v1/users)
+	SetSafeShareAdmin(ctx echo.Context) error
 	// GetMe The caller's own account
 	// (GET /api/v1/users/me)
 	GetMe(ctx echo.Context) error
@@ -1299,6 +2027,375 @@ func (w *ServerInterfaceWrapper) GetPublicConfig(ctx echo.Context) error {
 	return err
 }
 
+// ListOrganisations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOrganisations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOrganisationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOrganisations(ctx, params)
+	return err
+}
+
+// CreateOrganisation converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateOrganisation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateOrganisation(ctx)
+	return err
+}
+
+// DeleteOrganisation converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteOrganisation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteOrganisation(ctx, orgGroupId)
+	return err
+}
+
+// GetOrganisation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOrganisation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOrganisation(ctx, orgGroupId)
+	return err
+}
+
+// UpdateOrganisation converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateOrganisation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateOrganisation(ctx, orgGroupId)
+	return err
+}
+
+// ListMembers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMembers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMembersParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMembers(ctx, orgGroupId, params)
+	return err
+}
+
+// AddMember converts echo context to params.
+func (w *ServerInterfaceWrapper) AddMember(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddMember(ctx, orgGroupId)
+	return err
+}
+
+// RemoveMember converts echo context to params.
+func (w *ServerInterfaceWrapper) RemoveMember(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RemoveMember(ctx, orgGroupId, userId)
+	return err
+}
+
+// UpdateMember converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMember(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMember(ctx, orgGroupId, userId)
+	return err
+}
+
+// ListAuditRecords converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAuditRecords(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "organisationId" -------------
+	var organisationId OrganisationId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organisationId", ctx.Param("organisationId"), &organisationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisationId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAuditRecordsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAuditRecords(ctx, organisationId, params)
+	return err
+}
+
+// ExportAuditReport converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportAuditReport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "organisationId" -------------
+	var organisationId OrganisationId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organisationId", ctx.Param("organisationId"), &organisationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisationId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportAuditReport(ctx, organisationId)
+	return err
+}
+
+// WithdrawOrganisationRemoval converts echo context to params.
+func (w *ServerInterfaceWrapper) WithdrawOrganisationRemoval(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "organisationId" -------------
+	var organisationId OrganisationId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organisationId", ctx.Param("organisationId"), &organisationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisationId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.WithdrawOrganisationRemoval(ctx, organisationId)
+	return err
+}
+
+// RequestOrganisationRemoval converts echo context to params.
+func (w *ServerInterfaceWrapper) RequestOrganisationRemoval(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "organisationId" -------------
+	var organisationId OrganisationId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "organisationId", ctx.Param("organisationId"), &organisationId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter organisationId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RequestOrganisationRemoval(ctx, organisationId)
+	return err
+}
+
+// ListSafeShareAdmins converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSafeShareAdmins(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSafeShareAdminsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSafeShareAdmins(ctx, params)
+	return err
+}
+
+// SetSafeShareAdmin converts echo context to params.
+func (w *ServerInterfaceWrapper) SetSafeShareAdmin(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetSafeShareAdmin(ctx)
+	return err
+}
+
 // GetMe converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
@@ -1469,6 +2566,21 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/clientapps/:clientInfoId", wrapper.GetClientApp, options.OperationMiddlewares["getClientApp"]...)
 	router.PUT(options.BaseURL+"/api/v1/clientapps/:clientInfoId", wrapper.UpdateClientApp, options.OperationMiddlewares["updateClientApp"]...)
 	router.PUT(options.BaseURL+"/api/v1/clientapps/:clientInfoId/enable", wrapper.ToggleClientApp, options.OperationMiddlewares["toggleClientApp"]...)
+	router.GET(options.BaseURL+"/api/v1/users", wrapper.ListSafeShareAdmins, options.OperationMiddlewares["listSafeShareAdmins"]...)
+	router.PUT(options.BaseURL+"/api/v1/users", wrapper.SetSafeShareAdmin, options.OperationMiddlewares["setSafeShareAdmin"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations", wrapper.ListOrganisations, options.OperationMiddlewares["listOrganisations"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations", wrapper.CreateOrganisation, options.OperationMiddlewares["createOrganisation"]...)
+	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgGroupId", wrapper.DeleteOrganisation, options.OperationMiddlewares["deleteOrganisation"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgGroupId", wrapper.GetOrganisation, options.OperationMiddlewares["getOrganisation"]...)
+	router.PUT(options.BaseURL+"/api/v1/organisations/:orgGroupId", wrapper.UpdateOrganisation, options.OperationMiddlewares["updateOrganisation"]...)
+	router.DELETE(options.BaseURL+"/api/v1/organisations/:organisationId/removalRequest", wrapper.WithdrawOrganisationRemoval, options.OperationMiddlewares["withdrawOrganisationRemoval"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:organisationId/removalRequest", wrapper.RequestOrganisationRemoval, options.OperationMiddlewares["requestOrganisationRemoval"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:organisationId/audit", wrapper.ListAuditRecords, options.OperationMiddlewares["listAuditRecords"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:organisationId/audit/exportReport", wrapper.ExportAuditReport, options.OperationMiddlewares["exportAuditReport"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgGroupId/users", wrapper.ListMembers, options.OperationMiddlewares["listMembers"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgGroupId/users", wrapper.AddMember, options.OperationMiddlewares["addMember"]...)
+	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.RemoveMember, options.OperationMiddlewares["removeMember"]...)
+	router.PUT(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.UpdateMember, options.OperationMiddlewares["updateMember"]...)
 
 }
 
@@ -2903,6 +4015,1642 @@ func (response GetPublicConfig200JSONResponse) VisitGetPublicConfigResponse(w ht
 	return err
 }
 
+type ListOrganisationsRequestObject struct {
+	Params ListOrganisationsParams
+}
+
+type ListOrganisationsResponseObject interface {
+	VisitListOrganisationsResponse(w http.ResponseWriter) error
+}
+
+type ListOrganisations200JSONResponse OrganisationList
+
+func (response ListOrganisations200JSONResponse) VisitListOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrganisations400ApplicationProblemPlusJSONResponse) VisitListOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrganisations401ApplicationProblemPlusJSONResponse) VisitListOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOrganisations403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOrganisations403ApplicationProblemPlusJSONResponse) VisitListOrganisationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisationRequestObject struct {
+	Body *CreateOrganisationJSONRequestBody
+}
+
+type CreateOrganisationResponseObject interface {
+	VisitCreateOrganisationResponse(w http.ResponseWriter) error
+}
+
+type CreateOrganisation201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateOrganisation201JSONResponse struct {
+	Body    Organisation
+	Headers CreateOrganisation201ResponseHeaders
+}
+
+func (response CreateOrganisation201JSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganisation400ApplicationProblemPlusJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganisation401ApplicationProblemPlusJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganisation403ApplicationProblemPlusJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganisation409ApplicationProblemPlusJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganisation413ApplicationProblemPlusJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrganisation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrganisation415ApplicationProblemPlusJSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganisationRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+}
+
+type DeleteOrganisationResponseObject interface {
+	VisitDeleteOrganisationResponse(w http.ResponseWriter) error
+}
+
+type DeleteOrganisation200Response struct {
+}
+
+func (response DeleteOrganisation200Response) VisitDeleteOrganisationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteOrganisation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrganisation400ApplicationProblemPlusJSONResponse) VisitDeleteOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrganisation401ApplicationProblemPlusJSONResponse) VisitDeleteOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrganisation403ApplicationProblemPlusJSONResponse) VisitDeleteOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganisation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrganisation404ApplicationProblemPlusJSONResponse) VisitDeleteOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteOrganisation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteOrganisation409ApplicationProblemPlusJSONResponse) VisitDeleteOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+}
+
+type GetOrganisationResponseObject interface {
+	VisitGetOrganisationResponse(w http.ResponseWriter) error
+}
+
+type GetOrganisation200JSONResponse Organisation
+
+func (response GetOrganisation200JSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisation400ApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisation401ApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisation403ApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisation404ApplicationProblemPlusJSONResponse) VisitGetOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisationRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	Body       *UpdateOrganisationJSONRequestBody
+}
+
+type UpdateOrganisationResponseObject interface {
+	VisitUpdateOrganisationResponse(w http.ResponseWriter) error
+}
+
+type UpdateOrganisation200JSONResponse Organisation
+
+func (response UpdateOrganisation200JSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation400ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation401ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation403ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation404ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation409ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation413ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateOrganisation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOrganisation415ApplicationProblemPlusJSONResponse) VisitUpdateOrganisationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembersRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	Params     ListMembersParams
+}
+
+type ListMembersResponseObject interface {
+	VisitListMembersResponse(w http.ResponseWriter) error
+}
+
+type ListMembers200JSONResponse MemberList
+
+func (response ListMembers200JSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers400ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers401ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers403ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMembers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListMembers404ApplicationProblemPlusJSONResponse) VisitListMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMemberRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	Body       *AddMemberJSONRequestBody
+}
+
+type AddMemberResponseObject interface {
+	VisitAddMemberResponse(w http.ResponseWriter) error
+}
+
+type AddMember201ResponseHeaders struct {
+	Location *string
+}
+
+type AddMember201JSONResponse struct {
+	Body    Member
+	Headers AddMember201ResponseHeaders
+}
+
+func (response AddMember201JSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember400ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember401ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember403ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember404ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember409ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember413ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMember415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AddMember415ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMemberRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	UserId     Id         `json:"userId"`
+}
+
+type RemoveMemberResponseObject interface {
+	VisitRemoveMemberResponse(w http.ResponseWriter) error
+}
+
+type RemoveMember200Response struct {
+}
+
+func (response RemoveMember200Response) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type RemoveMember400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember400ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember401ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember403ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember404ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RemoveMember409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RemoveMember409ApplicationProblemPlusJSONResponse) VisitRemoveMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMemberRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	UserId     Id         `json:"userId"`
+	Body       *UpdateMemberJSONRequestBody
+}
+
+type UpdateMemberResponseObject interface {
+	VisitUpdateMemberResponse(w http.ResponseWriter) error
+}
+
+type UpdateMember200JSONResponse Member
+
+func (response UpdateMember200JSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember400ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember401ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember403ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember404ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember409ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember413ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMember415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMember415ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditRecordsRequestObject struct {
+	OrganisationId OrganisationId `json:"organisationId"`
+	Params         ListAuditRecordsParams
+}
+
+type ListAuditRecordsResponseObject interface {
+	VisitListAuditRecordsResponse(w http.ResponseWriter) error
+}
+
+type ListAuditRecords200JSONResponse AuditRecordList
+
+func (response ListAuditRecords200JSONResponse) VisitListAuditRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditRecords400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditRecords400ApplicationProblemPlusJSONResponse) VisitListAuditRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditRecords401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditRecords401ApplicationProblemPlusJSONResponse) VisitListAuditRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAuditRecords403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditRecords403ApplicationProblemPlusJSONResponse) VisitListAuditRecordsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditReportRequestObject struct {
+	OrganisationId OrganisationId `json:"organisationId"`
+	Body           *ExportAuditReportFormdataRequestBody
+}
+
+type ExportAuditReportResponseObject interface {
+	VisitExportAuditReportResponse(w http.ResponseWriter) error
+}
+
+type ExportAuditReport200ResponseHeaders struct {
+	ContentDisposition *string
+}
+
+type ExportAuditReport200JSONResponse struct {
+	Body    []AuditRecord
+	Headers ExportAuditReport200ResponseHeaders
+}
+
+func (response ExportAuditReport200JSONResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditReport200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       ExportAuditReport200ResponseHeaders
+	ContentLength int64
+}
+
+func (response ExportAuditReport200TextcsvResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ExportAuditReport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditReport400ApplicationProblemPlusJSONResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditReport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditReport401ApplicationProblemPlusJSONResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditReport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditReport403ApplicationProblemPlusJSONResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditReport413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditReport413ApplicationProblemPlusJSONResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportAuditReport415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ExportAuditReport415ApplicationProblemPlusJSONResponse) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawOrganisationRemovalRequestObject struct {
+	OrganisationId OrganisationId `json:"organisationId"`
+}
+
+type WithdrawOrganisationRemovalResponseObject interface {
+	VisitWithdrawOrganisationRemovalResponse(w http.ResponseWriter) error
+}
+
+type WithdrawOrganisationRemoval200JSONResponse RemovalWithdrawal
+
+func (response WithdrawOrganisationRemoval200JSONResponse) VisitWithdrawOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawOrganisationRemoval400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawOrganisationRemoval400ApplicationProblemPlusJSONResponse) VisitWithdrawOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawOrganisationRemoval401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawOrganisationRemoval401ApplicationProblemPlusJSONResponse) VisitWithdrawOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawOrganisationRemoval403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawOrganisationRemoval403ApplicationProblemPlusJSONResponse) VisitWithdrawOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawOrganisationRemoval404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response WithdrawOrganisationRemoval404ApplicationProblemPlusJSONResponse) VisitWithdrawOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemovalRequestObject struct {
+	OrganisationId OrganisationId `json:"organisationId"`
+	Body           *RequestOrganisationRemovalJSONRequestBody
+}
+
+type RequestOrganisationRemovalResponseObject interface {
+	VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error
+}
+
+type RequestOrganisationRemoval201ResponseHeaders struct {
+	Location *string
+}
+
+type RequestOrganisationRemoval201JSONResponse struct {
+	Body    RemovalRequest
+	Headers RequestOrganisationRemoval201ResponseHeaders
+}
+
+func (response RequestOrganisationRemoval201JSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemoval400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOrganisationRemoval400ApplicationProblemPlusJSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemoval401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOrganisationRemoval401ApplicationProblemPlusJSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemoval403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOrganisationRemoval403ApplicationProblemPlusJSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemoval404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOrganisationRemoval404ApplicationProblemPlusJSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemoval409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOrganisationRemoval409ApplicationProblemPlusJSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemoval413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOrganisationRemoval413ApplicationProblemPlusJSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestOrganisationRemoval415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RequestOrganisationRemoval415ApplicationProblemPlusJSONResponse) VisitRequestOrganisationRemovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSafeShareAdminsRequestObject struct {
+	Params ListSafeShareAdminsParams
+}
+
+type ListSafeShareAdminsResponseObject interface {
+	VisitListSafeShareAdminsResponse(w http.ResponseWriter) error
+}
+
+type ListSafeShareAdmins200JSONResponse UserList
+
+func (response ListSafeShareAdmins200JSONResponse) VisitListSafeShareAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSafeShareAdmins400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSafeShareAdmins400ApplicationProblemPlusJSONResponse) VisitListSafeShareAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSafeShareAdmins401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSafeShareAdmins401ApplicationProblemPlusJSONResponse) VisitListSafeShareAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSafeShareAdmins403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSafeShareAdmins403ApplicationProblemPlusJSONResponse) VisitListSafeShareAdminsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetSafeShareAdminRequestObject struct {
+	Body *SetSafeShareAdminJSONRequestBody
+}
+
+type SetSafeShareAdminResponseObject interface {
+	VisitSetSafeShareAdminResponse(w http.ResponseWriter) error
+}
+
+type SetSafeShareAdmin200JSONResponse User
+
+func (response SetSafeShareAdmin200JSONResponse) VisitSetSafeShareAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetSafeShareAdmin400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetSafeShareAdmin400ApplicationProblemPlusJSONResponse) VisitSetSafeShareAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetSafeShareAdmin401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetSafeShareAdmin401ApplicationProblemPlusJSONResponse) VisitSetSafeShareAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetSafeShareAdmin403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetSafeShareAdmin403ApplicationProblemPlusJSONResponse) VisitSetSafeShareAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetSafeShareAdmin413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetSafeShareAdmin413ApplicationProblemPlusJSONResponse) VisitSetSafeShareAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetSafeShareAdmin415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SetSafeShareAdmin415ApplicationProblemPlusJSONResponse) VisitSetSafeShareAdminResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -3367,6 +6115,51 @@ type StrictServerInterface interface {
 	// GetPublicConfig Public properties for client applications
 	// (GET /api/v1/config)
 	GetPublicConfig(ctx context.Context, request GetPublicConfigRequestObject) (GetPublicConfigResponseObject, error)
+	// ListOrganisations List the organisations
+	// (GET /api/v1/organisations)
+	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
+	// CreateOrganisation Create an organisation
+	// (POST /api/v1/organisations)
+	CreateOrganisation(ctx context.Context, request CreateOrganisationRequestObject) (CreateOrganisationResponseObject, error)
+	// DeleteOrganisation Remove an organisation (two-person rule)
+	// (DELETE /api/v1/organisations/{orgGroupId})
+	DeleteOrganisation(ctx context.Context, request DeleteOrganisationRequestObject) (DeleteOrganisationResponseObject, error)
+	// GetOrganisation One organisation
+	// (GET /api/v1/organisations/{orgGroupId})
+	GetOrganisation(ctx context.Context, request GetOrganisationRequestObject) (GetOrganisationResponseObject, error)
+	// UpdateOrganisation Change an organisation's settings
+	// (PUT /api/v1/organisations/{orgGroupId})
+	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListMembers List the members
+	// (GET /api/v1/organisations/{orgGroupId}/users)
+	ListMembers(ctx context.Context, request ListMembersRequestObject) (ListMembersResponseObject, error)
+	// AddMember Add a member
+	// (POST /api/v1/organisations/{orgGroupId}/users)
+	AddMember(ctx context.Context, request AddMemberRequestObject) (AddMemberResponseObject, error)
+	// RemoveMember Remove a member
+	// (DELETE /api/v1/organisations/{orgGroupId}/users/{userId})
+	RemoveMember(ctx context.Context, request RemoveMemberRequestObject) (RemoveMemberResponseObject, error)
+	// UpdateMember Change a member's role, administrator flag or plan
+	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
+	UpdateMember(ctx context.Context, request UpdateMemberRequestObject) (UpdateMemberResponseObject, error)
+	// ListAuditRecords The organisation's audit trail
+	// (GET /api/v1/organisations/{organisationId}/audit)
+	ListAuditRecords(ctx context.Context, request ListAuditRecordsRequestObject) (ListAuditRecordsResponseObject, error)
+	// ExportAuditReport Export the organisation's audit trail
+	// (POST /api/v1/organisations/{organisationId}/audit/exportReport)
+	ExportAuditReport(ctx context.Context, request ExportAuditReportRequestObject) (ExportAuditReportResponseObject, error)
+	// WithdrawOrganisationRemoval Cancel or decline the pending removal request
+	// (DELETE /api/v1/organisations/{organisationId}/removalRequest)
+	WithdrawOrganisationRemoval(ctx context.Context, request WithdrawOrganisationRemovalRequestObject) (WithdrawOrganisationRemovalResponseObject, error)
+	// RequestOrganisationRemoval Request an organisation's removal
+	// (POST /api/v1/organisations/{organisationId}/removalRequest)
+	RequestOrganisationRemoval(ctx context.Context, request RequestOrganisationRemovalRequestObject) (RequestOrganisationRemovalResponseObject, error)
+	// ListSafeShareAdmins List the SafeShare administrators
+	// (GET /api/v1/users)
+	ListSafeShareAdmins(ctx context.Context, request ListSafeShareAdminsRequestObject) (ListSafeShareAdminsResponseObject, error)
+	// SetSafeShareAdmin Grant or revoke the SafeShare administrator role
+	// (PUT /api/v1/users)
+	SetSafeShareAdmin(ctx context.Context, request SetSafeShareAdminRequestObject) (SetSafeShareAdminResponseObject, error)
 	// GetMe The caller's own account
 	// (GET /api/v1/users/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -3885,6 +6678,529 @@ func (sh *strictHandler) GetPublicConfig(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetPublicConfigResponseObject); ok {
 		return validResponse.VisitGetPublicConfigResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOrganisations operation middleware
+func (sh *strictHandler) ListOrganisations(ctx echo.Context, params ListOrganisationsParams) error {
+	var request ListOrganisationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOrganisations(ctx.Request().Context(), request.(ListOrganisationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOrganisations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOrganisationsResponseObject); ok {
+		return validResponse.VisitListOrganisationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOrganisation operation middleware
+func (sh *strictHandler) CreateOrganisation(ctx echo.Context) error {
+	var request CreateOrganisationRequestObject
+
+	var body CreateOrganisationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOrganisation(ctx.Request().Context(), request.(CreateOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOrganisationResponseObject); ok {
+		return validResponse.VisitCreateOrganisationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteOrganisation operation middleware
+func (sh *strictHandler) DeleteOrganisation(ctx echo.Context, orgGroupId OrgGroupId) error {
+	var request DeleteOrganisationRequestObject
+
+	request.OrgGroupId = orgGroupId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteOrganisation(ctx.Request().Context(), request.(DeleteOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteOrganisationResponseObject); ok {
+		return validResponse.VisitDeleteOrganisationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOrganisation operation middleware
+func (sh *strictHandler) GetOrganisation(ctx echo.Context, orgGroupId OrgGroupId) error {
+	var request GetOrganisationRequestObject
+
+	request.OrgGroupId = orgGroupId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganisation(ctx.Request().Context(), request.(GetOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOrganisationResponseObject); ok {
+		return validResponse.VisitGetOrganisationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateOrganisation operation middleware
+func (sh *strictHandler) UpdateOrganisation(ctx echo.Context, orgGroupId OrgGroupId) error {
+	var request UpdateOrganisationRequestObject
+
+	request.OrgGroupId = orgGroupId
+
+	var body UpdateOrganisationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOrganisation(ctx.Request().Context(), request.(UpdateOrganisationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOrganisation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateOrganisationResponseObject); ok {
+		return validResponse.VisitUpdateOrganisationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMembers operation middleware
+func (sh *strictHandler) ListMembers(ctx echo.Context, orgGroupId OrgGroupId, params ListMembersParams) error {
+	var request ListMembersRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMembers(ctx.Request().Context(), request.(ListMembersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMembers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMembersResponseObject); ok {
+		return validResponse.VisitListMembersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddMember operation middleware
+func (sh *strictHandler) AddMember(ctx echo.Context, orgGroupId OrgGroupId) error {
+	var request AddMemberRequestObject
+
+	request.OrgGroupId = orgGroupId
+
+	var body AddMemberJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddMember(ctx.Request().Context(), request.(AddMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddMemberResponseObject); ok {
+		return validResponse.VisitAddMemberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RemoveMember operation middleware
+func (sh *strictHandler) RemoveMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error {
+	var request RemoveMemberRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.UserId = userId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RemoveMember(ctx.Request().Context(), request.(RemoveMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RemoveMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RemoveMemberResponseObject); ok {
+		return validResponse.VisitRemoveMemberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMember operation middleware
+func (sh *strictHandler) UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error {
+	var request UpdateMemberRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.UserId = userId
+
+	var body UpdateMemberJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMember(ctx.Request().Context(), request.(UpdateMemberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMember")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMemberResponseObject); ok {
+		return validResponse.VisitUpdateMemberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAuditRecords operation middleware
+func (sh *strictHandler) ListAuditRecords(ctx echo.Context, organisationId OrganisationId, params ListAuditRecordsParams) error {
+	var request ListAuditRecordsRequestObject
+
+	request.OrganisationId = organisationId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAuditRecords(ctx.Request().Context(), request.(ListAuditRecordsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAuditRecords")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAuditRecordsResponseObject); ok {
+		return validResponse.VisitListAuditRecordsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportAuditReport operation middleware
+func (sh *strictHandler) ExportAuditReport(ctx echo.Context, organisationId OrganisationId) error {
+	var request ExportAuditReportRequestObject
+
+	request.OrganisationId = organisationId
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body ExportAuditReportFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportAuditReport(ctx.Request().Context(), request.(ExportAuditReportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportAuditReport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportAuditReportResponseObject); ok {
+		return validResponse.VisitExportAuditReportResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// WithdrawOrganisationRemoval operation middleware
+func (sh *strictHandler) WithdrawOrganisationRemoval(ctx echo.Context, organisationId OrganisationId) error {
+	var request WithdrawOrganisationRemovalRequestObject
+
+	request.OrganisationId = organisationId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.WithdrawOrganisationRemoval(ctx.Request().Context(), request.(WithdrawOrganisationRemovalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WithdrawOrganisationRemoval")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(WithdrawOrganisationRemovalResponseObject); ok {
+		return validResponse.VisitWithdrawOrganisationRemovalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RequestOrganisationRemoval operation middleware
+func (sh *strictHandler) RequestOrganisationRemoval(ctx echo.Context, organisationId OrganisationId) error {
+	var request RequestOrganisationRemovalRequestObject
+
+	request.OrganisationId = organisationId
+
+	var body RequestOrganisationRemovalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestOrganisationRemoval(ctx.Request().Context(), request.(RequestOrganisationRemovalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestOrganisationRemoval")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RequestOrganisationRemovalResponseObject); ok {
+		return validResponse.VisitRequestOrganisationRemovalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSafeShareAdmins operation middleware
+func (sh *strictHandler) ListSafeShareAdmins(ctx echo.Context, params ListSafeShareAdminsParams) error {
+	var request ListSafeShareAdminsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSafeShareAdmins(ctx.Request().Context(), request.(ListSafeShareAdminsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSafeShareAdmins")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSafeShareAdminsResponseObject); ok {
+		return validResponse.VisitListSafeShareAdminsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetSafeShareAdmin operation middleware
+func (sh *strictHandler) SetSafeShareAdmin(ctx echo.Context) error {
+	var request SetSafeShareAdminRequestObject
+
+	var body SetSafeShareAdminJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetSafeShareAdmin(ctx.Request().Context(), request.(SetSafeShareAdminRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetSafeShareAdmin")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetSafeShareAdminResponseObject); ok {
+		return validResponse.VisitSetSafeShareAdminResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -36,6 +36,42 @@ func (e ApprovalFormDecision) Valid() bool {
 	}
 }
 
+// Defines values for AssignableRole.
+const (
+	AssignableRoleCollaborator AssignableRole = "Collaborator"
+	AssignableRoleOriginator   AssignableRole = "Originator"
+)
+
+// Valid indicates whether the value is a known member of the AssignableRole enum.
+func (e AssignableRole) Valid() bool {
+	switch e {
+	case AssignableRoleCollaborator:
+		return true
+	case AssignableRoleOriginator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuditExportRequestExportFormat.
+const (
+	Csv  AuditExportRequestExportFormat = "csv"
+	Json AuditExportRequestExportFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the AuditExportRequestExportFormat enum.
+func (e AuditExportRequestExportFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GrantType.
 const (
 	GrantTypeAuthorizationCode GrantType = "authorization_code"
@@ -125,13 +161,49 @@ func (e JsonWebKeyUse) Valid() bool {
 
 // Defines values for MeAccountType.
 const (
-	Local MeAccountType = "local"
+	MeAccountTypeLocal MeAccountType = "local"
 )
 
 // Valid indicates whether the value is a known member of the MeAccountType enum.
 func (e MeAccountType) Valid() bool {
 	switch e {
-	case Local:
+	case MeAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberAccountType.
+const (
+	MemberAccountTypeLocal MemberAccountType = "local"
+)
+
+// Valid indicates whether the value is a known member of the MemberAccountType enum.
+func (e MemberAccountType) Valid() bool {
+	switch e {
+	case MemberAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MemberRole.
+const (
+	MemberRoleAdHoc        MemberRole = "Ad hoc"
+	MemberRoleCollaborator MemberRole = "Collaborator"
+	MemberRoleOriginator   MemberRole = "Originator"
+)
+
+// Valid indicates whether the value is a known member of the MemberRole enum.
+func (e MemberRole) Valid() bool {
+	switch e {
+	case MemberRoleAdHoc:
+		return true
+	case MemberRoleCollaborator:
+		return true
+	case MemberRoleOriginator:
 		return true
 	default:
 		return false
@@ -140,19 +212,19 @@ func (e MeAccountType) Valid() bool {
 
 // Defines values for MembershipRole.
 const (
-	AdHoc        MembershipRole = "Ad hoc"
-	Collaborator MembershipRole = "Collaborator"
-	Originator   MembershipRole = "Originator"
+	MembershipRoleAdHoc        MembershipRole = "Ad hoc"
+	MembershipRoleCollaborator MembershipRole = "Collaborator"
+	MembershipRoleOriginator   MembershipRole = "Originator"
 )
 
 // Valid indicates whether the value is a known member of the MembershipRole enum.
 func (e MembershipRole) Valid() bool {
 	switch e {
-	case AdHoc:
+	case MembershipRoleAdHoc:
 		return true
-	case Collaborator:
+	case MembershipRoleCollaborator:
 		return true
-	case Originator:
+	case MembershipRoleOriginator:
 		return true
 	default:
 		return false
@@ -189,6 +261,24 @@ func (e OAuthErrorError) Valid() bool {
 	case UnauthorizedClient:
 		return true
 	case UnsupportedGrantType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RemovalWithdrawalOutcome.
+const (
+	Cancelled RemovalWithdrawalOutcome = "cancelled"
+	Declined  RemovalWithdrawalOutcome = "declined"
+)
+
+// Valid indicates whether the value is a known member of the RemovalWithdrawalOutcome enum.
+func (e RemovalWithdrawalOutcome) Valid() bool {
+	switch e {
+	case Cancelled:
+		return true
+	case Declined:
 		return true
 	default:
 		return false
@@ -255,6 +345,21 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for UserAccountType.
+const (
+	UserAccountTypeLocal UserAccountType = "local"
+)
+
+// Valid indicates whether the value is a known member of the UserAccountType enum.
+func (e UserAccountType) Valid() bool {
+	switch e {
+	case UserAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderBy.
 const (
 	OrderByASC  OrderBy = "ASC"
@@ -293,23 +398,182 @@ func (e ListClientAppsParamsOrderBy) Valid() bool {
 
 // Defines values for ListClientAppsParamsSortBy.
 const (
-	AppName   ListClientAppsParamsSortBy = "appName"
-	ClientId  ListClientAppsParamsSortBy = "clientId"
-	CreatedAt ListClientAppsParamsSortBy = "createdAt"
+	ListClientAppsParamsSortByAppName   ListClientAppsParamsSortBy = "appName"
+	ListClientAppsParamsSortByClientId  ListClientAppsParamsSortBy = "clientId"
+	ListClientAppsParamsSortByCreatedAt ListClientAppsParamsSortBy = "createdAt"
 )
 
 // Valid indicates whether the value is a known member of the ListClientAppsParamsSortBy enum.
 func (e ListClientAppsParamsSortBy) Valid() bool {
 	switch e {
-	case AppName:
+	case ListClientAppsParamsSortByAppName:
 		return true
-	case ClientId:
+	case ListClientAppsParamsSortByClientId:
 		return true
-	case CreatedAt:
+	case ListClientAppsParamsSortByCreatedAt:
 		return true
 	default:
 		return false
 	}
+}
+
+// Defines values for ListOrganisationsParamsOrderBy.
+const (
+	ListOrganisationsParamsOrderByASC  ListOrganisationsParamsOrderBy = "ASC"
+	ListOrganisationsParamsOrderByDESC ListOrganisationsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganisationsParamsOrderBy enum.
+func (e ListOrganisationsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListOrganisationsParamsOrderByASC:
+		return true
+	case ListOrganisationsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOrganisationsParamsSortBy.
+const (
+	ListOrganisationsParamsSortByCreatedAt ListOrganisationsParamsSortBy = "createdAt"
+	ListOrganisationsParamsSortByName      ListOrganisationsParamsSortBy = "name"
+	ListOrganisationsParamsSortByQuota     ListOrganisationsParamsSortBy = "quota"
+)
+
+// Valid indicates whether the value is a known member of the ListOrganisationsParamsSortBy enum.
+func (e ListOrganisationsParamsSortBy) Valid() bool {
+	switch e {
+	case ListOrganisationsParamsSortByCreatedAt:
+		return true
+	case ListOrganisationsParamsSortByName:
+		return true
+	case ListOrganisationsParamsSortByQuota:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembersParamsOrderBy.
+const (
+	ListMembersParamsOrderByASC  ListMembersParamsOrderBy = "ASC"
+	ListMembersParamsOrderByDESC ListMembersParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListMembersParamsOrderBy enum.
+func (e ListMembersParamsOrderBy) Valid() bool {
+	switch e {
+	case ListMembersParamsOrderByASC:
+		return true
+	case ListMembersParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMembersParamsSortBy.
+const (
+	ListMembersParamsSortByEmail     ListMembersParamsSortBy = "email"
+	ListMembersParamsSortByFirstName ListMembersParamsSortBy = "firstName"
+	ListMembersParamsSortByLastName  ListMembersParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListMembersParamsSortBy enum.
+func (e ListMembersParamsSortBy) Valid() bool {
+	switch e {
+	case ListMembersParamsSortByEmail:
+		return true
+	case ListMembersParamsSortByFirstName:
+		return true
+	case ListMembersParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAuditRecordsParamsOrderBy.
+const (
+	ListAuditRecordsParamsOrderByASC  ListAuditRecordsParamsOrderBy = "ASC"
+	ListAuditRecordsParamsOrderByDESC ListAuditRecordsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditRecordsParamsOrderBy enum.
+func (e ListAuditRecordsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListAuditRecordsParamsOrderByASC:
+		return true
+	case ListAuditRecordsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAuditRecordsParamsSortBy.
+const (
+	Timestamp ListAuditRecordsParamsSortBy = "timestamp"
+)
+
+// Valid indicates whether the value is a known member of the ListAuditRecordsParamsSortBy enum.
+func (e ListAuditRecordsParamsSortBy) Valid() bool {
+	switch e {
+	case Timestamp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSafeShareAdminsParamsOrderBy.
+const (
+	ListSafeShareAdminsParamsOrderByASC  ListSafeShareAdminsParamsOrderBy = "ASC"
+	ListSafeShareAdminsParamsOrderByDESC ListSafeShareAdminsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListSafeShareAdminsParamsOrderBy enum.
+func (e ListSafeShareAdminsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListSafeShareAdminsParamsOrderByASC:
+		return true
+	case ListSafeShareAdminsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSafeShareAdminsParamsSortBy.
+const (
+	ListSafeShareAdminsParamsSortByEmail     ListSafeShareAdminsParamsSortBy = "email"
+	ListSafeShareAdminsParamsSortByFirstName ListSafeShareAdminsParamsSortBy = "firstName"
+	ListSafeShareAdminsParamsSortById        ListSafeShareAdminsParamsSortBy = "id"
+	ListSafeShareAdminsParamsSortByLastName  ListSafeShareAdminsParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListSafeShareAdminsParamsSortBy enum.
+func (e ListSafeShareAdminsParamsSortBy) Valid() bool {
+	switch e {
+	case ListSafeShareAdminsParamsSortByEmail:
+		return true
+	case ListSafeShareAdminsParamsSortByFirstName:
+		return true
+	case ListSafeShareAdminsParamsSortById:
+		return true
+	case ListSafeShareAdminsParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// AdminRoleChange defines model for AdminRoleChange.
+type AdminRoleChange struct {
+	Email          openapi_types.Email `json:"email"`
+	SafeShareAdmin bool                `json:"safeShareAdmin"`
 }
 
 // Approval defines model for Approval.
@@ -349,6 +613,70 @@ type ApprovalFormDecision string
 // ApprovalList Example: {"applications":[{"appName":"XY Reports","clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:05:00Z","id":"765456269464346625","scopes":["read"]}]}
 type ApprovalList struct {
 	Applications []Approval `json:"applications"`
+}
+
+// AssignableRole The roles that may be assigned by hand; Ad hoc never is.
+type AssignableRole string
+
+// AuditExportRequest defines model for AuditExportRequest.
+type AuditExportRequest struct {
+	// Action Only records with this action.
+	Action *string `json:"action,omitempty"`
+
+	// Category Only records with this category.
+	Category *string `json:"category,omitempty"`
+
+	// ClientId Only requests made through this client application.
+	ClientId *string `json:"clientId,omitempty"`
+
+	// EndTime Last day included, `DD/MM/YYYY` (UTC).
+	EndTime      *string                         `json:"endTime,omitempty"`
+	ExportFormat *AuditExportRequestExportFormat `json:"exportFormat,omitempty"`
+
+	// StartTime First day included, `DD/MM/YYYY` (UTC).
+	StartTime *string `json:"startTime,omitempty"`
+}
+
+// AuditExportRequestExportFormat defines model for AuditExportRequest.ExportFormat.
+type AuditExportRequestExportFormat string
+
+// AuditRecord Example: {"action":"requestOrganisationRemoval","category":"removal","clientId":"webapp","id":"765456269464346720","method":"POST","organisationId":"765456269464346650","path":"/api/v1/organisations/765456269464346650/removalRequest","remoteAddress":"203.0.113.7","status":201,"timestamp":"2026-01-31T09:30:00.123456Z","userEmail":"bob@xy-company.com","userId":"765456269464346624"}
+type AuditRecord struct {
+	// Action The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
+	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
+	// `deleteOrganisation`; `unknown` when the request did not reach an operation.
+	Action string `json:"action"`
+
+	// Category `organisation`, `removal`, `members`, `audit`, or the resource the path names.
+	Category string `json:"category"`
+
+	// ClientId The client application the caller's token was issued to.
+	ClientId *string `json:"clientId"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id             Id        `json:"id"`
+	Method         string    `json:"method"`
+	OrganisationId *string   `json:"organisationId"`
+	Path           string    `json:"path"`
+	RemoteAddress  string    `json:"remoteAddress"`
+	Status         int       `json:"status"`
+	Timestamp      time.Time `json:"timestamp"`
+	UserEmail      *string   `json:"userEmail"`
+
+	// UserId The caller; null when the request carried no valid token.
+	UserId *string `json:"userId"`
+}
+
+// AuditRecordList defines model for AuditRecordList.
+type AuditRecordList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int           `json:"count"`
+	Items []AuditRecord `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
 }
 
 // AuthorizationServerMetadata RFC 8414 authorization server metadata.
@@ -527,6 +855,68 @@ type Me struct {
 // MeAccountType defines model for Me.AccountType.
 type MeAccountType string
 
+// Member Example: {"accountType":"local","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346680","isOrgAdmin":false,"lastName":"Smith","mfaEnabled":false,"planId":"765456269464346690","role":"Originator"}
+type Member struct {
+	AccountType MemberAccountType   `json:"accountType"`
+	Email       openapi_types.Email `json:"email"`
+	FirstName   *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id         Id      `json:"id"`
+	IsOrgAdmin bool    `json:"isOrgAdmin"`
+	LastName   *string `json:"lastName"`
+	MfaEnabled bool    `json:"mfaEnabled"`
+
+	// PlanId The Originator's storage plan; null for other roles.
+	PlanId *string    `json:"planId"`
+	Role   MemberRole `json:"role"`
+}
+
+// MemberAccountType defines model for Member.AccountType.
+type MemberAccountType string
+
+// MemberRole defines model for Member.Role.
+type MemberRole string
+
+// MemberCreate defines model for MemberCreate.
+type MemberCreate struct {
+	Email      openapi_types.Email `json:"email"`
+	IsOrgAdmin *bool               `json:"isOrgAdmin,omitempty"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId *Id `json:"planId,omitempty"`
+
+	// Role The roles that may be assigned by hand; Ad hoc never is.
+	Role AssignableRole `json:"role"`
+}
+
+// MemberList defines model for MemberList.
+type MemberList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int      `json:"count"`
+	Items []Member `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// MemberUpdate defines model for MemberUpdate.
+type MemberUpdate struct {
+	IsOrgAdmin *bool `json:"isOrgAdmin,omitempty"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId *Id `json:"planId,omitempty"`
+
+	// Role The roles that may be assigned by hand; Ad hoc never is.
+	Role *AssignableRole `json:"role,omitempty"`
+}
+
 // Membership defines model for Membership.
 type Membership struct {
 	// Id A positive 64-bit integer written in decimal digits.
@@ -551,6 +941,101 @@ type OAuthError struct {
 
 // OAuthErrorError defines model for OAuthError.Error.
 type OAuthErrorError string
+
+// OptionalUrl An absolute http(s) URL, or an empty string to clear it.
+type OptionalUrl = string
+
+// Organisation Example: {"addressbookEnabled":true,"adminEmail":"org.administrator@xy-company.com","companyName":"XY Company","contactEmail":"org.administrator@xy-company.com","createdAt":"2026-01-02T03:04:05Z","description":null,"enforceMfa":false,"i18nDefaultAsString":"en_AU","id":"765456269464346650","legalUrl":null,"name":"Another Org.","orgAdminHelpUrl":null,"organisationRemovalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}},"privacyUrl":null,"quota":2094080,"supportUrl":"https://support.xy-company.com","userMessage":null,"watermarkingEnabled":false,"webappHelpUrl":null}
+type Organisation struct {
+	AddressbookEnabled bool                `json:"addressbookEnabled"`
+	AdminEmail         openapi_types.Email `json:"adminEmail"`
+	CompanyName        *string             `json:"companyName"`
+	ContactEmail       openapi_types.Email `json:"contactEmail"`
+	CreatedAt          time.Time           `json:"createdAt"`
+	Description        *string             `json:"description"`
+	EnforceMfa         bool                `json:"enforceMfa"`
+
+	// I18nDefaultAsString The default locale, e.g. `en_AU`.
+	I18nDefaultAsString *string `json:"i18nDefaultAsString"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id              Id      `json:"id"`
+	LegalUrl        *string `json:"legalUrl"`
+	Name            string  `json:"name"`
+	OrgAdminHelpUrl *string `json:"orgAdminHelpUrl"`
+
+	// OrganisationRemovalRequest The pending removal request; null when none is pending.
+	OrganisationRemovalRequest *RemovalRequest `json:"organisationRemovalRequest"`
+	PrivacyUrl                 *string         `json:"privacyUrl"`
+
+	// Quota Storage quota in MiB.
+	Quota               int64   `json:"quota"`
+	SupportUrl          *string `json:"supportUrl"`
+	UserMessage         *string `json:"userMessage"`
+	WatermarkingEnabled bool    `json:"watermarkingEnabled"`
+	WebappHelpUrl       *string `json:"webappHelpUrl"`
+}
+
+// OrganisationCreate defines model for OrganisationCreate.
+type OrganisationCreate struct {
+	AdminEmail   openapi_types.Email `json:"adminEmail"`
+	ContactEmail openapi_types.Email `json:"contactEmail"`
+	Description  *string             `json:"description,omitempty"`
+
+	// Name Unique, compared case-insensitively; must hold a character other than white space.
+	Name string `json:"name"`
+
+	// Quota Storage quota in MiB.
+	Quota int64 `json:"quota"`
+}
+
+// OrganisationList defines model for OrganisationList.
+type OrganisationList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int            `json:"count"`
+	Items []Organisation `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// OrganisationUpdate Every member is optional; an empty string clears an optional text member.
+type OrganisationUpdate struct {
+	AddressbookEnabled *bool                `json:"addressbookEnabled,omitempty"`
+	AdminEmail         *openapi_types.Email `json:"adminEmail,omitempty"`
+	CompanyName        *string              `json:"companyName,omitempty"`
+	ContactEmail       *openapi_types.Email `json:"contactEmail,omitempty"`
+	Description        *string              `json:"description,omitempty"`
+	EnforceMfa         *bool                `json:"enforceMfa,omitempty"`
+
+	// I18nDefaultAsString A locale such as `en` or `en_AU`.
+	I18nDefaultAsString *string `json:"i18nDefaultAsString,omitempty"`
+
+	// LegalUrl An absolute http(s) URL, or an empty string to clear it.
+	LegalUrl *OptionalUrl `json:"legalUrl,omitempty"`
+
+	// Name SafeShare administrators only.
+	Name *string `json:"name,omitempty"`
+
+	// OrgAdminHelpUrl An absolute http(s) URL, or an empty string to clear it.
+	OrgAdminHelpUrl *OptionalUrl `json:"orgAdminHelpUrl,omitempty"`
+
+	// PrivacyUrl An absolute http(s) URL, or an empty string to clear it.
+	PrivacyUrl *OptionalUrl `json:"privacyUrl,omitempty"`
+
+	// Quota SafeShare administrators only. Storage quota in MiB.
+	Quota *int64 `json:"quota,omitempty"`
+
+	// SupportUrl An absolute http(s) URL, or an empty string to clear it.
+	SupportUrl          *OptionalUrl `json:"supportUrl,omitempty"`
+	UserMessage         *string      `json:"userMessage,omitempty"`
+	WatermarkingEnabled *bool        `json:"watermarkingEnabled,omitempty"`
+
+	// WebappHelpUrl An absolute http(s) URL, or an empty string to clear it.
+	WebappHelpUrl *OptionalUrl `json:"webappHelpUrl,omitempty"`
+}
 
 // Problem RFC 9457 problem details.
 type Problem struct {
@@ -599,6 +1084,37 @@ type PublicConfig struct {
 // RedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
 // character for character.
 type RedirectUris = []string
+
+// RemovalRequest Example: {"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}
+type RemovalRequest struct {
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id Id `json:"id"`
+
+	// NotifyContact Whether the organisation's contact address is emailed about the request.
+	NotifyContact bool      `json:"notifyContact"`
+	RequestedAt   time.Time `json:"requestedAt"`
+	RequestedBy   UserRef   `json:"requestedBy"`
+}
+
+// RemovalRequestCreate defines model for RemovalRequestCreate.
+type RemovalRequestCreate struct {
+	// NotifyContact Email the organisation's contact address about the request.
+	NotifyContact bool `json:"notifyContact"`
+}
+
+// RemovalWithdrawal Example: {"outcome":"declined","removalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}}
+type RemovalWithdrawal struct {
+	// Outcome `cancelled` when its requester withdrew it, `declined` when another administrator did.
+	Outcome RemovalWithdrawalOutcome `json:"outcome"`
+
+	// RemovalRequest Example: {"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}}
+	RemovalRequest RemovalRequest `json:"removalRequest"`
+}
+
+// RemovalWithdrawalOutcome `cancelled` when its requester withdrew it, `declined` when another administrator did.
+type RemovalWithdrawalOutcome string
 
 // ScopeToken A scope token (RFC 6749 section 3.3).
 type ScopeToken = string
@@ -729,6 +1245,46 @@ type TokenRevocationRequest struct {
 	TokenTypeHint *string `json:"token_type_hint,omitempty"`
 }
 
+// User An account, as SafeShare administrators see it.
+//
+// Example: {"accountType":"local","email":"bob@xy-company.com","firstName":"Bob","id":"765456269464346624","lastName":"Jones","mfaEnabled":false,"safeShareAdmin":true}
+type User struct {
+	AccountType UserAccountType     `json:"accountType"`
+	Email       openapi_types.Email `json:"email"`
+	FirstName   *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id             Id      `json:"id"`
+	LastName       *string `json:"lastName"`
+	MfaEnabled     bool    `json:"mfaEnabled"`
+	SafeShareAdmin bool    `json:"safeShareAdmin"`
+}
+
+// UserAccountType defines model for User.AccountType.
+type UserAccountType string
+
+// UserList defines model for UserList.
+type UserList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int    `json:"count"`
+	Items []User `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// UserRef defines model for UserRef.
+type UserRef struct {
+	Email openapi_types.Email `json:"email"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id Id `json:"id"`
+}
+
 // ClientIdQuery defines model for ClientIdQuery.
 type ClientIdQuery = string
 
@@ -755,6 +1311,16 @@ type Offset = int
 // OrderBy defines model for OrderBy.
 type OrderBy string
 
+// OrgGroupId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type OrgGroupId = Id
+
+// OrganisationId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type OrganisationId = Id
+
 // RedirectUri defines model for RedirectUri.
 type RedirectUri = string
 
@@ -763,6 +1329,9 @@ type ResponseType = string
 
 // Scope defines model for Scope.
 type Scope = string
+
+// Search defines model for Search.
+type Search = string
 
 // SessionCookie defines model for SessionCookie.
 type SessionCookie = string
@@ -875,6 +1444,99 @@ type ListClientAppsParamsOrderBy string
 // ListClientAppsParamsSortBy defines parameters for ListClientApps.
 type ListClientAppsParamsSortBy string
 
+// ListOrganisationsParams defines parameters for ListOrganisations.
+type ListOrganisationsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListOrganisationsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListOrganisationsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListOrganisationsParamsOrderBy defines parameters for ListOrganisations.
+type ListOrganisationsParamsOrderBy string
+
+// ListOrganisationsParamsSortBy defines parameters for ListOrganisations.
+type ListOrganisationsParamsSortBy string
+
+// ListMembersParams defines parameters for ListMembers.
+type ListMembersParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListMembersParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListMembersParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListMembersParamsOrderBy defines parameters for ListMembers.
+type ListMembersParamsOrderBy string
+
+// ListMembersParamsSortBy defines parameters for ListMembers.
+type ListMembersParamsSortBy string
+
+// ListAuditRecordsParams defines parameters for ListAuditRecords.
+type ListAuditRecordsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction; newest first by default.
+	OrderBy *ListAuditRecordsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListAuditRecordsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListAuditRecordsParamsOrderBy defines parameters for ListAuditRecords.
+type ListAuditRecordsParamsOrderBy string
+
+// ListAuditRecordsParamsSortBy defines parameters for ListAuditRecords.
+type ListAuditRecordsParamsSortBy string
+
+// ListSafeShareAdminsParams defines parameters for ListSafeShareAdmins.
+type ListSafeShareAdminsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListSafeShareAdminsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListSafeShareAdminsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListSafeShareAdminsParamsOrderBy defines parameters for ListSafeShareAdmins.
+type ListSafeShareAdminsParamsOrderBy string
+
+// ListSafeShareAdminsParamsSortBy defines parameters for ListSafeShareAdmins.
+type ListSafeShareAdminsParamsSortBy string
+
 // DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
 type DecideAuthorizationFormdataRequestBody = ApprovalForm
 
@@ -895,6 +1557,27 @@ type CreateClientAppJSONRequestBody = ClientAppCreate
 
 // UpdateClientAppJSONRequestBody defines body for UpdateClientApp for application/json ContentType.
 type UpdateClientAppJSONRequestBody = ClientAppUpdate
+
+// CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
+type CreateOrganisationJSONRequestBody = OrganisationCreate
+
+// UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
+type UpdateOrganisationJSONRequestBody = OrganisationUpdate
+
+// AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
+type AddMemberJSONRequestBody = MemberCreate
+
+// UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
+type UpdateMemberJSONRequestBody = MemberUpdate
+
+// ExportAuditReportFormdataRequestBody defines body for ExportAuditReport for application/x-www-form-urlencoded ContentType.
+type ExportAuditReportFormdataRequestBody = AuditExportRequest
+
+// RequestOrganisationRemovalJSONRequestBody defines body for RequestOrganisationRemoval for application/json ContentType.
+type RequestOrganisationRemovalJSONRequestBody = RemovalRequestCreate
+
+// SetSafeShareAdminJSONRequestBody defines body for SetSafeShareAdmin for application/json ContentType.
+type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
@@ -1269,6 +1952,267 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/config (the `GetPublicConfig` operationId).
 	GetPublicConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListOrganisations List the organisations
+	//
+	// Every organisation, with its pending removal request if any (`organisationRemovalRequest`).
+	// `search` keeps those whose name contains the text (case-insensitive). Only SafeShare
+	// administrators may call this.
+	//
+	// Corresponds with GET /api/v1/organisations (the `ListOrganisations` operationId).
+	ListOrganisations(ctx context.Context, params *ListOrganisationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOrganisationWithBody Create an organisation
+	//
+	// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+	// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+	// compared case-insensitively (409). Only SafeShare administrators may call this.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+	CreateOrganisationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateOrganisation Create an organisation
+	//
+	// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+	// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+	// compared case-insensitively (409). Only SafeShare administrators may call this.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+	CreateOrganisation(ctx context.Context, body CreateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrganisation Remove an organisation (two-person rule)
+	//
+	// Removes the organisation and everything scoped to it (memberships, whitelist rules, clearances,
+	// classifications, plans, the removal request) in one transaction. User accounts stay (they may
+	// belong to other organisations) and so do the audit records.
+	//
+	// Only a SafeShare administrator may call this, and only while a removal request is pending that a
+	// *different* SafeShare administrator filed: no pending request → 409; the caller filed it → 403;
+	// unknown organisation → 404. Of two removals at once, or a removal racing the request's
+	// withdrawal, exactly one takes effect.
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgGroupId} (the `DeleteOrganisation` operationId).
+	DeleteOrganisation(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrganisation One organisation
+	//
+	// Members of the organisation whose role is Originator or Collaborator, or who administer it, may
+	// read it (Ad hoc members may not), and so may SafeShare administrators. Anyone else gets 403,
+	// whether or not the organisation exists.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId} (the `GetOrganisation` operationId).
+	GetOrganisation(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrganisationWithBody Change an organisation's settings
+	//
+	// Changes the members the body names; members left out stay as they are. Permissions are per
+	// member: an Organisation administrator of this organisation may change `adminEmail`,
+	// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+	// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+	// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+	// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+	//
+	// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+	// organisation's administrative contact address; changing it grants no role (add the member with
+	// `isOrgAdmin` for that).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateOrganisation Change an organisation's settings
+	//
+	// Changes the members the body names; members left out stay as they are. Permissions are per
+	// member: an Organisation administrator of this organisation may change `adminEmail`,
+	// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+	// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+	// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+	// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+	//
+	// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+	// organisation's administrative contact address; changing it grants no role (add the member with
+	// `isOrgAdmin` for that).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+	UpdateOrganisation(ctx context.Context, orgGroupId OrgGroupId, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMembers List the members
+	//
+	// The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
+	// name contains the text (case-insensitive). Organisation administrators of this organisation and
+	// SafeShare administrators may call this.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/users (the `ListMembers` operationId).
+	ListMembers(ctx context.Context, orgGroupId OrgGroupId, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMemberWithBody Add a member
+	//
+	// Adds the account with this email to the organisation, creating the account (without a password)
+	// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+	// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+	// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+	// Already a member → 409. Only Organisation administrators of this organisation may call this.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+	AddMemberWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMember Add a member
+	//
+	// Adds the account with this email to the organisation, creating the account (without a password)
+	// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+	// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+	// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+	// Already a member → 409. Only Organisation administrators of this organisation may call this.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+	AddMember(ctx context.Context, orgGroupId OrgGroupId, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveMember Remove a member
+	//
+	// Removes the member from the organisation; the account and its other memberships stay. The last
+	// Organisation administrator cannot be removed (409). Not a member → 404. Only Organisation
+	// administrators of this organisation may call this.
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/users/{userId} (the `RemoveMember` operationId).
+	RemoveMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMemberWithBody Change a member's role, administrator flag or plan
+	//
+	// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+	// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+	// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+	// this.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+	UpdateMemberWithBody(ctx context.Context, orgGroupId OrgGroupId, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMember Change a member's role, administrator flag or plan
+	//
+	// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+	// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+	// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+	// this.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+	UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAuditRecords The organisation's audit trail
+	//
+	// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
+	// and of the organisation's creation; newest first by default. Each names the caller (null when the
+	// request carried no valid token), the client application, the method, path, status, remote
+	// address, action and category. Records outlive the organisation and the accounts they name. Only
+	// Organisation administrators of this organisation may call this.
+	//
+	// Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
+	ListAuditRecords(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportAuditReportWithBody Export the organisation's audit trail
+	//
+	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+	// Only Organisation administrators of this organisation may call this. Every filter is optional;
+	// an empty body exports everything.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+	ExportAuditReportWithBody(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportAuditReportWithFormdataBody Export the organisation's audit trail
+	//
+	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+	// Only Organisation administrators of this organisation may call this. Every filter is optional;
+	// an empty body exports everything.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+	ExportAuditReportWithFormdataBody(ctx context.Context, organisationId OrganisationId, body ExportAuditReportFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WithdrawOrganisationRemoval Cancel or decline the pending removal request
+	//
+	// Withdraws the pending removal request: when the administrator who filed it calls, it is
+	// *cancelled*; when any other SafeShare administrator calls, it is *declined*. The audit trail
+	// records which (actions `cancelOrganisationRemoval` and `declineOrganisationRemoval`). No pending
+	// request → 404. Only SafeShare administrators may call this.
+	//
+	// Corresponds with DELETE /api/v1/organisations/{organisationId}/removalRequest (the `WithdrawOrganisationRemoval` operationId).
+	WithdrawOrganisationRemoval(ctx context.Context, organisationId OrganisationId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestOrganisationRemovalWithBody Request an organisation's removal
+	//
+	// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+	// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+	// `notifyContact: true` emails the organisation's contact address about the request (and later
+	// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+	// administrators may call this.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+	RequestOrganisationRemovalWithBody(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestOrganisationRemoval Request an organisation's removal
+	//
+	// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+	// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+	// `notifyContact: true` emails the organisation's contact address about the request (and later
+	// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+	// administrators may call this.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+	RequestOrganisationRemoval(ctx context.Context, organisationId OrganisationId, body RequestOrganisationRemovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSafeShareAdmins List the SafeShare administrators
+	//
+	// The accounts holding the SafeShare administrator role. `search` keeps those whose email contains
+	// the text (case-insensitive). Only SafeShare administrators may call this.
+	//
+	// Corresponds with GET /api/v1/users (the `ListSafeShareAdmins` operationId).
+	ListSafeShareAdmins(ctx context.Context, params *ListSafeShareAdminsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSafeShareAdminWithBody Grant or revoke the SafeShare administrator role
+	//
+	// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+	// email; an unknown email gets a new account (without a password) first. Only SafeShare
+	// administrators may call this, and no one may change their own role (403). Granting a role the
+	// account already holds, or revoking one it lacks, changes nothing and answers 200.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+	SetSafeShareAdminWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSafeShareAdmin Grant or revoke the SafeShare administrator role
+	//
+	// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+	// email; an unknown email gets a new account (without a password) first. Only SafeShare
+	// administrators may call this, and no one may change their own role (403). Granting a role the
+	// account already holds, or revoking one it lacks, changes nothing and answers 200.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+	SetSafeShareAdmin(ctx context.Context, body SetSafeShareAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The caller's own account
 	//
@@ -1879,6 +2823,487 @@ func (c *Client) ToggleClientApp(ctx context.Context, clientInfoId ClientInfoId,
 // Corresponds with GET /api/v1/config (the `GetPublicConfig` operationId).
 func (c *Client) GetPublicConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPublicConfigRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListOrganisations List the organisations
+//
+// Every organisation, with its pending removal request if any (`organisationRemovalRequest`).
+// `search` keeps those whose name contains the text (case-insensitive). Only SafeShare
+// administrators may call this.
+//
+// Corresponds with GET /api/v1/organisations (the `ListOrganisations` operationId).
+func (c *Client) ListOrganisations(ctx context.Context, params *ListOrganisationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListOrganisationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOrganisationWithBody Create an organisation
+//
+// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+// compared case-insensitively (409). Only SafeShare administrators may call this.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+func (c *Client) CreateOrganisationWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganisationRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateOrganisation Create an organisation
+//
+// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+// compared case-insensitively (409). Only SafeShare administrators may call this.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+func (c *Client) CreateOrganisation(ctx context.Context, body CreateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateOrganisationRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrganisation Remove an organisation (two-person rule)
+//
+// Removes the organisation and everything scoped to it (memberships, whitelist rules, clearances,
+// classifications, plans, the removal request) in one transaction. User accounts stay (they may
+// belong to other organisations) and so do the audit records.
+//
+// Only a SafeShare administrator may call this, and only while a removal request is pending that a
+// *different* SafeShare administrator filed: no pending request → 409; the caller filed it → 403;
+// unknown organisation → 404. Of two removals at once, or a removal racing the request's
+// withdrawal, exactly one takes effect.
+//
+// Corresponds with DELETE /api/v1/organisations/{orgGroupId} (the `DeleteOrganisation` operationId).
+func (c *Client) DeleteOrganisation(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrganisationRequest(c.Server, orgGroupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrganisation One organisation
+//
+// Members of the organisation whose role is Originator or Collaborator, or who administer it, may
+// read it (Ad hoc members may not), and so may SafeShare administrators. Anyone else gets 403,
+// whether or not the organisation exists.
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId} (the `GetOrganisation` operationId).
+func (c *Client) GetOrganisation(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrganisationRequest(c.Server, orgGroupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrganisationWithBody Change an organisation's settings
+//
+// Changes the members the body names; members left out stay as they are. Permissions are per
+// member: an Organisation administrator of this organisation may change `adminEmail`,
+// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+//
+// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+// organisation's administrative contact address; changing it grants no role (add the member with
+// `isOrgAdmin` for that).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+func (c *Client) UpdateOrganisationWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganisationRequestWithBody(c.Server, orgGroupId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateOrganisation Change an organisation's settings
+//
+// Changes the members the body names; members left out stay as they are. Permissions are per
+// member: an Organisation administrator of this organisation may change `adminEmail`,
+// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+//
+// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+// organisation's administrative contact address; changing it grants no role (add the member with
+// `isOrgAdmin` for that).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+func (c *Client) UpdateOrganisation(ctx context.Context, orgGroupId OrgGroupId, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateOrganisationRequest(c.Server, orgGroupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMembers List the members
+//
+// The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
+// name contains the text (case-insensitive). Organisation administrators of this organisation and
+// SafeShare administrators may call this.
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/users (the `ListMembers` operationId).
+func (c *Client) ListMembers(ctx context.Context, orgGroupId OrgGroupId, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMembersRequest(c.Server, orgGroupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMemberWithBody Add a member
+//
+// Adds the account with this email to the organisation, creating the account (without a password)
+// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+// Already a member → 409. Only Organisation administrators of this organisation may call this.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+func (c *Client) AddMemberWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMemberRequestWithBody(c.Server, orgGroupId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMember Add a member
+//
+// Adds the account with this email to the organisation, creating the account (without a password)
+// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+// Already a member → 409. Only Organisation administrators of this organisation may call this.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+func (c *Client) AddMember(ctx context.Context, orgGroupId OrgGroupId, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMemberRequest(c.Server, orgGroupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveMember Remove a member
+//
+// Removes the member from the organisation; the account and its other memberships stay. The last
+// Organisation administrator cannot be removed (409). Not a member → 404. Only Organisation
+// administrators of this organisation may call this.
+//
+// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/users/{userId} (the `RemoveMember` operationId).
+func (c *Client) RemoveMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveMemberRequest(c.Server, orgGroupId, userId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMemberWithBody Change a member's role, administrator flag or plan
+//
+// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+// this.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+func (c *Client) UpdateMemberWithBody(ctx context.Context, orgGroupId OrgGroupId, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRequestWithBody(c.Server, orgGroupId, userId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMember Change a member's role, administrator flag or plan
+//
+// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+// this.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+func (c *Client) UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMemberRequest(c.Server, orgGroupId, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAuditRecords The organisation's audit trail
+//
+// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
+// and of the organisation's creation; newest first by default. Each names the caller (null when the
+// request carried no valid token), the client application, the method, path, status, remote
+// address, action and category. Records outlive the organisation and the accounts they name. Only
+// Organisation administrators of this organisation may call this.
+//
+// Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
+func (c *Client) ListAuditRecords(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAuditRecordsRequest(c.Server, organisationId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportAuditReportWithBody Export the organisation's audit trail
+//
+// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+// Only Organisation administrators of this organisation may call this. Every filter is optional;
+// an empty body exports everything.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+func (c *Client) ExportAuditReportWithBody(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportAuditReportRequestWithBody(c.Server, organisationId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportAuditReportWithFormdataBody Export the organisation's audit trail
+//
+// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+// Only Organisation administrators of this organisation may call this. Every filter is optional;
+// an empty body exports everything.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+func (c *Client) ExportAuditReportWithFormdataBody(ctx context.Context, organisationId OrganisationId, body ExportAuditReportFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportAuditReportRequestWithFormdataBody(c.Server, organisationId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WithdrawOrganisationRemoval Cancel or decline the pending removal request
+//
+// Withdraws the pending removal request: when the administrator who filed it calls, it is
+// *cancelled*; when any other SafeShare administrator calls, it is *declined*. The audit trail
+// records which (actions `cancelOrganisationRemoval` and `declineOrganisationRemoval`). No pending
+// request → 404. Only SafeShare administrators may call this.
+//
+// Corresponds with DELETE /api/v1/organisations/{organisationId}/removalRequest (the `WithdrawOrganisationRemoval` operationId).
+func (c *Client) WithdrawOrganisationRemoval(ctx context.Context, organisationId OrganisationId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWithdrawOrganisationRemovalRequest(c.Server, organisationId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestOrganisationRemovalWithBody Request an organisation's removal
+//
+// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+// `notifyContact: true` emails the organisation's contact address about the request (and later
+// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+// administrators may call this.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+func (c *Client) RequestOrganisationRemovalWithBody(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestOrganisationRemovalRequestWithBody(c.Server, organisationId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestOrganisationRemoval Request an organisation's removal
+//
+// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+// `notifyContact: true` emails the organisation's contact address about the request (and later
+// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+// administrators may call this.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+func (c *Client) RequestOrganisationRemoval(ctx context.Context, organisationId OrganisationId, body RequestOrganisationRemovalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestOrganisationRemovalRequest(c.Server, organisationId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSafeShareAdmins List the SafeShare administrators
+//
+// The accounts holding the SafeShare administrator role. `search` keeps those whose email contains
+// the text (case-insensitive). Only SafeShare administrators may call this.
+//
+// Corresponds with GET /api/v1/users (the `ListSafeShareAdmins` operationId).
+func (c *Client) ListSafeShareAdmins(ctx context.Context, params *ListSafeShareAdminsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSafeShareAdminsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSafeShareAdminWithBody Grant or revoke the SafeShare administrator role
+//
+// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+// email; an unknown email gets a new account (without a password) first. Only SafeShare
+// administrators may call this, and no one may change their own role (403). Granting a role the
+// account already holds, or revoking one it lacks, changes nothing and answers 200.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+func (c *Client) SetSafeShareAdminWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSafeShareAdminRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSafeShareAdmin Grant or revoke the SafeShare administrator role
+//
+// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+// email; an unknown email gets a new account (without a password) first. Only SafeShare
+// administrators may call this, and no one may change their own role (403). Granting a role the
+// account already holds, or revoking one it lacks, changes nothing and answers 200.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+func (c *Client) SetSafeShareAdmin(ctx context.Context, body SetSafeShareAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSafeShareAdminRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2876,6 +4301,881 @@ func NewGetPublicConfigRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListOrganisationsRequest constructs an http.Request for the ListOrganisations method
+func NewListOrganisationsRequest(server string, params *ListOrganisationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateOrganisationRequest calls the generic CreateOrganisation builder with application/json body
+func NewCreateOrganisationRequest(server string, body CreateOrganisationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateOrganisationRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateOrganisationRequestWithBody constructs an http.Request for the CreateOrganisation method, with any body, and a specified content type
+func NewCreateOrganisationRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrganisationRequest constructs an http.Request for the DeleteOrganisation method
+func NewDeleteOrganisationRequest(server string, orgGroupId OrgGroupId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrganisationRequest constructs an http.Request for the GetOrganisation method
+func NewGetOrganisationRequest(server string, orgGroupId OrgGroupId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateOrganisationRequest calls the generic UpdateOrganisation builder with application/json body
+func NewUpdateOrganisationRequest(server string, orgGroupId OrgGroupId, body UpdateOrganisationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateOrganisationRequestWithBody(server, orgGroupId, "application/json", bodyReader)
+}
+
+// NewUpdateOrganisationRequestWithBody constructs an http.Request for the UpdateOrganisation method, with any body, and a specified content type
+func NewUpdateOrganisationRequestWithBody(server string, orgGroupId OrgGroupId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListMembersRequest constructs an http.Request for the ListMembers method
+func NewListMembersRequest(server string, orgGroupId OrgGroupId, params *ListMembersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddMemberRequest calls the generic AddMember builder with application/json body
+func NewAddMemberRequest(server string, orgGroupId OrgGroupId, body AddMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddMemberRequestWithBody(server, orgGroupId, "application/json", bodyReader)
+}
+
+// NewAddMemberRequestWithBody constructs an http.Request for the AddMember method, with any body, and a specified content type
+func NewAddMemberRequestWithBody(server string, orgGroupId OrgGroupId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveMemberRequest constructs an http.Request for the RemoveMember method
+func NewRemoveMemberRequest(server string, orgGroupId OrgGroupId, userId Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMemberRequest calls the generic UpdateMember builder with application/json body
+func NewUpdateMemberRequest(server string, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMemberRequestWithBody(server, orgGroupId, userId, "application/json", bodyReader)
+}
+
+// NewUpdateMemberRequestWithBody constructs an http.Request for the UpdateMember method, with any body, and a specified content type
+func NewUpdateMemberRequestWithBody(server string, orgGroupId OrgGroupId, userId Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListAuditRecordsRequest constructs an http.Request for the ListAuditRecords method
+func NewListAuditRecordsRequest(server string, organisationId OrganisationId, params *ListAuditRecordsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "organisationId", organisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/audit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewExportAuditReportRequestWithFormdataBody calls the generic ExportAuditReport builder with application/x-www-form-urlencoded body
+func NewExportAuditReportRequestWithFormdataBody(server string, organisationId OrganisationId, body ExportAuditReportFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewExportAuditReportRequestWithBody(server, organisationId, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewExportAuditReportRequestWithBody constructs an http.Request for the ExportAuditReport method, with any body, and a specified content type
+func NewExportAuditReportRequestWithBody(server string, organisationId OrganisationId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "organisationId", organisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/audit/exportReport", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewWithdrawOrganisationRemovalRequest constructs an http.Request for the WithdrawOrganisationRemoval method
+func NewWithdrawOrganisationRemovalRequest(server string, organisationId OrganisationId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "organisationId", organisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/removalRequest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRequestOrganisationRemovalRequest calls the generic RequestOrganisationRemoval builder with application/json body
+func NewRequestOrganisationRemovalRequest(server string, organisationId OrganisationId, body RequestOrganisationRemovalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestOrganisationRemovalRequestWithBody(server, organisationId, "application/json", bodyReader)
+}
+
+// NewRequestOrganisationRemovalRequestWithBody constructs an http.Request for the RequestOrganisationRemoval method, with any body, and a specified content type
+func NewRequestOrganisationRemovalRequestWithBody(server string, organisationId OrganisationId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "organisationId", organisationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/removalRequest", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSafeShareAdminsRequest constructs an http.Request for the ListSafeShareAdmins method
+func NewListSafeShareAdminsRequest(server string, params *ListSafeShareAdminsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetSafeShareAdminRequest calls the generic SetSafeShareAdmin builder with application/json body
+func NewSetSafeShareAdminRequest(server string, body SetSafeShareAdminJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetSafeShareAdminRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetSafeShareAdminRequestWithBody constructs an http.Request for the SetSafeShareAdmin method, with any body, and a specified content type
+func NewSetSafeShareAdminRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetMeRequest constructs an http.Request for the GetMe method
 func NewGetMeRequest(server string) (*http.Request, error) {
 	var err error
@@ -3524,6 +5824,283 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/config (the `GetPublicConfig` operationId).
 	GetPublicConfigWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPublicConfigResponse, error)
+
+	// ListOrganisationsWithResponse List the organisations
+	//
+	// Every organisation, with its pending removal request if any (`organisationRemovalRequest`).
+	// `search` keeps those whose name contains the text (case-insensitive). Only SafeShare
+	// administrators may call this.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations (the `ListOrganisations` operationId).
+	ListOrganisationsWithResponse(ctx context.Context, params *ListOrganisationsParams, reqEditors ...RequestEditorFn) (*ListOrganisationsResponse, error)
+
+	// CreateOrganisationWithBodyWithResponse Create an organisation
+	//
+	// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+	// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+	// compared case-insensitively (409). Only SafeShare administrators may call this.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+	CreateOrganisationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganisationResponse, error)
+
+	// CreateOrganisationWithResponse Create an organisation
+	//
+	// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+	// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+	// compared case-insensitively (409). Only SafeShare administrators may call this.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+	CreateOrganisationWithResponse(ctx context.Context, body CreateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganisationResponse, error)
+
+	// DeleteOrganisationWithResponse Remove an organisation (two-person rule)
+	//
+	// Removes the organisation and everything scoped to it (memberships, whitelist rules, clearances,
+	// classifications, plans, the removal request) in one transaction. User accounts stay (they may
+	// belong to other organisations) and so do the audit records.
+	//
+	// Only a SafeShare administrator may call this, and only while a removal request is pending that a
+	// *different* SafeShare administrator filed: no pending request → 409; the caller filed it → 403;
+	// unknown organisation → 404. Of two removals at once, or a removal racing the request's
+	// withdrawal, exactly one takes effect.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgGroupId} (the `DeleteOrganisation` operationId).
+	DeleteOrganisationWithResponse(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*DeleteOrganisationResponse, error)
+
+	// GetOrganisationWithResponse One organisation
+	//
+	// Members of the organisation whose role is Originator or Collaborator, or who administer it, may
+	// read it (Ad hoc members may not), and so may SafeShare administrators. Anyone else gets 403,
+	// whether or not the organisation exists.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId} (the `GetOrganisation` operationId).
+	GetOrganisationWithResponse(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*GetOrganisationResponse, error)
+
+	// UpdateOrganisationWithBodyWithResponse Change an organisation's settings
+	//
+	// Changes the members the body names; members left out stay as they are. Permissions are per
+	// member: an Organisation administrator of this organisation may change `adminEmail`,
+	// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+	// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+	// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+	// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+	//
+	// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+	// organisation's administrative contact address; changing it grants no role (add the member with
+	// `isOrgAdmin` for that).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
+
+	// UpdateOrganisationWithResponse Change an organisation's settings
+	//
+	// Changes the members the body names; members left out stay as they are. Permissions are per
+	// member: an Organisation administrator of this organisation may change `adminEmail`,
+	// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+	// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+	// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+	// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+	//
+	// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+	// organisation's administrative contact address; changing it grants no role (add the member with
+	// `isOrgAdmin` for that).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+	UpdateOrganisationWithResponse(ctx context.Context, orgGroupId OrgGroupId, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
+
+	// ListMembersWithResponse List the members
+	//
+	// The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
+	// name contains the text (case-insensitive). Organisation administrators of this organisation and
+	// SafeShare administrators may call this.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/users (the `ListMembers` operationId).
+	ListMembersWithResponse(ctx context.Context, orgGroupId OrgGroupId, params *ListMembersParams, reqEditors ...RequestEditorFn) (*ListMembersResponse, error)
+
+	// AddMemberWithBodyWithResponse Add a member
+	//
+	// Adds the account with this email to the organisation, creating the account (without a password)
+	// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+	// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+	// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+	// Already a member → 409. Only Organisation administrators of this organisation may call this.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+	AddMemberWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
+
+	// AddMemberWithResponse Add a member
+	//
+	// Adds the account with this email to the organisation, creating the account (without a password)
+	// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+	// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+	// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+	// Already a member → 409. Only Organisation administrators of this organisation may call this.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+	AddMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
+
+	// RemoveMemberWithResponse Remove a member
+	//
+	// Removes the member from the organisation; the account and its other memberships stay. The last
+	// Organisation administrator cannot be removed (409). Not a member → 404. Only Organisation
+	// administrators of this organisation may call this.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/users/{userId} (the `RemoveMember` operationId).
+	RemoveMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error)
+
+	// UpdateMemberWithBodyWithResponse Change a member's role, administrator flag or plan
+	//
+	// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+	// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+	// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+	// this.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+	UpdateMemberWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
+
+	// UpdateMemberWithResponse Change a member's role, administrator flag or plan
+	//
+	// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+	// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+	// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+	// this.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+	UpdateMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
+
+	// ListAuditRecordsWithResponse The organisation's audit trail
+	//
+	// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
+	// and of the organisation's creation; newest first by default. Each names the caller (null when the
+	// request carried no valid token), the client application, the method, path, status, remote
+	// address, action and category. Records outlive the organisation and the accounts they name. Only
+	// Organisation administrators of this organisation may call this.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
+	ListAuditRecordsWithResponse(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*ListAuditRecordsResponse, error)
+
+	// ExportAuditReportWithBodyWithResponse Export the organisation's audit trail
+	//
+	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+	// Only Organisation administrators of this organisation may call this. Every filter is optional;
+	// an empty body exports everything.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+	ExportAuditReportWithBodyWithResponse(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExportAuditReportResponse, error)
+
+	// ExportAuditReportWithFormdataBodyWithResponse Export the organisation's audit trail
+	//
+	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+	// Only Organisation administrators of this organisation may call this. Every filter is optional;
+	// an empty body exports everything.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+	ExportAuditReportWithFormdataBodyWithResponse(ctx context.Context, organisationId OrganisationId, body ExportAuditReportFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExportAuditReportResponse, error)
+
+	// WithdrawOrganisationRemovalWithResponse Cancel or decline the pending removal request
+	//
+	// Withdraws the pending removal request: when the administrator who filed it calls, it is
+	// *cancelled*; when any other SafeShare administrator calls, it is *declined*. The audit trail
+	// records which (actions `cancelOrganisationRemoval` and `declineOrganisationRemoval`). No pending
+	// request → 404. Only SafeShare administrators may call this.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/organisations/{organisationId}/removalRequest (the `WithdrawOrganisationRemoval` operationId).
+	WithdrawOrganisationRemovalWithResponse(ctx context.Context, organisationId OrganisationId, reqEditors ...RequestEditorFn) (*WithdrawOrganisationRemovalResponse, error)
+
+	// RequestOrganisationRemovalWithBodyWithResponse Request an organisation's removal
+	//
+	// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+	// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+	// `notifyContact: true` emails the organisation's contact address about the request (and later
+	// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+	// administrators may call this.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+	RequestOrganisationRemovalWithBodyWithResponse(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestOrganisationRemovalResponse, error)
+
+	// RequestOrganisationRemovalWithResponse Request an organisation's removal
+	//
+	// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+	// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+	// `notifyContact: true` emails the organisation's contact address about the request (and later
+	// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+	// administrators may call this.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+	RequestOrganisationRemovalWithResponse(ctx context.Context, organisationId OrganisationId, body RequestOrganisationRemovalJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestOrganisationRemovalResponse, error)
+
+	// ListSafeShareAdminsWithResponse List the SafeShare administrators
+	//
+	// The accounts holding the SafeShare administrator role. `search` keeps those whose email contains
+	// the text (case-insensitive). Only SafeShare administrators may call this.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/users (the `ListSafeShareAdmins` operationId).
+	ListSafeShareAdminsWithResponse(ctx context.Context, params *ListSafeShareAdminsParams, reqEditors ...RequestEditorFn) (*ListSafeShareAdminsResponse, error)
+
+	// SetSafeShareAdminWithBodyWithResponse Grant or revoke the SafeShare administrator role
+	//
+	// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+	// email; an unknown email gets a new account (without a password) first. Only SafeShare
+	// administrators may call this, and no one may change their own role (403). Granting a role the
+	// account already holds, or revoking one it lacks, changes nothing and answers 200.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+	SetSafeShareAdminWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSafeShareAdminResponse, error)
+
+	// SetSafeShareAdminWithResponse Grant or revoke the SafeShare administrator role
+	//
+	// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+	// email; an unknown email gets a new account (without a password) first. Only SafeShare
+	// administrators may call this, and no one may change their own role (403). Granting a role the
+	// account already holds, or revoking one it lacks, changes nothing and answers 200.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+	SetSafeShareAdminWithResponse(ctx context.Context, body SetSafeShareAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSafeShareAdminResponse, error)
 
 	// GetMeWithResponse The caller's own account
 	//
@@ -4728,6 +7305,1265 @@ func (r GetPublicConfigResponse) ContentType() string {
 	return ""
 }
 
+// ListOrganisationsResponse401Headers the declared response headers of an HTTP 401 response for ListOrganisations
+type ListOrganisationsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListOrganisationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganisationList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListOrganisationsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOrganisationsResponse) GetJSON200() *OrganisationList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListOrganisationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListOrganisationsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListOrganisationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListOrganisationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListOrganisationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListOrganisationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListOrganisationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateOrganisationResponse201Headers the declared response headers of an HTTP 201 response for CreateOrganisation
+type CreateOrganisationResponse201Headers struct {
+	Location *string
+}
+
+// CreateOrganisationResponse401Headers the declared response headers of an HTTP 401 response for CreateOrganisation
+type CreateOrganisationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateOrganisationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Organisation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateOrganisationResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateOrganisationResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateOrganisationResponse) GetJSON201() *Organisation {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateOrganisationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateOrganisationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateOrganisationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateOrganisationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateOrganisationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateOrganisationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateOrganisationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateOrganisationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateOrganisationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateOrganisationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteOrganisationResponse401Headers the declared response headers of an HTTP 401 response for DeleteOrganisation
+type DeleteOrganisationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteOrganisationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteOrganisationResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteOrganisationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrganisationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrganisationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrganisationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrganisationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrganisationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrganisationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrganisationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrganisationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOrganisationResponse401Headers the declared response headers of an HTTP 401 response for GetOrganisation
+type GetOrganisationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetOrganisationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Organisation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetOrganisationResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrganisationResponse) GetJSON200() *Organisation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrganisationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrganisationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrganisationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrganisationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrganisationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrganisationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrganisationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrganisationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateOrganisationResponse401Headers the declared response headers of an HTTP 401 response for UpdateOrganisation
+type UpdateOrganisationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateOrganisationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Organisation
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateOrganisationResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateOrganisationResponse) GetJSON200() *Organisation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateOrganisationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateOrganisationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateOrganisationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateOrganisationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateOrganisationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMembersResponse401Headers the declared response headers of an HTTP 401 response for ListMembers
+type ListMembersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MemberList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMembersResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMembersResponse) GetJSON200() *MemberList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMembersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMembersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMembersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListMembersResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddMemberResponse201Headers the declared response headers of an HTTP 201 response for AddMember
+type AddMemberResponse201Headers struct {
+	Location *string
+}
+
+// AddMemberResponse401Headers the declared response headers of an HTTP 401 response for AddMember
+type AddMemberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type AddMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Member
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *AddMemberResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddMemberResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddMemberResponse) GetJSON201() *Member {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddMemberResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r AddMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RemoveMemberResponse401Headers the declared response headers of an HTTP 401 response for RemoveMember
+type RemoveMemberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RemoveMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RemoveMemberResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RemoveMemberResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMemberResponse401Headers the declared response headers of an HTTP 401 response for UpdateMember
+type UpdateMemberResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateMemberResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Member
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMemberResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMemberResponse) GetJSON200() *Member {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMemberResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMemberResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMemberResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMemberResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListAuditRecordsResponse401Headers the declared response headers of an HTTP 401 response for ListAuditRecords
+type ListAuditRecordsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListAuditRecordsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditRecordList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAuditRecordsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAuditRecordsResponse) GetJSON200() *AuditRecordList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListAuditRecordsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListAuditRecordsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListAuditRecordsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAuditRecordsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAuditRecordsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAuditRecordsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAuditRecordsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportAuditReportResponse200Headers the declared response headers of an HTTP 200 response for ExportAuditReport
+type ExportAuditReportResponse200Headers struct {
+	ContentDisposition *string
+}
+
+// ExportAuditReportResponse401Headers the declared response headers of an HTTP 401 response for ExportAuditReport
+type ExportAuditReportResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ExportAuditReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]AuditRecord
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportAuditReportResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportAuditReportResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExportAuditReportResponse) GetJSON200() *[]AuditRecord {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ExportAuditReportResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ExportAuditReportResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExportAuditReportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ExportAuditReportResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ExportAuditReportResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportAuditReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportAuditReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportAuditReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportAuditReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// WithdrawOrganisationRemovalResponse401Headers the declared response headers of an HTTP 401 response for WithdrawOrganisationRemoval
+type WithdrawOrganisationRemovalResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type WithdrawOrganisationRemovalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RemovalWithdrawal
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *WithdrawOrganisationRemovalResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WithdrawOrganisationRemovalResponse) GetJSON200() *RemovalWithdrawal {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r WithdrawOrganisationRemovalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r WithdrawOrganisationRemovalResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r WithdrawOrganisationRemovalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r WithdrawOrganisationRemovalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r WithdrawOrganisationRemovalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WithdrawOrganisationRemovalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WithdrawOrganisationRemovalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WithdrawOrganisationRemovalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RequestOrganisationRemovalResponse201Headers the declared response headers of an HTTP 201 response for RequestOrganisationRemoval
+type RequestOrganisationRemovalResponse201Headers struct {
+	Location *string
+}
+
+// RequestOrganisationRemovalResponse401Headers the declared response headers of an HTTP 401 response for RequestOrganisationRemoval
+type RequestOrganisationRemovalResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type RequestOrganisationRemovalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *RemovalRequest
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *RequestOrganisationRemovalResponse201Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *RequestOrganisationRemovalResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RequestOrganisationRemovalResponse) GetJSON201() *RemovalRequest {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RequestOrganisationRemovalResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RequestOrganisationRemovalResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RequestOrganisationRemovalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RequestOrganisationRemovalResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RequestOrganisationRemovalResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RequestOrganisationRemovalResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r RequestOrganisationRemovalResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestOrganisationRemovalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestOrganisationRemovalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestOrganisationRemovalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestOrganisationRemovalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListSafeShareAdminsResponse401Headers the declared response headers of an HTTP 401 response for ListSafeShareAdmins
+type ListSafeShareAdminsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListSafeShareAdminsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListSafeShareAdminsResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSafeShareAdminsResponse) GetJSON200() *UserList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListSafeShareAdminsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSafeShareAdminsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListSafeShareAdminsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSafeShareAdminsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSafeShareAdminsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSafeShareAdminsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSafeShareAdminsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetSafeShareAdminResponse401Headers the declared response headers of an HTTP 401 response for SetSafeShareAdmin
+type SetSafeShareAdminResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type SetSafeShareAdminResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetSafeShareAdminResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetSafeShareAdminResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetSafeShareAdminResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetSafeShareAdminResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetSafeShareAdminResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetSafeShareAdminResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetSafeShareAdminResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r SetSafeShareAdminResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetSafeShareAdminResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetSafeShareAdminResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetSafeShareAdminResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
 	WWWAuthenticate *string
@@ -5687,6 +9523,415 @@ func (c *ClientWithResponses) GetPublicConfigWithResponse(ctx context.Context, r
 		return nil, err
 	}
 	return ParseGetPublicConfigResponse(rsp)
+}
+
+// ListOrganisationsWithResponse List the organisations
+//
+// Every organisation, with its pending removal request if any (`organisationRemovalRequest`).
+// `search` keeps those whose name contains the text (case-insensitive). Only SafeShare
+// administrators may call this.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations (the `ListOrganisations` operationId).
+func (c *ClientWithResponses) ListOrganisationsWithResponse(ctx context.Context, params *ListOrganisationsParams, reqEditors ...RequestEditorFn) (*ListOrganisationsResponse, error) {
+	rsp, err := c.ListOrganisations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListOrganisationsResponse(rsp)
+}
+
+// CreateOrganisationWithBodyWithResponse Create an organisation
+//
+// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+// compared case-insensitively (409). Only SafeShare administrators may call this.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+func (c *ClientWithResponses) CreateOrganisationWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateOrganisationResponse, error) {
+	rsp, err := c.CreateOrganisationWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOrganisationResponse(rsp)
+}
+
+// CreateOrganisationWithResponse Create an organisation
+//
+// Creates an organisation. The account for `adminEmail` is created if it does not exist (without a
+// password) and becomes a member with role Collaborator and `isOrgAdmin: true`. Names are unique,
+// compared case-insensitively (409). Only SafeShare administrators may call this.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations (the `CreateOrganisation` operationId).
+func (c *ClientWithResponses) CreateOrganisationWithResponse(ctx context.Context, body CreateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateOrganisationResponse, error) {
+	rsp, err := c.CreateOrganisation(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateOrganisationResponse(rsp)
+}
+
+// DeleteOrganisationWithResponse Remove an organisation (two-person rule)
+//
+// Removes the organisation and everything scoped to it (memberships, whitelist rules, clearances,
+// classifications, plans, the removal request) in one transaction. User accounts stay (they may
+// belong to other organisations) and so do the audit records.
+//
+// Only a SafeShare administrator may call this, and only while a removal request is pending that a
+// *different* SafeShare administrator filed: no pending request → 409; the caller filed it → 403;
+// unknown organisation → 404. Of two removals at once, or a removal racing the request's
+// withdrawal, exactly one takes effect.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/organisations/{orgGroupId} (the `DeleteOrganisation` operationId).
+func (c *ClientWithResponses) DeleteOrganisationWithResponse(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*DeleteOrganisationResponse, error) {
+	rsp, err := c.DeleteOrganisation(ctx, orgGroupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrganisationResponse(rsp)
+}
+
+// GetOrganisationWithResponse One organisation
+//
+// Members of the organisation whose role is Originator or Collaborator, or who administer it, may
+// read it (Ad hoc members may not), and so may SafeShare administrators. Anyone else gets 403,
+// whether or not the organisation exists.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId} (the `GetOrganisation` operationId).
+func (c *ClientWithResponses) GetOrganisationWithResponse(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*GetOrganisationResponse, error) {
+	rsp, err := c.GetOrganisation(ctx, orgGroupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrganisationResponse(rsp)
+}
+
+// UpdateOrganisationWithBodyWithResponse Change an organisation's settings
+//
+// Changes the members the body names; members left out stay as they are. Permissions are per
+// member: an Organisation administrator of this organisation may change `adminEmail`,
+// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+//
+// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+// organisation's administrative contact address; changing it grants no role (add the member with
+// `isOrgAdmin` for that).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+func (c *ClientWithResponses) UpdateOrganisationWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error) {
+	rsp, err := c.UpdateOrganisationWithBody(ctx, orgGroupId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganisationResponse(rsp)
+}
+
+// UpdateOrganisationWithResponse Change an organisation's settings
+//
+// Changes the members the body names; members left out stay as they are. Permissions are per
+// member: an Organisation administrator of this organisation may change `adminEmail`,
+// `addressbookEnabled`, `description`, `contactEmail`, `watermarkingEnabled`, `i18nDefaultAsString`,
+// `enforceMfa`, `supportUrl`, `companyName`, `legalUrl`, `webappHelpUrl`, `orgAdminHelpUrl`,
+// `privacyUrl` and `userMessage`; a SafeShare administrator may change `name` and `quota`. A body
+// naming a member the caller may not change is refused with 403 naming it, and nothing changes.
+//
+// An empty string clears an optional text member (it then reads as null). `adminEmail` is the
+// organisation's administrative contact address; changing it grants no role (add the member with
+// `isOrgAdmin` for that).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
+func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context, orgGroupId OrgGroupId, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error) {
+	rsp, err := c.UpdateOrganisation(ctx, orgGroupId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateOrganisationResponse(rsp)
+}
+
+// ListMembersWithResponse List the members
+//
+// The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
+// name contains the text (case-insensitive). Organisation administrators of this organisation and
+// SafeShare administrators may call this.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/users (the `ListMembers` operationId).
+func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, orgGroupId OrgGroupId, params *ListMembersParams, reqEditors ...RequestEditorFn) (*ListMembersResponse, error) {
+	rsp, err := c.ListMembers(ctx, orgGroupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMembersResponse(rsp)
+}
+
+// AddMemberWithBodyWithResponse Add a member
+//
+// Adds the account with this email to the organisation, creating the account (without a password)
+// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+// Already a member → 409. Only Organisation administrators of this organisation may call this.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+func (c *ClientWithResponses) AddMemberWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
+	rsp, err := c.AddMemberWithBody(ctx, orgGroupId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMemberResponse(rsp)
+}
+
+// AddMemberWithResponse Add a member
+//
+// Adds the account with this email to the organisation, creating the account (without a password)
+// if it does not exist. `role` is Originator or Collaborator (Ad hoc is never assigned by hand). An
+// Originator has a storage plan: `planId`, or the organisation's default plan when it is left out
+// (409 if the organisation has none); a Collaborator has none (a `planId` is refused, 400).
+// Already a member → 409. Only Organisation administrators of this organisation may call this.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
+func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error) {
+	rsp, err := c.AddMember(ctx, orgGroupId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMemberResponse(rsp)
+}
+
+// RemoveMemberWithResponse Remove a member
+//
+// Removes the member from the organisation; the account and its other memberships stay. The last
+// Organisation administrator cannot be removed (409). Not a member → 404. Only Organisation
+// administrators of this organisation may call this.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/users/{userId} (the `RemoveMember` operationId).
+func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*RemoveMemberResponse, error) {
+	rsp, err := c.RemoveMember(ctx, orgGroupId, userId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveMemberResponse(rsp)
+}
+
+// UpdateMemberWithBodyWithResponse Change a member's role, administrator flag or plan
+//
+// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+// this.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+func (c *ClientWithResponses) UpdateMemberWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error) {
+	rsp, err := c.UpdateMemberWithBody(ctx, orgGroupId, userId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemberResponse(rsp)
+}
+
+// UpdateMemberWithResponse Change a member's role, administrator flag or plan
+//
+// Changes the members the body names. An Originator needs a plan (as when adding); a member who
+// becomes a Collaborator loses theirs. The organisation's last Organisation administrator cannot be
+// demoted (409). Not a member → 404. Only Organisation administrators of this organisation may call
+// this.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
+func (c *ClientWithResponses) UpdateMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error) {
+	rsp, err := c.UpdateMember(ctx, orgGroupId, userId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMemberResponse(rsp)
+}
+
+// ListAuditRecordsWithResponse The organisation's audit trail
+//
+// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
+// and of the organisation's creation; newest first by default. Each names the caller (null when the
+// request carried no valid token), the client application, the method, path, status, remote
+// address, action and category. Records outlive the organisation and the accounts they name. Only
+// Organisation administrators of this organisation may call this.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
+func (c *ClientWithResponses) ListAuditRecordsWithResponse(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*ListAuditRecordsResponse, error) {
+	rsp, err := c.ListAuditRecords(ctx, organisationId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAuditRecordsResponse(rsp)
+}
+
+// ExportAuditReportWithBodyWithResponse Export the organisation's audit trail
+//
+// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+// Only Organisation administrators of this organisation may call this. Every filter is optional;
+// an empty body exports everything.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+func (c *ClientWithResponses) ExportAuditReportWithBodyWithResponse(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExportAuditReportResponse, error) {
+	rsp, err := c.ExportAuditReportWithBody(ctx, organisationId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportAuditReportResponse(rsp)
+}
+
+// ExportAuditReportWithFormdataBodyWithResponse Export the organisation's audit trail
+//
+// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
+// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
+// Only Organisation administrators of this organisation may call this. Every filter is optional;
+// an empty body exports everything.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/audit/exportReport (the `ExportAuditReport` operationId).
+func (c *ClientWithResponses) ExportAuditReportWithFormdataBodyWithResponse(ctx context.Context, organisationId OrganisationId, body ExportAuditReportFormdataRequestBody, reqEditors ...RequestEditorFn) (*ExportAuditReportResponse, error) {
+	rsp, err := c.ExportAuditReportWithFormdataBody(ctx, organisationId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportAuditReportResponse(rsp)
+}
+
+// WithdrawOrganisationRemovalWithResponse Cancel or decline the pending removal request
+//
+// Withdraws the pending removal request: when the administrator who filed it calls, it is
+// *cancelled*; when any other SafeShare administrator calls, it is *declined*. The audit trail
+// records which (actions `cancelOrganisationRemoval` and `declineOrganisationRemoval`). No pending
+// request → 404. Only SafeShare administrators may call this.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/organisations/{organisationId}/removalRequest (the `WithdrawOrganisationRemoval` operationId).
+func (c *ClientWithResponses) WithdrawOrganisationRemovalWithResponse(ctx context.Context, organisationId OrganisationId, reqEditors ...RequestEditorFn) (*WithdrawOrganisationRemovalResponse, error) {
+	rsp, err := c.WithdrawOrganisationRemoval(ctx, organisationId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWithdrawOrganisationRemovalResponse(rsp)
+}
+
+// RequestOrganisationRemovalWithBodyWithResponse Request an organisation's removal
+//
+// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+// `notifyContact: true` emails the organisation's contact address about the request (and later
+// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+// administrators may call this.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+func (c *ClientWithResponses) RequestOrganisationRemovalWithBodyWithResponse(ctx context.Context, organisationId OrganisationId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestOrganisationRemovalResponse, error) {
+	rsp, err := c.RequestOrganisationRemovalWithBody(ctx, organisationId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestOrganisationRemovalResponse(rsp)
+}
+
+// RequestOrganisationRemovalWithResponse Request an organisation's removal
+//
+// Opens a request to remove the organisation; another SafeShare administrator must then remove it
+// (`DELETE /api/v1/organisations/{orgGroupId}`). One request may be pending at a time (409).
+// `notifyContact: true` emails the organisation's contact address about the request (and later
+// about its withdrawal or the removal); a failed email does not fail the request. Only SafeShare
+// administrators may call this.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{organisationId}/removalRequest (the `RequestOrganisationRemoval` operationId).
+func (c *ClientWithResponses) RequestOrganisationRemovalWithResponse(ctx context.Context, organisationId OrganisationId, body RequestOrganisationRemovalJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestOrganisationRemovalResponse, error) {
+	rsp, err := c.RequestOrganisationRemoval(ctx, organisationId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestOrganisationRemovalResponse(rsp)
+}
+
+// ListSafeShareAdminsWithResponse List the SafeShare administrators
+//
+// The accounts holding the SafeShare administrator role. `search` keeps those whose email contains
+// the text (case-insensitive). Only SafeShare administrators may call this.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/users (the `ListSafeShareAdmins` operationId).
+func (c *ClientWithResponses) ListSafeShareAdminsWithResponse(ctx context.Context, params *ListSafeShareAdminsParams, reqEditors ...RequestEditorFn) (*ListSafeShareAdminsResponse, error) {
+	rsp, err := c.ListSafeShareAdmins(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSafeShareAdminsResponse(rsp)
+}
+
+// SetSafeShareAdminWithBodyWithResponse Grant or revoke the SafeShare administrator role
+//
+// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+// email; an unknown email gets a new account (without a password) first. Only SafeShare
+// administrators may call this, and no one may change their own role (403). Granting a role the
+// account already holds, or revoking one it lacks, changes nothing and answers 200.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+func (c *ClientWithResponses) SetSafeShareAdminWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSafeShareAdminResponse, error) {
+	rsp, err := c.SetSafeShareAdminWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSafeShareAdminResponse(rsp)
+}
+
+// SetSafeShareAdminWithResponse Grant or revoke the SafeShare administrator role
+//
+// Grants (`safeShareAdmin: true`) or revokes (`false`) the platform role of the account with this
+// email; an unknown email gets a new account (without a password) first. Only SafeShare
+// administrators may call this, and no one may change their own role (403). Granting a role the
+// account already holds, or revoking one it lacks, changes nothing and answers 200.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
+func (c *ClientWithResponses) SetSafeShareAdminWithResponse(ctx context.Context, body SetSafeShareAdminJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSafeShareAdminResponse, error) {
+	rsp, err := c.SetSafeShareAdmin(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSafeShareAdminResponse(rsp)
 }
 
 // GetMeWithResponse The caller's own account
@@ -6835,6 +11080,1151 @@ func ParseGetPublicConfigResponse(rsp *http.Response) (*GetPublicConfigResponse,
 		}
 		response.JSON200 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListOrganisationsResponse parses an HTTP response from a ListOrganisationsWithResponse call
+func ParseListOrganisationsResponse(rsp *http.Response) (*ListOrganisationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListOrganisationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganisationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListOrganisationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateOrganisationResponse parses an HTTP response from a CreateOrganisationWithResponse call
+func ParseCreateOrganisationResponse(rsp *http.Response) (*CreateOrganisationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateOrganisationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Organisation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreateOrganisationResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateOrganisationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrganisationResponse parses an HTTP response from a DeleteOrganisationWithResponse call
+func ParseDeleteOrganisationResponse(rsp *http.Response) (*DeleteOrganisationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrganisationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteOrganisationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetOrganisationResponse parses an HTTP response from a GetOrganisationWithResponse call
+func ParseGetOrganisationResponse(rsp *http.Response) (*GetOrganisationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrganisationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Organisation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetOrganisationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateOrganisationResponse parses an HTTP response from a UpdateOrganisationWithResponse call
+func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateOrganisationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Organisation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateOrganisationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMembersResponse parses an HTTP response from a ListMembersWithResponse call
+func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MemberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMembersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddMemberResponse parses an HTTP response from a AddMemberWithResponse call
+func ParseAddMemberResponse(rsp *http.Response) (*AddMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Member
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers AddMemberResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers AddMemberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRemoveMemberResponse parses an HTTP response from a RemoveMemberWithResponse call
+func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers RemoveMemberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMemberResponse parses an HTTP response from a UpdateMemberWithResponse call
+func ParseUpdateMemberResponse(rsp *http.Response) (*UpdateMemberResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMemberResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Member
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateMemberResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListAuditRecordsResponse parses an HTTP response from a ListAuditRecordsWithResponse call
+func ParseListAuditRecordsResponse(rsp *http.Response) (*ListAuditRecordsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAuditRecordsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditRecordList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAuditRecordsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportAuditReportResponse parses an HTTP response from a ExportAuditReportWithResponse call
+func ParseExportAuditReportResponse(rsp *http.Response) (*ExportAuditReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportAuditReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []AuditRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportAuditReportResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ExportAuditReportResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseWithdrawOrganisationRemovalResponse parses an HTTP response from a WithdrawOrganisationRemovalWithResponse call
+func ParseWithdrawOrganisationRemovalResponse(rsp *http.Response) (*WithdrawOrganisationRemovalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WithdrawOrganisationRemovalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RemovalWithdrawal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers WithdrawOrganisationRemovalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRequestOrganisationRemovalResponse parses an HTTP response from a RequestOrganisationRemovalWithResponse call
+func ParseRequestOrganisationRemovalResponse(rsp *http.Response) (*RequestOrganisationRemovalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestOrganisationRemovalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest RemovalRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers RequestOrganisationRemovalResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 401:
+		var headers RequestOrganisationRemovalResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListSafeShareAdminsResponse parses an HTTP response from a ListSafeShareAdminsWithResponse call
+func ParseListSafeShareAdminsResponse(rsp *http.Response) (*ListSafeShareAdminsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSafeShareAdminsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListSafeShareAdminsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetSafeShareAdminResponse parses an HTTP response from a SetSafeShareAdminWithResponse call
+func ParseSetSafeShareAdminResponse(rsp *http.Response) (*SetSafeShareAdminResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetSafeShareAdminResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetSafeShareAdminResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
 	}
 
 	return response, nil

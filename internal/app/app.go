@@ -9,14 +9,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"time"
 
+	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/httpapi"
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/revocation"
@@ -29,6 +34,7 @@ type Options struct {
 	Logger                          *slog.Logger
 	PasswordParams                  *password.Params // nil: password.Production
 	PerClientLimit, PerAddressLimit httpapi.RateLimit
+	Mailer                          notify.Sender // nil: SMTP when ACCESS_SMTP_URL is set, else the log
 }
 
 // App is the running service's parts.
@@ -40,6 +46,8 @@ type App struct {
 	Users      *user.Service
 	Apps       *clientapp.Service
 	Properties *property.Service
+	Orgs       *organisation.Service
+	Audit      *audit.Service
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
 	Grants     *oauth.Grants
@@ -97,10 +105,19 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	hasher := password.NewHasher(params)
 	props := property.NewService(st)
 	revoked := revocation.NewIndex(st, log)
+	mailer := opts.Mailer
+	if mailer == nil {
+		if mailer, err = notify.New(cfg.SMTPURL, noReplyAddress(cfg.Issuer), log); err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+	}
 	return &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
 		Users: user.NewService(st, gen, hasher, props),
 		Apps:  clientapp.NewService(st, gen, hasher, revoked),
+		Orgs:  organisation.NewService(st, gen, mailer, log),
+		Audit: audit.NewService(st, gen),
 	}, nil
 }
 
@@ -118,7 +135,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Grants = grants
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: grants, Tokens: a.Tokens,
-		Keys: keys, Properties: a.Properties, Issuer: a.Config.Issuer,
+		Keys: keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Issuer: a.Config.Issuer,
 		PerClientLimit: opts.PerClientLimit, PerAddressLimit: opts.PerAddressLimit,
 	})
 	if err != nil {
@@ -227,4 +244,16 @@ func randomSecret() string {
 		panic(err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// noReplyAddress is the sender of notification emails unless ACCESS_SMTP_URL names one (?from=).
+func noReplyAddress(issuer string) string {
+	host := "localhost"
+	if u, err := url.Parse(issuer); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	if net.ParseIP(host) != nil {
+		host = "[" + host + "]"
+	}
+	return "no-reply@" + host
 }

@@ -13,7 +13,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -44,6 +46,20 @@ var domainErrors = []struct {
 	{user.ErrInvalidEmail, http.StatusBadRequest, "Invalid email address"},
 	{clientapp.ErrNotFound, http.StatusNotFound, "Client application not found"},
 	{clientapp.ErrClientIDTaken, http.StatusConflict, "Client id already in use"},
+	{user.ErrOwnRole, http.StatusForbidden, "Own role"},
+	{organisation.ErrNotFound, http.StatusNotFound, "Organisation not found"},
+	{organisation.ErrNameTaken, http.StatusConflict, "Organisation name already in use"},
+	{organisation.ErrNotMember, http.StatusNotFound, "Member not found"},
+	{organisation.ErrAlreadyMember, http.StatusConflict, "Already a member"},
+	{organisation.ErrLastAdmin, http.StatusConflict, "Last organisation administrator"},
+	{organisation.ErrNoDefaultPlan, http.StatusConflict, "No default plan"},
+	{organisation.ErrUnknownPlan, http.StatusBadRequest, "Unknown plan"},
+	{organisation.ErrPlanForbidden, http.StatusBadRequest, "Plan not allowed"},
+	{organisation.ErrRemovalPending, http.StatusConflict, "Removal already requested"},
+	{organisation.ErrNoRemovalRequest, http.StatusNotFound, "No removal request"},
+	{organisation.ErrRemovalNotRequested, http.StatusConflict, "Removal not requested"},
+	{organisation.ErrOwnRemovalRequest, http.StatusForbidden, "Two-person rule"},
+	{audit.ErrBadRange, http.StatusBadRequest, "Invalid time range"},
 	{clientapp.ErrRedirectURIRequired, http.StatusBadRequest, "Redirect URI required"},
 	{clientapp.ErrInvalidRedirectURI, http.StatusBadRequest, "Invalid redirect URI"},
 	{clientapp.ErrSecretRequired, http.StatusBadRequest, "Client secret required"},

@@ -66,7 +66,33 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 		formClientID = deref(b.ClientId)
 	}
 	tr.Client = clientCredentials(ctx, formClientID)
+	if tr.Client.HasBasic {
+		noteClient(ctx, tr.Client.BasicID)
+	} else {
+		noteClient(ctx, tr.Client.FormClientID)
+	}
+	action := "token"
+	switch tr.GrantType {
+	case "password":
+		action = "signIn"
+		attempted := tr.Username
+		if e, err := user.NormalizeEmail(attempted); err == nil {
+			attempted = e
+		} else if len(attempted) > 254 {
+			attempted = attempted[:254]
+		}
+		noteSignIn(ctx, action, attempted, 0)
+	case "authorization_code":
+		action = "signIn"
+		noteSignIn(ctx, action, "", 0)
+	case "refresh_token":
+		action = "refreshToken"
+		noteSignIn(ctx, action, "", 0)
+	}
 	resp, err := s.Grants.Token(ctx, tr)
+	if err == nil {
+		noteSignIn(ctx, action, resp.Email, resp.UserID)
+	}
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
 		desc := oe.Description
@@ -139,7 +165,11 @@ func (s *Server) GetMe(ctx context.Context, _ gen.GetMeRequestObject) (gen.GetMe
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetMe200JSONResponse(meOf(u)), nil
+	me, err := s.meOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetMe200JSONResponse(me), nil
 }
 
 // UpdateMe implements gen.StrictServerInterface.
@@ -155,7 +185,11 @@ func (s *Server) UpdateMe(ctx context.Context, req gen.UpdateMeRequestObject) (g
 	if err != nil {
 		return nil, err
 	}
-	return gen.UpdateMe200JSONResponse(meOf(u)), nil
+	me, err := s.meOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateMe200JSONResponse(me), nil
 }
 
 // currentUser is the caller's account. A token whose account was removed after it was issued is refused.
@@ -171,12 +205,21 @@ func (s *Server) currentUser(ctx context.Context) (user.User, error) {
 	return u, err
 }
 
-func meOf(u user.User) gen.Me {
+// meOf is the caller's account with their memberships, read in one query.
+func (s *Server) meOf(ctx context.Context, u user.User) (gen.Me, error) {
+	ms, err := s.Orgs.Memberships(ctx, u.ID)
+	if err != nil {
+		return gen.Me{}, err
+	}
+	orgs := make([]gen.Membership, len(ms))
+	for i, m := range ms {
+		orgs[i] = gen.Membership{Id: ids.Format(m.OrganisationID), Name: m.OrganisationName, Role: gen.MembershipRole(m.Role), IsOrgAdmin: m.IsOrgAdmin}
+	}
 	return gen.Me{
 		Id: ids.Format(u.ID), Email: openapi_types.Email(u.Email), FirstName: u.FirstName, LastName: u.LastName,
 		OtherName: u.OtherName, MobileNumber: u.MobileNumber, MfaEnabled: u.MFAEnabled,
-		AccountType: gen.Local, SafeShareAdmin: u.SafeShareAdmin, Organisations: []gen.Membership{},
-	}
+		AccountType: gen.MeAccountTypeLocal, SafeShareAdmin: u.SafeShareAdmin, Organisations: orgs,
+	}, nil
 }
 
 func deref(s *string) string {

@@ -22,9 +22,11 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -50,6 +52,8 @@ type Deps struct {
 	Tokens     *oauth.Tokens
 	Keys       *oauth.Keys
 	Properties *property.Service
+	Orgs       *organisation.Service
+	Audit      *audit.Service
 	Issuer     string
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit
@@ -58,10 +62,11 @@ type Deps struct {
 // Server implements the generated strict server interface.
 type Server struct {
 	Deps
-	log      *slog.Logger
-	services []gen.ServiceLink
-	specJSON map[string]any
-	explorer *explorer.Explorer
+	log        *slog.Logger
+	services   []gen.ServiceLink
+	specJSON   map[string]any
+	explorer   *explorer.Explorer
+	operations map[string]string // "METHOD /echo/:path" → operationId, for the audit trail
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -83,7 +88,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, operations: operationIDs(spec)}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
@@ -98,6 +103,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(
 		s.requestContext,
 		s.accessLog,
+		s.auditTrail,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
 		securityHeaders,
@@ -112,7 +118,7 @@ func New(d Deps) (*echo.Echo, error) {
 		MultiErrorHandler: s.validationErrors,
 		ErrorHandler:      func(_ echo.Context, err *echo.HTTPError) error { return err },
 	})
-	e.Use(validator, principalToRequest, useValidatedBody)
+	e.Use(validator, principalToRequest, refuseUnstorableText, useValidatedBody)
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)

@@ -94,6 +94,8 @@ type TokenResponse struct {
 	Scope        []string
 	TokenID      string
 	RefreshToken string // empty when the app has no refresh_token grant
+	UserID       int64  // whom the tokens are for (for the audit trail)
+	Email        string
 }
 
 // Store is what the authorization server keeps in the database.
@@ -330,7 +332,7 @@ func (g *Grants) accessToken(u user.User, app clientapp.App, scope []string, tok
 	}
 	return TokenResponse{
 		AccessToken: signed, ExpiresIn: int(app.AccessTokenValidity / time.Second),
-		Scope: scope, TokenID: p.TokenID,
+		Scope: scope, TokenID: p.TokenID, UserID: u.ID, Email: u.Email,
 	}, nil
 }
 

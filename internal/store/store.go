@@ -103,7 +103,9 @@ func (s *Store) Embedded() bool { return s.embedded }
 // migration once.
 func (s *Store) Migrate(ctx context.Context) error {
 	dir, dialect := "migrations/postgres", goose.DialectPostgres
-	var opts []goose.ProviderOption
+	// Migrations are numbered per feature and merged in any order, so a database may have applied a
+	// higher number before a lower one existed; each is independent of the others, so apply it late.
+	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.embedded {
 		dir, dialect = "migrations/sqlite", goose.DialectSQLite3
 		lock := flock.New(s.path + ".migrate-lock")

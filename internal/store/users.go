@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
+	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -144,4 +146,63 @@ func (s *Store) UpdateProfile(ctx context.Context, id int64, p user.Profile) err
 		return user.ErrNotFound
 	}
 	return nil
+}
+
+// ensureUser stores u unless an account with its email exists, and returns the account. It is safe
+// against a concurrent creation of the same email.
+func ensureUser(tx *gorm.DB, u user.User) (userRow, error) {
+	row := userToRow(u)
+	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "email"}}, DoNothing: true}).Create(&row).Error; err != nil {
+		return userRow{}, err
+	}
+	var got userRow
+	err := tx.Where("email = ?", u.Email).Take(&got).Error
+	return got, err
+}
+
+// EnsureUser implements user.Store.
+func (s *Store) EnsureUser(ctx context.Context, u user.User) (user.User, error) {
+	row, err := ensureUser(s.db.WithContext(ctx), u)
+	if err != nil {
+		return user.User{}, err
+	}
+	return userFromRow(row), nil
+}
+
+// SetSafeShareAdmin implements user.Store.
+func (s *Store) SetSafeShareAdmin(ctx context.Context, id int64, admin bool) error {
+	res := s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", id).
+		Updates(map[string]any{"safeshare_admin": admin, "updated_at": time.Now().UTC()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return user.ErrNotFound
+	}
+	return nil
+}
+
+// SafeShareAdmins implements user.Store.
+func (s *Store) SafeShareAdmins(ctx context.Context, q listing.Query) ([]user.User, int, error) {
+	base := s.db.WithContext(ctx).Model(&userRow{}).Where("safeshare_admin = ?", true)
+	if q.Search != "" {
+		base = base.Where("email LIKE ? ESCAPE '\\'", likePattern(q.Search))
+	}
+	column := map[string]string{"email": "email", "firstName": "first_name", "lastName": "last_name", "id": "id"}[q.SortBy]
+	if column == "" {
+		column = "email"
+	}
+	var total int64
+	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var rows []userRow
+	if err := page(base.Session(&gorm.Session{}), q, column, "id").Find(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	out := make([]user.User, len(rows))
+	for i, r := range rows {
+		out[i] = userFromRow(r)
+	}
+	return out, int(total), nil
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/property"
 )
@@ -54,6 +55,7 @@ var (
 	ErrInvalidEmail   = errors.New("not a valid email address")
 	ErrBadCredentials = errors.New("bad credentials")
 	ErrLocked         = errors.New("account locked after too many failed sign-ins")
+	ErrOwnRole        = errors.New("no one may change their own SafeShare administrator role")
 )
 
 // PolicyError says how a password breaks the password policy.
@@ -75,6 +77,11 @@ type Store interface {
 	RecordLoginSuccess(ctx context.Context, id int64) error
 	AnySafeShareAdmin(ctx context.Context) (bool, error)
 	UpdateProfile(ctx context.Context, id int64, p Profile) error
+	// EnsureUser stores u unless an account with u.Email exists, and returns the account.
+	EnsureUser(ctx context.Context, u User) (User, error)
+	SetSafeShareAdmin(ctx context.Context, id int64, admin bool) error
+	// SafeShareAdmins returns one page of the SafeShare administrators and how many match.
+	SafeShareAdmins(ctx context.Context, q listing.Query) ([]User, int, error)
 }
 
 // Profile is the part of an account its owner edits.
@@ -227,6 +234,38 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 		if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
 			return User{}, err
 		}
+	}
+	return u, nil
+}
+
+// SafeShareAdmins returns one page of the SafeShare administrators; q.Search matches the email.
+func (s *Service) SafeShareAdmins(ctx context.Context, q listing.Query) ([]User, int, error) {
+	q.Search = strings.ToLower(q.Search)
+	return s.store.SafeShareAdmins(ctx, q)
+}
+
+// SetSafeShareAdmin grants or revokes the platform role of the account with this email, creating the
+// account (without a password) if there is none. No one changes their own role.
+func (s *Service) SetSafeShareAdmin(ctx context.Context, caller User, email string, admin bool) (User, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	if email == caller.Email {
+		return User{}, ErrOwnRole
+	}
+	u, err := s.store.EnsureUser(ctx, User{ID: s.ids.New(), Email: email, CreatedAt: s.now()})
+	if err != nil {
+		return User{}, err
+	}
+	if u.ID == caller.ID {
+		return User{}, ErrOwnRole
+	}
+	if u.SafeShareAdmin != admin {
+		if err := s.store.SetSafeShareAdmin(ctx, u.ID, admin); err != nil {
+			return User{}, err
+		}
+		u.SafeShareAdmin = admin
 	}
 	return u, nil
 }

@@ -1,0 +1,226 @@
+package httpapi_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cocoondata/access-service/internal/testutil"
+)
+
+func TestAuditTrail(t *testing.T) {
+	w := newWorld(t)
+	org := "/api/v1/organisations/" + w.org
+	// A few requests in the organisation's scope, successful and not, and some that are not in it.
+	w.mustDo(t, 200, "PUT", org, orgAdmin, `{"description":"audited"}`)
+	w.mustDo(t, 403, "PUT", org, collab, `{"description":"nope"}`)
+	w.mustDo(t, 401, "GET", org, "", "")
+	w.mustDo(t, 200, "GET", "/api/v1/users/me", orgAdmin, "")
+	w.mustDo(t, 404, "GET", org+"/nothing-here", orgAdmin, "")
+
+	recs := w.mustDo(t, 200, "GET", org+"/audit", orgAdmin, "").JSON(t)
+	items := recs["items"].([]any)
+	newest := items[0].(map[string]any)
+	if newest["path"] != org+"/nothing-here" || newest["status"] != float64(404) || newest["action"] != "unknown" || newest["category"] != "nothing-here" {
+		t.Fatalf("newest first: %v", newest)
+	}
+	var seen []string
+	for _, it := range items {
+		m := it.(map[string]any)
+		if m["organisationId"] != w.org {
+			t.Fatalf("record of another scope: %v", m)
+		}
+		seen = append(seen, m["method"].(string)+" "+m["action"].(string)+" "+str(m["userEmail"])+" "+jsonNum(m["status"]))
+	}
+	for _, want := range []string{
+		"POST createOrganisation " + root1 + " 201",
+		"PUT updateOrganisation " + orgAdmin + " 200",
+		"PUT updateOrganisation " + collab + " 403",
+		"GET getOrganisation  401",
+		"POST addMember " + orgAdmin + " 201",
+	} {
+		if !contains(seen, want) {
+			t.Errorf("no record %q in %v", want, seen)
+		}
+	}
+	for _, it := range items {
+		m := it.(map[string]any)
+		if m["action"] == "updateOrganisation" && m["status"] == float64(200) &&
+			(m["clientId"] != clientID || m["remoteAddress"] != "127.0.0.1" || m["userId"] != w.id[orgAdmin] || m["category"] != "organisation") {
+			t.Errorf("record lacks who and where: %v", m)
+		}
+	}
+	t.Run("the trail starts with the creation", func(t *testing.T) {
+		oldest := w.mustDo(t, 200, "GET", org+"/audit?orderBy=ASC&limit=1", orgAdmin, "").JSON(t)["items"].([]any)[0].(map[string]any)
+		if oldest["action"] != "createOrganisation" || oldest["userEmail"] != root1 || oldest["status"] != float64(201) || oldest["path"] != "/api/v1/organisations" {
+			t.Fatalf("%v", oldest)
+		}
+	})
+	t.Run("pages", func(t *testing.T) {
+		all := w.list(t, org+"/audit", orgAdmin, 0)
+		// Each page request is itself recorded, newest first: paging oldest first is what is stable.
+		asc := w.list(t, org+"/audit?orderBy=ASC", orgAdmin, 0)
+		paged := w.list(t, org+"/audit?orderBy=ASC&sortBy=timestamp", orgAdmin, 3)
+		if strings.Join(paged[:len(asc)], ",") != strings.Join(asc, ",") || len(all) < 8 {
+			t.Fatalf("%v\n%v", paged, asc)
+		}
+	})
+	for _, tc := range []struct {
+		name, who, org, query string
+		status                int
+	}{
+		{"Collaborator", collab, w.org, "", 403},
+		{"SafeShare administrator who is not its administrator", root1, w.org, "", 403},
+		{"outsider, unknown organisation", outsider, "4242", "", 403},
+		{"bad sortBy", orgAdmin, w.org, "?sortBy=status", 400},
+		{"bad limit", orgAdmin, w.org, "?limit=500", 400},
+		{"no token", "", w.org, "", 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := w.do(t, "GET", "/api/v1/organisations/"+tc.org+"/audit"+tc.query, tc.who, ""); r.Status != tc.status {
+				t.Fatalf("%d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+		})
+	}
+}
+
+func TestSignInsAreAudited(t *testing.T) {
+	w := newWorld(t)
+	db := openSQL(t, w.svc)
+	w.svc.Client.PostForm(t, "/api/oauth/token", basic, map[string]string{"grant_type": "password", "username": "Collab@XY-company.com", "password": "wrong password!!"})
+	w.svc.Client.PostForm(t, "/api/oauth/token", basic, map[string]string{"grant_type": "password", "username": collab, "password": testutil.Password})
+	w.svc.Client.PostForm(t, "/api/oauth/token", "webapp:wrong", map[string]string{"grant_type": "password", "username": collab, "password": testutil.Password})
+	rows, err := db.Query(`SELECT status, COALESCE(user_email, ''), COALESCE(CAST(user_id AS TEXT), ''), COALESCE(client_id, ''), action, category
+		FROM audit_records WHERE path = '/api/oauth/token' ORDER BY occurred_at DESC, id DESC LIMIT 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var status int
+		var email, userID, client, action, category string
+		if err := rows.Scan(&status, &email, &userID, &client, &action, &category); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strings.Join([]string{itoa(int64(status)), email, userID, client, action, category}, " "))
+	}
+	want := []string{
+		"401 " + collab + "  webapp signIn authentication",
+		"200 " + collab + " " + w.id[collab] + " webapp signIn authentication",
+		"400 " + collab + "  webapp signIn authentication",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestAuditExport(t *testing.T) {
+	w := newWorld(t)
+	org := "/api/v1/organisations/" + w.org
+	w.mustDo(t, 200, "PUT", org, orgAdmin, `{"userMessage":"=HYPERLINK(\"http://evil\")"}`)
+	w.mustDo(t, 200, "GET", org, collab, "")
+	post := func(who, contentType, body string) *testutil.Response {
+		return w.svc.Client.Do(t, testutil.Request{Method: "POST", Path: org + "/audit/exportReport", Token: w.tok[who], ContentType: contentType, Body: []byte(body)})
+	}
+	form := func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v.Encode()
+	}
+	today := time.Now().UTC().Format("02/01/2006")
+	yesterday := time.Now().UTC().Add(-24 * time.Hour).Format("02/01/2006")
+	tomorrow := time.Now().UTC().Add(24 * time.Hour).Format("02/01/2006")
+
+	t.Run("CSV, oldest first, every record", func(t *testing.T) {
+		r := post(orgAdmin, "application/x-www-form-urlencoded", "")
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%d %v %s", r.Status, r.Header, r.Body)
+		}
+		rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := w.mustDo(t, 200, "GET", org+"/audit?limit=1", orgAdmin, "").JSON(t)["count"].(float64)
+		// The export is recorded after it is written; the GET just above came after it.
+		if len(rows)-1 != int(n)-1 || rows[0][0] != "id" || rows[1][9] != "createOrganisation" || rows[2][9] != "addMember" {
+			t.Fatalf("%d rows, %v records: %v", len(rows)-1, n, rows[:2])
+		}
+	})
+	t.Run("filters", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, body string
+			want       int
+		}{
+			{"action", form("action", "getOrganisation"), 1},
+			{"category and client", form("category", "organisation", "clientId", clientID), 3},
+			{"other client", form("clientId", "other"), 0},
+			{"today", form("startTime", today, "endTime", today, "action", "updateOrganisation"), 1},
+			{"from tomorrow", form("startTime", tomorrow), 0},
+			{"until yesterday", form("endTime", yesterday), 0},
+		} {
+			r := post(orgAdmin, "application/x-www-form-urlencoded", tc.body+"&exportFormat=json")
+			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("%s: %d %s", tc.name, r.Status, r.Body)
+			}
+			var recs []map[string]any
+			if err := json.Unmarshal(r.Body, &recs); err != nil {
+				t.Fatalf("%s: %v: %s", tc.name, err, r.Body)
+			}
+			if len(recs) != tc.want {
+				t.Errorf("%s: %d records, want %d", tc.name, len(recs), tc.want)
+			}
+		}
+	})
+	t.Run("no formula reaches a spreadsheet", func(t *testing.T) {
+		w.mustDo(t, 404, "GET", org+"/=cmd", orgAdmin, "")
+		// The category is stored as the path names it, and written with a leading quote.
+		r := post(orgAdmin, "application/x-www-form-urlencoded", form("category", "=cmd"))
+		rows, _ := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+		if len(rows) != 2 || rows[1][10] != "'=cmd" || !strings.HasPrefix(rows[1][6], "/api/v1/") {
+			t.Fatalf("%v", rows)
+		}
+	})
+	for _, tc := range []struct {
+		name, who, contentType, body string
+		status                       int
+	}{
+		{"impossible date", orgAdmin, "application/x-www-form-urlencoded", form("startTime", "31/02/2026"), 400},
+		{"wrong date format", orgAdmin, "application/x-www-form-urlencoded", form("startTime", "2026-01-01"), 400},
+		{"start after end", orgAdmin, "application/x-www-form-urlencoded", form("startTime", tomorrow, "endTime", yesterday), 400},
+		{"unknown format", orgAdmin, "application/x-www-form-urlencoded", form("exportFormat", "xlsx"), 400},
+		{"JSON body", orgAdmin, "application/json", `{}`, 415},
+		{"Collaborator", collab, "application/x-www-form-urlencoded", "", 403},
+		{"SafeShare administrator", root1, "application/x-www-form-urlencoded", "", 403},
+		{"no token", "", "application/x-www-form-urlencoded", "", 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := post(tc.who, tc.contentType, tc.body); r.Status != tc.status {
+				t.Fatalf("%d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+		})
+	}
+}
+
+func str(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
+}
+
+func jsonNum(v any) string { return itoa(int64(v.(float64))) }
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,359 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/oauth"
+)
+
+// auditNote is what a handler adds to its request's audit record: a more precise action than the
+// operation's (a withdrawal is a cancel or a decline), and on the token endpoint who tried to sign in.
+type auditNote struct {
+	action    string
+	clientID  string
+	userID    *int64
+	userEmail *string
+}
+
+type auditKeyType struct{}
+
+var auditKey auditKeyType
+
+func setAuditAction(ctx context.Context, action string) {
+	if n, ok := ctx.Value(auditKey).(*auditNote); ok {
+		n.action = action
+	}
+}
+
+func noteClient(ctx context.Context, clientID string) {
+	if n, ok := ctx.Value(auditKey).(*auditNote); ok {
+		n.clientID = clientID
+	}
+}
+
+func noteSignIn(ctx context.Context, action, email string, userID int64) {
+	n, ok := ctx.Value(auditKey).(*auditNote)
+	if !ok {
+		return
+	}
+	n.action = action
+	if email != "" {
+		n.userEmail = &email
+	}
+	if userID != 0 {
+		n.userID = &userID
+	}
+}
+
+const (
+	organisationsPrefix = "/api/v1/organisations/"
+	tokenPath           = "/api/oauth/token"
+	maxAuditedPath      = 2048
+)
+
+// orgScope tells whether a path names an organisation, which, and the category of the resource under it.
+func orgScope(path string) (int64, string, bool) {
+	rest, ok := strings.CutPrefix(path, organisationsPrefix)
+	if !ok {
+		return 0, "", false
+	}
+	idPart, sub, _ := strings.Cut(rest, "/")
+	id, err := ids.Parse(idPart)
+	if err != nil {
+		return 0, "", false
+	}
+	seg, _, _ := strings.Cut(sub, "/")
+	switch seg {
+	case "":
+		return id, audit.CategoryOrganisation, true
+	case "removalRequest":
+		return id, audit.CategoryRemoval, true
+	case "users":
+		return id, audit.CategoryMembers, true
+	case "audit":
+		return id, audit.CategoryAudit, true
+	}
+	if len(seg) > 64 {
+		seg = seg[:64]
+	}
+	return id, seg, true
+}
+
+// operationIDs maps "METHOD /echo/:path" to the spec's operationId, so a record names the operation.
+func operationIDs(spec *openapi3.T) map[string]string {
+	out := map[string]string{}
+	for path, item := range spec.Paths.Map() {
+		echoPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
+		for method, op := range item.Operations() {
+			out[method+" "+echoPath] = op.OperationID
+		}
+	}
+	return out
+}
+
+// auditTrail records every request whose path names an organisation, the creation of each
+// organisation (in the new organisation's trail), and every token request (sign-in attempts), after the
+// response is decided, whatever its status. A record that cannot be written is logged; it never changes
+// the answer.
+func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		path := req.URL.Path
+		orgID, category, scoped := orgScope(path)
+		signIn := path == tokenPath && req.Method == http.MethodPost
+		creation := path == strings.TrimSuffix(organisationsPrefix, "/") && req.Method == http.MethodPost
+		if !scoped && !signIn && !creation {
+			return next(c)
+		}
+		note := &auditNote{}
+		c.SetRequest(req.WithContext(context.WithValue(req.Context(), auditKey, note)))
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		if creation {
+			// Only a created organisation has a trail to start; refusals name none.
+			if orgID, category, scoped = orgScope(c.Response().Header().Get(echo.HeaderLocation)); !scoped || c.Response().Status != http.StatusCreated {
+				return nil
+			}
+		}
+		if len(path) > maxAuditedPath {
+			path = path[:maxAuditedPath]
+		}
+		path = storableText(path)
+		rec := audit.Record{Method: req.Method, Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP()}
+		if p, ok := c.Get(principalEchoKey).(oauth.Principal); ok {
+			rec.UserID, rec.UserEmail, rec.ClientID = &p.UserID, &p.Email, &p.ClientID
+		}
+		if scoped {
+			rec.OrganisationID, rec.Category = &orgID, storableText(category)
+			rec.Action = s.operations[req.Method+" "+c.Path()]
+		} else {
+			rec.Category, rec.Action = audit.CategoryAuthentication, "token"
+			if note.clientID != "" {
+				id := storableText(note.clientID)
+				rec.ClientID = &id
+			} else if id, _, ok := req.BasicAuth(); ok {
+				if v, err := url.QueryUnescape(id); err == nil {
+					id = v
+				}
+				id = storableText(id)
+				rec.ClientID = &id
+			}
+			rec.UserID, rec.UserEmail = note.userID, note.userEmail
+			if rec.UserEmail != nil {
+				e := storableText(*rec.UserEmail)
+				rec.UserEmail = &e
+			}
+		}
+		if note.action != "" {
+			rec.Action = note.action
+		}
+		if rec.Action == "" {
+			rec.Action = "unknown"
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+		defer cancel()
+		if err := s.Audit.Add(ctx, rec); err != nil {
+			loggerFrom(ctx, s.log).Error("audit record not written", "error", err.Error(), "path", path, "status", rec.Status)
+		}
+		return nil
+	}
+}
+
+// ListAuditRecords implements gen.StrictServerInterface.
+func (s *Server) ListAuditRecords(ctx context.Context, req gen.ListAuditRecordsRequestObject) (gen.ListAuditRecordsResponseObject, error) {
+	c, err := s.callerIn(ctx, req.OrganisationId)
+	if err != nil {
+		return nil, err
+	}
+	if !c.isOrgAdmin() {
+		return nil, errNotOrgAdmin
+	}
+	p := req.Params
+	desc := "DESC"
+	if p.OrderBy != nil {
+		desc = string(*p.OrderBy)
+	}
+	q := listQuery(p.Limit, p.Offset, &desc, (*string)(p.SortBy), nil)
+	recs, total, err := s.Audit.List(ctx, c.orgID, q)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]gen.AuditRecord, len(recs))
+	for i, r := range recs {
+		items[i] = auditOut(r)
+	}
+	return gen.ListAuditRecords200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+}
+
+// exportDay is the documented format of the export's startTime and endTime.
+const exportDay = "02/01/2006"
+
+// ExportAuditReport implements gen.StrictServerInterface.
+func (s *Server) ExportAuditReport(ctx context.Context, req gen.ExportAuditReportRequestObject) (gen.ExportAuditReportResponseObject, error) {
+	c, err := s.callerIn(ctx, req.OrganisationId)
+	if err != nil {
+		return nil, err
+	}
+	if !c.isOrgAdmin() {
+		return nil, errNotOrgAdmin
+	}
+	f := audit.Filter{OrganisationID: c.orgID}
+	format := gen.Csv
+	if b := req.Body; b != nil {
+		bad := newProblem(http.StatusBadRequest, "")
+		bad.title = validationTitle
+		for _, d := range []struct {
+			field string
+			value *string
+			into  **time.Time
+			shift time.Duration
+		}{{"startTime", b.StartTime, &f.From, 0}, {"endTime", b.EndTime, &f.Until, 24 * time.Hour}} {
+			if d.value == nil || *d.value == "" {
+				continue
+			}
+			t, err := time.Parse(exportDay, *d.value)
+			if err != nil {
+				bad.fields = append(bad.fields, gen.FieldError{Field: d.field, Message: "not a day in the form DD/MM/YYYY"})
+				continue
+			}
+			t = t.Add(d.shift)
+			*d.into = &t
+		}
+		if len(bad.fields) > 0 {
+			bad.detail = "The request does not match the API's schema; see errors."
+			return nil, bad
+		}
+		if f.From != nil && f.Until != nil && !f.From.Before(*f.Until) {
+			bad.detail = "startTime is after endTime."
+			bad.fields = []gen.FieldError{{Field: "endTime", Message: "is before startTime"}}
+			return nil, bad
+		}
+		f.ClientID, f.Action, f.Category = nonEmpty(b.ClientId), nonEmpty(b.Action), nonEmpty(b.Category)
+		if b.ExportFormat != nil {
+			format = *b.ExportFormat
+		}
+	}
+	return auditReport{s: s, ctx: ctx, filter: f, json: format == gen.Json}, nil
+}
+
+func nonEmpty(s *string) *string {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return s
+}
+
+// auditReport streams the export straight from the database to the client, so a large trail never sits
+// in memory whole.
+type auditReport struct {
+	s      *Server
+	ctx    context.Context
+	filter audit.Filter
+	json   bool
+}
+
+var auditCSVHeader = []string{"id", "timestamp", "userId", "userEmail", "clientId", "method", "path", "status", "remoteAddress", "action", "category"}
+
+// VisitExportAuditReportResponse implements gen.ExportAuditReportResponseObject.
+func (r auditReport) VisitExportAuditReportResponse(w http.ResponseWriter) error {
+	name := "audit-" + ids.Format(r.filter.OrganisationID)
+	if r.json {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+		w.WriteHeader(http.StatusOK)
+		if _, err := w.Write([]byte("[")); err != nil {
+			return err
+		}
+		first := true
+		err := r.s.Audit.Export(r.ctx, r.filter, func(rec audit.Record) error {
+			b, err := json.Marshal(auditOut(rec))
+			if err != nil {
+				return err
+			}
+			if !first {
+				b = append([]byte(","), b...)
+			}
+			first = false
+			_, err = w.Write(b)
+			return err
+		})
+		if err != nil {
+			return r.streamFailed(err)
+		}
+		_, err = w.Write([]byte("]\n"))
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.WriteHeader(http.StatusOK)
+	cw := csv.NewWriter(w)
+	if err := cw.Write(auditCSVHeader); err != nil {
+		return err
+	}
+	err := r.s.Audit.Export(r.ctx, r.filter, func(rec audit.Record) error {
+		a := auditOut(rec)
+		return cw.Write([]string{a.Id, a.Timestamp.Format(time.RFC3339Nano), str(a.UserId), cell(str(a.UserEmail)), cell(str(a.ClientId)),
+			a.Method, cell(a.Path), strconv.Itoa(a.Status), a.RemoteAddress, cell(a.Action), cell(a.Category)})
+	})
+	cw.Flush()
+	if err != nil {
+		return r.streamFailed(err)
+	}
+	return cw.Error()
+}
+
+// streamFailed: the status is sent already, so the client sees a cut-off file; the log says why.
+func (r auditReport) streamFailed(err error) error {
+	loggerFrom(r.ctx, r.s.log).Error("audit export stopped", "error", err.Error())
+	return nil
+}
+
+// cell keeps a spreadsheet from reading a value as a formula (CSV injection).
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func auditOut(r audit.Record) gen.AuditRecord {
+	out := gen.AuditRecord{
+		Id: ids.Format(r.ID), Timestamp: r.Time, UserEmail: r.UserEmail, ClientId: r.ClientID, Method: r.Method,
+		Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress, Action: r.Action, Category: r.Category,
+	}
+	if r.OrganisationID != nil {
+		v := ids.Format(*r.OrganisationID)
+		out.OrganisationId = &v
+	}
+	if r.UserID != nil {
+		v := ids.Format(*r.UserID)
+		out.UserId = &v
+	}
+	return out
+}
+
+// storableText makes what a client sent (a path, a user name) fit a text column.
+func storableText(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}

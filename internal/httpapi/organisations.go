@@ -1,0 +1,268 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/listing"
+	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// orgCaller is the caller as seen from one organisation: their account, re-read for this request, and
+// their membership there, if any. Roles come from the database, never from the token.
+type orgCaller struct {
+	user   user.User
+	orgID  int64 // 0 when the path id cannot name an organisation (it overflows 64 bits)
+	member *organisation.Membership
+}
+
+func (c orgCaller) isOrgAdmin() bool { return c.member != nil && c.member.IsOrgAdmin }
+
+// canRead: members other than Ad hoc ones, and SafeShare administrators.
+func (c orgCaller) canRead() bool {
+	return c.user.SafeShareAdmin || (c.member != nil && (c.member.IsOrgAdmin || c.member.Role != organisation.RoleAdHoc))
+}
+
+// callerIn reads the caller's account and their membership of the organisation the path names. The
+// spec has checked the id's shape; one that overflows 64 bits names no organisation.
+func (s *Server) callerIn(ctx context.Context, rawID string) (orgCaller, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return orgCaller{}, err
+	}
+	c := orgCaller{user: u}
+	if id, err := ids.Parse(rawID); err == nil {
+		c.orgID = id
+		m, err := s.Orgs.Membership(ctx, id, u.ID)
+		switch {
+		case err == nil:
+			c.member = &m
+		case !errors.Is(err, organisation.ErrNotMember):
+			return orgCaller{}, err
+		}
+	}
+	return c, nil
+}
+
+// safeShareAdminCaller returns the caller's account if it holds the platform role now.
+func (s *Server) safeShareAdminCaller(ctx context.Context) (user.User, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return user.User{}, err
+	}
+	if !u.SafeShareAdmin {
+		return user.User{}, newProblem(http.StatusForbidden, "Only SafeShare administrators may do this.")
+	}
+	return u, nil
+}
+
+var (
+	errNotOrgAdmin = newProblem(http.StatusForbidden, "Only administrators of this organisation may do this.")
+	errCannotRead  = newProblem(http.StatusForbidden, "Only members of this organisation and SafeShare administrators may read it.")
+)
+
+// CreateOrganisation implements gen.StrictServerInterface.
+func (s *Server) CreateOrganisation(ctx context.Context, req gen.CreateOrganisationRequestObject) (gen.CreateOrganisationResponseObject, error) {
+	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+		return nil, err
+	}
+	b := req.Body
+	o, err := s.Orgs.Create(ctx, organisation.NewOrganisation{
+		Name: b.Name, Quota: b.Quota, AdminEmail: string(b.AdminEmail), ContactEmail: string(b.ContactEmail), Description: b.Description,
+	})
+	if err != nil {
+		return nil, err
+	}
+	loc := "/api/v1/organisations/" + ids.Format(o.ID)
+	return gen.CreateOrganisation201JSONResponse{Body: organisationOut(o), Headers: gen.CreateOrganisation201ResponseHeaders{Location: &loc}}, nil
+}
+
+// ListOrganisations implements gen.StrictServerInterface.
+func (s *Server) ListOrganisations(ctx context.Context, req gen.ListOrganisationsRequestObject) (gen.ListOrganisationsResponseObject, error) {
+	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	q := listQuery(p.Limit, p.Offset, (*string)(p.OrderBy), (*string)(p.SortBy), p.Search)
+	orgs, total, err := s.Orgs.List(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]gen.Organisation, len(orgs))
+	for i, o := range orgs {
+		items[i] = organisationOut(o)
+	}
+	return gen.ListOrganisations200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+}
+
+// GetOrganisation implements gen.StrictServerInterface.
+func (s *Server) GetOrganisation(ctx context.Context, req gen.GetOrganisationRequestObject) (gen.GetOrganisationResponseObject, error) {
+	c, err := s.callerIn(ctx, req.OrgGroupId)
+	if err != nil {
+		return nil, err
+	}
+	if !c.canRead() {
+		return nil, errCannotRead
+	}
+	o, err := s.Orgs.ByID(ctx, c.orgID)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetOrganisation200JSONResponse(organisationOut(o)), nil
+}
+
+// UpdateOrganisation implements gen.StrictServerInterface. Permissions are per member: the body may name
+// only members the caller may change, or nothing changes.
+func (s *Server) UpdateOrganisation(ctx context.Context, req gen.UpdateOrganisationRequestObject) (gen.UpdateOrganisationResponseObject, error) {
+	c, err := s.callerIn(ctx, req.OrgGroupId)
+	if err != nil {
+		return nil, err
+	}
+	if !c.isOrgAdmin() && !c.user.SafeShareAdmin {
+		return nil, newProblem(http.StatusForbidden, "Only administrators of this organisation and SafeShare administrators may change it.")
+	}
+	b := req.Body
+	named := map[string]bool{
+		"name": b.Name != nil, "quota": b.Quota != nil,
+		"adminEmail": b.AdminEmail != nil, "addressbookEnabled": b.AddressbookEnabled != nil, "description": b.Description != nil,
+		"contactEmail": b.ContactEmail != nil, "watermarkingEnabled": b.WatermarkingEnabled != nil,
+		"i18nDefaultAsString": b.I18nDefaultAsString != nil, "enforceMfa": b.EnforceMfa != nil, "supportUrl": b.SupportUrl != nil,
+		"companyName": b.CompanyName != nil, "legalUrl": b.LegalUrl != nil, "webappHelpUrl": b.WebappHelpUrl != nil,
+		"orgAdminHelpUrl": b.OrgAdminHelpUrl != nil, "privacyUrl": b.PrivacyUrl != nil, "userMessage": b.UserMessage != nil,
+	}
+	var refused []string
+	for member, present := range named {
+		if !present {
+			continue
+		}
+		platform := member == "name" || member == "quota"
+		if (platform && !c.user.SafeShareAdmin) || (!platform && !c.isOrgAdmin()) {
+			refused = append(refused, member)
+		}
+	}
+	if len(refused) > 0 {
+		sort.Strings(refused)
+		p := newProblem(http.StatusForbidden, "The caller may not change: "+strings.Join(refused, ", ")+
+			". Organisation administrators change the organisation's settings; SafeShare administrators change name and quota.")
+		for _, m := range refused {
+			p.fields = append(p.fields, gen.FieldError{Field: m, Message: "the caller may not change this member"})
+		}
+		return nil, p
+	}
+	o, err := s.Orgs.Update(ctx, c.orgID, organisation.Changes{
+		Name: b.Name, Quota: b.Quota, AdminEmail: (*string)(b.AdminEmail), ContactEmail: (*string)(b.ContactEmail),
+		Description: b.Description, EnforceMFA: b.EnforceMfa, AddressbookEnabled: b.AddressbookEnabled,
+		WatermarkingEnabled: b.WatermarkingEnabled, I18nDefault: b.I18nDefaultAsString, SupportURL: b.SupportUrl,
+		CompanyName: b.CompanyName, LegalURL: b.LegalUrl, WebappHelpURL: b.WebappHelpUrl, OrgAdminHelpURL: b.OrgAdminHelpUrl,
+		PrivacyURL: b.PrivacyUrl, UserMessage: b.UserMessage,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gen.UpdateOrganisation200JSONResponse(organisationOut(o)), nil
+}
+
+// DeleteOrganisation implements gen.StrictServerInterface: the second half of the two-person rule.
+func (s *Server) DeleteOrganisation(ctx context.Context, req gen.DeleteOrganisationRequestObject) (gen.DeleteOrganisationResponseObject, error) {
+	u, err := s.safeShareAdminCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Orgs.Remove(ctx, pathID(req.OrgGroupId), u); err != nil {
+		return nil, err
+	}
+	return gen.DeleteOrganisation200Response{}, nil
+}
+
+// RequestOrganisationRemoval implements gen.StrictServerInterface.
+func (s *Server) RequestOrganisationRemoval(ctx context.Context, req gen.RequestOrganisationRemovalRequestObject) (gen.RequestOrganisationRemovalResponseObject, error) {
+	u, err := s.safeShareAdminCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Orgs.RequestRemoval(ctx, pathID(req.OrganisationId), u, req.Body.NotifyContact)
+	if err != nil {
+		return nil, err
+	}
+	loc := "/api/v1/organisations/" + ids.Format(r.OrganisationID) + "/removalRequest"
+	return gen.RequestOrganisationRemoval201JSONResponse{Body: removalOut(r), Headers: gen.RequestOrganisationRemoval201ResponseHeaders{Location: &loc}}, nil
+}
+
+// WithdrawOrganisationRemoval implements gen.StrictServerInterface. The audit record says whether the
+// request was cancelled (by its requester) or declined (by another administrator).
+func (s *Server) WithdrawOrganisationRemoval(ctx context.Context, req gen.WithdrawOrganisationRemovalRequestObject) (gen.WithdrawOrganisationRemovalResponseObject, error) {
+	u, err := s.safeShareAdminCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, outcome, err := s.Orgs.WithdrawRemoval(ctx, pathID(req.OrganisationId), u)
+	if err != nil {
+		return nil, err
+	}
+	if outcome == organisation.Cancelled {
+		setAuditAction(ctx, "cancelOrganisationRemoval")
+	} else {
+		setAuditAction(ctx, "declineOrganisationRemoval")
+	}
+	return gen.WithdrawOrganisationRemoval200JSONResponse{Outcome: gen.RemovalWithdrawalOutcome(outcome), RemovalRequest: removalOut(r)}, nil
+}
+
+// pathID reads a path id the spec has checked; one that overflows 64 bits names nothing (0).
+func pathID(raw string) int64 {
+	id, err := ids.Parse(raw)
+	if err != nil {
+		return 0
+	}
+	return id
+}
+
+func listQuery(limit, offset *int, orderBy, sortBy, search *string) listing.Query {
+	q := listing.Query{}
+	if limit != nil {
+		q.Limit = *limit
+	}
+	if offset != nil {
+		q.Offset = *offset
+	}
+	if orderBy != nil {
+		q.Desc = *orderBy == "DESC"
+	}
+	if sortBy != nil {
+		q.SortBy = *sortBy
+	}
+	if search != nil {
+		q.Search = *search
+	}
+	return q
+}
+
+func organisationOut(o organisation.Organisation) gen.Organisation {
+	out := gen.Organisation{
+		Id: ids.Format(o.ID), Name: o.Name, Description: o.Description, Quota: o.Quota,
+		AdminEmail: openapi_types.Email(o.AdminEmail), ContactEmail: openapi_types.Email(o.ContactEmail),
+		EnforceMfa: o.EnforceMFA, AddressbookEnabled: o.AddressbookEnabled, WatermarkingEnabled: o.WatermarkingEnabled,
+		I18nDefaultAsString: o.I18nDefault, SupportUrl: o.SupportURL, CompanyName: o.CompanyName, LegalUrl: o.LegalURL,
+		WebappHelpUrl: o.WebappHelpURL, OrgAdminHelpUrl: o.OrgAdminHelpURL, PrivacyUrl: o.PrivacyURL,
+		UserMessage: o.UserMessage, CreatedAt: o.CreatedAt,
+	}
+	if o.RemovalRequest != nil {
+		r := removalOut(*o.RemovalRequest)
+		out.OrganisationRemovalRequest = &r
+	}
+	return out
+}
+
+func removalOut(r organisation.RemovalRequest) gen.RemovalRequest {
+	return gen.RemovalRequest{
+		Id: ids.Format(r.ID), RequestedAt: r.RequestedAt, NotifyContact: r.NotifyContact,
+		RequestedBy: gen.UserRef{Id: ids.Format(r.RequestedByID), Email: openapi_types.Email(r.RequestedByEmail)},
+	}
+}

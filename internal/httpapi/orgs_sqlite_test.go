@@ -1,0 +1,58 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cocoondata/access-service/internal/testutil"
+)
+
+// TestOrganisationsOnEmbeddedStore runs the organisation flows on SQLite, where the SQL could differ:
+// LIKE with ESCAPE, OFFSET without LIMIT, ON CONFLICT, cascades, time comparisons in the export.
+func TestOrganisationsOnEmbeddedStore(t *testing.T) {
+	w := newWorld(t, testutil.WithDatabase(testutil.NewSQLite(t)))
+	for _, n := range []string{"alpha_1", "Bravo%", "charlie"} {
+		w.createOrg(t, n, orgAdmin)
+	}
+	w.mustDo(t, 409, "POST", "/api/v1/organisations", root1, `{"name":"ALPHA_1","quota":1,"adminEmail":"a@b.example","contactEmail":"c@b.example"}`)
+	if s := w.mustDo(t, 200, "GET", "/api/v1/organisations?search="+q("_"), root1, "").JSON(t); s["count"] != float64(1) {
+		t.Fatalf("_ must match literally: %v", s)
+	}
+	if s := w.mustDo(t, 200, "GET", "/api/v1/organisations?offset=2", root1, "").JSON(t); len(s["items"].([]any)) != 2 || s["count"] != float64(4) {
+		t.Fatalf("offset without limit: %v", s)
+	}
+	all := w.list(t, "/api/v1/organisations?sortBy=createdAt&orderBy=DESC", root1, 0)
+	if paged := w.list(t, "/api/v1/organisations?sortBy=createdAt&orderBy=DESC", root1, 1); strings.Join(all, ",") != strings.Join(paged, ",") {
+		t.Fatalf("%v vs %v", all, paged)
+	}
+	users := "/api/v1/organisations/" + w.org + "/users"
+	w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"new@xy-company.com","role":"Originator"}`)
+	w.mustDo(t, 409, "POST", users, orgAdmin, `{"email":"NEW@xy-company.com","role":"Collaborator"}`)
+	w.mustDo(t, 409, "DELETE", users+"/"+w.id[orgAdmin], orgAdmin, "")
+	if s := w.mustDo(t, 200, "GET", users+"?search="+q("COLL"), orgAdmin, "").JSON(t); s["count"] != float64(1) {
+		t.Fatalf("%v", s)
+	}
+	w.mustDo(t, 200, "PUT", "/api/v1/users", root1, `{"email":"someone@platform.example","safeShareAdmin":true}`)
+	if n := len(w.list(t, "/api/v1/users?search=platform", root1, 2)); n != 4 {
+		t.Fatalf("%d administrators", n)
+	}
+
+	org := "/api/v1/organisations/" + w.org
+	w.mustDo(t, 201, "POST", org+"/removalRequest", root1, `{"notifyContact":false}`)
+	w.mustDo(t, 409, "POST", org+"/removalRequest", root2, `{"notifyContact":false}`)
+	w.mustDo(t, 403, "DELETE", org, root1, "")
+	export := w.svc.Client.Do(t, testutil.Request{Method: "POST", Path: org + "/audit/exportReport", Token: w.tok[orgAdmin],
+		ContentType: "application/x-www-form-urlencoded", Body: []byte("category=removal&exportFormat=json")})
+	if export.Status != 200 || strings.Count(string(export.Body), `"category":"removal"`) != 2 {
+		t.Fatalf("%d %s", export.Status, export.Body)
+	}
+	w.mustDo(t, 200, "DELETE", org, root2, "")
+	w.mustDo(t, 404, "GET", org, root1, "")
+	me := w.mustDo(t, 200, "GET", "/api/v1/users/me", orgAdmin, "").JSON(t)["organisations"].([]any)
+	if len(me) != 3 {
+		t.Fatalf("memberships of the removed organisation remain: %v", me)
+	}
+	if _, total, err := w.svc.Audit.List(t.Context(), mustID(t, w.org), listingAll); err != nil || total == 0 {
+		t.Fatalf("audit records went with the organisation: %d %v", total, err)
+	}
+}

@@ -1,0 +1,67 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/cocoondata/access-service/internal/store"
+	"github.com/cocoondata/access-service/internal/testutil"
+)
+
+// TestMigrateAppliesAMissedMigration: a database that applied every migration but 00002 (it was
+// migrated by a build from before 00002 was merged) gets 00002 on the next start instead of refusing it.
+func TestMigrateAppliesAMissedMigration(t *testing.T) {
+	ctx := context.Background()
+	url := testutil.NewPostgres(t)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	all := os.DirFS("migrations/postgres")
+	entries, err := fs.ReadDir(all, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := fstest.MapFS{}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "00002_") {
+			continue
+		}
+		data, err := fs.ReadFile(all, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		older[e.Name()] = &fstest.MapFile{Data: data}
+	}
+	if len(older) < 2 {
+		t.Skip("no migration after 00002 yet")
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, older)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("a missed migration is refused: %v", err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM organisations").Scan(&n); err != nil {
+		t.Fatalf("00002 was not applied: %v", err)
+	}
+}
