@@ -196,7 +196,7 @@ func FuzzParsePattern(f *testing.F) {
 					t.Fatalf("domain rule %q", p.Text)
 				}
 			case Subdomains:
-				if m.Matches("someone@"+p.Domain) {
+				if m.Matches("someone@" + p.Domain) {
 					t.Fatalf("wildcard %q matches its base", p.Text)
 				}
 				if _, ok := NormaliseEmail("someone@sub." + p.Domain); ok && !m.Matches("someone@sub."+p.Domain) {
