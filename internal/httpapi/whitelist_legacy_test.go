@@ -152,3 +152,26 @@ func TestWhitelistAudit(t *testing.T) {
 		t.Errorf("the refused request is not in the trail:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestWhitelistOnEmbeddedStore runs the whitelist on SQLite, where the SQL could differ: the EXISTS
+// behind whitelistEnabled, the all-or-nothing deletes, the unique index.
+func TestWhitelistOnEmbeddedStore(t *testing.T) {
+	w := newWorld(t, testutil.WithDatabase(testutil.NewSQLite(t)))
+	ids := w.addRules(t, w.org, orgAdmin, "xy-company.com", "*.elsewhere.example")
+	w.mustDo(t, 409, "POST", wl(w.org), orgAdmin, `{"items":[{"pattern":"XY-company.com"}]}`)
+	if on := w.mustDo(t, 200, "GET", "/api/v1/organisations/"+w.org, orgAdmin, "").JSON(t)["whitelistEnabled"]; on != true {
+		t.Fatalf("whitelistEnabled %v", on)
+	}
+	r := w.mustDo(t, 200, "POST", wl(w.org)+"/check", orgAdmin, `{"action":"delete","items":[{"id":"`+ids[0]+`"}]}`)
+	if r.JSON(t)["count"] != float64(3) {
+		t.Fatalf("check: %s", r.Body)
+	}
+	w.mustDo(t, 404, "POST", "/api/v1/userwhitelist/bulk?action=delete", root1, `{"ids":["`+ids[0]+`","765456269464346624"]}`)
+	if got, _ := w.rules(t, w.org); got != "*.elsewhere.example xy-company.com" {
+		t.Fatalf("a refused bulk delete deleted: %q", got)
+	}
+	w.mustDo(t, 200, "POST", "/api/v1/userwhitelist/bulk?action=delete", root1, `{"ids":["`+ids[0]+`","`+ids[1]+`"]}`)
+	if on := w.mustDo(t, 200, "GET", "/api/v1/organisations/"+w.org, orgAdmin, "").JSON(t)["whitelistEnabled"]; on != false {
+		t.Fatalf("whitelistEnabled %v after the last rule", on)
+	}
+}
