@@ -359,6 +359,24 @@ func (e UserAccountType) Valid() bool {
 	}
 }
 
+// Defines values for WhitelistCheckRequestAction.
+const (
+	WhitelistCheckRequestActionAdd    WhitelistCheckRequestAction = "add"
+	WhitelistCheckRequestActionDelete WhitelistCheckRequestAction = "delete"
+)
+
+// Valid indicates whether the value is a known member of the WhitelistCheckRequestAction enum.
+func (e WhitelistCheckRequestAction) Valid() bool {
+	switch e {
+	case WhitelistCheckRequestActionAdd:
+		return true
+	case WhitelistCheckRequestActionDelete:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderBy.
 const (
 	OrderByASC  OrderBy = "ASC"
@@ -494,6 +512,45 @@ func (e ListMembersParamsSortBy) Valid() bool {
 	}
 }
 
+// Defines values for ListWhitelistRulesParamsOrderBy.
+const (
+	ListWhitelistRulesParamsOrderByASC  ListWhitelistRulesParamsOrderBy = "ASC"
+	ListWhitelistRulesParamsOrderByDESC ListWhitelistRulesParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListWhitelistRulesParamsOrderBy enum.
+func (e ListWhitelistRulesParamsOrderBy) Valid() bool {
+	switch e {
+	case ListWhitelistRulesParamsOrderByASC:
+		return true
+	case ListWhitelistRulesParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWhitelistRulesParamsSortBy.
+const (
+	ListWhitelistRulesParamsSortByCreatedAt   ListWhitelistRulesParamsSortBy = "createdAt"
+	ListWhitelistRulesParamsSortByDescription ListWhitelistRulesParamsSortBy = "description"
+	ListWhitelistRulesParamsSortByPattern     ListWhitelistRulesParamsSortBy = "pattern"
+)
+
+// Valid indicates whether the value is a known member of the ListWhitelistRulesParamsSortBy enum.
+func (e ListWhitelistRulesParamsSortBy) Valid() bool {
+	switch e {
+	case ListWhitelistRulesParamsSortByCreatedAt:
+		return true
+	case ListWhitelistRulesParamsSortByDescription:
+		return true
+	case ListWhitelistRulesParamsSortByPattern:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAuditRecordsParamsOrderBy.
 const (
 	ListAuditRecordsParamsOrderByASC  ListAuditRecordsParamsOrderBy = "ASC"
@@ -563,6 +620,21 @@ func (e ListSafeShareAdminsParamsSortBy) Valid() bool {
 	case ListSafeShareAdminsParamsSortById:
 		return true
 	case ListSafeShareAdminsParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BulkDeleteWhitelistRulesParamsAction.
+const (
+	BulkDeleteWhitelistRulesParamsActionDelete BulkDeleteWhitelistRulesParamsAction = "delete"
+)
+
+// Valid indicates whether the value is a known member of the BulkDeleteWhitelistRulesParamsAction enum.
+func (e BulkDeleteWhitelistRulesParamsAction) Valid() bool {
+	switch e {
+	case BulkDeleteWhitelistRulesParamsActionDelete:
 		return true
 	default:
 		return false
@@ -824,6 +896,17 @@ type JsonWebKeySet struct {
 	Keys []JsonWebKey `json:"keys"`
 }
 
+// LegacyWhitelistRule Example: {"description":"XY Company staff","id":"765456269464346624","pattern":"xy-company.com"}
+type LegacyWhitelistRule struct {
+	Description string `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id      Id     `json:"id"`
+	Pattern string `json:"pattern"`
+}
+
 // ListMeta The members every list response carries beside `items`.
 type ListMeta struct {
 	// Count How many items match, before `limit` and `offset`.
@@ -930,6 +1013,21 @@ type Membership struct {
 // MembershipRole defines model for Membership.Role.
 type MembershipRole string
 
+// NewWhitelistRule defines model for NewWhitelistRule.
+type NewWhitelistRule struct {
+	// Description What the rule is for, for people.
+	//
+	// Example: XY Company staff
+	Description *WhitelistDescription `json:"description,omitempty"`
+
+	// Pattern A domain (`xy-company.com`), a wildcard for its subdomains (`*.xy-company.com`) or an email
+	// address. Stored trimmed and lower-cased, internationalised domains in ASCII form.
+	//
+	//
+	// Example: xy-company.com
+	Pattern WhitelistPattern `json:"pattern"`
+}
+
 // OAuthError RFC 6749 section 5.2 error.
 //
 // Example: {"error":"invalid_request","error_description":"grant_type is required"}
@@ -944,7 +1042,7 @@ type OAuthErrorError string
 // OptionalUrl An absolute http(s) URL, or an empty string to clear it.
 type OptionalUrl = string
 
-// Organisation Example: {"addressbookEnabled":true,"adminEmail":"org.administrator@xy-company.com","companyName":"XY Company","contactEmail":"org.administrator@xy-company.com","createdAt":"2026-01-02T03:04:05Z","description":null,"enforceMfa":false,"i18nDefaultAsString":"en_AU","id":"765456269464346650","legalUrl":null,"name":"Another Org.","orgAdminHelpUrl":null,"organisationRemovalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}},"privacyUrl":null,"quota":2094080,"supportUrl":"https://support.xy-company.com","userMessage":null,"watermarkingEnabled":false,"webappHelpUrl":null}
+// Organisation Example: {"addressbookEnabled":true,"adminEmail":"org.administrator@xy-company.com","companyName":"XY Company","contactEmail":"org.administrator@xy-company.com","createdAt":"2026-01-02T03:04:05Z","description":null,"enforceMfa":false,"i18nDefaultAsString":"en_AU","id":"765456269464346650","legalUrl":null,"name":"Another Org.","orgAdminHelpUrl":null,"organisationRemovalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}},"privacyUrl":null,"quota":2094080,"supportUrl":"https://support.xy-company.com","userMessage":null,"watermarkingEnabled":false,"webappHelpUrl":null,"whitelistEnabled":true}
 type Organisation struct {
 	AddressbookEnabled bool                `json:"addressbookEnabled"`
 	AdminEmail         openapi_types.Email `json:"adminEmail"`
@@ -975,6 +1073,10 @@ type Organisation struct {
 	UserMessage         *string `json:"userMessage"`
 	WatermarkingEnabled bool    `json:"watermarkingEnabled"`
 	WebappHelpUrl       *string `json:"webappHelpUrl"`
+
+	// WhitelistEnabled Whether the organisation's user whitelist is on: exactly while it has at least one rule
+	// (`/api/v1/organisations/{orgId}/userwhitelist`).
+	WhitelistEnabled bool `json:"whitelistEnabled"`
 }
 
 // OrganisationCreate defines model for OrganisationCreate.
@@ -1284,6 +1386,110 @@ type UserRef struct {
 	Id Id `json:"id"`
 }
 
+// WhitelistBulkDelete Example: {"ids":["765456269464346624","765456269464346625"]}
+type WhitelistBulkDelete struct {
+	Ids []Id `json:"ids"`
+}
+
+// WhitelistCheckItem `pattern` for `add`, `id` for `delete`.
+type WhitelistCheckItem struct {
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id *Id `json:"id,omitempty"`
+
+	// Pattern A domain (`xy-company.com`), a wildcard for its subdomains (`*.xy-company.com`) or an email
+	// address. Stored trimmed and lower-cased, internationalised domains in ASCII form.
+	//
+	//
+	// Example: xy-company.com
+	Pattern *WhitelistPattern `json:"pattern,omitempty"`
+}
+
+// WhitelistCheckMember defines model for WhitelistCheckMember.
+type WhitelistCheckMember struct {
+	Email     string  `json:"email"`
+	FirstName *string `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id       Id      `json:"id"`
+	LastName *string `json:"lastName"`
+
+	// Shareable Whether the member could be shared items after the change.
+	Shareable bool `json:"shareable"`
+}
+
+// WhitelistCheckRequest Example: {"action":"add","items":[{"pattern":"xy-company.com"}]}
+type WhitelistCheckRequest struct {
+	Action WhitelistCheckRequestAction `json:"action"`
+	Items  []WhitelistCheckItem        `json:"items"`
+}
+
+// WhitelistCheckRequestAction defines model for WhitelistCheckRequest.Action.
+type WhitelistCheckRequestAction string
+
+// WhitelistCheckResult Example: {"count":1,"items":[{"email":"bob@gmail.com","firstName":"Bob","id":"765456269464346630","lastName":null,"shareable":false}]}
+type WhitelistCheckResult struct {
+	Count int                    `json:"count"`
+	Items []WhitelistCheckMember `json:"items"`
+}
+
+// WhitelistDescription What the rule is for, for people.
+//
+// Example: XY Company staff
+type WhitelistDescription = string
+
+// WhitelistPattern A domain (`xy-company.com`), a wildcard for its subdomains (`*.xy-company.com`) or an email
+// address. Stored trimmed and lower-cased, internationalised domains in ASCII form.
+//
+// Example: xy-company.com
+type WhitelistPattern = string
+
+// WhitelistRule Example: {"createdAt":"2026-11-23T10:00:00Z","description":"XY Company staff","id":"765456269464346624","pattern":"xy-company.com"}
+type WhitelistRule struct {
+	CreatedAt   time.Time `json:"createdAt"`
+	Description string    `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id      Id     `json:"id"`
+	Pattern string `json:"pattern"`
+}
+
+// WhitelistRuleList defines model for WhitelistRuleList.
+type WhitelistRuleList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int `json:"count"`
+
+	// Enabled Whether the whitelist is on, i.e. the organisation has at least one rule.
+	Enabled bool            `json:"enabled"`
+	Items   []WhitelistRule `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// WhitelistRuleUpdate Example: {"description":"XY Company staff and contractors"}
+type WhitelistRuleUpdate struct {
+	// Description What the rule is for, for people.
+	//
+	// Example: XY Company staff
+	Description WhitelistDescription `json:"description"`
+}
+
+// WhitelistRules Example: {"items":[{"createdAt":"2026-11-23T10:00:00Z","description":"XY Company staff","id":"765456269464346624","pattern":"xy-company.com"}]}
+type WhitelistRules struct {
+	Items []WhitelistRule `json:"items"`
+}
+
+// WhitelistRulesCreate Example: {"items":[{"description":"XY Company staff","pattern":"xy-company.com"},{"pattern":"*.partner.example"},{"description":"Our auditor","pattern":"bob@gmail.com"}]}
+type WhitelistRulesCreate struct {
+	Items []NewWhitelistRule `json:"items"`
+}
+
 // ClientIdQuery defines model for ClientIdQuery.
 type ClientIdQuery = string
 
@@ -1314,6 +1520,11 @@ type OrderBy string
 //
 // Example: 765456269464346624
 type OrgGroupId = Id
+
+// OrgId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type OrgId = Id
 
 // OrganisationId A positive 64-bit integer written in decimal digits.
 //
@@ -1491,6 +1702,27 @@ type ListMembersParamsOrderBy string
 // ListMembersParamsSortBy defines parameters for ListMembers.
 type ListMembersParamsSortBy string
 
+// ListWhitelistRulesParams defines parameters for ListWhitelistRules.
+type ListWhitelistRulesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListWhitelistRulesParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The field to sort by; ties are broken by id.
+	SortBy *ListWhitelistRulesParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListWhitelistRulesParamsOrderBy defines parameters for ListWhitelistRules.
+type ListWhitelistRulesParamsOrderBy string
+
+// ListWhitelistRulesParamsSortBy defines parameters for ListWhitelistRules.
+type ListWhitelistRulesParamsSortBy string
+
 // ListAuditRecordsParams defines parameters for ListAuditRecords.
 type ListAuditRecordsParams struct {
 	// Limit The most items to return; 0 means no cap.
@@ -1536,6 +1768,15 @@ type ListSafeShareAdminsParamsOrderBy string
 // ListSafeShareAdminsParamsSortBy defines parameters for ListSafeShareAdmins.
 type ListSafeShareAdminsParamsSortBy string
 
+// BulkDeleteWhitelistRulesParams defines parameters for BulkDeleteWhitelistRules.
+type BulkDeleteWhitelistRulesParams struct {
+	// Action What to do with the rules; `delete` is the only action.
+	Action BulkDeleteWhitelistRulesParamsAction `form:"action" json:"action"`
+}
+
+// BulkDeleteWhitelistRulesParamsAction defines parameters for BulkDeleteWhitelistRules.
+type BulkDeleteWhitelistRulesParamsAction string
+
 // DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
 type DecideAuthorizationFormdataRequestBody = ApprovalForm
 
@@ -1569,6 +1810,15 @@ type AddMemberJSONRequestBody = MemberCreate
 // UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
 type UpdateMemberJSONRequestBody = MemberUpdate
 
+// AddWhitelistRulesJSONRequestBody defines body for AddWhitelistRules for application/json ContentType.
+type AddWhitelistRulesJSONRequestBody = WhitelistRulesCreate
+
+// CheckWhitelistChangeJSONRequestBody defines body for CheckWhitelistChange for application/json ContentType.
+type CheckWhitelistChangeJSONRequestBody = WhitelistCheckRequest
+
+// DescribeWhitelistRuleJSONRequestBody defines body for DescribeWhitelistRule for application/json ContentType.
+type DescribeWhitelistRuleJSONRequestBody = WhitelistRuleUpdate
+
 // ExportAuditReportFormdataRequestBody defines body for ExportAuditReport for application/x-www-form-urlencoded ContentType.
 type ExportAuditReportFormdataRequestBody = AuditExportRequest
 
@@ -1580,6 +1830,11 @@ type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// BulkDeleteWhitelistRulesJSONRequestBody defines body for BulkDeleteWhitelistRules for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type BulkDeleteWhitelistRulesJSONRequestBody = WhitelistBulkDelete
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1658,6 +1913,21 @@ type ServerInterface interface {
 	// UpdateMember Change a member's role, administrator flag or plan
 	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
 	UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error
+	// ListWhitelistRules List whitelist rules
+	// (GET /api/v1/organisations/{orgId}/userwhitelist)
+	ListWhitelistRules(ctx echo.Context, orgId OrgId, params ListWhitelistRulesParams) error
+	// AddWhitelistRules Add whitelist rules
+	// (POST /api/v1/organisations/{orgId}/userwhitelist)
+	AddWhitelistRules(ctx echo.Context, orgId OrgId) error
+	// CheckWhitelistChange Dry-run a whitelist change
+	// (POST /api/v1/organisations/{orgId}/userwhitelist/check)
+	CheckWhitelistChange(ctx echo.Context, orgId OrgId) error
+	// DeleteWhitelistRule Delete a rule
+	// (DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId})
+	DeleteWhitelistRule(ctx echo.Context, orgId OrgId, whitelistId Id) error
+	// DescribeWhitelistRule Change a rule's description
+	// (PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId})
+	DescribeWhitelistRule(ctx echo.Context, orgId OrgId, whitelistId Id) error
 	// ListAuditRecords The organisation's audit trail
 	// (GET /api/v1/organisations/{organisationId}/audit)
 	ListAuditRecords(ctx echo.Context, organisationId OrganisationId, params ListAuditRecordsParams) error
@@ -1691,6 +1961,16 @@ type ServerInterface interface {
 	// ExpireMySessions End the caller's sessions
 	// (PUT /api/v1/users/me/expire)
 	ExpireMySessions(ctx echo.Context) error
+	// BulkDeleteWhitelistRules Delete rules of any organisations (deprecated)
+	// (POST /api/v1/userwhitelist/bulk)
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	BulkDeleteWhitelistRules(ctx echo.Context, params BulkDeleteWhitelistRulesParams) error
+	// GetWhitelistRuleDeprecated Read any organisation's whitelist rule (deprecated)
+	// (GET /api/v1/userwhitelist/{objectId})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	GetWhitelistRuleDeprecated(ctx echo.Context, objectId Id) error
 	// GetApiExplorer Interactive API explorer (Swagger UI)
 	// (GET /docs)
 	GetApiExplorer(ctx echo.Context) error
@@ -2247,6 +2527,132 @@ func (w *ServerInterfaceWrapper) UpdateMember(ctx echo.Context) error {
 	return err
 }
 
+// ListWhitelistRules converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWhitelistRules(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWhitelistRulesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWhitelistRules(ctx, orgId, params)
+	return err
+}
+
+// AddWhitelistRules converts echo context to params.
+func (w *ServerInterfaceWrapper) AddWhitelistRules(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddWhitelistRules(ctx, orgId)
+	return err
+}
+
+// CheckWhitelistChange converts echo context to params.
+func (w *ServerInterfaceWrapper) CheckWhitelistChange(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CheckWhitelistChange(ctx, orgId)
+	return err
+}
+
+// DeleteWhitelistRule converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteWhitelistRule(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "whitelistId" -------------
+	var whitelistId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "whitelistId", ctx.Param("whitelistId"), &whitelistId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter whitelistId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteWhitelistRule(ctx, orgId, whitelistId)
+	return err
+}
+
+// DescribeWhitelistRule converts echo context to params.
+func (w *ServerInterfaceWrapper) DescribeWhitelistRule(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "whitelistId" -------------
+	var whitelistId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "whitelistId", ctx.Param("whitelistId"), &whitelistId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter whitelistId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DescribeWhitelistRule(ctx, orgId, whitelistId)
+	return err
+}
+
 // ListAuditRecords converts echo context to params.
 func (w *ServerInterfaceWrapper) ListAuditRecords(ctx echo.Context) error {
 	var err error
@@ -2448,6 +2854,40 @@ func (w *ServerInterfaceWrapper) ExpireMySessions(ctx echo.Context) error {
 	return err
 }
 
+// BulkDeleteWhitelistRules converts echo context to params.
+func (w *ServerInterfaceWrapper) BulkDeleteWhitelistRules(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params BulkDeleteWhitelistRulesParams
+	// ------------- Required query parameter "action" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "action", ctx.QueryParams(), &params.Action, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter action: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.BulkDeleteWhitelistRules(ctx, params)
+	return err
+}
+
+// GetWhitelistRuleDeprecated converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWhitelistRuleDeprecated(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "objectId" -------------
+	var objectId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "objectId", ctx.Param("objectId"), &objectId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter objectId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWhitelistRuleDeprecated(ctx, objectId)
+	return err
+}
+
 // GetApiExplorer converts echo context to params.
 func (w *ServerInterfaceWrapper) GetApiExplorer(ctx echo.Context) error {
 	var err error
@@ -2581,6 +3021,13 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/organisations/:orgGroupId/users", wrapper.AddMember, options.OperationMiddlewares["addMember"]...)
 	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.RemoveMember, options.OperationMiddlewares["removeMember"]...)
 	router.PUT(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.UpdateMember, options.OperationMiddlewares["updateMember"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist", wrapper.ListWhitelistRules, options.OperationMiddlewares["listWhitelistRules"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist", wrapper.AddWhitelistRules, options.OperationMiddlewares["addWhitelistRules"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist/check", wrapper.CheckWhitelistChange, options.OperationMiddlewares["checkWhitelistChange"]...)
+	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist/:whitelistId", wrapper.DeleteWhitelistRule, options.OperationMiddlewares["deleteWhitelistRule"]...)
+	router.PUT(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist/:whitelistId", wrapper.DescribeWhitelistRule, options.OperationMiddlewares["describeWhitelistRule"]...)
+	router.GET(options.BaseURL+"/api/v1/userwhitelist/:objectId", wrapper.GetWhitelistRuleDeprecated, options.OperationMiddlewares["getWhitelistRuleDeprecated"]...)
+	router.POST(options.BaseURL+"/api/v1/userwhitelist/bulk", wrapper.BulkDeleteWhitelistRules, options.OperationMiddlewares["bulkDeleteWhitelistRules"]...)
 
 }
 
@@ -5022,6 +5469,563 @@ func (response UpdateMember415ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	return err
 }
 
+type ListWhitelistRulesRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params ListWhitelistRulesParams
+}
+
+type ListWhitelistRulesResponseObject interface {
+	VisitListWhitelistRulesResponse(w http.ResponseWriter) error
+}
+
+type ListWhitelistRules200JSONResponse WhitelistRuleList
+
+func (response ListWhitelistRules200JSONResponse) VisitListWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWhitelistRules400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListWhitelistRules400ApplicationProblemPlusJSONResponse) VisitListWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWhitelistRules401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWhitelistRules401ApplicationProblemPlusJSONResponse) VisitListWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWhitelistRules403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWhitelistRules403ApplicationProblemPlusJSONResponse) VisitListWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWhitelistRules404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWhitelistRules404ApplicationProblemPlusJSONResponse) VisitListWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRulesRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *AddWhitelistRulesJSONRequestBody
+}
+
+type AddWhitelistRulesResponseObject interface {
+	VisitAddWhitelistRulesResponse(w http.ResponseWriter) error
+}
+
+type AddWhitelistRules201JSONResponse WhitelistRules
+
+func (response AddWhitelistRules201JSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRules400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddWhitelistRules400ApplicationProblemPlusJSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRules401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddWhitelistRules401ApplicationProblemPlusJSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRules403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddWhitelistRules403ApplicationProblemPlusJSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRules404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AddWhitelistRules404ApplicationProblemPlusJSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRules409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddWhitelistRules409ApplicationProblemPlusJSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRules413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddWhitelistRules413ApplicationProblemPlusJSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddWhitelistRules415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AddWhitelistRules415ApplicationProblemPlusJSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckWhitelistChangeRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *CheckWhitelistChangeJSONRequestBody
+}
+
+type CheckWhitelistChangeResponseObject interface {
+	VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error
+}
+
+type CheckWhitelistChange200JSONResponse WhitelistCheckResult
+
+func (response CheckWhitelistChange200JSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckWhitelistChange400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CheckWhitelistChange400ApplicationProblemPlusJSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckWhitelistChange401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckWhitelistChange401ApplicationProblemPlusJSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckWhitelistChange403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckWhitelistChange403ApplicationProblemPlusJSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckWhitelistChange404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CheckWhitelistChange404ApplicationProblemPlusJSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckWhitelistChange413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CheckWhitelistChange413ApplicationProblemPlusJSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CheckWhitelistChange415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CheckWhitelistChange415ApplicationProblemPlusJSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWhitelistRuleRequestObject struct {
+	OrgId       OrgId `json:"orgId"`
+	WhitelistId Id    `json:"whitelistId"`
+}
+
+type DeleteWhitelistRuleResponseObject interface {
+	VisitDeleteWhitelistRuleResponse(w http.ResponseWriter) error
+}
+
+type DeleteWhitelistRule200Response struct {
+}
+
+func (response DeleteWhitelistRule200Response) VisitDeleteWhitelistRuleResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteWhitelistRule400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWhitelistRule400ApplicationProblemPlusJSONResponse) VisitDeleteWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWhitelistRule401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWhitelistRule401ApplicationProblemPlusJSONResponse) VisitDeleteWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWhitelistRule403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWhitelistRule403ApplicationProblemPlusJSONResponse) VisitDeleteWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWhitelistRule404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWhitelistRule404ApplicationProblemPlusJSONResponse) VisitDeleteWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DescribeWhitelistRuleRequestObject struct {
+	OrgId       OrgId `json:"orgId"`
+	WhitelistId Id    `json:"whitelistId"`
+	Body        *DescribeWhitelistRuleJSONRequestBody
+}
+
+type DescribeWhitelistRuleResponseObject interface {
+	VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error
+}
+
+type DescribeWhitelistRule200JSONResponse WhitelistRule
+
+func (response DescribeWhitelistRule200JSONResponse) VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DescribeWhitelistRule400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DescribeWhitelistRule400ApplicationProblemPlusJSONResponse) VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DescribeWhitelistRule401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DescribeWhitelistRule401ApplicationProblemPlusJSONResponse) VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DescribeWhitelistRule403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DescribeWhitelistRule403ApplicationProblemPlusJSONResponse) VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DescribeWhitelistRule404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DescribeWhitelistRule404ApplicationProblemPlusJSONResponse) VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DescribeWhitelistRule413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DescribeWhitelistRule413ApplicationProblemPlusJSONResponse) VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DescribeWhitelistRule415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DescribeWhitelistRule415ApplicationProblemPlusJSONResponse) VisitDescribeWhitelistRuleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListAuditRecordsRequestObject struct {
 	OrganisationId OrganisationId `json:"organisationId"`
 	Params         ListAuditRecordsParams
@@ -5921,6 +6925,237 @@ func (response ExpireMySessions401ApplicationProblemPlusJSONResponse) VisitExpir
 	return err
 }
 
+type BulkDeleteWhitelistRulesRequestObject struct {
+	Params BulkDeleteWhitelistRulesParams
+	Body   *BulkDeleteWhitelistRulesJSONRequestBody
+}
+
+type BulkDeleteWhitelistRulesResponseObject interface {
+	VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error
+}
+
+type BulkDeleteWhitelistRules200ResponseHeaders struct {
+	Deprecation *string
+	Link        *string
+}
+
+type BulkDeleteWhitelistRules200Response struct {
+	Headers BulkDeleteWhitelistRules200ResponseHeaders
+}
+
+func (response BulkDeleteWhitelistRules200Response) VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error {
+	if response.Headers.Deprecation != nil {
+		w.Header().Set("Deprecation", fmt.Sprint(*response.Headers.Deprecation))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	return nil
+}
+
+type BulkDeleteWhitelistRules400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response BulkDeleteWhitelistRules400ApplicationProblemPlusJSONResponse) VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BulkDeleteWhitelistRules401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response BulkDeleteWhitelistRules401ApplicationProblemPlusJSONResponse) VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BulkDeleteWhitelistRules403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response BulkDeleteWhitelistRules403ApplicationProblemPlusJSONResponse) VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BulkDeleteWhitelistRules404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response BulkDeleteWhitelistRules404ApplicationProblemPlusJSONResponse) VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BulkDeleteWhitelistRules413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response BulkDeleteWhitelistRules413ApplicationProblemPlusJSONResponse) VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type BulkDeleteWhitelistRules415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response BulkDeleteWhitelistRules415ApplicationProblemPlusJSONResponse) VisitBulkDeleteWhitelistRulesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWhitelistRuleDeprecatedRequestObject struct {
+	ObjectId Id `json:"objectId"`
+}
+
+type GetWhitelistRuleDeprecatedResponseObject interface {
+	VisitGetWhitelistRuleDeprecatedResponse(w http.ResponseWriter) error
+}
+
+type GetWhitelistRuleDeprecated200ResponseHeaders struct {
+	Deprecation *string
+	Link        *string
+}
+
+type GetWhitelistRuleDeprecated200JSONResponse struct {
+	Body    LegacyWhitelistRule
+	Headers GetWhitelistRuleDeprecated200ResponseHeaders
+}
+
+func (response GetWhitelistRuleDeprecated200JSONResponse) VisitGetWhitelistRuleDeprecatedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Deprecation != nil {
+		w.Header().Set("Deprecation", fmt.Sprint(*response.Headers.Deprecation))
+	}
+	if response.Headers.Link != nil {
+		w.Header().Set("Link", fmt.Sprint(*response.Headers.Link))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWhitelistRuleDeprecated400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetWhitelistRuleDeprecated400ApplicationProblemPlusJSONResponse) VisitGetWhitelistRuleDeprecatedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWhitelistRuleDeprecated401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWhitelistRuleDeprecated401ApplicationProblemPlusJSONResponse) VisitGetWhitelistRuleDeprecatedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWhitelistRuleDeprecated403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWhitelistRuleDeprecated403ApplicationProblemPlusJSONResponse) VisitGetWhitelistRuleDeprecatedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWhitelistRuleDeprecated404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWhitelistRuleDeprecated404ApplicationProblemPlusJSONResponse) VisitGetWhitelistRuleDeprecatedResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetApiExplorerRequestObject struct {
 }
 
@@ -6142,6 +7377,21 @@ type StrictServerInterface interface {
 	// UpdateMember Change a member's role, administrator flag or plan
 	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
 	UpdateMember(ctx context.Context, request UpdateMemberRequestObject) (UpdateMemberResponseObject, error)
+	// ListWhitelistRules List whitelist rules
+	// (GET /api/v1/organisations/{orgId}/userwhitelist)
+	ListWhitelistRules(ctx context.Context, request ListWhitelistRulesRequestObject) (ListWhitelistRulesResponseObject, error)
+	// AddWhitelistRules Add whitelist rules
+	// (POST /api/v1/organisations/{orgId}/userwhitelist)
+	AddWhitelistRules(ctx context.Context, request AddWhitelistRulesRequestObject) (AddWhitelistRulesResponseObject, error)
+	// CheckWhitelistChange Dry-run a whitelist change
+	// (POST /api/v1/organisations/{orgId}/userwhitelist/check)
+	CheckWhitelistChange(ctx context.Context, request CheckWhitelistChangeRequestObject) (CheckWhitelistChangeResponseObject, error)
+	// DeleteWhitelistRule Delete a rule
+	// (DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId})
+	DeleteWhitelistRule(ctx context.Context, request DeleteWhitelistRuleRequestObject) (DeleteWhitelistRuleResponseObject, error)
+	// DescribeWhitelistRule Change a rule's description
+	// (PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId})
+	DescribeWhitelistRule(ctx context.Context, request DescribeWhitelistRuleRequestObject) (DescribeWhitelistRuleResponseObject, error)
 	// ListAuditRecords The organisation's audit trail
 	// (GET /api/v1/organisations/{organisationId}/audit)
 	ListAuditRecords(ctx context.Context, request ListAuditRecordsRequestObject) (ListAuditRecordsResponseObject, error)
@@ -6175,6 +7425,16 @@ type StrictServerInterface interface {
 	// ExpireMySessions End the caller's sessions
 	// (PUT /api/v1/users/me/expire)
 	ExpireMySessions(ctx context.Context, request ExpireMySessionsRequestObject) (ExpireMySessionsResponseObject, error)
+	// BulkDeleteWhitelistRules Delete rules of any organisations (deprecated)
+	// (POST /api/v1/userwhitelist/bulk)
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	BulkDeleteWhitelistRules(ctx context.Context, request BulkDeleteWhitelistRulesRequestObject) (BulkDeleteWhitelistRulesResponseObject, error)
+	// GetWhitelistRuleDeprecated Read any organisation's whitelist rule (deprecated)
+	// (GET /api/v1/userwhitelist/{objectId})
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	GetWhitelistRuleDeprecated(ctx context.Context, request GetWhitelistRuleDeprecatedRequestObject) (GetWhitelistRuleDeprecatedResponseObject, error)
 	// GetApiExplorer Interactive API explorer (Swagger UI)
 	// (GET /docs)
 	GetApiExplorer(ctx context.Context, request GetApiExplorerRequestObject) (GetApiExplorerResponseObject, error)
@@ -7002,6 +8262,203 @@ func (sh *strictHandler) UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, u
 	return nil
 }
 
+// ListWhitelistRules operation middleware
+func (sh *strictHandler) ListWhitelistRules(ctx echo.Context, orgId OrgId, params ListWhitelistRulesParams) error {
+	var request ListWhitelistRulesRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWhitelistRules(ctx.Request().Context(), request.(ListWhitelistRulesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWhitelistRules")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWhitelistRulesResponseObject); ok {
+		return validResponse.VisitListWhitelistRulesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddWhitelistRules operation middleware
+func (sh *strictHandler) AddWhitelistRules(ctx echo.Context, orgId OrgId) error {
+	var request AddWhitelistRulesRequestObject
+
+	request.OrgId = orgId
+
+	var body AddWhitelistRulesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddWhitelistRules(ctx.Request().Context(), request.(AddWhitelistRulesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddWhitelistRules")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddWhitelistRulesResponseObject); ok {
+		return validResponse.VisitAddWhitelistRulesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CheckWhitelistChange operation middleware
+func (sh *strictHandler) CheckWhitelistChange(ctx echo.Context, orgId OrgId) error {
+	var request CheckWhitelistChangeRequestObject
+
+	request.OrgId = orgId
+
+	var body CheckWhitelistChangeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckWhitelistChange(ctx.Request().Context(), request.(CheckWhitelistChangeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckWhitelistChange")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CheckWhitelistChangeResponseObject); ok {
+		return validResponse.VisitCheckWhitelistChangeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteWhitelistRule operation middleware
+func (sh *strictHandler) DeleteWhitelistRule(ctx echo.Context, orgId OrgId, whitelistId Id) error {
+	var request DeleteWhitelistRuleRequestObject
+
+	request.OrgId = orgId
+	request.WhitelistId = whitelistId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWhitelistRule(ctx.Request().Context(), request.(DeleteWhitelistRuleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWhitelistRule")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteWhitelistRuleResponseObject); ok {
+		return validResponse.VisitDeleteWhitelistRuleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DescribeWhitelistRule operation middleware
+func (sh *strictHandler) DescribeWhitelistRule(ctx echo.Context, orgId OrgId, whitelistId Id) error {
+	var request DescribeWhitelistRuleRequestObject
+
+	request.OrgId = orgId
+	request.WhitelistId = whitelistId
+
+	var body DescribeWhitelistRuleJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DescribeWhitelistRule(ctx.Request().Context(), request.(DescribeWhitelistRuleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DescribeWhitelistRule")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DescribeWhitelistRuleResponseObject); ok {
+		return validResponse.VisitDescribeWhitelistRuleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListAuditRecords operation middleware
 func (sh *strictHandler) ListAuditRecords(ctx echo.Context, organisationId OrganisationId, params ListAuditRecordsParams) error {
 	var request ListAuditRecordsRequestObject
@@ -7341,6 +8798,79 @@ func (sh *strictHandler) ExpireMySessions(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(ExpireMySessionsResponseObject); ok {
 		return validResponse.VisitExpireMySessionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// BulkDeleteWhitelistRules operation middleware
+func (sh *strictHandler) BulkDeleteWhitelistRules(ctx echo.Context, params BulkDeleteWhitelistRulesParams) error {
+	var request BulkDeleteWhitelistRulesRequestObject
+
+	request.Params = params
+
+	var body BulkDeleteWhitelistRulesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.BulkDeleteWhitelistRules(ctx.Request().Context(), request.(BulkDeleteWhitelistRulesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "BulkDeleteWhitelistRules")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(BulkDeleteWhitelistRulesResponseObject); ok {
+		return validResponse.VisitBulkDeleteWhitelistRulesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWhitelistRuleDeprecated operation middleware
+func (sh *strictHandler) GetWhitelistRuleDeprecated(ctx echo.Context, objectId Id) error {
+	var request GetWhitelistRuleDeprecatedRequestObject
+
+	request.ObjectId = objectId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWhitelistRuleDeprecated(ctx.Request().Context(), request.(GetWhitelistRuleDeprecatedRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWhitelistRuleDeprecated")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWhitelistRuleDeprecatedResponseObject); ok {
+		return validResponse.VisitGetWhitelistRuleDeprecatedResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -360,6 +360,24 @@ func (e UserAccountType) Valid() bool {
 	}
 }
 
+// Defines values for WhitelistCheckRequestAction.
+const (
+	WhitelistCheckRequestActionAdd    WhitelistCheckRequestAction = "add"
+	WhitelistCheckRequestActionDelete WhitelistCheckRequestAction = "delete"
+)
+
+// Valid indicates whether the value is a known member of the WhitelistCheckRequestAction enum.
+func (e WhitelistCheckRequestAction) Valid() bool {
+	switch e {
+	case WhitelistCheckRequestActionAdd:
+		return true
+	case WhitelistCheckRequestActionDelete:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderBy.
 const (
 	OrderByASC  OrderBy = "ASC"
@@ -495,6 +513,45 @@ func (e ListMembersParamsSortBy) Valid() bool {
 	}
 }
 
+// Defines values for ListWhitelistRulesParamsOrderBy.
+const (
+	ListWhitelistRulesParamsOrderByASC  ListWhitelistRulesParamsOrderBy = "ASC"
+	ListWhitelistRulesParamsOrderByDESC ListWhitelistRulesParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListWhitelistRulesParamsOrderBy enum.
+func (e ListWhitelistRulesParamsOrderBy) Valid() bool {
+	switch e {
+	case ListWhitelistRulesParamsOrderByASC:
+		return true
+	case ListWhitelistRulesParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListWhitelistRulesParamsSortBy.
+const (
+	ListWhitelistRulesParamsSortByCreatedAt   ListWhitelistRulesParamsSortBy = "createdAt"
+	ListWhitelistRulesParamsSortByDescription ListWhitelistRulesParamsSortBy = "description"
+	ListWhitelistRulesParamsSortByPattern     ListWhitelistRulesParamsSortBy = "pattern"
+)
+
+// Valid indicates whether the value is a known member of the ListWhitelistRulesParamsSortBy enum.
+func (e ListWhitelistRulesParamsSortBy) Valid() bool {
+	switch e {
+	case ListWhitelistRulesParamsSortByCreatedAt:
+		return true
+	case ListWhitelistRulesParamsSortByDescription:
+		return true
+	case ListWhitelistRulesParamsSortByPattern:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAuditRecordsParamsOrderBy.
 const (
 	ListAuditRecordsParamsOrderByASC  ListAuditRecordsParamsOrderBy = "ASC"
@@ -564,6 +621,21 @@ func (e ListSafeShareAdminsParamsSortBy) Valid() bool {
 	case ListSafeShareAdminsParamsSortById:
 		return true
 	case ListSafeShareAdminsParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BulkDeleteWhitelistRulesParamsAction.
+const (
+	BulkDeleteWhitelistRulesParamsActionDelete BulkDeleteWhitelistRulesParamsAction = "delete"
+)
+
+// Valid indicates whether the value is a known member of the BulkDeleteWhitelistRulesParamsAction enum.
+func (e BulkDeleteWhitelistRulesParamsAction) Valid() bool {
+	switch e {
+	case BulkDeleteWhitelistRulesParamsActionDelete:
 		return true
 	default:
 		return false
@@ -825,6 +897,17 @@ type JsonWebKeySet struct {
 	Keys []JsonWebKey `json:"keys"`
 }
 
+// LegacyWhitelistRule Example: {"description":"XY Company staff","id":"765456269464346624","pattern":"xy-company.com"}
+type LegacyWhitelistRule struct {
+	Description string `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id      Id     `json:"id"`
+	Pattern string `json:"pattern"`
+}
+
 // ListMeta The members every list response carries beside `items`.
 type ListMeta struct {
 	// Count How many items match, before `limit` and `offset`.
@@ -931,6 +1014,21 @@ type Membership struct {
 // MembershipRole defines model for Membership.Role.
 type MembershipRole string
 
+// NewWhitelistRule defines model for NewWhitelistRule.
+type NewWhitelistRule struct {
+	// Description What the rule is for, for people.
+	//
+	// Example: XY Company staff
+	Description *WhitelistDescription `json:"description,omitempty"`
+
+	// Pattern A domain (`xy-company.com`), a wildcard for its subdomains (`*.xy-company.com`) or an email
+	// address. Stored trimmed and lower-cased, internationalised domains in ASCII form.
+	//
+	//
+	// Example: xy-company.com
+	Pattern WhitelistPattern `json:"pattern"`
+}
+
 // OAuthError RFC 6749 section 5.2 error.
 //
 // Example: {"error":"invalid_request","error_description":"grant_type is required"}
@@ -945,7 +1043,7 @@ type OAuthErrorError string
 // OptionalUrl An absolute http(s) URL, or an empty string to clear it.
 type OptionalUrl = string
 
-// Organisation Example: {"addressbookEnabled":true,"adminEmail":"org.administrator@xy-company.com","companyName":"XY Company","contactEmail":"org.administrator@xy-company.com","createdAt":"2026-01-02T03:04:05Z","description":null,"enforceMfa":false,"i18nDefaultAsString":"en_AU","id":"765456269464346650","legalUrl":null,"name":"Another Org.","orgAdminHelpUrl":null,"organisationRemovalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}},"privacyUrl":null,"quota":2094080,"supportUrl":"https://support.xy-company.com","userMessage":null,"watermarkingEnabled":false,"webappHelpUrl":null}
+// Organisation Example: {"addressbookEnabled":true,"adminEmail":"org.administrator@xy-company.com","companyName":"XY Company","contactEmail":"org.administrator@xy-company.com","createdAt":"2026-01-02T03:04:05Z","description":null,"enforceMfa":false,"i18nDefaultAsString":"en_AU","id":"765456269464346650","legalUrl":null,"name":"Another Org.","orgAdminHelpUrl":null,"organisationRemovalRequest":{"id":"765456269464346700","notifyContact":true,"requestedAt":"2026-01-31T09:30:00Z","requestedBy":{"email":"bob@xy-company.com","id":"765456269464346624"}},"privacyUrl":null,"quota":2094080,"supportUrl":"https://support.xy-company.com","userMessage":null,"watermarkingEnabled":false,"webappHelpUrl":null,"whitelistEnabled":true}
 type Organisation struct {
 	AddressbookEnabled bool                `json:"addressbookEnabled"`
 	AdminEmail         openapi_types.Email `json:"adminEmail"`
@@ -976,6 +1074,10 @@ type Organisation struct {
 	UserMessage         *string `json:"userMessage"`
 	WatermarkingEnabled bool    `json:"watermarkingEnabled"`
 	WebappHelpUrl       *string `json:"webappHelpUrl"`
+
+	// WhitelistEnabled Whether the organisation's user whitelist is on: exactly while it has at least one rule
+	// (`/api/v1/organisations/{orgId}/userwhitelist`).
+	WhitelistEnabled bool `json:"whitelistEnabled"`
 }
 
 // OrganisationCreate defines model for OrganisationCreate.
@@ -1285,6 +1387,110 @@ type UserRef struct {
 	Id Id `json:"id"`
 }
 
+// WhitelistBulkDelete Example: {"ids":["765456269464346624","765456269464346625"]}
+type WhitelistBulkDelete struct {
+	Ids []Id `json:"ids"`
+}
+
+// WhitelistCheckItem `pattern` for `add`, `id` for `delete`.
+type WhitelistCheckItem struct {
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id *Id `json:"id,omitempty"`
+
+	// Pattern A domain (`xy-company.com`), a wildcard for its subdomains (`*.xy-company.com`) or an email
+	// address. Stored trimmed and lower-cased, internationalised domains in ASCII form.
+	//
+	//
+	// Example: xy-company.com
+	Pattern *WhitelistPattern `json:"pattern,omitempty"`
+}
+
+// WhitelistCheckMember defines model for WhitelistCheckMember.
+type WhitelistCheckMember struct {
+	Email     string  `json:"email"`
+	FirstName *string `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id       Id      `json:"id"`
+	LastName *string `json:"lastName"`
+
+	// Shareable Whether the member could be shared items after the change.
+	Shareable bool `json:"shareable"`
+}
+
+// WhitelistCheckRequest Example: {"action":"add","items":[{"pattern":"xy-company.com"}]}
+type WhitelistCheckRequest struct {
+	Action WhitelistCheckRequestAction `json:"action"`
+	Items  []WhitelistCheckItem        `json:"items"`
+}
+
+// WhitelistCheckRequestAction defines model for WhitelistCheckRequest.Action.
+type WhitelistCheckRequestAction string
+
+// WhitelistCheckResult Example: {"count":1,"items":[{"email":"bob@gmail.com","firstName":"Bob","id":"765456269464346630","lastName":null,"shareable":false}]}
+type WhitelistCheckResult struct {
+	Count int                    `json:"count"`
+	Items []WhitelistCheckMember `json:"items"`
+}
+
+// WhitelistDescription What the rule is for, for people.
+//
+// Example: XY Company staff
+type WhitelistDescription = string
+
+// WhitelistPattern A domain (`xy-company.com`), a wildcard for its subdomains (`*.xy-company.com`) or an email
+// address. Stored trimmed and lower-cased, internationalised domains in ASCII form.
+//
+// Example: xy-company.com
+type WhitelistPattern = string
+
+// WhitelistRule Example: {"createdAt":"2026-11-23T10:00:00Z","description":"XY Company staff","id":"765456269464346624","pattern":"xy-company.com"}
+type WhitelistRule struct {
+	CreatedAt   time.Time `json:"createdAt"`
+	Description string    `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id      Id     `json:"id"`
+	Pattern string `json:"pattern"`
+}
+
+// WhitelistRuleList defines model for WhitelistRuleList.
+type WhitelistRuleList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int `json:"count"`
+
+	// Enabled Whether the whitelist is on, i.e. the organisation has at least one rule.
+	Enabled bool            `json:"enabled"`
+	Items   []WhitelistRule `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// WhitelistRuleUpdate Example: {"description":"XY Company staff and contractors"}
+type WhitelistRuleUpdate struct {
+	// Description What the rule is for, for people.
+	//
+	// Example: XY Company staff
+	Description WhitelistDescription `json:"description"`
+}
+
+// WhitelistRules Example: {"items":[{"createdAt":"2026-11-23T10:00:00Z","description":"XY Company staff","id":"765456269464346624","pattern":"xy-company.com"}]}
+type WhitelistRules struct {
+	Items []WhitelistRule `json:"items"`
+}
+
+// WhitelistRulesCreate Example: {"items":[{"description":"XY Company staff","pattern":"xy-company.com"},{"pattern":"*.partner.example"},{"description":"Our auditor","pattern":"bob@gmail.com"}]}
+type WhitelistRulesCreate struct {
+	Items []NewWhitelistRule `json:"items"`
+}
+
 // ClientIdQuery defines model for ClientIdQuery.
 type ClientIdQuery = string
 
@@ -1315,6 +1521,11 @@ type OrderBy string
 //
 // Example: 765456269464346624
 type OrgGroupId = Id
+
+// OrgId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type OrgId = Id
 
 // OrganisationId A positive 64-bit integer written in decimal digits.
 //
@@ -1492,6 +1703,27 @@ type ListMembersParamsOrderBy string
 // ListMembersParamsSortBy defines parameters for ListMembers.
 type ListMembersParamsSortBy string
 
+// ListWhitelistRulesParams defines parameters for ListWhitelistRules.
+type ListWhitelistRulesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListWhitelistRulesParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The field to sort by; ties are broken by id.
+	SortBy *ListWhitelistRulesParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListWhitelistRulesParamsOrderBy defines parameters for ListWhitelistRules.
+type ListWhitelistRulesParamsOrderBy string
+
+// ListWhitelistRulesParamsSortBy defines parameters for ListWhitelistRules.
+type ListWhitelistRulesParamsSortBy string
+
 // ListAuditRecordsParams defines parameters for ListAuditRecords.
 type ListAuditRecordsParams struct {
 	// Limit The most items to return; 0 means no cap.
@@ -1537,6 +1769,15 @@ type ListSafeShareAdminsParamsOrderBy string
 // ListSafeShareAdminsParamsSortBy defines parameters for ListSafeShareAdmins.
 type ListSafeShareAdminsParamsSortBy string
 
+// BulkDeleteWhitelistRulesParams defines parameters for BulkDeleteWhitelistRules.
+type BulkDeleteWhitelistRulesParams struct {
+	// Action What to do with the rules; `delete` is the only action.
+	Action BulkDeleteWhitelistRulesParamsAction `form:"action" json:"action"`
+}
+
+// BulkDeleteWhitelistRulesParamsAction defines parameters for BulkDeleteWhitelistRules.
+type BulkDeleteWhitelistRulesParamsAction string
+
 // DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
 type DecideAuthorizationFormdataRequestBody = ApprovalForm
 
@@ -1570,6 +1811,15 @@ type AddMemberJSONRequestBody = MemberCreate
 // UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
 type UpdateMemberJSONRequestBody = MemberUpdate
 
+// AddWhitelistRulesJSONRequestBody defines body for AddWhitelistRules for application/json ContentType.
+type AddWhitelistRulesJSONRequestBody = WhitelistRulesCreate
+
+// CheckWhitelistChangeJSONRequestBody defines body for CheckWhitelistChange for application/json ContentType.
+type CheckWhitelistChangeJSONRequestBody = WhitelistCheckRequest
+
+// DescribeWhitelistRuleJSONRequestBody defines body for DescribeWhitelistRule for application/json ContentType.
+type DescribeWhitelistRuleJSONRequestBody = WhitelistRuleUpdate
+
 // ExportAuditReportFormdataRequestBody defines body for ExportAuditReport for application/x-www-form-urlencoded ContentType.
 type ExportAuditReportFormdataRequestBody = AuditExportRequest
 
@@ -1581,6 +1831,11 @@ type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// BulkDeleteWhitelistRulesJSONRequestBody defines body for BulkDeleteWhitelistRules for application/json ContentType.
+//
+// Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+type BulkDeleteWhitelistRulesJSONRequestBody = WhitelistBulkDelete
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2111,6 +2366,100 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 	UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListWhitelistRules List whitelist rules
+	//
+	// The organisation's rules, and whether the whitelist is on (`enabled`: it is exactly while the
+	// organisation has a rule). Organisation administrators of the organisation only.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/userwhitelist (the `ListWhitelistRules` operationId).
+	ListWhitelistRules(ctx context.Context, orgId OrgId, params *ListWhitelistRulesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddWhitelistRulesWithBody Add whitelist rules
+	//
+	// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+	// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+	// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+	// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+	// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+	// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+	// already (or twice in the request) a 409; `errors` names each offending item.
+	// Organisation administrators of the organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+	AddWhitelistRulesWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddWhitelistRules Add whitelist rules
+	//
+	// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+	// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+	// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+	// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+	// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+	// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+	// already (or twice in the request) a 409; `errors` names each offending item.
+	// Organisation administrators of the organisation only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+	AddWhitelistRules(ctx context.Context, orgId OrgId, body AddWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckWhitelistChangeWithBody Dry-run a whitelist change
+	//
+	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+	CheckWhitelistChangeWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckWhitelistChange Dry-run a whitelist change
+	//
+	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+	CheckWhitelistChange(ctx context.Context, orgId OrgId, body CheckWhitelistChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteWhitelistRule Delete a rule
+	//
+	// Deletes the rule; takes no parameters and answers with no body. Deleting the organisation's last
+	// rule turns the whitelist off. Organisation administrators of the organisation only.
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DeleteWhitelistRule` operationId).
+	DeleteWhitelistRule(ctx context.Context, orgId OrgId, whitelistId Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DescribeWhitelistRuleWithBody Change a rule's description
+	//
+	// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+	// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+	DescribeWhitelistRuleWithBody(ctx context.Context, orgId OrgId, whitelistId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DescribeWhitelistRule Change a rule's description
+	//
+	// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+	// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+	DescribeWhitelistRule(ctx context.Context, orgId OrgId, whitelistId Id, body DescribeWhitelistRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListAuditRecords The organisation's audit trail
 	//
 	// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
@@ -2265,6 +2614,45 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
 	ExpireMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BulkDeleteWhitelistRulesWithBody Delete rules of any organisations (deprecated)
+	//
+	// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+	// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+	// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+	// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	BulkDeleteWhitelistRulesWithBody(ctx context.Context, params *BulkDeleteWhitelistRulesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BulkDeleteWhitelistRules Delete rules of any organisations (deprecated)
+	//
+	// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+	// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+	// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+	// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	BulkDeleteWhitelistRules(ctx context.Context, params *BulkDeleteWhitelistRulesParams, body BulkDeleteWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetWhitelistRuleDeprecated Read any organisation's whitelist rule (deprecated)
+	//
+	// Deprecated: use `GET /api/v1/organisations/{orgId}/userwhitelist`. Answers every response with
+	// `Deprecation: true` and a `Link` to the successor. SafeShare administrators only; any
+	// organisation's rule.
+	//
+	// Corresponds with GET /api/v1/userwhitelist/{objectId} (the `GetWhitelistRuleDeprecated` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	GetWhitelistRuleDeprecated(ctx context.Context, objectId Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApiExplorer Interactive API explorer (Swagger UI)
 	//
@@ -3121,6 +3509,180 @@ func (c *Client) UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId
 	return c.Client.Do(req)
 }
 
+// ListWhitelistRules List whitelist rules
+//
+// The organisation's rules, and whether the whitelist is on (`enabled`: it is exactly while the
+// organisation has a rule). Organisation administrators of the organisation only.
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/userwhitelist (the `ListWhitelistRules` operationId).
+func (c *Client) ListWhitelistRules(ctx context.Context, orgId OrgId, params *ListWhitelistRulesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWhitelistRulesRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddWhitelistRulesWithBody Add whitelist rules
+//
+// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+// already (or twice in the request) a 409; `errors` names each offending item.
+// Organisation administrators of the organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+func (c *Client) AddWhitelistRulesWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddWhitelistRulesRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddWhitelistRules Add whitelist rules
+//
+// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+// already (or twice in the request) a 409; `errors` names each offending item.
+// Organisation administrators of the organisation only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+func (c *Client) AddWhitelistRules(ctx context.Context, orgId OrgId, body AddWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddWhitelistRulesRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckWhitelistChangeWithBody Dry-run a whitelist change
+//
+// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+func (c *Client) CheckWhitelistChangeWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckWhitelistChangeRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckWhitelistChange Dry-run a whitelist change
+//
+// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+func (c *Client) CheckWhitelistChange(ctx context.Context, orgId OrgId, body CheckWhitelistChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckWhitelistChangeRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteWhitelistRule Delete a rule
+//
+// Deletes the rule; takes no parameters and answers with no body. Deleting the organisation's last
+// rule turns the whitelist off. Organisation administrators of the organisation only.
+//
+// Corresponds with DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DeleteWhitelistRule` operationId).
+func (c *Client) DeleteWhitelistRule(ctx context.Context, orgId OrgId, whitelistId Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteWhitelistRuleRequest(c.Server, orgId, whitelistId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DescribeWhitelistRuleWithBody Change a rule's description
+//
+// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+func (c *Client) DescribeWhitelistRuleWithBody(ctx context.Context, orgId OrgId, whitelistId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDescribeWhitelistRuleRequestWithBody(c.Server, orgId, whitelistId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DescribeWhitelistRule Change a rule's description
+//
+// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+func (c *Client) DescribeWhitelistRule(ctx context.Context, orgId OrgId, whitelistId Id, body DescribeWhitelistRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDescribeWhitelistRuleRequest(c.Server, orgId, whitelistId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListAuditRecords The organisation's audit trail
 //
 // The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
@@ -3416,6 +3978,72 @@ func (c *Client) RevokeApproval(ctx context.Context, approvalId Id, reqEditors .
 // Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
 func (c *Client) ExpireMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewExpireMySessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BulkDeleteWhitelistRulesWithBody Delete rules of any organisations (deprecated)
+//
+// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) BulkDeleteWhitelistRulesWithBody(ctx context.Context, params *BulkDeleteWhitelistRulesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBulkDeleteWhitelistRulesRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BulkDeleteWhitelistRules Delete rules of any organisations (deprecated)
+//
+// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) BulkDeleteWhitelistRules(ctx context.Context, params *BulkDeleteWhitelistRulesParams, body BulkDeleteWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBulkDeleteWhitelistRulesRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetWhitelistRuleDeprecated Read any organisation's whitelist rule (deprecated)
+//
+// Deprecated: use `GET /api/v1/organisations/{orgId}/userwhitelist`. Answers every response with
+// `Deprecation: true` and a `Link` to the successor. SafeShare administrators only; any
+// organisation's rule.
+//
+// Corresponds with GET /api/v1/userwhitelist/{objectId} (the `GetWhitelistRuleDeprecated` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *Client) GetWhitelistRuleDeprecated(ctx context.Context, objectId Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetWhitelistRuleDeprecatedRequest(c.Server, objectId)
 	if err != nil {
 		return nil, err
 	}
@@ -4809,6 +5437,292 @@ func NewUpdateMemberRequestWithBody(server string, orgGroupId OrgGroupId, userId
 	return req, nil
 }
 
+// NewListWhitelistRulesRequest constructs an http.Request for the ListWhitelistRules method
+func NewListWhitelistRulesRequest(server string, orgId OrgId, params *ListWhitelistRulesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/userwhitelist", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddWhitelistRulesRequest calls the generic AddWhitelistRules builder with application/json body
+func NewAddWhitelistRulesRequest(server string, orgId OrgId, body AddWhitelistRulesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddWhitelistRulesRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewAddWhitelistRulesRequestWithBody constructs an http.Request for the AddWhitelistRules method, with any body, and a specified content type
+func NewAddWhitelistRulesRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/userwhitelist", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCheckWhitelistChangeRequest calls the generic CheckWhitelistChange builder with application/json body
+func NewCheckWhitelistChangeRequest(server string, orgId OrgId, body CheckWhitelistChangeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCheckWhitelistChangeRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewCheckWhitelistChangeRequestWithBody constructs an http.Request for the CheckWhitelistChange method, with any body, and a specified content type
+func NewCheckWhitelistChangeRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/userwhitelist/check", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteWhitelistRuleRequest constructs an http.Request for the DeleteWhitelistRule method
+func NewDeleteWhitelistRuleRequest(server string, orgId OrgId, whitelistId Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "whitelistId", whitelistId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/userwhitelist/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDescribeWhitelistRuleRequest calls the generic DescribeWhitelistRule builder with application/json body
+func NewDescribeWhitelistRuleRequest(server string, orgId OrgId, whitelistId Id, body DescribeWhitelistRuleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDescribeWhitelistRuleRequestWithBody(server, orgId, whitelistId, "application/json", bodyReader)
+}
+
+// NewDescribeWhitelistRuleRequestWithBody constructs an http.Request for the DescribeWhitelistRule method, with any body, and a specified content type
+func NewDescribeWhitelistRuleRequestWithBody(server string, orgId OrgId, whitelistId Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "whitelistId", whitelistId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/userwhitelist/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListAuditRecordsRequest constructs an http.Request for the ListAuditRecords method
 func NewListAuditRecordsRequest(server string, organisationId OrganisationId, params *ListAuditRecordsParams) (*http.Request, error) {
 	var err error
@@ -5324,6 +6238,103 @@ func NewExpireMySessionsRequest(server string) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewBulkDeleteWhitelistRulesRequest calls the generic BulkDeleteWhitelistRules builder with application/json body
+func NewBulkDeleteWhitelistRulesRequest(server string, params *BulkDeleteWhitelistRulesParams, body BulkDeleteWhitelistRulesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBulkDeleteWhitelistRulesRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewBulkDeleteWhitelistRulesRequestWithBody constructs an http.Request for the BulkDeleteWhitelistRules method, with any body, and a specified content type
+func NewBulkDeleteWhitelistRulesRequestWithBody(server string, params *BulkDeleteWhitelistRulesParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/userwhitelist/bulk")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "action", params.Action, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetWhitelistRuleDeprecatedRequest constructs an http.Request for the GetWhitelistRuleDeprecated method
+func NewGetWhitelistRuleDeprecatedRequest(server string, objectId Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "objectId", objectId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/userwhitelist/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -5993,6 +7004,104 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 	UpdateMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
 
+	// ListWhitelistRulesWithResponse List whitelist rules
+	//
+	// The organisation's rules, and whether the whitelist is on (`enabled`: it is exactly while the
+	// organisation has a rule). Organisation administrators of the organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/userwhitelist (the `ListWhitelistRules` operationId).
+	ListWhitelistRulesWithResponse(ctx context.Context, orgId OrgId, params *ListWhitelistRulesParams, reqEditors ...RequestEditorFn) (*ListWhitelistRulesResponse, error)
+
+	// AddWhitelistRulesWithBodyWithResponse Add whitelist rules
+	//
+	// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+	// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+	// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+	// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+	// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+	// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+	// already (or twice in the request) a 409; `errors` names each offending item.
+	// Organisation administrators of the organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+	AddWhitelistRulesWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddWhitelistRulesResponse, error)
+
+	// AddWhitelistRulesWithResponse Add whitelist rules
+	//
+	// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+	// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+	// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+	// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+	// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+	// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+	// already (or twice in the request) a 409; `errors` names each offending item.
+	// Organisation administrators of the organisation only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+	AddWhitelistRulesWithResponse(ctx context.Context, orgId OrgId, body AddWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddWhitelistRulesResponse, error)
+
+	// CheckWhitelistChangeWithBodyWithResponse Dry-run a whitelist change
+	//
+	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+	CheckWhitelistChangeWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckWhitelistChangeResponse, error)
+
+	// CheckWhitelistChangeWithResponse Dry-run a whitelist change
+	//
+	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+	CheckWhitelistChangeWithResponse(ctx context.Context, orgId OrgId, body CheckWhitelistChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckWhitelistChangeResponse, error)
+
+	// DeleteWhitelistRuleWithResponse Delete a rule
+	//
+	// Deletes the rule; takes no parameters and answers with no body. Deleting the organisation's last
+	// rule turns the whitelist off. Organisation administrators of the organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DeleteWhitelistRule` operationId).
+	DeleteWhitelistRuleWithResponse(ctx context.Context, orgId OrgId, whitelistId Id, reqEditors ...RequestEditorFn) (*DeleteWhitelistRuleResponse, error)
+
+	// DescribeWhitelistRuleWithBodyWithResponse Change a rule's description
+	//
+	// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+	// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+	DescribeWhitelistRuleWithBodyWithResponse(ctx context.Context, orgId OrgId, whitelistId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DescribeWhitelistRuleResponse, error)
+
+	// DescribeWhitelistRuleWithResponse Change a rule's description
+	//
+	// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+	// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+	DescribeWhitelistRuleWithResponse(ctx context.Context, orgId OrgId, whitelistId Id, body DescribeWhitelistRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*DescribeWhitelistRuleResponse, error)
+
 	// ListAuditRecordsWithResponse The organisation's audit trail
 	//
 	// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
@@ -6161,6 +7270,47 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
 	ExpireMySessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExpireMySessionsResponse, error)
+
+	// BulkDeleteWhitelistRulesWithBodyWithResponse Delete rules of any organisations (deprecated)
+	//
+	// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+	// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+	// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+	// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	BulkDeleteWhitelistRulesWithBodyWithResponse(ctx context.Context, params *BulkDeleteWhitelistRulesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkDeleteWhitelistRulesResponse, error)
+
+	// BulkDeleteWhitelistRulesWithResponse Delete rules of any organisations (deprecated)
+	//
+	// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+	// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+	// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+	// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	BulkDeleteWhitelistRulesWithResponse(ctx context.Context, params *BulkDeleteWhitelistRulesParams, body BulkDeleteWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkDeleteWhitelistRulesResponse, error)
+
+	// GetWhitelistRuleDeprecatedWithResponse Read any organisation's whitelist rule (deprecated)
+	//
+	// Deprecated: use `GET /api/v1/organisations/{orgId}/userwhitelist`. Answers every response with
+	// `Deprecation: true` and a `Link` to the successor. SafeShare administrators only; any
+	// organisation's rule.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/userwhitelist/{objectId} (the `GetWhitelistRuleDeprecated` operationId).
+	//
+	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	GetWhitelistRuleDeprecatedWithResponse(ctx context.Context, objectId Id, reqEditors ...RequestEditorFn) (*GetWhitelistRuleDeprecatedResponse, error)
 
 	// GetApiExplorerWithResponse Interactive API explorer (Swagger UI)
 	//
@@ -8073,6 +9223,428 @@ func (r UpdateMemberResponse) ContentType() string {
 	return ""
 }
 
+// ListWhitelistRulesResponse401Headers the declared response headers of an HTTP 401 response for ListWhitelistRules
+type ListWhitelistRulesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListWhitelistRulesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhitelistRuleList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListWhitelistRulesResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWhitelistRulesResponse) GetJSON200() *WhitelistRuleList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListWhitelistRulesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListWhitelistRulesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListWhitelistRulesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListWhitelistRulesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWhitelistRulesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWhitelistRulesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWhitelistRulesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWhitelistRulesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddWhitelistRulesResponse401Headers the declared response headers of an HTTP 401 response for AddWhitelistRules
+type AddWhitelistRulesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type AddWhitelistRulesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *WhitelistRules
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddWhitelistRulesResponse401Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r AddWhitelistRulesResponse) GetJSON201() *WhitelistRules {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddWhitelistRulesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddWhitelistRulesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddWhitelistRulesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r AddWhitelistRulesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddWhitelistRulesResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddWhitelistRulesResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddWhitelistRulesResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r AddWhitelistRulesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddWhitelistRulesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddWhitelistRulesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddWhitelistRulesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CheckWhitelistChangeResponse401Headers the declared response headers of an HTTP 401 response for CheckWhitelistChange
+type CheckWhitelistChangeResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type CheckWhitelistChangeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhitelistCheckResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CheckWhitelistChangeResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckWhitelistChangeResponse) GetJSON200() *WhitelistCheckResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckWhitelistChangeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckWhitelistChangeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckWhitelistChangeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckWhitelistChangeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteWhitelistRuleResponse401Headers the declared response headers of an HTTP 401 response for DeleteWhitelistRule
+type DeleteWhitelistRuleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteWhitelistRuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteWhitelistRuleResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteWhitelistRuleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteWhitelistRuleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteWhitelistRuleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteWhitelistRuleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteWhitelistRuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteWhitelistRuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteWhitelistRuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteWhitelistRuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DescribeWhitelistRuleResponse401Headers the declared response headers of an HTTP 401 response for DescribeWhitelistRule
+type DescribeWhitelistRuleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type DescribeWhitelistRuleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhitelistRule
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DescribeWhitelistRuleResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DescribeWhitelistRuleResponse) GetJSON200() *WhitelistRule {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DescribeWhitelistRuleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DescribeWhitelistRuleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DescribeWhitelistRuleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DescribeWhitelistRuleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DescribeWhitelistRuleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DescribeWhitelistRuleResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r DescribeWhitelistRuleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DescribeWhitelistRuleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DescribeWhitelistRuleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DescribeWhitelistRuleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListAuditRecordsResponse401Headers the declared response headers of an HTTP 401 response for ListAuditRecords
 type ListAuditRecordsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -8854,6 +10426,181 @@ func (r ExpireMySessionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ExpireMySessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// BulkDeleteWhitelistRulesResponse200Headers the declared response headers of an HTTP 200 response for BulkDeleteWhitelistRules
+type BulkDeleteWhitelistRulesResponse200Headers struct {
+	Deprecation *string
+	Link        *string
+}
+
+// BulkDeleteWhitelistRulesResponse401Headers the declared response headers of an HTTP 401 response for BulkDeleteWhitelistRules
+type BulkDeleteWhitelistRulesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type BulkDeleteWhitelistRulesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *BulkDeleteWhitelistRulesResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *BulkDeleteWhitelistRulesResponse401Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r BulkDeleteWhitelistRulesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r BulkDeleteWhitelistRulesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r BulkDeleteWhitelistRulesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r BulkDeleteWhitelistRulesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r BulkDeleteWhitelistRulesResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r BulkDeleteWhitelistRulesResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r BulkDeleteWhitelistRulesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BulkDeleteWhitelistRulesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BulkDeleteWhitelistRulesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BulkDeleteWhitelistRulesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetWhitelistRuleDeprecatedResponse200Headers the declared response headers of an HTTP 200 response for GetWhitelistRuleDeprecated
+type GetWhitelistRuleDeprecatedResponse200Headers struct {
+	Deprecation *string
+	Link        *string
+}
+
+// GetWhitelistRuleDeprecatedResponse401Headers the declared response headers of an HTTP 401 response for GetWhitelistRuleDeprecated
+type GetWhitelistRuleDeprecatedResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetWhitelistRuleDeprecatedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LegacyWhitelistRule
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetWhitelistRuleDeprecatedResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetWhitelistRuleDeprecatedResponse401Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetWhitelistRuleDeprecatedResponse) GetJSON200() *LegacyWhitelistRule {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetWhitelistRuleDeprecatedResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetWhitelistRuleDeprecatedResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetWhitelistRuleDeprecatedResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetWhitelistRuleDeprecatedResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetWhitelistRuleDeprecatedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetWhitelistRuleDeprecatedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetWhitelistRuleDeprecatedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetWhitelistRuleDeprecatedResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9771,6 +11518,152 @@ func (c *ClientWithResponses) UpdateMemberWithResponse(ctx context.Context, orgG
 	return ParseUpdateMemberResponse(rsp)
 }
 
+// ListWhitelistRulesWithResponse List whitelist rules
+//
+// The organisation's rules, and whether the whitelist is on (`enabled`: it is exactly while the
+// organisation has a rule). Organisation administrators of the organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/userwhitelist (the `ListWhitelistRules` operationId).
+func (c *ClientWithResponses) ListWhitelistRulesWithResponse(ctx context.Context, orgId OrgId, params *ListWhitelistRulesParams, reqEditors ...RequestEditorFn) (*ListWhitelistRulesResponse, error) {
+	rsp, err := c.ListWhitelistRules(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWhitelistRulesResponse(rsp)
+}
+
+// AddWhitelistRulesWithBodyWithResponse Add whitelist rules
+//
+// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+// already (or twice in the request) a 409; `errors` names each offending item.
+// Organisation administrators of the organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+func (c *ClientWithResponses) AddWhitelistRulesWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddWhitelistRulesResponse, error) {
+	rsp, err := c.AddWhitelistRulesWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddWhitelistRulesResponse(rsp)
+}
+
+// AddWhitelistRulesWithResponse Add whitelist rules
+//
+// Adds one or more rules to the organisation's user whitelist, all or none. A pattern is a domain
+// (`xy-company.com`: addresses at exactly that domain), a wildcard (`*.xy-company.com`: any
+// subdomain, not the domain itself) or one email address. Patterns are stored trimmed and
+// lower-cased, internationalised domains in their ASCII form; a domain needs at least two labels.
+// Adding the first rule turns the whitelist on: from then on only addresses matching a rule can be
+// shared items in the organisation. An invalid pattern is a 400 and a pattern the organisation has
+// already (or twice in the request) a 409; `errors` names each offending item.
+// Organisation administrators of the organisation only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist (the `AddWhitelistRules` operationId).
+func (c *ClientWithResponses) AddWhitelistRulesWithResponse(ctx context.Context, orgId OrgId, body AddWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*AddWhitelistRulesResponse, error) {
+	rsp, err := c.AddWhitelistRules(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddWhitelistRulesResponse(rsp)
+}
+
+// CheckWhitelistChangeWithBodyWithResponse Dry-run a whitelist change
+//
+// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+func (c *ClientWithResponses) CheckWhitelistChangeWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckWhitelistChangeResponse, error) {
+	rsp, err := c.CheckWhitelistChangeWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckWhitelistChangeResponse(rsp)
+}
+
+// CheckWhitelistChangeWithResponse Dry-run a whitelist change
+//
+// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
+// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
+// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
+// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
+// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/userwhitelist/check (the `CheckWhitelistChange` operationId).
+func (c *ClientWithResponses) CheckWhitelistChangeWithResponse(ctx context.Context, orgId OrgId, body CheckWhitelistChangeJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckWhitelistChangeResponse, error) {
+	rsp, err := c.CheckWhitelistChange(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckWhitelistChangeResponse(rsp)
+}
+
+// DeleteWhitelistRuleWithResponse Delete a rule
+//
+// Deletes the rule; takes no parameters and answers with no body. Deleting the organisation's last
+// rule turns the whitelist off. Organisation administrators of the organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DeleteWhitelistRule` operationId).
+func (c *ClientWithResponses) DeleteWhitelistRuleWithResponse(ctx context.Context, orgId OrgId, whitelistId Id, reqEditors ...RequestEditorFn) (*DeleteWhitelistRuleResponse, error) {
+	rsp, err := c.DeleteWhitelistRule(ctx, orgId, whitelistId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteWhitelistRuleResponse(rsp)
+}
+
+// DescribeWhitelistRuleWithBodyWithResponse Change a rule's description
+//
+// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+func (c *ClientWithResponses) DescribeWhitelistRuleWithBodyWithResponse(ctx context.Context, orgId OrgId, whitelistId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DescribeWhitelistRuleResponse, error) {
+	rsp, err := c.DescribeWhitelistRuleWithBody(ctx, orgId, whitelistId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDescribeWhitelistRuleResponse(rsp)
+}
+
+// DescribeWhitelistRuleWithResponse Change a rule's description
+//
+// Changes the description only: a rule's pattern never changes (delete the rule and add another).
+// A body naming `pattern` is a 400. Organisation administrators of the organisation only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/userwhitelist/{whitelistId} (the `DescribeWhitelistRule` operationId).
+func (c *ClientWithResponses) DescribeWhitelistRuleWithResponse(ctx context.Context, orgId OrgId, whitelistId Id, body DescribeWhitelistRuleJSONRequestBody, reqEditors ...RequestEditorFn) (*DescribeWhitelistRuleResponse, error) {
+	rsp, err := c.DescribeWhitelistRule(ctx, orgId, whitelistId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDescribeWhitelistRuleResponse(rsp)
+}
+
 // ListAuditRecordsWithResponse The organisation's audit trail
 //
 // The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
@@ -10028,6 +11921,64 @@ func (c *ClientWithResponses) ExpireMySessionsWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseExpireMySessionsResponse(rsp)
+}
+
+// BulkDeleteWhitelistRulesWithBodyWithResponse Delete rules of any organisations (deprecated)
+//
+// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) BulkDeleteWhitelistRulesWithBodyWithResponse(ctx context.Context, params *BulkDeleteWhitelistRulesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BulkDeleteWhitelistRulesResponse, error) {
+	rsp, err := c.BulkDeleteWhitelistRulesWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBulkDeleteWhitelistRulesResponse(rsp)
+}
+
+// BulkDeleteWhitelistRulesWithResponse Delete rules of any organisations (deprecated)
+//
+// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
+// response with `Deprecation: true` and a `Link` to the successor. Deletes the rules named, of any
+// organisations, in one all-or-nothing action: an unknown id is a 404 and nothing is deleted. An
+// organisation whose last rule goes has its whitelist turned off. SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/userwhitelist/bulk (the `BulkDeleteWhitelistRules` operationId).
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) BulkDeleteWhitelistRulesWithResponse(ctx context.Context, params *BulkDeleteWhitelistRulesParams, body BulkDeleteWhitelistRulesJSONRequestBody, reqEditors ...RequestEditorFn) (*BulkDeleteWhitelistRulesResponse, error) {
+	rsp, err := c.BulkDeleteWhitelistRules(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBulkDeleteWhitelistRulesResponse(rsp)
+}
+
+// GetWhitelistRuleDeprecatedWithResponse Read any organisation's whitelist rule (deprecated)
+//
+// Deprecated: use `GET /api/v1/organisations/{orgId}/userwhitelist`. Answers every response with
+// `Deprecation: true` and a `Link` to the successor. SafeShare administrators only; any
+// organisation's rule.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/userwhitelist/{objectId} (the `GetWhitelistRuleDeprecated` operationId).
+//
+// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+func (c *ClientWithResponses) GetWhitelistRuleDeprecatedWithResponse(ctx context.Context, objectId Id, reqEditors ...RequestEditorFn) (*GetWhitelistRuleDeprecatedResponse, error) {
+	rsp, err := c.GetWhitelistRuleDeprecated(ctx, objectId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetWhitelistRuleDeprecatedResponse(rsp)
 }
 
 // GetApiExplorerWithResponse Interactive API explorer (Swagger UI)
@@ -11784,6 +13735,386 @@ func ParseUpdateMemberResponse(rsp *http.Response) (*UpdateMemberResponse, error
 	return response, nil
 }
 
+// ParseListWhitelistRulesResponse parses an HTTP response from a ListWhitelistRulesWithResponse call
+func ParseListWhitelistRulesResponse(rsp *http.Response) (*ListWhitelistRulesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWhitelistRulesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhitelistRuleList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListWhitelistRulesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddWhitelistRulesResponse parses an HTTP response from a AddWhitelistRulesWithResponse call
+func ParseAddWhitelistRulesResponse(rsp *http.Response) (*AddWhitelistRulesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddWhitelistRulesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WhitelistRules
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AddWhitelistRulesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCheckWhitelistChangeResponse parses an HTTP response from a CheckWhitelistChangeWithResponse call
+func ParseCheckWhitelistChangeResponse(rsp *http.Response) (*CheckWhitelistChangeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckWhitelistChangeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhitelistCheckResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CheckWhitelistChangeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteWhitelistRuleResponse parses an HTTP response from a DeleteWhitelistRuleWithResponse call
+func ParseDeleteWhitelistRuleResponse(rsp *http.Response) (*DeleteWhitelistRuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteWhitelistRuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteWhitelistRuleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDescribeWhitelistRuleResponse parses an HTTP response from a DescribeWhitelistRuleWithResponse call
+func ParseDescribeWhitelistRuleResponse(rsp *http.Response) (*DescribeWhitelistRuleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DescribeWhitelistRuleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WhitelistRule
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DescribeWhitelistRuleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListAuditRecordsResponse parses an HTTP response from a ListAuditRecordsWithResponse call
 func ParseListAuditRecordsResponse(rsp *http.Response) (*ListAuditRecordsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12474,6 +14805,184 @@ func ParseExpireMySessionsResponse(rsp *http.Response) (*ExpireMySessionsRespons
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ExpireMySessionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBulkDeleteWhitelistRulesResponse parses an HTTP response from a BulkDeleteWhitelistRulesWithResponse call
+func ParseBulkDeleteWhitelistRulesResponse(rsp *http.Response) (*BulkDeleteWhitelistRulesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BulkDeleteWhitelistRulesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers BulkDeleteWhitelistRulesResponse200Headers
+		if values := rsp.Header.Values("Deprecation"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Deprecation", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Deprecation = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers BulkDeleteWhitelistRulesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetWhitelistRuleDeprecatedResponse parses an HTTP response from a GetWhitelistRuleDeprecatedWithResponse call
+func ParseGetWhitelistRuleDeprecatedResponse(rsp *http.Response) (*GetWhitelistRuleDeprecatedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetWhitelistRuleDeprecatedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LegacyWhitelistRule
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetWhitelistRuleDeprecatedResponse200Headers
+		if values := rsp.Header.Values("Deprecation"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Deprecation", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Deprecation = &value
+		}
+		if values := rsp.Header.Values("Link"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Link", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Link = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetWhitelistRuleDeprecatedResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

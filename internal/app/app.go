@@ -27,6 +27,7 @@ import (
 	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/store"
 	"github.com/cocoondata/access-service/internal/user"
+	"github.com/cocoondata/access-service/internal/whitelist"
 )
 
 // Options are the knobs that are not configuration: tests turn them, the binary leaves them zero.
@@ -48,6 +49,7 @@ type App struct {
 	Properties *property.Service
 	Orgs       *organisation.Service
 	Audit      *audit.Service
+	Whitelist  *whitelist.Service
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
 	Grants     *oauth.Grants
@@ -114,10 +116,11 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	}
 	return &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
-		Users: user.NewService(st, gen, hasher, props),
-		Apps:  clientapp.NewService(st, gen, hasher, revoked),
-		Orgs:  organisation.NewService(st, gen, mailer, log),
-		Audit: audit.NewService(st, gen),
+		Users:     user.NewService(st, gen, hasher, props),
+		Apps:      clientapp.NewService(st, gen, hasher, revoked),
+		Orgs:      organisation.NewService(st, gen, mailer, log),
+		Audit:     audit.NewService(st, gen),
+		Whitelist: whitelist.NewService(st, gen),
 	}, nil
 }
 
@@ -135,7 +138,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Grants = grants
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: grants, Tokens: a.Tokens,
-		Keys: keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Issuer: a.Config.Issuer,
+		Keys: keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist, Issuer: a.Config.Issuer,
 		PerClientLimit: opts.PerClientLimit, PerAddressLimit: opts.PerAddressLimit,
 	})
 	if err != nil {

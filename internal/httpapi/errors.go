@@ -15,9 +15,10 @@ import (
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
-	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/user"
+	"github.com/cocoondata/access-service/internal/whitelist"
 )
 
 // problem is an error that knows how it appears over HTTP (RFC 9457).
@@ -65,6 +66,9 @@ var domainErrors = []struct {
 	{clientapp.ErrSecretRequired, http.StatusBadRequest, "Client secret required"},
 	{clientapp.ErrControlCharacter, http.StatusBadRequest, "Control character in text"},
 	{oauth.ErrApprovalNotFound, http.StatusNotFound, "Approval not found"},
+	{whitelist.ErrRuleNotFound, http.StatusNotFound, "Whitelist rule not found"},
+	{whitelist.ErrDuplicatePattern, http.StatusConflict, "Duplicate whitelist pattern"},
+	{whitelist.ErrOrganisationGone, http.StatusNotFound, "Organisation not found"},
 }
 
 const validationTitle = "Request validation failed"
@@ -74,6 +78,10 @@ func toProblem(err error) *problem {
 	var p *problem
 	if errors.As(err, &p) {
 		return p
+	}
+	var items whitelist.ItemErrors
+	if errors.As(err, &items) {
+		return itemsProblem(items, func(e *whitelist.ItemError) string { return fmt.Sprintf("items[%d].%s", e.Index, e.Field) })
 	}
 	for _, d := range domainErrors {
 		if errors.Is(err, d.err) {

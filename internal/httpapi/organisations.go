@@ -251,7 +251,7 @@ func organisationOut(o organisation.Organisation) gen.Organisation {
 		EnforceMfa: o.EnforceMFA, AddressbookEnabled: o.AddressbookEnabled, WatermarkingEnabled: o.WatermarkingEnabled,
 		I18nDefaultAsString: o.I18nDefault, SupportUrl: o.SupportURL, CompanyName: o.CompanyName, LegalUrl: o.LegalURL,
 		WebappHelpUrl: o.WebappHelpURL, OrgAdminHelpUrl: o.OrgAdminHelpURL, PrivacyUrl: o.PrivacyURL,
-		UserMessage: o.UserMessage, CreatedAt: o.CreatedAt,
+		UserMessage: o.UserMessage, CreatedAt: o.CreatedAt, WhitelistEnabled: o.WhitelistEnabled,
 	}
 	if o.RemovalRequest != nil {
 		r := removalOut(*o.RemovalRequest)

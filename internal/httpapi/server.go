@@ -29,6 +29,7 @@ import (
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/user"
+	"github.com/cocoondata/access-service/internal/whitelist"
 )
 
 // Pinger tells whether the database answers.
@@ -54,6 +55,7 @@ type Deps struct {
 	Properties *property.Service
 	Orgs       *organisation.Service
 	Audit      *audit.Service
+	Whitelist  *whitelist.Service
 	Issuer     string
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit
@@ -67,6 +69,7 @@ type Server struct {
 	specJSON   map[string]any
 	explorer   *explorer.Explorer
 	operations map[string]string // "METHOD /echo/:path" → operationId, for the audit trail
+	deprecated map[string]string // "METHOD /echo/:path" → successor path, for deprecated operations
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -88,7 +91,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, operations: operationIDs(spec)}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, operations: operationIDs(spec), deprecated: deprecatedOperations(spec)}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
@@ -102,6 +105,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(
 		s.requestContext,
+		s.deprecationHeaders,
 		s.accessLog,
 		s.auditTrail,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),

@@ -47,6 +47,7 @@ type Organisation struct {
 	UserMessage         *string
 	CreatedAt           time.Time
 	RemovalRequest      *RemovalRequest // the pending one, if any
+	WhitelistEnabled    bool            // the organisation has at least one whitelist rule
 }
 
 // RemovalRequest is a pending request to remove an organisation.

@@ -33,7 +33,8 @@ func TestMigrateAppliesAMissedMigration(t *testing.T) {
 	}
 	older := fstest.MapFS{}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "00002_") {
+		// That build had 00001 and 00003; later migrations may depend on 00002.
+		if strings.HasPrefix(e.Name(), "00002_") || e.Name() >= "00004" {
 			continue
 		}
 		data, err := fs.ReadFile(all, e.Name())

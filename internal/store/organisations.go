@@ -80,10 +80,12 @@ type organisationWithRequest struct {
 	RRRequestedByEmail *string         `gorm:"column:rr_requested_by_email"`
 	RRRequestedAt      *time.Time      `gorm:"column:rr_requested_at"`
 	RRNotifyContact    *bool           `gorm:"column:rr_notify_contact"`
+	WhitelistEnabled   bool            `gorm:"column:whitelist_enabled"`
 }
 
 const organisationColumns = "organisations.*, r.id AS rr_id, r.requested_by_id AS rr_requested_by_id, " +
-	"r.requested_by_email AS rr_requested_by_email, r.requested_at AS rr_requested_at, r.notify_contact AS rr_notify_contact"
+	"r.requested_by_email AS rr_requested_by_email, r.requested_at AS rr_requested_at, r.notify_contact AS rr_notify_contact, " +
+	"EXISTS (SELECT 1 FROM whitelist_rules w WHERE w.organisation_id = organisations.id) AS whitelist_enabled"
 
 func (s *Store) organisationsQuery(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("organisations").
@@ -98,7 +100,7 @@ func organisationFromRow(rr organisationWithRequest) organisation.Organisation {
 		WatermarkingEnabled: r.WatermarkingEnabled, I18nDefault: r.I18nDefault, SupportURL: r.SupportURL,
 		CompanyName: r.CompanyName, LegalURL: r.LegalURL, WebappHelpURL: r.WebappHelpURL,
 		OrgAdminHelpURL: r.OrgAdminHelpURL, PrivacyURL: r.PrivacyURL, UserMessage: r.UserMessage,
-		CreatedAt: r.CreatedAt.UTC(),
+		CreatedAt: r.CreatedAt.UTC(), WhitelistEnabled: rr.WhitelistEnabled,
 	}
 	if rr.RRID != nil {
 		o.RemovalRequest = &organisation.RemovalRequest{

@@ -143,3 +143,5 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+func isForeignKey(err error) bool { return errors.Is(err, gorm.ErrForeignKeyViolated) }

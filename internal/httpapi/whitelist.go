@@ -1,0 +1,248 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/whitelist"
+)
+
+// Audit actions for changes to whitelist rules: one record per rule, whichever endpoint changed it.
+const (
+	actionWhitelistRuleAdded     = "whitelistRuleAdded"
+	actionWhitelistRuleDescribed = "whitelistRuleDescribed"
+	actionWhitelistRuleDeleted   = "whitelistRuleDeleted"
+	actionWhitelistRuleRead      = "whitelistRuleRead"
+	categoryWhitelist            = "userwhitelist"
+)
+
+// itemsProblem answers a multi-item request some of whose items were refused: 400 if any item is
+// invalid, else 409 for duplicates, else 404 for unknown ids; each refused item is named in `errors`.
+func itemsProblem(items whitelist.ItemErrors, field func(*whitelist.ItemError) string) *problem {
+	p := &problem{status: http.StatusNotFound, title: "Whitelist rule not found", detail: "No rule has this id; nothing was changed."}
+	switch {
+	case errors.Is(items, whitelist.ErrInvalidPattern):
+		p = &problem{status: http.StatusBadRequest, title: "Invalid whitelist pattern",
+			detail: "A pattern is a domain (xy-company.com), a wildcard for its subdomains (*.xy-company.com) or an email address; nothing was changed."}
+	case errors.Is(items, whitelist.ErrDuplicatePattern):
+		p = &problem{status: http.StatusConflict, title: "Duplicate whitelist pattern",
+			detail: "The organisation has a rule with this pattern already, or the request names it twice; nothing was changed."}
+	}
+	for _, e := range items {
+		// Every item refused for the chosen status is named; others wait for the next attempt.
+		if toStatus(e.Err) == p.status {
+			p.fields = append(p.fields, gen.FieldError{Field: field(e), Message: upperFirst(e.Err.Error())})
+		}
+	}
+	return p
+}
+
+func toStatus(err error) int {
+	switch {
+	case errors.Is(err, whitelist.ErrInvalidPattern):
+		return http.StatusBadRequest
+	case errors.Is(err, whitelist.ErrDuplicatePattern):
+		return http.StatusConflict
+	default:
+		return http.StatusNotFound
+	}
+}
+
+// whitelistAdmin is the caller if they administer the organisation the path names; anyone else gets 403
+// whether or not the organisation exists.
+func (s *Server) whitelistAdmin(ctx context.Context, rawOrgID string) (orgCaller, error) {
+	c, err := s.callerIn(ctx, rawOrgID)
+	if err != nil {
+		return orgCaller{}, err
+	}
+	if !c.isOrgAdmin() {
+		return orgCaller{}, errNotOrgAdmin
+	}
+	return c, nil
+}
+
+// auditRules records what happened to each rule, in its organisation's trail, with the acting user.
+func (s *Server) auditRules(ctx context.Context, method string, status int, action string, rules []whitelist.Rule) {
+	p, _ := principalFrom(ctx)
+	remote, _ := ctx.Value(remoteAddrKey).(string)
+	for _, r := range rules {
+		orgID, userID, email, client := r.OrganisationID, p.UserID, p.Email, p.ClientID
+		rec := audit.Record{
+			OrganisationID: &orgID, UserID: &userID, UserEmail: &email, ClientID: &client,
+			Method: method, Path: fmt.Sprintf("%s%d/userwhitelist/%d", organisationsPrefix, r.OrganisationID, r.ID),
+			Status: status, RemoteAddress: remote, Action: action, Category: categoryWhitelist,
+		}
+		if err := s.Audit.Add(context.WithoutCancel(ctx), rec); err != nil {
+			loggerFrom(ctx, s.log).Error("audit record not written", "error", err.Error(), "action", action)
+		}
+	}
+}
+
+func ruleOut(r whitelist.Rule) gen.WhitelistRule {
+	return gen.WhitelistRule{Id: ids.Format(r.ID), Pattern: r.Pattern.Text, Description: r.Description, CreatedAt: r.CreatedAt}
+}
+
+func derefOr(s *string, def string) string {
+	if s == nil {
+		return def
+	}
+	return *s
+}
+
+// AddWhitelistRules implements gen.StrictServerInterface.
+func (s *Server) AddWhitelistRules(ctx context.Context, req gen.AddWhitelistRulesRequestObject) (gen.AddWhitelistRulesResponseObject, error) {
+	c, err := s.whitelistAdmin(ctx, req.OrgId)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]whitelist.NewRule, len(req.Body.Items))
+	for i, it := range req.Body.Items {
+		items[i] = whitelist.NewRule{Pattern: it.Pattern, Description: derefOr(it.Description, "")}
+	}
+	rules, err := s.Whitelist.Add(ctx, c.orgID, items)
+	if err != nil {
+		return nil, err
+	}
+	s.auditRules(ctx, http.MethodPost, http.StatusCreated, actionWhitelistRuleAdded, rules)
+	out := make([]gen.WhitelistRule, len(rules))
+	for i, r := range rules {
+		out[i] = ruleOut(r)
+	}
+	return gen.AddWhitelistRules201JSONResponse{Items: out}, nil
+}
+
+// ListWhitelistRules implements gen.StrictServerInterface.
+func (s *Server) ListWhitelistRules(ctx context.Context, req gen.ListWhitelistRulesRequestObject) (gen.ListWhitelistRulesResponseObject, error) {
+	c, err := s.whitelistAdmin(ctx, req.OrgId)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	q := listQuery(p.Limit, p.Offset, (*string)(p.OrderBy), (*string)(p.SortBy), nil)
+	rules, total, err := s.Whitelist.List(ctx, c.orgID, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gen.WhitelistRule, len(rules))
+	for i, r := range rules {
+		out[i] = ruleOut(r)
+	}
+	// The whitelist is on exactly while the organisation has a rule: the count says so.
+	return gen.ListWhitelistRules200JSONResponse{Items: out, Count: total, Offset: q.Offset, Enabled: total > 0}, nil
+}
+
+// DescribeWhitelistRule implements gen.StrictServerInterface.
+func (s *Server) DescribeWhitelistRule(ctx context.Context, req gen.DescribeWhitelistRuleRequestObject) (gen.DescribeWhitelistRuleResponseObject, error) {
+	c, err := s.whitelistAdmin(ctx, req.OrgId)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Whitelist.Describe(ctx, c.orgID, pathID(req.WhitelistId), req.Body.Description)
+	if err != nil {
+		return nil, err
+	}
+	s.auditRules(ctx, http.MethodPut, http.StatusOK, actionWhitelistRuleDescribed, []whitelist.Rule{r})
+	return gen.DescribeWhitelistRule200JSONResponse(ruleOut(r)), nil
+}
+
+// DeleteWhitelistRule implements gen.StrictServerInterface.
+func (s *Server) DeleteWhitelistRule(ctx context.Context, req gen.DeleteWhitelistRuleRequestObject) (gen.DeleteWhitelistRuleResponseObject, error) {
+	c, err := s.whitelistAdmin(ctx, req.OrgId)
+	if err != nil {
+		return nil, err
+	}
+	deleted, err := s.Whitelist.Delete(ctx, c.orgID, []int64{pathID(req.WhitelistId)})
+	if err != nil {
+		return nil, err
+	}
+	s.auditRules(ctx, http.MethodDelete, http.StatusOK, actionWhitelistRuleDeleted, deleted)
+	return gen.DeleteWhitelistRule200Response{}, nil
+}
+
+// CheckWhitelistChange implements gen.StrictServerInterface.
+func (s *Server) CheckWhitelistChange(ctx context.Context, req gen.CheckWhitelistChangeRequestObject) (gen.CheckWhitelistChangeResponseObject, error) {
+	c, err := s.whitelistAdmin(ctx, req.OrgId)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	wrongShape := &problem{status: http.StatusBadRequest, title: validationTitle,
+		detail: "For action add every item has a pattern and no id; for action delete, an id and no pattern."}
+	var changes []whitelist.Change
+	if b.Action == gen.WhitelistCheckRequestActionAdd {
+		items := make([]whitelist.NewRule, len(b.Items))
+		for i, it := range b.Items {
+			if it.Pattern == nil || it.Id != nil {
+				wrongShape.fields = append(wrongShape.fields, gen.FieldError{Field: fmt.Sprintf("items[%d]", i), Message: "needs a pattern and no id"})
+				continue
+			}
+			items[i] = whitelist.NewRule{Pattern: *it.Pattern}
+		}
+		if len(wrongShape.fields) > 0 {
+			return nil, wrongShape
+		}
+		changes, err = s.Whitelist.CheckAdd(ctx, c.orgID, items)
+	} else {
+		ruleIDs := make([]int64, len(b.Items))
+		for i, it := range b.Items {
+			if it.Id == nil || it.Pattern != nil {
+				wrongShape.fields = append(wrongShape.fields, gen.FieldError{Field: fmt.Sprintf("items[%d]", i), Message: "needs an id and no pattern"})
+				continue
+			}
+			ruleIDs[i] = pathID(*it.Id)
+		}
+		if len(wrongShape.fields) > 0 {
+			return nil, wrongShape
+		}
+		changes, err = s.Whitelist.CheckDelete(ctx, c.orgID, ruleIDs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]gen.WhitelistCheckMember, len(changes))
+	for i, ch := range changes {
+		out[i] = gen.WhitelistCheckMember{Id: ids.Format(ch.UserID), Email: ch.Email, FirstName: ch.FirstName, LastName: ch.LastName, Shareable: ch.Shareable}
+	}
+	return gen.CheckWhitelistChange200JSONResponse{Items: out, Count: len(out)}, nil
+}
+
+// GetWhitelistRuleDeprecated implements gen.StrictServerInterface.
+func (s *Server) GetWhitelistRuleDeprecated(ctx context.Context, req gen.GetWhitelistRuleDeprecatedRequestObject) (gen.GetWhitelistRuleDeprecatedResponseObject, error) {
+	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+		return nil, err
+	}
+	r, err := s.Whitelist.Rule(ctx, pathID(req.ObjectId))
+	if err != nil {
+		return nil, err
+	}
+	s.auditRules(ctx, http.MethodGet, http.StatusOK, actionWhitelistRuleRead, []whitelist.Rule{r})
+	return gen.GetWhitelistRuleDeprecated200JSONResponse{Body: gen.LegacyWhitelistRule{
+		Id: ids.Format(r.ID), Pattern: r.Pattern.Text, Description: r.Description,
+	}}, nil
+}
+
+// BulkDeleteWhitelistRules implements gen.StrictServerInterface.
+func (s *Server) BulkDeleteWhitelistRules(ctx context.Context, req gen.BulkDeleteWhitelistRulesRequestObject) (gen.BulkDeleteWhitelistRulesResponseObject, error) {
+	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+		return nil, err
+	}
+	ruleIDs := make([]int64, len(req.Body.Ids))
+	for i, raw := range req.Body.Ids {
+		ruleIDs[i] = pathID(raw)
+	}
+	deleted, err := s.Whitelist.Delete(ctx, 0, ruleIDs)
+	var items whitelist.ItemErrors
+	if errors.As(err, &items) {
+		return nil, itemsProblem(items, func(e *whitelist.ItemError) string { return fmt.Sprintf("ids[%d]", e.Index) })
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.auditRules(ctx, http.MethodPost, http.StatusOK, actionWhitelistRuleDeleted, deleted)
+	return gen.BulkDeleteWhitelistRules200Response{}, nil
+}
