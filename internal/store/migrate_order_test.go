@@ -26,7 +26,7 @@ func TestMigrateAppliesAMissedMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	all := os.DirFS("migrations/postgres")
+	all := os.DirFS("migrations")
 	entries, err := fs.ReadDir(all, ".")
 	if err != nil {
 		t.Fatal(err)

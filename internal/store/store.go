@@ -5,7 +5,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,9 +22,6 @@ import (
 
 	"github.com/cocoondata/access-service/internal/config"
 )
-
-//go:embed migrations
-var migrations embed.FS
 
 // Store is the service's database.
 type Store struct {
@@ -102,12 +98,16 @@ func (s *Store) Embedded() bool { return s.embedded }
 // PostgreSQL, a lock file beside the embedded store's file — so instances starting together apply each
 // migration once.
 func (s *Store) Migrate(ctx context.Context) error {
-	dir, dialect := "migrations/postgres", goose.DialectPostgres
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	dialect := goose.DialectPostgres
 	// Migrations are numbered per feature and merged in any order, so a database may have applied a
-	// higher number before a lower one existed; each is independent of the others, so apply it late.
+	// higher number before a lower one existed: apply the missed ones, in order, rather than refuse.
 	opts := []goose.ProviderOption{goose.WithAllowOutofOrder(true)}
 	if s.embedded {
-		dir, dialect = "migrations/sqlite", goose.DialectSQLite3
+		sub, dialect = sqliteDialect{sub}, goose.DialectSQLite3
 		lock := flock.New(s.path + ".migrate-lock")
 		locked, err := lock.TryLockContext(ctx, 50*time.Millisecond)
 		if err != nil || !locked {
@@ -120,10 +120,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	sub, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return err
 	}
 	p, err := goose.NewProvider(dialect, s.sqlDB, sub, opts...)
 	if err != nil {
