@@ -1,0 +1,307 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/testutil"
+)
+
+// Who may call an operation, as the reference documents it.
+type access int
+
+const (
+	signedIn            access = iota // any signed-in user
+	safeShareAdminOnly                // SafeShare administrators
+	orgReader                         // members of the organisation other than Ad hoc ones, and SafeShare administrators
+	orgAdminOnly                      // administrators of the organisation
+	orgAdminOrSafeShare               // administrators of the organisation, and SafeShare administrators
+	notBearer                         // not a bearer-token operation: public, client-authenticated or a page
+)
+
+// operationAccess classifies every operation of the spec. An operation the spec gains must be added
+// here, or TestAuthorizationMatrix fails: no endpoint escapes the matrix.
+var operationAccess = map[string]access{
+	"getHealth": notBearer, "getReadiness": notBearer, "getOpenApiYaml": notBearer, "getOpenApiJson": notBearer,
+	"getApiExplorer": notBearer, "getAuthorizationServerMetadata": notBearer, "authorize": notBearer,
+	"decideAuthorization": notBearer, "signIn": notBearer, "getJwks": notBearer, "issueToken": notBearer,
+	"revokeToken": notBearer, "introspectToken": notBearer, "getPublicConfig": notBearer,
+
+	"getServices": signedIn, "getMe": signedIn, "updateMe": signedIn, "listApprovals": signedIn,
+	"revokeApproval": signedIn, "expireMySessions": signedIn,
+
+	"createClientApp": safeShareAdminOnly, "listClientApps": safeShareAdminOnly, "getClientApp": safeShareAdminOnly,
+	"updateClientApp": safeShareAdminOnly, "deleteClientApp": safeShareAdminOnly, "toggleClientApp": safeShareAdminOnly,
+	"listSafeShareAdmins": safeShareAdminOnly, "setSafeShareAdmin": safeShareAdminOnly,
+	"createOrganisation": safeShareAdminOnly, "listOrganisations": safeShareAdminOnly,
+	"deleteOrganisation": safeShareAdminOnly, "requestOrganisationRemoval": safeShareAdminOnly,
+	"withdrawOrganisationRemoval": safeShareAdminOnly, "getWhitelistRuleDeprecated": safeShareAdminOnly,
+	"bulkDeleteWhitelistRules": safeShareAdminOnly,
+
+	"getOrganisation": orgReader,
+	// Per-field: with the body below (a setting only organisation administrators may change).
+	"updateOrganisation": orgAdminOnly,
+
+	"listMembers": orgAdminOrSafeShare,
+
+	"listAuditRecords": orgAdminOnly, "exportAuditReport": orgAdminOnly, "addMember": orgAdminOnly,
+	"updateMember": orgAdminOnly, "removeMember": orgAdminOnly, "addWhitelistRules": orgAdminOnly,
+	"listWhitelistRules": orgAdminOnly, "checkWhitelistChange": orgAdminOnly, "describeWhitelistRule": orgAdminOnly,
+	"deleteWhitelistRule": orgAdminOnly,
+}
+
+// The roles of the matrix. The organisation acted on is the world's org ("A"); orgAdminB administers
+// another organisation only; nobody belongs to none.
+const (
+	roleAnonymous  = "anonymous"
+	roleNobody     = "nobody@platform.example"
+	roleOrgAdminB  = outsider
+	roleSafeShare  = root1
+	roleOrgAdminA  = orgAdmin
+	roleOriginator = originator
+	roleCollab     = collab
+	roleAdHoc      = adhoc
+)
+
+var matrixRoles = []string{roleAnonymous, roleNobody, roleAdHoc, roleCollab, roleOriginator, roleOrgAdminB, roleSafeShare, roleOrgAdminA}
+
+func allowed(a access, role string) bool {
+	switch a {
+	case signedIn:
+		return role != roleAnonymous
+	case safeShareAdminOnly:
+		return role == roleSafeShare
+	case orgReader:
+		return role == roleCollab || role == roleOriginator || role == roleOrgAdminA || role == roleSafeShare
+	case orgAdminOnly:
+		return role == roleOrgAdminA
+	case orgAdminOrSafeShare:
+		return role == roleOrgAdminA || role == roleSafeShare
+	}
+	return false
+}
+
+// matrixWorld is a world with a second organisation (B), a rule in each, a third-party app, and an
+// account with no membership; ids names the objects the paths take.
+type matrixWorld struct {
+	*world
+	orgB    string
+	ruleA   string
+	ruleB   string
+	app     string
+	memberB string
+}
+
+func newMatrixWorld(t *testing.T) *matrixWorld {
+	t.Helper()
+	w := newWorld(t)
+	m := &matrixWorld{world: w}
+	m.orgB = w.createOrg(t, "Org B", roleOrgAdminB)
+	m.ruleA = w.addRules(t, w.org, orgAdmin, "xy-company.com")[0]
+	m.ruleB = w.addRules(t, m.orgB, roleOrgAdminB, "b.example")[0]
+	m.memberB = w.id[roleOrgAdminB]
+	u := w.svc.CreateUser(t, roleNobody, false)
+	w.id[roleNobody] = itoa(u.ID)
+	w.tok[roleNobody] = w.svc.Token(t, clientID, roleNobody)
+	app := w.svc.RegisterClient(t, "third-party", clientapp.GrantAuthorizationCode)
+	m.app = itoa(app.ID)
+	return m
+}
+
+// fill builds an operation's request for the organisation org, from the spec: path ids of that
+// organisation's objects, required query parameters, and the body's documented example.
+func (m *matrixWorld) fill(t *testing.T, path string, op *openapi3.Operation, org, rule, member string) (string, string, string) {
+	ids := map[string]string{
+		"orgGroupId": org, "organisationId": org, "orgId": org, "whitelistId": rule, "objectId": rule,
+		"userId": member, "clientInfoId": m.app, "approvalId": "765456269464346624",
+	}
+	for name, v := range ids {
+		path = strings.ReplaceAll(path, "{"+name+"}", v)
+	}
+	if strings.Contains(path, "{") {
+		t.Fatalf("no value for a path parameter of %s", path)
+	}
+	query := url.Values{}
+	for _, p := range op.Parameters {
+		if p.Value.In == "query" && p.Value.Required {
+			query.Set(p.Value.Name, fmt.Sprint(p.Value.Schema.Value.Enum[0]))
+		}
+	}
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	if op.RequestBody == nil {
+		return path, "", ""
+	}
+	for ct, mt := range op.RequestBody.Value.Content {
+		ex := mt.Example
+		if ex == nil && mt.Schema != nil {
+			ex = mt.Schema.Value.Example
+		}
+		if ex == nil {
+			t.Fatalf("%s: the %s body has no example", op.OperationID, ct)
+		}
+		if op.OperationID == "updateOrganisation" {
+			ex = map[string]any{"description": "changed by the matrix"}
+		}
+		if ct == "application/x-www-form-urlencoded" {
+			form := url.Values{}
+			for k, v := range ex.(map[string]any) {
+				form.Set(k, fmt.Sprint(v))
+			}
+			return path, ct, form.Encode()
+		}
+		b, err := json.Marshal(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return path, ct, string(b)
+	}
+	return path, "", ""
+}
+
+// state is a digest of every table a refused request must not change (the audit trail and the token
+// bookkeeping change by design).
+func (m *matrixWorld) state(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, m.svc.Config.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var parts []string
+	for _, table := range []string{"users", "client_apps", "organisations", "plans", "memberships",
+		"organisation_removal_requests", "approvals", "whitelist_rules", "properties"} {
+		var digest *string
+		q := fmt.Sprintf("SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM %s t", table)
+		if err := conn.QueryRow(ctx, q).Scan(&digest); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, table+"="+fmt.Sprint(deref(digest)))
+	}
+	return strings.Join(parts, " ")
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+type matrixOp struct {
+	path, method string
+	op           *openapi3.Operation
+}
+
+func specOperations(t *testing.T) []matrixOp {
+	t.Helper()
+	spec, err := gen.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []matrixOp
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, matrixOp{path, method, op})
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].op.OperationID < ops[j].op.OperationID })
+	return ops
+}
+
+// TestAuthorizationMatrix calls every bearer-token operation of the spec as every role: a role the
+// reference does not allow gets 403 (401 without a token) and changes nothing; a role it allows is not
+// refused. Built from the spec, so an operation added later is in the matrix or fails it.
+func TestAuthorizationMatrix(t *testing.T) {
+	for _, o := range specOperations(t) {
+		a, ok := operationAccess[o.op.OperationID]
+		if !ok {
+			t.Errorf("operation %s is not classified in operationAccess", o.op.OperationID)
+			continue
+		}
+		if a == notBearer {
+			continue
+		}
+		t.Run(o.op.OperationID, func(t *testing.T) {
+			t.Parallel()
+			m := newMatrixWorld(t)
+			path, ct, body := m.fill(t, o.path, o.op, m.org, m.ruleA, m.id[collab])
+			// Refused roles first, so the allowed ones' changes cannot hide a refused one's.
+			roles := append([]string{}, matrixRoles...)
+			sort.SliceStable(roles, func(i, j int) bool { return !allowed(a, roles[i]) && allowed(a, roles[j]) })
+			for _, role := range roles {
+				before := m.state(t)
+				req := testutil.Request{Method: o.method, Path: path, Token: m.tok[role], ContentType: ct, Body: []byte(body)}
+				r := m.svc.Client.Do(t, req)
+				switch {
+				case role == roleAnonymous:
+					if r.Status != 401 {
+						t.Errorf("%s %s without a token: %d %s", o.method, path, r.Status, r.Body)
+					}
+				case allowed(a, role):
+					if r.Status == 401 || r.Status == 403 {
+						t.Errorf("%s %s as %s: refused %d %s", o.method, path, role, r.Status, r.Body)
+					}
+					continue
+				default:
+					if r.Status != 403 {
+						t.Errorf("%s %s as %s: %d, want 403: %s", o.method, path, role, r.Status, r.Body)
+					}
+				}
+				if after := m.state(t); after != before {
+					t.Errorf("%s %s as %s (%d) changed the data:\n%s\n%s", o.method, path, role, r.Status, before, after)
+				}
+			}
+		})
+	}
+}
+
+// TestCrossOrganisationObjects: an administrator of organisation A names, under A's path, the objects
+// of organisation B (a member, a whitelist rule): 404, and nothing changes in either organisation.
+func TestCrossOrganisationObjects(t *testing.T) {
+	for _, o := range specOperations(t) {
+		takesObject := false
+		for _, p := range o.op.Parameters {
+			takesObject = takesObject || p.Value.Name == "userId" || p.Value.Name == "whitelistId"
+		}
+		for _, p := range []string{"{userId}", "{whitelistId}"} {
+			takesObject = takesObject || strings.Contains(o.path, p)
+		}
+		if !takesObject || operationAccess[o.op.OperationID] != orgAdminOnly {
+			continue
+		}
+		t.Run(o.op.OperationID, func(t *testing.T) {
+			t.Parallel()
+			m := newMatrixWorld(t)
+			path, ct, body := m.fill(t, o.path, o.op, m.org, m.ruleB, m.memberB)
+			before := m.state(t)
+			r := m.svc.Client.Do(t, testutil.Request{Method: o.method, Path: path, Token: m.tok[roleOrgAdminA], ContentType: ct, Body: []byte(body)})
+			if r.Status != 404 {
+				t.Errorf("%s %s with organisation B's object: %d, want 404: %s", o.method, path, r.Status, r.Body)
+			}
+			if after := m.state(t); after != before {
+				t.Errorf("changed the data:\n%s\n%s", before, after)
+			}
+			// And B's administrator, on B's path, still finds them.
+			bPath, _, _ := m.fill(t, o.path, o.op, m.orgB, m.ruleB, m.memberB)
+			if o.method == "GET" || strings.HasSuffix(o.path, "{whitelistId}") && o.method == "PUT" {
+				r := m.svc.Client.Do(t, testutil.Request{Method: o.method, Path: bPath, Token: m.tok[roleOrgAdminB], ContentType: ct, Body: []byte(body)})
+				if r.Status != 200 {
+					t.Errorf("%s %s as B's administrator: %d %s", o.method, bPath, r.Status, r.Body)
+				}
+			}
+		})
+	}
+}
