@@ -1278,7 +1278,8 @@ type ClientInterface interface {
 	// UpdateMeWithBody Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes.
+	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// holding a control character is a 400.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1288,7 +1289,8 @@ type ClientInterface interface {
 	// UpdateMe Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes.
+	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// holding a control character is a 400.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1907,7 +1909,8 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // UpdateMeWithBody Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes.
+// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// holding a control character is a 400.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1927,7 +1930,8 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body 
 // UpdateMe Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes.
+// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// holding a control character is a 400.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3535,7 +3539,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithBodyWithResponse Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes.
+	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// holding a control character is a 400.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3545,7 +3550,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithResponse Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes.
+	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// holding a control character is a 400.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5705,7 +5711,8 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 // UpdateMeWithBodyWithResponse Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes.
+// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// holding a control character is a 400.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5721,7 +5728,8 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 // UpdateMeWithResponse Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes.
+// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// holding a control character is a 400.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -42,6 +42,7 @@ var domainErrors = []struct {
 	{user.ErrNotFound, http.StatusNotFound, "User not found"},
 	{user.ErrEmailTaken, http.StatusConflict, "Email already in use"},
 	{user.ErrInvalidEmail, http.StatusBadRequest, "Invalid email address"},
+	{user.ErrControlCharacter, http.StatusBadRequest, "Control character in text"},
 	{clientapp.ErrNotFound, http.StatusNotFound, "Client application not found"},
 	{clientapp.ErrClientIDTaken, http.StatusConflict, "Client id already in use"},
 	{clientapp.ErrRedirectURIRequired, http.StatusBadRequest, "Redirect URI required"},

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/ids"
@@ -49,11 +50,13 @@ const (
 const LockDuration = 15 * time.Minute
 
 var (
-	ErrNotFound       = errors.New("user not found")
-	ErrEmailTaken     = errors.New("an account with this email already exists")
-	ErrInvalidEmail   = errors.New("not a valid email address")
-	ErrBadCredentials = errors.New("bad credentials")
-	ErrLocked         = errors.New("account locked after too many failed sign-ins")
+	ErrNotFound     = errors.New("user not found")
+	ErrEmailTaken   = errors.New("an account with this email already exists")
+	ErrInvalidEmail = errors.New("not a valid email address")
+	// ErrControlCharacter: a name holding a control character (NUL cannot even be stored).
+	ErrControlCharacter = errors.New("names must not hold control characters")
+	ErrBadCredentials   = errors.New("bad credentials")
+	ErrLocked           = errors.New("account locked after too many failed sign-ins")
 )
 
 // PolicyError says how a password breaks the password policy.
@@ -169,6 +172,11 @@ func (s *Service) ByID(ctx context.Context, id int64) (User, error) { return s.s
 
 // UpdateProfile replaces the account's profile (a nil member clears it) and returns the account.
 func (s *Service) UpdateProfile(ctx context.Context, id int64, p Profile) (User, error) {
+	for _, name := range []*string{p.FirstName, p.LastName, p.OtherName, p.MobileNumber} {
+		if name != nil && strings.IndexFunc(*name, unicode.IsControl) >= 0 {
+			return User{}, ErrControlCharacter
+		}
+	}
 	if err := s.store.UpdateProfile(ctx, id, p); err != nil {
 		return User{}, err
 	}
