@@ -120,6 +120,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: grants, Tokens: a.Tokens,
 		Keys: keys, Properties: a.Properties, Issuer: a.Config.Issuer,
 		PerClientLimit: opts.PerClientLimit, PerAddressLimit: opts.PerAddressLimit,
+		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})
 	if err != nil {
 		return err

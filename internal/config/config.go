@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Config is everything the service takes from its environment.
@@ -15,12 +16,18 @@ type Config struct {
 	HTTPAddr    string // ACCESS_HTTP_ADDR
 	Issuer      string // ACCESS_ISSUER, without a trailing slash
 	SMTPURL     string // ACCESS_SMTP_URL
+	// RequestTimeout (ACCESS_REQUEST_TIMEOUT, a Go duration, default 5s) is the most a request may spend,
+	// waiting on the database or for a password check included; past it the answer is 503.
+	RequestTimeout time.Duration
 
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
 	BootstrapClientID      string
 	BootstrapClientSecret  string
 }
+
+// DefaultRequestTimeout is ACCESS_REQUEST_TIMEOUT's default.
+const DefaultRequestTimeout = 5 * time.Second
 
 // DefaultDatabaseURL is the embedded store, used when ACCESS_DATABASE_URL is unset.
 const DefaultDatabaseURL = "sqlite:./data/access-service.db"
@@ -53,6 +60,11 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	c.Issuer = strings.TrimRight(get("ACCESS_ISSUER", "http://"+c.HTTPAddr), "/")
 
 	var errs []error
+	timeout, err := time.ParseDuration(get("ACCESS_REQUEST_TIMEOUT", DefaultRequestTimeout.String()))
+	if err != nil || timeout <= 0 {
+		errs = append(errs, &Error{"ACCESS_REQUEST_TIMEOUT", "must be a positive duration such as 5s"})
+	}
+	c.RequestTimeout = timeout
 	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 		errs = append(errs, &Error{"ACCESS_DATABASE_URL", err.Error()})
 	}

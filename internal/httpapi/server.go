@@ -24,6 +24,7 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/property"
@@ -54,6 +55,11 @@ type Deps struct {
 	Issuer     string
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit
+	// RequestTimeout bounds each request's time (the database's and queued password checks' included);
+	// zero: config.DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// Unavailable tells the errors that mean the database cannot be reached now (503, Retry-After).
+	Unavailable func(error) bool
 }
 
 // Server implements the generated strict server interface.
@@ -88,6 +94,12 @@ func New(d Deps) (*echo.Echo, error) {
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
+	if s.RequestTimeout == 0 {
+		s.RequestTimeout = config.DefaultRequestTimeout
+	}
+	if s.Unavailable == nil {
+		s.Unavailable = func(error) bool { return false }
+	}
 	if s.PerAddressLimit == (RateLimit{}) {
 		s.PerAddressLimit = RateLimit{PerSecond: 20, Burst: 50}
 	}
@@ -98,6 +110,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(
 		s.requestContext,
+		s.deadline,
 		s.accessLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
@@ -159,6 +172,17 @@ func useValidatedBody(next echo.HandlerFunc) echo.HandlerFunc {
 			req.Body = io.NopCloser(strings.NewReader(string(data)))
 			req.ContentLength = int64(len(data))
 		}
+		return next(c)
+	}
+}
+
+// deadline bounds the request's time: the database calls and password checks it makes end with
+// context.DeadlineExceeded past it, which the error mapper answers with 503.
+func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.RequestTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }

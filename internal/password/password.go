@@ -3,7 +3,9 @@ package password
 
 import (
 	"context"
+	"errors"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -19,17 +21,28 @@ var Production = &Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltL
 // Cheap costs, for tests only: the race detector makes real costs take seconds.
 var Cheap = &Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-// Hasher makes and checks hashes. It lets at most a fixed number of hashes run at once, so a flood of
-// sign-ins queues instead of exhausting memory.
+// Hasher makes and checks hashes. It lets at most a fixed number of hashes run at once and a bounded
+// number wait for their turn; beyond that it refuses at once (ErrBusy), so a flood of sign-ins neither
+// exhausts memory nor makes every caller wait longer than a few hashes.
 type Hasher struct {
-	params *Params
-	slots  chan struct{}
-	dummy  string
+	params     *Params
+	slots      chan struct{}
+	dummy      string
+	waiting    atomic.Int64
+	maxWaiting int64
 }
+
+// ErrBusy: too many hashes are already waiting; the caller should try again shortly.
+var ErrBusy = errors.New("too many password checks are waiting; try again shortly")
+
+// WaitingPerCore is how many hashes may wait per core: with one hash running per core, a caller waits
+// for at most this many hashes before its own starts.
+const WaitingPerCore = 2
 
 // NewHasher returns a hasher with the given costs, running at most one hash per core at once.
 func NewHasher(p *Params) *Hasher {
-	h := &Hasher{params: p, slots: make(chan struct{}, runtime.NumCPU())}
+	cores := runtime.NumCPU()
+	h := &Hasher{params: p, slots: make(chan struct{}, cores), maxWaiting: int64(WaitingPerCore * cores)}
 	// A hash to check against when there is no real one, so an unknown account costs the same time as a
 	// wrong password and does not reveal which accounts exist.
 	d, err := argon2id.CreateHash("no account has this password", p)
@@ -41,6 +54,16 @@ func NewHasher(p *Params) *Hasher {
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	if h.waiting.Add(1) > h.maxWaiting {
+		h.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer h.waiting.Add(-1)
 	select {
 	case h.slots <- struct{}{}:
 		return nil

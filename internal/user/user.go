@@ -210,7 +210,10 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 		pw, err = "", ErrBadCredentials
 	}
 	if err != nil {
-		_, _ = s.hasher.Verify(ctx, pw, "")
+		// Busy or not, an unknown account is answered as a known one would be.
+		if _, herr := s.hasher.Verify(ctx, pw, ""); herr != nil {
+			return User{}, herr
+		}
 		return User{}, ErrBadCredentials
 	}
 	now := s.now()
