@@ -4,8 +4,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,6 +21,10 @@ type Config struct {
 	// RequestTimeout (ACCESS_REQUEST_TIMEOUT, a Go duration, default 5s) is the most a request may spend,
 	// waiting on the database or for a password check included; past it the answer is 503.
 	RequestTimeout time.Duration
+	// TokenRatePerClient and TokenRatePerAddress (ACCESS_TOKEN_RATE_PER_CLIENT, ACCESS_TOKEN_RATE_PER_ADDRESS:
+	// requests per second, bursts of twice that) limit the token endpoint; zero keeps the defaults
+	// (50 and 20 per second).
+	TokenRatePerClient, TokenRatePerAddress float64
 
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
@@ -65,6 +71,18 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, &Error{"ACCESS_REQUEST_TIMEOUT", "must be a positive duration such as 5s"})
 	}
 	c.RequestTimeout = timeout
+	for _, r := range []struct {
+		name string
+		dst  *float64
+	}{{"ACCESS_TOKEN_RATE_PER_CLIENT", &c.TokenRatePerClient}, {"ACCESS_TOKEN_RATE_PER_ADDRESS", &c.TokenRatePerAddress}} {
+		if v := get(r.name, ""); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+				errs = append(errs, &Error{r.name, "must be a positive number of requests per second"})
+			}
+			*r.dst = f
+		}
+	}
 	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 		errs = append(errs, &Error{"ACCESS_DATABASE_URL", err.Error()})
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -69,6 +70,8 @@ type Server struct {
 	services []gen.ServiceLink
 	specJSON map[string]any
 	explorer *explorer.Explorer
+	// directory is GET /api/v1's answer, encoded (see GetServices).
+	directory atomic.Pointer[encodedDirectory]
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)

@@ -37,7 +37,7 @@ var ErrBusy = errors.New("too many password checks are waiting; try again shortl
 
 // WaitingPerCore is how many hashes may wait per core: with one hash running per core, a caller waits
 // for at most this many hashes before its own starts.
-const WaitingPerCore = 2
+const WaitingPerCore = 1
 
 // NewHasher returns a hasher with the given costs, running at most one hash per core at once.
 func NewHasher(p *Params) *Hasher {
