@@ -7,7 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -150,6 +154,41 @@ func appBody(n int) []byte {
 // answers again without a restart, and every create that was answered 201 can be read.
 func TestDatabaseDownMidLoad(t *testing.T) {
 	dbURL, px := viaProxy(t)
+	databaseDownMidLoad(t, dbURL, px.cut, px.restore)
+}
+
+// TestPostgresRestart is TestDatabaseDownMidLoad with a real PostgreSQL server stopped and started
+// again. It needs a private throw-away cluster, which scripts/fault-restart.sh makes; it never touches
+// the shared server. ACCESS_FAULT_PG names the cluster: "BINDIR DATADIR PORT".
+func TestPostgresRestart(t *testing.T) {
+	spec := os.Getenv("ACCESS_FAULT_PG")
+	if spec == "" {
+		t.Skip("needs a private cluster: run scripts/fault-restart.sh")
+	}
+	f := strings.Fields(spec)
+	if len(f) != 3 {
+		t.Fatalf("ACCESS_FAULT_PG=%q: want BINDIR DATADIR PORT", spec)
+	}
+	bin, dir, port := f[0], f[1], f[2]
+	pgctl := func(args ...string) {
+		cmd := exec.Command(filepath.Join(bin, "pg_ctl"), append([]string{"-D", dir, "-w"}, args...)...)
+		if os.Getuid() == 0 {
+			cmd = exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(bin, "pg_ctl"), "-D", dir, "-w"}, args...)...)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("pg_ctl %v: %v\n%s", args, err, out)
+		}
+	}
+	t.Setenv(testutil.AdminDatabaseURLEnv, "postgres://postgres@127.0.0.1:"+port+"/postgres?sslmode=disable")
+	dbURL := testutil.NewPostgres(t)
+	databaseDownMidLoad(t, dbURL,
+		func() { pgctl("-m", "fast", "stop") },
+		func() {
+			pgctl("-l", filepath.Join(dir, "server.log"), "-o", "-p "+port+" -k "+dir+" -c listen_addresses=127.0.0.1", "start")
+		})
+}
+
+func databaseDownMidLoad(t *testing.T, dbURL string, down, up func()) {
 	svc := testutil.Start(t, testutil.WithDatabase(dbURL), testutil.WithEnv("ACCESS_REQUEST_TIMEOUT", "1s"))
 	svc.CreateUser(t, admin, true)
 	svc.RegisterClient(t, clientID)
@@ -204,13 +243,13 @@ func TestDatabaseDownMidLoad(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	phase.Store(1)
-	px.cut()
+	down()
 	time.Sleep(300 * time.Millisecond) // requests in flight at the cut end within the deadline
 	if r := svc.Client.Get(t, "/readyz", ""); r.Status != 503 {
 		t.Errorf("/readyz while the database is down: %d", r.Status)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	px.restore()
+	up()
 	back := time.Now()
 	for {
 		if r := svc.Client.Get(t, "/readyz", ""); r.Status == 200 {
