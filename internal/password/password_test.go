@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// TestHasherQueueBounded: with every slot taken, up to maxWaiting callers wait; the next is refused at
-// once with ErrBusy; the waiting ones finish when slots free up.
+// TestHasherQueueBounded: with every slot taken, a caller waits about one hash's time at most; up to
+// maxWaiting callers wait; the next is refused at once with ErrBusy; the waiting ones finish when slots
+// free up.
 func TestHasherQueueBounded(t *testing.T) {
 	h := NewHasher(Cheap)
 	hash, err := h.Hash(context.Background(), "secret")
@@ -19,6 +20,16 @@ func TestHasherQueueBounded(t *testing.T) {
 	for range cap(h.slots) {
 		h.slots <- struct{}{}
 	}
+	// A waiter gives up after about one hash's time.
+	h.took.Store(int64(50 * time.Millisecond))
+	start := time.Now()
+	if _, err := h.Verify(context.Background(), "secret", hash); !errors.Is(err, ErrBusy) {
+		t.Fatalf("waiting longer than a hash: %v", err)
+	}
+	if d := time.Since(start); d < 40*time.Millisecond || d > 2*time.Second {
+		t.Fatalf("gave up after %s, want about 50ms", d)
+	}
+	h.took.Store(int64(time.Hour)) // from here on, waiters wait until a slot frees
 	var wg sync.WaitGroup
 	errs := make(chan error, h.maxWaiting)
 	for range h.maxWaiting {
@@ -38,7 +49,7 @@ func TestHasherQueueBounded(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	start := time.Now()
+	start = time.Now()
 	if _, err := h.Verify(context.Background(), "secret", hash); !errors.Is(err, ErrBusy) {
 		t.Fatalf("beyond the queue: %v", err)
 	}
