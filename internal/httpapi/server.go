@@ -113,7 +113,6 @@ func New(d Deps) (*echo.Echo, error) {
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(
 		s.requestContext,
-		s.deadline,
 		s.accessLog,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
@@ -175,17 +174,6 @@ func useValidatedBody(next echo.HandlerFunc) echo.HandlerFunc {
 			req.Body = io.NopCloser(strings.NewReader(string(data)))
 			req.ContentLength = int64(len(data))
 		}
-		return next(c)
-	}
-}
-
-// deadline bounds the request's time: the database calls and password checks it makes end with
-// context.DeadlineExceeded past it, which the error mapper answers with 503.
-func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.RequestTimeout)
-		defer cancel()
-		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }
