@@ -1,7 +1,7 @@
 # Every target is one step a developer or CI runs; `make test` is the whole suite.
 GO ?= go
 
-.PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot
+.PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot bench
 
 ## run: serve on the embedded store (./data/access-service.db) at http://127.0.0.1:8080
 run:
@@ -55,3 +55,8 @@ screenshot:
 ## test-go: only the Go tests (PostgreSQL must already be reachable)
 test-go:
 	$(GO) test -race -count=1 ./...
+
+## bench: the service against a minimal baseline server, same machine, same run (bench/README.md);
+## not part of `make test`
+bench:
+	./bench/run.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: make sure PostgreSQL is reachable (start it if it is installed
-# but not running), check the generated code, vet, run every test with the race detector, then the
+# but not running), check the generated code, vet, run every test with the race detector, the
+# PostgreSQL-restart fault test on a private cluster (scripts/fault-restart.sh), then the
 # spec's gates and the clients and explorer against a live service (scripts/api-gates.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +15,7 @@ echo "== go vet"
 go vet ./...
 echo "== go test -race ./..."
 go test -race -count=1 -timeout 20m ./...
+echo "== fault test: a real PostgreSQL restarted mid-load (private throw-away cluster)"
+./scripts/fault-restart.sh
 echo "== spec gates, TypeScript client, API explorer"
 ./scripts/api-gates.sh

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -136,10 +137,18 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer, a.Revocations)
 	grants := oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store, a.IDs, a.Revocations)
 	a.Grants = grants
+	perClient, perAddress := opts.PerClientLimit, opts.PerAddressLimit
+	if r := a.Config.TokenRatePerClient; r > 0 && perClient == (httpapi.RateLimit{}) {
+		perClient = httpapi.RateLimit{PerSecond: r, Burst: int(math.Ceil(2 * r))}
+	}
+	if r := a.Config.TokenRatePerAddress; r > 0 && perAddress == (httpapi.RateLimit{}) {
+		perAddress = httpapi.RateLimit{PerSecond: r, Burst: int(math.Ceil(2 * r))}
+	}
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: grants, Tokens: a.Tokens,
 		Keys: keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist, Issuer: a.Config.Issuer,
-		PerClientLimit: opts.PerClientLimit, PerAddressLimit: opts.PerAddressLimit,
+		PerClientLimit: perClient, PerAddressLimit: perAddress,
+		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})
 	if err != nil {
 		return err

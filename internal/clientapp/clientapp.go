@@ -168,7 +168,9 @@ func (s *Service) ByClientID(ctx context.Context, clientID string) (App, error) 
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (App, error) {
 	a, err := s.ByClientID(ctx, clientID)
 	if errors.Is(err, ErrNotFound) {
-		_, _ = s.hasher.Verify(ctx, secret, "")
+		if _, herr := s.hasher.Verify(ctx, secret, ""); herr != nil {
+			return App{}, herr
+		}
 		return App{}, ErrInvalidClient
 	}
 	if err != nil {

@@ -4,9 +4,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything the service takes from its environment.
@@ -15,12 +18,22 @@ type Config struct {
 	HTTPAddr    string // ACCESS_HTTP_ADDR
 	Issuer      string // ACCESS_ISSUER, without a trailing slash
 	SMTPURL     string // ACCESS_SMTP_URL
+	// RequestTimeout (ACCESS_REQUEST_TIMEOUT, a Go duration, default 5s) is the most a request may spend,
+	// waiting on the database or for a password check included; past it the answer is 503.
+	RequestTimeout time.Duration
+	// TokenRatePerClient and TokenRatePerAddress (ACCESS_TOKEN_RATE_PER_CLIENT, ACCESS_TOKEN_RATE_PER_ADDRESS:
+	// requests per second, bursts of twice that) limit the token endpoint; zero keeps the defaults
+	// (50 and 20 per second).
+	TokenRatePerClient, TokenRatePerAddress float64
 
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
 	BootstrapClientID      string
 	BootstrapClientSecret  string
 }
+
+// DefaultRequestTimeout is ACCESS_REQUEST_TIMEOUT's default.
+const DefaultRequestTimeout = 5 * time.Second
 
 // DefaultDatabaseURL is the embedded store, used when ACCESS_DATABASE_URL is unset.
 const DefaultDatabaseURL = "sqlite:./data/access-service.db"
@@ -53,6 +66,23 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	c.Issuer = strings.TrimRight(get("ACCESS_ISSUER", "http://"+c.HTTPAddr), "/")
 
 	var errs []error
+	timeout, err := time.ParseDuration(get("ACCESS_REQUEST_TIMEOUT", DefaultRequestTimeout.String()))
+	if err != nil || timeout <= 0 {
+		errs = append(errs, &Error{"ACCESS_REQUEST_TIMEOUT", "must be a positive duration such as 5s"})
+	}
+	c.RequestTimeout = timeout
+	for _, r := range []struct {
+		name string
+		dst  *float64
+	}{{"ACCESS_TOKEN_RATE_PER_CLIENT", &c.TokenRatePerClient}, {"ACCESS_TOKEN_RATE_PER_ADDRESS", &c.TokenRatePerAddress}} {
+		if v := get(r.name, ""); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+				errs = append(errs, &Error{r.name, "must be a positive number of requests per second"})
+			}
+			*r.dst = f
+		}
+	}
 	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 		errs = append(errs, &Error{"ACCESS_DATABASE_URL", err.Error()})
 	}

@@ -187,3 +187,66 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestRevokedTokensRefused is the other half of the JWT negative matrix: well-signed, unexpired tokens
+// that were revoked. Each token is used first (so any cache of verified tokens holds it), then revoked,
+// then refused at once, on an endpoint that reads the database and on one that does not.
+func TestRevokedTokensRefused(t *testing.T) {
+	e := newEnv(t)
+	appID := func(clientID string) string {
+		r := e.do(t, http.MethodGet, "/api/v1/clientapps?limit=100", e.admin, nil)
+		for _, it := range r.JSON(t)["items"].([]any) {
+			if m := it.(map[string]any); m["clientId"] == clientID {
+				return m["id"].(string)
+			}
+		}
+		t.Fatalf("no app %s", clientID)
+		return ""
+	}
+	cases := []struct {
+		name   string
+		token  func() string // a working token
+		revoke func(token string)
+	}{
+		{"a token of a revoked approval",
+			func() string { return fullCodeFlow(t, e, e.svc.NewBrowser(t), alice)["access_token"].(string) },
+			func(tok string) {
+				r := e.svc.Client.Get(t, "/api/v1/users/me/applications/approvals", tok)
+				id := r.JSON(t)["applications"].([]any)[0].(map[string]any)["id"].(string)
+				if r := e.do(t, http.MethodDelete, "/api/v1/users/me/applications/approvals/"+id, e.svc.Token(t, clientID, alice), nil); r.Status != 200 {
+					t.Fatalf("revoking the approval: %d %s", r.Status, r.Body)
+				}
+			}},
+		{"a token of a disabled client app",
+			func() string { e.svc.RegisterClient(t, "to-disable"); return e.svc.Token(t, "to-disable", bob) },
+			func(string) {
+				if r := e.do(t, http.MethodPut, "/api/v1/clientapps/"+appID("to-disable")+"/enable", e.admin, nil); r.Status != 200 {
+					t.Fatalf("disabling: %d %s", r.Status, r.Body)
+				}
+			}},
+		{"a token of a deleted client app",
+			func() string { e.svc.RegisterClient(t, "to-delete"); return e.svc.Token(t, "to-delete", bob) },
+			func(string) {
+				if r := e.do(t, http.MethodDelete, "/api/v1/clientapps/"+appID("to-delete"), e.admin, nil); r.Status != 200 {
+					t.Fatalf("deleting: %d %s", r.Status, r.Body)
+				}
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tok := tc.token()
+			for _, path := range []string{"/api/v1/users/me", "/api/v1"} {
+				if r := e.svc.Client.Get(t, path, tok); r.Status != 200 {
+					t.Fatalf("before: %s %d %s", path, r.Status, r.Body)
+				}
+			}
+			tc.revoke(tok)
+			for _, path := range []string{"/api/v1/users/me", "/api/v1"} {
+				r := e.svc.Client.Get(t, path, tok)
+				if r.Status != 401 || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+					t.Fatalf("after: %s %d %q", path, r.Status, r.Header.Get("WWW-Authenticate"))
+				}
+			}
+		})
+	}
+}

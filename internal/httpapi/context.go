@@ -37,7 +37,11 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		req := c.Request()
 		id := newRequestID()
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		ctx := context.WithValue(req.Context(), loggerKey, s.log.With("request_id", id))
+		// The request's deadline (see Deps.RequestTimeout): database calls and password checks end with
+		// context.DeadlineExceeded past it, which the error mapper answers with 503.
+		ctx, cancel := context.WithTimeout(req.Context(), s.RequestTimeout)
+		defer cancel()
+		ctx = context.WithValue(ctx, loggerKey, requestID(id))
 		ctx = context.WithValue(ctx, remoteAddrKey, c.RealIP())
 		if user, pass, ok := req.BasicAuth(); ok {
 			ctx = context.WithValue(ctx, basicAuthKey, [2]string{user, pass})
@@ -56,16 +60,21 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
-		loggerFrom(req.Context(), s.log).Info("request",
-			"method", req.Method, "path", req.URL.Path, "status", c.Response().Status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", c.RealIP())
+		id, _ := req.Context().Value(loggerKey).(requestID)
+		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("request_id", string(id)),
+			slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("status", c.Response().Status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", c.RealIP()))
 		return nil
 	}
 }
 
+// requestID is the request's id on its context; the logger that names it is made only when something
+// is logged.
+type requestID string
+
 func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if id, ok := ctx.Value(loggerKey).(requestID); ok {
+		return fallback.With("request_id", string(id))
 	}
 	return fallback
 }

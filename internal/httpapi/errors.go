@@ -17,6 +17,7 @@ import (
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -45,6 +46,7 @@ var domainErrors = []struct {
 	{user.ErrNotFound, http.StatusNotFound, "User not found"},
 	{user.ErrEmailTaken, http.StatusConflict, "Email already in use"},
 	{user.ErrInvalidEmail, http.StatusBadRequest, "Invalid email address"},
+	{user.ErrControlCharacter, http.StatusBadRequest, "Control character in text"},
 	{clientapp.ErrNotFound, http.StatusNotFound, "Client application not found"},
 	{clientapp.ErrClientIDTaken, http.StatusConflict, "Client id already in use"},
 	{user.ErrOwnRole, http.StatusForbidden, "Own role"},
@@ -72,6 +74,28 @@ var domainErrors = []struct {
 }
 
 const validationTitle = "Request validation failed"
+
+// retryAfterSeconds is what a 503 tells clients to wait.
+const retryAfterSeconds = "1"
+
+// toProblem is the package's toProblem, plus the errors that mean "not now": the database cannot be
+// reached or did not answer within the request's deadline, or too many password checks are waiting.
+// Those are 503 with Retry-After.
+func (s *Server) toProblem(err error) *problem {
+	var (
+		p  *problem
+		he *echo.HTTPError // the validator's and Echo's own refusals, which can wrap a body's io.ErrUnexpectedEOF
+	)
+	if !errors.As(err, &p) && !errors.As(err, &he) && (errors.Is(err, password.ErrBusy) || s.Unavailable(err) || errors.Is(err, context.DeadlineExceeded)) {
+		p = newProblem(http.StatusServiceUnavailable, "The service cannot answer now; try again shortly.")
+		if errors.Is(err, password.ErrBusy) {
+			p.detail = "Too many sign-ins are being checked; try again shortly."
+		}
+		p.header = http.Header{"Retry-After": {retryAfterSeconds}}
+		return p
+	}
+	return toProblem(err)
+}
 
 // toProblem classifies any error a request can end with. Unknown errors are 500s: bugs.
 func toProblem(err error) *problem {
@@ -246,9 +270,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	p := toProblem(err)
+	p := s.toProblem(err)
 	log := loggerFrom(c.Request().Context(), s.log)
 	switch {
+	case p.status == http.StatusServiceUnavailable:
+		log.Warn("request refused: service unavailable", "error", err.Error())
 	case p.status >= 500:
 		log.Error("request failed", "error", err.Error())
 	case errors.Is(err, context.Canceled):

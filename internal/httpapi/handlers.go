@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -134,11 +135,37 @@ func (s *Server) GetServices(ctx context.Context, _ gen.GetServicesRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetServices200JSONResponse{
+	dir := gen.GetServices200JSONResponse{
 		ContentServiceURL: values[property.ContentServiceURL],
 		WebappServiceURL:  values[property.WebappServiceURL],
 		Services:          s.services,
-	}, nil
+	}
+	// The directory changes only with the two URLs: encode it once per pair, not once per request.
+	if c := s.directory.Load(); c != nil && c.content == dir.ContentServiceURL && c.webapp == dir.WebappServiceURL {
+		return c.body, nil
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(dir); err != nil {
+		return nil, err
+	}
+	c := &encodedDirectory{content: dir.ContentServiceURL, webapp: dir.WebappServiceURL, body: encodedJSON(buf.Bytes())}
+	s.directory.Store(c)
+	return c.body, nil
+}
+
+type encodedDirectory struct {
+	content, webapp string
+	body            encodedJSON
+}
+
+// encodedJSON is a 200 answer of JSON encoded beforehand (the same bytes gen's response type writes).
+type encodedJSON []byte
+
+func (b encodedJSON) VisitGetServicesResponse(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b)
+	return err
 }
 
 // GetPublicConfig implements gen.StrictServerInterface.

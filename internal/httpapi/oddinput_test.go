@@ -45,6 +45,22 @@ func TestOddInputsNeverFail(t *testing.T) {
 			t.Errorf("%s: %d", q, r.Status)
 		}
 	}
+	// Found by the spec fuzzer (internal/fuzz): a malformed query string on a form post, and a NUL in a
+	// profile name, were 500s.
+	for _, q := range []string{"%zz", "a=%", "a=1;b=2"} {
+		r := svc.Client.Do(t, testutil.Request{Method: "POST", Path: "/api/oauth/token?" + q, Basic: basic,
+			ContentType: "application/x-www-form-urlencoded", Body: []byte("grant_type=password&username=a&password=b")})
+		if r.Status != 400 {
+			t.Errorf("token endpoint, query %q: %d %s", q, r.Status, r.Body)
+		}
+	}
+	for _, name := range []string{"a\u0000b", "a\u001bb"} {
+		r := svc.Client.Do(t, testutil.Request{Method: "PUT", Path: "/api/v1/users/me", Token: e.admin,
+			ContentType: "application/json", Body: []byte(`{"firstName":"` + name + `"}`)})
+		if r.Status != 400 {
+			t.Errorf("profile name %q: %d %s", name, r.Status, r.Body)
+		}
+	}
 	for _, c := range []string{`access_session="%00"; access_csrf=;;; =x`, "access_session=" + strings.Repeat("z", 4000)} {
 		svc.Client.Do(t, testutil.Request{Method: "GET", Path: authorizePath(codeParams(strings.Repeat("a", 43))), Header: http.Header{"Cookie": {c}}})
 	}

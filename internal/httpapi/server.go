@@ -6,12 +6,14 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -24,6 +26,7 @@ import (
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
@@ -59,6 +62,11 @@ type Deps struct {
 	Issuer     string
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit
+	// RequestTimeout bounds each request's time (the database's and queued password checks' included);
+	// zero: config.DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// Unavailable tells the errors that mean the database cannot be reached now (503, Retry-After).
+	Unavailable func(error) bool
 }
 
 // Server implements the generated strict server interface.
@@ -70,6 +78,10 @@ type Server struct {
 	explorer   *explorer.Explorer
 	operations map[string]string // "METHOD /echo/:path" → operationId, for the audit trail
 	deprecated map[string]string // "METHOD /echo/:path" → successor path, for deprecated operations
+	// queryParams names the query parameters of each "METHOD /echo/:path".
+	queryParams map[string]map[string]bool
+	// directory is GET /api/v1's answer, encoded (see GetServices).
+	directory atomic.Pointer[encodedDirectory]
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -91,9 +103,15 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, operations: operationIDs(spec), deprecated: deprecatedOperations(spec)}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, operations: operationIDs(spec), deprecated: deprecatedOperations(spec), queryParams: queryParameters(spec)}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
+	}
+	if s.RequestTimeout == 0 {
+		s.RequestTimeout = config.DefaultRequestTimeout
+	}
+	if s.Unavailable == nil {
+		s.Unavailable = func(error) bool { return false }
 	}
 	if s.PerAddressLimit == (RateLimit{}) {
 		s.PerAddressLimit = RateLimit{PerSecond: 20, Burst: 50}
@@ -122,7 +140,7 @@ func New(d Deps) (*echo.Echo, error) {
 		MultiErrorHandler: s.validationErrors,
 		ErrorHandler:      func(_ echo.Context, err *echo.HTTPError) error { return err },
 	})
-	e.Use(validator, principalToRequest, refuseUnstorableText, useValidatedBody)
+	e.Use(validator, principalToRequest, s.refuseUnstorableText, useValidatedBody, parseForm)
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)
@@ -167,6 +185,25 @@ func useValidatedBody(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			req.Body = io.NopCloser(strings.NewReader(string(data)))
 			req.ContentLength = int64(len(data))
+		}
+		return next(c)
+	}
+}
+
+// parseForm parses a form body and the query string once, before the handlers, so a malformed one
+// (a bad %-escape, a semicolon separator) is the client's 400 rather than the generated code's 500: the
+// validator reads query strings leniently, Go's form parser does not.
+func parseForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+			if err := req.ParseForm(); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return echo.ErrStatusRequestEntityTooLarge
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "the form or the query string is malformed")
+			}
 		}
 		return next(c)
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/getkin/kin-openapi/openapi3"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,10 +15,16 @@ import (
 // refuseUnstorableText answers 400 for text no database column can hold, NUL characters and invalid
 // UTF-8, in the query or the (validated) body. PostgreSQL refuses both, which would otherwise surface
 // as a 500. Passwords are exempt: they are only ever hashed.
-func refuseUnstorableText(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) refuseUnstorableText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		// Only the query parameters the operation takes reach a handler; others are ignored, so they
+		// cannot make an operation that documents no 400 answer one.
+		declared := s.queryParams[req.Method+" "+c.Path()]
 		for name, vs := range req.URL.Query() {
+			if !declared[name] {
+				continue
+			}
 			for _, v := range vs {
 				if !storable(v) {
 					return unstorable(name)
@@ -79,4 +86,22 @@ func unstorable(field string) error {
 	p.title = validationTitle
 	p.fields = []gen.FieldError{{Field: field, Message: "must not hold NUL characters or invalid UTF-8"}}
 	return p
+}
+
+// queryParameters maps "METHOD /echo/:path" to the names of the query parameters the operation takes.
+func queryParameters(spec *openapi3.T) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for path, item := range spec.Paths.Map() {
+		echoPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
+		for method, op := range item.Operations() {
+			names := map[string]bool{}
+			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
+				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+					names[p.Value.Name] = true
+				}
+			}
+			out[method+" "+echoPath] = names
+		}
+	}
+	return out
 }

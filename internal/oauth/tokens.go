@@ -2,9 +2,11 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,12 +51,14 @@ type Tokens struct {
 	issuer  string
 	revoked *revocation.Index // nil: no revocation check
 	now     func() time.Time
+	cache   verifiedCache
 }
 
 // NewTokens returns a signer and checker of access tokens for the issuer. With a revocation index,
 // Verify refuses revoked tokens and Sign dates new tokens after the revocations it knows.
 func NewTokens(keys *Keys, issuer string, revoked *revocation.Index) *Tokens {
-	return &Tokens{keys: keys, issuer: issuer, revoked: revoked, now: func() time.Time { return time.Now().UTC() }}
+	return &Tokens{keys: keys, issuer: issuer, revoked: revoked, now: func() time.Time { return time.Now().UTC() },
+		cache: verifiedCache{max: verifiedCacheSize, m: map[[sha256.Size]byte]Principal{}}}
 }
 
 // Sign issues an access token for p, valid for ttl; it fills p's TokenID, IssuedAt and ExpiresAt.
@@ -102,7 +106,31 @@ func nonNil(s []string) []string {
 
 // Verify checks an access token and returns who it speaks for. Only RS256 signatures by one of the
 // service's keys are accepted.
+//
+// A token that verified once is remembered (by its SHA-256) until it expires, so checking it again costs a
+// hash and a map look-up instead of parsing and an RSA verification. What can change while a token lives
+// is checked on every call all the same: its expiry, and the revocation index.
 func (t *Tokens) Verify(ctx context.Context, raw string) (Principal, error) {
+	key := sha256.Sum256([]byte(raw))
+	if p, ok := t.cache.get(key); ok {
+		if t.now().After(p.ExpiresAt.Add(clockSkew)) {
+			t.cache.drop(key)
+			return Principal{}, ErrInvalidToken
+		}
+		if t.revoked != nil && t.revoked.Revoked(p.UserID, p.ClientID, p.TokenID, p.IssuedAt) {
+			return Principal{}, ErrInvalidToken
+		}
+		return p, nil
+	}
+	p, err := t.verify(ctx, raw)
+	if err != nil {
+		return Principal{}, err
+	}
+	t.cache.put(key, p, t.now())
+	return p, nil
+}
+
+func (t *Tokens) verify(ctx context.Context, raw string) (Principal, error) {
 	msg, err := jws.ParseString(raw)
 	if err != nil || len(msg.Signatures()) != 1 {
 		return Principal{}, ErrInvalidToken
@@ -183,4 +211,48 @@ func stringsClaim(tok jwt.Token, name string) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
+}
+
+// verifiedCacheSize bounds the tokens Verify remembers (a few hundred bytes each).
+const verifiedCacheSize = 50_000
+
+// verifiedCache maps the SHA-256 of a token that verified to its principal.
+type verifiedCache struct {
+	mu  sync.RWMutex
+	max int
+	m   map[[sha256.Size]byte]Principal
+}
+
+func (c *verifiedCache) get(k [sha256.Size]byte) (Principal, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	p, ok := c.m[k]
+	return p, ok
+}
+
+func (c *verifiedCache) drop(k [sha256.Size]byte) {
+	c.mu.Lock()
+	delete(c.m, k)
+	c.mu.Unlock()
+}
+
+// put remembers p. When the cache is full it first forgets expired tokens, then, if that was not enough,
+// an arbitrary eighth of the others: they verify again on their next use.
+func (c *verifiedCache) put(k [sha256.Size]byte, p Principal, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		for key, e := range c.m {
+			if now.After(e.ExpiresAt.Add(clockSkew)) {
+				delete(c.m, key)
+			}
+		}
+		for key := range c.m {
+			if len(c.m) < c.max-c.max/8 {
+				break
+			}
+			delete(c.m, key)
+		}
+	}
+	c.m[k] = p
 }

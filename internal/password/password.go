@@ -3,7 +3,10 @@ package password
 
 import (
 	"context"
+	"errors"
 	"runtime"
+	"sync/atomic"
+	"time"
 
 	"github.com/alexedwards/argon2id"
 )
@@ -19,17 +22,33 @@ var Production = &Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltL
 // Cheap costs, for tests only: the race detector makes real costs take seconds.
 var Cheap = &Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-// Hasher makes and checks hashes. It lets at most a fixed number of hashes run at once, so a flood of
-// sign-ins queues instead of exhausting memory.
+// Hasher makes and checks hashes. It lets at most a fixed number of hashes run at once and a bounded
+// number wait for their turn, each for at most about one hash's time; beyond that it refuses (ErrBusy),
+// so a flood of sign-ins neither exhausts memory nor makes an accepted caller wait more than a hash or
+// two before its own starts.
 type Hasher struct {
-	params *Params
-	slots  chan struct{}
-	dummy  string
+	params     *Params
+	slots      chan struct{}
+	dummy      string
+	waiting    atomic.Int64
+	maxWaiting int64
+	took       atomic.Int64 // a moving average of one hash's time, in nanoseconds
 }
+
+// ErrBusy: too many hashes are already waiting; the caller should try again shortly.
+var ErrBusy = errors.New("too many password checks are waiting; try again shortly")
+
+// WaitingPerCore is how many hashes may wait per core; each waits at most about one hash's time, and
+// at least minWait (cheap hashes, as in tests, would otherwise give up at once).
+const WaitingPerCore = 1
+
+const minWait = 50 * time.Millisecond
 
 // NewHasher returns a hasher with the given costs, running at most one hash per core at once.
 func NewHasher(p *Params) *Hasher {
-	h := &Hasher{params: p, slots: make(chan struct{}, runtime.NumCPU())}
+	cores := runtime.NumCPU()
+	h := &Hasher{params: p, slots: make(chan struct{}, cores), maxWaiting: int64(WaitingPerCore * cores)}
+	start := time.Now()
 	// A hash to check against when there is no real one, so an unknown account costs the same time as a
 	// wrong password and does not reveal which accounts exist.
 	d, err := argon2id.CreateHash("no account has this password", p)
@@ -37,6 +56,7 @@ func NewHasher(p *Params) *Hasher {
 		panic(err) // only fails if the system's random source fails
 	}
 	h.dummy = d
+	h.took.Store(int64(time.Since(start)))
 	return h
 }
 
@@ -44,6 +64,20 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	default:
+	}
+	if h.waiting.Add(1) > h.maxWaiting {
+		h.waiting.Add(-1)
+		return ErrBusy
+	}
+	defer h.waiting.Add(-1)
+	wait := time.NewTimer(max(time.Duration(h.took.Load()), minWait))
+	defer wait.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-wait.C:
+		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -51,13 +85,27 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.slots }
 
+// timed runs one hash and folds its time into the moving average.
+func (h *Hasher) timed(f func()) {
+	start := time.Now()
+	f()
+	d := int64(time.Since(start))
+	old := h.took.Load()
+	h.took.Store(old + (d-old)/8)
+}
+
 // Hash returns the encoded Argon2id hash of secret.
 func (h *Hasher) Hash(ctx context.Context, secret string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer h.release()
-	return argon2id.CreateHash(secret, h.params)
+	var (
+		out string
+		err error
+	)
+	h.timed(func() { out, err = argon2id.CreateHash(secret, h.params) })
+	return out, err
 }
 
 // Verify reports whether secret matches the encoded hash. An empty hash (an account with no password)
@@ -68,8 +116,13 @@ func (h *Hasher) Verify(ctx context.Context, secret, encoded string) (bool, erro
 	}
 	defer h.release()
 	if encoded == "" {
-		_, _ = argon2id.ComparePasswordAndHash(secret, h.dummy)
+		h.timed(func() { _, _ = argon2id.ComparePasswordAndHash(secret, h.dummy) })
 		return false, nil
 	}
-	return argon2id.ComparePasswordAndHash(secret, encoded)
+	var (
+		ok  bool
+		err error
+	)
+	h.timed(func() { ok, err = argon2id.ComparePasswordAndHash(secret, encoded) })
+	return ok, err
 }

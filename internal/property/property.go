@@ -4,7 +4,9 @@ package property
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -35,16 +37,44 @@ type Store interface {
 }
 
 // Service answers typed questions about the properties.
-type Service struct{ store Store }
+type Service struct {
+	store Store
+	now   func() time.Time
+
+	mu       sync.Mutex
+	values   map[string]string
+	readAt   time.Time
+	maxStale time.Duration
+}
+
+// CacheFor is how long Values answers from memory before reading the store again: the bound on how
+// long a change made on another instance takes to be seen here (the same bound as revocations).
+const CacheFor = 2 * time.Second
 
 // NewService returns a Service over the store.
-func NewService(s Store) *Service { return &Service{store: s} }
+func NewService(s Store) *Service { return &Service{store: s, now: time.Now, maxStale: CacheFor} }
+
+// Forget drops the values held in memory, so the next read sees the store; whatever changes a property
+// calls it.
+func (s *Service) Forget() {
+	s.mu.Lock()
+	s.values = nil
+	s.mu.Unlock()
+}
 
 // All returns every property, ordered by id.
 func (s *Service) All(ctx context.Context) ([]Property, error) { return s.store.Properties(ctx) }
 
-// Values returns every property's value by name.
+// Values returns every property's value by name, read from the store at most CacheFor ago.
 func (s *Service) Values(ctx context.Context) (map[string]string, error) {
+	now := s.now()
+	s.mu.Lock()
+	if s.values != nil && now.Sub(s.readAt) < s.maxStale {
+		m := maps.Clone(s.values)
+		s.mu.Unlock()
+		return m, nil
+	}
+	s.mu.Unlock()
 	all, err := s.store.Properties(ctx)
 	if err != nil {
 		return nil, err
@@ -53,7 +83,10 @@ func (s *Service) Values(ctx context.Context) (map[string]string, error) {
 	for _, p := range all {
 		m[p.Name] = p.Value
 	}
-	return m, nil
+	s.mu.Lock()
+	s.values, s.readAt = m, now
+	s.mu.Unlock()
+	return maps.Clone(m), nil
 }
 
 // Int reads an integer property from values.

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -29,6 +30,8 @@ type Store struct {
 	sqlDB    *sql.DB
 	embedded bool
 	path     string // the embedded store's file
+
+	statements atomic.Int64
 }
 
 // Open connects to the database the URL names and checks that it answers.
@@ -79,11 +82,35 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		return nil, fmt.Errorf("database does not answer: %w", err)
 	}
 	st := &Store{db: db, sqlDB: sqlDB, embedded: embedded}
+	if err := st.countStatements(); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	if embedded {
 		st.path = config.SQLitePath(databaseURL)
 	}
 	return st, nil
 }
+
+// countStatements counts every statement GORM sends, so tests can assert that a request's number of
+// queries does not grow with the size of its answer (no N+1).
+func (s *Store) countStatements() error {
+	count := func(*gorm.DB) { s.statements.Add(1) }
+	cb := s.db.Callback()
+	for name, err := range map[string]error{
+		"query": cb.Query().Register("access:count", count), "row": cb.Row().Register("access:count", count),
+		"raw": cb.Raw().Register("access:count", count), "create": cb.Create().Register("access:count", count),
+		"update": cb.Update().Register("access:count", count), "delete": cb.Delete().Register("access:count", count),
+	} {
+		if err != nil {
+			return fmt.Errorf("registering the %s statement counter: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Statements is how many statements the store has sent through GORM since it was opened.
+func (s *Store) Statements() int64 { return s.statements.Load() }
 
 // Close releases the connections.
 func (s *Store) Close() error { return s.sqlDB.Close() }

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/ids"
@@ -50,12 +51,14 @@ const (
 const LockDuration = 15 * time.Minute
 
 var (
-	ErrNotFound       = errors.New("user not found")
-	ErrEmailTaken     = errors.New("an account with this email already exists")
-	ErrInvalidEmail   = errors.New("not a valid email address")
-	ErrBadCredentials = errors.New("bad credentials")
-	ErrLocked         = errors.New("account locked after too many failed sign-ins")
-	ErrOwnRole        = errors.New("no one may change their own SafeShare administrator role")
+	ErrNotFound     = errors.New("user not found")
+	ErrEmailTaken   = errors.New("an account with this email already exists")
+	ErrInvalidEmail = errors.New("not a valid email address")
+	// ErrControlCharacter: a name holding a control character (NUL cannot even be stored).
+	ErrControlCharacter = errors.New("names must not hold control characters")
+	ErrBadCredentials   = errors.New("bad credentials")
+	ErrLocked           = errors.New("account locked after too many failed sign-ins")
+	ErrOwnRole          = errors.New("no one may change their own SafeShare administrator role")
 )
 
 // PolicyError says how a password breaks the password policy.
@@ -176,6 +179,11 @@ func (s *Service) ByID(ctx context.Context, id int64) (User, error) { return s.s
 
 // UpdateProfile replaces the account's profile (a nil member clears it) and returns the account.
 func (s *Service) UpdateProfile(ctx context.Context, id int64, p Profile) (User, error) {
+	for _, name := range []*string{p.FirstName, p.LastName, p.OtherName, p.MobileNumber} {
+		if name != nil && strings.IndexFunc(*name, unicode.IsControl) >= 0 {
+			return User{}, ErrControlCharacter
+		}
+	}
 	if err := s.store.UpdateProfile(ctx, id, p); err != nil {
 		return User{}, err
 	}
@@ -209,7 +217,10 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 		pw, err = "", ErrBadCredentials
 	}
 	if err != nil {
-		_, _ = s.hasher.Verify(ctx, pw, "")
+		// Busy or not, an unknown account is answered as a known one would be.
+		if _, herr := s.hasher.Verify(ctx, pw, ""); herr != nil {
+			return User{}, herr
+		}
 		return User{}, ErrBadCredentials
 	}
 	now := s.now()

@@ -1,0 +1,54 @@
+// Command baseline is the benchmarks' yardstick: the least a server can do for the same indexed read
+// the service does: plain net/http and a pgx pool, no authentication, no validation, no logging. It
+// answers GET /{id} with the row of -table whose primary key is id, as JSON.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18081", "listen address")
+	dbURL := flag.String("db", os.Getenv("ACCESS_DATABASE_URL"), "PostgreSQL URL")
+	table := flag.String("table", "client_apps", "table to read by its primary key id")
+	flag.Parse()
+	if strings.ContainsAny(*table, " ;\"'") {
+		log.Fatalf("-table: %q is not a plain table name", *table)
+	}
+	pool, err := pgxpool.New(context.Background(), *dbURL)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	query := fmt.Sprintf("SELECT row_to_json(t)::text FROM %s t WHERE id = $1", *table)
+	http.HandleFunc("GET /{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			http.Error(w, "bad id", http.StatusBadRequest)
+			return
+		}
+		var row string
+		err = pool.QueryRow(r.Context(), query, id).Scan(&row)
+		switch {
+		case err == pgx.ErrNoRows:
+			http.NotFound(w, r)
+		case err != nil:
+			http.Error(w, "database error", http.StatusServiceUnavailable)
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(row))
+		}
+	})
+	log.Printf("baseline on %s", *addr)
+	log.Fatal(http.ListenAndServe(*addr, nil))
+}

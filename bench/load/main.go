@@ -1,0 +1,195 @@
+// Command load is the benchmarks' own measuring tool, for what wrk (closed loop) does not do:
+//
+//	load hash                 the time of one password-hash check with the production costs
+//	load open -url U -rate R  an open-loop load: requests start on a fixed schedule whatever the answers,
+//	                          and each latency counts from the request's scheduled start (no coordinated
+//	                          omission); prints one JSON line of results
+//	load rss -pid P           the process's resident memory, in KiB
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cocoondata/access-service/internal/password"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		log.Fatal("usage: load hash | open ... | rss -pid P")
+	}
+	switch os.Args[1] {
+	case "hash":
+		hash(os.Args[2:])
+	case "open":
+		open(os.Args[2:])
+	case "rss":
+		rss(os.Args[2:])
+	default:
+		log.Fatalf("unknown command %q", os.Args[1])
+	}
+}
+
+// hash prints the median time, in milliseconds, of one Argon2id check with the production costs, on one
+// core (the Hasher runs one hash per core).
+func hash(args []string) {
+	fs := flag.NewFlagSet("hash", flag.ExitOnError)
+	n := fs.Int("n", 15, "checks to time")
+	_ = fs.Parse(args)
+	h := password.NewHasher(password.Production)
+	ctx := context.Background()
+	encoded, err := h.Hash(ctx, "correct horse battery staple")
+	if err != nil {
+		log.Fatal(err)
+	}
+	var times []float64
+	for range *n {
+		start := time.Now()
+		if ok, err := h.Verify(ctx, "correct horse battery staple", encoded); err != nil || !ok {
+			log.Fatalf("verify: %v %v", ok, err)
+		}
+		times = append(times, float64(time.Since(start).Microseconds())/1000)
+	}
+	slices.Sort(times)
+	fmt.Printf("%.2f\n", times[len(times)/2])
+}
+
+type headers []string
+
+func (h *headers) String() string     { return strings.Join(*h, ", ") }
+func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
+
+type result struct {
+	URL         string         `json:"url"`
+	Rate        float64        `json:"rate"`
+	Seconds     float64        `json:"seconds"`
+	Sent        int            `json:"sent"`
+	Statuses    map[string]int `json:"statuses"`
+	Errors      int            `json:"errors"`
+	NoRetry     int            `json:"refusals_without_retry_after"`
+	P50         float64        `json:"p50_ms"`
+	P99         float64        `json:"p99_ms"`
+	OKP50       float64        `json:"ok_p50_ms"`
+	OKP99       float64        `json:"ok_p99_ms"`
+	OKPerSecond float64        `json:"ok_per_second"`
+}
+
+func open(args []string) {
+	fs := flag.NewFlagSet("open", flag.ExitOnError)
+	url := fs.String("url", "", "target")
+	method := fs.String("method", "GET", "method")
+	body := fs.String("body", "", "request body")
+	rate := fs.Float64("rate", 100, "requests per second")
+	duration := fs.Duration("duration", 10*time.Second, "how long to send")
+	maxInFlight := fs.Int("max-in-flight", 5000, "requests in flight beyond which the tool counts an error instead of sending")
+	var hs headers
+	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
+	_ = fs.Parse(args)
+	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") {
+		log.Fatal("-url: loopback targets only")
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1000, MaxConnsPerHost: 0}}
+	var (
+		mu       sync.Mutex
+		all, oks []float64
+		statuses = map[string]int{}
+		errs     int
+		noRetry  int
+		inFlight atomic.Int64
+		wg       sync.WaitGroup
+	)
+	interval := time.Duration(float64(time.Second) / *rate)
+	start := time.Now()
+	n := 0
+	for ; ; n++ {
+		at := start.Add(time.Duration(n) * interval)
+		if at.Sub(start) >= *duration {
+			break
+		}
+		time.Sleep(time.Until(at))
+		if inFlight.Load() >= int64(*maxInFlight) {
+			mu.Lock()
+			errs++
+			mu.Unlock()
+			continue
+		}
+		inFlight.Add(1)
+		wg.Add(1)
+		go func(at time.Time) {
+			defer wg.Done()
+			defer inFlight.Add(-1)
+			req, err := http.NewRequest(*method, *url, bytes.NewReader([]byte(*body)))
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, h := range hs {
+				k, v, _ := strings.Cut(h, ":")
+				req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+			}
+			resp, err := client.Do(req)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+			}
+			ms := float64(time.Since(at).Microseconds()) / 1000
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs++
+				return
+			}
+			statuses[fmt.Sprint(resp.StatusCode)]++
+			all = append(all, ms)
+			if resp.StatusCode < 300 {
+				oks = append(oks, ms)
+			}
+			if (resp.StatusCode == 429 || resp.StatusCode == 503) && resp.Header.Get("Retry-After") == "" {
+				noRetry++
+			}
+		}(at)
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	r := result{URL: *url, Rate: *rate, Seconds: secs, Sent: n, Statuses: statuses, Errors: errs, NoRetry: noRetry,
+		P50: pct(all, 50), P99: pct(all, 99), OKP50: pct(oks, 50), OKP99: pct(oks, 99), OKPerSecond: float64(len(oks)) / duration.Seconds()}
+	_ = json.NewEncoder(os.Stdout).Encode(r)
+}
+
+func pct(v []float64, p float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func rss(args []string) {
+	fs := flag.NewFlagSet("rss", flag.ExitOnError)
+	pid := fs.Int("pid", 0, "process id")
+	_ = fs.Parse(args)
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", *pid))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			fmt.Println(f[1])
+			return
+		}
+	}
+	log.Fatal("no VmRSS")
+}

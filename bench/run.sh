@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# make bench: the service against a minimal baseline server (bench/baseline: net/http + a pgx pool, no
+# auth, no validation) doing the same indexed read, on the same machine, in the same run; rounds
+# interleaved, medians reported as ratios to the baseline. Loopback only; every load is bounded in time.
+#
+# Knobs: BENCH_READ_PATH (the service's authenticated indexed read, {id} replaced by a real id; default
+# /api/v1/clientapps/{id}), BENCH_BASELINE_TABLE (the table the baseline reads by id; client_apps),
+# BENCH_ROUNDS (3), BENCH_SECONDS (5, per closed-loop measurement), BENCH_CONNECTIONS (16),
+# BENCH_OPEN_RATE (requests/s of the open-loop latency runs; default 30% of the slower closed-loop
+# throughput of round 1),
+# BENCH_OVERLOAD_SECONDS (30).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+READ_PATH=${BENCH_READ_PATH:-'/api/v1/clientapps/{id}'}
+TABLE=${BENCH_BASELINE_TABLE:-client_apps}
+ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECONDS:-5}
+CONNS=${BENCH_CONNECTIONS:-16}
+OVERLOAD_SECS=${BENCH_OVERLOAD_SECONDS:-30}
+SVC=127.0.0.1:18080
+BASE=127.0.0.1:18081
+CORES=$(nproc)
+work=$(mktemp -d)
+pids=()
+
+if ! command -v wrk >/dev/null; then
+  echo "bench: installing wrk (Debian package)"
+  if [[ $(id -u) == 0 ]]; then apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+  else sudo apt-get install -y wrk >/dev/null; fi
+fi
+command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
+
+./scripts/ensure-postgres.sh
+admin_url=$(cat .postgres-url 2>/dev/null || echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
+db=access_bench_$$
+db_url=${admin_url/\/postgres\?/\/$db?}
+psql -q "$admin_url" -c "CREATE DATABASE $db" >/dev/null
+
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== building"
+go build -o bin/access-service ./cmd/access-service
+go build -o bin/bench-baseline ./bench/baseline
+go build -o bin/bench-load ./bench/load
+
+admin=bench-admin@example.com
+admin_pw='bench admin password'
+client=bench-client
+client_secret='bench client secret'
+ACCESS_DATABASE_URL=$db_url ACCESS_HTTP_ADDR=$SVC \
+  ACCESS_BOOTSTRAP_ADMIN_EMAIL=$admin ACCESS_BOOTSTRAP_ADMIN_PASSWORD=$admin_pw \
+  ACCESS_BOOTSTRAP_CLIENT_ID=$client ACCESS_BOOTSTRAP_CLIENT_SECRET=$client_secret \
+  ACCESS_TOKEN_RATE_PER_CLIENT=1000000 ACCESS_TOKEN_RATE_PER_ADDRESS=1000000 \
+  bin/access-service serve 2>"$work/service.log" &
+svc_pid=$!
+pids+=("$svc_pid")
+for _ in $(seq 1 100); do curl -sf "http://$SVC/readyz" >/dev/null && break; sleep 0.1; done
+curl -sf "http://$SVC/readyz" >/dev/null || { tail -20 "$work/service.log"; echo "bench: the service did not start" >&2; exit 1; }
+
+token=$(curl -sf -u "$client:$client_secret" --data-urlencode grant_type=password --data-urlencode "username=$admin" \
+  --data-urlencode "password=$admin_pw" "http://$SVC/api/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+app=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "http://$SVC/api/v1/clientapps" \
+  -d '{"appName":"Bench","clientId":"bench-read","clientSecret":"a long enough secret","accessTokenValiditySeconds":3600,"refreshTokenValiditySeconds":86400,"authorizedGrantTypes":["password"]}')
+id=$(echo "$app" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
+path=${READ_PATH//\{id\}/$id}
+
+bin/bench-baseline -addr "$BASE" -db "$db_url" -table "$TABLE" 2>"$work/baseline.log" &
+pids+=("$!")
+for _ in $(seq 1 50); do curl -sf "http://$BASE/$id" >/dev/null && break; sleep 0.1; done
+curl -sf "http://$BASE/$id" >/dev/null || { echo "bench: the baseline did not start" >&2; exit 1; }
+curl -sf -H "Authorization: Bearer $token" "http://$SVC$path" >/dev/null || { echo "bench: $path does not answer 200" >&2; exit 1; }
+
+auth="Authorization: Bearer $token"
+rps() { # wrk's requests/s of 2xx answers: args as for wrk
+  local out total non2xx secs
+  out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" "$@")
+  total=$(echo "$out" | awk '/requests in/ {print $1}')
+  secs=$(echo "$out" | awk '/requests in/ {gsub(/s,?/, "", $4); print $4}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  awk -v t="$total" -v n="${non2xx:-0}" -v s="$secs" 'BEGIN {printf "%.0f\n", (t-n)/s}'
+}
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; }
+
+echo "== warming up"
+wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
+wrk -t2 -c"$CONNS" -d2s -H "$auth" "http://$SVC$path" >/dev/null
+
+: >"$work/base_rps" ; : >"$work/read_rps" ; : >"$work/noread_rps" ; : >"$work/base_p99" ; : >"$work/read_p99"
+open_rate=${BENCH_OPEN_RATE:-}
+for r in $(seq 1 "$ROUNDS"); do
+  echo "== round $r of $ROUNDS"
+  rps "http://$BASE/$id" >>"$work/base_rps"
+  rps -H "$auth" "http://$SVC$path" >>"$work/read_rps"
+  rps -H "$auth" "http://$SVC/api/v1" >>"$work/noread_rps"
+  # The latency runs' rate: 30% of the slower of the two closed-loop throughputs, a load both serve
+  # without queueing, so the p99s compare the work per request rather than who saturates first.
+  [[ -n $open_rate ]] || open_rate=$(paste "$work/base_rps" "$work/read_rps" | awk '{m = ($1 < $2) ? $1 : $2; printf "%d", m*0.3}')
+  bin/bench-load open -url "http://$BASE/$id" -rate "$open_rate" -duration "${SECS}s" | field p99_ms >>"$work/base_p99"
+  bin/bench-load open -url "http://$SVC$path" -H "$auth" -rate "$open_rate" -duration "${SECS}s" | field ok_p99_ms >>"$work/read_p99"
+  echo "   baseline $(tail -1 "$work/base_rps") req/s, read $(tail -1 "$work/read_rps") req/s, no-read $(tail -1 "$work/noread_rps") req/s;" \
+    "p99 at $open_rate req/s: baseline $(tail -1 "$work/base_p99") ms, read $(tail -1 "$work/read_p99") ms"
+done
+base_rps=$(median <"$work/base_rps"); read_rps=$(median <"$work/read_rps"); noread_rps=$(median <"$work/noread_rps")
+base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
+
+echo "== one password-hash check (production costs)"
+hash_ms=$(bin/bench-load hash)
+capacity=$(awk -v c="$CORES" -v h="$hash_ms" 'BEGIN {printf "%.1f", c*1000/h}')
+echo "   $hash_ms ms; $CORES cores: at most $capacity checks/s"
+
+echo "== password grant, closed loop"
+form="grant_type=password&username=$(printf %s "$admin" | sed 's/@/%40/')&password=$(printf %s "$admin_pw" | sed 's/ /+/g')"
+basic=$(printf %s "$client:$client_secret" | base64 -w0)
+pw_rps=$(BENCH_FORM=$form BENCH_BASIC=$basic CONNS=$((CORES * 2)) SECS=10 bash -c "$(declare -f rps); rps -s bench/password.lua http://$SVC/api/oauth/token")
+echo "   $pw_rps grants/s"
+
+echo "== password grant at twice its capacity for ${OVERLOAD_SECS}s, open loop"
+rss_before=$(bin/bench-load rss -pid "$svc_pid")
+( while kill -0 "$svc_pid" 2>/dev/null; do bin/bench-load rss -pid "$svc_pid"; sleep 0.5; done ) >"$work/rss" &
+sampler=$!
+overload_rate=$(awk -v r="$pw_rps" 'BEGIN {printf "%d", 2*r}')
+overload=$(bin/bench-load open -url "http://$SVC/api/oauth/token" -method POST -body "$form" \
+  -H "Content-Type: application/x-www-form-urlencoded" -H "Authorization: Basic $basic" \
+  -rate "$overload_rate" -duration "${OVERLOAD_SECS}s")
+kill "$sampler" 2>/dev/null || true
+rss_max=$(sort -n "$work/rss" | tail -1)
+echo "   $overload"
+
+statuses=$(echo "$overload" | grep -o '"statuses":{[^}]*}')
+unexpected=$(echo "$statuses" | grep -o '"[0-9]*":' | tr -d '":' | grep -v -x -e 200 -e 429 -e 503 || true)
+no_retry=$(echo "$overload" | field refusals_without_retry_after)
+ok_p99=$(echo "$overload" | field ok_p99_ms)
+
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN {print (a >= b) ? "ok" : "MISSED"}'; }
+r_read=$(awk -v a="$read_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
+r_p99=$(awk -v a="$read_p99" -v b="$base_p99" 'BEGIN {printf "%.2f", a/b}')
+r_noread=$(awk -v a="$noread_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
+pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
+p99_limit=$(awk -v h="$hash_ms" 'BEGIN {printf "%.1f", 5*h}')
+report=$(cat <<REPORT
+| path | measured (median of $ROUNDS rounds) | target | verdict |
+| --- | --- | --- | --- |
+| baseline GET /{id} (net/http + pgx) | $base_rps req/s, p99 $base_p99 ms at $open_rate req/s | — | — |
+| GET $READ_PATH | $read_rps req/s = ${r_read}× baseline | ≥ 0.80× | $(verdict "$r_read" 0.80) |
+| GET $READ_PATH, open loop at $open_rate req/s | p99 $read_p99 ms = ${r_p99}× baseline p99 | ≤ 1.5× | $(verdict 1.5 "$r_p99") |
+| GET /api/v1 (no database read) | $noread_rps req/s = ${r_noread}× baseline | ≥ 2.5× | $(verdict "$r_noread" 2.5) |
+| password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
+| password grant at $overload_rate req/s for ${OVERLOAD_SECS}s | answers $statuses; refusals without Retry-After: $no_retry; other statuses: ${unexpected:-none} | only 200/429/503, all refusals with Retry-After | $([[ -z $unexpected && $no_retry == 0 ]] && echo ok || echo MISSED) |
+| … accepted requests' p99 | $ok_p99 ms | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |
+| … service memory (RSS) | $((rss_before / 1024)) MiB before, $((rss_max / 1024)) MiB at most | bounded | — |
+REPORT
+)
+echo
+echo "$report"
+mkdir -p bin
+{ echo "make bench, $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
+echo
+echo "(also written to bin/bench-results.md)"
