@@ -2546,6 +2546,12 @@ type ClientInterface interface {
 	// administrators may call this, and no one may change their own role (403). Granting a role the
 	// account already holds, or revoking one it lacks, changes nothing and answers 200.
 	//
+	// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+	// access token the account holds, at once on the instance that answers and within 2 seconds on
+	// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+	// without the authority. A grant takes effect at once for the account's existing tokens too; its
+	// next tokens carry the authority.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
@@ -2557,6 +2563,12 @@ type ClientInterface interface {
 	// email; an unknown email gets a new account (without a password) first. Only SafeShare
 	// administrators may call this, and no one may change their own role (403). Granting a role the
 	// account already holds, or revoking one it lacks, changes nothing and answers 200.
+	//
+	// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+	// access token the account holds, at once on the instance that answers and within 2 seconds on
+	// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+	// without the authority. A grant takes effect at once for the account's existing tokens too; its
+	// next tokens carry the authority.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3841,6 +3853,12 @@ func (c *Client) ListSafeShareAdmins(ctx context.Context, params *ListSafeShareA
 // administrators may call this, and no one may change their own role (403). Granting a role the
 // account already holds, or revoking one it lacks, changes nothing and answers 200.
 //
+// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+// access token the account holds, at once on the instance that answers and within 2 seconds on
+// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+// without the authority. A grant takes effect at once for the account's existing tokens too; its
+// next tokens carry the authority.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
@@ -3862,6 +3880,12 @@ func (c *Client) SetSafeShareAdminWithBody(ctx context.Context, contentType stri
 // email; an unknown email gets a new account (without a password) first. Only SafeShare
 // administrators may call this, and no one may change their own role (403). Granting a role the
 // account already holds, or revoking one it lacks, changes nothing and answers 200.
+//
+// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+// access token the account holds, at once on the instance that answers and within 2 seconds on
+// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+// without the authority. A grant takes effect at once for the account's existing tokens too; its
+// next tokens carry the authority.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7198,6 +7222,12 @@ type ClientWithResponsesInterface interface {
 	// administrators may call this, and no one may change their own role (403). Granting a role the
 	// account already holds, or revoking one it lacks, changes nothing and answers 200.
 	//
+	// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+	// access token the account holds, at once on the instance that answers and within 2 seconds on
+	// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+	// without the authority. A grant takes effect at once for the account's existing tokens too; its
+	// next tokens carry the authority.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
@@ -7209,6 +7239,12 @@ type ClientWithResponsesInterface interface {
 	// email; an unknown email gets a new account (without a password) first. Only SafeShare
 	// administrators may call this, and no one may change their own role (403). Granting a role the
 	// account already holds, or revoking one it lacks, changes nothing and answers 200.
+	//
+	// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+	// access token the account holds, at once on the instance that answers and within 2 seconds on
+	// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+	// without the authority. A grant takes effect at once for the account's existing tokens too; its
+	// next tokens carry the authority.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12035,6 +12071,12 @@ func (c *ClientWithResponses) ListSafeShareAdminsWithResponse(ctx context.Contex
 // administrators may call this, and no one may change their own role (403). Granting a role the
 // account already holds, or revoking one it lacks, changes nothing and answers 200.
 //
+// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+// access token the account holds, at once on the instance that answers and within 2 seconds on
+// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+// without the authority. A grant takes effect at once for the account's existing tokens too; its
+// next tokens carry the authority.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/users (the `SetSafeShareAdmin` operationId).
@@ -12052,6 +12094,12 @@ func (c *ClientWithResponses) SetSafeShareAdminWithBodyWithResponse(ctx context.
 // email; an unknown email gets a new account (without a password) first. Only SafeShare
 // administrators may call this, and no one may change their own role (403). Granting a role the
 // account already holds, or revoking one it lacks, changes nothing and answers 200.
+//
+// Access tokens carry the role as the `ROLE_SAFESHARE_ADMIN` authority. Revoking it revokes every
+// access token the account holds, at once on the instance that answers and within 2 seconds on
+// every other (they answer 401); the account's refresh tokens keep working and yield tokens
+// without the authority. A grant takes effect at once for the account's existing tokens too; its
+// next tokens carry the authority.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

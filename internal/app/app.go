@@ -117,7 +117,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	}
 	return &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
-		Users:     user.NewService(st, gen, hasher, props),
+		Users:     user.NewService(st, gen, hasher, props, revoked),
 		Apps:      clientapp.NewService(st, gen, hasher, revoked),
 		Orgs:      organisation.NewService(st, gen, mailer, log),
 		Audit:     audit.NewService(st, gen),

@@ -12,7 +12,7 @@ import (
 
 // ListSafeShareAdmins implements gen.StrictServerInterface.
 func (s *Server) ListSafeShareAdmins(ctx context.Context, req gen.ListSafeShareAdminsRequestObject) (gen.ListSafeShareAdminsResponseObject, error) {
-	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
 		return nil, err
 	}
 	p := req.Params

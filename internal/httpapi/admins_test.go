@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/cocoondata/access-service/internal/testutil"
 )
 
 func TestSafeShareAdministrators(t *testing.T) {
@@ -62,10 +64,37 @@ func TestSafeShareAdministrators(t *testing.T) {
 			}
 		})
 	}
-	t.Run("the role is re-read per request", func(t *testing.T) {
-		// collab's token was issued before the grant, root2's before the revoke below.
+	t.Run("a grant takes effect at once", func(t *testing.T) {
+		// collab's token was issued before the grant and does not carry the role.
 		w.mustDo(t, 200, "GET", "/api/v1/organisations", collab, "")
-		w.mustDo(t, 200, "PUT", "/api/v1/users", root1, `{"email":"`+root2+`","safeShareAdmin":false}`)
-		w.mustDo(t, 403, "GET", "/api/v1/organisations", root2, "")
+	})
+	t.Run("a revoke takes effect at once", func(t *testing.T) {
+		// root3 signs in with a refresh token; the revoke below revokes the access tokens, which carry
+		// the role, and the refresh token yields tokens that do not.
+		r := w.svc.Client.PostForm(t, "/api/oauth/token", clientID+":"+testutil.ClientSecret, map[string]string{
+			"grant_type": "password", "username": root3, "password": testutil.Password})
+		if r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+		signIn := r.JSON(t)
+		w.tok["root3-app"] = signIn["access_token"].(string)
+		w.mustDo(t, 200, "GET", "/api/v1/clientapps", "root3-app", "")
+		w.mustDo(t, 200, "PUT", "/api/v1/users", root1, `{"email":"`+root3+`","safeShareAdmin":false}`)
+		for _, who := range []string{root3, "root3-app"} {
+			for _, path := range []string{"/api/v1/clientapps", "/api/v1/organisations", "/api/v1/users/me"} {
+				w.mustDo(t, 401, "GET", path, who, "")
+			}
+		}
+		r = w.svc.Client.PostForm(t, "/api/oauth/token", clientID+":"+testutil.ClientSecret, map[string]string{
+			"grant_type": "refresh_token", "refresh_token": signIn["refresh_token"].(string)})
+		if r.Status != 200 {
+			t.Fatalf("refresh after the revoke: %d %s", r.Status, r.Body)
+		}
+		w.tok[root3] = r.JSON(t)["access_token"].(string)
+		w.mustDo(t, 200, "GET", "/api/v1/users/me", root3, "")
+		w.mustDo(t, 403, "GET", "/api/v1/clientapps", root3, "")
+		w.mustDo(t, 403, "GET", "/api/v1/organisations", root3, "")
+		// Others' tokens are untouched.
+		w.mustDo(t, 200, "GET", "/api/v1/organisations", root2, "")
 	})
 }

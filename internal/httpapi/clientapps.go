@@ -10,21 +10,6 @@ import (
 	"github.com/cocoondata/access-service/internal/ids"
 )
 
-// requireSafeShareAdmin is the role check of the client registry. The role is read from the account,
-// not the token, so a revoked administrator loses it at once. It runs before any look-up of the target,
-// so a caller without the role learns nothing about what exists (403 before 404).
-func (s *Server) requireSafeShareAdmin(ctx context.Context) error {
-	u, err := s.currentUser(ctx)
-	if err != nil {
-		return err
-	}
-	if !u.SafeShareAdmin {
-		p := newProblem(http.StatusForbidden, "Only SafeShare administrators may do this.")
-		return p
-	}
-	return nil
-}
-
 func clientAppOut(a clientapp.App) gen.ClientApp {
 	grants := make([]gen.GrantType, len(a.GrantTypes))
 	for i, g := range a.GrantTypes {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,8 +17,9 @@ import (
 	"github.com/cocoondata/access-service/internal/user"
 )
 
-// orgCaller is the caller as seen from one organisation: their account, re-read for this request, and
-// their membership there, if any. Roles come from the database, never from the token.
+// orgCaller is the caller as seen from one organisation: their platform role (see platformCaller) and
+// their membership there, if any, read for this request. Organisation roles are never taken from the
+// token.
 type orgCaller struct {
 	user   user.User
 	orgID  int64 // 0 when the path id cannot name an organisation (it overflows 64 bits)
@@ -31,10 +33,10 @@ func (c orgCaller) canRead() bool {
 	return c.user.SafeShareAdmin || (c.member != nil && (c.member.IsOrgAdmin || c.member.Role != organisation.RoleAdHoc))
 }
 
-// callerIn reads the caller's account and their membership of the organisation the path names. The
-// spec has checked the id's shape; one that overflows 64 bits names no organisation.
+// callerIn finds the caller's platform role and reads their membership of the organisation the path
+// names. The spec has checked the id's shape; one that overflows 64 bits names no organisation.
 func (s *Server) callerIn(ctx context.Context, rawID string) (orgCaller, error) {
-	u, err := s.currentUser(ctx)
+	u, err := s.platformCaller(ctx)
 	if err != nil {
 		return orgCaller{}, err
 	}
@@ -52,26 +54,60 @@ func (s *Server) callerIn(ctx context.Context, rawID string) (orgCaller, error) 
 	return c, nil
 }
 
-// safeShareAdminCaller returns the caller's account if it holds the platform role now.
+// platformCaller is the caller's account as far as platform roles go (id, email, SafeShare
+// administrator). The role is an authority the access token carries, and an account that loses it has
+// its tokens revoked in the same transaction (user.Service.SetSafeShareAdmin), so a token that carries it
+// is believed without reading the account. A token that does not carry it may predate a grant, so the
+// account is read then, and a grant takes effect at once.
+func (s *Server) platformCaller(ctx context.Context) (user.User, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return user.User{}, err
+	}
+	if slices.Contains(p.Authorities, user.AuthoritySafeShareAdmin) {
+		return user.User{ID: p.UserID, Email: p.Email, SafeShareAdmin: true}, nil
+	}
+	return s.currentUser(ctx)
+}
+
+// requireSafeShareAdmin is the platform role check. It runs before any look-up of the target, so a
+// caller without the role learns nothing about what exists (403 before 404).
+func (s *Server) requireSafeShareAdmin(ctx context.Context) error {
+	u, err := s.platformCaller(ctx)
+	if err != nil {
+		return err
+	}
+	if !u.SafeShareAdmin {
+		return errNotSafeShareAdmin
+	}
+	return nil
+}
+
+// safeShareAdminCaller returns the caller's whole account, read now, if it holds the platform role: for
+// the changes that record who made them (the two-person rule, role changes).
 func (s *Server) safeShareAdminCaller(ctx context.Context) (user.User, error) {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
+		return user.User{}, err
+	}
 	u, err := s.currentUser(ctx)
 	if err != nil {
 		return user.User{}, err
 	}
 	if !u.SafeShareAdmin {
-		return user.User{}, newProblem(http.StatusForbidden, "Only SafeShare administrators may do this.")
+		return user.User{}, errNotSafeShareAdmin
 	}
 	return u, nil
 }
 
 var (
-	errNotOrgAdmin = newProblem(http.StatusForbidden, "Only administrators of this organisation may do this.")
-	errCannotRead  = newProblem(http.StatusForbidden, "Only members of this organisation and SafeShare administrators may read it.")
+	errNotSafeShareAdmin = newProblem(http.StatusForbidden, "Only SafeShare administrators may do this.")
+	errNotOrgAdmin       = newProblem(http.StatusForbidden, "Only administrators of this organisation may do this.")
+	errCannotRead        = newProblem(http.StatusForbidden, "Only members of this organisation and SafeShare administrators may read it.")
 )
 
 // CreateOrganisation implements gen.StrictServerInterface.
 func (s *Server) CreateOrganisation(ctx context.Context, req gen.CreateOrganisationRequestObject) (gen.CreateOrganisationResponseObject, error) {
-	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
 		return nil, err
 	}
 	b := req.Body
@@ -87,7 +123,7 @@ func (s *Server) CreateOrganisation(ctx context.Context, req gen.CreateOrganisat
 
 // ListOrganisations implements gen.StrictServerInterface.
 func (s *Server) ListOrganisations(ctx context.Context, req gen.ListOrganisationsRequestObject) (gen.ListOrganisationsResponseObject, error) {
-	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
 		return nil, err
 	}
 	p := req.Params

@@ -213,7 +213,7 @@ func (s *Server) CheckWhitelistChange(ctx context.Context, req gen.CheckWhitelis
 
 // GetWhitelistRuleDeprecated implements gen.StrictServerInterface.
 func (s *Server) GetWhitelistRuleDeprecated(ctx context.Context, req gen.GetWhitelistRuleDeprecatedRequestObject) (gen.GetWhitelistRuleDeprecatedResponseObject, error) {
-	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
 		return nil, err
 	}
 	r, err := s.Whitelist.Rule(ctx, pathID(req.ObjectId))
@@ -228,7 +228,7 @@ func (s *Server) GetWhitelistRuleDeprecated(ctx context.Context, req gen.GetWhit
 
 // BulkDeleteWhitelistRules implements gen.StrictServerInterface.
 func (s *Server) BulkDeleteWhitelistRules(ctx context.Context, req gen.BulkDeleteWhitelistRulesRequestObject) (gen.BulkDeleteWhitelistRulesResponseObject, error) {
-	if _, err := s.safeShareAdminCaller(ctx); err != nil {
+	if err := s.requireSafeShareAdmin(ctx); err != nil {
 		return nil, err
 	}
 	ruleIDs := make([]int64, len(req.Body.Ids))

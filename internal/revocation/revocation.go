@@ -2,10 +2,12 @@
 // costs no database round trip.
 //
 // Access tokens are self-contained JWTs; revoking them means remembering, until they would have
-// expired anyway, which ones no longer count. Three kinds of entry do that:
+// expired anyway, which ones no longer count. Four kinds of entry do that:
 //   - a (user, client) pair: every token the client holds for the user, issued before a cutoff
 //     (an approval was revoked);
 //   - a client: every token of the client issued before a cutoff (the app was deleted or disabled);
+//   - a user: every token of the user, whatever the client, issued before a cutoff (the user lost a
+//     platform role the tokens carry);
 //   - a single token, by jti (RFC 7009 revocation of one access token).
 //
 // Entries are written to the database in the same transaction as the change that causes them, added
@@ -24,7 +26,7 @@ import (
 type Entry struct {
 	ID       int64
 	UserID   int64  // 0: every user
-	ClientID string // "": every client
+	ClientID string // "": every client (with a UserID: every token of that user)
 	TokenID  string // not "": only the token with this jti
 	// Cutoff: tokens issued (iat) before it are revoked. Always a whole second, so a token's iat, which
 	// is in whole seconds, compares exactly.
@@ -55,25 +57,39 @@ func (x *Index) ForClient(id int64, clientID string, now time.Time) Entry {
 	return Entry{ID: id, ClientID: clientID, Cutoff: c, ExpiresAt: c.Add(MaxTokenLifetime), RecordedAt: now.UTC()}
 }
 
+// ForUser is the entry revoking, as of now, every token of the user, whatever its client.
+func (x *Index) ForUser(id, userID int64, now time.Time) Entry {
+	x.mu.RLock()
+	dated := max(x.users[userKey(userID)], x.latestPairOfUser[userKey(userID)], x.latestClient)
+	x.mu.RUnlock()
+	c := cutoff(dated, now)
+	return Entry{ID: id, UserID: userID, Cutoff: c, ExpiresAt: c.Add(MaxTokenLifetime), RecordedAt: now.UTC()}
+}
+
 // cutoff is the cutoff of a revocation made at now. A token's iat has whole seconds, so the cutoff is
 // the next whole second: every token issued up to now has iat <= now (rounded down) and falls before
 // it. Tokens issued after an earlier revocation of the same second were dated at that revocation's
 // cutoff (see NotBefore), so the new cutoff must also lie beyond every cutoff that could have dated a
-// token it covers.
-func (x *Index) cutoff(userID int64, clientID string, now time.Time) time.Time {
+// token it covers (dated, the latest of them).
+func cutoff(dated int64, now time.Time) time.Time {
 	c := now.UTC().Truncate(time.Second).Unix() + 1
-	x.mu.RLock()
-	dated := x.clients[clientID]
-	if userID != 0 {
-		dated = max(dated, x.pairs[pairKey{userID, clientID}])
-	} else {
-		dated = max(dated, x.latestPair[clientID])
-	}
-	x.mu.RUnlock()
 	if dated >= c {
 		c = dated + 1
 	}
 	return time.Unix(c, 0).UTC()
+}
+
+// cutoff of a pair's revocation (userID != 0) or a client's.
+func (x *Index) cutoff(userID int64, clientID string, now time.Time) time.Time {
+	x.mu.RLock()
+	dated := x.clients[clientID]
+	if userID != 0 {
+		dated = max(dated, x.pairs[pairKey{userID, clientID}], x.users[userKey(userID)])
+	} else {
+		dated = max(dated, x.latestPair[clientID], x.latestUser)
+	}
+	x.mu.RUnlock()
+	return cutoff(dated, now)
 }
 
 // Store reads the recorded entries.
@@ -95,6 +111,8 @@ type pairKey struct {
 	client string
 }
 
+type userKey int64
+
 // Index holds the live entries in memory.
 type Index struct {
 	store Store
@@ -104,19 +122,24 @@ type Index struct {
 	mu      sync.RWMutex
 	pairs   map[pairKey]int64 // cutoff, Unix seconds
 	clients map[string]int64  // cutoff, Unix seconds
+	users   map[userKey]int64 // cutoff, Unix seconds
 	tokens  map[string]int64  // expiry, Unix seconds
-	// latestPair is the latest pair cutoff of each client, so a client's revocation can lie beyond it.
-	latestPair map[string]int64
-	expiry     map[any]int64 // when each pair/client key may be forgotten
-	polled     time.Time     // start of the last successful poll
+	// The latest cutoffs that could have dated a token (see cutoff): of each client's pairs, of each
+	// user's pairs, of every client and of every user.
+	latestPair       map[string]int64
+	latestPairOfUser map[userKey]int64
+	latestClient     int64
+	latestUser       int64
+	expiry           map[any]int64 // when each pair/client/user key may be forgotten
+	polled           time.Time     // start of the last successful poll
 }
 
 // NewIndex returns an empty index over the store.
 func NewIndex(s Store, log *slog.Logger) *Index {
 	return &Index{
 		store: s, log: log, now: func() time.Time { return time.Now().UTC() },
-		pairs: map[pairKey]int64{}, clients: map[string]int64{}, tokens: map[string]int64{}, expiry: map[any]int64{},
-		latestPair: map[string]int64{},
+		pairs: map[pairKey]int64{}, clients: map[string]int64{}, users: map[userKey]int64{}, tokens: map[string]int64{},
+		expiry: map[any]int64{}, latestPair: map[string]int64{}, latestPairOfUser: map[userKey]int64{},
 	}
 }
 
@@ -132,6 +155,9 @@ func (x *Index) Revoked(userID int64, clientID, tokenID string, issuedAt time.Ti
 	if c, ok := x.pairs[pairKey{userID, clientID}]; ok && iat < c {
 		return true
 	}
+	if c, ok := x.users[userKey(userID)]; ok && iat < c {
+		return true
+	}
 	_, ok := x.tokens[tokenID]
 	return ok
 }
@@ -141,7 +167,7 @@ func (x *Index) Revoked(userID int64, clientID, tokenID string, issuedAt time.Ti
 func (x *Index) NotBefore(userID int64, clientID string) time.Time {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	c := max(x.clients[clientID], x.pairs[pairKey{userID, clientID}])
+	c := max(x.clients[clientID], x.pairs[pairKey{userID, clientID}], x.users[userKey(userID)])
 	if c == 0 {
 		return time.Time{}
 	}
@@ -158,13 +184,20 @@ func (x *Index) Add(entries ...Entry) {
 		switch {
 		case e.TokenID != "":
 			x.tokens[e.TokenID] = exp
+		case e.UserID != 0 && e.ClientID == "":
+			k := userKey(e.UserID)
+			x.users[k] = max(x.users[k], e.Cutoff.Unix())
+			x.latestUser = max(x.latestUser, e.Cutoff.Unix())
+			x.expiry[k] = max(x.expiry[k], exp)
 		case e.UserID != 0:
 			k := pairKey{e.UserID, e.ClientID}
 			x.pairs[k] = max(x.pairs[k], e.Cutoff.Unix())
 			x.latestPair[e.ClientID] = max(x.latestPair[e.ClientID], e.Cutoff.Unix())
+			x.latestPairOfUser[userKey(e.UserID)] = max(x.latestPairOfUser[userKey(e.UserID)], e.Cutoff.Unix())
 			x.expiry[k] = max(x.expiry[k], exp)
 		default:
 			x.clients[e.ClientID] = max(x.clients[e.ClientID], e.Cutoff.Unix())
+			x.latestClient = max(x.latestClient, e.Cutoff.Unix())
 			x.expiry[e.ClientID] = max(x.expiry[e.ClientID], exp)
 		}
 	}
@@ -208,6 +241,8 @@ func (x *Index) forgetExpired(now int64) {
 			delete(x.pairs, k)
 		case string:
 			delete(x.clients, k)
+		case userKey:
+			delete(x.users, k)
 		}
 	}
 }

@@ -64,6 +64,54 @@ func TestRevokedByKind(t *testing.T) {
 	}
 }
 
+// TestUserEntries: a user entry revokes the user's tokens of every client, and no one else's; tokens
+// dated after it by any earlier kind of entry are covered, and tokens issued after it are not.
+func TestUserEntries(t *testing.T) {
+	x := newIndex(&memStore{})
+	now := time.Date(2026, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
+	before := now.Truncate(time.Second)
+	x.Add(x.ForUser(1, 7, now))
+	cases := []struct {
+		name   string
+		user   int64
+		client string
+		iat    time.Time
+		want   bool
+	}{
+		{"the user, one app", 7, "app", before, true},
+		{"the user, another app", 7, "other", now.Add(-time.Hour), true},
+		{"the user, issued at the cutoff", 7, "app", x.NotBefore(7, "app"), false},
+		{"another user", 8, "app", before, false},
+	}
+	for _, tc := range cases {
+		if got := x.Revoked(tc.user, tc.client, "j", tc.iat); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Within one second, each kind of entry covers the tokens the previous one dated.
+	for i, add := range []func() Entry{
+		func() Entry { return x.ForPair(2, 7, "app", now) },
+		func() Entry { return x.ForUser(3, 7, now) },
+		func() Entry { return x.ForClient(4, "app", now) },
+		func() Entry { return x.ForUser(5, 7, now) },
+		func() Entry { return x.ForPair(6, 7, "app", now) },
+	} {
+		issued := x.NotBefore(7, "app")
+		x.Add(add())
+		if !x.Revoked(7, "app", "j", issued) {
+			t.Fatalf("entry %d misses a token dated by the previous one", i)
+		}
+		if x.Revoked(7, "app", "j", x.NotBefore(7, "app")) {
+			t.Fatalf("entry %d refuses a token issued after it", i)
+		}
+	}
+	// Forgotten once expired, like the others.
+	x.forgetExpired(x.ForUser(9, 7, now).ExpiresAt.Unix() + 1)
+	if x.Revoked(7, "app", "j", before) {
+		t.Error("an expired user entry is still applied")
+	}
+}
+
 // TestCutoffsOfOneSecond: revocations following each other within one second each cover the tokens
 // dated by the previous one, and never the tokens issued after them.
 func TestCutoffsOfOneSecond(t *testing.T) {

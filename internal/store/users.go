@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/cocoondata/access-service/internal/listing"
+	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -170,16 +171,21 @@ func (s *Store) EnsureUser(ctx context.Context, u user.User) (user.User, error) 
 }
 
 // SetSafeShareAdmin implements user.Store.
-func (s *Store) SetSafeShareAdmin(ctx context.Context, id int64, admin bool) error {
-	res := s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", id).
-		Updates(map[string]any{"safeshare_admin": admin, "updated_at": time.Now().UTC()})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return user.ErrNotFound
-	}
-	return nil
+func (s *Store) SetSafeShareAdmin(ctx context.Context, id int64, admin bool, rev revocation.Entry) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&userRow{}).Where("id = ?", id).
+			Updates(map[string]any{"safeshare_admin": admin, "updated_at": time.Now().UTC()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return user.ErrNotFound
+		}
+		if rev.ID != 0 {
+			return insertRevocation(tx, rev)
+		}
+		return nil
+	})
 }
 
 // SafeShareAdmins implements user.Store.

@@ -15,6 +15,7 @@ import (
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/revocation"
 )
 
 // User is one account; one per email address across the platform.
@@ -82,7 +83,9 @@ type Store interface {
 	UpdateProfile(ctx context.Context, id int64, p Profile) error
 	// EnsureUser stores u unless an account with u.Email exists, and returns the account.
 	EnsureUser(ctx context.Context, u User) (User, error)
-	SetSafeShareAdmin(ctx context.Context, id int64, admin bool) error
+	// When rev is not zero it is recorded in the same transaction (the revocation of the tokens that
+	// carry a role the account has just lost).
+	SetSafeShareAdmin(ctx context.Context, id int64, admin bool, rev revocation.Entry) error
 	// SafeShareAdmins returns one page of the SafeShare administrators and how many match.
 	SafeShareAdmins(ctx context.Context, q listing.Query) ([]User, int, error)
 }
@@ -98,12 +101,15 @@ type Service struct {
 	ids    *ids.Generator
 	hasher *password.Hasher
 	props  *property.Service
-	now    func() time.Time
+	// revoked: the access tokens of an account that loses the SafeShare administrator role are revoked
+	// (the role is an authority the tokens carry).
+	revoked *revocation.Index
+	now     func() time.Time
 }
 
 // NewService returns the accounts' rules over the store.
-func NewService(s Store, g *ids.Generator, h *password.Hasher, p *property.Service) *Service {
-	return &Service{store: s, ids: g, hasher: h, props: p, now: func() time.Time { return time.Now().UTC() }}
+func NewService(s Store, g *ids.Generator, h *password.Hasher, p *property.Service, revoked *revocation.Index) *Service {
+	return &Service{store: s, ids: g, hasher: h, props: p, revoked: revoked, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // NormalizeEmail trims and lower-cases an address and checks that it is one plain address.
@@ -256,7 +262,9 @@ func (s *Service) SafeShareAdmins(ctx context.Context, q listing.Query) ([]User,
 }
 
 // SetSafeShareAdmin grants or revokes the platform role of the account with this email, creating the
-// account (without a password) if there is none. No one changes their own role.
+// account (without a password) if there is none. No one changes their own role. Revoking the role also
+// revokes the account's access tokens, which carry it as an authority: its apps refresh them and the
+// new ones do not carry it. Granting it revokes nothing; the new administrator's next tokens carry it.
 func (s *Service) SetSafeShareAdmin(ctx context.Context, caller User, email string, admin bool) (User, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {
@@ -273,8 +281,15 @@ func (s *Service) SetSafeShareAdmin(ctx context.Context, caller User, email stri
 		return User{}, ErrOwnRole
 	}
 	if u.SafeShareAdmin != admin {
-		if err := s.store.SetSafeShareAdmin(ctx, u.ID, admin); err != nil {
+		var rev revocation.Entry
+		if !admin {
+			rev = s.revoked.ForUser(s.ids.New(), u.ID, s.now())
+		}
+		if err := s.store.SetSafeShareAdmin(ctx, u.ID, admin, rev); err != nil {
 			return User{}, err
+		}
+		if !admin {
+			s.revoked.Add(rev)
 		}
 		u.SafeShareAdmin = admin
 	}
