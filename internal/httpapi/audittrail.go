@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocoondata/access-service/gen"
@@ -92,18 +91,6 @@ func orgScope(path string) (int64, string, bool) {
 	return id, seg, true
 }
 
-// operationIDs maps "METHOD /echo/:path" to the spec's operationId, so a record names the operation.
-func operationIDs(spec *openapi3.T) map[string]string {
-	out := map[string]string{}
-	for path, item := range spec.Paths.Map() {
-		echoPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
-		for method, op := range item.Operations() {
-			out[method+" "+echoPath] = op.OperationID
-		}
-	}
-	return out
-}
-
 // auditTrail records every request whose path names an organisation, the creation of each
 // organisation (in the new organisation's trail), and every token request (sign-in attempts), after the
 // response is decided, whatever its status. A record that cannot be written is logged; it never changes
@@ -139,7 +126,9 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if scoped {
 			rec.OrganisationID, rec.Category = &orgID, storableText(category)
-			rec.Action = s.operations[req.Method+" "+c.Path()]
+			if op := s.ops.of(c); op != nil {
+				rec.Action = op.id
+			}
 		} else {
 			rec.Category, rec.Action = audit.CategoryAuthentication, "token"
 			if note.clientID != "" {

@@ -171,6 +171,9 @@ func TestClientAppByID(t *testing.T) {
 	}{
 		{"get", "GET", path, e.admin, nil, 200},
 		{"get: not an id", "GET", "/api/v1/clientapps/abc", e.admin, nil, 400},
+		{"get: a percent-encoded digit", "GET", path[:len(path)-1] + fmt.Sprintf("%%%X", path[len(path)-1]), e.admin, nil, 200},
+		{"get: a percent-encoded slash", "GET", path + "%2F1", e.admin, nil, 400},
+		{"get: a percent sign", "GET", path + "%25", e.admin, nil, 400},
 		{"get: too long an id", "GET", "/api/v1/clientapps/12345678901234567890", e.admin, nil, 400},
 		{"get: no token", "GET", path, "", nil, 401},
 		{"get: not an administrator", "GET", path, user, nil, 403},

@@ -72,14 +72,11 @@ type Deps struct {
 // Server implements the generated strict server interface.
 type Server struct {
 	Deps
-	log        *slog.Logger
-	services   []gen.ServiceLink
-	specJSON   map[string]any
-	explorer   *explorer.Explorer
-	operations map[string]string // "METHOD /echo/:path" → operationId, for the audit trail
-	deprecated map[string]string // "METHOD /echo/:path" → successor path, for deprecated operations
-	// queryParams names the query parameters of each "METHOD /echo/:path".
-	queryParams map[string]map[string]bool
+	log      *slog.Logger
+	services []gen.ServiceLink
+	specJSON map[string]any
+	explorer *explorer.Explorer
+	ops      operationTable
 	// directory is GET /api/v1's answer, encoded (see GetServices).
 	directory atomic.Pointer[encodedDirectory]
 }
@@ -103,7 +100,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, operations: operationIDs(spec), deprecated: deprecatedOperations(spec), queryParams: queryParameters(spec)}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, ops: operationsOf(spec)}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
@@ -130,7 +127,7 @@ func New(d Deps) (*echo.Echo, error) {
 		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
 		securityHeaders,
 	)
-	validator := echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
+	validator, err := s.requestValidator(spec, &echomiddleware.Options{
 		Skipper: isExplorerAsset,
 		Options: openapi3filter.Options{
 			AuthenticationFunc: s.authenticate,
@@ -140,6 +137,9 @@ func New(d Deps) (*echo.Echo, error) {
 		MultiErrorHandler: s.validationErrors,
 		ErrorHandler:      func(_ echo.Context, err *echo.HTTPError) error { return err },
 	})
+	if err != nil {
+		return nil, err
+	}
 	e.Use(validator, principalToRequest, s.refuseUnstorableText, useValidatedBody, parseForm)
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"github.com/getkin/kin-openapi/openapi3"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +19,10 @@ func (s *Server) refuseUnstorableText(next echo.HandlerFunc) echo.HandlerFunc {
 		req := c.Request()
 		// Only the query parameters the operation takes reach a handler; others are ignored, so they
 		// cannot make an operation that documents no 400 answer one.
-		declared := s.queryParams[req.Method+" "+c.Path()]
+		var declared map[string]bool
+		if op := s.ops.of(c); op != nil {
+			declared = op.queryParams
+		}
 		for name, vs := range req.URL.Query() {
 			if !declared[name] {
 				continue
@@ -86,22 +88,4 @@ func unstorable(field string) error {
 	p.title = validationTitle
 	p.fields = []gen.FieldError{{Field: field, Message: "must not hold NUL characters or invalid UTF-8"}}
 	return p
-}
-
-// queryParameters maps "METHOD /echo/:path" to the names of the query parameters the operation takes.
-func queryParameters(spec *openapi3.T) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
-	for path, item := range spec.Paths.Map() {
-		echoPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
-		for method, op := range item.Operations() {
-			names := map[string]bool{}
-			for _, p := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
-				if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
-					names[p.Value.Name] = true
-				}
-			}
-			out[method+" "+echoPath] = names
-		}
-	}
-	return out
 }
