@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/user"
@@ -42,8 +44,22 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	logOut := zapcore.AddSync(stderr)
+	if cmd == "serve" {
+		// The server writes a line per request. Buffered, those lines cost a write call per 64 KiB or
+		// per 100 ms instead of one each; everything is flushed before the process exits (at worst, a
+		// crash loses the last 100 ms of lines).
+		buffered := &zapcore.BufferedWriteSyncer{WS: logOut, Size: 64 << 10, FlushInterval: 100 * time.Millisecond}
+		defer buffered.Stop()
+		logOut = buffered
+	}
+	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	fail := func(format string, a ...any) int {
+		_ = logOut.Sync()
 		fmt.Fprintf(stderr, "access-service: "+format+"\n", a...)
 		return 1
 	}
@@ -52,10 +68,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("bad configuration: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	ctx := context.Background()
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
-	}
 	switch cmd {
 	case "serve":
 		if len(args) > 0 {
