@@ -14,12 +14,25 @@ import (
 
 type ctxKey int
 
-const (
-	loggerKey ctxKey = iota
-	principalKey
-	remoteAddrKey
-	basicAuthKey
-)
+// stateKey holds the request's *requestState.
+const stateKey ctxKey = 0
+
+// requestState is what the middleware learns of a request and the strict handlers (which only see the
+// request's context) need: one context value, filled in as the request goes through the chain.
+type requestState struct {
+	id     string // the request id (X-Request-Id); the logger that names it is made only when something is logged
+	remote string // the client's address
+	// basic: the HTTP Basic credentials, if the request carries them.
+	basic         [2]string
+	hasBasic      bool
+	principal     oauth.Principal // set by principalToRequest once the request has been validated
+	authenticated bool
+}
+
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey).(*requestState)
+	return st
+}
 
 // principalEchoKey is where the authentication function leaves the principal on the Echo context.
 const principalEchoKey = "access-service/principal"
@@ -41,11 +54,11 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		// context.DeadlineExceeded past it, which the error mapper answers with 503.
 		ctx, cancel := context.WithTimeout(req.Context(), s.RequestTimeout)
 		defer cancel()
-		ctx = context.WithValue(ctx, loggerKey, requestID(id))
-		ctx = context.WithValue(ctx, remoteAddrKey, c.RealIP())
+		st := &requestState{id: id, remote: c.RealIP()}
 		if user, pass, ok := req.BasicAuth(); ok {
-			ctx = context.WithValue(ctx, basicAuthKey, [2]string{user, pass})
+			st.basic, st.hasBasic = [2]string{user, pass}, true
 		}
+		ctx = context.WithValue(ctx, stateKey, st)
 		c.SetRequest(req.WithContext(ctx))
 		return next(c)
 	}
@@ -60,32 +73,32 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
-		id, _ := req.Context().Value(loggerKey).(requestID)
-		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("request_id", string(id)),
+		var id string
+		if st := stateFrom(req.Context()); st != nil {
+			id = st.id
+		}
+		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("request_id", id),
 			slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("status", c.Response().Status),
 			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", c.RealIP()))
 		return nil
 	}
 }
 
-// requestID is the request's id on its context; the logger that names it is made only when something
-// is logged.
-type requestID string
-
 func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if id, ok := ctx.Value(loggerKey).(requestID); ok {
-		return fallback.With("request_id", string(id))
+	if st := stateFrom(ctx); st != nil {
+		return fallback.With("request_id", st.id)
 	}
 	return fallback
 }
 
-// principalToRequest copies the principal the authentication function found into the request context,
-// where strict handlers can read it. It runs after the validator, so the request it replaces has already
-// been validated.
+// principalToRequest copies the principal the authentication function found into the request's state,
+// where strict handlers can read it. It runs after the validator, so only a validated request has one.
 func principalToRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if p, ok := c.Get(principalEchoKey).(oauth.Principal); ok {
-			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), principalKey, p)))
+			if st := stateFrom(c.Request().Context()); st != nil {
+				st.principal, st.authenticated = p, true
+			}
 		}
 		return next(c)
 	}
@@ -93,11 +106,25 @@ func principalToRequest(next echo.HandlerFunc) echo.HandlerFunc {
 
 // principalFrom returns the caller of an authenticated endpoint.
 func principalFrom(ctx context.Context) (oauth.Principal, bool) {
-	p, ok := ctx.Value(principalKey).(oauth.Principal)
-	return p, ok
+	st := stateFrom(ctx)
+	if st == nil || !st.authenticated {
+		return oauth.Principal{}, false
+	}
+	return st.principal, true
 }
 
 func basicAuthFrom(ctx context.Context) (user, pass string, ok bool) {
-	v, ok := ctx.Value(basicAuthKey).([2]string)
-	return v[0], v[1], ok
+	st := stateFrom(ctx)
+	if st == nil || !st.hasBasic {
+		return "", "", false
+	}
+	return st.basic[0], st.basic[1], true
+}
+
+// remoteAddrFrom is the client's address.
+func remoteAddrFrom(ctx context.Context) string {
+	if st := stateFrom(ctx); st != nil {
+		return st.remote
+	}
+	return ""
 }

@@ -69,7 +69,7 @@ func (s *Server) whitelistAdmin(ctx context.Context, rawOrgID string) (orgCaller
 // auditRules records what happened to each rule, in its organisation's trail, with the acting user.
 func (s *Server) auditRules(ctx context.Context, method string, status int, action string, rules []whitelist.Rule) {
 	p, _ := principalFrom(ctx)
-	remote, _ := ctx.Value(remoteAddrKey).(string)
+	remote := remoteAddrFrom(ctx)
 	for _, r := range rules {
 		orgID, userID, email, client := r.OrganisationID, p.UserID, p.Email, p.ClientID
 		rec := audit.Record{
