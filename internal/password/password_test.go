@@ -3,9 +3,12 @@ package password
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/alexedwards/argon2id"
 )
 
 // TestHasherQueueBounded: with every slot taken, a caller waits about one hash's time at most; up to
@@ -73,5 +76,35 @@ func TestHasherQueueBounded(t *testing.T) {
 	}
 	if h.waiting.Load() != 0 {
 		t.Fatalf("%d still counted as waiting", h.waiting.Load())
+	}
+}
+
+// BenchmarkOWASPSettings compares OWASP's equivalent Argon2id settings, one check at a time and one per
+// core at once (the reason for Production's choice):
+//
+//	go test -run XXX -bench OWASPSettings -cpu 1,2 ./internal/password/
+//
+// With -cpu 1 ns/op is one check's time; with -cpu 2 it is the time per check when two run at once, so
+// perfect scaling halves it.
+func BenchmarkOWASPSettings(b *testing.B) {
+	for _, p := range []*Params{
+		{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32},
+		{Memory: 12 * 1024, Iterations: 3, Parallelism: 1, SaltLength: 16, KeyLength: 32},
+		{Memory: 9 * 1024, Iterations: 4, Parallelism: 1, SaltLength: 16, KeyLength: 32},
+		{Memory: 7 * 1024, Iterations: 5, Parallelism: 1, SaltLength: 16, KeyLength: 32},
+	} {
+		b.Run(fmt.Sprintf("%dMiB-x%d", p.Memory/1024, p.Iterations), func(b *testing.B) {
+			hash, err := argon2id.CreateHash("a password to check", p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if ok, err := argon2id.ComparePasswordAndHash("a password to check", hash); !ok || err != nil {
+						b.Error("no match")
+					}
+				}
+			})
+		})
 	}
 }
