@@ -71,7 +71,8 @@ app=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/j
 id=$(echo "$app" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
 path=${READ_PATH//\{id\}/$id}
 
-bin/bench-baseline -addr "$BASE" -db "$db_url" -table "$TABLE" 2>"$work/baseline.log" &
+curl -sf -H "Authorization: Bearer $token" "http://$SVC/api/v1" >"$work/directory.json"
+bin/bench-baseline -addr "$BASE" -db "$db_url" -table "$TABLE" -static "$work/directory.json" 2>"$work/baseline.log" &
 pids+=("$!")
 for _ in $(seq 1 50); do curl -sf "http://$BASE/$id" >/dev/null && break; sleep 0.1; done
 curl -sf "http://$BASE/$id" >/dev/null || { echo "bench: the baseline did not start" >&2; exit 1; }
@@ -93,22 +94,25 @@ echo "== warming up"
 wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
 wrk -t2 -c"$CONNS" -d2s -H "$auth" "http://$SVC$path" >/dev/null
 
-: >"$work/base_rps" ; : >"$work/read_rps" ; : >"$work/noread_rps" ; : >"$work/base_p99" ; : >"$work/read_p99"
+: >"$work/base_rps" ; : >"$work/read_rps" ; : >"$work/noread_rps" ; : >"$work/static_rps" ; : >"$work/base_p99" ; : >"$work/read_p99"
 open_rate=${BENCH_OPEN_RATE:-}
 for r in $(seq 1 "$ROUNDS"); do
   echo "== round $r of $ROUNDS"
   rps "http://$BASE/$id" >>"$work/base_rps"
   rps -H "$auth" "http://$SVC$path" >>"$work/read_rps"
   rps -H "$auth" "http://$SVC/api/v1" >>"$work/noread_rps"
+  rps "http://$BASE/static/" >>"$work/static_rps"
   # The latency runs' rate: 30% of the slower of the two closed-loop throughputs, a load both serve
   # without queueing, so the p99s compare the work per request rather than who saturates first.
   [[ -n $open_rate ]] || open_rate=$(paste "$work/base_rps" "$work/read_rps" | awk '{m = ($1 < $2) ? $1 : $2; printf "%d", m*0.3}')
   bin/bench-load open -url "http://$BASE/$id" -rate "$open_rate" -duration "${SECS}s" | field p99_ms >>"$work/base_p99"
   bin/bench-load open -url "http://$SVC$path" -H "$auth" -rate "$open_rate" -duration "${SECS}s" | field ok_p99_ms >>"$work/read_p99"
-  echo "   baseline $(tail -1 "$work/base_rps") req/s, read $(tail -1 "$work/read_rps") req/s, no-read $(tail -1 "$work/noread_rps") req/s;" \
+  echo "   baseline $(tail -1 "$work/base_rps") req/s, read $(tail -1 "$work/read_rps") req/s, no-read $(tail -1 "$work/noread_rps") req/s," \
+    "bare server with the no-read answer $(tail -1 "$work/static_rps") req/s;" \
     "p99 at $open_rate req/s: baseline $(tail -1 "$work/base_p99") ms, read $(tail -1 "$work/read_p99") ms"
 done
 base_rps=$(median <"$work/base_rps"); read_rps=$(median <"$work/read_rps"); noread_rps=$(median <"$work/noread_rps")
+static_rps=$(median <"$work/static_rps")
 base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
 
 echo "== one password-hash check (production costs)"
@@ -143,6 +147,9 @@ verdict() { awk -v a="$1" -v b="$2" 'BEGIN {print (a >= b) ? "ok" : "MISSED"}'; 
 r_read=$(awk -v a="$read_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
 r_p99=$(awk -v a="$read_p99" -v b="$base_p99" 'BEGIN {printf "%.2f", a/b}')
 r_noread=$(awk -v a="$noread_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
+r_static=$(awk -v a="$static_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
+r_of_static=$(awk -v a="$noread_rps" -v b="$static_rps" 'BEGIN {printf "%.2f", a/b}')
+answer_bytes=$(wc -c <"$work/directory.json")
 pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
 p99_limit=$(awk -v h="$hash_ms" 'BEGIN {printf "%.1f", 5*h}')
 report=$(cat <<REPORT
@@ -152,6 +159,7 @@ report=$(cat <<REPORT
 | GET $READ_PATH | $read_rps req/s = ${r_read}× baseline | ≥ 0.80× | $(verdict "$r_read" 0.80) |
 | GET $READ_PATH, open loop at $open_rate req/s | p99 $read_p99 ms = ${r_p99}× baseline p99 | ≤ 1.5× | $(verdict 1.5 "$r_p99") |
 | GET /api/v1 (no database read) | $noread_rps req/s = ${r_noread}× baseline | ≥ 2.5× | $(verdict "$r_noread" 2.5) |
+| … a bare net/http server sending the same $answer_bytes bytes (its ceiling) | $static_rps req/s = ${r_static}× baseline; the service reaches ${r_of_static}× of it | — | — |
 | password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
 | password grant at $overload_rate req/s for ${OVERLOAD_SECS}s | answers $statuses; refusals without Retry-After: $no_retry; other statuses: ${unexpected:-none} | only 200/429/503, all refusals with Retry-After | $([[ -z $unexpected && $no_retry == 0 ]] && echo ok || echo MISSED) |
 | … accepted requests' p99 | $ok_p99 ms | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |

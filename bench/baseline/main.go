@@ -1,6 +1,8 @@
 // Command baseline is the benchmarks' yardstick: the least a server can do for the same indexed read
 // the service does: plain net/http and a pgx pool, no authentication, no validation, no logging. It
-// answers GET /{id} with the row of -table whose primary key is id, as JSON.
+// answers GET /{id} with the row of -table whose primary key is id, as JSON. With -static FILE it also
+// answers GET /static/ with that file's bytes, as the least a server can do to send a given answer (the
+// ceiling of the service's no-read path, whose answer is several kilobytes).
 package main
 
 import (
@@ -21,7 +23,18 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18081", "listen address")
 	dbURL := flag.String("db", os.Getenv("ACCESS_DATABASE_URL"), "PostgreSQL URL")
 	table := flag.String("table", "client_apps", "table to read by its primary key id")
+	static := flag.String("static", "", "a file whose bytes GET /static/ answers")
 	flag.Parse()
+	if *static != "" {
+		body, err := os.ReadFile(*static)
+		if err != nil {
+			log.Fatal(err)
+		}
+		http.HandleFunc("GET /static/", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		})
+	}
 	if strings.ContainsAny(*table, " ;\"'") {
 		log.Fatalf("-table: %q is not a plain table name", *table)
 	}
