@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/user"
@@ -149,6 +150,11 @@ func (g *Grants) AuthenticateClient(ctx context.Context, c ClientCredentials) (c
 
 // Token answers a token request; a refusal is an *Error.
 func (g *Grants) Token(ctx context.Context, req TokenRequest) (TokenResponse, error) {
+	if req.GrantType == clientapp.GrantPassword && g.users.CheckingSaturated() {
+		// Beyond the password checks' capacity the grant would be refused after reading the client
+		// and the account; refused first, overload costs little more than the checks themselves.
+		return TokenResponse{}, password.ErrBusy
+	}
 	app, err := g.AuthenticateClient(ctx, req.Client)
 	if err != nil {
 		return TokenResponse{}, err

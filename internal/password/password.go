@@ -91,6 +91,13 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.slots }
 
+// Saturated reports whether a check asked for now would be refused (ErrBusy): every slot is taken and
+// as many callers wait as may. Callers check it before the work that leads to a hash (reading the
+// account), so that beyond capacity a refusal costs next to nothing.
+func (h *Hasher) Saturated() bool {
+	return len(h.slots) == cap(h.slots) && h.waiting.Load() >= h.maxWaiting
+}
+
 // timed runs one hash and folds its time into the moving average.
 func (h *Hasher) timed(f func()) {
 	start := time.Now()

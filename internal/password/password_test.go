@@ -21,7 +21,13 @@ func TestHasherQueueBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range cap(h.slots) {
+		if h.Saturated() {
+			t.Fatal("saturated with a slot free")
+		}
 		h.slots <- struct{}{}
+	}
+	if h.Saturated() {
+		t.Fatal("saturated with no caller waiting")
 	}
 	// A waiter gives up after about one hash's time.
 	h.took.Store(int64(50 * time.Millisecond))
@@ -51,6 +57,9 @@ func TestHasherQueueBounded(t *testing.T) {
 			t.Fatalf("%d waiting", h.waiting.Load())
 		}
 		time.Sleep(time.Millisecond)
+	}
+	if !h.Saturated() {
+		t.Fatal("every slot taken and the queue full, but not saturated")
 	}
 	start = time.Now()
 	if _, err := h.Verify(context.Background(), "secret", hash); !errors.Is(err, ErrBusy) {

@@ -180,6 +180,10 @@ func (s *Service) hashNewPassword(ctx context.Context, pw string) (string, error
 	return s.hasher.Hash(ctx, pw)
 }
 
+// CheckingSaturated reports whether a password check asked for now would be refused as too many are
+// under way (password.ErrBusy).
+func (s *Service) CheckingSaturated() bool { return s.hasher.Saturated() }
+
 // ByID returns the account with this id.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) { return s.store.UserByID(ctx, id) }
 
