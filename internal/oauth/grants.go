@@ -13,8 +13,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cocoondata/access-service/internal/clientapp"
-	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/user"
 )
