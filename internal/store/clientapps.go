@@ -31,6 +31,32 @@ type clientAppRow struct {
 
 func (clientAppRow) TableName() string { return "client_apps" }
 
+var (
+	clientAppColumns = []string{"id", "client_id", "secret_hash", "app_name", "description", "access_token_validity",
+		"refresh_token_validity", "grant_types", "redirect_uris", "scope", "auto_approve", "enabled", "created_at", "updated_at"}
+	clientAppByID       = newHotRead("client_apps", clientAppColumns, "id")
+	clientAppByClientID = newHotRead("client_apps", clientAppColumns, "client_id")
+)
+
+// fields are the row's fields in the order of clientAppColumns.
+func (r *clientAppRow) fields() []any {
+	return []any{&r.ID, &r.ClientID, &r.SecretHash, &r.AppName, &r.Description, &r.AccessTokenValidity,
+		&r.RefreshTokenValidity, &r.GrantTypes, &r.RedirectURIs, &r.Scope, &r.AutoApprove, &r.Enabled, &r.CreatedAt, &r.UpdatedAt}
+}
+
+// clientApp reads the app whose key (read's column) is key.
+func (s *Store) clientApp(ctx context.Context, read hotRead, key any) (clientapp.App, error) {
+	var row clientAppRow
+	err := s.take(ctx, read, key, &row, row.fields()...)
+	if isNotFound(err) {
+		return clientapp.App{}, clientapp.ErrNotFound
+	}
+	if err != nil {
+		return clientapp.App{}, err
+	}
+	return clientAppFromRow(row), nil
+}
+
 func clientAppToRow(a clientapp.App) clientAppRow {
 	r := clientAppRow{
 		ID: a.ID, ClientID: a.ClientID, AppName: a.AppName, Description: a.Description,
@@ -70,28 +96,12 @@ func (s *Store) CreateClientApp(ctx context.Context, a clientapp.App) error {
 
 // ClientAppByClientID implements clientapp.Store.
 func (s *Store) ClientAppByClientID(ctx context.Context, clientID string) (clientapp.App, error) {
-	var row clientAppRow
-	err := s.db.WithContext(ctx).Where("client_id = ?", clientID).Take(&row).Error
-	if isNotFound(err) {
-		return clientapp.App{}, clientapp.ErrNotFound
-	}
-	if err != nil {
-		return clientapp.App{}, err
-	}
-	return clientAppFromRow(row), nil
+	return s.clientApp(ctx, clientAppByClientID, clientID)
 }
 
 // ClientAppByID implements clientapp.Store.
 func (s *Store) ClientAppByID(ctx context.Context, id int64) (clientapp.App, error) {
-	var row clientAppRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	if isNotFound(err) {
-		return clientapp.App{}, clientapp.ErrNotFound
-	}
-	if err != nil {
-		return clientapp.App{}, err
-	}
-	return clientAppFromRow(row), nil
+	return s.clientApp(ctx, clientAppByID, id)
 }
 
 var clientAppSortColumns = map[string]string{"appName": "app_name", "clientId": "client_id", "createdAt": "created_at"}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/gofrs/flock"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -26,8 +28,12 @@ import (
 
 // Store is the service's database.
 type Store struct {
-	db       *gorm.DB
-	sqlDB    *sql.DB
+	db    *gorm.DB
+	sqlDB *sql.DB
+	// pool is PostgreSQL's connection pool (nil for the embedded store). GORM reaches it through
+	// database/sql (stdlib.OpenDBFromPool), so there is one pool; the hot reads by key use it directly
+	// (hotread.go).
+	pool     *pgxpool.Pool
 	embedded bool
 	path     string // the embedded store's file
 
@@ -45,6 +51,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	var (
 		dialector gorm.Dialector
 		embedded  = config.IsEmbedded(databaseURL)
+		pool      *pgxpool.Pool
 	)
 	if embedded {
 		path := config.SQLitePath(databaseURL)
@@ -57,33 +64,48 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_txlock=immediate"
 		dialector = sqlite.Open(dsn)
 	} else {
-		dialector = postgres.Open(databaseURL)
+		pcfg, err := pgxpool.ParseConfig(databaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("database URL: %w", err)
+		}
+		pcfg.MaxConns = 20
+		pcfg.MaxConnIdleTime = 5 * time.Minute
+		if pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
+			return nil, fmt.Errorf("database URL: %w", err)
+		}
+		dialector = postgres.New(postgres.Config{Conn: stdlib.OpenDBFromPool(pool)})
+	}
+	closeAll := func(sqlDB *sql.DB) {
+		if sqlDB != nil {
+			_ = sqlDB.Close()
+		}
+		if pool != nil {
+			pool.Close()
+		}
 	}
 	db, err := gorm.Open(dialector, gcfg)
 	if err != nil {
+		closeAll(nil)
 		return nil, err
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
+		closeAll(nil)
 		return nil, err
 	}
 	if embedded {
 		// One writer at a time is SQLite's rule; a single connection keeps writes from failing with "busy".
 		sqlDB.SetMaxOpenConns(1)
-	} else {
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(20)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
-		_ = sqlDB.Close()
+		closeAll(sqlDB)
 		return nil, fmt.Errorf("database does not answer: %w", err)
 	}
-	st := &Store{db: db, sqlDB: sqlDB, embedded: embedded}
+	st := &Store{db: db, sqlDB: sqlDB, pool: pool, embedded: embedded}
 	if err := st.countStatements(); err != nil {
-		_ = sqlDB.Close()
+		closeAll(sqlDB)
 		return nil, err
 	}
 	if embedded {
@@ -113,7 +135,13 @@ func (s *Store) countStatements() error {
 func (s *Store) Statements() int64 { return s.statements.Load() }
 
 // Close releases the connections.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+func (s *Store) Close() error {
+	err := s.sqlDB.Close()
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	return err
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }

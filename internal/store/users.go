@@ -30,6 +30,19 @@ type userRow struct {
 
 func (userRow) TableName() string { return "users" }
 
+var (
+	userColumns = []string{"id", "email", "password_hash", "first_name", "last_name", "other_name", "mobile_number",
+		"mfa_enabled", "safeshare_admin", "failed_logins", "locked_until", "created_at", "updated_at"}
+	userByID    = newHotRead("users", userColumns, "id")
+	userByEmail = newHotRead("users", userColumns, "email")
+)
+
+// fields are the row's fields in the order of userColumns.
+func (r *userRow) fields() []any {
+	return []any{&r.ID, &r.Email, &r.PasswordHash, &r.FirstName, &r.LastName, &r.OtherName, &r.MobileNumber,
+		&r.MFAEnabled, &r.SafeShareAdmin, &r.FailedLogins, &r.LockedUntil, &r.CreatedAt, &r.UpdatedAt}
+}
+
 func userToRow(u user.User) userRow {
 	r := userRow{
 		ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, OtherName: u.OtherName,
@@ -74,17 +87,17 @@ func (s *Store) CreateUser(ctx context.Context, u user.User) error {
 
 // UserByID implements user.Store.
 func (s *Store) UserByID(ctx context.Context, id int64) (user.User, error) {
-	return s.oneUser(s.db.WithContext(ctx).Where("id = ?", id))
+	return s.oneUser(ctx, userByID, id)
 }
 
 // UserByEmail implements user.Store; email is already normalized.
 func (s *Store) UserByEmail(ctx context.Context, email string) (user.User, error) {
-	return s.oneUser(s.db.WithContext(ctx).Where("email = ?", email))
+	return s.oneUser(ctx, userByEmail, email)
 }
 
-func (s *Store) oneUser(q *gorm.DB) (user.User, error) {
+func (s *Store) oneUser(ctx context.Context, read hotRead, key any) (user.User, error) {
 	var row userRow
-	err := q.Take(&row).Error
+	err := s.take(ctx, read, key, &row, row.fields()...)
 	if isNotFound(err) {
 		return user.User{}, user.ErrNotFound
 	}

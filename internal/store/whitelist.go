@@ -22,6 +22,14 @@ type whitelistRuleRow struct {
 
 func (whitelistRuleRow) TableName() string { return "whitelist_rules" }
 
+var whitelistRuleByID = newHotRead("whitelist_rules",
+	[]string{"id", "organisation_id", "pattern", "kind", "description", "created_at"}, "id")
+
+// fields are the row's fields in the order of whitelistRuleByID's columns.
+func (r *whitelistRuleRow) fields() []any {
+	return []any{&r.ID, &r.OrganisationID, &r.Pattern, &r.Kind, &r.Description, &r.CreatedAt}
+}
+
 var kindNames = map[whitelist.Kind]string{whitelist.Domain: "domain", whitelist.Subdomains: "subdomains", whitelist.Address: "address"}
 
 func whitelistRuleToRow(r whitelist.Rule) whitelistRuleRow {
@@ -99,7 +107,7 @@ func (s *Store) WhitelistRulePage(ctx context.Context, orgID int64, q listing.Qu
 // WhitelistRule implements whitelist.Store.
 func (s *Store) WhitelistRule(ctx context.Context, id int64) (whitelist.Rule, error) {
 	var row whitelistRuleRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	err := s.take(ctx, whitelistRuleByID, id, &row, row.fields()...)
 	if isNotFound(err) {
 		return whitelist.Rule{}, whitelist.ErrRuleNotFound
 	}

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// CheckHotReads is TestHotReadsMatchGORM's body (in package store_test, which may import testutil):
+// each hot read (pgx on PostgreSQL, with its own column list and scan targets) gives the very row GORM's
+// read of the same model gives, for rows with every nullable column both set and empty, and a missing
+// key is not found either way; the embedded store's path is GORM's own.
+func CheckHotReads(t *testing.T, databaseURL string) {
+	ctx := context.Background()
+	s, err := Open(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s.pool == nil {
+		t.Fatal("the PostgreSQL store has no pgx pool, so its hot reads would not be tested")
+	}
+	now := time.Date(2026, 11, 23, 10, 11, 12, 131415000, time.UTC)
+	text := func(v string) *string { return &v }
+	rows := []any{
+		&clientAppRow{ID: 11, ClientID: "with-secret", SecretHash: text("$argon2id$x"), AppName: "A", Description: "d",
+			AccessTokenValidity: 60, RefreshTokenValidity: 600, GrantTypes: "password refresh_token",
+			RedirectURIs: "https://a.example/cb https://b.example/cb", Scope: "read write", AutoApprove: true,
+			Enabled: true, CreatedAt: now, UpdatedAt: now.Add(time.Hour)},
+		&clientAppRow{ID: 12, ClientID: "public", AppName: "B", GrantTypes: "authorization_code", CreatedAt: now, UpdatedAt: now},
+		&userRow{ID: 21, Email: "full@example.com", PasswordHash: text("$argon2id$y"), FirstName: text("F"), LastName: text("L"),
+			OtherName: text("O"), MobileNumber: text("+61 400 000 000"), MFAEnabled: true, SafeShareAdmin: true, FailedLogins: 3,
+			LockedUntil: &now, CreatedAt: now, UpdatedAt: now},
+		&userRow{ID: 22, Email: "bare@example.com", CreatedAt: now, UpdatedAt: now},
+	}
+	for _, r := range rows {
+		if err := s.db.Create(r).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.db.Exec(`INSERT INTO organisations (id, name, name_key, quota, admin_email, contact_email, created_at, updated_at)
+		VALUES (31, 'Org', 'org', 1, 'a@example.com', 'c@example.com', ?, ?)`, now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Create(&whitelistRuleRow{ID: 41, OrganisationID: 31, Pattern: "example.com", Kind: "domain",
+		Description: "rule", CreatedAt: now}).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	type row interface{ fields() []any }
+	cases := []struct {
+		name string
+		read hotRead
+		key  any
+		new  func() row
+	}{
+		{"client app by id", clientAppByID, int64(11), func() row { return &clientAppRow{} }},
+		{"public client app by id", clientAppByID, int64(12), func() row { return &clientAppRow{} }},
+		{"client app by clientId", clientAppByClientID, "with-secret", func() row { return &clientAppRow{} }},
+		{"user by id", userByID, int64(21), func() row { return &userRow{} }},
+		{"user without optional fields by id", userByID, int64(22), func() row { return &userRow{} }},
+		{"user by email", userByEmail, "full@example.com", func() row { return &userRow{} }},
+		{"whitelist rule by id", whitelistRuleByID, int64(41), func() row { return &whitelistRuleRow{} }},
+		{"missing client app", clientAppByID, int64(99), func() row { return &clientAppRow{} }},
+		{"missing user", userByEmail, "nobody@example.com", func() row { return &userRow{} }},
+		{"missing whitelist rule", whitelistRuleByID, int64(99), func() row { return &whitelistRuleRow{} }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			viaGORM, hot := c.new(), c.new()
+			gormErr := s.db.WithContext(ctx).Where(c.read.where, c.key).Take(viaGORM).Error
+			before := s.Statements()
+			hotErr := s.take(ctx, c.read, c.key, hot, hot.fields()...)
+			if isNotFound(gormErr) != isNotFound(hotErr) || (gormErr == nil) != (hotErr == nil) {
+				t.Fatalf("GORM: %v, hot read: %v", gormErr, hotErr)
+			}
+			if got := s.Statements() - before; got != 1 {
+				t.Errorf("the hot read counted %d statements, want 1", got)
+			}
+			if gormErr != nil {
+				return
+			}
+			if !reflect.DeepEqual(inUTC(viaGORM), inUTC(hot)) {
+				t.Errorf("rows differ:\nGORM %+v\nhot  %+v", viaGORM, hot)
+			}
+		})
+	}
+}
+
+// inUTC puts a row's times in UTC (GORM and pgx may give the same instant in different locations).
+func inUTC(r any) any {
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		switch f := v.Field(i).Addr().Interface().(type) {
+		case *time.Time:
+			*f = f.UTC()
+		case **time.Time:
+			if *f != nil {
+				u := (*f).UTC()
+				*f = &u
+			}
+		}
+	}
+	return r
+}

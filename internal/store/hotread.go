@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+)
+
+// Hot reads: the lookups of one row by a unique key that requests make most (a client app by id or by
+// clientId on every grant and app read, an account by id or email, a whitelist rule by id). On
+// PostgreSQL they go to pgx directly, with a fixed statement and the row's fields as scan targets:
+// GORM's statement building and reflective scan, and database/sql's locking and conversions, cost more
+// CPU per read than pgx's own work does (bench/README.md). The embedded store reads through GORM, as
+// everywhere else; TestHotReadsMatchGORM checks that both give the same rows.
+type hotRead struct {
+	where string // GORM's condition
+	sql   string // PostgreSQL's statement
+}
+
+// newHotRead is the read of one row of table by its unique column key; columns are the row's columns in
+// the order of the scan targets the read is given.
+func newHotRead(table string, columns []string, key string) hotRead {
+	return hotRead{
+		where: key + " = ?",
+		sql:   "SELECT " + strings.Join(columns, ", ") + " FROM " + table + " WHERE " + key + " = $1",
+	}
+}
+
+// take reads the row whose key is key into row: on PostgreSQL through targets (pointers to row's fields,
+// in the order of the read's columns), on the embedded store through GORM. A missing row is
+// gorm.ErrRecordNotFound either way.
+func (s *Store) take(ctx context.Context, r hotRead, key any, row any, targets ...any) error {
+	if s.pool == nil {
+		return s.db.WithContext(ctx).Where(r.where, key).Take(row).Error
+	}
+	s.statements.Add(1)
+	err := s.pool.QueryRow(ctx, r.sql, key).Scan(targets...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return gorm.ErrRecordNotFound
+	}
+	return err
+}
