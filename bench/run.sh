@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # make bench: the service against a minimal baseline server (bench/baseline: net/http + a pgx pool, no
 # auth, no validation) doing the same indexed read, on the same machine, in the same run; rounds
-# interleaved, medians reported as ratios to the baseline. Loopback only; every load is bounded in time.
+# interleaved, each ratio to the baseline the median of the rounds' own ratios. Loopback only; every
+# load is bounded in time.
 #
 # Knobs: BENCH_READ_PATH (the service's authenticated indexed read, {id} replaced by a real id; default
 # /api/v1/clientapps/{id}), BENCH_BASELINE_TABLE (the table the baseline reads by id; client_apps),
-# BENCH_ROUNDS (3), BENCH_SECONDS (5, per closed-loop measurement), BENCH_CONNECTIONS (16),
+# BENCH_ROUNDS (5), BENCH_SECONDS (5, per closed-loop measurement), BENCH_CONNECTIONS (16),
 # BENCH_OPEN_RATE (requests/s of the open-loop latency runs; default 30% of the slower closed-loop
 # throughput of round 1),
 # BENCH_OVERLOAD_SECONDS (30).
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 READ_PATH=${BENCH_READ_PATH:-'/api/v1/clientapps/{id}'}
 TABLE=${BENCH_BASELINE_TABLE:-client_apps}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNECTIONS:-16}
 OVERLOAD_SECS=${BENCH_OVERLOAD_SECONDS:-30}
@@ -115,15 +116,17 @@ base_rps=$(median <"$work/base_rps"); read_rps=$(median <"$work/read_rps"); nore
 static_rps=$(median <"$work/static_rps")
 base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
 
-echo "== one password-hash check (production costs)"
-hash_ms=$(bin/bench-load hash)
-capacity=$(awk -v c="$CORES" -v h="$hash_ms" 'BEGIN {printf "%.1f", c*1000/h}')
-echo "   $hash_ms ms; $CORES cores: at most $capacity checks/s"
-
-echo "== password grant, closed loop"
+# This machine's speed drifts from minute to minute, so one hash check is timed just before and just
+# after the closed-loop grants, and the mean of the two medians is the yardstick.
+echo "== one password-hash check (production costs), then the password grant, closed loop"
+hash_before=$(bin/bench-load hash)
 form="grant_type=password&username=$(printf %s "$admin" | sed 's/@/%40/')&password=$(printf %s "$admin_pw" | sed 's/ /+/g')"
 basic=$(printf %s "$client:$client_secret" | base64 -w0)
 pw_rps=$(BENCH_FORM=$form BENCH_BASIC=$basic CONNS=$((CORES * 2)) SECS=10 bash -c "$(declare -f rps); rps -s bench/password.lua http://$SVC/api/oauth/token")
+hash_after=$(bin/bench-load hash)
+hash_ms=$(awk -v a="$hash_before" -v b="$hash_after" 'BEGIN {printf "%.2f", (a+b)/2}')
+capacity=$(awk -v c="$CORES" -v h="$hash_ms" 'BEGIN {printf "%.1f", c*1000/h}')
+echo "   one check: $hash_before ms before, $hash_after ms after, $hash_ms ms on average; $CORES cores: at most $capacity checks/s"
 echo "   $pw_rps grants/s"
 
 echo "== password grant at twice its capacity for ${OVERLOAD_SECS}s, open loop"
@@ -136,6 +139,8 @@ overload=$(bin/bench-load open -url "http://$SVC/api/oauth/token" -method POST -
   -rate "$overload_rate" -duration "${OVERLOAD_SECS}s")
 kill "$sampler" 2>/dev/null || true
 rss_max=$(sort -n "$work/rss" | tail -1)
+hash_end=$(bin/bench-load hash)
+overload_hash=$(awk -v a="$hash_after" -v b="$hash_end" 'BEGIN {printf "%.2f", (a+b)/2}')
 echo "   $overload"
 
 statuses=$(echo "$overload" | grep -o '"statuses":{[^}]*}')
@@ -144,16 +149,19 @@ no_retry=$(echo "$overload" | field refusals_without_retry_after)
 ok_p99=$(echo "$overload" | field ok_p99_ms)
 
 verdict() { awk -v a="$1" -v b="$2" 'BEGIN {print (a >= b) ? "ok" : "MISSED"}'; }
-r_read=$(awk -v a="$read_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
-r_p99=$(awk -v a="$read_p99" -v b="$base_p99" 'BEGIN {printf "%.2f", a/b}')
-r_noread=$(awk -v a="$noread_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
-r_static=$(awk -v a="$static_rps" -v b="$base_rps" 'BEGIN {printf "%.2f", a/b}')
-r_of_static=$(awk -v a="$noread_rps" -v b="$static_rps" 'BEGIN {printf "%.2f", a/b}')
+# Each ratio is the median of the rounds' own ratios: the service and the baseline are measured one
+# right after the other within a round, while this machine's speed drifts between rounds.
+ratio() { paste "$work/$1" "$work/$2" | awk '{printf "%.4f\n", $1/$2}' | median | awk '{printf "%.2f", $1}'; }
+r_read=$(ratio read_rps base_rps)
+r_p99=$(ratio read_p99 base_p99)
+r_noread=$(ratio noread_rps base_rps)
+r_static=$(ratio static_rps base_rps)
+r_of_static=$(ratio noread_rps static_rps)
 answer_bytes=$(wc -c <"$work/directory.json")
 pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
-p99_limit=$(awk -v h="$hash_ms" 'BEGIN {printf "%.1f", 5*h}')
+p99_limit=$(awk -v h="$overload_hash" 'BEGIN {printf "%.1f", 5*h}')
 report=$(cat <<REPORT
-| path | measured (median of $ROUNDS rounds) | target | verdict |
+| path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
 | --- | --- | --- | --- |
 | baseline GET /{id} (net/http + pgx) | $base_rps req/s, p99 $base_p99 ms at $open_rate req/s | — | — |
 | GET $READ_PATH | $read_rps req/s = ${r_read}× baseline | ≥ 0.80× | $(verdict "$r_read" 0.80) |
@@ -162,7 +170,7 @@ report=$(cat <<REPORT
 | … a bare net/http server sending the same $answer_bytes bytes (its ceiling) | $static_rps req/s = ${r_static}× baseline; the service reaches ${r_of_static}× of it | — | — |
 | password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
 | password grant at $overload_rate req/s for ${OVERLOAD_SECS}s | answers $statuses; refusals without Retry-After: $no_retry; other statuses: ${unexpected:-none} | only 200/429/503, all refusals with Retry-After | $([[ -z $unexpected && $no_retry == 0 ]] && echo ok || echo MISSED) |
-| … accepted requests' p99 | $ok_p99 ms | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |
+| … accepted requests' p99 | $ok_p99 ms (one hash check $overload_hash ms: before and after the overload) | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |
 | … service memory (RSS) | $((rss_before / 1024)) MiB before, $((rss_max / 1024)) MiB at most | bounded | — |
 REPORT
 )

@@ -73,13 +73,15 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
-		var id string
+		var id, remote string
 		if st := stateFrom(req.Context()); st != nil {
-			id = st.id
+			id, remote = st.id, st.remote
+		} else {
+			remote = c.RealIP()
 		}
 		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("request_id", id),
 			slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("status", c.Response().Status),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", c.RealIP()))
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", remote))
 		return nil
 	}
 }
