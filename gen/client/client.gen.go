@@ -2468,6 +2468,9 @@ type ClientInterface interface {
 	// address, action and category. Records outlive the organisation and the accounts they name. Only
 	// Organisation administrators of this organisation may call this.
 	//
+	// Records are stored just after their request is answered (in batches, off the request's path); a
+	// listing or export includes every request this instance answered before it.
+	//
 	// Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
 	ListAuditRecords(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3704,6 +3707,9 @@ func (c *Client) DescribeWhitelistRule(ctx context.Context, orgId OrgId, whiteli
 // request carried no valid token), the client application, the method, path, status, remote
 // address, action and category. Records outlive the organisation and the accounts they name. Only
 // Organisation administrators of this organisation may call this.
+//
+// Records are stored just after their request is answered (in batches, off the request's path); a
+// listing or export includes every request this instance answered before it.
 //
 // Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
 func (c *Client) ListAuditRecords(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7137,6 +7143,9 @@ type ClientWithResponsesInterface interface {
 	// request carried no valid token), the client application, the method, path, status, remote
 	// address, action and category. Records outlive the organisation and the accounts they name. Only
 	// Organisation administrators of this organisation may call this.
+	//
+	// Records are stored just after their request is answered (in batches, off the request's path); a
+	// listing or export includes every request this instance answered before it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11944,6 +11953,9 @@ func (c *ClientWithResponses) DescribeWhitelistRuleWithResponse(ctx context.Cont
 // request carried no valid token), the client application, the method, path, status, remote
 // address, action and category. Records outlive the organisation and the accounts they name. Only
 // Organisation administrators of this organisation may call this.
+//
+// Records are stored just after their request is answered (in batches, off the request's path); a
+// listing or export includes every request this instance answered before it.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -120,7 +120,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Users:     user.NewService(st, gen, hasher, props, revoked),
 		Apps:      clientapp.NewService(st, gen, hasher, revoked),
 		Orgs:      organisation.NewService(st, gen, mailer, log),
-		Audit:     audit.NewService(st, gen),
+		Audit:     audit.NewService(st, gen, log),
 		Whitelist: whitelist.NewService(st, gen),
 	}, nil
 }
@@ -160,11 +160,12 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// Close stops the revocation poll and releases the store.
+// Close stops the revocation poll, stores the audit records still queued and releases the store.
 func (a *App) Close() error {
 	if a.stopPolling != nil {
 		a.stopPolling()
 	}
+	a.Audit.Close()
 	return a.Store.Close()
 }
 

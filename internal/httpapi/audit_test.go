@@ -93,6 +93,9 @@ func TestSignInsAreAudited(t *testing.T) {
 	w.svc.Client.PostForm(t, "/api/oauth/token", basic, map[string]string{"grant_type": "password", "username": "Collab@XY-company.com", "password": "wrong password!!"})
 	w.svc.Client.PostForm(t, "/api/oauth/token", basic, map[string]string{"grant_type": "password", "username": collab, "password": testutil.Password})
 	w.svc.Client.PostForm(t, "/api/oauth/token", "webapp:wrong", map[string]string{"grant_type": "password", "username": collab, "password": testutil.Password})
+	if err := w.svc.Audit.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := db.Query(`SELECT status, COALESCE(user_email, ''), COALESCE(CAST(user_id AS TEXT), ''), COALESCE(client_id, ''), action, category
 		FROM audit_records WHERE path = '/api/oauth/token' ORDER BY occurred_at DESC, id DESC LIMIT 3`)
 	if err != nil {

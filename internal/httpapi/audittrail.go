@@ -61,6 +61,9 @@ const (
 	organisationsPrefix = "/api/v1/organisations/"
 	tokenPath           = "/api/oauth/token"
 	maxAuditedPath      = 2048
+	// auditWait bounds how long a request waits to queue its audit record, which it does only when the
+	// trail's queue is full (the database is down or slow); past it the record is logged instead.
+	auditWait = 5 * time.Second
 )
 
 // orgScope tells whether a path names an organisation, which, and the category of the resource under it.
@@ -93,8 +96,8 @@ func orgScope(path string) (int64, string, bool) {
 
 // auditTrail records every request whose path names an organisation, the creation of each
 // organisation (in the new organisation's trail), and every token request (sign-in attempts), after the
-// response is decided, whatever its status. A record that cannot be written is logged; it never changes
-// the answer.
+// response is decided, whatever its status. The record is queued (audit.Service writes it off the
+// request's path); a record that cannot be written is logged; it never changes the answer.
 func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -153,7 +156,7 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		if rec.Action == "" {
 			rec.Action = "unknown"
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), auditWait)
 		defer cancel()
 		if err := s.Audit.Add(ctx, rec); err != nil {
 			loggerFrom(ctx, s.log).Error("audit record not written", "error", err.Error(), "path", path, "status", rec.Status)

@@ -196,6 +196,9 @@ func TestDeleteOrganisation(t *testing.T) {
 				t.Errorf("%s keeps %d rows of the removed organisation", table, n)
 			}
 		}
+		if err := w.svc.Audit.Sync(t.Context()); err != nil {
+			t.Fatal(err)
+		}
 		var audits int
 		if err := db.QueryRow("SELECT count(*) FROM audit_records WHERE organisation_id = $1 AND action = 'deleteOrganisation' AND status = 200 AND user_email = $2", id, root2).Scan(&audits); err != nil {
 			t.Fatal(err)

@@ -70,6 +70,8 @@ func (s *Server) whitelistAdmin(ctx context.Context, rawOrgID string) (orgCaller
 func (s *Server) auditRules(ctx context.Context, method string, status int, action string, rules []whitelist.Rule) {
 	p, _ := principalFrom(ctx)
 	remote := remoteAddrFrom(ctx)
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditWait)
+	defer cancel()
 	for _, r := range rules {
 		orgID, userID, email, client := r.OrganisationID, p.UserID, p.Email, p.ClientID
 		rec := audit.Record{
@@ -77,7 +79,7 @@ func (s *Server) auditRules(ctx context.Context, method string, status int, acti
 			Method: method, Path: fmt.Sprintf("%s%d/userwhitelist/%d", organisationsPrefix, r.OrganisationID, r.ID),
 			Status: status, RemoteAddress: remote, Action: action, Category: categoryWhitelist,
 		}
-		if err := s.Audit.Add(context.WithoutCancel(ctx), rec); err != nil {
+		if err := s.Audit.Add(actx, rec); err != nil {
 			loggerFrom(ctx, s.log).Error("audit record not written", "error", err.Error(), "action", action)
 		}
 	}

@@ -35,13 +35,17 @@ func auditFromRow(r auditRow) audit.Record {
 	}
 }
 
-// AddAuditRecord implements audit.Store.
-func (s *Store) AddAuditRecord(ctx context.Context, r audit.Record) error {
-	return s.db.WithContext(ctx).Create(&auditRow{
-		ID: r.ID, OccurredAt: r.Time, OrganisationID: r.OrganisationID, UserID: r.UserID, UserEmail: r.UserEmail,
-		ClientID: r.ClientID, Method: r.Method, Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress,
-		Action: r.Action, Category: r.Category,
-	}).Error
+// AddAuditRecords implements audit.Store: one statement for the whole batch.
+func (s *Store) AddAuditRecords(ctx context.Context, rs []audit.Record) error {
+	rows := make([]auditRow, len(rs))
+	for i, r := range rs {
+		rows[i] = auditRow{
+			ID: r.ID, OccurredAt: r.Time, OrganisationID: r.OrganisationID, UserID: r.UserID, UserEmail: r.UserEmail,
+			ClientID: r.ClientID, Method: r.Method, Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress,
+			Action: r.Action, Category: r.Category,
+		}
+	}
+	return s.db.WithContext(ctx).Create(&rows).Error
 }
 
 // AuditRecords implements audit.Store.
