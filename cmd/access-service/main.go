@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -100,6 +101,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		// heap may grow to four times the live data between collections, and a request costs about a
 		// sixth less CPU on the no-read path (bench/README.md). GOGC and GOMEMLIMIT still rule when set.
 		debug.SetGCPercent(300)
+	}
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		// Password hashes run at most one per core (password.Hasher), each keeping its goroutines busy
+		// for a whole hash. With as many Ps as cores, a flood of sign-ins then leaves every other step of
+		// every request waiting for the Go scheduler to preempt a hash (every 10 ms): accepted sign-ins
+		// and the rest of the API slow down together. One P more than the cores lets the operating
+		// system run that work beside the hashes (bench/README.md has the figures).
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
 	}
 	a, err := app.Open(ctx, cfg, app.Options{Logger: log})
 	if err != nil {

@@ -29,7 +29,7 @@ var Production = &Params{Memory: 7 * 1024, Iterations: 5, Parallelism: 1, SaltLe
 var Cheap = &Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 // Hasher makes and checks hashes. It lets at most a fixed number of hashes run at once and a bounded
-// number wait for their turn, each for at most about one hash's time; beyond that it refuses (ErrBusy),
+// number wait for their turn, each for at most about two hashes' time; beyond that it refuses (ErrBusy),
 // so a flood of sign-ins neither exhausts memory nor makes an accepted caller wait more than a hash or
 // two before its own starts.
 type Hasher struct {
@@ -44,9 +44,13 @@ type Hasher struct {
 // ErrBusy: too many hashes are already waiting; the caller should try again shortly.
 var ErrBusy = errors.New("too many password checks are waiting; try again shortly")
 
-// WaitingPerCore is how many hashes may wait per core; each waits at most about one hash's time, and
-// at least minWait (cheap hashes, as in tests, would otherwise give up at once).
+// WaitingPerCore is how many hashes may wait per core; each waits at most maxWaitHashes hashes' time
+// (as the hashes have been taking lately), and at least minWait (cheap hashes, as in tests, would
+// otherwise give up at once). A waiter normally gets a slot within one hash; the second hash's worth
+// is slack for the scheduler, so that a closed loop of sign-ins at capacity is not refused.
 const WaitingPerCore = 1
+
+const maxWaitHashes = 2
 
 const minWait = 50 * time.Millisecond
 
@@ -77,7 +81,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return ErrBusy
 	}
 	defer h.waiting.Add(-1)
-	wait := time.NewTimer(max(time.Duration(h.took.Load()), minWait))
+	wait := time.NewTimer(max(maxWaitHashes*time.Duration(h.took.Load()), minWait))
 	defer wait.Stop()
 	select {
 	case h.slots <- struct{}{}:
