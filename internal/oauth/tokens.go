@@ -91,7 +91,7 @@ func (t *Tokens) Sign(p *Principal, ttl time.Duration) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, t.keys.Signer()))
+	signed, err := jwt.Sign(tok, t.keys.signWith())
 	if err != nil {
 		return "", err
 	}
