@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	if err := a.build(ctx, opts); err != nil {
-		_ = a.Store.Close()
+		_ = a.Close()
 		return nil, err
 	}
 	return a, nil
