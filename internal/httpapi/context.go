@@ -81,7 +81,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("request_id", id),
 			slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("status", c.Response().Status),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("remote", remote))
+			slog.Int64("duration_us", time.Since(start).Microseconds()), slog.String("remote", remote))
 		return nil
 	}
 }
