@@ -136,7 +136,7 @@ func TestRecordsAreBatched(t *testing.T) {
 func TestRecordTimeIsWhenAdded(t *testing.T) {
 	f := &fakeStore{gate: make(chan struct{})}
 	s := newService(t, f, nil)
-	before := time.Now().UTC()
+	before := time.Now().UTC().Truncate(time.Microsecond) // records keep whole microseconds
 	if err := s.Add(t.Context(), rec(0)); err != nil {
 		t.Fatal(err)
 	}

@@ -62,8 +62,10 @@ const (
 	tokenPath           = "/api/oauth/token"
 	maxAuditedPath      = 2048
 	// auditWait bounds how long a request waits to queue its audit record, which it does only when the
-	// trail's queue is full (the database is down or slow); past it the record is logged instead.
-	auditWait = 5 * time.Second
+	// trail's queue is full: the writer stores hundreds of records a statement, so a full queue means
+	// the database is down or far behind, and waiting longer would only hold the answer back. Past it
+	// the record is logged instead.
+	auditWait = 250 * time.Millisecond
 )
 
 // orgScope tells whether a path names an organisation, which, and the category of the resource under it.
