@@ -75,6 +75,10 @@ type Service struct {
 	closed bool
 	queue  chan item
 	done   chan struct{}
+	// writes is the context of the writer's statements; Close cancels it when the database keeps it
+	// waiting longer than closeWait, and what is left is logged instead.
+	writes     context.Context
+	stopWrites context.CancelFunc
 }
 
 // item is a record to store or, with a nil record, a marker closed once everything before it is stored.
@@ -92,6 +96,10 @@ const (
 	writeTimeout = 5 * time.Second
 )
 
+// closeWait bounds how long Close waits for the database to take what is queued; past it the rest is
+// logged, so a service whose database has gone away still stops promptly.
+var closeWait = 5 * time.Second
+
 // ErrClosed: the trail is closed (the service is shutting down).
 var ErrClosed = errors.New("the audit trail is closed")
 
@@ -104,6 +112,7 @@ func NewService(s Store, g *ids.Generator, log *slog.Logger) *Service {
 		store: s, ids: g, log: log, queue: make(chan item, QueueLength), done: make(chan struct{}),
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
+	svc.writes, svc.stopWrites = context.WithCancel(context.Background())
 	go svc.write()
 	return svc
 }
@@ -151,7 +160,8 @@ func (s *Service) Sync(ctx context.Context) error {
 	}
 }
 
-// Close stores the records still queued and stops the writer.
+// Close stores the records still queued and stops the writer. If the database has not taken them
+// within closeWait, the rest are logged instead.
 func (s *Service) Close() {
 	s.mu.Lock()
 	if !s.closed {
@@ -159,7 +169,13 @@ func (s *Service) Close() {
 		close(s.queue)
 	}
 	s.mu.Unlock()
-	<-s.done
+	select {
+	case <-s.done:
+	case <-time.After(closeWait):
+		s.stopWrites()
+		<-s.done
+	}
+	s.stopWrites()
 }
 
 // write is the writer: it takes what is queued, up to maxBatch records, and stores it in one statement.
@@ -206,9 +222,15 @@ func (s *Service) save(batch []Record) {
 	var err error
 	for attempt := range 2 {
 		if attempt > 0 {
-			time.Sleep(200 * time.Millisecond)
+			select {
+			case <-time.After(200 * time.Millisecond):
+			case <-s.writes.Done():
+			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		if err = s.writes.Err(); err != nil {
+			break // Close gave up on the database
+		}
+		ctx, cancel := context.WithTimeout(s.writes, writeTimeout)
 		err = s.store.AddAuditRecords(ctx, batch)
 		cancel()
 		if err == nil {

@@ -26,12 +26,16 @@ type fakeStore struct {
 	tries   int
 }
 
-func (f *fakeStore) AddAuditRecords(_ context.Context, rs []audit.Record) error {
+func (f *fakeStore) AddAuditRecords(ctx context.Context, rs []audit.Record) error {
 	f.mu.Lock()
 	gate := f.gate
 	f.mu.Unlock()
 	if gate != nil {
-		<-gate
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -184,6 +188,34 @@ func TestCloseStoresWhatIsQueued(t *testing.T) {
 		t.Fatalf("Sync after Close: %v", err)
 	}
 	s.Close() // twice is harmless
+}
+
+// TestCloseGivesUpOnAStuckDatabase: when the database does not take the queued records, Close stops
+// waiting after closeWait and logs each record that was not stored.
+func TestCloseGivesUpOnAStuckDatabase(t *testing.T) {
+	defer audit.SetCloseWait(100 * time.Millisecond)()
+	var buf bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+	f := &fakeStore{gate: make(chan struct{})} // never opened
+	g, _ := ids.NewGenerator()
+	s := audit.NewService(f, g, log)
+	for i := range 300 {
+		if err := s.Add(t.Context(), rec(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	s.Close()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Close took %s with the database stuck", d)
+	}
+	mu.Lock()
+	out := buf.String()
+	mu.Unlock()
+	if n := strings.Count(out, `"msg":"audit record not written"`); n != 300 {
+		t.Fatalf("%d of 300 records logged", n)
+	}
 }
 
 // TestFullQueueWaitsAtMostUntilTheContextEnds: with the database stuck and the queue full, Add waits for
