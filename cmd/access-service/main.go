@@ -54,8 +54,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cmd == "serve" {
 		// The server writes a line per request. Buffered, those lines cost a write call per 64 KiB or
 		// per 100 ms instead of one each; everything is flushed before the process exits (at worst, a
-		// crash loses the last 100 ms of lines).
-		buffered := &zapcore.BufferedWriteSyncer{WS: logOut, Size: 64 << 10, FlushInterval: 100 * time.Millisecond}
+		// crash loses the last 100 ms of lines). The buffer's flush holds the lock every request takes
+		// to log, and would fsync standard error when it is a file (about 1 ms, ten times a second,
+		// with every request waiting): log lines are handed to the operating system, never forced to
+		// disk, so the buffer is given a writer without Sync.
+		buffered := &zapcore.BufferedWriteSyncer{WS: zapcore.AddSync(writeOnly{stderr}), Size: 64 << 10, FlushInterval: 100 * time.Millisecond}
 		defer buffered.Stop()
 		logOut = buffered
 	}
@@ -153,6 +156,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	log.Info("stopped")
 	return 0
 }
+
+// writeOnly hides its writer's Sync method (zapcore.AddSync then gives a Sync that does nothing).
+type writeOnly struct{ io.Writer }
 
 func printFirstStart(w io.Writer, cfg config.Config, f *app.FirstStart) {
 	fmt.Fprintf(w, `
