@@ -49,7 +49,7 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		id := newRequestID()
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id} // the canonical key: no Set needed
 		// The request's deadline (see Deps.RequestTimeout): database calls and password checks end with
 		// context.DeadlineExceeded past it, which the error mapper answers with 503.
 		ctx, cancel := context.WithTimeout(req.Context(), s.RequestTimeout)

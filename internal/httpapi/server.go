@@ -118,15 +118,6 @@ func New(d Deps) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(
-		s.requestContext,
-		s.deprecationHeaders,
-		s.accessLog,
-		s.auditTrail,
-		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
-		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
-		securityHeaders,
-	)
 	validator, err := s.requestValidator(spec, &echomiddleware.Options{
 		Skipper: isExplorerAsset,
 		Options: openapi3filter.Options{
@@ -140,7 +131,16 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Use(validator, principalToRequest, s.refuseUnstorableText, useValidatedBody, parseForm)
+	e.Use(composedOnce(
+		s.requestContext,
+		s.deprecationHeaders,
+		s.accessLog,
+		s.auditTrail,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
+		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
+		securityHeaders,
+		validator, principalToRequest, s.refuseUnstorableText, useValidatedBody, parseForm,
+	))
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)
@@ -211,11 +211,30 @@ func parseForm(next echo.HandlerFunc) echo.HandlerFunc {
 
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// Shared values, not a fresh slice per request: Header.Set and Add replace or append to a
+		// slice (a full one, so append copies it); nothing writes into one.
 		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-store")
+		h["X-Content-Type-Options"] = noSniffValues
+		h["Cache-Control"] = noStoreValues
 		return next(c)
 	}
+}
+
+var (
+	noSniffValues = []string{"nosniff"}
+	noStoreValues = []string{"no-store"}
+)
+
+// composedOnce composes middleware, outermost first, a single time, around the handler of the route
+// Echo matched (c.Handler(): the route's, or the not-found or method-not-allowed handler). Echo v4
+// composes what Use is given anew for every request, allocating every middleware's closure each time;
+// given this one, it only runs the chain built here.
+func composedOnce(mws ...echo.MiddlewareFunc) echo.MiddlewareFunc {
+	h := func(c echo.Context) error { return c.Handler()(c) }
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return func(echo.HandlerFunc) echo.HandlerFunc { return h }
 }
 
 func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
