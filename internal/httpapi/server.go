@@ -137,7 +137,13 @@ func New(d Deps) (*echo.Echo, error) {
 		s.accessLog,
 		s.auditTrail,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
-		middleware.BodyLimit(fmt.Sprint(MaxBodyBytes)),
+		// A request without a body (http.NoBody: most GETs) keeps it: wrapped, it would look like one to
+		// the validator, which reads every body before authentication (an allocation and two copies
+		// per request).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+			Limit:   fmt.Sprint(MaxBodyBytes),
+			Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody },
+		}),
 		securityHeaders,
 		validator, principalToRequest, s.refuseUnstorableText, useValidatedBody, parseForm,
 	))
