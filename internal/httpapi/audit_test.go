@@ -17,6 +17,7 @@ func TestAuditTrail(t *testing.T) {
 	// A few requests in the organisation's scope, successful and not, and some that are not in it.
 	w.mustDo(t, 200, "PUT", org, orgAdmin, `{"description":"audited"}`)
 	w.mustDo(t, 403, "PUT", org, collab, `{"description":"nope"}`)
+	w.mustDo(t, 400, "PUT", org, orgAdmin, `{"description":5}`) // authenticated, then refused by validation
 	w.mustDo(t, 401, "GET", org, "", "")
 	w.mustDo(t, 200, "GET", "/api/v1/users/me", orgAdmin, "")
 	w.mustDo(t, 404, "GET", org+"/nothing-here", orgAdmin, "")
@@ -39,6 +40,7 @@ func TestAuditTrail(t *testing.T) {
 		"POST createOrganisation " + root1 + " 201",
 		"PUT updateOrganisation " + orgAdmin + " 200",
 		"PUT updateOrganisation " + collab + " 403",
+		"PUT updateOrganisation " + orgAdmin + " 400",
 		"GET getOrganisation  401",
 		"POST addMember " + orgAdmin + " 201",
 	} {

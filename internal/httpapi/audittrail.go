@@ -15,7 +15,6 @@ import (
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/ids"
-	"github.com/cocoondata/access-service/internal/oauth"
 )
 
 // auditNote is what a handler adds to its request's audit record: a more precise action than the
@@ -126,7 +125,8 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		path = storableText(path)
 		rec := audit.Record{Method: req.Method, Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP()}
-		if p, ok := c.Get(principalEchoKey).(oauth.Principal); ok {
+		if st := stateFrom(req.Context()); st != nil && st.hasVerified {
+			p := st.verified
 			rec.UserID, rec.UserEmail, rec.ClientID = &p.UserID, &p.Email, &p.ClientID
 		}
 		if scoped {

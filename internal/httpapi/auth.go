@@ -14,7 +14,8 @@ import (
 )
 
 // authenticate is the validator's authentication function. It checks bearer tokens and leaves the
-// principal on the Echo context; it never replaces the request (the body is not validated yet).
+// principal in the request's state (verified); it never replaces the request (the body is not validated
+// yet).
 // Client credentials (HTTP Basic on the token endpoint) are checked by the token grant itself.
 func (s *Server) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
 	if in.SecuritySchemeName != "bearerAuth" {
@@ -33,7 +34,11 @@ func (s *Server) authenticate(ctx context.Context, in *openapi3filter.Authentica
 		return unauthorized(`Bearer realm="access-service", error="invalid_token"`,
 			"The access token is malformed, expired, revoked or not signed by this service.")
 	}
-	ec.Set(principalEchoKey, p)
+	st := stateFrom(ec.Request().Context())
+	if st == nil {
+		return errors.New("no request state")
+	}
+	st.verified, st.hasVerified = p, true
 	return nil
 }
 

@@ -25,7 +25,12 @@ type requestState struct {
 	// basic: the HTTP Basic credentials, if the request carries them.
 	basic         [2]string
 	hasBasic      bool
-	principal     oauth.Principal // set by principalToRequest once the request has been validated
+	// verified: the caller whose bearer token the authentication function accepted, kept here rather
+	// than on the Echo context (a map and a copy of the principal per request); principal: the same,
+	// set by principalToRequest once the request has also been validated.
+	verified      oauth.Principal
+	hasVerified   bool
+	principal     oauth.Principal
 	authenticated bool
 }
 
@@ -33,9 +38,6 @@ func stateFrom(ctx context.Context) *requestState {
 	st, _ := ctx.Value(stateKey).(*requestState)
 	return st
 }
-
-// principalEchoKey is where the authentication function leaves the principal on the Echo context.
-const principalEchoKey = "access-service/principal"
 
 func newRequestID() string {
 	var b [12]byte
@@ -97,10 +99,8 @@ func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
 // where strict handlers can read it. It runs after the validator, so only a validated request has one.
 func principalToRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if p, ok := c.Get(principalEchoKey).(oauth.Principal); ok {
-			if st := stateFrom(c.Request().Context()); st != nil {
-				st.principal, st.authenticated = p, true
-			}
+		if st := stateFrom(c.Request().Context()); st != nil && st.hasVerified {
+			st.principal, st.authenticated = st.verified, true
 		}
 		return next(c)
 	}

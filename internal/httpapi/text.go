@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,7 +24,11 @@ func (s *Server) refuseUnstorableText(next echo.HandlerFunc) echo.HandlerFunc {
 		if op := s.ops.of(c); op != nil {
 			declared = op.queryParams
 		}
-		for name, vs := range req.URL.Query() {
+		var query url.Values
+		if req.URL.RawQuery != "" { // Query() makes a map even for none
+			query = req.URL.Query()
+		}
+		for name, vs := range query {
 			if !declared[name] {
 				continue
 			}
