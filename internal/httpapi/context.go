@@ -23,8 +23,8 @@ type requestState struct {
 	id     string // the request id (X-Request-Id); the logger that names it is made only when something is logged
 	remote string // the client's address
 	// basic: the HTTP Basic credentials, if the request carries them.
-	basic         [2]string
-	hasBasic      bool
+	basic    [2]string
+	hasBasic bool
 	// verified: the caller whose bearer token the authentication function accepted, kept here rather
 	// than on the Echo context (a map and a copy of the principal per request); principal: the same,
 	// set by principalToRequest once the request has also been validated.
