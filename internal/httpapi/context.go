@@ -81,9 +81,18 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		} else {
 			remote = c.RealIP()
 		}
-		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request", slog.String("request_id", id),
+		// The record is handed to the handler directly: Logger.LogAttrs would also walk the stack for
+		// the caller's position, which the log does not show.
+		ctx := req.Context()
+		if !s.log.Enabled(ctx, slog.LevelInfo) {
+			return nil
+		}
+		end := time.Now()
+		r := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+		r.AddAttrs(slog.String("request_id", id),
 			slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("status", c.Response().Status),
-			slog.Int64("duration_us", time.Since(start).Microseconds()), slog.String("remote", remote))
+			slog.Int64("duration_us", end.Sub(start).Microseconds()), slog.String("remote", remote))
+		_ = s.log.Handler().Handle(ctx, r)
 		return nil
 	}
 }

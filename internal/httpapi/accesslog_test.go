@@ -1,0 +1,87 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/cocoondata/access-service/internal/app"
+	"github.com/cocoondata/access-service/internal/testutil"
+)
+
+// lockedBuffer is a log destination safe for the service's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) lines() []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	sc := bufio.NewScanner(bytes.NewReader(l.b.Bytes()))
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Every request gets one access-log line naming it: its id (the X-Request-Id answered), method, path,
+// status, duration and the client's address.
+func TestAccessLogLine(t *testing.T) {
+	logs := &lockedBuffer{}
+	svc := testutil.Start(t, testutil.WithOptions(app.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))}))
+	svc.CreateUser(t, root1, true)
+	tok := svc.Token(t, svc.RegisterClient(t, clientID).ClientID, root1)
+	for _, tc := range []struct {
+		name, token string
+		status      int
+	}{
+		{"signed in", tok, http.StatusOK},
+		{"no token", "", http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/users/me", nil)
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			req.RemoteAddr = "192.0.2.7:40000"
+			w := httptest.NewRecorder()
+			svc.Handler.ServeHTTP(w, req)
+			if w.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
+			}
+			id := w.Header().Get("X-Request-Id")
+			var line map[string]any
+			for _, l := range logs.lines() {
+				if l["msg"] == "request" && l["request_id"] == id {
+					line = l
+				}
+			}
+			if line == nil {
+				t.Fatalf("no access-log line for request %q", id)
+			}
+			if line["level"] != "INFO" || line["method"] != "GET" || line["path"] != "/api/v1/users/me" ||
+				line["status"] != float64(tc.status) || line["remote"] != "192.0.2.7" || line["time"] == nil {
+				t.Fatalf("access-log line %v", line)
+			}
+			if d, ok := line["duration_us"].(float64); !ok || d < 0 || d != float64(int64(d)) {
+				t.Fatalf("duration_us %v: want a whole number of microseconds", line["duration_us"])
+			}
+		})
+	}
+}
