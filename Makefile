@@ -1,7 +1,7 @@
 # Every target is one step a developer or CI runs; `make test` is the whole suite.
 GO ?= go
 
-.PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot bench
+.PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot bench bench-instructions
 
 ## run: serve on the embedded store (./data/access-service.db) at http://127.0.0.1:8080
 run:
@@ -60,3 +60,8 @@ test-go:
 ## not part of `make test`
 bench:
 	./bench/run.sh
+
+## bench-instructions: the CPU instructions per request of the service and the baseline, counted by
+## valgrind (steady where req/s drift; bench/README.md); not part of `make test`
+bench-instructions:
+	./bench/instructions.sh

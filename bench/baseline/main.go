@@ -12,8 +12,10 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +27,14 @@ func main() {
 	table := flag.String("table", "client_apps", "table to read by its primary key id")
 	static := flag.String("static", "", "a file whose bytes GET /static/ answers")
 	flag.Parse()
+	// SIGTERM and SIGINT end the process normally, so a tool that measures it (valgrind, for
+	// bench/instructions.sh) writes its results.
+	go func() {
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGINT, syscall.SIGTERM)
+		<-c
+		os.Exit(0)
+	}()
 	if *static != "" {
 		body, err := os.ReadFile(*static)
 		if err != nil {

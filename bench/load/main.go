@@ -5,6 +5,8 @@
 //	                          and each latency counts from the request's scheduled start (no coordinated
 //	                          omission); prints one JSON line of results
 //	load rss -pid P           the process's resident memory, in KiB
+//	load count -url U -n N    exactly N requests over -c keep-alive connections, closed loop; prints one
+//	                          JSON line of the statuses (for counting a server's work per request)
 package main
 
 import (
@@ -30,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: load hash | open ... | rss -pid P")
+		log.Fatal("usage: load hash | open ... | rss -pid P | count ...")
 	}
 	switch os.Args[1] {
 	case "hash":
@@ -39,6 +41,8 @@ func main() {
 		open(os.Args[2:])
 	case "rss":
 		rss(os.Args[2:])
+	case "count":
+		count(os.Args[2:])
 	default:
 		log.Fatalf("unknown command %q", os.Args[1])
 	}
@@ -178,6 +182,58 @@ func open(args []string) {
 	r := result{URL: *url, Rate: *rate, Seconds: secs, Sent: n, Statuses: statuses, Errors: errs, NoRetry: noRetry,
 		P50: pct(all, 50), P99: pct(all, 99), OKP50: pct(oks, 50), OKP99: pct(oks, 99), OKPerSecond: float64(len(oks)) / duration.Seconds()}
 	_ = json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// count sends exactly -n requests, -c at a time on keep-alive connections, and prints how they were
+// answered. It fails unless every answer has the status -want (so a count of work per request is not a
+// count of refusals).
+func count(args []string) {
+	fs := flag.NewFlagSet("count", flag.ExitOnError)
+	url := fs.String("url", "", "target")
+	n := fs.Int("n", 1000, "requests")
+	conns := fs.Int("c", 4, "connections")
+	want := fs.Int("want", http.StatusOK, "the status every answer must have")
+	var hs headers
+	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
+	_ = fs.Parse(args)
+	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") {
+		log.Fatal("-url: loopback targets only")
+	}
+	client := &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
+	var (
+		mu       sync.Mutex
+		statuses = map[string]int{}
+		next     atomic.Int64
+		wg       sync.WaitGroup
+	)
+	for range *conns {
+		wg.Go(func() {
+			for next.Add(1) <= int64(*n) {
+				req, err := http.NewRequest(http.MethodGet, *url, nil)
+				if err != nil {
+					log.Fatal(err)
+				}
+				for _, h := range hs {
+					k, v, _ := strings.Cut(h, ":")
+					req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					log.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				mu.Lock()
+				statuses[fmt.Sprint(resp.StatusCode)]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"url": *url, "sent": *n, "statuses": statuses})
+	if statuses[fmt.Sprint(*want)] != *n {
+		log.Fatalf("not every answer was %d: %v", *want, statuses)
+	}
 }
 
 func pct(v []float64, p float64) float64 {
