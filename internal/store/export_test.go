@@ -107,3 +107,11 @@ func inUTC(r any) any {
 	}
 	return r
 }
+
+// PoolSize is the most connections the store's pgx pool opens (0 on the embedded store).
+func PoolSize(s *Store) int32 {
+	if s.pool == nil {
+		return 0
+	}
+	return s.pool.Config().MaxConns
+}

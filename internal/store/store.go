@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -68,7 +69,9 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("database URL: %w", err)
 		}
-		pcfg.MaxConns = 20
+		if !strings.Contains(databaseURL, "pool_max_conns") {
+			pcfg.MaxConns = 20 // unless the URL sets it (pgx's pool_max_conns)
+		}
 		pcfg.MaxConnIdleTime = 5 * time.Minute
 		if pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 			return nil, fmt.Errorf("database URL: %w", err)
