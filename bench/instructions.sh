@@ -24,40 +24,12 @@ N=${BENCH_INSTR_REQUESTS:-4000}
 WARM=200
 SVC=127.0.0.1:18084
 BASE=127.0.0.1:18085
-work=$(mktemp -d)
-pids=()
-
-if ! command -v valgrind >/dev/null || ! command -v callgrind_control >/dev/null; then
-  echo "bench: installing valgrind (Debian package)"
-  if [[ $(id -u) == 0 ]]; then apt-get install -y valgrind >/dev/null || { apt-get update >/dev/null && apt-get install -y valgrind >/dev/null; }
-  else sudo apt-get install -y valgrind >/dev/null; fi
-fi
+source bench/common.sh
+command -v callgrind_control >/dev/null || bench_install valgrind valgrind
 command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
+bench_database access_instr
+bench_build
 
-./scripts/ensure-postgres.sh
-admin_url=$(cat .postgres-url 2>/dev/null || echo 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable')
-db=access_instr_$$
-db_url=${admin_url/\/postgres\?/\/$db?}
-psql -q "$admin_url" -c "CREATE DATABASE $db" >/dev/null
-
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "== building"
-mkdir -p bin
-go build -o bin/access-service ./cmd/access-service
-go build -o bin/bench-baseline ./bench/baseline
-go build -o bin/bench-load ./bench/load
-
-admin=bench-admin@example.com
-admin_pw='bench admin password'
-client=bench-client
-client_secret='bench client secret'
 service_env=(ACCESS_DATABASE_URL="$db_url" ACCESS_HTTP_ADDR="$SVC"
   ACCESS_BOOTSTRAP_ADMIN_EMAIL="$admin" ACCESS_BOOTSTRAP_ADMIN_PASSWORD="$admin_pw"
   ACCESS_BOOTSTRAP_CLIENT_ID="$client" ACCESS_BOOTSTRAP_CLIENT_SECRET="$client_secret")

@@ -88,6 +88,14 @@ type headers []string
 func (h *headers) String() string     { return strings.Join(*h, ", ") }
 func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
 
+// setOn sets the headers on req.
+func (h headers) setOn(req *http.Request) {
+	for _, kv := range h {
+		k, v, _ := strings.Cut(kv, ":")
+		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+}
+
 type result struct {
 	URL         string         `json:"url"`
 	Rate        float64        `json:"rate"`
@@ -151,10 +159,7 @@ func open(args []string) {
 			if err != nil {
 				log.Fatal(err)
 			}
-			for _, h := range hs {
-				k, v, _ := strings.Cut(h, ":")
-				req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-			}
+			hs.setOn(req)
 			resp, err := client.Do(req)
 			if err == nil {
 				_, _ = io.Copy(io.Discard, resp.Body)
@@ -213,10 +218,7 @@ func count(args []string) {
 				if err != nil {
 					log.Fatal(err)
 				}
-				for _, h := range hs {
-					k, v, _ := strings.Cut(h, ":")
-					req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
-				}
+				hs.setOn(req)
 				resp, err := client.Do(req)
 				if err != nil {
 					log.Fatal(err)

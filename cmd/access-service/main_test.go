@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -235,7 +234,7 @@ func TestFirstStartOnEmbeddedStore(t *testing.T) {
 	t.Setenv("ACCESS_HTTP_ADDR", addr)
 	// The first-start text is printed before the server listens, so once it answers the text is complete.
 	start := func() (string, chan int) {
-		out := &lockedBuffer{}
+		out := &testutil.LockedBuffer{}
 		codeCh := make(chan int, 1)
 		go func() { codeCh <- run(nil, strings.NewReader(""), out, io.Discard) }()
 		waitReady(t, "http://"+addr+"/readyz", make(chan error), &bytes.Buffer{})
@@ -279,23 +278,6 @@ func TestFirstStartOnEmbeddedStore(t *testing.T) {
 		t.Fatalf("second start printed secrets again: %q", out)
 	}
 	stop(codeCh)
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // syncCounter is a log destination that counts the Sync calls it gets.

@@ -1,49 +1,19 @@
 package httpapi_test
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 
-// lockedBuffer is a log destination safe for the service's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines() []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(l.b.Bytes()))
-	for sc.Scan() {
-		var m map[string]any
-		if json.Unmarshal(sc.Bytes(), &m) == nil {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // Every request gets one access-log line naming it: its id (the X-Request-Id answered), method, path,
 // status, duration and the client's address.
 func TestAccessLogLine(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testutil.LockedBuffer{}
 	svc := testutil.Start(t, testutil.WithOptions(app.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))}))
 	svc.CreateUser(t, root1, true)
 	tok := svc.Token(t, svc.RegisterClient(t, clientID).ClientID, root1)
@@ -67,7 +37,7 @@ func TestAccessLogLine(t *testing.T) {
 			}
 			id := w.Header().Get("X-Request-Id")
 			var line map[string]any
-			for _, l := range logs.lines() {
+			for _, l := range logs.JSONLines() {
 				if l["msg"] == "request" && l["request_id"] == id {
 					line = l
 				}
