@@ -4,6 +4,9 @@
 #   bench_database PREFIX       PostgreSQL up, a throw-away database PREFIX_<pid>: sets admin_url, db,
 #                               db_url; the EXIT trap stops every pid in pids, drops it and removes $work
 #   bench_build                 the service, the baseline and the load tool, in bin/
+#   bench_fixtures              from the service at $SVC (bootstrapped with the credentials below): a
+#                               token, a client app to read (id, and path: READ_PATH with its id) and the
+#                               no-read answer in $work/directory.json
 # and the bootstrap credentials the runs give the service (admin, admin_pw, client, client_secret).
 
 work=$(mktemp -d)
@@ -38,6 +41,18 @@ bench_build() {
   go build -o bin/access-service ./cmd/access-service
   go build -o bin/bench-baseline ./bench/baseline
   go build -o bin/bench-load ./bench/load
+}
+
+bench_fixtures() {
+  token=$(curl -sf -u "$client:$client_secret" --data-urlencode grant_type=password --data-urlencode "username=$admin" \
+    --data-urlencode "password=$admin_pw" "http://$SVC/api/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  [[ -n $token ]] || { echo "bench: no token from $SVC (is another server on that port?)" >&2; exit 1; }
+  local app
+  app=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "http://$SVC/api/v1/clientapps" \
+    -d '{"appName":"Bench","clientId":"bench-read","clientSecret":"a long enough secret","accessTokenValiditySeconds":3600,"refreshTokenValiditySeconds":86400,"authorizedGrantTypes":["password"]}')
+  id=$(echo "$app" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
+  path=${READ_PATH//\{id\}/$id}
+  curl -sf -H "Authorization: Bearer $token" "http://$SVC/api/v1" >"$work/directory.json"
 }
 
 admin=bench-admin@example.com

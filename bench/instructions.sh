@@ -51,13 +51,7 @@ env "${service_env[@]}" bin/access-service serve >/dev/null 2>"$work/setup.log" 
 setup_pid=$!
 pids+=("$setup_pid")
 wait_for "http://$SVC/readyz" "$setup_pid" 30 || { tail -20 "$work/setup.log"; exit 1; }
-token=$(curl -sf -u "$client:$client_secret" --data-urlencode grant_type=password --data-urlencode "username=$admin" \
-  --data-urlencode "password=$admin_pw" "http://$SVC/api/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-app=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "http://$SVC/api/v1/clientapps" \
-  -d '{"appName":"Bench","clientId":"bench-read","clientSecret":"a long enough secret","accessTokenValiditySeconds":3600,"refreshTokenValiditySeconds":86400,"authorizedGrantTypes":["password"]}')
-id=$(echo "$app" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
-path=${READ_PATH//\{id\}/$id}
-curl -sf -H "Authorization: Bearer $token" "http://$SVC/api/v1" >"$work/directory.json"
+bench_fixtures
 kill -TERM "$setup_pid"; wait "$setup_pid" 2>/dev/null || true
 auth="Authorization: Bearer $token"
 

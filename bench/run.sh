@@ -38,14 +38,7 @@ pids+=("$svc_pid")
 for _ in $(seq 1 100); do curl -sf "http://$SVC/readyz" >/dev/null && break; sleep 0.1; done
 curl -sf "http://$SVC/readyz" >/dev/null || { tail -20 "$work/service.log"; echo "bench: the service did not start" >&2; exit 1; }
 
-token=$(curl -sf -u "$client:$client_secret" --data-urlencode grant_type=password --data-urlencode "username=$admin" \
-  --data-urlencode "password=$admin_pw" "http://$SVC/api/oauth/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
-app=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "http://$SVC/api/v1/clientapps" \
-  -d '{"appName":"Bench","clientId":"bench-read","clientSecret":"a long enough secret","accessTokenValiditySeconds":3600,"refreshTokenValiditySeconds":86400,"authorizedGrantTypes":["password"]}')
-id=$(echo "$app" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
-path=${READ_PATH//\{id\}/$id}
-
-curl -sf -H "Authorization: Bearer $token" "http://$SVC/api/v1" >"$work/directory.json"
+bench_fixtures
 bin/bench-baseline -addr "$BASE" -db "$db_url" -table "$TABLE" -static "$work/directory.json" 2>"$work/baseline.log" &
 pids+=("$!")
 for _ in $(seq 1 50); do curl -sf "http://$BASE/$id" >/dev/null && break; sleep 0.1; done
