@@ -150,7 +150,7 @@ report=$(cat <<REPORT
 | password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
 | … $CORES hash checks at once, no server (the machine's ceiling) | $ceiling checks/s = $(awk -v a="$ceiling" -v b="$capacity" 'BEGIN {printf "%.2f", a/b}') × $CORES ÷ hash; the grants reach $(awk -v a="$pw_rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}') of it | — | — |
 | password grant at $overload_rate req/s for ${OVERLOAD_SECS}s | answers $statuses; refusals without Retry-After: $no_retry; other statuses: ${unexpected:-none} | only 200/429/503, all refusals with Retry-After | $([[ -z $unexpected && $no_retry == 0 ]] && echo ok || echo MISSED) |
-| … accepted requests' p99 | $ok_p99 ms (one hash check $overload_hash ms: before and after the overload) | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |
+| … accepted requests' p99 | $ok_p99 ms (one hash check $overload_hash ms: before and after the overload); the load tool's own lag behind its schedule, p99 $(echo "$overload" | field lag_p99_ms) ms | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |
 | … meanwhile GET /api/v1 at 200 req/s | p99 $(echo "$side" | field ok_p99_ms) ms, answers $(echo "$side" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-) | — | — |
 | … service memory (RSS) | $((rss_before / 1024)) MiB before, $((rss_max / 1024)) MiB at most | bounded | — |
 REPORT
