@@ -55,8 +55,13 @@ rps() { # wrk's requests/s of 2xx answers: args as for wrk
   awk -v t="$total" -v n="${non2xx:-0}" -v s="$secs" 'BEGIN {printf "%.0f\n", (t-n)/s}'
 }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# CPU time the hypervisor gave to other guests (steal), as jiffies "steal total" from /proc/stat; a share
+# of it between two readings says how much of the machine this run did not get.
+cpu_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
+stolen() { awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0) ? 100 * (y[1] - x[1]) / d : 0}'; }
 field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; }
 
+steal_start=$(cpu_ticks)
 echo "== warming up"
 wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
 wrk -t2 -c"$CONNS" -d2s -H "$auth" "http://$SVC$path" >/dev/null
@@ -84,6 +89,7 @@ base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
 
 # This machine's speed drifts from minute to minute, so one hash check is timed just before and just
 # after the closed-loop grants, and the mean of the two medians is the yardstick.
+steal_reads=$(cpu_ticks)
 echo "== one password-hash check (production costs), then the password grant, closed loop"
 hash_before=$(bin/bench-load hash)
 hash_par_before=$(bin/bench-load hash -parallel "$CORES")
@@ -102,6 +108,7 @@ echo "   one check: $hash_before ms before, $hash_after ms after, $hash_ms ms on
 echo "   $CORES checks at once: $hash_par_before and $hash_par_after ms per check: the machine's ceiling, $ceiling checks/s"
 echo "   $pw_rps grants/s"
 
+steal_grants=$(cpu_ticks)
 echo "== password grant at twice its capacity for ${OVERLOAD_SECS}s, open loop"
 rss_before=$(bin/bench-load rss -pid "$svc_pid")
 ( while kill -0 "$svc_pid" 2>/dev/null; do bin/bench-load rss -pid "$svc_pid"; sleep 0.5; done ) >"$work/rss" &
@@ -115,6 +122,7 @@ overload=$(bin/bench-load open -url "http://$SVC/api/oauth/token" -method POST -
   -H "Content-Type: application/x-www-form-urlencoded" -H "Authorization: Basic $basic" \
   -rate "$overload_rate" -duration "${OVERLOAD_SECS}s")
 kill "$sampler" 2>/dev/null || true
+steal_end=$(cpu_ticks)
 wait "$side_pid" || true
 side=$(cat "$work/side.json")
 rss_max=$(sort -n "$work/rss" | tail -1)
@@ -139,6 +147,10 @@ r_of_static=$(ratio noread_rps static_rps)
 answer_bytes=$(wc -c <"$work/directory.json")
 pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
 p99_limit=$(awk -v h="$overload_hash" 'BEGIN {printf "%.1f", 5*h}')
+steal_note="CPU time taken by the hypervisor for other guests (steal): $(stolen "$steal_start" "$steal_reads")% during the reads, $(stolen "$steal_reads" "$steal_grants")% during the grants, $(stolen "$steal_grants" "$steal_end")% during the overload"
+if awk -v a="$(stolen "$steal_start" "$steal_end")" 'BEGIN {exit !(a >= 5)}'; then
+  steal_note="$steal_note. **Above 5%: this machine was not the run's own, and its ratios say little.**"
+fi
 report=$(cat <<REPORT
 | path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
 | --- | --- | --- | --- |
@@ -153,6 +165,8 @@ report=$(cat <<REPORT
 | … accepted requests' p99 | $ok_p99 ms (one hash check $overload_hash ms: before and after the overload); the load tool's own lag behind its schedule, p99 $(echo "$overload" | field lag_p99_ms) ms | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |
 | … meanwhile GET /api/v1 at 200 req/s | p99 $(echo "$side" | field ok_p99_ms) ms, answers $(echo "$side" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-) | — | — |
 | … service memory (RSS) | $((rss_before / 1024)) MiB before, $((rss_max / 1024)) MiB at most | bounded | — |
+
+$steal_note
 REPORT
 )
 echo
