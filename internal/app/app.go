@@ -106,8 +106,8 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		params = password.Production
 	}
 	hasher := password.NewHasher(params)
-	props := property.NewService(st)
-	revoked := revocation.NewIndex(st, log)
+	props := property.NewService(st.Properties())
+	revoked := revocation.NewIndex(st.Revocations(), log)
 	mailer := opts.Mailer
 	if mailer == nil {
 		if mailer, err = notify.New(cfg.SMTPURL, noReplyAddress(cfg.Issuer), log); err != nil {
@@ -117,16 +117,16 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	}
 	return &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
-		Users:     user.NewService(st, gen, hasher, props, revoked),
-		Apps:      clientapp.NewService(st, gen, hasher, revoked),
-		Orgs:      organisation.NewService(st, gen, mailer, log),
-		Audit:     audit.NewService(st, gen, log),
-		Whitelist: whitelist.NewService(st, gen),
+		Users:     user.NewService(st.Users(), gen, hasher, props, revoked),
+		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
+		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
+		Audit:     audit.NewService(st.Audit(), gen, log),
+		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 	}, nil
 }
 
 func (a *App) build(ctx context.Context, opts Options) error {
-	keys, err := oauth.LoadKeys(ctx, a.Store)
+	keys, err := oauth.LoadKeys(ctx, a.Store.OAuth())
 	if err != nil {
 		return fmt.Errorf("loading signing keys: %w", err)
 	}
@@ -135,7 +135,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return fmt.Errorf("loading token revocations: %w", err)
 	}
 	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer, a.Revocations)
-	grants := oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store, a.IDs, a.Revocations)
+	grants := oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store.OAuth(), a.IDs, a.Revocations)
 	a.Grants = grants
 	perClient, perAddress := opts.PerClientLimit, opts.PerAddressLimit
 	if r := a.Config.TokenRatePerClient; r > 0 && perClient == (httpapi.RateLimit{}) {

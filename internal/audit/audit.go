@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 )
@@ -48,16 +49,17 @@ type Filter struct {
 }
 
 // ErrBadRange: the export's start is after its end.
-var ErrBadRange = errors.New("startTime is after endTime")
+var ErrBadRange = errs.New(errs.Invalid, "Invalid time range", "startTime is after endTime")
 
 // Store keeps records.
 type Store interface {
-	// AddAuditRecords stores the records, all or none.
-	AddAuditRecords(ctx context.Context, rs []Record) error
-	AuditRecords(ctx context.Context, orgID int64, q listing.Query) ([]Record, int, error)
-	// ExportAuditRecords calls fn for each matching record, oldest first, reading in batches so memory
-	// stays flat however many there are.
-	ExportAuditRecords(ctx context.Context, f Filter, fn func(Record) error) error
+	// Add stores the records, all or none.
+	Add(ctx context.Context, rs []Record) error
+	// Page is one page of the organisation's records, ordered by time.
+	Page(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Record], error)
+	// Export calls fn for each matching record, oldest first, reading in batches so memory stays flat
+	// however many there are.
+	Export(ctx context.Context, f Filter, fn func(Record) error) error
 }
 
 // Service is the audit trail. Records are written off the request's path: Add queues a record (stamped
@@ -231,7 +233,7 @@ func (s *Service) save(batch []Record) {
 			break // Close gave up on the database
 		}
 		ctx, cancel := context.WithTimeout(s.writes, writeTimeout)
-		err = s.store.AddAuditRecords(ctx, batch)
+		err = s.store.Add(ctx, batch)
 		cancel()
 		if err == nil {
 			return
@@ -252,13 +254,12 @@ func deref[T any](p *T) any {
 	return *p
 }
 
-// List returns one page of the organisation's records and how many there are, counting every record
-// queued before the call.
-func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) ([]Record, int, error) {
+// List returns one page of the organisation's records, counting every record queued before the call.
+func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Record], error) {
 	if err := s.Sync(ctx); err != nil {
-		return nil, 0, err
+		return listing.Page[Record]{}, err
 	}
-	return s.store.AuditRecords(ctx, orgID, q)
+	return s.store.Page(ctx, orgID, q)
 }
 
 // Export calls fn for each record matching f, oldest first, including every record queued before the
@@ -270,5 +271,5 @@ func (s *Service) Export(ctx context.Context, f Filter, fn func(Record) error) e
 	if err := s.Sync(ctx); err != nil {
 		return err
 	}
-	return s.store.ExportAuditRecords(ctx, f, fn)
+	return s.store.Export(ctx, f, fn)
 }

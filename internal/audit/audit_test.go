@@ -26,7 +26,7 @@ type fakeStore struct {
 	tries   int
 }
 
-func (f *fakeStore) AddAuditRecords(ctx context.Context, rs []audit.Record) error {
+func (f *fakeStore) Add(ctx context.Context, rs []audit.Record) error {
 	f.mu.Lock()
 	gate := f.gate
 	f.mu.Unlock()
@@ -50,18 +50,23 @@ func (f *fakeStore) AddAuditRecords(ctx context.Context, rs []audit.Record) erro
 	return nil
 }
 
-func (f *fakeStore) AuditRecords(context.Context, int64, listing.Query) ([]audit.Record, int, error) {
+func (f *fakeStore) all() []audit.Record {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var all []audit.Record
 	for _, b := range f.batches {
 		all = append(all, b...)
 	}
-	return all, len(all), nil
+	return all
 }
 
-func (f *fakeStore) ExportAuditRecords(ctx context.Context, _ audit.Filter, fn func(audit.Record) error) error {
-	all, _, _ := f.AuditRecords(ctx, 0, listing.Query{})
+func (f *fakeStore) Page(context.Context, int64, listing.Query) (listing.Page[audit.Record], error) {
+	all := f.all()
+	return listing.Page[audit.Record]{Items: all, Count: len(all)}, nil
+}
+
+func (f *fakeStore) Export(ctx context.Context, _ audit.Filter, fn func(audit.Record) error) error {
+	all := f.all()
 	for _, r := range all {
 		if err := fn(r); err != nil {
 			return err
@@ -109,7 +114,8 @@ func TestRecordsAreBatched(t *testing.T) {
 	close(f.gate)
 	f.gate = nil
 	f.mu.Unlock()
-	all, total, err := s.List(t.Context(), 1, listing.Query{})
+	page, err := s.List(t.Context(), 1, listing.Query{})
+	all, total := page.Items, page.Count
 	if err != nil || total != n {
 		t.Fatalf("List after %d adds: %d records, %v", n, total, err)
 	}
@@ -149,7 +155,8 @@ func TestRecordTimeIsWhenAdded(t *testing.T) {
 	close(f.gate)
 	f.gate = nil
 	f.mu.Unlock()
-	all, _, err := s.List(t.Context(), 1, listing.Query{})
+	page, err := s.List(t.Context(), 1, listing.Query{})
+	all := page.Items
 	if err != nil || len(all) != 1 {
 		t.Fatalf("%d records, %v", len(all), err)
 	}

@@ -14,7 +14,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/revocation"
 )
@@ -48,47 +50,49 @@ type App struct {
 func (a App) Allows(grant string) bool { return slices.Contains(a.GrantTypes, grant) }
 
 var (
-	ErrNotFound      = errors.New("client application not found")
-	ErrClientIDTaken = errors.New("a client application with this clientId already exists")
+	ErrNotFound      = errs.New(errs.NotFound, "Client application not found", "client application not found")
+	ErrClientIDTaken = errs.New(errs.Conflict, "Client id already in use", "a client application with this clientId already exists")
 	// ErrRedirectURIRequired: the authorization_code and implicit grants need a registered redirect URI.
-	ErrRedirectURIRequired = errors.New("the authorization_code and implicit grants need at least one registered redirect URI")
+	ErrRedirectURIRequired = errs.New(errs.Invalid, "Redirect URI required", "the authorization_code and implicit grants need at least one registered redirect URI")
 	// ErrInvalidRedirectURI: a redirect URI that is not absolute, has a fragment, or has no host.
-	ErrInvalidRedirectURI = errors.New("a registered redirect URI must be an absolute URI without a fragment (http and https ones need a host)")
+	ErrInvalidRedirectURI = errs.New(errs.Invalid, "Invalid redirect URI", "a registered redirect URI must be an absolute URI without a fragment (http and https ones need a host)")
 	// ErrControlCharacter: a name or description holding a control character (NUL cannot even be stored).
-	ErrControlCharacter = errors.New("appName and clientDescription must not hold control characters")
+	ErrControlCharacter = errs.New(errs.Invalid, "Control character in text", "appName and clientDescription must not hold control characters")
 	// ErrSecretRequired: the password grant needs a confidential client.
-	ErrSecretRequired = errors.New("the password grant needs a client secret")
-	// ErrInvalidClient covers an unknown client, a wrong secret and a disabled app alike.
+	ErrSecretRequired = errs.New(errs.Invalid, "Client secret required", "the password grant needs a client secret")
+	// ErrInvalidClient covers an unknown client, a wrong secret and a disabled app alike (the token
+	// endpoint's invalid_client, never a problem).
 	ErrInvalidClient = errors.New("client authentication failed")
 )
 
-// Store keeps client applications.
+// Store keeps client applications: queries only; the rules are the Service's.
 type Store interface {
-	CreateClientApp(ctx context.Context, a App) error
-	ClientAppByClientID(ctx context.Context, clientID string) (App, error)
-	ClientAppByID(ctx context.Context, id int64) (App, error)
-	ListClientApps(ctx context.Context, q ListQuery) ([]App, int, error)
-	// UpdateClientApp stores every member of a except ClientID, Enabled and CreatedAt.
-	UpdateClientApp(ctx context.Context, a App) error
-	// DeleteClientApp removes the app with everything hanging off it (approvals, refresh tokens, codes)
-	// and records the revocation, in one transaction; ErrNotFound if there is no such app.
-	DeleteClientApp(ctx context.Context, id int64, rev revocation.Entry) error
-	// ToggleClientApp flips the app's enabled flag. When that disables it, the same transaction revokes
-	// its refresh tokens and codes and records the revocation rev makes. It returns the app after the
-	// change and the revocation (zero if the app was enabled).
-	ToggleClientApp(ctx context.Context, id int64, rev func(clientID string) revocation.Entry) (App, revocation.Entry, error)
+	// InTx runs fn in one transaction carried in its context; the store's methods called with that
+	// context join it.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	Create(ctx context.Context, a App) error
+	ByClientID(ctx context.Context, clientID string) (App, error)
+	ByID(ctx context.Context, id int64) (App, error)
+	// Lock reads the app and locks it for the rest of the transaction.
+	Lock(ctx context.Context, id int64) (App, error)
+	List(ctx context.Context, q listing.Query) (listing.Page[App], error)
+	// Update stores every member of a except ClientID, Enabled and CreatedAt.
+	Update(ctx context.Context, a App) error
+	SetEnabled(ctx context.Context, id int64, enabled bool) error
+	// Delete removes the app with everything hanging off it (approvals, refresh tokens, codes).
+	Delete(ctx context.Context, id int64) error
 }
 
-// ListQuery selects a page of apps.
-type ListQuery struct {
-	Limit, Offset int    // Limit 0: no cap
-	SortBy        string // appName, clientId or createdAt
-	Desc          bool
+// Grants are what users were given through an app (oauth's store): disabling the app ends them.
+type Grants interface {
+	RevokeRefreshTokensOfApp(ctx context.Context, appID int64, at time.Time) error
+	DeleteCodesOfApp(ctx context.Context, appID int64) error
 }
 
 // Service is the client applications' rules.
 type Service struct {
 	store   Store
+	grants  Grants
 	ids     *ids.Generator
 	hasher  *password.Hasher
 	revoked *revocation.Index
@@ -108,9 +112,10 @@ type verifiedSecret struct {
 // maxVerifiedClients bounds the memory the verified-secret memo may take.
 const maxVerifiedClients = 10000
 
-// NewService returns the client applications' rules over the store.
-func NewService(s Store, g *ids.Generator, h *password.Hasher, revoked *revocation.Index) *Service {
-	return &Service{store: s, ids: g, hasher: h, revoked: revoked, now: func() time.Time { return time.Now().UTC() },
+// NewService returns the client applications' rules over the store; grants are the OAuth grants
+// disabling an app ends.
+func NewService(s Store, grants Grants, g *ids.Generator, h *password.Hasher, revoked *revocation.Index) *Service {
+	return &Service{store: s, grants: grants, ids: g, hasher: h, revoked: revoked, now: func() time.Time { return time.Now().UTC() },
 		verified: make(map[string]verifiedSecret)}
 }
 
@@ -150,7 +155,7 @@ func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
 	if err := a.checkURIs(); err != nil {
 		return App{}, err
 	}
-	if err := s.store.CreateClientApp(ctx, a); err != nil {
+	if err := s.store.Create(ctx, a); err != nil {
 		return App{}, err
 	}
 	return a, nil
@@ -161,7 +166,7 @@ func (s *Service) ByClientID(ctx context.Context, clientID string) (App, error) 
 	if !plausibleClientID(clientID) {
 		return App{}, ErrNotFound
 	}
-	return s.store.ClientAppByClientID(ctx, clientID)
+	return s.store.ByClientID(ctx, clientID)
 }
 
 // Authenticate checks a client's credentials; every failure is ErrInvalidClient.
@@ -282,12 +287,12 @@ func plausibleClientID(id string) bool {
 
 // ByID returns the app with this record id.
 func (s *Service) ByID(ctx context.Context, id int64) (App, error) {
-	return s.store.ClientAppByID(ctx, id)
+	return s.store.ByID(ctx, id)
 }
 
-// List returns a page of apps and how many there are in all.
-func (s *Service) List(ctx context.Context, q ListQuery) ([]App, int, error) {
-	return s.store.ListClientApps(ctx, q)
+// List returns a page of apps.
+func (s *Service) List(ctx context.Context, q listing.Query) (listing.Page[App], error) {
+	return s.store.List(ctx, q)
 }
 
 // Change is what updating an app takes; nil members stay as they are.
@@ -305,11 +310,37 @@ type Change struct {
 }
 
 // Update applies a change and returns the app after it. Nothing is stored if the result breaks a rule.
+// The app is locked while the change is checked and stored, so two updates cannot interleave.
 func (s *Service) Update(ctx context.Context, id int64, c Change) (App, error) {
-	a, err := s.store.ClientAppByID(ctx, id)
+	var secretHash *string
+	if c.Secret != nil && !c.ClearSecret {
+		// Hashed before the transaction: a slow hash must not hold the app's lock.
+		h, err := s.hasher.Hash(ctx, *c.Secret)
+		if err != nil {
+			return App{}, err
+		}
+		secretHash = &h
+	}
+	var a App
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if a, err = s.store.Lock(ctx, id); err != nil {
+			return err
+		}
+		a.apply(c, secretHash)
+		if err := a.check(); err != nil {
+			return err
+		}
+		return s.store.Update(ctx, a)
+	})
 	if err != nil {
 		return App{}, err
 	}
+	return a, nil
+}
+
+// apply sets what the change names; secretHash is the new secret's hash, if it names one.
+func (a *App) apply(c Change, secretHash *string) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -338,40 +369,61 @@ func (s *Service) Update(ctx context.Context, id int64, c Change) (App, error) {
 	switch {
 	case c.ClearSecret:
 		a.SecretHash = ""
-	case c.Secret != nil:
-		if a.SecretHash, err = s.hasher.Hash(ctx, *c.Secret); err != nil {
-			return App{}, err
-		}
+	case secretHash != nil:
+		a.SecretHash = *secretHash
 	}
-	if err := a.check(); err != nil {
-		return App{}, err
-	}
-	if err := s.store.UpdateClientApp(ctx, a); err != nil {
-		return App{}, err
-	}
-	return a, nil
 }
 
 // Delete removes the app. Its approvals, refresh tokens and codes go with it, and its access tokens are
-// refused from now on (on this instance at once, on the others after their next poll).
+// refused from now on (on this instance once the removal commits, on the others after their next poll).
 func (s *Service) Delete(ctx context.Context, id int64) error {
-	a, err := s.store.ClientAppByID(ctx, id)
+	var rev revocation.Entry
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := s.store.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.store.Delete(ctx, id); err != nil {
+			return err
+		}
+		rev = s.revoked.ForClient(s.ids.New(), a.ClientID, s.now())
+		return s.revoked.Record(ctx, rev)
+	})
 	if err != nil {
-		return err
-	}
-	rev := s.revoked.ForClient(s.ids.New(), a.ClientID, s.now())
-	if err := s.store.DeleteClientApp(ctx, id, rev); err != nil {
 		return err
 	}
 	s.revoked.Add(rev)
 	return nil
 }
 
-// Toggle enables a disabled app or disables an enabled one. Disabling cuts the app off as Delete does,
+// Toggle enables a disabled app or disables an enabled one. Disabling cuts the app off as Delete does
+// (its refresh tokens revoked, its codes deleted, its access tokens refused), in the same transaction,
 // and its tokens stay refused after it is enabled again.
 func (s *Service) Toggle(ctx context.Context, id int64) (App, error) {
-	a, rev, err := s.store.ToggleClientApp(ctx, id, func(clientID string) revocation.Entry {
-		return s.revoked.ForClient(s.ids.New(), clientID, s.now())
+	var (
+		a   App
+		rev revocation.Entry
+	)
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if a, err = s.store.Lock(ctx, id); err != nil {
+			return err
+		}
+		a.Enabled = !a.Enabled
+		if err := s.store.SetEnabled(ctx, id, a.Enabled); err != nil {
+			return err
+		}
+		if a.Enabled {
+			return nil
+		}
+		rev = s.revoked.ForClient(s.ids.New(), a.ClientID, s.now())
+		if err := s.grants.RevokeRefreshTokensOfApp(ctx, id, rev.RecordedAt); err != nil {
+			return err
+		}
+		if err := s.grants.DeleteCodesOfApp(ctx, id); err != nil {
+			return err
+		}
+		return s.revoked.Record(ctx, rev)
 	})
 	if err != nil {
 		return App{}, err

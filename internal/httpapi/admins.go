@@ -16,16 +16,11 @@ func (s *Server) ListSafeShareAdmins(ctx context.Context, req gen.ListSafeShareA
 		return nil, err
 	}
 	p := req.Params
-	q := listQuery(p.Limit, p.Offset, (*string)(p.OrderBy), (*string)(p.SortBy), p.Search)
-	users, total, err := s.Users.SafeShareAdmins(ctx, q)
+	page, err := s.Users.SafeShareAdmins(ctx, listQuery(p.Limit, p.Offset, p.OrderBy, p.SortBy, p.Search))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]gen.User, len(users))
-	for i, u := range users {
-		items[i] = userOut(u)
-	}
-	return gen.ListSafeShareAdmins200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+	return gen.ListSafeShareAdmins200JSONResponse(pageOut(page, userOut)), nil
 }
 
 // SetSafeShareAdmin implements gen.StrictServerInterface.

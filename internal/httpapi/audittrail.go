@@ -177,20 +177,15 @@ func (s *Server) ListAuditRecords(ctx context.Context, req gen.ListAuditRecordsR
 		return nil, errNotOrgAdmin
 	}
 	p := req.Params
-	desc := "DESC"
+	order := gen.ListAuditRecordsParamsOrderByDESC // newest first unless asked otherwise
 	if p.OrderBy != nil {
-		desc = string(*p.OrderBy)
+		order = *p.OrderBy
 	}
-	q := listQuery(p.Limit, p.Offset, &desc, (*string)(p.SortBy), nil)
-	recs, total, err := s.Audit.List(ctx, c.orgID, q)
+	page, err := s.Audit.List(ctx, c.orgID, listQuery(p.Limit, p.Offset, &order, p.SortBy, noParam))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]gen.AuditRecord, len(recs))
-	for i, r := range recs {
-		items[i] = auditOut(r)
-	}
-	return gen.ListAuditRecords200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+	return gen.ListAuditRecords200JSONResponse(pageOut(page, auditOut)), nil
 }
 
 // exportDay is the documented format of the export's startTime and endTime.

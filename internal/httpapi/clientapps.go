@@ -76,26 +76,11 @@ func (s *Server) ListClientApps(ctx context.Context, req gen.ListClientAppsReque
 		return nil, err
 	}
 	p := req.Params
-	q := clientapp.ListQuery{SortBy: "appName"}
-	if p.Limit != nil {
-		q.Limit = *p.Limit
-	}
-	if p.Offset != nil {
-		q.Offset = *p.Offset
-	}
-	if p.SortBy != nil {
-		q.SortBy = string(*p.SortBy)
-	}
-	q.Desc = p.OrderBy != nil && *p.OrderBy == gen.ListClientAppsParamsOrderByDESC
-	apps, total, err := s.Apps.List(ctx, q)
+	page, err := s.Apps.List(ctx, listQuery(p.Limit, p.Offset, p.OrderBy, p.SortBy, noParam))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]gen.ClientApp, len(apps))
-	for i, a := range apps {
-		items[i] = clientAppOut(a)
-	}
-	return gen.ListClientApps200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+	return gen.ListClientApps200JSONResponse(pageOut(page, clientAppOut)), nil
 }
 
 func (s *Server) adminAppID(ctx context.Context, raw string) (int64, error) {

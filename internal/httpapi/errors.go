@@ -13,13 +13,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocoondata/access-service/gen"
-	"github.com/cocoondata/access-service/internal/audit"
-	"github.com/cocoondata/access-service/internal/clientapp"
-	"github.com/cocoondata/access-service/internal/oauth"
-	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/password"
-	"github.com/cocoondata/access-service/internal/user"
-	"github.com/cocoondata/access-service/internal/whitelist"
 )
 
 // problem is an error that knows how it appears over HTTP (RFC 9457).
@@ -37,40 +32,15 @@ func newProblem(status int, detail string) *problem {
 	return &problem{status: status, title: http.StatusText(status), detail: detail}
 }
 
-// domainErrors is the one table from a domain error to its status. Titles are stable per kind.
-var domainErrors = []struct {
-	err    error
-	status int
-	title  string
-}{
-	{user.ErrNotFound, http.StatusNotFound, "User not found"},
-	{user.ErrEmailTaken, http.StatusConflict, "Email already in use"},
-	{user.ErrInvalidEmail, http.StatusBadRequest, "Invalid email address"},
-	{user.ErrControlCharacter, http.StatusBadRequest, "Control character in text"},
-	{clientapp.ErrNotFound, http.StatusNotFound, "Client application not found"},
-	{clientapp.ErrClientIDTaken, http.StatusConflict, "Client id already in use"},
-	{user.ErrOwnRole, http.StatusForbidden, "Own role"},
-	{organisation.ErrNotFound, http.StatusNotFound, "Organisation not found"},
-	{organisation.ErrNameTaken, http.StatusConflict, "Organisation name already in use"},
-	{organisation.ErrNotMember, http.StatusNotFound, "Member not found"},
-	{organisation.ErrAlreadyMember, http.StatusConflict, "Already a member"},
-	{organisation.ErrLastAdmin, http.StatusConflict, "Last organisation administrator"},
-	{organisation.ErrNoDefaultPlan, http.StatusConflict, "No default plan"},
-	{organisation.ErrUnknownPlan, http.StatusBadRequest, "Unknown plan"},
-	{organisation.ErrPlanForbidden, http.StatusBadRequest, "Plan not allowed"},
-	{organisation.ErrRemovalPending, http.StatusConflict, "Removal already requested"},
-	{organisation.ErrNoRemovalRequest, http.StatusNotFound, "No removal request"},
-	{organisation.ErrRemovalNotRequested, http.StatusConflict, "Removal not requested"},
-	{organisation.ErrOwnRemovalRequest, http.StatusForbidden, "Two-person rule"},
-	{audit.ErrBadRange, http.StatusBadRequest, "Invalid time range"},
-	{clientapp.ErrRedirectURIRequired, http.StatusBadRequest, "Redirect URI required"},
-	{clientapp.ErrInvalidRedirectURI, http.StatusBadRequest, "Invalid redirect URI"},
-	{clientapp.ErrSecretRequired, http.StatusBadRequest, "Client secret required"},
-	{clientapp.ErrControlCharacter, http.StatusBadRequest, "Control character in text"},
-	{oauth.ErrApprovalNotFound, http.StatusNotFound, "Approval not found"},
-	{whitelist.ErrRuleNotFound, http.StatusNotFound, "Whitelist rule not found"},
-	{whitelist.ErrDuplicatePattern, http.StatusConflict, "Duplicate whitelist pattern"},
-	{whitelist.ErrOrganisationGone, http.StatusNotFound, "Organisation not found"},
+// kindStatus is the one table from a kind of domain error to its status: a new domain error needs no
+// row anywhere, only its kind (internal/errs).
+var kindStatus = map[errs.Kind]int{
+	errs.Invalid:      http.StatusBadRequest,
+	errs.NotFound:     http.StatusNotFound,
+	errs.Conflict:     http.StatusConflict,
+	errs.Forbidden:    http.StatusForbidden,
+	errs.Precondition: http.StatusConflict,
+	errs.Unavailable:  http.StatusServiceUnavailable,
 }
 
 const validationTitle = "Request validation failed"
@@ -103,18 +73,14 @@ func toProblem(err error) *problem {
 	if errors.As(err, &p) {
 		return p
 	}
-	var items whitelist.ItemErrors
-	if errors.As(err, &items) {
-		return itemsProblem(items, func(e *whitelist.ItemError) string { return fmt.Sprintf("items[%d].%s", e.Index, e.Field) })
+	var items errs.Items
+	if errors.As(err, &items) && len(items) > 0 {
+		return itemsProblem(items)
 	}
-	for _, d := range domainErrors {
-		if errors.Is(err, d.err) {
-			return &problem{status: d.status, title: d.title, detail: upperFirst(d.err.Error()) + "."}
+	if k, ok := errs.As(err); ok {
+		if status, known := kindStatus[k.Kind()]; known {
+			return &problem{status: status, title: k.Title(), detail: upperFirst(k.Error()) + "."}
 		}
-	}
-	var pe *user.PolicyError
-	if errors.As(err, &pe) {
-		return &problem{status: http.StatusBadRequest, title: "Password policy not met", detail: upperFirst(pe.Error()) + "."}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -147,6 +113,25 @@ func fromHTTPError(he *echo.HTTPError) *problem {
 		if msg, ok := he.Message.(string); ok {
 			p.detail = upperFirst(msg)
 		}
+	}
+	return p
+}
+
+// itemsProblem answers a multi-item request some of whose items were refused: with the status of the
+// most serious kind among them (errs.Items.Worst), naming in `errors` each item refused for it (others
+// wait for the next attempt). Nothing of the request was done.
+func itemsProblem(items errs.Items) *problem {
+	k, named := items.Worst()
+	if k == nil {
+		return toProblem(errors.New(items.Error())) // items without a kind: a bug, a 500
+	}
+	p := &problem{status: kindStatus[k.Kind()], title: k.Title(),
+		detail: fmt.Sprintf("%s; nothing was changed.", upperFirst(named[0].Err.Error()))}
+	if len(named) > 1 {
+		p.detail = fmt.Sprintf("%d items refused (%s, ...); nothing was changed.", len(named), named[0].Err.Error())
+	}
+	for _, e := range named {
+		p.fields = append(p.fields, gen.FieldError{Field: e.Name(), Message: upperFirst(e.Err.Error())})
 	}
 	return p
 }

@@ -42,23 +42,12 @@ func (s *Server) ListMembers(ctx context.Context, req gen.ListMembersRequestObje
 	if !c.isOrgAdmin() && !c.user.SafeShareAdmin {
 		return nil, newProblem(403, "Only administrators of this organisation and SafeShare administrators may list its members.")
 	}
-	if c.member == nil {
-		// A SafeShare administrator who is not a member: the organisation must exist.
-		if _, err := s.Orgs.ByID(ctx, c.orgID); err != nil {
-			return nil, err
-		}
-	}
 	p := req.Params
-	q := listQuery(p.Limit, p.Offset, (*string)(p.OrderBy), (*string)(p.SortBy), p.Search)
-	members, total, err := s.Orgs.Members(ctx, c.orgID, q)
+	page, err := s.Orgs.Members(ctx, c.orgID, listQuery(p.Limit, p.Offset, p.OrderBy, p.SortBy, p.Search))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]gen.Member, len(members))
-	for i, m := range members {
-		items[i] = memberOut(m)
-	}
-	return gen.ListMembers200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+	return gen.ListMembers200JSONResponse(pageOut(page, memberOut)), nil
 }
 
 // UpdateMember implements gen.StrictServerInterface.

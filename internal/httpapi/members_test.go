@@ -68,7 +68,7 @@ func TestAddMember(t *testing.T) {
 		})
 	}
 	// A refused addition of an unknown address made no account either.
-	if _, err := w.svc.Store.UserByEmail(context.Background(), "o3@xy-company.com"); !errors.Is(err, user.ErrNotFound) {
+	if _, err := w.svc.Store.Users().ByEmail(context.Background(), "o3@xy-company.com"); !errors.Is(err, user.ErrNotFound) {
 		t.Fatalf("refused addition left an account: %v", err)
 	}
 	// The outsider, an Originator now, sees the membership.

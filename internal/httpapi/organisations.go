@@ -5,14 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"sort"
-	"strings"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/ids"
-	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -127,16 +124,11 @@ func (s *Server) ListOrganisations(ctx context.Context, req gen.ListOrganisation
 		return nil, err
 	}
 	p := req.Params
-	q := listQuery(p.Limit, p.Offset, (*string)(p.OrderBy), (*string)(p.SortBy), p.Search)
-	orgs, total, err := s.Orgs.List(ctx, q)
+	page, err := s.Orgs.List(ctx, listQuery(p.Limit, p.Offset, p.OrderBy, p.SortBy, p.Search))
 	if err != nil {
 		return nil, err
 	}
-	items := make([]gen.Organisation, len(orgs))
-	for i, o := range orgs {
-		items[i] = organisationOut(o)
-	}
-	return gen.ListOrganisations200JSONResponse{Items: items, Count: total, Offset: q.Offset}, nil
+	return gen.ListOrganisations200JSONResponse(pageOut(page, organisationOut)), nil
 }
 
 // GetOrganisation implements gen.StrictServerInterface.
@@ -155,8 +147,9 @@ func (s *Server) GetOrganisation(ctx context.Context, req gen.GetOrganisationReq
 	return gen.GetOrganisation200JSONResponse(organisationOut(o)), nil
 }
 
-// UpdateOrganisation implements gen.StrictServerInterface. Permissions are per member: the body may name
-// only members the caller may change, or nothing changes.
+// UpdateOrganisation implements gen.StrictServerInterface. Permissions are per member (the domain's
+// rule, organisation.Service.Update): the body may name only members the caller may change, or nothing
+// changes.
 func (s *Server) UpdateOrganisation(ctx context.Context, req gen.UpdateOrganisationRequestObject) (gen.UpdateOrganisationResponseObject, error) {
 	c, err := s.callerIn(ctx, req.OrgGroupId)
 	if err != nil {
@@ -166,34 +159,8 @@ func (s *Server) UpdateOrganisation(ctx context.Context, req gen.UpdateOrganisat
 		return nil, newProblem(http.StatusForbidden, "Only administrators of this organisation and SafeShare administrators may change it.")
 	}
 	b := req.Body
-	named := map[string]bool{
-		"name": b.Name != nil, "quota": b.Quota != nil,
-		"adminEmail": b.AdminEmail != nil, "addressbookEnabled": b.AddressbookEnabled != nil, "description": b.Description != nil,
-		"contactEmail": b.ContactEmail != nil, "watermarkingEnabled": b.WatermarkingEnabled != nil,
-		"i18nDefaultAsString": b.I18nDefaultAsString != nil, "enforceMfa": b.EnforceMfa != nil, "supportUrl": b.SupportUrl != nil,
-		"companyName": b.CompanyName != nil, "legalUrl": b.LegalUrl != nil, "webappHelpUrl": b.WebappHelpUrl != nil,
-		"orgAdminHelpUrl": b.OrgAdminHelpUrl != nil, "privacyUrl": b.PrivacyUrl != nil, "userMessage": b.UserMessage != nil,
-	}
-	var refused []string
-	for member, present := range named {
-		if !present {
-			continue
-		}
-		platform := member == "name" || member == "quota"
-		if (platform && !c.user.SafeShareAdmin) || (!platform && !c.isOrgAdmin()) {
-			refused = append(refused, member)
-		}
-	}
-	if len(refused) > 0 {
-		sort.Strings(refused)
-		p := newProblem(http.StatusForbidden, "The caller may not change: "+strings.Join(refused, ", ")+
-			". Organisation administrators change the organisation's settings; SafeShare administrators change name and quota.")
-		for _, m := range refused {
-			p.fields = append(p.fields, gen.FieldError{Field: m, Message: "the caller may not change this member"})
-		}
-		return nil, p
-	}
-	o, err := s.Orgs.Update(ctx, c.orgID, organisation.Changes{
+	by := organisation.Actor{UserID: c.user.ID, Email: c.user.Email, SafeShareAdmin: c.user.SafeShareAdmin, OrgAdmin: c.isOrgAdmin()}
+	o, err := s.Orgs.Update(ctx, by, c.orgID, organisation.Changes{
 		Name: b.Name, Quota: b.Quota, AdminEmail: (*string)(b.AdminEmail), ContactEmail: (*string)(b.ContactEmail),
 		Description: b.Description, EnforceMFA: b.EnforceMfa, AddressbookEnabled: b.AddressbookEnabled,
 		WatermarkingEnabled: b.WatermarkingEnabled, I18nDefault: b.I18nDefaultAsString, SupportURL: b.SupportUrl,
@@ -258,26 +225,6 @@ func pathID(raw string) int64 {
 		return 0
 	}
 	return id
-}
-
-func listQuery(limit, offset *int, orderBy, sortBy, search *string) listing.Query {
-	q := listing.Query{}
-	if limit != nil {
-		q.Limit = *limit
-	}
-	if offset != nil {
-		q.Offset = *offset
-	}
-	if orderBy != nil {
-		q.Desc = *orderBy == "DESC"
-	}
-	if sortBy != nil {
-		q.SortBy = *sortBy
-	}
-	if search != nil {
-		q.Search = *search
-	}
-	return q
 }
 
 func organisationOut(o organisation.Organisation) gen.Organisation {

@@ -10,15 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/notify"
-	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/testutil"
-	"github.com/cocoondata/access-service/internal/user"
 )
 
 // Accounts of the organisation tests.
@@ -197,8 +194,7 @@ func mustID(t *testing.T, s string) int64 {
 // addAdHoc makes an Ad hoc member, as sharing with an unknown address would; no endpoint assigns the role.
 func (w *world) addAdHoc(t *testing.T, org, email string) {
 	t.Helper()
-	_, err := w.svc.Store.AddMember(context.Background(), mustID(t, org), user.User{ID: w.svc.IDs.New(), Email: email, CreatedAt: time.Now().UTC()},
-		organisation.RoleAdHoc, false, nil, time.Now().UTC())
+	_, err := w.svc.Orgs.AddAdHocMember(context.Background(), mustID(t, org), email)
 	if err != nil {
 		t.Fatal(err)
 	}

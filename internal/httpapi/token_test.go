@@ -142,7 +142,7 @@ func TestLockout(t *testing.T) {
 	}
 	// Fifteen minutes later it opens again.
 	past := time.Now().Add(-time.Second)
-	if err := svc.Store.RecordLoginFailure(context.Background(), u.ID, 1, past); err != nil {
+	if err := svc.Store.Users().Lock(context.Background(), u.ID, past); err != nil {
 		t.Fatal(err)
 	}
 	if r := svc.Client.PostForm(t, "/api/oauth/token", basic, right); r.Status != 200 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -20,38 +21,6 @@ const (
 	actionWhitelistRuleRead      = "whitelistRuleRead"
 	categoryWhitelist            = "userwhitelist"
 )
-
-// itemsProblem answers a multi-item request some of whose items were refused: 400 if any item is
-// invalid, else 409 for duplicates, else 404 for unknown ids; each refused item is named in `errors`.
-func itemsProblem(items whitelist.ItemErrors, field func(*whitelist.ItemError) string) *problem {
-	p := &problem{status: http.StatusNotFound, title: "Whitelist rule not found", detail: "No rule has this id; nothing was changed."}
-	switch {
-	case errors.Is(items, whitelist.ErrInvalidPattern):
-		p = &problem{status: http.StatusBadRequest, title: "Invalid whitelist pattern",
-			detail: "A pattern is a domain (xy-company.com), a wildcard for its subdomains (*.xy-company.com) or an email address; nothing was changed."}
-	case errors.Is(items, whitelist.ErrDuplicatePattern):
-		p = &problem{status: http.StatusConflict, title: "Duplicate whitelist pattern",
-			detail: "The organisation has a rule with this pattern already, or the request names it twice; nothing was changed."}
-	}
-	for _, e := range items {
-		// Every item refused for the chosen status is named; others wait for the next attempt.
-		if toStatus(e.Err) == p.status {
-			p.fields = append(p.fields, gen.FieldError{Field: field(e), Message: upperFirst(e.Err.Error())})
-		}
-	}
-	return p
-}
-
-func toStatus(err error) int {
-	switch {
-	case errors.Is(err, whitelist.ErrInvalidPattern):
-		return http.StatusBadRequest
-	case errors.Is(err, whitelist.ErrDuplicatePattern):
-		return http.StatusConflict
-	default:
-		return http.StatusNotFound
-	}
-}
 
 // whitelistAdmin is the caller if they administer the organisation the path names; anyone else gets 403
 // whether or not the organisation exists.
@@ -125,17 +94,13 @@ func (s *Server) ListWhitelistRules(ctx context.Context, req gen.ListWhitelistRu
 		return nil, err
 	}
 	p := req.Params
-	q := listQuery(p.Limit, p.Offset, (*string)(p.OrderBy), (*string)(p.SortBy), nil)
-	rules, total, err := s.Whitelist.List(ctx, c.orgID, q)
+	page, err := s.Whitelist.List(ctx, c.orgID, listQuery(p.Limit, p.Offset, p.OrderBy, p.SortBy, noParam))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]gen.WhitelistRule, len(rules))
-	for i, r := range rules {
-		out[i] = ruleOut(r)
-	}
+	e := pageOut(page, ruleOut)
 	// The whitelist is on exactly while the organisation has a rule: the count says so.
-	return gen.ListWhitelistRules200JSONResponse{Items: out, Count: total, Offset: q.Offset, Enabled: total > 0}, nil
+	return gen.ListWhitelistRules200JSONResponse{Items: e.Items, Count: e.Count, Offset: e.Offset, Enabled: e.Count > 0}, nil
 }
 
 // DescribeWhitelistRule implements gen.StrictServerInterface.
@@ -238,9 +203,9 @@ func (s *Server) BulkDeleteWhitelistRules(ctx context.Context, req gen.BulkDelet
 		ruleIDs[i] = pathID(raw)
 	}
 	deleted, err := s.Whitelist.Delete(ctx, 0, ruleIDs)
-	var items whitelist.ItemErrors
+	var items errs.Items
 	if errors.As(err, &items) {
-		return nil, itemsProblem(items, func(e *whitelist.ItemError) string { return fmt.Sprintf("ids[%d]", e.Index) })
+		return nil, items.Named(func(e *errs.ItemError) string { return fmt.Sprintf("ids[%d]", e.Index) })
 	}
 	if err != nil {
 		return nil, err

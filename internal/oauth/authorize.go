@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -59,34 +60,10 @@ type Session struct {
 }
 
 var (
-	ErrApprovalNotFound = errors.New("approval not found")
+	ErrApprovalNotFound = errs.New(errs.NotFound, "Approval not found", "approval not found")
 	ErrCodeInvalid      = errors.New("authorization code is not valid")
 	ErrSessionInvalid   = errors.New("no valid sign-in session")
 )
-
-// FlowStore keeps approvals, codes, sessions and revocations.
-type FlowStore interface {
-	ApprovalFor(ctx context.Context, userID, clientAppID int64) (Approval, error)
-	SaveApproval(ctx context.Context, a Approval) error
-	ListApprovals(ctx context.Context, userID int64) ([]ApprovalView, error)
-	// RevokeApproval removes the user's approval, revokes the pair's refresh tokens and codes and
-	// records rev (with the pair filled in), in one transaction; ErrApprovalNotFound if the user has no
-	// approval with this id. rev makes the revocation once the app is known.
-	RevokeApproval(ctx context.Context, userID, approvalID int64, rev func(clientID string) revocation.Entry) (revocation.Entry, error)
-	ExpireUser(ctx context.Context, userID int64, now time.Time) error
-	CreateCode(ctx context.Context, c Code) error
-	// CodeByHash returns the code with this digest, used or not; ErrCodeInvalid if there is none.
-	CodeByHash(ctx context.Context, hash string) (Code, error)
-	// ClaimCode marks an unused code used, recording what its exchange issues; ErrCodeInvalid if it is
-	// gone or was used already (of two concurrent exchanges exactly one claims the code).
-	ClaimCode(ctx context.Context, hash, tokenID string, familyID int64, now time.Time) error
-	// RevokeRefreshFamilyByID revokes every refresh token of the family.
-	RevokeRefreshFamilyByID(ctx context.Context, familyID int64, now time.Time) error
-	CreateSession(ctx context.Context, s Session) error
-	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
-	RecordRevocation(ctx context.Context, e revocation.Entry) error
-	RevokeRefreshFamily(ctx context.Context, hash string, clientAppID int64, now time.Time) error
-}
 
 // Lifetimes of the authorization flow.
 const (
@@ -226,7 +203,14 @@ func (g *Grants) SignIn(ctx context.Context, email, password string) (string, er
 		return "", err
 	}
 	now := g.now()
-	if err := g.flow.CreateSession(ctx, Session{Hash: digest(raw), UserID: u.ID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now}); err != nil {
+	err = g.store.InTx(ctx, func(ctx context.Context) error {
+		// The user's expired sessions are swept on the way, so they do not pile up.
+		if err := g.store.DeleteSessionsExpiredBefore(ctx, u.ID, now); err != nil {
+			return err
+		}
+		return g.store.CreateSession(ctx, Session{Hash: digest(raw), UserID: u.ID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now})
+	})
+	if err != nil {
 		return "", err
 	}
 	return raw, nil
@@ -238,7 +222,7 @@ func (g *Grants) SessionUser(ctx context.Context, raw string) (user.User, error)
 	if raw == "" {
 		return user.User{}, ErrSessionInvalid
 	}
-	s, err := g.flow.SessionByHash(ctx, digest(raw), g.now())
+	s, err := g.store.SessionByHash(ctx, digest(raw), g.now())
 	if err != nil {
 		return user.User{}, err
 	}
@@ -255,7 +239,7 @@ func (g *Grants) NeedsApproval(ctx context.Context, u user.User, a Authorization
 	if a.App.AutoApprove {
 		return false, nil
 	}
-	ap, err := g.flow.ApprovalFor(ctx, u.ID, a.App.ID)
+	ap, err := g.store.Approval(ctx, u.ID, a.App.ID)
 	if errors.Is(err, ErrApprovalNotFound) {
 		return true, nil
 	}
@@ -275,17 +259,21 @@ func (g *Grants) NeedsApproval(ctx context.Context, u user.User, a Authorization
 func (g *Grants) Approve(ctx context.Context, u user.User, a Authorization) (string, error) {
 	now := g.now()
 	if !a.App.AutoApprove {
-		scope := a.Scope
-		prev, err := g.flow.ApprovalFor(ctx, u.ID, a.App.ID)
-		switch {
-		case err == nil:
-			scope = append(slices.Clone(prev.Scope), a.Scope...)
-			slices.Sort(scope)
-			scope = slices.Compact(scope)
-		case !errors.Is(err, ErrApprovalNotFound):
-			return "", err
-		}
-		if err := g.flow.SaveApproval(ctx, Approval{ID: g.ids.New(), UserID: u.ID, ClientAppID: a.App.ID, Scope: scope, CreatedAt: now}); err != nil {
+		// An approval widens the pair's standing one: scopes approved before stay approved.
+		err := g.store.InTx(ctx, func(ctx context.Context) error {
+			scope := a.Scope
+			prev, err := g.store.Approval(ctx, u.ID, a.App.ID)
+			switch {
+			case err == nil:
+				scope = append(slices.Clone(prev.Scope), a.Scope...)
+				slices.Sort(scope)
+				scope = slices.Compact(scope)
+			case !errors.Is(err, ErrApprovalNotFound):
+				return err
+			}
+			return g.store.SaveApproval(ctx, Approval{ID: g.ids.New(), UserID: u.ID, ClientAppID: a.App.ID, Scope: scope, CreatedAt: now})
+		})
+		if err != nil {
 			return "", err
 		}
 	}
@@ -310,7 +298,15 @@ func (g *Grants) Approve(ctx context.Context, u user.User, a Authorization) (str
 	}
 	code := Code{Hash: digest(raw), UserID: u.ID, ClientAppID: a.App.ID, RedirectURI: a.RedirectURI, Scope: a.Scope,
 		Challenge: a.CodeChallenge, ExpiresAt: now.Add(CodeLifetime), CreatedAt: now}
-	if err := g.flow.CreateCode(ctx, code); err != nil {
+	err = g.store.InTx(ctx, func(ctx context.Context) error {
+		// The pair's codes long expired are swept on the way; an expired code's row is kept a while
+		// (codeMemory) so that a late second use is still seen as reuse.
+		if err := g.store.DeleteCodesExpiredBefore(ctx, u.ID, a.App.ID, now.Add(-codeMemory)); err != nil {
+			return err
+		}
+		return g.store.CreateCode(ctx, code)
+	})
+	if err != nil {
 		return "", err
 	}
 	v.Set("code", raw)
@@ -341,15 +337,37 @@ func randomToken() (string, error) {
 
 // Approvals lists the user's approvals, newest first.
 func (g *Grants) Approvals(ctx context.Context, userID int64) ([]ApprovalView, error) {
-	return g.flow.ListApprovals(ctx, userID)
+	return g.store.Approvals(ctx, userID)
 }
 
-// RevokeApproval withdraws the user's approval at once: the app's refresh tokens and codes for the
-// user die, and its access tokens for the user are refused from now on (this instance at once, the
-// others after their next poll). ErrApprovalNotFound if the user has no approval with this id.
+// RevokeApproval withdraws the user's approval at once: in one transaction the approval goes, the
+// app's refresh tokens and codes for the user die, and the revocation of its access tokens for the user
+// is recorded; once committed they are refused on this instance at once and on the others after their
+// next poll. ErrApprovalNotFound if the user has no approval with this id.
 func (g *Grants) RevokeApproval(ctx context.Context, userID, approvalID int64) error {
-	rev, err := g.flow.RevokeApproval(ctx, userID, approvalID, func(clientID string) revocation.Entry {
-		return g.revoked.ForPair(g.ids.New(), userID, clientID, g.now())
+	var rev revocation.Entry
+	err := g.store.InTx(ctx, func(ctx context.Context) error {
+		a, err := g.store.ApprovalByID(ctx, userID, approvalID)
+		if err != nil {
+			return err
+		}
+		app, err := g.apps.ByID(ctx, a.ClientAppID)
+		if err != nil {
+			return err
+		}
+		// Deleted first: of two concurrent revocations one finds it gone (ErrApprovalNotFound).
+		if err := g.store.DeleteApproval(ctx, a.ID); err != nil {
+			return err
+		}
+		now := g.now()
+		rev = g.revoked.ForPair(g.ids.New(), userID, app.ClientID, now)
+		if err := g.store.RevokeRefreshTokensOfPair(ctx, userID, a.ClientAppID, rev.RecordedAt); err != nil {
+			return err
+		}
+		if err := g.store.DeleteCodesOfPair(ctx, userID, a.ClientAppID); err != nil {
+			return err
+		}
+		return g.revoked.Record(ctx, rev)
 	})
 	if err != nil {
 		return err
@@ -358,8 +376,17 @@ func (g *Grants) RevokeApproval(ctx context.Context, userID, approvalID int64) e
 	return nil
 }
 
-// ExpireUser revokes every refresh token of the user and ends their sign-in sessions. Access tokens
-// live on until they expire.
+// ExpireUser revokes every refresh token of the user and ends their sign-in sessions, together. Access
+// tokens live on until they expire.
 func (g *Grants) ExpireUser(ctx context.Context, userID int64) error {
-	return g.flow.ExpireUser(ctx, userID, g.now())
+	return g.store.InTx(ctx, func(ctx context.Context) error {
+		if err := g.store.RevokeRefreshTokensOfUser(ctx, userID, g.now()); err != nil {
+			return err
+		}
+		return g.store.DeleteSessionsOfUser(ctx, userID)
+	})
 }
+
+// codeMemory is how long a code's row is kept after it expires, so a late second use is still seen as
+// reuse.
+const codeMemory = 10 * time.Minute

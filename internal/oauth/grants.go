@@ -57,18 +57,6 @@ var (
 	ErrRefreshReused = errors.New("refresh token was already used")
 )
 
-// RefreshStore keeps refresh tokens.
-type RefreshStore interface {
-	CreateRefreshToken(ctx context.Context, t RefreshToken) error
-	// RefreshTokenByHash returns the unrevoked token with this digest, spent or not; ErrRefreshInvalid if
-	// there is none.
-	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
-	// RotateRefreshToken spends the token with this digest and stores next, in one transaction. If the
-	// token was spent already it revokes the token's whole family and returns ErrRefreshReused; if it is
-	// unknown or revoked, ErrRefreshInvalid.
-	RotateRefreshToken(ctx context.Context, hash string, now time.Time, next RefreshToken) error
-}
-
 // TokenRequest is a token endpoint request: the form and the client's credentials.
 type TokenRequest struct {
 	Client             ClientCredentials
@@ -99,10 +87,45 @@ type TokenResponse struct {
 	Email        string
 }
 
-// Store is what the authorization server keeps in the database.
+// Store is what the authorization server keeps in the database: queries only; the rules (rotation
+// and reuse, what revoking an approval takes with it) are the Grants'.
 type Store interface {
-	RefreshStore
-	FlowStore
+	// InTx runs fn in one transaction carried in its context; the store's methods called with that
+	// context join it.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RefreshToken returns the unrevoked token with this digest, spent or not; ErrRefreshInvalid if
+	// there is none. LockRefreshToken also locks it for the rest of the transaction.
+	RefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	LockRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	SpendRefreshToken(ctx context.Context, id int64, at time.Time) error
+	RevokeRefreshFamily(ctx context.Context, familyID int64, at time.Time) error
+	RevokeRefreshTokensOfPair(ctx context.Context, userID, appID int64, at time.Time) error
+	RevokeRefreshTokensOfUser(ctx context.Context, userID int64, at time.Time) error
+
+	// Approval returns the user's approval of the app, ApprovalByID the user's approval with this id;
+	// ErrApprovalNotFound if there is none.
+	Approval(ctx context.Context, userID, appID int64) (Approval, error)
+	ApprovalByID(ctx context.Context, userID, id int64) (Approval, error)
+	// SaveApproval stores a new approval or replaces the scope of the pair's existing one.
+	SaveApproval(ctx context.Context, a Approval) error
+	Approvals(ctx context.Context, userID int64) ([]ApprovalView, error)
+	DeleteApproval(ctx context.Context, id int64) error
+
+	CreateCode(ctx context.Context, c Code) error
+	// CodeByHash returns the code with this digest, used or not; ErrCodeInvalid if there is none.
+	CodeByHash(ctx context.Context, hash string) (Code, error)
+	// ClaimCode marks an unused code used, recording what its exchange issues; ErrCodeInvalid if it is
+	// gone or was used already (of two concurrent exchanges exactly one claims the code).
+	ClaimCode(ctx context.Context, hash, tokenID string, familyID int64, now time.Time) error
+	DeleteCodesExpiredBefore(ctx context.Context, userID, appID int64, before time.Time) error
+	DeleteCodesOfPair(ctx context.Context, userID, appID int64) error
+
+	CreateSession(ctx context.Context, s Session) error
+	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
+	DeleteSessionsExpiredBefore(ctx context.Context, userID int64, before time.Time) error
+	DeleteSessionsOfUser(ctx context.Context, userID int64) error
 }
 
 // Grants is the authorization server: the token endpoint, the authorization flow behind the sign-in
@@ -111,8 +134,7 @@ type Grants struct {
 	tokens  *Tokens
 	users   *user.Service
 	apps    *clientapp.Service
-	refresh RefreshStore
-	flow    FlowStore
+	store   Store
 	revoked *revocation.Index
 	ids     *ids.Generator
 	now     func() time.Time
@@ -120,7 +142,7 @@ type Grants struct {
 
 // NewGrants returns the authorization server's logic.
 func NewGrants(t *Tokens, u *user.Service, a *clientapp.Service, s Store, g *ids.Generator, revoked *revocation.Index) *Grants {
-	return &Grants{tokens: t, users: u, apps: a, refresh: s, flow: s, revoked: revoked, ids: g,
+	return &Grants{tokens: t, users: u, apps: a, store: s, revoked: revoked, ids: g,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -183,7 +205,7 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 		return TokenResponse{}, &Error{CodeInvalidRequest, "code and redirect_uri are required"}
 	}
 	bad := &Error{CodeInvalidGrant, "Invalid authorization code"}
-	code, err := g.flow.CodeByHash(ctx, digest(req.Code))
+	code, err := g.store.CodeByHash(ctx, digest(req.Code))
 	if errors.Is(err, ErrCodeInvalid) {
 		return TokenResponse{}, bad
 	}
@@ -220,7 +242,7 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 	}
 	// Every check passed; only now is the code spent, so a failed exchange changes nothing.
 	tokenID, family := uuid.NewString(), g.ids.New()
-	if err := g.flow.ClaimCode(ctx, code.Hash, tokenID, family, g.now()); err != nil {
+	if err := g.store.ClaimCode(ctx, code.Hash, tokenID, family, g.now()); err != nil {
 		if errors.Is(err, ErrCodeInvalid) {
 			return TokenResponse{}, bad
 		}
@@ -232,20 +254,23 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 // revokeCodeTokens revokes the access token and the refresh tokens the code's exchange obtained.
 func (g *Grants) revokeCodeTokens(ctx context.Context, code Code) error {
 	now := g.now()
-	if code.FamilyID != 0 {
-		if err := g.flow.RevokeRefreshFamilyByID(ctx, code.FamilyID, now); err != nil {
-			return err
+	var rev revocation.Entry
+	err := g.store.InTx(ctx, func(ctx context.Context) error {
+		if code.FamilyID != 0 {
+			if err := g.store.RevokeRefreshFamily(ctx, code.FamilyID, now); err != nil {
+				return err
+			}
 		}
+		if code.TokenID == "" {
+			return nil
+		}
+		rev = revocation.ForToken(g.ids.New(), code.TokenID, code.UsedAt.Add(revocation.MaxTokenLifetime), now)
+		return g.revoked.Record(ctx, rev)
+	})
+	if err == nil && rev.ID != 0 {
+		g.revoked.Add(rev)
 	}
-	if code.TokenID == "" {
-		return nil
-	}
-	e := revocation.ForToken(g.ids.New(), code.TokenID, code.UsedAt.Add(revocation.MaxTokenLifetime), now)
-	if err := g.flow.RecordRevocation(ctx, e); err != nil {
-		return err
-	}
-	g.revoked.Add(e)
-	return nil
+	return err
 }
 
 // issue makes an access token, and a refresh token of a new family when the app has the grant. Empty
@@ -263,7 +288,7 @@ func (g *Grants) issue(ctx context.Context, u user.User, app clientapp.App, scop
 		if err != nil {
 			return TokenResponse{}, err
 		}
-		if err := g.refresh.CreateRefreshToken(ctx, rt); err != nil {
+		if err := g.store.CreateRefreshToken(ctx, rt); err != nil {
 			return TokenResponse{}, err
 		}
 		resp.RefreshToken = raw
@@ -292,7 +317,7 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 		return TokenResponse{}, &Error{CodeInvalidRequest, "refresh_token is required"}
 	}
 	hash := digest(req.RefreshToken)
-	old, err := g.refresh.RefreshTokenByHash(ctx, hash)
+	old, err := g.store.RefreshToken(ctx, hash)
 	if err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
@@ -311,11 +336,39 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if err := g.refresh.RotateRefreshToken(ctx, hash, g.now(), next); err != nil {
+	if err := g.rotate(ctx, hash, next); err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
 	resp.RefreshToken = raw
 	return resp, nil
+}
+
+// rotate is refresh-token rotation: the token with this digest is spent and next takes its place, in one
+// transaction. A token spent before is a stolen one being replayed (or the client's, after a thief's
+// use): its whole family is revoked, and that revocation commits even though the refresh is refused
+// (ErrRefreshReused). The token's row is locked, so of two uses of one token exactly one rotates it
+// and the other is seen as reuse.
+func (g *Grants) rotate(ctx context.Context, hash string, next RefreshToken) error {
+	reused := false
+	err := g.store.InTx(ctx, func(ctx context.Context) error {
+		now := g.now()
+		t, err := g.store.LockRefreshToken(ctx, hash)
+		if err != nil {
+			return err
+		}
+		if t.Spent {
+			reused = true
+			return g.store.RevokeRefreshFamily(ctx, t.FamilyID, now)
+		}
+		if err := g.store.SpendRefreshToken(ctx, t.ID, now); err != nil {
+			return err
+		}
+		return g.store.CreateRefreshToken(ctx, next)
+	})
+	if err == nil && reused {
+		return ErrRefreshReused
+	}
+	return err
 }
 
 // refreshError turns a failed refresh into the token endpoint's answer.

@@ -24,13 +24,23 @@ func (g *Grants) Revoke(ctx context.Context, app clientapp.App, token string) er
 			return nil
 		}
 		e := revocation.ForToken(g.ids.New(), p.TokenID, p.ExpiresAt.Add(clockSkew), g.now())
-		if err := g.flow.RecordRevocation(ctx, e); err != nil {
+		if err := g.revoked.Record(ctx, e); err != nil {
 			return err
 		}
 		g.revoked.Add(e)
 		return nil
 	}
-	return g.flow.RevokeRefreshFamily(ctx, digest(token), app.ID, g.now())
+	// A refresh token the client holds goes with its whole family.
+	return g.store.InTx(ctx, func(ctx context.Context) error {
+		t, err := g.store.RefreshToken(ctx, digest(token))
+		if errors.Is(err, ErrRefreshInvalid) || (err == nil && t.ClientAppID != app.ID) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return g.store.RevokeRefreshFamily(ctx, t.FamilyID, g.now())
+	})
 }
 
 // Introspection is RFC 7662's answer; only Active is set for an inactive token.
@@ -58,7 +68,7 @@ func (g *Grants) Introspect(ctx context.Context, app clientapp.App, token string
 			Username: p.Email, Subject: ids.Format(p.UserID), TokenID: p.TokenID,
 			IssuedAt: p.IssuedAt.Unix(), ExpiresAt: p.ExpiresAt.Unix()}, nil
 	}
-	rt, err := g.refresh.RefreshTokenByHash(ctx, digest(token))
+	rt, err := g.store.RefreshToken(ctx, digest(token))
 	if errors.Is(err, ErrRefreshInvalid) {
 		return Introspection{}, nil
 	}

@@ -33,9 +33,11 @@ func (m *memKeys) AddSigningKey(_ context.Context, k oauth.SigningKey) error {
 
 type noEntries struct{}
 
-func (noEntries) RevocationsSince(context.Context, time.Time, time.Time) ([]revocation.Entry, error) {
+func (noEntries) Since(context.Context, time.Time, time.Time) ([]revocation.Entry, error) {
 	return nil, nil
 }
+
+func (noEntries) Record(context.Context, revocation.Entry) error { return nil }
 
 const issuer = "https://access.example"
 

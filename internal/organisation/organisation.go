@@ -1,5 +1,7 @@
 // Package organisation holds organisations (tenants), their members and roles, and their removal under
 // the two-person rule: one SafeShare administrator files a removal request, a different one removes.
+// Every rule is the Service's, checked inside a transaction that holds the organisation's row lock, so
+// concurrent requests see each other's effects in some order; notifications go out after the commit.
 package organisation
 
 import (
@@ -7,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"time"
 
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/notify"
@@ -78,22 +82,28 @@ type Membership struct {
 }
 
 var (
-	ErrNotFound      = errors.New("organisation not found")
-	ErrNameTaken     = errors.New("an organisation with this name already exists")
-	ErrNotMember     = errors.New("the user is not a member of this organisation")
-	ErrAlreadyMember = errors.New("the user is already a member of this organisation")
-	ErrLastAdmin     = errors.New("the organisation's last administrator cannot be demoted or removed")
-	ErrNoDefaultPlan = errors.New("an Originator needs a plan and the organisation has no default plan")
-	ErrUnknownPlan   = errors.New("planId names no plan of this organisation")
-	ErrPlanForbidden = errors.New("only Originators have a plan")
+	ErrNotFound      = errs.New(errs.NotFound, "Organisation not found", "organisation not found")
+	ErrNameTaken     = errs.New(errs.Conflict, "Organisation name already in use", "an organisation with this name already exists")
+	ErrNotMember     = errs.New(errs.NotFound, "Member not found", "the user is not a member of this organisation")
+	ErrAlreadyMember = errs.New(errs.Conflict, "Already a member", "the user is already a member of this organisation")
+	ErrLastAdmin     = errs.New(errs.Conflict, "Last organisation administrator", "the organisation's last administrator cannot be demoted or removed")
+	ErrNoDefaultPlan = errs.New(errs.Precondition, "No default plan", "an Originator needs a plan and the organisation has no default plan")
+	ErrUnknownPlan   = errs.New(errs.Invalid, "Unknown plan", "planId names no plan of this organisation")
+	ErrPlanForbidden = errs.New(errs.Invalid, "Plan not allowed", "only Originators have a plan")
+	// ErrPlanNotFound: the store has no such plan (the rules answer ErrUnknownPlan or ErrNoDefaultPlan).
+	ErrPlanNotFound = errs.New(errs.NotFound, "Plan not found", "plan not found")
+	// ErrRoleNotAssignable: Ad hoc members are made by sharing, never by hand.
+	ErrRoleNotAssignable = errs.New(errs.Invalid, "Role not assignable", "only the Originator and Collaborator roles can be assigned")
+	// ErrSettingForbidden: a setting the caller's role does not let them change (errs.Items name each).
+	ErrSettingForbidden = errs.New(errs.Forbidden, "Setting not allowed", "the caller may not change this member")
 	// ErrRemovalPending: a removal request is already pending.
-	ErrRemovalPending = errors.New("a removal request for this organisation is already pending")
+	ErrRemovalPending = errs.New(errs.Conflict, "Removal already requested", "a removal request for this organisation is already pending")
 	// ErrNoRemovalRequest: there is nothing to withdraw.
-	ErrNoRemovalRequest = errors.New("no removal request is pending for this organisation")
+	ErrNoRemovalRequest = errs.New(errs.NotFound, "No removal request", "no removal request is pending for this organisation")
 	// ErrRemovalNotRequested: the organisation cannot be removed before a removal request is filed.
-	ErrRemovalNotRequested = errors.New("the organisation can be removed only while a removal request is pending")
+	ErrRemovalNotRequested = errs.New(errs.Precondition, "Removal not requested", "the organisation can be removed only while a removal request is pending")
 	// ErrOwnRemovalRequest: the two-person rule; the requester may not also remove.
-	ErrOwnRemovalRequest = errors.New("the removal request was filed by the caller; a different SafeShare administrator must remove the organisation")
+	ErrOwnRemovalRequest = errs.New(errs.Forbidden, "Two-person rule", "the removal request was filed by the caller; a different SafeShare administrator must remove the organisation")
 )
 
 // Changes are the settings a PUT names; nil members stay as they are. For the optional text members a
@@ -108,41 +118,49 @@ type Changes struct {
 	WebappHelpURL, OrgAdminHelpURL, PrivacyURL, UserMessage *string
 }
 
+// named lists the documented member names of the settings the change names.
+func (c Changes) named() []string {
+	var out []string
+	for name, set := range map[string]bool{
+		"name": c.Name != nil, "quota": c.Quota != nil, "adminEmail": c.AdminEmail != nil,
+		"contactEmail": c.ContactEmail != nil, "description": c.Description != nil, "enforceMfa": c.EnforceMFA != nil,
+		"addressbookEnabled": c.AddressbookEnabled != nil, "watermarkingEnabled": c.WatermarkingEnabled != nil,
+		"i18nDefaultAsString": c.I18nDefault != nil, "supportUrl": c.SupportURL != nil, "companyName": c.CompanyName != nil,
+		"legalUrl": c.LegalURL != nil, "webappHelpUrl": c.WebappHelpURL != nil, "orgAdminHelpUrl": c.OrgAdminHelpURL != nil,
+		"privacyUrl": c.PrivacyURL != nil, "userMessage": c.UserMessage != nil,
+	} {
+		if set {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// platformSettings are the settings only SafeShare administrators change; every other setting only the
+// organisation's own administrators change.
+var platformSettings = map[string]bool{"name": true, "quota": true}
+
+// Actor is who asks for a change, as far as the rules care.
+type Actor struct {
+	UserID         int64
+	Email          string
+	SafeShareAdmin bool // holds the platform role
+	OrgAdmin       bool // administers the organisation acted on
+}
+
+// Roles are what a membership grants: the role, the administrator flag, and an Originator's plan.
+type Roles struct {
+	Role       Role
+	IsOrgAdmin bool
+	PlanID     *int64
+}
+
 // MemberChange is what a member PUT names; nil members stay as they are.
 type MemberChange struct {
 	Role       *Role
 	IsOrgAdmin *bool
 	PlanID     *int64
-}
-
-// Store keeps organisations. Operations that check a rule against the current state (the last
-// administrator, one pending removal request, the two-person rule) run in one transaction holding the
-// organisation's row lock, so concurrent requests see each other's effects in some order.
-type Store interface {
-	// CreateOrganisation stores o and makes the account with adminEmail (admin, when new) its
-	// administrator, as a Collaborator.
-	CreateOrganisation(ctx context.Context, o Organisation, admin user.User) (Organisation, error)
-	Organisation(ctx context.Context, id int64) (Organisation, error)
-	Organisations(ctx context.Context, q listing.Query) ([]Organisation, int, error)
-	UpdateOrganisation(ctx context.Context, id int64, c Changes, now time.Time) (Organisation, error)
-
-	Membership(ctx context.Context, orgID, userID int64) (Membership, error)
-	Memberships(ctx context.Context, userID int64) ([]Membership, error)
-	Members(ctx context.Context, orgID int64, q listing.Query) ([]Member, int, error)
-	// AddMember makes the account with account.Email (account, when new) a member.
-	AddMember(ctx context.Context, orgID int64, account user.User, role Role, isOrgAdmin bool, planID *int64, now time.Time) (Member, error)
-	UpdateMember(ctx context.Context, orgID, userID int64, c MemberChange) (Member, error)
-	RemoveMember(ctx context.Context, orgID, userID int64) error
-
-	OpenRemovalRequest(ctx context.Context, r RemovalRequest) error
-	// WithdrawRemovalRequest deletes the pending request and returns it with its organisation.
-	WithdrawRemovalRequest(ctx context.Context, orgID int64) (RemovalRequest, Organisation, error)
-	// DeleteOrganisation removes the organisation and everything scoped to it, if a request filed by
-	// someone other than callerID is pending; it returns what was removed.
-	DeleteOrganisation(ctx context.Context, orgID, callerID int64) (Organisation, RemovalRequest, error)
-
-	// CreatePlan stores a storage plan; the plans API is not built yet.
-	CreatePlan(ctx context.Context, p Plan) error
 }
 
 // Plan is an Originator's storage plan.
@@ -155,18 +173,63 @@ type Plan struct {
 	CreatedAt      time.Time
 }
 
+// Store keeps organisations, memberships, plans and removal requests: queries and locks only; the
+// rules are the Service's.
+type Store interface {
+	// InTx runs fn in one transaction carried in its context; the store's methods called with that
+	// context join it.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	Create(ctx context.Context, o Organisation) error
+	// ByID reads the organisation with its pending removal request.
+	ByID(ctx context.Context, id int64) (Organisation, error)
+	// Lock reads the organisation and takes its row lock for the rest of the transaction.
+	Lock(ctx context.Context, id int64) (Organisation, error)
+	List(ctx context.Context, q listing.Query) (listing.Page[Organisation], error)
+	Update(ctx context.Context, id int64, c Changes, now time.Time) error
+	// Delete removes the organisation and everything scoped to it.
+	Delete(ctx context.Context, id int64) error
+
+	Member(ctx context.Context, orgID, userID int64) (Member, error)
+	Membership(ctx context.Context, orgID, userID int64) (Membership, error)
+	Memberships(ctx context.Context, userID int64) ([]Membership, error)
+	Members(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Member], error)
+	AddMember(ctx context.Context, orgID, userID int64, r Roles, now time.Time) error
+	SetMember(ctx context.Context, orgID, userID int64, r Roles) error
+	RemoveMember(ctx context.Context, orgID, userID int64) error
+	// OtherAdmins counts the organisation's administrators other than userID.
+	OtherAdmins(ctx context.Context, orgID, userID int64) (int, error)
+
+	// Plan and DefaultPlan are ErrPlanNotFound when the organisation has no such plan.
+	Plan(ctx context.Context, orgID, planID int64) (Plan, error)
+	DefaultPlan(ctx context.Context, orgID int64) (Plan, error)
+	CreatePlan(ctx context.Context, p Plan) error
+
+	// RemovalRequest is the pending request; ErrNoRemovalRequest if there is none.
+	RemovalRequest(ctx context.Context, orgID int64) (RemovalRequest, error)
+	CreateRemovalRequest(ctx context.Context, r RemovalRequest) error
+	DeleteRemovalRequest(ctx context.Context, id int64) error
+}
+
+// Accounts finds or makes the account of an email address (user's store).
+type Accounts interface {
+	// Ensure stores u unless an account with u.Email exists, and returns the account.
+	Ensure(ctx context.Context, u user.User) (user.User, error)
+}
+
 // Service is the organisations' rules.
 type Service struct {
-	store  Store
-	ids    *ids.Generator
-	mailer notify.Sender
-	log    *slog.Logger
-	now    func() time.Time
+	store    Store
+	accounts Accounts
+	ids      *ids.Generator
+	mailer   notify.Sender
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // NewService returns the organisations' rules over the store; mailer tells contacts about removals.
-func NewService(s Store, g *ids.Generator, mailer notify.Sender, log *slog.Logger) *Service {
-	return &Service{store: s, ids: g, mailer: mailer, log: log, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+func NewService(s Store, accounts Accounts, g *ids.Generator, mailer notify.Sender, log *slog.Logger) *Service {
+	return &Service{store: s, accounts: accounts, ids: g, mailer: mailer, log: log,
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // NewOrganisation is what creating an organisation takes.
@@ -176,7 +239,8 @@ type NewOrganisation struct {
 	Description                    *string
 }
 
-// Create makes an organisation and its first administrator.
+// Create makes an organisation and its first administrator (a Collaborator), creating the
+// administrator's account if the address has none.
 func (s *Service) Create(ctx context.Context, n NewOrganisation) (Organisation, error) {
 	adminEmail, err := user.NormalizeEmail(n.AdminEmail)
 	if err != nil {
@@ -191,22 +255,47 @@ func (s *Service) Create(ctx context.Context, n NewOrganisation) (Organisation, 
 		ID: s.ids.New(), Name: strings.TrimSpace(n.Name), Quota: n.Quota, AdminEmail: adminEmail,
 		ContactEmail: contact, Description: emptyToNil(n.Description), CreatedAt: now,
 	}
-	return s.store.CreateOrganisation(ctx, o, user.User{ID: s.ids.New(), Email: adminEmail, CreatedAt: now})
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.Create(ctx, o); err != nil {
+			return err
+		}
+		admin, err := s.accounts.Ensure(ctx, user.User{ID: s.ids.New(), Email: adminEmail, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		return s.store.AddMember(ctx, o.ID, admin.ID, Roles{Role: RoleCollaborator, IsOrgAdmin: true}, now)
+	})
+	if err != nil {
+		return Organisation{}, err
+	}
+	return s.store.ByID(ctx, o.ID)
 }
 
 // ByID returns the organisation.
 func (s *Service) ByID(ctx context.Context, id int64) (Organisation, error) {
-	return s.store.Organisation(ctx, id)
+	return s.store.ByID(ctx, id)
 }
 
-// List returns one page of organisations and how many match.
-func (s *Service) List(ctx context.Context, q listing.Query) ([]Organisation, int, error) {
+// List returns one page of organisations.
+func (s *Service) List(ctx context.Context, q listing.Query) (listing.Page[Organisation], error) {
 	q.Search = strings.ToLower(q.Search)
-	return s.store.Organisations(ctx, q)
+	return s.store.List(ctx, q)
 }
 
-// Update applies the changes. Who may change which member is the caller's business (httpapi).
-func (s *Service) Update(ctx context.Context, id int64, c Changes) (Organisation, error) {
+// Update applies the changes, under the per-setting rule: name and quota are the platform's to change
+// (SafeShare administrators), every other setting the organisation's own administrators'. A change
+// naming any setting the actor may not change is refused whole, naming each such setting, before the
+// organisation is even looked up (a caller learns nothing of one they may not change).
+func (s *Service) Update(ctx context.Context, by Actor, id int64, c Changes) (Organisation, error) {
+	var refused errs.Items
+	for _, name := range c.named() {
+		if (platformSettings[name] && !by.SafeShareAdmin) || (!platformSettings[name] && !by.OrgAdmin) {
+			refused = append(refused, &errs.ItemError{Field: name, Path: name, Err: ErrSettingForbidden})
+		}
+	}
+	if len(refused) > 0 {
+		return Organisation{}, refused
+	}
 	for _, e := range []**string{&c.AdminEmail, &c.ContactEmail} {
 		if *e != nil {
 			v, err := user.NormalizeEmail(**e)
@@ -220,7 +309,16 @@ func (s *Service) Update(ctx context.Context, id int64, c Changes) (Organisation
 		v := strings.TrimSpace(*c.Name)
 		c.Name = &v
 	}
-	return s.store.UpdateOrganisation(ctx, id, c, s.now())
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.Lock(ctx, id); err != nil {
+			return err
+		}
+		return s.store.Update(ctx, id, c, s.now())
+	})
+	if err != nil {
+		return Organisation{}, err
+	}
+	return s.store.ByID(ctx, id)
 }
 
 // Membership returns the user's membership of the organisation, or ErrNotMember.
@@ -233,36 +331,168 @@ func (s *Service) Memberships(ctx context.Context, userID int64) ([]Membership, 
 	return s.store.Memberships(ctx, userID)
 }
 
-// Members returns one page of the organisation's members.
-func (s *Service) Members(ctx context.Context, orgID int64, q listing.Query) ([]Member, int, error) {
+// Members returns one page of the organisation's members; ErrNotFound if there is no such organisation
+// (a SafeShare administrator may ask about any).
+func (s *Service) Members(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Member], error) {
+	if _, err := s.store.ByID(ctx, orgID); err != nil {
+		return listing.Page[Member]{}, err
+	}
 	q.Search = strings.ToLower(q.Search)
 	return s.store.Members(ctx, orgID, q)
 }
 
-// AddMember adds the account with this email, creating it if needed.
+// choosePlan is the plan rule: only Originators have a plan; an Originator gets the plan named (which
+// must be the organisation's), else keeps the one they have, else gets the organisation's default,
+// which must exist.
+func (s *Service) choosePlan(ctx context.Context, orgID int64, role Role, named, current *int64) (*int64, error) {
+	if role != RoleOriginator {
+		if named != nil {
+			return nil, ErrPlanForbidden
+		}
+		return nil, nil
+	}
+	if named == nil && current != nil {
+		return current, nil
+	}
+	var (
+		p   Plan
+		err error
+	)
+	if named != nil {
+		p, err = s.store.Plan(ctx, orgID, *named)
+		if errors.Is(err, ErrPlanNotFound) {
+			return nil, ErrUnknownPlan
+		}
+	} else {
+		p, err = s.store.DefaultPlan(ctx, orgID)
+		if errors.Is(err, ErrPlanNotFound) {
+			return nil, ErrNoDefaultPlan
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &p.ID, nil
+}
+
+// AddMember adds the account with this email as an Originator or Collaborator, creating the account if
+// the address has none.
 func (s *Service) AddMember(ctx context.Context, orgID int64, email string, role Role, isOrgAdmin bool, planID *int64) (Member, error) {
+	if role != RoleOriginator && role != RoleCollaborator {
+		return Member{}, ErrRoleNotAssignable
+	}
+	return s.addMember(ctx, orgID, email, role, isOrgAdmin, planID)
+}
+
+// AddAdHocMember makes the account with this email an Ad hoc member, as sharing an item with an address
+// the organisation does not know does.
+func (s *Service) AddAdHocMember(ctx context.Context, orgID int64, email string) (Member, error) {
+	return s.addMember(ctx, orgID, email, RoleAdHoc, false, nil)
+}
+
+func (s *Service) addMember(ctx context.Context, orgID int64, email string, role Role, isOrgAdmin bool, planID *int64) (Member, error) {
 	email, err := user.NormalizeEmail(email)
 	if err != nil {
 		return Member{}, err
 	}
-	if role != RoleOriginator && role != RoleCollaborator {
-		return Member{}, fmt.Errorf("role %q cannot be assigned", role)
-	}
 	if role != RoleOriginator && planID != nil {
 		return Member{}, ErrPlanForbidden
 	}
-	now := s.now()
-	return s.store.AddMember(ctx, orgID, user.User{ID: s.ids.New(), Email: email, CreatedAt: now}, role, isOrgAdmin, planID, now)
+	var m Member
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.Lock(ctx, orgID); err != nil {
+			return err
+		}
+		now := s.now()
+		u, err := s.accounts.Ensure(ctx, user.User{ID: s.ids.New(), Email: email, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+		if _, err := s.store.Membership(ctx, orgID, u.ID); err == nil {
+			return ErrAlreadyMember
+		} else if !errors.Is(err, ErrNotMember) {
+			return err
+		}
+		plan, err := s.choosePlan(ctx, orgID, role, planID, nil)
+		if err != nil {
+			return err
+		}
+		if err := s.store.AddMember(ctx, orgID, u.ID, Roles{Role: role, IsOrgAdmin: isOrgAdmin, PlanID: plan}, now); err != nil {
+			return err
+		}
+		m, err = s.store.Member(ctx, orgID, u.ID)
+		return err
+	})
+	return m, err
 }
 
-// UpdateMember changes a member's role, administrator flag or plan.
+// UpdateMember changes a member's role, administrator flag or plan, under the plan rule (choosePlan)
+// and the last-administrator rule: an organisation always keeps at least one administrator.
 func (s *Service) UpdateMember(ctx context.Context, orgID, userID int64, c MemberChange) (Member, error) {
-	return s.store.UpdateMember(ctx, orgID, userID, c)
+	var m Member
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.Lock(ctx, orgID); err != nil {
+			return err
+		}
+		cur, err := s.store.Member(ctx, orgID, userID)
+		if err != nil {
+			return err
+		}
+		next := Roles{Role: cur.Role, IsOrgAdmin: cur.IsOrgAdmin}
+		if c.Role != nil {
+			next.Role = *c.Role
+		}
+		if c.IsOrgAdmin != nil {
+			next.IsOrgAdmin = *c.IsOrgAdmin
+		}
+		if next.PlanID, err = s.choosePlan(ctx, orgID, next.Role, c.PlanID, cur.PlanID); err != nil {
+			return err
+		}
+		if cur.IsOrgAdmin && !next.IsOrgAdmin {
+			if err := s.keepAnAdmin(ctx, orgID, userID); err != nil {
+				return err
+			}
+		}
+		if err := s.store.SetMember(ctx, orgID, userID, next); err != nil {
+			return err
+		}
+		m, err = s.store.Member(ctx, orgID, userID)
+		return err
+	})
+	return m, err
 }
 
-// RemoveMember removes the member from the organisation.
+// RemoveMember removes the member from the organisation, unless they are its last administrator.
 func (s *Service) RemoveMember(ctx context.Context, orgID, userID int64) error {
-	return s.store.RemoveMember(ctx, orgID, userID)
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.Lock(ctx, orgID); err != nil {
+			return err
+		}
+		cur, err := s.store.Member(ctx, orgID, userID)
+		if err != nil {
+			return err
+		}
+		if cur.IsOrgAdmin {
+			if err := s.keepAnAdmin(ctx, orgID, userID); err != nil {
+				return err
+			}
+		}
+		return s.store.RemoveMember(ctx, orgID, userID)
+	})
+}
+
+// keepAnAdmin is the last-administrator rule: userID may stop administering the organisation only if
+// someone else does. The caller holds the organisation's lock, so two administrators cannot each demote
+// the other at once.
+func (s *Service) keepAnAdmin(ctx context.Context, orgID, userID int64) error {
+	n, err := s.store.OtherAdmins(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLastAdmin
+	}
+	return nil
 }
 
 // CreatePlan stores a plan (for tests and tools until the plans API exists).
@@ -271,19 +501,28 @@ func (s *Service) CreatePlan(ctx context.Context, orgID int64, name string, quot
 	return p, s.store.CreatePlan(ctx, p)
 }
 
-// RequestRemoval files a removal request on behalf of the administrator.
+// RequestRemoval files a removal request on behalf of the administrator: the first half of the
+// two-person rule. One request may be pending at a time.
 func (s *Service) RequestRemoval(ctx context.Context, orgID int64, by user.User, notifyContact bool) (RemovalRequest, error) {
 	r := RemovalRequest{ID: s.ids.New(), OrganisationID: orgID, RequestedByID: by.ID, RequestedByEmail: by.Email,
 		RequestedAt: s.now(), NotifyContact: notifyContact}
-	if err := s.store.OpenRemovalRequest(ctx, r); err != nil {
+	var org Organisation
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if org, err = s.store.Lock(ctx, orgID); err != nil {
+			return err
+		}
+		if _, err := s.store.RemovalRequest(ctx, orgID); err == nil {
+			return ErrRemovalPending
+		} else if !errors.Is(err, ErrNoRemovalRequest) {
+			return err
+		}
+		return s.store.CreateRemovalRequest(ctx, r)
+	})
+	if err != nil {
 		return RemovalRequest{}, err
 	}
 	if notifyContact {
-		org, err := s.store.Organisation(ctx, orgID)
-		if err != nil {
-			s.log.Warn("notification not sent: cannot read the organisation", "organisation_id", orgID, "error", err.Error())
-			return r, nil
-		}
 		s.send(ctx, org.ContactEmail, "Organisation removal requested", fmt.Sprintf(
 			"A SafeShare administrator (%s) has requested the removal of the organisation %q.\n"+
 				"A second SafeShare administrator must approve it before anything is removed.\n", by.Email, org.Name))
@@ -303,7 +542,20 @@ const (
 
 // WithdrawRemoval cancels (the requester) or declines (anyone else) the pending request.
 func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User) (RemovalRequest, Withdrawal, error) {
-	r, org, err := s.store.WithdrawRemovalRequest(ctx, orgID)
+	var (
+		r   RemovalRequest
+		org Organisation
+	)
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if org, err = s.store.Lock(ctx, orgID); err != nil {
+			return err
+		}
+		if r, err = s.store.RemovalRequest(ctx, orgID); err != nil {
+			return err
+		}
+		return s.store.DeleteRemovalRequest(ctx, r.ID)
+	})
 	if err != nil {
 		return RemovalRequest{}, "", err
 	}
@@ -318,9 +570,32 @@ func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User
 	return r, outcome, nil
 }
 
-// Remove removes the organisation under the two-person rule.
+// Remove removes the organisation under the two-person rule: a removal request must be pending, and
+// whoever removes must not be whoever requested. The organisation's row lock orders this against a
+// concurrent removal, withdrawal or new request: whichever commits first decides what the other sees.
+// Everything scoped to the organisation goes with it; accounts and audit records stay.
 func (s *Service) Remove(ctx context.Context, orgID int64, by user.User) error {
-	org, r, err := s.store.DeleteOrganisation(ctx, orgID, by.ID)
+	var (
+		org Organisation
+		r   RemovalRequest
+	)
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if org, err = s.store.Lock(ctx, orgID); err != nil {
+			return err
+		}
+		r, err = s.store.RemovalRequest(ctx, orgID)
+		if errors.Is(err, ErrNoRemovalRequest) {
+			return ErrRemovalNotRequested
+		}
+		if err != nil {
+			return err
+		}
+		if r.RequestedByID == by.ID {
+			return ErrOwnRemovalRequest
+		}
+		return s.store.Delete(ctx, orgID)
+	})
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,8 @@ type Property struct {
 
 // Store reads properties.
 type Store interface {
-	Properties(ctx context.Context) ([]Property, error)
+	// All returns every property, by id.
+	All(ctx context.Context) ([]Property, error)
 }
 
 // Service answers typed questions about the properties.
@@ -63,7 +64,7 @@ func (s *Service) Forget() {
 }
 
 // All returns every property, ordered by id.
-func (s *Service) All(ctx context.Context) ([]Property, error) { return s.store.Properties(ctx) }
+func (s *Service) All(ctx context.Context) ([]Property, error) { return s.store.All(ctx) }
 
 // Values returns every property's value by name, read from the store at most CacheFor ago.
 func (s *Service) Values(ctx context.Context) (map[string]string, error) {
@@ -75,7 +76,7 @@ func (s *Service) Values(ctx context.Context) (map[string]string, error) {
 		return m, nil
 	}
 	s.mu.Unlock()
-	all, err := s.store.Properties(ctx)
+	all, err := s.store.All(ctx)
 	if err != nil {
 		return nil, err
 	}

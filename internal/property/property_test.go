@@ -11,7 +11,7 @@ type countingStore struct {
 	value string
 }
 
-func (c *countingStore) Properties(context.Context) ([]Property, error) {
+func (c *countingStore) All(context.Context) ([]Property, error) {
 	c.reads++
 	return []Property{{Name: ContentServiceURL, Value: c.value}}, nil
 }

@@ -92,10 +92,12 @@ func (x *Index) cutoff(userID int64, clientID string, now time.Time) time.Time {
 	return cutoff(dated, now)
 }
 
-// Store reads the recorded entries.
+// Store keeps the recorded entries.
 type Store interface {
-	// RevocationsSince returns the entries recorded at or after since that have not expired at now.
-	RevocationsSince(ctx context.Context, since, now time.Time) ([]Entry, error)
+	// Since returns the entries recorded at or after since that have not expired at now.
+	Since(ctx context.Context, since, now time.Time) ([]Entry, error)
+	// Record stores an entry; called with a context that carries a transaction, it joins it.
+	Record(ctx context.Context, e Entry) error
 }
 
 // PollInterval is how often an instance reads the entries other instances recorded: the bound on how
@@ -174,6 +176,11 @@ func (x *Index) NotBefore(userID int64, clientID string) time.Time {
 	return time.Unix(c, 0).UTC()
 }
 
+// Record stores the entry, in the transaction ctx carries if any: the caller's change and the
+// revocation it causes commit together. It does not touch the index: once the transaction has
+// committed, the caller adds the entry (Add), so a rolled-back change revokes nothing.
+func (x *Index) Record(ctx context.Context, e Entry) error { return x.store.Record(ctx, e) }
+
 // Add records entries in the index. Adding an entry twice, or an older one after a newer, is harmless:
 // the latest cutoff wins.
 func (x *Index) Add(entries ...Entry) {
@@ -213,7 +220,7 @@ func (x *Index) Poll(ctx context.Context) error {
 	if !since.IsZero() {
 		since = since.Add(-pollOverlap)
 	}
-	entries, err := x.store.RevocationsSince(ctx, since, start)
+	entries, err := x.store.Since(ctx, since, start)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ type memStore struct {
 	entries []Entry
 }
 
-func (m *memStore) RevocationsSince(_ context.Context, since, now time.Time) ([]Entry, error) {
+func (m *memStore) Since(_ context.Context, since, now time.Time) ([]Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Entry
@@ -25,6 +25,8 @@ func (m *memStore) RevocationsSince(_ context.Context, since, now time.Time) ([]
 	}
 	return out, nil
 }
+
+func (m *memStore) Record(_ context.Context, e Entry) error { m.add(e); return nil }
 
 func (m *memStore) add(e Entry) { m.mu.Lock(); m.entries = append(m.entries, e); m.mu.Unlock() }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/listing"
 )
@@ -35,8 +33,11 @@ func auditFromRow(r auditRow) audit.Record {
 	}
 }
 
-// AddAuditRecords implements audit.Store: one statement for the whole batch.
-func (s *Store) AddAuditRecords(ctx context.Context, rs []audit.Record) error {
+// Audit is the audit trail's store (audit.Store).
+type Audit struct{ scope }
+
+// Add stores the batch in one statement.
+func (x Audit) Add(ctx context.Context, rs []audit.Record) error {
 	rows := make([]auditRow, len(rs))
 	for i, r := range rs {
 		rows[i] = auditRow{
@@ -45,36 +46,27 @@ func (s *Store) AddAuditRecords(ctx context.Context, rs []audit.Record) error {
 			Action: r.Action, Category: r.Category,
 		}
 	}
-	return s.db.WithContext(ctx).Create(&rows).Error
+	return wrap(x.s.conn(ctx).Create(&rows).Error, "audit.add", len(rs))
 }
 
-// AuditRecords implements audit.Store.
-func (s *Store) AuditRecords(ctx context.Context, orgID int64, q listing.Query) ([]audit.Record, int, error) {
-	base := s.db.WithContext(ctx).Model(&auditRow{}).Where("organisation_id = ?", orgID)
-	var total int64
-	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
-	var rows []auditRow
-	if err := page(base.Session(&gorm.Session{}), q, "occurred_at", "id").Find(&rows).Error; err != nil {
-		return nil, 0, err
-	}
-	out := make([]audit.Record, len(rows))
-	for i, r := range rows {
-		out[i] = auditFromRow(r)
-	}
-	return out, int(total), nil
+var auditList = listSpec{id: "id", sorts: map[string]string{"": "occurred_at"}}
+
+// Page is one page of the organisation's records, ordered by time.
+func (x Audit) Page(ctx context.Context, orgID int64, q listing.Query) (listing.Page[audit.Record], error) {
+	base := x.s.conn(ctx).Model(&auditRow{}).Where("organisation_id = ?", orgID)
+	p, err := list(base, q, auditList, "", always(auditFromRow))
+	return p, wrap(err, "audit.page", orgID)
 }
 
 // exportBatch is how many records an export reads at a time.
 const exportBatch = 500
 
-// ExportAuditRecords implements audit.Store. It pages by (occurred_at, id) rather than by offset, so
+// Export calls fn for each record f selects, oldest first. It pages by (occurred_at, id) rather than by offset, so
 // records written during the export neither repeat nor shift the rest.
-func (s *Store) ExportAuditRecords(ctx context.Context, f audit.Filter, fn func(audit.Record) error) error {
+func (x Audit) Export(ctx context.Context, f audit.Filter, fn func(audit.Record) error) error {
 	var after *auditRow
 	for {
-		q := s.db.WithContext(ctx).Where("organisation_id = ?", f.OrganisationID)
+		q := x.s.conn(ctx).Where("organisation_id = ?", f.OrganisationID)
 		if f.From != nil {
 			q = q.Where("occurred_at >= ?", *f.From)
 		}
@@ -95,7 +87,7 @@ func (s *Store) ExportAuditRecords(ctx context.Context, f audit.Filter, fn func(
 		}
 		var rows []auditRow
 		if err := q.Order("occurred_at ASC").Order("id ASC").Limit(exportBatch).Find(&rows).Error; err != nil {
-			return err
+			return wrap(err, "audit.export", f.OrganisationID)
 		}
 		for _, r := range rows {
 			if err := fn(auditFromRow(r)); err != nil {

@@ -5,11 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
-
 	"github.com/cocoondata/access-service/internal/clientapp"
-	"github.com/cocoondata/access-service/internal/revocation"
+	"github.com/cocoondata/access-service/internal/listing"
 )
 
 type clientAppRow struct {
@@ -44,19 +41,6 @@ func (r *clientAppRow) fields() []any {
 		&r.RefreshTokenValidity, &r.GrantTypes, &r.RedirectURIs, &r.Scope, &r.AutoApprove, &r.Enabled, &r.CreatedAt, &r.UpdatedAt}
 }
 
-// clientApp reads the app whose key (read's column) is key.
-func (s *Store) clientApp(ctx context.Context, read hotRead, key any) (clientapp.App, error) {
-	var row clientAppRow
-	err := s.take(ctx, read, key, &row, row.fields()...)
-	if isNotFound(err) {
-		return clientapp.App{}, clientapp.ErrNotFound
-	}
-	if err != nil {
-		return clientapp.App{}, err
-	}
-	return clientAppFromRow(row), nil
-}
-
 func clientAppToRow(a clientapp.App) clientAppRow {
 	r := clientAppRow{
 		ID: a.ID, ClientID: a.ClientID, AppName: a.AppName, Description: a.Description,
@@ -84,68 +68,83 @@ func clientAppFromRow(r clientAppRow) clientapp.App {
 	return a
 }
 
-// CreateClientApp implements clientapp.Store.
-func (s *Store) CreateClientApp(ctx context.Context, a clientapp.App) error {
+// ClientApps is the client applications' store (clientapp.Store).
+type ClientApps struct{ scope }
+
+// Create stores a new app; a clientId in use is clientapp.ErrClientIDTaken.
+func (x ClientApps) Create(ctx context.Context, a clientapp.App) error {
 	row := clientAppToRow(a)
-	err := s.db.WithContext(ctx).Create(&row).Error
+	err := x.s.conn(ctx).Create(&row).Error
 	if isDuplicate(err) {
 		return clientapp.ErrClientIDTaken
 	}
-	return err
+	return wrap(err, "client_apps.create", a.ClientID)
 }
 
-// ClientAppByClientID implements clientapp.Store.
-func (s *Store) ClientAppByClientID(ctx context.Context, clientID string) (clientapp.App, error) {
-	return s.clientApp(ctx, clientAppByClientID, clientID)
+// ByClientID reads the app with this clientId.
+func (x ClientApps) ByClientID(ctx context.Context, clientID string) (clientapp.App, error) {
+	return x.one(ctx, clientAppByClientID, clientID)
 }
 
-// ClientAppByID implements clientapp.Store.
-func (s *Store) ClientAppByID(ctx context.Context, id int64) (clientapp.App, error) {
-	return s.clientApp(ctx, clientAppByID, id)
+// ByID reads the app with this record id.
+func (x ClientApps) ByID(ctx context.Context, id int64) (clientapp.App, error) {
+	return x.one(ctx, clientAppByID, id)
 }
 
-var clientAppSortColumns = map[string]string{"appName": "app_name", "clientId": "client_id", "createdAt": "created_at"}
-
-// ListClientApps implements clientapp.Store. Ties are broken by id, so pages never overlap.
-func (s *Store) ListClientApps(ctx context.Context, q clientapp.ListQuery) ([]clientapp.App, int, error) {
-	col, ok := clientAppSortColumns[q.SortBy]
-	if !ok {
-		col = "app_name"
+func (x ClientApps) one(ctx context.Context, read hotRead, key any) (clientapp.App, error) {
+	var row clientAppRow
+	err := x.s.take(ctx, read, key, &row, row.fields()...)
+	if isNotFound(err) {
+		return clientapp.App{}, clientapp.ErrNotFound
 	}
-	dir := "ASC"
-	if q.Desc {
-		dir = "DESC"
+	if err != nil {
+		return clientapp.App{}, wrap(err, "client_apps.read", key)
 	}
-	var total int64
-	if err := s.db.WithContext(ctx).Model(&clientAppRow{}).Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
-	db := s.db.WithContext(ctx).Order(col + " " + dir).Order("id " + dir).Offset(q.Offset)
-	if q.Limit > 0 {
-		db = db.Limit(q.Limit)
-	}
-	var rows []clientAppRow
-	if err := db.Find(&rows).Error; err != nil {
-		return nil, 0, err
-	}
-	out := make([]clientapp.App, len(rows))
-	for i, r := range rows {
-		out[i] = clientAppFromRow(r)
-	}
-	return out, int(total), nil
+	return clientAppFromRow(row), nil
 }
 
-// UpdateClientApp implements clientapp.Store.
-func (s *Store) UpdateClientApp(ctx context.Context, a clientapp.App) error {
+// Lock reads the app with this record id and locks it for the rest of the transaction.
+func (x ClientApps) Lock(ctx context.Context, id int64) (clientapp.App, error) {
+	var row clientAppRow
+	err := x.s.forUpdate(x.s.conn(ctx)).Where("id = ?", id).Take(&row).Error
+	if isNotFound(err) {
+		return clientapp.App{}, clientapp.ErrNotFound
+	}
+	if err != nil {
+		return clientapp.App{}, wrap(err, "client_apps.lock", id)
+	}
+	return clientAppFromRow(row), nil
+}
+
+var clientAppList = listSpec{id: "id", sorts: map[string]string{
+	"": "app_name", "appName": "app_name", "clientId": "client_id", "createdAt": "created_at"}}
+
+// List returns one page of the apps.
+func (x ClientApps) List(ctx context.Context, q listing.Query) (listing.Page[clientapp.App], error) {
+	p, err := list(x.s.conn(ctx).Model(&clientAppRow{}), q, clientAppList, "", always(clientAppFromRow))
+	return p, wrap(err, "client_apps.list", q.SortBy)
+}
+
+// Update stores every member of a except ClientID, Enabled and CreatedAt.
+func (x ClientApps) Update(ctx context.Context, a clientapp.App) error {
 	r := clientAppToRow(a)
-	res := s.db.WithContext(ctx).Model(&clientAppRow{}).Where("id = ?", a.ID).Updates(map[string]any{
+	return x.set(ctx, "client_apps.update", a.ID, map[string]any{
 		"secret_hash": r.SecretHash, "app_name": r.AppName, "description": r.Description,
 		"access_token_validity": r.AccessTokenValidity, "refresh_token_validity": r.RefreshTokenValidity,
 		"grant_types": r.GrantTypes, "redirect_uris": r.RedirectURIs, "scope": r.Scope,
 		"auto_approve": r.AutoApprove, "updated_at": time.Now().UTC(),
 	})
+}
+
+// SetEnabled enables or disables the app.
+func (x ClientApps) SetEnabled(ctx context.Context, id int64, enabled bool) error {
+	return x.set(ctx, "client_apps.set_enabled", id, map[string]any{"enabled": enabled, "updated_at": time.Now().UTC()})
+}
+
+func (x ClientApps) set(ctx context.Context, op string, id int64, cols map[string]any) error {
+	res := x.s.conn(ctx).Model(&clientAppRow{}).Where("id = ?", id).Updates(cols)
 	if res.Error != nil {
-		return res.Error
+		return wrap(res.Error, op, id)
 	}
 	if res.RowsAffected == 0 {
 		return clientapp.ErrNotFound
@@ -153,61 +152,14 @@ func (s *Store) UpdateClientApp(ctx context.Context, a clientapp.App) error {
 	return nil
 }
 
-// DeleteClientApp implements clientapp.Store. Approvals, refresh tokens and codes go by cascade.
-func (s *Store) DeleteClientApp(ctx context.Context, id int64, rev revocation.Entry) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("id = ?", id).Delete(&clientAppRow{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return clientapp.ErrNotFound
-		}
-		return insertRevocation(tx, rev)
-	})
-}
-
-// ToggleClientApp implements clientapp.Store.
-func (s *Store) ToggleClientApp(ctx context.Context, id int64, mk func(clientID string) revocation.Entry) (clientapp.App, revocation.Entry, error) {
-	var (
-		row clientAppRow
-		rev revocation.Entry
-	)
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Where("id = ?", id)
-		if !s.embedded {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		err := q.Take(&row).Error
-		if isNotFound(err) {
-			return clientapp.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		row.Enabled = !row.Enabled
-		if err := tx.Model(&clientAppRow{}).Where("id = ?", id).
-			Updates(map[string]any{"enabled": row.Enabled, "updated_at": time.Now().UTC()}).Error; err != nil {
-			return err
-		}
-		if row.Enabled {
-			return nil
-		}
-		rev = mk(row.ClientID)
-		if err := tx.Model(&refreshTokenRow{}).Where("client_app_id = ? AND revoked_at IS NULL", id).
-			Update("revoked_at", rev.RecordedAt).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("client_app_id = ?", id).Delete(&authorizationCodeRow{}).Error; err != nil {
-			return err
-		}
-		return insertRevocation(tx, rev)
-	})
-	if err != nil {
-		return clientapp.App{}, revocation.Entry{}, err
+// Delete removes the app; its approvals, refresh tokens and codes go by cascade.
+func (x ClientApps) Delete(ctx context.Context, id int64) error {
+	res := x.s.conn(ctx).Where("id = ?", id).Delete(&clientAppRow{})
+	if res.Error != nil {
+		return wrap(res.Error, "client_apps.delete", id)
 	}
-	if row.Enabled {
-		rev = revocation.Entry{}
+	if res.RowsAffected == 0 {
+		return clientapp.ErrNotFound
 	}
-	return clientAppFromRow(row), rev, nil
+	return nil
 }

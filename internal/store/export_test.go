@@ -2,9 +2,16 @@ package store
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/gorm/schema"
+
+	"github.com/cocoondata/access-service/internal/user"
 )
 
 // CheckHotReads is TestHotReadsMatchGORM's body (in package store_test, which may import testutil):
@@ -114,4 +121,87 @@ func PoolSize(s *Store) int32 {
 		return 0
 	}
 	return s.pool.Config().MaxConns
+}
+
+// CheckHotReadColumns: each hot read's column list is its row's columns as GORM's schema has them, in
+// the schema's order, and the row's scan targets are those fields in that order; so a column added to
+// a row cannot be silently left out of the hot read (or scanned into the wrong field).
+func CheckHotReadColumns(t *testing.T) {
+	cases := []struct {
+		name    string
+		row     interface{ fields() []any }
+		columns []string
+		reads   []hotRead
+		table   string
+	}{
+		{"client_apps", &clientAppRow{}, clientAppColumns, []hotRead{clientAppByID, clientAppByClientID}, "client_apps"},
+		{"users", &userRow{}, userColumns, []hotRead{userByID, userByEmail}, "users"},
+		{"whitelist_rules", &whitelistRuleRow{}, whitelistRuleColumns, []hotRead{whitelistRuleByID}, "whitelist_rules"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sch, err := schema.Parse(c.row, &sync.Map{}, schema.NamingStrategy{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sch.Table != c.table {
+				t.Errorf("table %s, want %s", sch.Table, c.table)
+			}
+			if !reflect.DeepEqual(sch.DBNames, c.columns) {
+				t.Errorf("hot read columns %v, the schema's %v", c.columns, sch.DBNames)
+			}
+			for _, r := range c.reads {
+				if want := "SELECT " + strings.Join(sch.DBNames, ", ") + " FROM " + sch.Table + " WHERE "; !strings.HasPrefix(r.sql, want) {
+					t.Errorf("statement %q does not read the schema's columns %q", r.sql, want)
+				}
+			}
+			targets := c.row.fields()
+			row := reflect.ValueOf(c.row).Elem()
+			if len(targets) != len(sch.Fields) {
+				t.Fatalf("%d scan targets for %d fields", len(targets), len(sch.Fields))
+			}
+			for i, f := range sch.Fields {
+				if row.FieldByIndex(f.StructField.Index).Addr().Pointer() != reflect.ValueOf(targets[i]).Pointer() {
+					t.Errorf("scan target %d is not the field of column %s", i, f.DBName)
+				}
+			}
+		})
+	}
+}
+
+// CheckHotReadsInTx: inside a transaction a hot read takes the transaction's path, so it sees the
+// transaction's own uncommitted writes (the pool, another connection, would not), and after a rollback
+// the row is gone for everyone.
+func CheckHotReadsInTx(t *testing.T, databaseURL string) {
+	ctx := context.Background()
+	s, err := Open(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	rollback := errors.New("roll back")
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.conn(ctx).Create(&userRow{ID: 77, Email: "in-tx@example.com", CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+			return err
+		}
+		u, err := s.Users().ByEmail(ctx, "in-tx@example.com")
+		if err != nil || u.ID != 77 {
+			t.Errorf("inside the transaction the hot read gave %+v, %v", u, err)
+		}
+		// A nested InTx joins the transaction: it sees the row too.
+		return errors.Join(s.InTx(ctx, func(ctx context.Context) error {
+			_, err := s.Users().ByID(ctx, 77)
+			return err
+		}), rollback)
+	})
+	if !errors.Is(err, rollback) || errors.Is(err, user.ErrNotFound) {
+		t.Fatalf("InTx: %v", err)
+	}
+	if _, err := s.Users().ByID(ctx, 77); !errors.Is(err, user.ErrNotFound) {
+		t.Errorf("after the rollback: %v, want user.ErrNotFound", err)
+	}
 }

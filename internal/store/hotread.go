@@ -30,11 +30,11 @@ func newHotRead(table string, columns []string, key string) hotRead {
 }
 
 // take reads the row whose key is key into row: on PostgreSQL through targets (pointers to row's fields,
-// in the order of the read's columns), on the embedded store through GORM. A missing row is
-// gorm.ErrRecordNotFound either way.
+// in the order of the read's columns), on the embedded store, and inside a transaction (which has its
+// own connection), through GORM. A missing row is gorm.ErrRecordNotFound either way.
 func (s *Store) take(ctx context.Context, r hotRead, key any, row any, targets ...any) error {
-	if s.pool == nil {
-		return s.db.WithContext(ctx).Where(r.where, key).Take(row).Error
+	if s.pool == nil || inTx(ctx) {
+		return s.conn(ctx).Where(r.where, key).Take(row).Error
 	}
 	s.statements.Add(1)
 	err := s.pool.QueryRow(ctx, r.sql, key).Scan(targets...)

@@ -11,6 +11,16 @@ import (
 // TestHotReadsMatchGORM: PostgreSQL's hot reads give the rows GORM gives (store.CheckHotReads).
 func TestHotReadsMatchGORM(t *testing.T) { store.CheckHotReads(t, testutil.NewPostgres(t)) }
 
+// TestHotReadColumnsMatchSchema: the hot reads' column lists are derived from, and checked against,
+// GORM's schema of their rows (store.CheckHotReadColumns).
+func TestHotReadColumnsMatchSchema(t *testing.T) { store.CheckHotReadColumns(t) }
+
+// TestHotReadsInTransaction: a hot read inside a transaction reads through it, on both stores.
+func TestHotReadsInTransaction(t *testing.T) {
+	t.Run("postgres", func(t *testing.T) { store.CheckHotReadsInTx(t, testutil.NewPostgres(t)) })
+	t.Run("sqlite", func(t *testing.T) { store.CheckHotReadsInTx(t, testutil.NewSQLite(t)) })
+}
+
 // The pool opens up to 20 connections unless the URL says otherwise with pgx's pool_max_conns.
 func TestPoolSize(t *testing.T) {
 	url := testutil.NewPostgres(t)

@@ -19,11 +19,14 @@ type propertyRow struct {
 
 func (propertyRow) TableName() string { return "properties" }
 
-// Properties implements property.Store.
-func (s *Store) Properties(ctx context.Context) ([]property.Property, error) {
+// Properties is the platform properties' store (property.Store).
+type Properties struct{ scope }
+
+// All returns every property, by id.
+func (x Properties) All(ctx context.Context) ([]property.Property, error) {
 	var rows []propertyRow
-	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
-		return nil, err
+	if err := x.s.conn(ctx).Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "properties.all", "")
 	}
 	out := make([]property.Property, len(rows))
 	for i, r := range rows {

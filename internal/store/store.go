@@ -1,5 +1,8 @@
 // Package store keeps the service's data: it opens PostgreSQL or the embedded SQLite store through GORM,
-// applies the embedded migrations, and implements the small store interfaces the domain packages declare.
+// applies the embedded migrations, and implements the small store interfaces the domain packages declare:
+// one receiver type per domain (Users, Organisations, ...), handed out by the Store, each in its own
+// file. It holds queries, locks and constraints; the rules that decide what to change live in the
+// domain packages, which run them inside a transaction they open with InTx.
 package store
 
 import (
@@ -22,9 +25,11 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
 	"github.com/cocoondata/access-service/internal/config"
+	"github.com/cocoondata/access-service/internal/errs"
 )
 
 // Store is the service's database.
@@ -189,13 +194,78 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in one transaction.
-func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+// txKey carries the open transaction in a context.
+type txKey struct{}
+
+// InTx runs fn in one transaction, carried in fn's context: every store method called with that
+// context takes its connection from it, whichever domain's store it belongs to. A call made inside
+// another's transaction joins it (no savepoint), so a domain operation composed of others is still one
+// transaction. fn's error rolls everything back; nil commits.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
 }
+
+// conn is where a query runs: the context's transaction if it carries one, else the pool.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return s.db.WithContext(ctx)
+}
+
+// inTx reports whether the context carries a transaction.
+func inTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*gorm.DB)
+	return ok
+}
+
+// forUpdate takes the rows q reads under lock for the rest of the transaction (PostgreSQL), so rule
+// checks and the changes they allow cannot interleave with another request's. On SQLite every write
+// transaction is immediate and so already exclusive.
+func (s *Store) forUpdate(q *gorm.DB) *gorm.DB {
+	if s.embedded {
+		return q
+	}
+	return q.Clauses(clause.Locking{Strength: "UPDATE"})
+}
+
+// scope is what every domain's store shares: the database, and the transactions the domains open.
+type scope struct{ s *Store }
+
+// InTx runs fn in one transaction (Store.InTx).
+func (x scope) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return x.s.InTx(ctx, fn)
+}
+
+// The domains' stores, one receiver type each (one file each).
+func (s *Store) Users() Users                 { return Users{scope{s}} }
+func (s *Store) ClientApps() ClientApps       { return ClientApps{scope{s}} }
+func (s *Store) Organisations() Organisations { return Organisations{scope{s}} }
+func (s *Store) Whitelist() Whitelist         { return Whitelist{scope{s}} }
+func (s *Store) Audit() Audit                 { return Audit{scope{s}} }
+func (s *Store) Properties() Properties       { return Properties{scope{s}} }
+func (s *Store) Revocations() Revocations     { return Revocations{scope{s}} }
+func (s *Store) OAuth() OAuth                 { return OAuth{scope{s}} }
 
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
 
 func isForeignKey(err error) bool { return errors.Is(err, gorm.ErrForeignKeyViolated) }
+
+// wrap names where a database error came from, so a logged 500 says which statement on which row
+// failed. Domain errors (they know their kind) pass as they are.
+func wrap(err error, op string, key any) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("store: %s %v: %w", op, key, err)
+}

@@ -45,7 +45,7 @@ func TestMigrateConcurrently(t *testing.T) {
 			if err := s.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			props, err := s.Properties(ctx)
+			props, err := s.Properties().All(ctx)
 			if err != nil || len(props) == 0 {
 				t.Fatalf("schema incomplete: %v %d", err, len(props))
 			}

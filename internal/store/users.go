@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/cocoondata/access-service/internal/listing"
-	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -75,45 +74,46 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-// CreateUser implements user.Store.
-func (s *Store) CreateUser(ctx context.Context, u user.User) error {
+// Users is the accounts' store (user.Store).
+type Users struct{ scope }
+
+// Create stores a new account; an email in use is user.ErrEmailTaken.
+func (x Users) Create(ctx context.Context, u user.User) error {
 	row := userToRow(u)
-	err := s.db.WithContext(ctx).Create(&row).Error
+	err := x.s.conn(ctx).Create(&row).Error
 	if isDuplicate(err) {
 		return user.ErrEmailTaken
 	}
-	return err
+	return wrap(err, "users.create", u.Email)
 }
 
-// UserByID implements user.Store.
-func (s *Store) UserByID(ctx context.Context, id int64) (user.User, error) {
-	return s.oneUser(ctx, userByID, id)
+// ByID reads the account with this id.
+func (x Users) ByID(ctx context.Context, id int64) (user.User, error) {
+	return x.one(ctx, userByID, id)
 }
 
-// UserByEmail implements user.Store; email is already normalized.
-func (s *Store) UserByEmail(ctx context.Context, email string) (user.User, error) {
-	return s.oneUser(ctx, userByEmail, email)
+// ByEmail reads the account with this (normalized) email.
+func (x Users) ByEmail(ctx context.Context, email string) (user.User, error) {
+	return x.one(ctx, userByEmail, email)
 }
 
-func (s *Store) oneUser(ctx context.Context, read hotRead, key any) (user.User, error) {
+func (x Users) one(ctx context.Context, read hotRead, key any) (user.User, error) {
 	var row userRow
-	err := s.take(ctx, read, key, &row, row.fields()...)
+	err := x.s.take(ctx, read, key, &row, row.fields()...)
 	if isNotFound(err) {
 		return user.User{}, user.ErrNotFound
 	}
 	if err != nil {
-		return user.User{}, err
+		return user.User{}, wrap(err, "users.read", key)
 	}
 	return userFromRow(row), nil
 }
 
-// SetPasswordHash implements user.Store. A new password also lifts a lock.
-func (s *Store) SetPasswordHash(ctx context.Context, id int64, hash string) error {
-	res := s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", id).Updates(map[string]any{
-		"password_hash": hash, "failed_logins": 0, "locked_until": nil, "updated_at": time.Now().UTC(),
-	})
+// set updates the account's columns; no such account is user.ErrNotFound.
+func (x Users) set(ctx context.Context, op string, id int64, cols map[string]any) error {
+	res := x.s.conn(ctx).Model(&userRow{}).Where("id = ?", id).Updates(cols)
 	if res.Error != nil {
-		return res.Error
+		return wrap(res.Error, op, id)
 	}
 	if res.RowsAffected == 0 {
 		return user.ErrNotFound
@@ -121,107 +121,86 @@ func (s *Store) SetPasswordHash(ctx context.Context, id int64, hash string) erro
 	return nil
 }
 
-// RecordLoginFailure implements user.Store. The count is raised in the database, so failures from
-// several instances at once all count.
-func (s *Store) RecordLoginFailure(ctx context.Context, id int64, maxRetries int, lockUntil time.Time) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&userRow{}).Where("id = ?", id).
-			Update("failed_logins", gorm.Expr("failed_logins + 1")).Error; err != nil {
-			return err
-		}
-		return tx.Model(&userRow{}).Where("id = ? AND failed_logins >= ?", id, maxRetries).
-			Updates(map[string]any{"failed_logins": 0, "locked_until": lockUntil}).Error
+// SetPasswordHash replaces the account's password hash and clears its failed sign-ins and lock.
+func (x Users) SetPasswordHash(ctx context.Context, id int64, hash string) error {
+	return x.set(ctx, "users.set_password", id, map[string]any{
+		"password_hash": hash, "failed_logins": 0, "locked_until": nil, "updated_at": time.Now().UTC(),
 	})
 }
 
-// RecordLoginSuccess implements user.Store.
-func (s *Store) RecordLoginSuccess(ctx context.Context, id int64) error {
-	return s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", id).
-		Updates(map[string]any{"failed_logins": 0, "locked_until": nil}).Error
+// AddLoginFailure counts one more failed sign-in in the database (so failures from several instances
+// at once all count) and returns the count.
+func (x Users) AddLoginFailure(ctx context.Context, id int64) (int, error) {
+	db := x.s.conn(ctx)
+	res := db.Model(&userRow{}).Where("id = ?", id).Update("failed_logins", gorm.Expr("failed_logins + 1"))
+	if res.Error != nil {
+		return 0, wrap(res.Error, "users.add_login_failure", id)
+	}
+	if res.RowsAffected == 0 {
+		return 0, user.ErrNotFound
+	}
+	var row userRow
+	if err := db.Select("failed_logins").Where("id = ?", id).Take(&row).Error; err != nil {
+		return 0, wrap(err, "users.add_login_failure", id)
+	}
+	return row.FailedLogins, nil
 }
 
-// AnySafeShareAdmin implements user.Store.
-func (s *Store) AnySafeShareAdmin(ctx context.Context) (bool, error) {
+// Lock locks the account until the time given and starts its count of failures afresh.
+func (x Users) Lock(ctx context.Context, id int64, until time.Time) error {
+	return x.set(ctx, "users.lock", id, map[string]any{"failed_logins": 0, "locked_until": until})
+}
+
+// ClearLoginFailures forgets the account's failed sign-ins and lock.
+func (x Users) ClearLoginFailures(ctx context.Context, id int64) error {
+	return x.set(ctx, "users.clear_login_failures", id, map[string]any{"failed_logins": 0, "locked_until": nil})
+}
+
+// AnySafeShareAdmin reports whether any account holds the platform role.
+func (x Users) AnySafeShareAdmin(ctx context.Context) (bool, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&userRow{}).Where("safeshare_admin = ?", true).Limit(1).Count(&n).Error
-	return n > 0, err
+	err := x.s.conn(ctx).Model(&userRow{}).Where("safeshare_admin = ?", true).Limit(1).Count(&n).Error
+	return n > 0, wrap(err, "users.any_safeshare_admin", "")
 }
 
-// UpdateProfile implements user.Store.
-func (s *Store) UpdateProfile(ctx context.Context, id int64, p user.Profile) error {
-	res := s.db.WithContext(ctx).Model(&userRow{}).Where("id = ?", id).Updates(map[string]any{
+// UpdateProfile replaces the account's profile.
+func (x Users) UpdateProfile(ctx context.Context, id int64, p user.Profile) error {
+	return x.set(ctx, "users.update_profile", id, map[string]any{
 		"first_name": p.FirstName, "last_name": p.LastName, "other_name": p.OtherName,
 		"mobile_number": p.MobileNumber, "updated_at": time.Now().UTC(),
 	})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return user.ErrNotFound
-	}
-	return nil
 }
 
-// ensureUser stores u unless an account with its email exists, and returns the account. It is safe
+// Ensure stores u unless an account with its email exists, and returns the account. It is safe
 // against a concurrent creation of the same email.
-func ensureUser(tx *gorm.DB, u user.User) (userRow, error) {
+func (x Users) Ensure(ctx context.Context, u user.User) (user.User, error) {
+	db := x.s.conn(ctx)
 	row := userToRow(u)
-	if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "email"}}, DoNothing: true}).Create(&row).Error; err != nil {
-		return userRow{}, err
+	if err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "email"}}, DoNothing: true}).Create(&row).Error; err != nil {
+		return user.User{}, wrap(err, "users.ensure", u.Email)
 	}
 	var got userRow
-	err := tx.Where("email = ?", u.Email).Take(&got).Error
-	return got, err
-}
-
-// EnsureUser implements user.Store.
-func (s *Store) EnsureUser(ctx context.Context, u user.User) (user.User, error) {
-	row, err := ensureUser(s.db.WithContext(ctx), u)
-	if err != nil {
-		return user.User{}, err
+	if err := db.Where("email = ?", u.Email).Take(&got).Error; err != nil {
+		return user.User{}, wrap(err, "users.ensure", u.Email)
 	}
-	return userFromRow(row), nil
+	return userFromRow(got), nil
 }
 
-// SetSafeShareAdmin implements user.Store.
-func (s *Store) SetSafeShareAdmin(ctx context.Context, id int64, admin bool, rev revocation.Entry) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&userRow{}).Where("id = ?", id).
-			Updates(map[string]any{"safeshare_admin": admin, "updated_at": time.Now().UTC()})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return user.ErrNotFound
-		}
-		if rev.ID != 0 {
-			return insertRevocation(tx, rev)
-		}
-		return nil
-	})
+// SetSafeShareAdmin grants or revokes the platform role.
+func (x Users) SetSafeShareAdmin(ctx context.Context, id int64, admin bool) error {
+	return x.set(ctx, "users.set_safeshare_admin", id, map[string]any{"safeshare_admin": admin, "updated_at": time.Now().UTC()})
 }
 
-// SafeShareAdmins implements user.Store.
-func (s *Store) SafeShareAdmins(ctx context.Context, q listing.Query) ([]user.User, int, error) {
-	base := s.db.WithContext(ctx).Model(&userRow{}).Where("safeshare_admin = ?", true)
+var safeShareAdminList = listSpec{id: "id", sorts: map[string]string{
+	"": "email", "email": "email", "firstName": "first_name", "lastName": "last_name", "id": "id"}}
+
+// SafeShareAdmins returns one page of the SafeShare administrators; q.Search (lower case) matches the
+// email.
+func (x Users) SafeShareAdmins(ctx context.Context, q listing.Query) (listing.Page[user.User], error) {
+	base := x.s.conn(ctx).Model(&userRow{}).Where("safeshare_admin = ?", true)
 	if q.Search != "" {
 		base = base.Where("email LIKE ? ESCAPE '\\'", likePattern(q.Search))
 	}
-	column := map[string]string{"email": "email", "firstName": "first_name", "lastName": "last_name", "id": "id"}[q.SortBy]
-	if column == "" {
-		column = "email"
-	}
-	var total int64
-	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
-	var rows []userRow
-	if err := page(base.Session(&gorm.Session{}), q, column, "id").Find(&rows).Error; err != nil {
-		return nil, 0, err
-	}
-	out := make([]user.User, len(rows))
-	for i, r := range rows {
-		out[i] = userFromRow(r)
-	}
-	return out, int(total), nil
+	p, err := list(base, q, safeShareAdminList, "", always(userFromRow))
+	return p, wrap(err, "users.safeshare_admins", q.Search)
 }

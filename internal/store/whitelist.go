@@ -4,9 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
-
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -22,8 +19,10 @@ type whitelistRuleRow struct {
 
 func (whitelistRuleRow) TableName() string { return "whitelist_rules" }
 
-var whitelistRuleByID = newHotRead("whitelist_rules",
-	[]string{"id", "organisation_id", "pattern", "kind", "description", "created_at"}, "id")
+var (
+	whitelistRuleColumns = []string{"id", "organisation_id", "pattern", "kind", "description", "created_at"}
+	whitelistRuleByID    = newHotRead("whitelist_rules", whitelistRuleColumns, "id")
+)
 
 // fields are the row's fields in the order of whitelistRuleByID's columns.
 func (r *whitelistRuleRow) fields() []any {
@@ -60,139 +59,102 @@ func whitelistRulesFromRows(rows []whitelistRuleRow) ([]whitelist.Rule, error) {
 	return out, nil
 }
 
-// AddWhitelistRules implements whitelist.Store: one statement, so all rules or none.
-func (s *Store) AddWhitelistRules(ctx context.Context, rules []whitelist.Rule) error {
+// Whitelist is the whitelist rules' store (whitelist.Store).
+type Whitelist struct{ scope }
+
+// Add stores the rules in one statement, so all or none.
+func (x Whitelist) Add(ctx context.Context, rules []whitelist.Rule) error {
 	rows := make([]whitelistRuleRow, len(rules))
 	for i, r := range rules {
 		rows[i] = whitelistRuleToRow(r)
 	}
-	err := s.db.WithContext(ctx).Create(&rows).Error
+	err := x.s.conn(ctx).Create(&rows).Error
 	if isDuplicate(err) {
 		return whitelist.ErrDuplicatePattern
 	}
 	if isForeignKey(err) {
 		return whitelist.ErrOrganisationGone
 	}
-	return err
+	return wrap(err, "whitelist.add", len(rules))
 }
 
-// WhitelistRules implements whitelist.Store.
-func (s *Store) WhitelistRules(ctx context.Context, orgID int64) ([]whitelist.Rule, error) {
+// Rules are all the organisation's rules, by pattern.
+func (x Whitelist) Rules(ctx context.Context, orgID int64) ([]whitelist.Rule, error) {
 	var rows []whitelistRuleRow
-	if err := s.db.WithContext(ctx).Where("organisation_id = ?", orgID).Order("pattern, id").Find(&rows).Error; err != nil {
-		return nil, err
+	if err := x.s.conn(ctx).Where("organisation_id = ?", orgID).Order("pattern, id").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "whitelist.rules", orgID)
 	}
 	return whitelistRulesFromRows(rows)
 }
 
-// WhitelistRulePage implements whitelist.Store.
-func (s *Store) WhitelistRulePage(ctx context.Context, orgID int64, q listing.Query) ([]whitelist.Rule, int, error) {
-	base := s.db.WithContext(ctx).Model(&whitelistRuleRow{}).Where("organisation_id = ?", orgID)
-	var total int64
-	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {
-		return nil, 0, err
-	}
-	column := map[string]string{"pattern": "pattern", "description": "description", "createdAt": "created_at"}[q.SortBy]
-	if column == "" {
-		column = "pattern"
-	}
-	var rows []whitelistRuleRow
-	if err := page(base.Session(&gorm.Session{}), q, column, "id").Find(&rows).Error; err != nil {
-		return nil, 0, err
-	}
-	rules, err := whitelistRulesFromRows(rows)
-	return rules, int(total), err
+var whitelistList = listSpec{id: "id", sorts: map[string]string{
+	"": "pattern", "pattern": "pattern", "description": "description", "createdAt": "created_at"}}
+
+// Page is one page of the organisation's rules.
+func (x Whitelist) Page(ctx context.Context, orgID int64, q listing.Query) (listing.Page[whitelist.Rule], error) {
+	base := x.s.conn(ctx).Model(&whitelistRuleRow{}).Where("organisation_id = ?", orgID)
+	p, err := list(base, q, whitelistList, "", whitelistRuleFromRow)
+	return p, wrap(err, "whitelist.page", orgID)
 }
 
-// WhitelistRule implements whitelist.Store.
-func (s *Store) WhitelistRule(ctx context.Context, id int64) (whitelist.Rule, error) {
+// Rule returns a rule of any organisation.
+func (x Whitelist) Rule(ctx context.Context, id int64) (whitelist.Rule, error) {
 	var row whitelistRuleRow
-	err := s.take(ctx, whitelistRuleByID, id, &row, row.fields()...)
+	err := x.s.take(ctx, whitelistRuleByID, id, &row, row.fields()...)
 	if isNotFound(err) {
 		return whitelist.Rule{}, whitelist.ErrRuleNotFound
 	}
 	if err != nil {
-		return whitelist.Rule{}, err
+		return whitelist.Rule{}, wrap(err, "whitelist.rule", id)
 	}
 	return whitelistRuleFromRow(row)
 }
 
-// UpdateWhitelistRuleDescription implements whitelist.Store.
-func (s *Store) UpdateWhitelistRuleDescription(ctx context.Context, orgID, id int64, description string) (whitelist.Rule, error) {
-	var row whitelistRuleRow
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&whitelistRuleRow{}).Where("id = ? AND organisation_id = ?", id, orgID).Update("description", description)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return whitelist.ErrRuleNotFound
-		}
-		return tx.Where("id = ?", id).Take(&row).Error
-	})
-	if err != nil {
-		return whitelist.Rule{}, err
+// SetDescription changes the organisation's rule's description.
+func (x Whitelist) SetDescription(ctx context.Context, orgID, id int64, description string) error {
+	res := x.s.conn(ctx).Model(&whitelistRuleRow{}).Where("id = ? AND organisation_id = ?", id, orgID).Update("description", description)
+	if res.Error != nil {
+		return wrap(res.Error, "whitelist.set_description", id)
 	}
-	return whitelistRuleFromRow(row)
+	if res.RowsAffected == 0 {
+		return whitelist.ErrRuleNotFound
+	}
+	return nil
 }
 
-// DeleteWhitelistRules implements whitelist.Store. The rules are locked and deleted in one transaction:
-// if any id is missing (or not the organisation's), nothing is deleted.
-func (s *Store) DeleteWhitelistRules(ctx context.Context, orgID int64, ruleIDs []int64) ([]whitelist.Rule, error) {
-	var deleted []whitelist.Rule
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		q := tx.Where("id IN ?", ruleIDs)
-		if orgID != 0 {
-			q = q.Where("organisation_id = ?", orgID)
-		}
-		if !s.embedded {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		var rows []whitelistRuleRow
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		found := make(map[int64]whitelistRuleRow, len(rows))
-		for _, r := range rows {
-			found[r.ID] = r
-		}
-		var missing whitelist.ItemErrors
-		for i, id := range ruleIDs {
-			if _, ok := found[id]; !ok {
-				missing = append(missing, &whitelist.ItemError{Index: i, Field: "id", Err: whitelist.ErrRuleNotFound})
-			}
-		}
-		if len(missing) > 0 {
-			return missing
-		}
-		res := tx.Where("id IN ?", ruleIDs).Delete(&whitelistRuleRow{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if int(res.RowsAffected) != len(found) {
-			return whitelist.ErrRuleNotFound // deleted by someone else meanwhile: roll back
-		}
-		var err error
-		deleted, err = whitelistRulesFromRows(rows)
-		return err
-	})
-	return deleted, err
+// Lock reads the rules with these ids (of the organisation; of any when orgID is 0) and locks them.
+func (x Whitelist) Lock(ctx context.Context, orgID int64, ruleIDs []int64) ([]whitelist.Rule, error) {
+	q := x.s.forUpdate(x.s.conn(ctx)).Where("id IN ?", ruleIDs)
+	if orgID != 0 {
+		q = q.Where("organisation_id = ?", orgID)
+	}
+	var rows []whitelistRuleRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap(err, "whitelist.lock", ruleIDs)
+	}
+	return whitelistRulesFromRows(rows)
 }
 
-// WhitelistMembers implements whitelist.Store: the organisation's members, ordered by email.
-func (s *Store) WhitelistMembers(ctx context.Context, orgID int64) ([]whitelist.Member, error) {
+// Delete deletes the rules with these ids and says how many there were.
+func (x Whitelist) Delete(ctx context.Context, ruleIDs []int64) (int, error) {
+	res := x.s.conn(ctx).Where("id IN ?", ruleIDs).Delete(&whitelistRuleRow{})
+	return int(res.RowsAffected), wrap(res.Error, "whitelist.delete", ruleIDs)
+}
+
+// Members are the organisation's members, ordered by email.
+func (x Whitelist) Members(ctx context.Context, orgID int64) ([]whitelist.Member, error) {
 	var rows []struct {
 		ID        int64
 		Email     string
 		FirstName *string
 		LastName  *string
 	}
-	err := s.db.WithContext(ctx).Table("memberships").Joins("JOIN users ON users.id = memberships.user_id").
+	err := x.s.conn(ctx).Table("memberships").Joins("JOIN users ON users.id = memberships.user_id").
 		Where("memberships.organisation_id = ?", orgID).
 		Select("users.id, users.email, users.first_name, users.last_name").
 		Order("users.email, users.id").Scan(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "whitelist.members", orgID)
 	}
 	out := make([]whitelist.Member, len(rows))
 	for i, r := range rows {

@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/password"
@@ -52,14 +53,16 @@ const (
 const LockDuration = 15 * time.Minute
 
 var (
-	ErrNotFound     = errors.New("user not found")
-	ErrEmailTaken   = errors.New("an account with this email already exists")
-	ErrInvalidEmail = errors.New("not a valid email address")
+	ErrNotFound     = errs.New(errs.NotFound, "User not found", "user not found")
+	ErrEmailTaken   = errs.New(errs.Conflict, "Email already in use", "an account with this email already exists")
+	ErrInvalidEmail = errs.New(errs.Invalid, "Invalid email address", "not a valid email address")
 	// ErrControlCharacter: a name holding a control character (NUL cannot even be stored).
-	ErrControlCharacter = errors.New("names must not hold control characters")
-	ErrBadCredentials   = errors.New("bad credentials")
-	ErrLocked           = errors.New("account locked after too many failed sign-ins")
-	ErrOwnRole          = errors.New("no one may change their own SafeShare administrator role")
+	ErrControlCharacter = errs.New(errs.Invalid, "Control character in text", "names must not hold control characters")
+	// ErrBadCredentials and ErrLocked are answered by the token endpoint and the sign-in page, never as
+	// problems.
+	ErrBadCredentials = errors.New("bad credentials")
+	ErrLocked         = errors.New("account locked after too many failed sign-ins")
+	ErrOwnRole        = errs.New(errs.Forbidden, "Own role", "no one may change their own SafeShare administrator role")
 )
 
 // PolicyError says how a password breaks the password policy.
@@ -69,25 +72,33 @@ func (e *PolicyError) Error() string {
 	return fmt.Sprintf("the password must be %d to %d characters long", e.Policy.MinLength, e.Policy.MaxLength)
 }
 
-// Store keeps accounts.
+// Kind implements errs.Kinded.
+func (e *PolicyError) Kind() errs.Kind { return errs.Invalid }
+
+// Title implements errs.Kinded.
+func (e *PolicyError) Title() string { return "Password policy not met" }
+
+// Store keeps accounts: queries only; the rules are the Service's.
 type Store interface {
-	CreateUser(ctx context.Context, u User) error
-	UserByID(ctx context.Context, id int64) (User, error)
-	UserByEmail(ctx context.Context, email string) (User, error)
+	// InTx runs fn in one transaction carried in its context; the store's methods called with that
+	// context join it.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	Create(ctx context.Context, u User) error
+	ByID(ctx context.Context, id int64) (User, error)
+	ByEmail(ctx context.Context, email string) (User, error)
+	// Ensure stores u unless an account with u.Email exists, and returns the account.
+	Ensure(ctx context.Context, u User) (User, error)
 	SetPasswordHash(ctx context.Context, id int64, hash string) error
-	// RecordLoginFailure counts a failed sign-in; when the count reaches maxRetries it resets the count
-	// and locks the account until lockUntil.
-	RecordLoginFailure(ctx context.Context, id int64, maxRetries int, lockUntil time.Time) error
-	RecordLoginSuccess(ctx context.Context, id int64) error
+	// AddLoginFailure counts a failed sign-in and returns the account's count.
+	AddLoginFailure(ctx context.Context, id int64) (int, error)
+	// Lock locks the account until the time given and resets its count.
+	Lock(ctx context.Context, id int64, until time.Time) error
+	ClearLoginFailures(ctx context.Context, id int64) error
 	AnySafeShareAdmin(ctx context.Context) (bool, error)
 	UpdateProfile(ctx context.Context, id int64, p Profile) error
-	// EnsureUser stores u unless an account with u.Email exists, and returns the account.
-	EnsureUser(ctx context.Context, u User) (User, error)
-	// When rev is not zero it is recorded in the same transaction (the revocation of the tokens that
-	// carry a role the account has just lost).
-	SetSafeShareAdmin(ctx context.Context, id int64, admin bool, rev revocation.Entry) error
-	// SafeShareAdmins returns one page of the SafeShare administrators and how many match.
-	SafeShareAdmins(ctx context.Context, q listing.Query) ([]User, int, error)
+	SetSafeShareAdmin(ctx context.Context, id int64, admin bool) error
+	// SafeShareAdmins returns one page of the SafeShare administrators.
+	SafeShareAdmins(ctx context.Context, q listing.Query) (listing.Page[User], error)
 }
 
 // Profile is the part of an account its owner edits.
@@ -146,7 +157,7 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 			return User{}, err
 		}
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.store.Create(ctx, u); err != nil {
 		return User{}, err
 	}
 	return u, nil
@@ -158,7 +169,7 @@ func (s *Service) SetPassword(ctx context.Context, email, newPassword string) er
 	if err != nil {
 		return err
 	}
-	u, err := s.store.UserByEmail(ctx, email)
+	u, err := s.store.ByEmail(ctx, email)
 	if err != nil {
 		return err
 	}
@@ -185,7 +196,16 @@ func (s *Service) hashNewPassword(ctx context.Context, pw string) (string, error
 func (s *Service) CheckingSaturated() bool { return s.hasher.Saturated() }
 
 // ByID returns the account with this id.
-func (s *Service) ByID(ctx context.Context, id int64) (User, error) { return s.store.UserByID(ctx, id) }
+func (s *Service) ByID(ctx context.Context, id int64) (User, error) { return s.store.ByID(ctx, id) }
+
+// Ensure returns the account with this email, creating it (without a password) if there is none.
+func (s *Service) Ensure(ctx context.Context, email string) (User, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	return s.store.Ensure(ctx, User{ID: s.ids.New(), Email: email, CreatedAt: s.now()})
+}
 
 // UpdateProfile replaces the account's profile (a nil member clears it) and returns the account.
 func (s *Service) UpdateProfile(ctx context.Context, id int64, p Profile) (User, error) {
@@ -194,10 +214,16 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, p Profile) (User,
 			return User{}, ErrControlCharacter
 		}
 	}
-	if err := s.store.UpdateProfile(ctx, id, p); err != nil {
-		return User{}, err
-	}
-	return s.store.UserByID(ctx, id)
+	var u User
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.UpdateProfile(ctx, id, p); err != nil {
+			return err
+		}
+		var err error
+		u, err = s.store.ByID(ctx, id)
+		return err
+	})
+	return u, err
 }
 
 // AnySafeShareAdmin reports whether at least one SafeShare administrator exists.
@@ -217,7 +243,7 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 	var u User
 	err := emailErr
 	if err == nil {
-		u, err = s.store.UserByEmail(ctx, email)
+		u, err = s.store.ByEmail(ctx, email)
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrInvalidEmail) {
 		return User{}, err
@@ -242,25 +268,39 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 		return User{}, err
 	}
 	if !ok {
-		maxRetries, err := s.props.MaxPasswordRetries(ctx)
-		if err != nil {
-			return User{}, err
-		}
-		if err := s.store.RecordLoginFailure(ctx, u.ID, maxRetries, now.Add(LockDuration)); err != nil {
+		if err := s.countFailure(ctx, u.ID, now); err != nil {
 			return User{}, err
 		}
 		return User{}, ErrBadCredentials
 	}
 	if u.FailedLogins != 0 || u.LockedUntil != nil {
-		if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
+		if err := s.store.ClearLoginFailures(ctx, u.ID); err != nil {
 			return User{}, err
 		}
 	}
 	return u, nil
 }
 
+// countFailure is the lockout rule: a failed sign-in is counted, and the one that reaches the platform's
+// retry limit locks the account for LockDuration and starts the count afresh. The count is kept in the
+// database and raised there, so failures on several instances at once all count, and the lock is taken
+// in the same transaction as the failure that reached the limit.
+func (s *Service) countFailure(ctx context.Context, id int64, now time.Time) error {
+	maxRetries, err := s.props.MaxPasswordRetries(ctx)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(ctx context.Context) error {
+		n, err := s.store.AddLoginFailure(ctx, id)
+		if err != nil || n < maxRetries {
+			return err
+		}
+		return s.store.Lock(ctx, id, now.Add(LockDuration))
+	})
+}
+
 // SafeShareAdmins returns one page of the SafeShare administrators; q.Search matches the email.
-func (s *Service) SafeShareAdmins(ctx context.Context, q listing.Query) ([]User, int, error) {
+func (s *Service) SafeShareAdmins(ctx context.Context, q listing.Query) (listing.Page[User], error) {
 	q.Search = strings.ToLower(q.Search)
 	return s.store.SafeShareAdmins(ctx, q)
 }
@@ -277,25 +317,37 @@ func (s *Service) SetSafeShareAdmin(ctx context.Context, caller User, email stri
 	if email == caller.Email {
 		return User{}, ErrOwnRole
 	}
-	u, err := s.store.EnsureUser(ctx, User{ID: s.ids.New(), Email: email, CreatedAt: s.now()})
+	var (
+		u   User
+		rev revocation.Entry
+	)
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if u, err = s.store.Ensure(ctx, User{ID: s.ids.New(), Email: email, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		if u.ID == caller.ID {
+			return ErrOwnRole
+		}
+		if u.SafeShareAdmin == admin {
+			return nil
+		}
+		if err := s.store.SetSafeShareAdmin(ctx, u.ID, admin); err != nil {
+			return err
+		}
+		u.SafeShareAdmin = admin
+		if admin {
+			return nil
+		}
+		rev = s.revoked.ForUser(s.ids.New(), u.ID, s.now())
+		return s.revoked.Record(ctx, rev)
+	})
 	if err != nil {
 		return User{}, err
 	}
-	if u.ID == caller.ID {
-		return User{}, ErrOwnRole
-	}
-	if u.SafeShareAdmin != admin {
-		var rev revocation.Entry
-		if !admin {
-			rev = s.revoked.ForUser(s.ids.New(), u.ID, s.now())
-		}
-		if err := s.store.SetSafeShareAdmin(ctx, u.ID, admin, rev); err != nil {
-			return User{}, err
-		}
-		if !admin {
-			s.revoked.Add(rev)
-		}
-		u.SafeShareAdmin = admin
+	// Committed: the revocation takes effect on this instance now (the others read it at their next poll).
+	if rev.ID != 0 {
+		s.revoked.Add(rev)
 	}
 	return u, nil
 }

@@ -11,12 +11,13 @@
 package whitelist
 
 import (
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
 
 	"golang.org/x/net/idna"
+
+	"github.com/cocoondata/access-service/internal/errs"
 )
 
 // Kind says what a pattern matches.
@@ -41,7 +42,7 @@ type Pattern struct {
 }
 
 // ErrInvalidPattern is wrapped by every error ParsePattern returns.
-var ErrInvalidPattern = errors.New("invalid whitelist pattern")
+var ErrInvalidPattern = errs.New(errs.Invalid, "Invalid whitelist pattern", "invalid whitelist pattern")
 
 // PatternError says why a pattern is refused.
 type PatternError struct{ Reason string }

@@ -2,10 +2,9 @@ package whitelist
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
+	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 )
@@ -20,53 +19,35 @@ type Rule struct {
 }
 
 var (
-	ErrRuleNotFound = errors.New("whitelist rule not found")
+	ErrRuleNotFound = errs.New(errs.NotFound, "Whitelist rule not found", "whitelist rule not found")
 	// ErrDuplicatePattern: the organisation already has a rule with this pattern.
-	ErrDuplicatePattern = errors.New("the organisation already has a rule with this pattern")
+	ErrDuplicatePattern = errs.New(errs.Conflict, "Duplicate whitelist pattern", "the organisation already has a rule with this pattern")
 	// ErrOrganisationGone: the organisation was removed while rules were being added to it.
-	ErrOrganisationGone = errors.New("the organisation no longer exists")
+	ErrOrganisationGone = errs.New(errs.NotFound, "Organisation not found", "the organisation no longer exists")
 )
 
-// ItemError says which item of a multi-item request is refused and why.
-type ItemError struct {
-	Index int    // the item's position in the request
-	Field string // the member, e.g. "pattern" or "id"
-	Err   error  // ErrInvalidPattern (wrapped), ErrDuplicatePattern or ErrRuleNotFound
-}
-
-func (e *ItemError) Error() string { return fmt.Sprintf("item %d: %s: %v", e.Index, e.Field, e.Err) }
-func (e *ItemError) Unwrap() error { return e.Err }
-
-// ItemErrors are every refused item of one request; nothing of the request was done.
-type ItemErrors []*ItemError
-
-func (es ItemErrors) Error() string {
-	return fmt.Sprintf("%d items refused, the first: %v", len(es), es[0])
-}
-
-// Unwrap lets errors.Is find the kind of the items' errors.
-func (es ItemErrors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
-
-// Store keeps rules.
+// Store keeps rules: queries only; the rules about them are the Service's.
 type Store interface {
-	// AddWhitelistRules stores all the rules or none; a pattern the organisation has already is
-	// ErrDuplicatePattern.
-	AddWhitelistRules(ctx context.Context, rules []Rule) error
-	WhitelistRules(ctx context.Context, orgID int64) ([]Rule, error)
-	WhitelistRulePage(ctx context.Context, orgID int64, q listing.Query) ([]Rule, int, error)
-	// WhitelistRule returns a rule of any organisation.
-	WhitelistRule(ctx context.Context, id int64) (Rule, error)
-	UpdateWhitelistRuleDescription(ctx context.Context, orgID, id int64, description string) (Rule, error)
-	// DeleteWhitelistRules deletes every rule named, or none if any is missing (then ErrRuleNotFound
-	// naming the first missing one's index). orgID 0 means rules of any organisation.
-	DeleteWhitelistRules(ctx context.Context, orgID int64, ruleIDs []int64) ([]Rule, error)
-	WhitelistMembers(ctx context.Context, orgID int64) ([]Member, error)
+	// InTx runs fn in one transaction carried in its context; the store's methods called with that
+	// context join it.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	// Add stores the rules in one statement; a pattern the organisation has already is
+	// ErrDuplicatePattern, an organisation that is gone ErrOrganisationGone.
+	Add(ctx context.Context, rules []Rule) error
+	// Rules are all the organisation's rules; Page one page of them.
+	Rules(ctx context.Context, orgID int64) ([]Rule, error)
+	Page(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Rule], error)
+	// Rule returns a rule of any organisation.
+	Rule(ctx context.Context, id int64) (Rule, error)
+	// SetDescription changes the organisation's rule's description; ErrRuleNotFound if it has no such rule.
+	SetDescription(ctx context.Context, orgID, id int64, description string) error
+	// Lock reads the rules with these ids (of the organisation; of any when orgID is 0) and locks them
+	// for the rest of the transaction; ids with no such rule are left out.
+	Lock(ctx context.Context, orgID int64, ruleIDs []int64) ([]Rule, error)
+	// Delete deletes the rules with these ids and says how many there were.
+	Delete(ctx context.Context, ruleIDs []int64) (int, error)
+	// Members are the organisation's members, ordered by email.
+	Members(ctx context.Context, orgID int64) ([]Member, error)
 }
 
 // Service is the whitelist's rules.
@@ -89,91 +70,137 @@ type NewRule struct {
 
 // parseAll parses every pattern, refusing invalid ones and duplicates within the request.
 func parseAll(items []NewRule) ([]Pattern, error) {
-	var errs ItemErrors
+	var refused errs.Items
 	patterns := make([]Pattern, len(items))
 	seen := map[string]int{}
 	for i, it := range items {
 		p, err := ParsePattern(it.Pattern)
 		if err != nil {
-			errs = append(errs, &ItemError{Index: i, Field: "pattern", Err: err})
+			refused = append(refused, &errs.ItemError{Index: i, Field: "pattern", Err: err})
 			continue
 		}
 		if _, dup := seen[p.Text]; dup {
-			errs = append(errs, &ItemError{Index: i, Field: "pattern", Err: ErrDuplicatePattern})
+			refused = append(refused, &errs.ItemError{Index: i, Field: "pattern", Err: ErrDuplicatePattern})
 			continue
 		}
 		seen[p.Text] = i
 		patterns[i] = p
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if len(refused) > 0 {
+		return nil, refused
 	}
 	return patterns, nil
 }
 
-// Add adds the rules to the organisation, all or none.
+// Add adds the rules to the organisation, all or none: an invalid pattern, or one the request names
+// twice or the organisation has already, refuses the whole request, naming every such item.
 func (s *Service) Add(ctx context.Context, orgID int64, items []NewRule) ([]Rule, error) {
 	patterns, err := parseAll(items)
 	if err != nil {
 		return nil, err
 	}
-	existing, err := s.store.WhitelistRules(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	have := map[string]bool{}
-	for _, r := range existing {
-		have[r.Pattern.Text] = true
-	}
-	var errs ItemErrors
 	rules := make([]Rule, len(items))
-	now := s.now()
-	for i, p := range patterns {
-		if have[p.Text] {
-			errs = append(errs, &ItemError{Index: i, Field: "pattern", Err: ErrDuplicatePattern})
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		existing, err := s.store.Rules(ctx, orgID)
+		if err != nil {
+			return err
 		}
-		rules[i] = Rule{ID: s.ids.New(), OrganisationID: orgID, Pattern: p, Description: items[i].Description, CreatedAt: now}
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	// A concurrent request may have added one of the patterns since: the store's unique index refuses it.
-	if err := s.store.AddWhitelistRules(ctx, rules); err != nil {
+		have := map[string]bool{}
+		for _, r := range existing {
+			have[r.Pattern.Text] = true
+		}
+		var refused errs.Items
+		now := s.now()
+		for i, p := range patterns {
+			if have[p.Text] {
+				refused = append(refused, &errs.ItemError{Index: i, Field: "pattern", Err: ErrDuplicatePattern})
+			}
+			rules[i] = Rule{ID: s.ids.New(), OrganisationID: orgID, Pattern: p, Description: items[i].Description, CreatedAt: now}
+		}
+		if len(refused) > 0 {
+			return refused
+		}
+		// A concurrent request may have added one of the patterns since: the store's unique index
+		// refuses it (ErrDuplicatePattern).
+		return s.store.Add(ctx, rules)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return rules, nil
 }
 
-// List returns one page of the organisation's rules and how many there are.
-func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) ([]Rule, int, error) {
-	return s.store.WhitelistRulePage(ctx, orgID, q)
+// List returns one page of the organisation's rules.
+func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Rule], error) {
+	return s.store.Page(ctx, orgID, q)
 }
 
 // Rule returns a rule of any organisation.
 func (s *Service) Rule(ctx context.Context, id int64) (Rule, error) {
-	return s.store.WhitelistRule(ctx, id)
+	return s.store.Rule(ctx, id)
 }
 
 // Describe changes a rule's description, the only thing about a rule that can change.
 func (s *Service) Describe(ctx context.Context, orgID, id int64, description string) (Rule, error) {
-	return s.store.UpdateWhitelistRuleDescription(ctx, orgID, id, description)
+	var r Rule
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetDescription(ctx, orgID, id, description); err != nil {
+			return err
+		}
+		var err error
+		r, err = s.store.Rule(ctx, id)
+		return err
+	})
+	return r, err
 }
 
-// Delete deletes rules of one organisation (orgID), or of any organisations (orgID 0), all or none.
+// Delete deletes rules of one organisation (orgID), or of any organisations (orgID 0), all or none: if
+// any id names no such rule, nothing is deleted and every such id is named (errs.Items of
+// ErrRuleNotFound). The rules are locked while this is decided, so a rule deleted meanwhile by another
+// request rolls this one back rather than half-applying it.
 func (s *Service) Delete(ctx context.Context, orgID int64, ruleIDs []int64) ([]Rule, error) {
-	return s.store.DeleteWhitelistRules(ctx, orgID, ruleIDs)
+	var deleted []Rule
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		rules, err := s.store.Lock(ctx, orgID, ruleIDs)
+		if err != nil {
+			return err
+		}
+		found := make(map[int64]bool, len(rules))
+		for _, r := range rules {
+			found[r.ID] = true
+		}
+		var missing errs.Items
+		for i, id := range ruleIDs {
+			if !found[id] {
+				missing = append(missing, &errs.ItemError{Index: i, Field: "id", Err: ErrRuleNotFound})
+			}
+		}
+		if len(missing) > 0 {
+			return missing
+		}
+		n, err := s.store.Delete(ctx, ruleIDs)
+		if err != nil {
+			return err
+		}
+		if n != len(rules) {
+			return ErrRuleNotFound // deleted by someone else meanwhile: roll back
+		}
+		deleted = rules
+		return nil
+	})
+	return deleted, err
 }
 
 // Enabled reports whether the organisation's whitelist is on: exactly while it has a rule.
 func (s *Service) Enabled(ctx context.Context, orgID int64) (bool, error) {
-	rules, err := s.store.WhitelistRules(ctx, orgID)
+	rules, err := s.store.Rules(ctx, orgID)
 	return len(rules) > 0, err
 }
 
 // CanBeShared reports whether the address may be shared items in the organisation: always while the
 // organisation has no rules, otherwise only if it matches one. Sharing code calls this and nothing else.
 func (s *Service) CanBeShared(ctx context.Context, orgID int64, email string) (bool, error) {
-	rules, err := s.store.WhitelistRules(ctx, orgID)
+	rules, err := s.store.Rules(ctx, orgID)
 	if err != nil {
 		return false, err
 	}
@@ -207,15 +234,15 @@ func (s *Service) CheckDelete(ctx context.Context, orgID int64, ruleIDs []int64)
 	for _, r := range rules {
 		byID[r.ID] = true
 	}
-	var errs ItemErrors
+	var missing errs.Items
 	for i, id := range ruleIDs {
 		if !byID[id] {
-			errs = append(errs, &ItemError{Index: i, Field: "id", Err: ErrRuleNotFound})
+			missing = append(missing, &errs.ItemError{Index: i, Field: "id", Err: ErrRuleNotFound})
 		}
 		gone[id] = true
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if len(missing) > 0 {
+		return nil, missing
 	}
 	var after []Pattern
 	for _, r := range rules {
@@ -227,11 +254,11 @@ func (s *Service) CheckDelete(ctx context.Context, orgID int64, ruleIDs []int64)
 }
 
 func (s *Service) rulesAndMembers(ctx context.Context, orgID int64) ([]Rule, []Member, error) {
-	rules, err := s.store.WhitelistRules(ctx, orgID)
+	rules, err := s.store.Rules(ctx, orgID)
 	if err != nil {
 		return nil, nil, err
 	}
-	members, err := s.store.WhitelistMembers(ctx, orgID)
+	members, err := s.store.Members(ctx, orgID)
 	if err != nil {
 		return nil, nil, err
 	}

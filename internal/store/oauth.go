@@ -1,0 +1,336 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/cocoondata/access-service/internal/oauth"
+)
+
+type refreshTokenRow struct {
+	ID          int64 `gorm:"primaryKey;autoIncrement:false"`
+	TokenHash   string
+	FamilyID    int64
+	UserID      int64
+	ClientAppID int64
+	Scope       string
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+	RevokedAt   *time.Time
+	CreatedAt   time.Time
+}
+
+func (refreshTokenRow) TableName() string { return "refresh_tokens" }
+
+type approvalRow struct {
+	ID          int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID      int64
+	ClientAppID int64
+	Scope       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (approvalRow) TableName() string { return "approvals" }
+
+type authorizationCodeRow struct {
+	CodeHash      string `gorm:"primaryKey"`
+	UserID        int64
+	ClientAppID   int64
+	RedirectURI   string `gorm:"column:redirect_uri"`
+	Scope         string
+	CodeChallenge string
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+	UsedAt        *time.Time
+	TokenID       string
+	FamilyID      int64
+}
+
+func (authorizationCodeRow) TableName() string { return "authorization_codes" }
+
+type authSessionRow struct {
+	TokenHash string `gorm:"primaryKey"`
+	UserID    int64
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+func (authSessionRow) TableName() string { return "auth_sessions" }
+
+type signingKeyRow struct {
+	KID        string `gorm:"column:kid;primaryKey"`
+	PrivatePEM string `gorm:"column:private_pem"`
+	CreatedAt  time.Time
+}
+
+func (signingKeyRow) TableName() string { return "signing_keys" }
+
+// OAuth is the authorization server's store (oauth.Store): refresh tokens, approvals, authorization
+// codes, sign-in sessions and signing keys. Only digests of tokens, codes and sessions are kept.
+type OAuth struct{ scope }
+
+func refreshToRow(t oauth.RefreshToken) refreshTokenRow {
+	return refreshTokenRow{
+		ID: t.ID, TokenHash: t.TokenHash, FamilyID: t.FamilyID, UserID: t.UserID, ClientAppID: t.ClientAppID,
+		Scope: strings.Join(t.Scope, " "), ExpiresAt: t.ExpiresAt, CreatedAt: t.CreatedAt,
+	}
+}
+
+func refreshFromRow(r refreshTokenRow) oauth.RefreshToken {
+	return oauth.RefreshToken{
+		ID: r.ID, TokenHash: r.TokenHash, FamilyID: r.FamilyID, UserID: r.UserID, ClientAppID: r.ClientAppID,
+		Scope: strings.Fields(r.Scope), ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		Spent: r.UsedAt != nil,
+	}
+}
+
+// CreateRefreshToken stores a refresh token.
+func (x OAuth) CreateRefreshToken(ctx context.Context, t oauth.RefreshToken) error {
+	row := refreshToRow(t)
+	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_refresh_token", t.ID)
+}
+
+// RefreshToken returns the unrevoked token with this digest, spent or not; oauth.ErrRefreshInvalid if
+// there is none.
+func (x OAuth) RefreshToken(ctx context.Context, hash string) (oauth.RefreshToken, error) {
+	return x.refreshToken(ctx, x.s.conn(ctx), hash)
+}
+
+// LockRefreshToken is RefreshToken, with the row locked for the rest of the transaction (PostgreSQL;
+// SQLite's write transactions are exclusive already), so of two uses of one token one waits for the
+// other's outcome.
+func (x OAuth) LockRefreshToken(ctx context.Context, hash string) (oauth.RefreshToken, error) {
+	return x.refreshToken(ctx, x.s.forUpdate(x.s.conn(ctx)), hash)
+}
+
+func (x OAuth) refreshToken(_ context.Context, db *gorm.DB, hash string) (oauth.RefreshToken, error) {
+	var row refreshTokenRow
+	err := db.Where("token_hash = ? AND revoked_at IS NULL", hash).Take(&row).Error
+	if isNotFound(err) {
+		return oauth.RefreshToken{}, oauth.ErrRefreshInvalid
+	}
+	if err != nil {
+		return oauth.RefreshToken{}, wrap(err, "oauth.refresh_token", "by digest")
+	}
+	return refreshFromRow(row), nil
+}
+
+// SpendRefreshToken marks the token used.
+func (x OAuth) SpendRefreshToken(ctx context.Context, id int64, at time.Time) error {
+	return wrap(x.s.conn(ctx).Model(&refreshTokenRow{}).Where("id = ?", id).Update("used_at", at).Error,
+		"oauth.spend_refresh_token", id)
+}
+
+// revokeRefreshTokens revokes the unrevoked refresh tokens that match the condition.
+func (x OAuth) revokeRefreshTokens(ctx context.Context, op string, at time.Time, query string, args ...any) error {
+	err := x.s.conn(ctx).Model(&refreshTokenRow{}).Where(query+" AND revoked_at IS NULL", args...).Update("revoked_at", at).Error
+	return wrap(err, op, args)
+}
+
+// RevokeRefreshFamily revokes every refresh token of the family.
+func (x OAuth) RevokeRefreshFamily(ctx context.Context, familyID int64, at time.Time) error {
+	return x.revokeRefreshTokens(ctx, "oauth.revoke_refresh_family", at, "family_id = ?", familyID)
+}
+
+// RevokeRefreshTokensOfPair revokes every refresh token the app holds for the user.
+func (x OAuth) RevokeRefreshTokensOfPair(ctx context.Context, userID, appID int64, at time.Time) error {
+	return x.revokeRefreshTokens(ctx, "oauth.revoke_refresh_tokens_of_pair", at, "user_id = ? AND client_app_id = ?", userID, appID)
+}
+
+// RevokeRefreshTokensOfUser revokes every refresh token of the user.
+func (x OAuth) RevokeRefreshTokensOfUser(ctx context.Context, userID int64, at time.Time) error {
+	return x.revokeRefreshTokens(ctx, "oauth.revoke_refresh_tokens_of_user", at, "user_id = ?", userID)
+}
+
+// RevokeRefreshTokensOfApp revokes every refresh token of the app.
+func (x OAuth) RevokeRefreshTokensOfApp(ctx context.Context, appID int64, at time.Time) error {
+	return x.revokeRefreshTokens(ctx, "oauth.revoke_refresh_tokens_of_app", at, "client_app_id = ?", appID)
+}
+
+func approvalFromRow(r approvalRow) oauth.Approval {
+	return oauth.Approval{ID: r.ID, UserID: r.UserID, ClientAppID: r.ClientAppID, Scope: strings.Fields(r.Scope), CreatedAt: r.CreatedAt.UTC()}
+}
+
+func (x OAuth) approval(ctx context.Context, query string, args ...any) (oauth.Approval, error) {
+	var row approvalRow
+	err := x.s.conn(ctx).Where(query, args...).Take(&row).Error
+	if isNotFound(err) {
+		return oauth.Approval{}, oauth.ErrApprovalNotFound
+	}
+	if err != nil {
+		return oauth.Approval{}, wrap(err, "oauth.approval", args)
+	}
+	return approvalFromRow(row), nil
+}
+
+// Approval returns the user's approval of the app; oauth.ErrApprovalNotFound if there is none.
+func (x OAuth) Approval(ctx context.Context, userID, appID int64) (oauth.Approval, error) {
+	return x.approval(ctx, "user_id = ? AND client_app_id = ?", userID, appID)
+}
+
+// ApprovalByID returns the user's approval with this id; oauth.ErrApprovalNotFound if the user has
+// none with it.
+func (x OAuth) ApprovalByID(ctx context.Context, userID, id int64) (oauth.Approval, error) {
+	return x.approval(ctx, "id = ? AND user_id = ?", id, userID)
+}
+
+// SaveApproval stores a new approval, or replaces the scope of the pair's existing one.
+func (x OAuth) SaveApproval(ctx context.Context, a oauth.Approval) error {
+	row := approvalRow{ID: a.ID, UserID: a.UserID, ClientAppID: a.ClientAppID, Scope: strings.Join(a.Scope, " "),
+		CreatedAt: a.CreatedAt, UpdatedAt: a.CreatedAt}
+	err := x.s.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}, {Name: "client_app_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"scope", "updated_at"}),
+	}).Create(&row).Error
+	return wrap(err, "oauth.save_approval", a.ID)
+}
+
+// Approvals lists the user's approvals with their apps, newest first.
+func (x OAuth) Approvals(ctx context.Context, userID int64) ([]oauth.ApprovalView, error) {
+	var rows []struct {
+		ID          int64
+		UserID      int64
+		ClientAppID int64
+		Scope       string
+		CreatedAt   time.Time
+		ClientID    string
+		AppName     string
+		Description string
+	}
+	err := x.s.conn(ctx).Table("approvals").
+		Select("approvals.id, approvals.user_id, approvals.client_app_id, approvals.scope, approvals.created_at, client_apps.client_id, client_apps.app_name, client_apps.description").
+		Joins("JOIN client_apps ON client_apps.id = approvals.client_app_id").
+		Where("approvals.user_id = ?", userID).
+		Order("approvals.created_at DESC").Order("approvals.id DESC").
+		Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "oauth.approvals", userID)
+	}
+	out := make([]oauth.ApprovalView, len(rows))
+	for i, r := range rows {
+		a := approvalRow{ID: r.ID, UserID: r.UserID, ClientAppID: r.ClientAppID, Scope: r.Scope, CreatedAt: r.CreatedAt}
+		out[i] = oauth.ApprovalView{Approval: approvalFromRow(a), ClientID: r.ClientID, AppName: r.AppName, Description: r.Description}
+	}
+	return out, nil
+}
+
+// DeleteApproval deletes the approval; oauth.ErrApprovalNotFound if it is gone already.
+func (x OAuth) DeleteApproval(ctx context.Context, id int64) error {
+	res := x.s.conn(ctx).Where("id = ?", id).Delete(&approvalRow{})
+	if res.Error != nil {
+		return wrap(res.Error, "oauth.delete_approval", id)
+	}
+	if res.RowsAffected == 0 {
+		return oauth.ErrApprovalNotFound
+	}
+	return nil
+}
+
+// CreateCode stores an authorization code.
+func (x OAuth) CreateCode(ctx context.Context, c oauth.Code) error {
+	row := authorizationCodeRow{CodeHash: c.Hash, UserID: c.UserID, ClientAppID: c.ClientAppID, RedirectURI: c.RedirectURI,
+		Scope: strings.Join(c.Scope, " "), CodeChallenge: c.Challenge, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt}
+	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_code", c.UserID)
+}
+
+// DeleteCodesExpiredBefore deletes the pair's codes that expired before the time given.
+func (x OAuth) DeleteCodesExpiredBefore(ctx context.Context, userID, appID int64, before time.Time) error {
+	err := x.s.conn(ctx).Where("user_id = ? AND client_app_id = ? AND expires_at < ?", userID, appID, before).Delete(&authorizationCodeRow{}).Error
+	return wrap(err, "oauth.delete_expired_codes", userID)
+}
+
+// DeleteCodesOfPair deletes every code of the app for the user.
+func (x OAuth) DeleteCodesOfPair(ctx context.Context, userID, appID int64) error {
+	err := x.s.conn(ctx).Where("user_id = ? AND client_app_id = ?", userID, appID).Delete(&authorizationCodeRow{}).Error
+	return wrap(err, "oauth.delete_codes_of_pair", userID)
+}
+
+// DeleteCodesOfApp deletes every code of the app.
+func (x OAuth) DeleteCodesOfApp(ctx context.Context, appID int64) error {
+	return wrap(x.s.conn(ctx).Where("client_app_id = ?", appID).Delete(&authorizationCodeRow{}).Error, "oauth.delete_codes_of_app", appID)
+}
+
+// CodeByHash returns the code with this digest, used or not; oauth.ErrCodeInvalid if there is none.
+func (x OAuth) CodeByHash(ctx context.Context, hash string) (oauth.Code, error) {
+	var r authorizationCodeRow
+	err := x.s.conn(ctx).Where("code_hash = ?", hash).Take(&r).Error
+	if isNotFound(err) {
+		return oauth.Code{}, oauth.ErrCodeInvalid
+	}
+	if err != nil {
+		return oauth.Code{}, wrap(err, "oauth.code", "by digest")
+	}
+	return oauth.Code{Hash: r.CodeHash, UserID: r.UserID, ClientAppID: r.ClientAppID, RedirectURI: r.RedirectURI,
+		Scope: strings.Fields(r.Scope), Challenge: r.CodeChallenge, ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
+		UsedAt: utcPtr(r.UsedAt), TokenID: r.TokenID, FamilyID: r.FamilyID}, nil
+}
+
+// ClaimCode marks an unused code used, recording what its exchange issues; oauth.ErrCodeInvalid if it
+// is gone or used already. The update's condition makes the claim atomic: of two concurrent exchanges
+// exactly one claims the code.
+func (x OAuth) ClaimCode(ctx context.Context, hash, tokenID string, familyID int64, now time.Time) error {
+	res := x.s.conn(ctx).Model(&authorizationCodeRow{}).Where("code_hash = ? AND used_at IS NULL", hash).
+		Updates(map[string]any{"used_at": now, "token_id": tokenID, "family_id": familyID})
+	if res.Error != nil {
+		return wrap(res.Error, "oauth.claim_code", "by digest")
+	}
+	if res.RowsAffected == 0 {
+		return oauth.ErrCodeInvalid
+	}
+	return nil
+}
+
+// CreateSession stores a sign-in session.
+func (x OAuth) CreateSession(ctx context.Context, sess oauth.Session) error {
+	row := authSessionRow{TokenHash: sess.Hash, UserID: sess.UserID, ExpiresAt: sess.ExpiresAt, CreatedAt: sess.CreatedAt}
+	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_session", sess.UserID)
+}
+
+// DeleteSessionsExpiredBefore deletes the user's sessions that expired before the time given.
+func (x OAuth) DeleteSessionsExpiredBefore(ctx context.Context, userID int64, before time.Time) error {
+	err := x.s.conn(ctx).Where("user_id = ? AND expires_at < ?", userID, before).Delete(&authSessionRow{}).Error
+	return wrap(err, "oauth.delete_expired_sessions", userID)
+}
+
+// DeleteSessionsOfUser ends every sign-in session of the user.
+func (x OAuth) DeleteSessionsOfUser(ctx context.Context, userID int64) error {
+	return wrap(x.s.conn(ctx).Where("user_id = ?", userID).Delete(&authSessionRow{}).Error, "oauth.delete_sessions_of_user", userID)
+}
+
+// SessionByHash returns the session with this digest if it is still valid at now;
+// oauth.ErrSessionInvalid otherwise.
+func (x OAuth) SessionByHash(ctx context.Context, hash string, now time.Time) (oauth.Session, error) {
+	var row authSessionRow
+	err := x.s.conn(ctx).Where("token_hash = ? AND expires_at > ?", hash, now).Take(&row).Error
+	if isNotFound(err) {
+		return oauth.Session{}, oauth.ErrSessionInvalid
+	}
+	if err != nil {
+		return oauth.Session{}, wrap(err, "oauth.session", "by digest")
+	}
+	return oauth.Session{Hash: row.TokenHash, UserID: row.UserID, ExpiresAt: row.ExpiresAt.UTC(), CreatedAt: row.CreatedAt.UTC()}, nil
+}
+
+// SigningKeys returns every signing key, oldest first.
+func (x OAuth) SigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
+	var rows []signingKeyRow
+	if err := x.s.conn(ctx).Order("created_at, kid").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "oauth.signing_keys", "")
+	}
+	out := make([]oauth.SigningKey, len(rows))
+	for i, r := range rows {
+		out[i] = oauth.SigningKey{KID: r.KID, PrivatePEM: r.PrivatePEM, CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// AddSigningKey stores a signing key.
+func (x OAuth) AddSigningKey(ctx context.Context, k oauth.SigningKey) error {
+	row := signingKeyRow{KID: k.KID, PrivatePEM: k.PrivatePEM, CreatedAt: k.CreatedAt}
+	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.add_signing_key", k.KID)
+}
