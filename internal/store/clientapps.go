@@ -93,27 +93,16 @@ func (x ClientApps) ByID(ctx context.Context, id int64) (clientapp.App, error) {
 
 func (x ClientApps) one(ctx context.Context, read hotRead, key any) (clientapp.App, error) {
 	var row clientAppRow
-	err := x.s.take(ctx, read, key, &row, row.fields()...)
-	if isNotFound(err) {
-		return clientapp.App{}, clientapp.ErrNotFound
-	}
-	if err != nil {
-		return clientapp.App{}, wrap(err, "client_apps.read", key)
+	if err := x.s.take(ctx, read, key, clientapp.ErrNotFound, &row, row.fields()...); err != nil {
+		return clientapp.App{}, err
 	}
 	return clientAppFromRow(row), nil
 }
 
 // Lock reads the app with this record id and locks it for the rest of the transaction.
 func (x ClientApps) Lock(ctx context.Context, id int64) (clientapp.App, error) {
-	var row clientAppRow
-	err := x.s.forUpdate(x.s.conn(ctx)).Where("id = ?", id).Take(&row).Error
-	if isNotFound(err) {
-		return clientapp.App{}, clientapp.ErrNotFound
-	}
-	if err != nil {
-		return clientapp.App{}, wrap(err, "client_apps.lock", id)
-	}
-	return clientAppFromRow(row), nil
+	row, err := take1[clientAppRow](x.s.forUpdate(x.s.conn(ctx)).Where("id = ?", id), clientapp.ErrNotFound, "client_apps.lock", id)
+	return clientAppFromRow(row), err
 }
 
 var clientAppList = listSpec{id: "id", sorts: map[string]string{
@@ -142,24 +131,10 @@ func (x ClientApps) SetEnabled(ctx context.Context, id int64, enabled bool) erro
 }
 
 func (x ClientApps) set(ctx context.Context, op string, id int64, cols map[string]any) error {
-	res := x.s.conn(ctx).Model(&clientAppRow{}).Where("id = ?", id).Updates(cols)
-	if res.Error != nil {
-		return wrap(res.Error, op, id)
-	}
-	if res.RowsAffected == 0 {
-		return clientapp.ErrNotFound
-	}
-	return nil
+	return affected(x.s.conn(ctx).Model(&clientAppRow{}).Where("id = ?", id).Updates(cols), clientapp.ErrNotFound, op, id)
 }
 
 // Delete removes the app; its approvals, refresh tokens and codes go by cascade.
 func (x ClientApps) Delete(ctx context.Context, id int64) error {
-	res := x.s.conn(ctx).Where("id = ?", id).Delete(&clientAppRow{})
-	if res.Error != nil {
-		return wrap(res.Error, "client_apps.delete", id)
-	}
-	if res.RowsAffected == 0 {
-		return clientapp.ErrNotFound
-	}
-	return nil
+	return affected(x.s.conn(ctx).Where("id = ?", id).Delete(&clientAppRow{}), clientapp.ErrNotFound, "client_apps.delete", id)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
 	"github.com/cocoondata/access-service/internal/user"
@@ -81,7 +82,7 @@ func CheckHotReads(t *testing.T, databaseURL string) {
 			viaGORM, hot := c.new(), c.new()
 			gormErr := s.db.WithContext(ctx).Where(c.read.where, c.key).Take(viaGORM).Error
 			before := s.Statements()
-			hotErr := s.take(ctx, c.read, c.key, hot, hot.fields()...)
+			hotErr := s.take(ctx, c.read, c.key, gorm.ErrRecordNotFound, hot, hot.fields()...)
 			if isNotFound(gormErr) != isNotFound(hotErr) || (gormErr == nil) != (hotErr == nil) {
 				t.Fatalf("GORM: %v, hot read: %v", gormErr, hotErr)
 			}

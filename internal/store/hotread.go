@@ -31,15 +31,20 @@ func newHotRead(table string, columns []string, key string) hotRead {
 
 // take reads the row whose key is key into row: on PostgreSQL through targets (pointers to row's fields,
 // in the order of the read's columns), on the embedded store, and inside a transaction (which has its
-// own connection), through GORM. A missing row is gorm.ErrRecordNotFound either way.
-func (s *Store) take(ctx context.Context, r hotRead, key any, row any, targets ...any) error {
+// own connection), through GORM. A missing row is notFound (the domain's error) either way; any other
+// failure is wrapped with the read's key.
+func (s *Store) take(ctx context.Context, r hotRead, key any, notFound error, row any, targets ...any) error {
+	var err error
 	if s.pool == nil || inTx(ctx) {
-		return s.conn(ctx).Where(r.where, key).Take(row).Error
+		err = s.conn(ctx).Where(r.where, key).Take(row).Error
+	} else {
+		s.statements.Add(1)
+		if err = s.pool.QueryRow(ctx, r.sql, key).Scan(targets...); errors.Is(err, pgx.ErrNoRows) {
+			err = gorm.ErrRecordNotFound
+		}
 	}
-	s.statements.Add(1)
-	err := s.pool.QueryRow(ctx, r.sql, key).Scan(targets...)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return gorm.ErrRecordNotFound
+	if isNotFound(err) {
+		return notFound
 	}
-	return err
+	return wrap(err, r.sql, key)
 }

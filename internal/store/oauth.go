@@ -109,15 +109,8 @@ func (x OAuth) LockRefreshToken(ctx context.Context, hash string) (oauth.Refresh
 }
 
 func (x OAuth) refreshToken(_ context.Context, db *gorm.DB, hash string) (oauth.RefreshToken, error) {
-	var row refreshTokenRow
-	err := db.Where("token_hash = ? AND revoked_at IS NULL", hash).Take(&row).Error
-	if isNotFound(err) {
-		return oauth.RefreshToken{}, oauth.ErrRefreshInvalid
-	}
-	if err != nil {
-		return oauth.RefreshToken{}, wrap(err, "oauth.refresh_token", "by digest")
-	}
-	return refreshFromRow(row), nil
+	row, err := take1[refreshTokenRow](db.Where("token_hash = ? AND revoked_at IS NULL", hash), oauth.ErrRefreshInvalid, "oauth.refresh_token", "by digest")
+	return refreshFromRow(row), err
 }
 
 // SpendRefreshToken marks the token used.
@@ -157,15 +150,8 @@ func approvalFromRow(r approvalRow) oauth.Approval {
 }
 
 func (x OAuth) approval(ctx context.Context, query string, args ...any) (oauth.Approval, error) {
-	var row approvalRow
-	err := x.s.conn(ctx).Where(query, args...).Take(&row).Error
-	if isNotFound(err) {
-		return oauth.Approval{}, oauth.ErrApprovalNotFound
-	}
-	if err != nil {
-		return oauth.Approval{}, wrap(err, "oauth.approval", args)
-	}
-	return approvalFromRow(row), nil
+	row, err := take1[approvalRow](x.s.conn(ctx).Where(query, args...), oauth.ErrApprovalNotFound, "oauth.approval", args)
+	return approvalFromRow(row), err
 }
 
 // Approval returns the user's approval of the app; oauth.ErrApprovalNotFound if there is none.
@@ -221,14 +207,7 @@ func (x OAuth) Approvals(ctx context.Context, userID int64) ([]oauth.ApprovalVie
 
 // DeleteApproval deletes the approval; oauth.ErrApprovalNotFound if it is gone already.
 func (x OAuth) DeleteApproval(ctx context.Context, id int64) error {
-	res := x.s.conn(ctx).Where("id = ?", id).Delete(&approvalRow{})
-	if res.Error != nil {
-		return wrap(res.Error, "oauth.delete_approval", id)
-	}
-	if res.RowsAffected == 0 {
-		return oauth.ErrApprovalNotFound
-	}
-	return nil
+	return affected(x.s.conn(ctx).Where("id = ?", id).Delete(&approvalRow{}), oauth.ErrApprovalNotFound, "oauth.delete_approval", id)
 }
 
 // CreateCode stores an authorization code.
@@ -257,13 +236,9 @@ func (x OAuth) DeleteCodesOfApp(ctx context.Context, appID int64) error {
 
 // CodeByHash returns the code with this digest, used or not; oauth.ErrCodeInvalid if there is none.
 func (x OAuth) CodeByHash(ctx context.Context, hash string) (oauth.Code, error) {
-	var r authorizationCodeRow
-	err := x.s.conn(ctx).Where("code_hash = ?", hash).Take(&r).Error
-	if isNotFound(err) {
-		return oauth.Code{}, oauth.ErrCodeInvalid
-	}
+	r, err := take1[authorizationCodeRow](x.s.conn(ctx).Where("code_hash = ?", hash), oauth.ErrCodeInvalid, "oauth.code", "by digest")
 	if err != nil {
-		return oauth.Code{}, wrap(err, "oauth.code", "by digest")
+		return oauth.Code{}, err
 	}
 	return oauth.Code{Hash: r.CodeHash, UserID: r.UserID, ClientAppID: r.ClientAppID, RedirectURI: r.RedirectURI,
 		Scope: strings.Fields(r.Scope), Challenge: r.CodeChallenge, ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
@@ -276,13 +251,7 @@ func (x OAuth) CodeByHash(ctx context.Context, hash string) (oauth.Code, error) 
 func (x OAuth) ClaimCode(ctx context.Context, hash, tokenID string, familyID int64, now time.Time) error {
 	res := x.s.conn(ctx).Model(&authorizationCodeRow{}).Where("code_hash = ? AND used_at IS NULL", hash).
 		Updates(map[string]any{"used_at": now, "token_id": tokenID, "family_id": familyID})
-	if res.Error != nil {
-		return wrap(res.Error, "oauth.claim_code", "by digest")
-	}
-	if res.RowsAffected == 0 {
-		return oauth.ErrCodeInvalid
-	}
-	return nil
+	return affected(res, oauth.ErrCodeInvalid, "oauth.claim_code", "by digest")
 }
 
 // CreateSession stores a sign-in session.
@@ -305,13 +274,9 @@ func (x OAuth) DeleteSessionsOfUser(ctx context.Context, userID int64) error {
 // SessionByHash returns the session with this digest if it is still valid at now;
 // oauth.ErrSessionInvalid otherwise.
 func (x OAuth) SessionByHash(ctx context.Context, hash string, now time.Time) (oauth.Session, error) {
-	var row authSessionRow
-	err := x.s.conn(ctx).Where("token_hash = ? AND expires_at > ?", hash, now).Take(&row).Error
-	if isNotFound(err) {
-		return oauth.Session{}, oauth.ErrSessionInvalid
-	}
+	row, err := take1[authSessionRow](x.s.conn(ctx).Where("token_hash = ? AND expires_at > ?", hash, now), oauth.ErrSessionInvalid, "oauth.session", "by digest")
 	if err != nil {
-		return oauth.Session{}, wrap(err, "oauth.session", "by digest")
+		return oauth.Session{}, err
 	}
 	return oauth.Session{Hash: row.TokenHash, UserID: row.UserID, ExpiresAt: row.ExpiresAt.UTC(), CreatedAt: row.CreatedAt.UTC()}, nil
 }

@@ -134,30 +134,17 @@ func (x Organisations) Create(ctx context.Context, o organisation.Organisation) 
 
 // ByID reads the organisation with its pending removal request.
 func (x Organisations) ByID(ctx context.Context, id int64) (organisation.Organisation, error) {
-	var row organisationWithRequest
-	err := x.withRequests(ctx).Select(organisationColumns).Where("organisations.id = ?", id).Take(&row).Error
-	if isNotFound(err) {
-		return organisation.Organisation{}, organisation.ErrNotFound
-	}
-	if err != nil {
-		return organisation.Organisation{}, wrap(err, "organisations.by_id", id)
-	}
-	return organisationFromRow(row), nil
+	row, err := take1[organisationWithRequest](x.withRequests(ctx).Select(organisationColumns).Where("organisations.id = ?", id),
+		organisation.ErrNotFound, "organisations.by_id", id)
+	return organisationFromRow(row), err
 }
 
 // Lock reads the organisation (without its removal request) and takes its row lock for the rest of
 // the transaction, so rule checks on it and the changes they allow cannot interleave with another
 // request's.
 func (x Organisations) Lock(ctx context.Context, id int64) (organisation.Organisation, error) {
-	var row organisationRow
-	err := x.s.forUpdate(x.s.conn(ctx)).Where("id = ?", id).Take(&row).Error
-	if isNotFound(err) {
-		return organisation.Organisation{}, organisation.ErrNotFound
-	}
-	if err != nil {
-		return organisation.Organisation{}, wrap(err, "organisations.lock", id)
-	}
-	return organisationFromRow(organisationWithRequest{Org: row}), nil
+	row, err := take1[organisationRow](x.s.forUpdate(x.s.conn(ctx)).Where("id = ?", id), organisation.ErrNotFound, "organisations.lock", id)
+	return organisationFromRow(organisationWithRequest{Org: row}), err
 }
 
 var organisationList = listSpec{id: "organisations.id", sorts: map[string]string{
@@ -210,26 +197,13 @@ func (x Organisations) Update(ctx context.Context, id int64, c organisation.Chan
 	if isDuplicate(res.Error) {
 		return organisation.ErrNameTaken
 	}
-	if res.Error != nil {
-		return wrap(res.Error, "organisations.update", id)
-	}
-	if res.RowsAffected == 0 {
-		return organisation.ErrNotFound
-	}
-	return nil
+	return affected(res, organisation.ErrNotFound, "organisations.update", id)
 }
 
 // Delete removes the organisation; everything scoped to it (memberships, plans, rules, its removal
 // request) goes by ON DELETE CASCADE in the same statement. Accounts and audit records stay.
 func (x Organisations) Delete(ctx context.Context, id int64) error {
-	res := x.s.conn(ctx).Where("id = ?", id).Delete(&organisationRow{})
-	if res.Error != nil {
-		return wrap(res.Error, "organisations.delete", id)
-	}
-	if res.RowsAffected == 0 {
-		return organisation.ErrNotFound
-	}
-	return nil
+	return affected(x.s.conn(ctx).Where("id = ?", id).Delete(&organisationRow{}), organisation.ErrNotFound, "organisations.delete", id)
 }
 
 // memberRow is a membership joined with its account.
@@ -253,26 +227,17 @@ func (x Organisations) members(ctx context.Context, orgID int64) *gorm.DB {
 
 // Member reads the user's membership of the organisation with their account.
 func (x Organisations) Member(ctx context.Context, orgID, userID int64) (organisation.Member, error) {
-	var row memberRow
-	err := x.members(ctx, orgID).Select(memberColumns).Where("memberships.user_id = ?", userID).Take(&row).Error
-	if isNotFound(err) {
-		return organisation.Member{}, organisation.ErrNotMember
-	}
-	if err != nil {
-		return organisation.Member{}, wrap(err, "organisations.member", userID)
-	}
-	return memberFromRow(row), nil
+	row, err := take1[memberRow](x.members(ctx, orgID).Select(memberColumns).Where("memberships.user_id = ?", userID),
+		organisation.ErrNotMember, "organisations.member", userID)
+	return memberFromRow(row), err
 }
 
 // Membership reads the user's membership of the organisation.
 func (x Organisations) Membership(ctx context.Context, orgID, userID int64) (organisation.Membership, error) {
-	var row membershipRow
-	err := x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID).Take(&row).Error
-	if isNotFound(err) {
-		return organisation.Membership{}, organisation.ErrNotMember
-	}
+	row, err := take1[membershipRow](x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID),
+		organisation.ErrNotMember, "organisations.membership", userID)
 	if err != nil {
-		return organisation.Membership{}, wrap(err, "organisations.membership", userID)
+		return organisation.Membership{}, err
 	}
 	return organisation.Membership{OrganisationID: orgID, Role: organisation.Role(row.Role), IsOrgAdmin: row.IsOrgAdmin, PlanID: row.PlanID}, nil
 }
@@ -329,25 +294,13 @@ func (x Organisations) AddMember(ctx context.Context, orgID, userID int64, r org
 func (x Organisations) SetMember(ctx context.Context, orgID, userID int64, r organisation.Roles) error {
 	res := x.s.conn(ctx).Model(&membershipRow{}).Where("organisation_id = ? AND user_id = ?", orgID, userID).
 		Updates(map[string]any{"role": string(r.Role), "is_org_admin": r.IsOrgAdmin, "plan_id": r.PlanID})
-	if res.Error != nil {
-		return wrap(res.Error, "organisations.set_member", userID)
-	}
-	if res.RowsAffected == 0 {
-		return organisation.ErrNotMember
-	}
-	return nil
+	return affected(res, organisation.ErrNotMember, "organisations.set_member", userID)
 }
 
 // RemoveMember deletes the membership.
 func (x Organisations) RemoveMember(ctx context.Context, orgID, userID int64) error {
-	res := x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID).Delete(&membershipRow{})
-	if res.Error != nil {
-		return wrap(res.Error, "organisations.remove_member", userID)
-	}
-	if res.RowsAffected == 0 {
-		return organisation.ErrNotMember
-	}
-	return nil
+	return affected(x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID).Delete(&membershipRow{}),
+		organisation.ErrNotMember, "organisations.remove_member", userID)
 }
 
 // OtherAdmins counts the organisation's administrators other than userID.
@@ -372,15 +325,8 @@ func (x Organisations) DefaultPlan(ctx context.Context, orgID int64) (organisati
 }
 
 func (x Organisations) plan(ctx context.Context, query string, args ...any) (organisation.Plan, error) {
-	var row planRow
-	err := x.s.conn(ctx).Where(query, args...).Take(&row).Error
-	if isNotFound(err) {
-		return organisation.Plan{}, organisation.ErrPlanNotFound
-	}
-	if err != nil {
-		return organisation.Plan{}, wrap(err, "organisations.plan", args)
-	}
-	return planFromRow(row), nil
+	row, err := take1[planRow](x.s.conn(ctx).Where(query, args...), organisation.ErrPlanNotFound, "organisations.plan", args)
+	return planFromRow(row), err
 }
 
 // CreatePlan stores a storage plan.
@@ -393,15 +339,9 @@ func (x Organisations) CreatePlan(ctx context.Context, p organisation.Plan) erro
 // RemovalRequest reads the organisation's pending removal request; organisation.ErrNoRemovalRequest if
 // there is none.
 func (x Organisations) RemovalRequest(ctx context.Context, orgID int64) (organisation.RemovalRequest, error) {
-	var row removalRequestRow
-	err := x.s.conn(ctx).Where("organisation_id = ?", orgID).Take(&row).Error
-	if isNotFound(err) {
-		return organisation.RemovalRequest{}, organisation.ErrNoRemovalRequest
-	}
-	if err != nil {
-		return organisation.RemovalRequest{}, wrap(err, "organisations.removal_request", orgID)
-	}
-	return removalFromRow(row), nil
+	row, err := take1[removalRequestRow](x.s.conn(ctx).Where("organisation_id = ?", orgID),
+		organisation.ErrNoRemovalRequest, "organisations.removal_request", orgID)
+	return removalFromRow(row), err
 }
 
 // CreateRemovalRequest stores a removal request; the unique index allows one per organisation
@@ -417,14 +357,8 @@ func (x Organisations) CreateRemovalRequest(ctx context.Context, r organisation.
 
 // DeleteRemovalRequest deletes the removal request; organisation.ErrNoRemovalRequest if it is gone.
 func (x Organisations) DeleteRemovalRequest(ctx context.Context, id int64) error {
-	res := x.s.conn(ctx).Where("id = ?", id).Delete(&removalRequestRow{})
-	if res.Error != nil {
-		return wrap(res.Error, "organisations.delete_removal_request", id)
-	}
-	if res.RowsAffected == 0 {
-		return organisation.ErrNoRemovalRequest
-	}
-	return nil
+	return affected(x.s.conn(ctx).Where("id = ?", id).Delete(&removalRequestRow{}), organisation.ErrNoRemovalRequest,
+		"organisations.delete_removal_request", id)
 }
 
 func nameKey(name string) string { return lowerKey(name) }

@@ -269,3 +269,26 @@ func wrap(err error, op string, key any) error {
 	}
 	return fmt.Errorf("store: %s %v: %w", op, key, err)
 }
+
+// take1 reads the one row q selects; no row is notFound (the domain's error), any other failure is
+// wrapped with op and key.
+func take1[R any](q *gorm.DB, notFound error, op string, key any) (R, error) {
+	var row R
+	err := q.Take(&row).Error
+	if isNotFound(err) {
+		return row, notFound
+	}
+	return row, wrap(err, op, key)
+}
+
+// affected checks an update or delete: its failure, wrapped with op and key, or notFound (the domain's
+// error) when it touched no row. GORM reports zero rows as success.
+func affected(res *gorm.DB, notFound error, op string, key any) error {
+	if res.Error != nil {
+		return wrap(res.Error, op, key)
+	}
+	if res.RowsAffected == 0 {
+		return notFound
+	}
+	return nil
+}

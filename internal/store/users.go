@@ -99,26 +99,15 @@ func (x Users) ByEmail(ctx context.Context, email string) (user.User, error) {
 
 func (x Users) one(ctx context.Context, read hotRead, key any) (user.User, error) {
 	var row userRow
-	err := x.s.take(ctx, read, key, &row, row.fields()...)
-	if isNotFound(err) {
-		return user.User{}, user.ErrNotFound
-	}
-	if err != nil {
-		return user.User{}, wrap(err, "users.read", key)
+	if err := x.s.take(ctx, read, key, user.ErrNotFound, &row, row.fields()...); err != nil {
+		return user.User{}, err
 	}
 	return userFromRow(row), nil
 }
 
 // set updates the account's columns; no such account is user.ErrNotFound.
 func (x Users) set(ctx context.Context, op string, id int64, cols map[string]any) error {
-	res := x.s.conn(ctx).Model(&userRow{}).Where("id = ?", id).Updates(cols)
-	if res.Error != nil {
-		return wrap(res.Error, op, id)
-	}
-	if res.RowsAffected == 0 {
-		return user.ErrNotFound
-	}
-	return nil
+	return affected(x.s.conn(ctx).Model(&userRow{}).Where("id = ?", id).Updates(cols), user.ErrNotFound, op, id)
 }
 
 // SetPasswordHash replaces the account's password hash and clears its failed sign-ins and lock.
@@ -133,17 +122,11 @@ func (x Users) SetPasswordHash(ctx context.Context, id int64, hash string) error
 func (x Users) AddLoginFailure(ctx context.Context, id int64) (int, error) {
 	db := x.s.conn(ctx)
 	res := db.Model(&userRow{}).Where("id = ?", id).Update("failed_logins", gorm.Expr("failed_logins + 1"))
-	if res.Error != nil {
-		return 0, wrap(res.Error, "users.add_login_failure", id)
+	if err := affected(res, user.ErrNotFound, "users.add_login_failure", id); err != nil {
+		return 0, err
 	}
-	if res.RowsAffected == 0 {
-		return 0, user.ErrNotFound
-	}
-	var row userRow
-	if err := db.Select("failed_logins").Where("id = ?", id).Take(&row).Error; err != nil {
-		return 0, wrap(err, "users.add_login_failure", id)
-	}
-	return row.FailedLogins, nil
+	row, err := take1[userRow](db.Select("failed_logins").Where("id = ?", id), user.ErrNotFound, "users.add_login_failure", id)
+	return row.FailedLogins, err
 }
 
 // Lock locks the account until the time given and starts its count of failures afresh.

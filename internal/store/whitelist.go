@@ -100,12 +100,8 @@ func (x Whitelist) Page(ctx context.Context, orgID int64, q listing.Query) (list
 // Rule returns a rule of any organisation.
 func (x Whitelist) Rule(ctx context.Context, id int64) (whitelist.Rule, error) {
 	var row whitelistRuleRow
-	err := x.s.take(ctx, whitelistRuleByID, id, &row, row.fields()...)
-	if isNotFound(err) {
-		return whitelist.Rule{}, whitelist.ErrRuleNotFound
-	}
-	if err != nil {
-		return whitelist.Rule{}, wrap(err, "whitelist.rule", id)
+	if err := x.s.take(ctx, whitelistRuleByID, id, whitelist.ErrRuleNotFound, &row, row.fields()...); err != nil {
+		return whitelist.Rule{}, err
 	}
 	return whitelistRuleFromRow(row)
 }
@@ -113,13 +109,7 @@ func (x Whitelist) Rule(ctx context.Context, id int64) (whitelist.Rule, error) {
 // SetDescription changes the organisation's rule's description.
 func (x Whitelist) SetDescription(ctx context.Context, orgID, id int64, description string) error {
 	res := x.s.conn(ctx).Model(&whitelistRuleRow{}).Where("id = ? AND organisation_id = ?", id, orgID).Update("description", description)
-	if res.Error != nil {
-		return wrap(res.Error, "whitelist.set_description", id)
-	}
-	if res.RowsAffected == 0 {
-		return whitelist.ErrRuleNotFound
-	}
-	return nil
+	return affected(res, whitelist.ErrRuleNotFound, "whitelist.set_description", id)
 }
 
 // Lock reads the rules with these ids (of the organisation; of any when orgID is 0) and locks them.

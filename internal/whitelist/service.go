@@ -165,17 +165,7 @@ func (s *Service) Delete(ctx context.Context, orgID int64, ruleIDs []int64) ([]R
 		if err != nil {
 			return err
 		}
-		found := make(map[int64]bool, len(rules))
-		for _, r := range rules {
-			found[r.ID] = true
-		}
-		var missing errs.Items
-		for i, id := range ruleIDs {
-			if !found[id] {
-				missing = append(missing, &errs.ItemError{Index: i, Field: "id", Err: ErrRuleNotFound})
-			}
-		}
-		if len(missing) > 0 {
+		if missing := missingRules(ruleIDs, rules); len(missing) > 0 {
 			return missing
 		}
 		n, err := s.store.Delete(ctx, ruleIDs)
@@ -229,20 +219,12 @@ func (s *Service) CheckDelete(ctx context.Context, orgID int64, ruleIDs []int64)
 	if err != nil {
 		return nil, err
 	}
-	gone := map[int64]bool{}
-	byID := map[int64]bool{}
-	for _, r := range rules {
-		byID[r.ID] = true
-	}
-	var missing errs.Items
-	for i, id := range ruleIDs {
-		if !byID[id] {
-			missing = append(missing, &errs.ItemError{Index: i, Field: "id", Err: ErrRuleNotFound})
-		}
-		gone[id] = true
-	}
-	if len(missing) > 0 {
+	if missing := missingRules(ruleIDs, rules); len(missing) > 0 {
 		return nil, missing
+	}
+	gone := map[int64]bool{}
+	for _, id := range ruleIDs {
+		gone[id] = true
 	}
 	var after []Pattern
 	for _, r := range rules {
@@ -263,6 +245,21 @@ func (s *Service) rulesAndMembers(ctx context.Context, orgID int64) ([]Rule, []M
 		return nil, nil, err
 	}
 	return rules, members, nil
+}
+
+// missingRules names each of ruleIDs that is not one of rules.
+func missingRules(ruleIDs []int64, rules []Rule) errs.Items {
+	have := make(map[int64]bool, len(rules))
+	for _, r := range rules {
+		have[r.ID] = true
+	}
+	var missing errs.Items
+	for i, id := range ruleIDs {
+		if !have[id] {
+			missing = append(missing, &errs.ItemError{Index: i, Field: "id", Err: ErrRuleNotFound})
+		}
+	}
+	return missing
 }
 
 func patternsOf(rules []Rule) []Pattern {
