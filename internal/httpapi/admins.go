@@ -12,9 +12,6 @@ import (
 
 // ListSafeShareAdmins implements gen.StrictServerInterface.
 func (s *Server) ListSafeShareAdmins(ctx context.Context, req gen.ListSafeShareAdminsRequestObject) (gen.ListSafeShareAdminsResponseObject, error) {
-	if err := s.requireSafeShareAdmin(ctx); err != nil {
-		return nil, err
-	}
 	p := req.Params
 	q := listQuery(p.Limit, p.Offset, (*string)(p.OrderBy), (*string)(p.SortBy), p.Search)
 	users, total, err := s.Users.SafeShareAdmins(ctx, q)

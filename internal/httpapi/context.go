@@ -32,6 +32,10 @@ type requestState struct {
 	hasVerified   bool
 	principal     oauth.Principal
 	authenticated bool
+	// caller: who the access step found the caller to be (resolved), on operations whose class takes
+	// more than a valid token.
+	caller   accessCaller
+	resolved bool
 }
 
 func stateFrom(ctx context.Context) *requestState {
