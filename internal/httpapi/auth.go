@@ -14,7 +14,7 @@ import (
 )
 
 // authenticate is the validator's authentication function. It checks bearer tokens and leaves the
-// principal in the request's state (verified); it never replaces the request (the body is not validated
+// principal in the request's state (hasVerified); it never replaces the request (the body is not validated
 // yet).
 // Client credentials (HTTP Basic on the token endpoint) are checked by the token grant itself.
 func (s *Server) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
@@ -38,7 +38,7 @@ func (s *Server) authenticate(ctx context.Context, in *openapi3filter.Authentica
 	if st == nil {
 		return errors.New("no request state")
 	}
-	st.verified, st.hasVerified = p, true
+	st.principal, st.hasVerified = p, true
 	return nil
 }
 

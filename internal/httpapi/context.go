@@ -25,13 +25,16 @@ type requestState struct {
 	// basic: the HTTP Basic credentials, if the request carries them.
 	basic    [2]string
 	hasBasic bool
-	// verified: the caller whose bearer token the authentication function accepted, kept here rather
-	// than on the Echo context (a map and a copy of the principal per request); principal: the same,
-	// set by principalToRequest once the request has also been validated.
-	verified      oauth.Principal
-	hasVerified   bool
+	// principal: the caller whose bearer token the authentication function accepted (hasVerified),
+	// kept here rather than on the Echo context (a map and a copy of the principal per request);
+	// authenticated: principalToRequest has seen the request validated too, so handlers may use it.
 	principal     oauth.Principal
+	hasVerified   bool
 	authenticated bool
+	// caller: who the access step found the caller to be (resolved), on operations whose class takes
+	// more than a valid token.
+	caller   accessCaller
+	resolved bool
 }
 
 func stateFrom(ctx context.Context) *requestState {
@@ -104,12 +107,12 @@ func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
 	return fallback
 }
 
-// principalToRequest copies the principal the authentication function found into the request's state,
-// where strict handlers can read it. It runs after the validator, so only a validated request has one.
+// principalToRequest gives strict handlers the principal the authentication function found (see
+// principalFrom). It runs after the validator, so only a validated request has one.
 func principalToRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if st := stateFrom(c.Request().Context()); st != nil && st.hasVerified {
-			st.principal, st.authenticated = st.verified, true
+			st.authenticated = true
 		}
 		return next(c)
 	}

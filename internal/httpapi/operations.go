@@ -21,6 +21,11 @@ type operation struct {
 	// queryParams names the query parameters the operation takes.
 	queryParams map[string]bool
 	route       *routers.Route
+	// access is who may call it (its x-access); for an organisation class, orgParam is the path
+	// parameter that names the organisation; denied is what a caller outside the class gets.
+	access   accessClass
+	orgParam string
+	denied   *problem
 }
 
 // operationTable finds the operation of the route Echo matched: echo path ("/api/v1/x/:id") → method
@@ -28,7 +33,7 @@ type operation struct {
 // look-up is two map reads and allocates nothing.
 type operationTable map[string]map[string]*operation
 
-func operationsOf(spec *openapi3.T) operationTable {
+func operationsOf(spec *openapi3.T) (operationTable, error) {
 	t := operationTable{}
 	for path, item := range spec.Paths.Map() {
 		echoPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
@@ -41,13 +46,18 @@ func operationsOf(spec *openapi3.T) operationTable {
 				}
 			}
 			successor, _ := op.Extensions["x-successor"].(string)
+			access, orgParam, denied, err := accessOf(item, op)
+			if err != nil {
+				return nil, err
+			}
 			t[echoPath][method] = &operation{
 				id: op.OperationID, deprecated: op.Deprecated, successor: successor, queryParams: names,
-				route: &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				route:  &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				access: access, orgParam: orgParam, denied: denied,
 			}
 		}
 	}
-	return t
+	return t, nil
 }
 
 // of returns the operation of the request's matched route, or nil (no route matched: 404 or 405).

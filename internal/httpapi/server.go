@@ -100,7 +100,11 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, ops: operationsOf(spec)}
+	ops, err := operationsOf(spec)
+	if err != nil {
+		return nil, fmt.Errorf("reading the embedded spec's operations: %w", err)
+	}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, ops: ops}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
@@ -145,7 +149,11 @@ func New(d Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody },
 		}),
 		securityHeaders,
-		validator, principalToRequest, s.refuseUnstorableText, useValidatedBody, parseForm,
+		// The validator: bearer authentication (401), then the request against the spec (400).
+		validator, principalToRequest,
+		// The one access step: the operation's x-access (403), before any handler looks the target up.
+		s.access,
+		s.refuseUnstorableText, useValidatedBody, parseForm,
 	))
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
