@@ -141,14 +141,15 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		st := stateFrom(ctx)
-		if st == nil || !st.authenticated {
+		p, ok := st.validatedPrincipal()
+		if !ok {
 			// Not reached: the validator answers 401 first on every bearer operation.
 			return unauthorized(`Bearer realm="access-service"`, "An access token is required.")
 		}
 		if op.access == accessSignedIn {
 			return next(c) // the token is enough: no read
 		}
-		u, account, err := s.platformCaller(ctx, &st.principal)
+		u, account, err := s.platformCaller(ctx, &p)
 		if err != nil {
 			return err
 		}
@@ -206,11 +207,11 @@ func (s *Server) platformCaller(ctx context.Context, p *oauth.Principal) (u user
 
 // orgCallerFrom is the caller of an organisation's operation, as the access step found them.
 func orgCallerFrom(ctx context.Context) (*accessCaller, error) {
-	st := stateFrom(ctx)
-	if st == nil || !st.resolved || !st.caller.inOrg {
+	c, ok := stateFrom(ctx).resolvedCaller()
+	if !ok || !c.inOrg {
 		return nil, errNoOrgCaller
 	}
-	return &st.caller, nil
+	return c, nil
 }
 
 var errNoOrgCaller = errors.New("no organisation caller: the operation's x-access is not an organisation class")
@@ -220,8 +221,8 @@ var errNoOrgCaller = errors.New("no organisation caller: the operation's x-acces
 // access step has let only SafeShare administrators through; this reads the account now (unless the
 // access step just did) so a role revoked since the token was issued counts.
 func (s *Server) safeShareAdminCaller(ctx context.Context) (user.User, error) {
-	if st := stateFrom(ctx); st != nil && st.resolved && st.caller.account {
-		return st.caller.user, nil // read by the access step, which checked the role
+	if c, ok := stateFrom(ctx).resolvedCaller(); ok && c.account {
+		return c.user, nil // read by the access step, which checked the role
 	}
 	u, err := s.currentUser(ctx)
 	if err != nil {

@@ -125,8 +125,8 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		path = storableText(path)
 		rec := audit.Record{Method: req.Method, Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP()}
-		if st := stateFrom(req.Context()); st != nil && st.hasVerified {
-			p := st.principal
+		if v, ok := stateFrom(req.Context()).verified(); ok {
+			p := *v
 			rec.UserID, rec.UserEmail, rec.ClientID = &p.UserID, &p.Email, &p.ClientID
 		}
 		if scoped {

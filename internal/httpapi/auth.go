@@ -50,7 +50,7 @@ func unauthorized(challenge, detail string) *echo.HTTPError {
 
 // caller returns the authenticated principal; the validator guarantees one on bearer-secured endpoints.
 func caller(ctx context.Context) (oauth.Principal, error) {
-	p, ok := principalFrom(ctx)
+	p, ok := stateFrom(ctx).validatedPrincipal()
 	if !ok {
 		return oauth.Principal{}, unauthorized(`Bearer realm="access-service"`, "An access token is required.")
 	}

@@ -17,7 +17,7 @@ import (
 // the client_id form member.
 func clientCredentials(ctx context.Context, formClientID string) oauth.ClientCredentials {
 	c := oauth.ClientCredentials{FormClientID: formClientID}
-	id, secret, ok := basicAuthFrom(ctx)
+	id, secret, ok := stateFrom(ctx).basicCredentials()
 	if !ok {
 		return c
 	}

@@ -19,22 +19,75 @@ const stateKey ctxKey = 0
 
 // requestState is what the middleware learns of a request and the strict handlers (which only see the
 // request's context) need: one context value, filled in as the request goes through the chain.
+//
+// Its invariant: requestContext puts exactly one in every request's context, first; after that each
+// field is written once, by the one step named beside it, in the chain's order (server.go), and read
+// only by the steps after it and the handler, through the methods below. So what a method answers never
+// changes once a later step can see it, and a request refused by a step carries nothing that step or a
+// later one would have added (a request refused by the validator has no validated principal; one
+// refused by the access step has no resolved caller). Every method is safe on a nil state (code run
+// outside the chain, e.g. in tests) and answers "nothing known".
 type requestState struct {
-	id     string // the request id (X-Request-Id); the logger that names it is made only when something is logged
-	remote string // the client's address
-	// basic: the HTTP Basic credentials, if the request carries them.
+	// requestContext: the request id (X-Request-Id; the logger that names it is made only when
+	// something is logged), the client's address, and the HTTP Basic credentials if any.
+	id       string
+	remote   string
 	basic    [2]string
 	hasBasic bool
-	// principal: the caller whose bearer token the authentication function accepted (hasVerified),
-	// kept here rather than on the Echo context (a map and a copy of the principal per request);
-	// authenticated: principalToRequest has seen the request validated too, so handlers may use it.
-	principal     oauth.Principal
-	hasVerified   bool
+	// authenticate (inside the validator): the caller whose bearer token verified (hasVerified), kept
+	// here rather than on the Echo context (a map and a copy of the principal per request).
+	principal   oauth.Principal
+	hasVerified bool
+	// principalToRequest: the validator has also accepted the request, so handlers may act for the
+	// principal.
 	authenticated bool
-	// caller: who the access step found the caller to be (resolved), on operations whose class takes
-	// more than a valid token.
+	// access: who the caller is as far as the operation's x-access goes (resolved), on operations whose
+	// class takes more than a valid token.
 	caller   accessCaller
 	resolved bool
+}
+
+// verified is the principal whose token verified, whether or not the request went on to pass the
+// validator (the audit trail records refused requests' callers too).
+func (st *requestState) verified() (*oauth.Principal, bool) {
+	if st == nil || !st.hasVerified {
+		return nil, false
+	}
+	return &st.principal, true
+}
+
+// validatedPrincipal is the caller of an authenticated operation, once the validator has accepted the
+// request.
+func (st *requestState) validatedPrincipal() (oauth.Principal, bool) {
+	if st == nil || !st.authenticated {
+		return oauth.Principal{}, false
+	}
+	return st.principal, true
+}
+
+// resolvedCaller is the caller as the access step found them, on operations whose class takes more than
+// a valid token.
+func (st *requestState) resolvedCaller() (*accessCaller, bool) {
+	if st == nil || !st.resolved {
+		return nil, false
+	}
+	return &st.caller, true
+}
+
+// basicCredentials are the request's HTTP Basic credentials, as sent (not yet form-decoded).
+func (st *requestState) basicCredentials() (user, pass string, ok bool) {
+	if st == nil || !st.hasBasic {
+		return "", "", false
+	}
+	return st.basic[0], st.basic[1], true
+}
+
+// remoteAddr is the client's address.
+func (st *requestState) remoteAddr() string {
+	if st == nil {
+		return ""
+	}
+	return st.remote
 }
 
 func stateFrom(ctx context.Context) *requestState {
@@ -108,7 +161,7 @@ func loggerFrom(ctx context.Context, fallback *slog.Logger) *slog.Logger {
 }
 
 // principalToRequest gives strict handlers the principal the authentication function found (see
-// principalFrom). It runs after the validator, so only a validated request has one.
+// requestState.validatedPrincipal). It runs after the validator, so only a validated request has one.
 func principalToRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if st := stateFrom(c.Request().Context()); st != nil && st.hasVerified {
@@ -118,27 +171,4 @@ func principalToRequest(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// principalFrom returns the caller of an authenticated endpoint.
-func principalFrom(ctx context.Context) (oauth.Principal, bool) {
-	st := stateFrom(ctx)
-	if st == nil || !st.authenticated {
-		return oauth.Principal{}, false
-	}
-	return st.principal, true
-}
 
-func basicAuthFrom(ctx context.Context) (user, pass string, ok bool) {
-	st := stateFrom(ctx)
-	if st == nil || !st.hasBasic {
-		return "", "", false
-	}
-	return st.basic[0], st.basic[1], true
-}
-
-// remoteAddrFrom is the client's address.
-func remoteAddrFrom(ctx context.Context) string {
-	if st := stateFrom(ctx); st != nil {
-		return st.remote
-	}
-	return ""
-}

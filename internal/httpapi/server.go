@@ -135,25 +135,41 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The request pipeline, outermost first. Each step's place matters; the order is the contract of
+	// requestState (context.go): a step reads only what the steps before it wrote.
 	e.Use(composedOnce(
+		// 1. Every request gets its state (id, address, Basic credentials) and its deadline; everything
+		// after, the log and audit lines included, can name the request.
 		s.requestContext,
+		// 2. Deprecated operations' headers, set before anything can answer, so refusals carry them too.
 		s.deprecationHeaders,
+		// 3. One log line per request, written after the answer, whatever step gave it.
 		s.accessLog,
+		// 4. The audit trail: outside everything that can refuse, so refusals (401, 403, 400) are
+		// recorded with the status they got; inside the log, whose line it does not change.
 		s.auditTrail,
+		// 5. A panic below becomes a logged 500 for this request only; the steps above still record it.
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
-		// A request without a body (http.NoBody: most GETs) keeps it: wrapped, it would look like one to
-		// the validator, which reads every body before authentication (an allocation and two copies
-		// per request).
+		// 6. Bodies over 1 MiB are refused (413) before anything reads them. A request without a body
+		// (http.NoBody: most GETs) keeps it: wrapped, it would look like one to the validator, which
+		// reads every body before authentication (an allocation and two copies per request).
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 			Limit:   fmt.Sprint(MaxBodyBytes),
 			Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody },
 		}),
+		// 7. Headers every answer carries, refusals included.
 		securityHeaders,
-		// The validator: bearer authentication (401), then the request against the spec (400).
+		// 8. The validator: bearer authentication first (401, authenticate), then the request against
+		// the spec (400); then the verified principal becomes the handlers' (only for a valid request).
 		validator, principalToRequest,
-		// The one access step: the operation's x-access (403), before any handler looks the target up.
+		// 9. Text no column can hold (NUL, broken UTF-8) is the client's 400, like the spec's refusals.
+		s.refuseUnstorableText,
+		// 10. The one access step: the operation's x-access (403), before any handler looks the target
+		// up, so 403 comes before 404.
 		s.access,
-		s.refuseUnstorableText, useValidatedBody, parseForm,
+		// 11. The handler decodes the very value the validator checked, and a form parses once, here,
+		// so a malformed one is a 400 rather than the generated code's 500.
+		useValidatedBody, parseForm,
 	))
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)

@@ -24,8 +24,9 @@ const (
 
 // auditRules records what happened to each rule, in its organisation's trail, with the acting user.
 func (s *Server) auditRules(ctx context.Context, method string, status int, action string, rules []whitelist.Rule) {
-	p, _ := principalFrom(ctx)
-	remote := remoteAddrFrom(ctx)
+	st := stateFrom(ctx)
+	p, _ := st.validatedPrincipal()
+	remote := st.remoteAddr()
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditWait)
 	defer cancel()
 	for _, r := range rules {

@@ -1,0 +1,98 @@
+package httpapi
+
+// The token endpoint (RFC 6749): the grants, their audit notes and their errors.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+// IssueToken implements gen.StrictServerInterface.
+func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject) (gen.IssueTokenResponseObject, error) {
+	tr := oauth.TokenRequest{}
+	var formClientID string
+	if b := req.Body; b != nil {
+		tr.GrantType = b.GrantType
+		tr.Username = deref(b.Username)
+		tr.Password = deref(b.Password)
+		tr.RefreshToken = deref(b.RefreshToken)
+		tr.Code = deref(b.Code)
+		tr.RedirectURI = deref(b.RedirectUri)
+		tr.CodeVerifier = deref(b.CodeVerifier)
+		formClientID = deref(b.ClientId)
+	}
+	tr.Client = clientCredentials(ctx, formClientID)
+	if tr.Client.HasBasic {
+		noteClient(ctx, tr.Client.BasicID)
+	} else {
+		noteClient(ctx, tr.Client.FormClientID)
+	}
+	action := "token"
+	switch tr.GrantType {
+	case "password":
+		action = "signIn"
+		attempted := tr.Username
+		if e, err := user.NormalizeEmail(attempted); err == nil {
+			attempted = e
+		} else if len(attempted) > 254 {
+			attempted = attempted[:254]
+		}
+		noteSignIn(ctx, action, attempted, 0)
+	case "authorization_code":
+		action = "signIn"
+		noteSignIn(ctx, action, "", 0)
+	case "refresh_token":
+		action = "refreshToken"
+		noteSignIn(ctx, action, "", 0)
+	}
+	resp, err := s.Grants.Token(ctx, tr)
+	if err == nil {
+		noteSignIn(ctx, action, resp.Email, resp.UserID)
+	}
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		desc := oe.Description
+		if oe.Code == oauth.CodeInvalidClient {
+			return invalidClient(desc), nil
+		}
+		return gen.IssueToken400JSONResponse{Error: gen.OAuthErrorError(oe.Code), ErrorDescription: &desc}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	jti, err := uuid.Parse(resp.TokenID)
+	if err != nil {
+		return nil, err
+	}
+	out := gen.TokenResponse{
+		AccessToken: resp.AccessToken, TokenType: gen.Bearer, ExpiresIn: resp.ExpiresIn,
+		Scope: oauth.ScopeString(resp.Scope), Jti: jti,
+	}
+	if resp.RefreshToken != "" {
+		out.RefreshToken = &resp.RefreshToken
+	}
+	return gen.IssueToken200JSONResponse{Body: out, Headers: gen.IssueToken200ResponseHeaders{CacheControl: &noStore}}, nil
+}
+
+var noStore = "no-store"
+
+func invalidClient(desc string) gen.IssueToken401JSONResponse {
+	challenge := `Basic realm="access-service"`
+	return gen.IssueToken401JSONResponse{
+		Body:    gen.OAuthError{Error: gen.InvalidClient, ErrorDescription: &desc},
+		Headers: gen.IssueToken401ResponseHeaders{WWWAuthenticate: &challenge},
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
