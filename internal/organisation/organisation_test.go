@@ -409,3 +409,31 @@ func TestRemoveTakesTheOrganisationsDataButKeepsAccounts(t *testing.T) {
 	}
 	wantMessages(t, d)
 }
+
+// Ad hoc members are made by sharing, never by hand: neither adding a member nor changing one assigns
+// the role.
+func TestAdHocIsNeverAssignedByHand(t *testing.T) {
+	t.Parallel()
+	d, ctx := testutil.NewDomain(t), context.Background()
+	org := newOrg(t, d, "acme")
+	_, err := d.Orgs.AddMember(ctx, org.ID, "guest@acme.example", organisation.RoleAdHoc, false, nil)
+	wantErr(t, err, organisation.ErrRoleNotAssignable)
+	m, err := d.Orgs.AddMember(ctx, org.ID, "collab@acme.example", organisation.RoleCollaborator, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.Orgs.UpdateMember(ctx, org.ID, m.User.ID, organisation.MemberChange{Role: role(organisation.RoleAdHoc)})
+	wantErr(t, err, organisation.ErrRoleNotAssignable)
+	if got, err := d.Orgs.Membership(ctx, org.ID, m.User.ID); err != nil || got.Role != organisation.RoleCollaborator {
+		t.Fatalf("after the refusal: %+v, %v; want a Collaborator still", got, err)
+	}
+
+	guest, err := d.Orgs.AddAdHocMember(ctx, org.ID, "guest@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Orgs.UpdateMember(ctx, org.ID, guest.User.ID, organisation.MemberChange{Role: role(organisation.RoleCollaborator)})
+	if err != nil || got.Role != organisation.RoleCollaborator {
+		t.Fatalf("an Ad hoc member made a Collaborator: %+v, %v", got, err)
+	}
+}
