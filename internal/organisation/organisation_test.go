@@ -15,17 +15,6 @@ import (
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
 
-// newOrg creates an organisation whose first administrator is admin@<name>.example.
-func newOrg(t *testing.T, d *testutil.Domain, name string) organisation.Organisation {
-	t.Helper()
-	o, err := d.Orgs.Create(context.Background(), organisation.NewOrganisation{
-		Name: name, AdminEmail: "admin@" + name + ".example", ContactEmail: "contact@" + name + ".example", Quota: 1024})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
-}
-
 // account returns the account of the address, creating it if there is none.
 func account(t *testing.T, d *testutil.Domain, email string) user.User {
 	t.Helper()
@@ -79,7 +68,7 @@ func atEachNotification(t *testing.T, d *testutil.Domain, orgID int64) *[]commit
 func TestRemovalNeedsARequestAndASecondAdministrator(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
-	org := newOrg(t, d, "acme")
+	org := d.Org(t, "acme")
 	alice, bob := account(t, d, "alice@platform.example"), account(t, d, "bob@platform.example")
 	states := atEachNotification(t, d, org.ID)
 
@@ -115,7 +104,7 @@ func TestRemovalNeedsARequestAndASecondAdministrator(t *testing.T) {
 func TestWithdrawalIsCancelledByTheRequesterAndDeclinedByOthers(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
-	org := newOrg(t, d, "acme")
+	org := d.Org(t, "acme")
 	alice, bob := account(t, d, "alice@platform.example"), account(t, d, "bob@platform.example")
 	states := atEachNotification(t, d, org.ID)
 
@@ -161,7 +150,7 @@ func admins(t *testing.T, d *testutil.Domain, orgID int64) int {
 func TestTheLastAdministratorStays(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
-	org := newOrg(t, d, "acme")
+	org := d.Org(t, "acme")
 	first := account(t, d, org.AdminEmail)
 
 	wantErr(t, setAdmin(t, d, org.ID, first.ID, false), organisation.ErrLastAdmin)
@@ -194,7 +183,7 @@ func TestConcurrentDemotionsLeaveOneAdministrator(t *testing.T) {
 	t.Parallel()
 	d := testutil.NewDomain(t)
 	for round := range 10 {
-		org := newOrg(t, d, "acme"+string(rune('a'+round)))
+		org := d.Org(t, "acme"+string(rune('a'+round)))
 		x := account(t, d, org.AdminEmail)
 		y, err := d.Orgs.AddMember(context.Background(), org.ID, "second@"+org.Name+".example", organisation.RoleCollaborator, true, nil)
 		if err != nil {
@@ -250,7 +239,7 @@ func role(r organisation.Role) *organisation.Role { return &r }
 func TestOnlyOriginatorsHaveAPlanOfTheirOrganisation(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
-	org, other := newOrg(t, d, "acme"), newOrg(t, d, "other")
+	org, other := d.Org(t, "acme"), d.Org(t, "other")
 	accounts := func(email string) int { return d.Count(t, "SELECT count(*) FROM users WHERE email = $1", email) }
 	plan := func(m organisation.Member, err error) *int64 {
 		t.Helper()
@@ -335,7 +324,7 @@ func wantRefused(t *testing.T, err error, settings ...string) {
 func TestUpdateRefusesEachSettingTheCallerMayNotChange(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
-	org := newOrg(t, d, "acme")
+	org := d.Org(t, "acme")
 	orgAdmin := organisation.Actor{UserID: 1, Email: org.AdminEmail, OrgAdmin: true}
 	platform := organisation.Actor{UserID: 2, Email: "root@platform.example", SafeShareAdmin: true}
 	name, quota, contact, message, yes := "Renamed", int64(7), "new-contact@acme.example", "hello", true
@@ -373,7 +362,7 @@ func TestUpdateRefusesEachSettingTheCallerMayNotChange(t *testing.T) {
 func TestRemoveTakesTheOrganisationsDataButKeepsAccounts(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
-	orgs := []organisation.Organisation{newOrg(t, d, "acme"), newOrg(t, d, "other")}
+	orgs := []organisation.Organisation{d.Org(t, "acme"), d.Org(t, "other")}
 	for _, o := range orgs {
 		if _, err := d.Orgs.CreatePlan(ctx, o.ID, "Standard", 100, true); err != nil {
 			t.Fatal(err)
@@ -415,7 +404,7 @@ func TestRemoveTakesTheOrganisationsDataButKeepsAccounts(t *testing.T) {
 func TestAdHocIsNeverAssignedByHand(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
-	org := newOrg(t, d, "acme")
+	org := d.Org(t, "acme")
 	_, err := d.Orgs.AddMember(ctx, org.ID, "guest@acme.example", organisation.RoleAdHoc, false, nil)
 	wantErr(t, err, organisation.ErrRoleNotAssignable)
 	m, err := d.Orgs.AddMember(ctx, org.ID, "collab@acme.example", organisation.RoleCollaborator, false, nil)

@@ -78,6 +78,17 @@ func (d *Domain) OAuth(t testing.TB) (*oauth.Tokens, *oauth.Grants) {
 	return tokens, oauth.NewGrants(tokens, d.Users, d.Apps, d.Store.OAuth(), d.IDs, d.Revocations)
 }
 
+// Org creates an organisation named name, whose first administrator is admin@<name>.example.
+func (d *Domain) Org(t testing.TB, name string) organisation.Organisation {
+	t.Helper()
+	o, err := d.Orgs.Create(context.Background(), organisation.NewOrganisation{
+		Name: name, AdminEmail: "admin@" + name + ".example", ContactEmail: "contact@" + name + ".example", Quota: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // Count runs a counting query (SELECT count(*) ...) on its own connection, outside any transaction a
 // service has open: it sees only what is committed.
 func (d *Domain) Count(t testing.TB, query string, args ...any) int {
