@@ -55,22 +55,36 @@ func seen(t *testing.T, d *testutil.Domain, orgID int64) committed {
 	}
 }
 
-// atEachNotification records what other connections see as each notification goes out: a notification
-// sent before its change commits sees the state from before the change.
-func atEachNotification(t *testing.T, d *testutil.Domain, orgID int64) *[]committed {
-	var states []committed
-	d.Mail.OnSend = func(notify.Message) { states = append(states, seen(t, d, orgID)) }
-	return &states
+// removal is an organisation and two SafeShare administrators, alice and bob, to request, withdraw and
+// remove its removal. As each notification goes out it records what other connections see: one sent
+// before its change commits sees the state from before the change.
+type removal struct {
+	d          *testutil.Domain
+	org        organisation.Organisation
+	alice, bob user.User
+	states     []committed
+}
+
+func newRemoval(t *testing.T) *removal {
+	d := testutil.NewDomain(t)
+	r := &removal{d: d, org: d.Org(t, "acme"), alice: account(t, d, "alice@platform.example"), bob: account(t, d, "bob@platform.example")}
+	d.Mail.OnSend = func(notify.Message) { r.states = append(r.states, seen(t, d, r.org.ID)) }
+	return r
+}
+
+func (r *removal) wantNotifiedAfterCommit(t *testing.T, want ...committed) {
+	t.Helper()
+	if !slices.Equal(r.states, want) {
+		t.Fatalf("committed state as each notification went out: %+v, want %+v", r.states, want)
+	}
 }
 
 // The two-person rule: removal needs a pending request, and someone other than its requester removes.
 // Refused steps change nothing and notify no one; each notification goes out after its change commits.
 func TestRemovalNeedsARequestAndASecondAdministrator(t *testing.T) {
 	t.Parallel()
-	d, ctx := testutil.NewDomain(t), context.Background()
-	org := d.Org(t, "acme")
-	alice, bob := account(t, d, "alice@platform.example"), account(t, d, "bob@platform.example")
-	states := atEachNotification(t, d, org.ID)
+	r, ctx := newRemoval(t), context.Background()
+	d, org, alice, bob := r.d, r.org, r.alice, r.bob
 
 	wantErr(t, d.Orgs.Remove(ctx, org.ID, bob), organisation.ErrRemovalNotRequested)
 	if _, err := d.Orgs.RequestRemoval(ctx, org.ID, alice, true); err != nil {
@@ -94,19 +108,15 @@ func TestRemovalNeedsARequestAndASecondAdministrator(t *testing.T) {
 	_, err = d.Orgs.ByID(ctx, org.ID)
 	wantErr(t, err, organisation.ErrNotFound)
 	wantMessages(t, d, "Organisation removal requested", "Organisation removed")
-	if want := []committed{{orgs: 1, requests: 1}, {orgs: 0, requests: 0}}; !slices.Equal(*states, want) {
-		t.Fatalf("committed state as each notification went out: %+v, want %+v", *states, want)
-	}
+	r.wantNotifiedAfterCommit(t, committed{orgs: 1, requests: 1}, committed{orgs: 0, requests: 0})
 }
 
 // Withdrawing a request: by its requester it is cancelled, by anyone else declined; either way it is
 // gone (removal needs a new request), and the contact hears of it once it is.
 func TestWithdrawalIsCancelledByTheRequesterAndDeclinedByOthers(t *testing.T) {
 	t.Parallel()
-	d, ctx := testutil.NewDomain(t), context.Background()
-	org := d.Org(t, "acme")
-	alice, bob := account(t, d, "alice@platform.example"), account(t, d, "bob@platform.example")
-	states := atEachNotification(t, d, org.ID)
+	r, ctx := newRemoval(t), context.Background()
+	d, org, alice, bob := r.d, r.org, r.alice, r.bob
 
 	_, _, err := d.Orgs.WithdrawRemoval(ctx, org.ID, bob)
 	wantErr(t, err, organisation.ErrNoRemovalRequest)
@@ -128,10 +138,7 @@ func TestWithdrawalIsCancelledByTheRequesterAndDeclinedByOthers(t *testing.T) {
 	wantErr(t, d.Orgs.Remove(ctx, org.ID, bob), organisation.ErrRemovalNotRequested)
 	wantMessages(t, d, "Organisation removal requested", "Organisation removal cancelled",
 		"Organisation removal requested", "Organisation removal declined")
-	want := []committed{{1, 1}, {1, 0}, {1, 1}, {1, 0}}
-	if !slices.Equal(*states, want) {
-		t.Fatalf("committed state as each notification went out: %+v, want %+v", *states, want)
-	}
+	r.wantNotifiedAfterCommit(t, committed{1, 1}, committed{1, 0}, committed{1, 1}, committed{1, 0})
 }
 
 func setAdmin(t *testing.T, d *testutil.Domain, orgID, userID int64, admin bool) error {
