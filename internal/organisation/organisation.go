@@ -427,8 +427,12 @@ func (s *Service) addMember(ctx context.Context, orgID int64, email string, role
 }
 
 // UpdateMember changes a member's role, administrator flag or plan, under the plan rule (choosePlan)
-// and the last-administrator rule: an organisation always keeps at least one administrator.
+// and the last-administrator rule: an organisation always keeps at least one administrator. As in
+// AddMember, the role assigned is Originator or Collaborator: Ad hoc is made by sharing only.
 func (s *Service) UpdateMember(ctx context.Context, orgID, userID int64, c MemberChange) (Member, error) {
+	if c.Role != nil && *c.Role != RoleOriginator && *c.Role != RoleCollaborator {
+		return Member{}, ErrRoleNotAssignable
+	}
 	var m Member
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if _, err := s.store.Lock(ctx, orgID); err != nil {

@@ -1,0 +1,130 @@
+package user_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/cocoondata/access-service/internal/testutil"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+const rightPassword = "the right password"
+
+func create(t *testing.T, d *testutil.Domain, nu user.NewUser) user.User {
+	t.Helper()
+	u, err := d.Users.Create(context.Background(), nu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func reread(t *testing.T, d *testutil.Domain, id int64) user.User {
+	t.Helper()
+	u, err := d.Users.ByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: got %v, want %v", what, err, want)
+	}
+}
+
+// The lockout rule: the retry limit's worth of wrong passwords locks the account, and while it is
+// locked even the right password is refused; once the lock is over the right password lets the user in
+// and starts the count afresh.
+func TestWrongPasswordsLockTheAccount(t *testing.T) {
+	t.Parallel()
+	d, ctx := testutil.NewDomain(t), context.Background()
+	u := create(t, d, user.NewUser{Email: "user@example.com", Password: rightPassword})
+	limit, err := d.Properties.MaxPasswordRetries(ctx)
+	if err != nil || limit < 2 {
+		t.Fatalf("retry limit %d, %v", limit, err)
+	}
+	signIn := func(pw string) error {
+		_, err := d.Users.Authenticate(ctx, u.Email, pw)
+		return err
+	}
+
+	for range limit - 1 {
+		wantErr(t, "a wrong password", signIn("wrong"), user.ErrBadCredentials)
+	}
+	if got := reread(t, d, u.ID); got.LockedUntil != nil || got.FailedLogins != limit-1 {
+		t.Fatalf("after %d failures: %d counted, locked until %v; want %d counted, no lock", limit-1, got.FailedLogins, got.LockedUntil, limit-1)
+	}
+	wantErr(t, "the failure reaching the limit", signIn("wrong"), user.ErrBadCredentials)
+	if got := reread(t, d, u.ID); got.LockedUntil == nil || time.Until(*got.LockedUntil) < user.LockDuration-time.Minute {
+		t.Fatalf("after %d failures: locked until %v, want about %v from now", limit, got.LockedUntil, user.LockDuration)
+	}
+	wantErr(t, "the right password while locked", signIn(rightPassword), user.ErrLocked)
+
+	if err := d.Store.Users().Lock(ctx, u.ID, time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "a wrong password after the lock", signIn("wrong"), user.ErrBadCredentials)
+	if err := signIn(rightPassword); err != nil {
+		t.Fatalf("the right password after the lock: %v", err)
+	}
+	if got := reread(t, d, u.ID); got.FailedLogins != 0 || got.LockedUntil != nil {
+		t.Fatalf("after signing in: %d failures counted, locked until %v; want neither", got.FailedLogins, got.LockedUntil)
+	}
+}
+
+// Losing the SafeShare administrator role revokes the account's access tokens (they carry the role),
+// whatever their client, recorded with the change; granting it revokes nothing. No one changes their
+// own role, whether named by their address (however written) or by their account.
+func TestRevokingTheAdministratorRoleRevokesTheAccountsTokens(t *testing.T) {
+	t.Parallel()
+	d, ctx := testutil.NewDomain(t), context.Background()
+	caller := create(t, d, user.NewUser{Email: "root@platform.example", SafeShareAdmin: true})
+	target := create(t, d, user.NewUser{Email: "ops@platform.example", SafeShareAdmin: true})
+	bystander := create(t, d, user.NewUser{Email: "user@example.com"})
+	issued := time.Now().Add(-time.Minute)
+	revocations := func() int { return d.Count(t, "SELECT count(*) FROM token_revocations") }
+
+	_, err := d.Users.SetSafeShareAdmin(ctx, caller, " Root@Platform.example ", false)
+	wantErr(t, "revoking one's own role", err, user.ErrOwnRole)
+	_, err = d.Users.SetSafeShareAdmin(ctx, user.User{ID: caller.ID, Email: "old-address@platform.example"}, caller.Email, false)
+	wantErr(t, "revoking one's own role under a former address", err, user.ErrOwnRole)
+	gone := user.User{ID: d.IDs.New(), Email: "gone@platform.example"} // signed in, and the account deleted since
+	_, err = d.Users.SetSafeShareAdmin(ctx, gone, gone.Email, true)
+	wantErr(t, "granting oneself the role on one's deleted account's address", err, user.ErrOwnRole)
+	accounts := d.Count(t, "SELECT count(*) FROM users WHERE email = $1", gone.Email)
+	if !reread(t, d, caller.ID).SafeShareAdmin || revocations() != 0 || accounts != 0 {
+		t.Fatal("a refused change of one's own role was stored")
+	}
+
+	granted, err := d.Users.SetSafeShareAdmin(ctx, caller, "new@platform.example", true)
+	if err != nil || !granted.SafeShareAdmin || !reread(t, d, granted.ID).SafeShareAdmin {
+		t.Fatalf("granting the role: %+v, %v", granted, err)
+	}
+	if n := revocations(); n != 0 || d.Revocations.Revoked(granted.ID, "any-client", "a-token", issued) {
+		t.Fatalf("granting the role revoked tokens (%d recorded)", n)
+	}
+
+	got, err := d.Users.SetSafeShareAdmin(ctx, caller, target.Email, false)
+	if err != nil || got.SafeShareAdmin || reread(t, d, target.ID).SafeShareAdmin {
+		t.Fatalf("revoking the role: %+v, %v", got, err)
+	}
+	if n := d.Count(t, "SELECT count(*) FROM token_revocations WHERE user_id = $1 AND client_id = '' AND token_id = ''", target.ID); n != 1 {
+		t.Errorf("%d revocations of the account recorded, want 1", n)
+	}
+	for _, client := range []string{"first-party", "third-party"} {
+		if !d.Revocations.Revoked(target.ID, client, "a-token", issued) {
+			t.Errorf("the former administrator's %s token issued before is not revoked", client)
+		}
+	}
+	if d.Revocations.Revoked(bystander.ID, "first-party", "a-token", issued) {
+		t.Error("another account's token is revoked")
+	}
+	if d.Revocations.Revoked(target.ID, "first-party", "a-new-token", time.Now().Add(2*time.Second)) {
+		t.Error("a token issued after the change is refused")
+	}
+}
