@@ -46,7 +46,7 @@ func TestNotificationsThroughSMTP(t *testing.T) {
 // TestFailedEmailDoesNotFailTheRequest: the mail server is down, or refuses; the request succeeds.
 func TestFailedEmailDoesNotFailTheRequest(t *testing.T) {
 	t.Run("sender fails", func(t *testing.T) {
-		mb := &mailbox{fail: true}
+		mb := &testutil.Mailbox{Fail: true}
 		w := buildWorld(t, mb)
 		w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/removalRequest", root1, `{"notifyContact":true}`)
 		w.mustDo(t, 200, "DELETE", "/api/v1/organisations/"+w.org, root2, "")

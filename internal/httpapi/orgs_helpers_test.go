@@ -8,13 +8,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
-	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 
@@ -30,40 +28,12 @@ const (
 	outsider   = "outsider@other.example"
 )
 
-// mailbox is a notify.Sender that keeps what it is given; fail makes every send fail.
-type mailbox struct {
-	mu   sync.Mutex
-	sent []notify.Message
-	fail bool
-}
-
-func (m *mailbox) Send(_ context.Context, msg notify.Message) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail {
-		return errMailDown
-	}
-	m.sent = append(m.sent, msg)
-	return nil
-}
-
-func (m *mailbox) messages() []notify.Message {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]notify.Message(nil), m.sent...)
-}
-
-type mailError string
-
-func (e mailError) Error() string { return string(e) }
-
-const errMailDown = mailError("mail server down")
 
 // world is a service with three SafeShare administrators, one organisation (org) administered by
 // orgAdmin with an Originator, a Collaborator and an Ad hoc member, and an outsider, each signed in.
 type world struct {
 	svc    *testutil.Service
-	mail   *mailbox
+	mail   *testutil.Mailbox
 	tok    map[string]string
 	id     map[string]string // account ids by email
 	org    string
@@ -72,11 +42,11 @@ type world struct {
 
 func newWorld(t *testing.T, opts ...testutil.Option) *world {
 	t.Helper()
-	return buildWorld(t, &mailbox{}, opts...)
+	return buildWorld(t, &testutil.Mailbox{}, opts...)
 }
 
 // buildWorld: a nil mailbox leaves the service its configured sender (ACCESS_SMTP_URL or the log).
-func buildWorld(t *testing.T, mb *mailbox, opts ...testutil.Option) *world {
+func buildWorld(t *testing.T, mb *testutil.Mailbox, opts ...testutil.Option) *world {
 	t.Helper()
 	o := app.Options{}
 	if mb != nil {

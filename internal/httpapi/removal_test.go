@@ -53,7 +53,7 @@ func TestRemovalRequest(t *testing.T) {
 			if rr["id"] != b["id"] || rr["requestedAt"] != b["requestedAt"] {
 				t.Fatalf("organisation shows %v, request was %v", rr, b)
 			}
-			msgs := w.mail.messages()
+			msgs := w.mail.Messages()
 			if len(msgs) != 1 || msgs[0].To != "contact@xycompany.example" || !strings.Contains(msgs[0].Body, root1) {
 				t.Fatalf("contact not told: %+v", msgs)
 			}
@@ -122,7 +122,7 @@ func TestWithdrawRemovalRequest(t *testing.T) {
 		}
 	})
 	t.Run("the contact hears of the cancel", func(t *testing.T) {
-		msgs := w.mail.messages()
+		msgs := w.mail.Messages()
 		if len(msgs) != 2 || !strings.Contains(msgs[1].Subject, "cancelled") {
 			t.Fatalf("%+v", msgs)
 		}
@@ -179,7 +179,7 @@ func TestDeleteOrganisation(t *testing.T) {
 		if n := w.mustDo(t, 200, "GET", "/api/v1/organisations/"+other+"/users", orgAdmin, "").JSON(t)["count"]; n != float64(2) {
 			t.Fatalf("bystander's members: %v", n)
 		}
-		msgs := w.mail.messages()
+		msgs := w.mail.Messages()
 		if last := msgs[len(msgs)-1]; !strings.Contains(last.Subject, "removed") || !strings.Contains(last.Body, root2) {
 			t.Fatalf("%+v", msgs)
 		}

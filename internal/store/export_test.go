@@ -21,14 +21,7 @@ import (
 // key is not found either way; the embedded store's path is GORM's own.
 func CheckHotReads(t *testing.T, databaseURL string) {
 	ctx := context.Background()
-	s, err := Open(ctx, databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openMigrated(t, databaseURL)
 	if s.pool == nil {
 		t.Fatal("the PostgreSQL store has no pgx pool, so its hot reads would not be tested")
 	}
@@ -175,17 +168,10 @@ func CheckHotReadColumns(t *testing.T) {
 // the row is gone for everyone.
 func CheckHotReadsInTx(t *testing.T, databaseURL string) {
 	ctx := context.Background()
-	s, err := Open(ctx, databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openMigrated(t, databaseURL)
 	now := time.Now().UTC()
 	rollback := errors.New("roll back")
-	err = s.InTx(ctx, func(ctx context.Context) error {
+	err := s.InTx(ctx, func(ctx context.Context) error {
 		if err := s.conn(ctx).Create(&userRow{ID: 77, Email: "in-tx@example.com", CreatedAt: now, UpdatedAt: now}).Error; err != nil {
 			return err
 		}
@@ -205,4 +191,19 @@ func CheckHotReadsInTx(t *testing.T, databaseURL string) {
 	if _, err := s.Users().ByID(ctx, 77); !errors.Is(err, user.ErrNotFound) {
 		t.Errorf("after the rollback: %v, want user.ErrNotFound", err)
 	}
+}
+
+// openMigrated opens the store at databaseURL, migrated, until the test ends.
+func openMigrated(t *testing.T, databaseURL string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"testing"
@@ -104,6 +105,8 @@ func (d *Domain) Count(t testing.TB, query string, args ...any) int {
 // sent, before Send returns.
 type Mailbox struct {
 	OnSend func(notify.Message)
+	// Fail makes every send fail, as a mail server that is down would.
+	Fail bool
 
 	mu   sync.Mutex
 	sent []notify.Message
@@ -116,9 +119,14 @@ func (m *Mailbox) Send(_ context.Context, msg notify.Message) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.Fail {
+		return errMailDown
+	}
 	m.sent = append(m.sent, msg)
 	return nil
 }
+
+var errMailDown = errors.New("mail server down")
 
 // Messages are the messages sent so far.
 func (m *Mailbox) Messages() []notify.Message {
