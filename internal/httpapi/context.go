@@ -170,5 +170,3 @@ func principalToRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-

@@ -28,7 +28,6 @@ const (
 	outsider   = "outsider@other.example"
 )
 
-
 // world is a service with three SafeShare administrators, one organisation (org) administered by
 // orgAdmin with an Originator, a Collaborator and an Ad hoc member, and an outsider, each signed in.
 type world struct {
