@@ -1,5 +1,7 @@
 # Every target is one step a developer or CI runs; `make test` is the whole suite.
 GO ?= go
+# tests that run at once in a package (go test -parallel; scripts/test.sh uses the same default)
+TEST_PARALLEL ?= 8
 
 .PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot bench bench-instructions
 
@@ -54,7 +56,7 @@ screenshot:
 
 ## test-go: only the Go tests (PostgreSQL must already be reachable)
 test-go:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -parallel $(TEST_PARALLEL) ./...
 
 ## bench: the service against a minimal baseline server, same machine, same run (bench/README.md);
 ## not part of `make test`

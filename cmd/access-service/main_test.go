@@ -32,7 +32,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 }
 
 func TestUserCommands(t *testing.T) {
-	t.Setenv("ACCESS_DATABASE_URL", testutil.NewPostgres(t))
+	t.Setenv("ACCESS_DATABASE_URL", testutil.NewEmptyPostgres(t))
 	const pw = "a long enough password\n"
 	cases := []struct {
 		name   string

@@ -27,6 +27,7 @@ func ptr[T any](v T) *T { return &v }
 // TestSignInAndProfile: sign in with the password grant, read and change the profile, refresh the
 // token, and be refused where the spec says so, all through the generated client.
 func TestSignInAndProfile(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)
@@ -112,6 +113,7 @@ func TestSignInAndProfile(t *testing.T) {
 
 // TestPublicAndDiscoveryEndpoints reads everything that needs no sign-in, and the service directory.
 func TestPublicAndDiscoveryEndpoints(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)

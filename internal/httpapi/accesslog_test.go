@@ -13,6 +13,7 @@ import (
 // Every request gets one access-log line naming it: its id (the X-Request-Id answered), method, path,
 // status, duration and the client's address.
 func TestAccessLogLine(t *testing.T) {
+	t.Parallel()
 	logs := &testutil.LockedBuffer{}
 	svc := testutil.Start(t, testutil.WithOptions(app.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil))}))
 	svc.CreateUser(t, root1, true)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestSafeShareAdministrators(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	t.Run("list", func(t *testing.T) {
 		all := w.list(t, "/api/v1/users", root1, 0)

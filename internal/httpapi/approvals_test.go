@@ -10,6 +10,7 @@ import (
 )
 
 func TestApprovalsEndpoints(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	aliceTok := fullCodeFlow(t, e, e.svc.NewBrowser(t), alice)["access_token"].(string)
 	fullCodeFlow(t, e, e.svc.NewBrowser(t), bob)
@@ -65,6 +66,7 @@ func TestApprovalsEndpoints(t *testing.T) {
 // TestExpireMySessions: refresh tokens die at once; access tokens live until they expire; the sign-in
 // session of the pages ends.
 func TestExpireMySessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.svc.NewBrowser(t)
 	third := fullCodeFlow(t, e, b, alice)
@@ -131,6 +133,7 @@ func TestRevocationReachesOtherInstances(t *testing.T) {
 
 // TestFlowOnEmbeddedStore: the code flow and revocation on SQLite.
 func TestFlowOnEmbeddedStore(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t, testutil.WithDatabase(testutil.NewSQLite(t)))
 	svc.CreateUser(t, adminEmail, true)
 	svc.CreateUser(t, alice, false)

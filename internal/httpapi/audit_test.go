@@ -12,6 +12,7 @@ import (
 )
 
 func TestAuditTrail(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	org := "/api/v1/organisations/" + w.org
 	// A few requests in the organisation's scope, successful and not, and some that are not in it.
@@ -90,6 +91,7 @@ func TestAuditTrail(t *testing.T) {
 }
 
 func TestSignInsAreAudited(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	db := openSQL(t, w.svc)
 	w.svc.Client.PostForm(t, "/api/oauth/token", basic, map[string]string{"grant_type": "password", "username": "Collab@XY-company.com", "password": "wrong password!!"})
@@ -124,6 +126,7 @@ func TestSignInsAreAudited(t *testing.T) {
 }
 
 func TestAuditExport(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	org := "/api/v1/organisations/" + w.org
 	w.mustDo(t, 200, "PUT", org, orgAdmin, `{"userMessage":"=HYPERLINK(\"http://evil\")"}`)

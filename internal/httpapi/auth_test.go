@@ -21,6 +21,7 @@ import (
 // TestBearerAuthentication: only an unexpired RS256 token signed by one of the service's keys, for this
 // issuer, is accepted; everything else is 401 with a Bearer challenge.
 func TestBearerAuthentication(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	u := svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)
@@ -136,6 +137,7 @@ func mustDecode(t *testing.T, s string) string {
 
 // TestJWKSVerifiesTokens is what the Content Service does: verify our tokens offline with the JWKS.
 func TestJWKSVerifiesTokens(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	svc.CreateUser(t, alice, true)
 	svc.RegisterClient(t, clientID)
@@ -192,6 +194,7 @@ func toStrings(v any) []string {
 // that were revoked. Each token is used first (so any cache of verified tokens holds it), then revoked,
 // then refused at once, on an endpoint that reads the database and on one that does not.
 func TestRevokedTokensRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	appID := func(clientID string) string {
 		r := e.do(t, http.MethodGet, "/api/v1/clientapps?limit=100", e.admin, nil)

@@ -24,6 +24,7 @@ func appBody(clientID string, over map[string]any) map[string]any {
 }
 
 func TestCreateClientApp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	user := e.svc.Token(t, clientID, alice)
 	cases := []struct {
@@ -104,6 +105,7 @@ func TestCreateClientApp(t *testing.T) {
 }
 
 func TestListClientApps(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := range 5 {
 		e.createApp(t, appBody(fmt.Sprintf("app-%d", i), map[string]any{"appName": "Same name"}))
@@ -157,6 +159,7 @@ func TestListClientApps(t *testing.T) {
 // TestClientAppByID covers GET, PUT, DELETE and /enable on one app: every status, and the effect of
 // each change on the app's tokens.
 func TestClientAppByID(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	user := e.svc.Token(t, clientID, alice)
 	app := e.createApp(t, appBody("target", map[string]any{"authorizedGrantTypes": []string{"password", "refresh_token", "authorization_code"}}))

@@ -10,6 +10,7 @@ import (
 // TestAuthorizationCodeGrant: a code works once, for its client and redirect URI, with its verifier,
 // within 60 seconds.
 func TestAuthorizationCodeGrant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.svc
 	e.createApp(t, map[string]any{"appName": "Other", "clientId": "other-app", "clientSecret": appSecret,
@@ -166,6 +167,7 @@ func TestAuthorizationCodeGrant(t *testing.T) {
 // TestPublicClient: an app registered without a secret signs users in with PKCE and identifies itself
 // with client_id alone; it cannot use the password grant.
 func TestPublicClient(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	app := e.createApp(t, map[string]any{"appName": "Mobile", "clientId": "mobile", "accessTokenValiditySeconds": 300,
 		"refreshTokenValiditySeconds": 3600, "authorizedGrantTypes": []string{"authorization_code", "refresh_token"},

@@ -16,6 +16,7 @@ import (
 )
 
 func TestServesItsOwnSpec(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 
 	y := svc.Client.Get(t, "/openapi.yaml", "")
@@ -47,6 +48,7 @@ func TestServesItsOwnSpec(t *testing.T) {
 }
 
 func TestExplorerPage(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	r := svc.Client.Get(t, "/docs", "")
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
@@ -67,6 +69,7 @@ func TestExplorerPage(t *testing.T) {
 }
 
 func TestExplorerAssets(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	get := func(path string, header http.Header) *http.Response {
 		t.Helper()

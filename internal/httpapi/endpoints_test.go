@@ -11,6 +11,7 @@ import (
 )
 
 func TestDiscoveryListsEveryOperation(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)
@@ -48,6 +49,7 @@ func TestDiscoveryListsEveryOperation(t *testing.T) {
 }
 
 func TestPublicEndpoints(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	cases := []struct {
 		path   string
@@ -94,6 +96,7 @@ func TestPublicEndpoints(t *testing.T) {
 }
 
 func TestUnknownRoutesAndMethods(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	cases := []struct {
 		method, path string
@@ -115,6 +118,7 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 }
 
 func TestUpdateMe(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)
@@ -194,6 +198,7 @@ func TestUpdateMe(t *testing.T) {
 // TestKeysAreShared: a second instance on the same database verifies the first one's tokens, and a
 // restarted instance keeps its key.
 func TestKeysAreShared(t *testing.T) {
+	t.Parallel()
 	db := testutil.NewPostgres(t)
 	a := testutil.Start(t, testutil.WithDatabase(db))
 	a.CreateUser(t, alice, false)
@@ -222,6 +227,7 @@ func TestKeysAreShared(t *testing.T) {
 
 // TestEmbeddedStore runs the sign-in path on the embedded SQLite store, where SQL could differ.
 func TestEmbeddedStore(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t, testutil.WithDatabase(testutil.NewSQLite(t)))
 	svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)

@@ -11,6 +11,7 @@ import (
 // TestCodeFlowRevokeAndApproveAgain drives the whole life of a third-party approval through HTTP, as
 // a browser and the app would.
 func TestCodeFlowRevokeAndApproveAgain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.svc
 	b := svc.NewBrowser(t)
@@ -124,6 +125,7 @@ func TestCodeFlowRevokeAndApproveAgain(t *testing.T) {
 }
 
 func TestImplicitFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.svc.NewBrowser(t)
 	path := authorizePath(map[string]string{"response_type": "token", "client_id": thirdParty, "redirect_uri": redirectURI, "state": "s1", "scope": "read"})
@@ -156,6 +158,7 @@ func TestImplicitFlow(t *testing.T) {
 }
 
 func TestDenyAndAutoApprove(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.svc.NewBrowser(t)
 	_, challenge := pkcePair("x")
@@ -193,6 +196,7 @@ func TestDenyAndAutoApprove(t *testing.T) {
 // TestAuthorizeNeverRedirectsToUnregisteredURIs: an unknown client or a redirect URI that is not
 // registered character for character is an error page, never a redirect.
 func TestAuthorizeNeverRedirectsToUnregisteredURIs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createApp(t, map[string]any{"appName": "Off", "clientId": "off", "clientSecret": appSecret,
 		"accessTokenValiditySeconds": 60, "refreshTokenValiditySeconds": 60,
@@ -247,6 +251,7 @@ func TestAuthorizeNeverRedirectsToUnregisteredURIs(t *testing.T) {
 // TestAuthorizeErrorRedirects: with a known client and a registered redirect URI, other errors go back
 // to the client with error= and the state.
 func TestAuthorizeErrorRedirects(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.createApp(t, map[string]any{"appName": "Public", "clientId": "public", "accessTokenValiditySeconds": 60,
 		"refreshTokenValiditySeconds": 60, "authorizedGrantTypes": []string{"authorization_code"}, "registeredRedirectUris": []string{redirectURI}})
@@ -298,6 +303,7 @@ func TestAuthorizeErrorRedirects(t *testing.T) {
 
 // TestPagesCSRF: the forms are refused without the browser's own CSRF token, and nothing changes.
 func TestPagesCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, challenge := pkcePair("c")
 	path := authorizePath(codeParams(challenge))
@@ -362,6 +368,7 @@ func TestPagesCSRF(t *testing.T) {
 }
 
 func TestSignInPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, challenge := pkcePair("s")
 	path := authorizePath(codeParams(challenge))

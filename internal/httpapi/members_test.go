@@ -11,6 +11,7 @@ import (
 )
 
 func TestAddMember(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	noPlans := w.createOrg(t, "No Plans", orgAdmin)
 	foreign, err := w.svc.Orgs.CreatePlan(context.Background(), mustID(t, noPlans), "Foreign", 1, false)
@@ -79,6 +80,7 @@ func TestAddMember(t *testing.T) {
 }
 
 func TestListMembers(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	users := "/api/v1/organisations/" + w.org + "/users"
 	for i := range 6 {
@@ -131,6 +133,7 @@ func TestListMembers(t *testing.T) {
 }
 
 func TestUpdateAndRemoveMember(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	noPlans := w.createOrg(t, "No Plans", orgAdmin)
 	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+noPlans+"/users", orgAdmin, `{"email":"`+collab+`","role":"Collaborator"}`)
@@ -199,6 +202,7 @@ func TestUpdateAndRemoveMember(t *testing.T) {
 
 // TestLastAdministratorUnderConcurrency: two administrators demoting each other at once must leave one.
 func TestLastAdministratorUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	base := "/api/v1/organisations/" + w.org + "/users/"
 	holder := orgAdmin // the one administrator between rounds

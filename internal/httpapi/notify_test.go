@@ -12,6 +12,7 @@ import (
 
 // TestNotificationsThroughSMTP: with ACCESS_SMTP_URL set, the contact's email leaves through SMTP.
 func TestNotificationsThroughSMTP(t *testing.T) {
+	t.Parallel()
 	got := make(chan string, 4)
 	addr := smtpSink(t, got)
 	w := buildWorld(t, nil, testutil.WithEnv("ACCESS_SMTP_URL", "smtp://"+addr+"?from=safeshare@platform.example"))
@@ -45,6 +46,7 @@ func TestNotificationsThroughSMTP(t *testing.T) {
 
 // TestFailedEmailDoesNotFailTheRequest: the mail server is down, or refuses; the request succeeds.
 func TestFailedEmailDoesNotFailTheRequest(t *testing.T) {
+	t.Parallel()
 	t.Run("sender fails", func(t *testing.T) {
 		mb := &testutil.Mailbox{Fail: true}
 		w := buildWorld(t, mb)

@@ -9,6 +9,7 @@ import (
 // TestListQueriesConstant: a list page costs the same number of statements whether it holds 1 item or
 // 50 (no N+1). Every list endpoint of the admin API belongs here.
 func TestListQueriesConstant(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// The fewest of three tries: the revocation poll's statement (every 2 s) may fall into one.
 	statements := func(path string, want int) int64 {

@@ -12,6 +12,7 @@ import (
 // TestOddInputsNeverFail: inputs a database or a parser could choke on are refused or ignored, never a
 // 500 (the test client fails the test on any 5xx).
 func TestOddInputsNeverFail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.svc
 	for _, id := range []string{"a\x00b", "\xff\xfe", strings.Repeat("x", 5000), "reports%00", "'; DROP TABLE client_apps; --"} {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCreateOrganisation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	long := strings.Repeat("n", 256)
 	cases := []struct {
@@ -80,6 +81,7 @@ func TestCreateOrganisation(t *testing.T) {
 }
 
 func TestListOrganisations(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	names := []string{"alpha", "Bravo", "charlie", "Delta", "echo", "Foxtrot", "golf"}
 	for _, n := range names {
@@ -138,6 +140,7 @@ func TestListOrganisations(t *testing.T) {
 }
 
 func TestGetOrganisation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	other := w.createOrg(t, "Other", outsider)
 	for _, tc := range []struct {
@@ -177,6 +180,7 @@ func TestGetOrganisation(t *testing.T) {
 }
 
 func TestUpdateOrganisation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	w.createOrg(t, "Taken Name", outsider)
 	// root3 is also an administrator of the organisation: both kinds of member at once.
@@ -248,6 +252,7 @@ func TestUpdateOrganisation(t *testing.T) {
 }
 
 func TestMeShowsMemberships(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	second := w.createOrg(t, "Another", outsider)
 	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+second+"/users", outsider, `{"email":"`+orgAdmin+`","role":"Collaborator"}`)
@@ -277,6 +282,7 @@ func TestMeShowsMemberships(t *testing.T) {
 
 // TestNoInputMakesA500 sends text a database cannot hold, in every place a client controls.
 func TestNoInputMakesA500(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	org := "/api/v1/organisations/" + w.org
 	for _, tc := range []struct {

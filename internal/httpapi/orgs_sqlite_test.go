@@ -10,6 +10,7 @@ import (
 // TestOrganisationsOnEmbeddedStore runs the organisation flows on SQLite, where the SQL could differ:
 // LIKE with ESCAPE, OFFSET without LIMIT, ON CONFLICT, cascades, time comparisons in the export.
 func TestOrganisationsOnEmbeddedStore(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testutil.WithDatabase(testutil.NewSQLite(t)))
 	for _, n := range []string{"alpha_1", "Bravo%", "charlie"} {
 		w.createOrg(t, n, orgAdmin)

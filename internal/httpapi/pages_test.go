@@ -24,6 +24,7 @@ func registerCodeApp(t *testing.T, svc *testutil.Service) {
 }
 
 func TestCookiesAreSecureOnHTTPS(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t, testutil.WithEnv("ACCESS_ISSUER", "https://access.example"))
 	registerCodeApp(t, svc)
 	svc.CreateUser(t, alice, false)
@@ -54,6 +55,7 @@ func TestCookiesAreSecureOnHTTPS(t *testing.T) {
 }
 
 func TestSignInPageRateLimit(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t, testutil.WithOptions(app.Options{PerAddressLimit: httpapi.RateLimit{PerSecond: 0.1, Burst: 3}}))
 	registerCodeApp(t, svc)
 	svc.CreateUser(t, alice, false)
@@ -76,6 +78,7 @@ func TestSignInPageRateLimit(t *testing.T) {
 
 // TestRevocationKillsUnusedCodes: a code issued before the approval was revoked cannot be exchanged.
 func TestRevocationKillsUnusedCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.svc.NewBrowser(t)
 	verifier, challenge := pkcePair("k")
@@ -93,6 +96,7 @@ func TestRevocationKillsUnusedCodes(t *testing.T) {
 
 // TestBodyLimitsAndMediaTypes: 413 and 415 on every new endpoint that takes a body.
 func TestBodyLimitsAndMediaTypes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	appPath := "/api/v1/clientapps/" + e.do(t, "GET", "/api/v1/clientapps?sortBy=clientId", e.admin, nil).JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
 	huge := []byte("token=" + strings.Repeat("a", httpapi.MaxBodyBytes+1))

@@ -15,6 +15,7 @@ import (
 )
 
 func TestRemovalRequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	path := "/api/v1/organisations/" + w.org + "/removalRequest"
 	cases := []struct {
@@ -62,6 +63,7 @@ func TestRemovalRequest(t *testing.T) {
 }
 
 func TestWithdrawRemovalRequest(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	path := "/api/v1/organisations/" + w.org + "/removalRequest"
 	for _, tc := range []struct {
@@ -131,6 +133,7 @@ func TestWithdrawRemovalRequest(t *testing.T) {
 
 // TestDeleteOrganisation: the two-person rule, and what goes and what stays.
 func TestDeleteOrganisation(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	path := "/api/v1/organisations/" + w.org
 	other := w.createOrg(t, "Bystander", orgAdmin)
@@ -223,6 +226,7 @@ func openSQL(t *testing.T, svc *testutil.Service) *sql.DB {
 // cancel, on PostgreSQL. Every round ends in exactly one outcome, and never in a half-removed
 // organisation.
 func TestConcurrentRemoval(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	db := openSQL(t, w.svc)
 	state := func(org string) (orgs, members, requests int) {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestMetadata(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	r := svc.Client.Get(t, "/.well-known/oauth-authorization-server", "")
 	if r.Status != 200 {
@@ -32,6 +33,7 @@ func TestMetadata(t *testing.T) {
 }
 
 func TestRevokeAndIntrospect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.svc
 	third := fullCodeFlow(t, e, svc.NewBrowser(t), alice)

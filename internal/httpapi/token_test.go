@@ -20,6 +20,7 @@ const (
 )
 
 func TestPasswordGrant(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)
@@ -117,6 +118,7 @@ func TestPasswordGrant(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	u := svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)
@@ -151,6 +153,7 @@ func TestLockout(t *testing.T) {
 }
 
 func TestTokenRateLimit(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t, testutil.WithOptions(app.Options{
 		PerAddressLimit: httpapi.RateLimit{PerSecond: 0.1, Burst: 3},
 	}))
@@ -172,6 +175,7 @@ func TestTokenRateLimit(t *testing.T) {
 }
 
 func TestRefreshGrant(t *testing.T) {
+	t.Parallel()
 	svc := testutil.Start(t)
 	svc.CreateUser(t, alice, false)
 	svc.RegisterClient(t, clientID)

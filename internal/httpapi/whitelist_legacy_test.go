@@ -16,6 +16,7 @@ func deprecated(t *testing.T, r *testutil.Response, successor string) {
 }
 
 func TestWhitelistDeprecatedGet(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	id := w.addRules(t, w.org, orgAdmin, "xy-company.com")[0]
 	const successor = "/api/v1/organisations/{orgId}/userwhitelist"
@@ -51,6 +52,7 @@ func TestWhitelistDeprecatedGet(t *testing.T) {
 }
 
 func TestWhitelistBulkDelete(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	other := w.createOrg(t, "Other Org", outsider)
 	mine := w.addRules(t, w.org, orgAdmin, "xy-company.com", "partner.example")
@@ -107,6 +109,7 @@ func TestWhitelistBulkDelete(t *testing.T) {
 // TestWhitelistAudit: every rule added, re-described and deleted is in its organisation's trail with
 // the acting user, through the deprecated endpoints too.
 func TestWhitelistAudit(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	ids := w.addRules(t, w.org, orgAdmin, "xy-company.com", "partner.example")
 	w.mustDo(t, 200, "PUT", wl(w.org)+"/"+ids[0], orgAdmin, `{"description":"staff"}`)
@@ -156,6 +159,7 @@ func TestWhitelistAudit(t *testing.T) {
 // TestWhitelistOnEmbeddedStore runs the whitelist on SQLite, where the SQL could differ: the EXISTS
 // behind whitelistEnabled, the all-or-nothing deletes, the unique index.
 func TestWhitelistOnEmbeddedStore(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, testutil.WithDatabase(testutil.NewSQLite(t)))
 	ids := w.addRules(t, w.org, orgAdmin, "xy-company.com", "*.elsewhere.example")
 	w.mustDo(t, 409, "POST", wl(w.org), orgAdmin, `{"items":[{"pattern":"XY-company.com"}]}`)

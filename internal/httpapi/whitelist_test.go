@@ -40,6 +40,7 @@ func (w *world) rules(t *testing.T, org string) (string, bool) {
 }
 
 func TestWhitelistAdd(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	other := w.createOrg(t, "Other Org", outsider)
 	w.addRules(t, other, outsider, "other.example")
@@ -105,6 +106,7 @@ func TestWhitelistAdd(t *testing.T) {
 }
 
 func TestWhitelistListPages(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	var patterns []string
 	for i := range 23 {
@@ -146,6 +148,7 @@ func TestWhitelistListPages(t *testing.T) {
 }
 
 func TestWhitelistDescribeAndDelete(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	other := w.createOrg(t, "Other Org", outsider)
 	otherRule := w.addRules(t, other, outsider, "other.example")[0]
@@ -226,6 +229,7 @@ func TestWhitelistDescribeAndDelete(t *testing.T) {
 }
 
 func TestWhitelistCheck(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	other := w.createOrg(t, "Other Org", outsider)
 	otherRule := w.addRules(t, other, outsider, "other.example")[0]
@@ -308,6 +312,7 @@ func TestWhitelistCheck(t *testing.T) {
 
 // TestCanBeShared is the one question sharing code asks, with the same matcher as the rules.
 func TestCanBeShared(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	org := mustID(t, w.org)
 	ask := func(email string) bool {

@@ -20,7 +20,7 @@ import (
 // migrated by a build from before 00002 was merged) gets 00002 on the next start instead of refusing it.
 func TestMigrateAppliesAMissedMigration(t *testing.T) {
 	ctx := context.Background()
-	url := testutil.NewPostgres(t)
+	url := testutil.NewEmptyPostgres(t)
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatal(err)

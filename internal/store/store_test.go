@@ -12,7 +12,7 @@ import (
 // TestMigrateConcurrently: instances starting together against one empty database each apply the schema
 // safely; afterwards it is complete and applying it again is a no-op.
 func TestMigrateConcurrently(t *testing.T) {
-	for name, url := range map[string]string{"postgres": testutil.NewPostgres(t), "sqlite": testutil.NewSQLite(t)} {
+	for name, url := range map[string]string{"postgres": testutil.NewEmptyPostgres(t), "sqlite": testutil.NewSQLite(t)} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			var wg sync.WaitGroup
