@@ -54,13 +54,23 @@ func NewEmptyPostgres(t testing.TB) string {
 // NewStore opens the store on a fresh migrated database (NewPostgres) and closes it when the test ends.
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
+	return OpenStore(t, NewPostgres(t))
+}
+
+// OpenStore opens the store at databaseURL, migrated, and closes it when the test ends: for domain
+// tests, which need a real database but not the HTTP stack.
+func OpenStore(t testing.TB, databaseURL string) *store.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := store.Open(ctx, NewPostgres(t))
+	s, err := store.Open(ctx, databaseURL)
 	if err != nil {
 		t.Fatalf("opening the store: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrating the store: %v", err)
+	}
 	return s
 }
 

@@ -57,7 +57,7 @@ func TestDatabases(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if props, err := s.Properties(ctx); err != nil || len(props) == 0 {
+	if props, err := s.Properties().All(ctx); err != nil || len(props) == 0 {
 		t.Fatalf("store on a fresh database: %d properties, %v", len(props), err)
 	}
 }
