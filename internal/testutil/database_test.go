@@ -2,11 +2,13 @@ package testutil_test
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/cocoondata/access-service/internal/store"
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 
@@ -36,23 +38,38 @@ func TestDatabases(t *testing.T) {
 	if n := migrations(t, testutil.NewEmptyPostgres(t)); n != 0 {
 		t.Fatalf("empty database has %d migrations applied", n)
 	}
-	urls := make([]string, 4)
-	var wg sync.WaitGroup
-	for i := range urls {
-		wg.Add(1)
-		go func() { defer wg.Done(); urls[i] = testutil.NewPostgres(t) }()
-	}
-	wg.Wait()
+	var mu sync.Mutex
 	seen := map[string]bool{}
-	for _, u := range urls {
-		if seen[u] {
-			t.Fatalf("two callers got %s", u)
+	t.Run("copies", func(t *testing.T) {
+		for i := range 4 {
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				t.Parallel()
+				u := testutil.NewPostgres(t)
+				mu.Lock()
+				dup := seen[u]
+				seen[u] = true
+				mu.Unlock()
+				if dup {
+					t.Fatalf("two callers got %s", u)
+				}
+				n := migrations(t, u)
+				if n == 0 {
+					t.Fatalf("%s has no migration applied", u)
+				}
+				s, err := store.Open(ctx, u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				if err := s.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if after := migrations(t, u); after != n {
+					t.Fatalf("the copy had %d migrations applied, the store applied %d more", n, after-n)
+				}
+			})
 		}
-		seen[u] = true
-		if n := migrations(t, u); n == 0 {
-			t.Fatalf("%s has no migration applied", u)
-		}
-	}
+	})
 	s := testutil.NewStore(t)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
