@@ -224,6 +224,11 @@ func TestRefreshGrant(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the reuse revoked the access token the rotation minted", func(t *testing.T) {
+		if me := svc.Client.Get(t, "/api/v1/users/me", r.JSON(t)["access_token"].(string)); me.Status != 401 {
+			t.Fatalf("the access token minted by the family of a reused refresh token: %d, want 401", me.Status)
+		}
+	})
 
 	t.Run("another sign-in's family is untouched", func(t *testing.T) {
 		other := signIn()

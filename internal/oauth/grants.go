@@ -336,7 +336,7 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	if err := g.rotate(ctx, hash, next); err != nil {
+	if err := g.rotate(ctx, hash, app.ClientID, next); err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
 	resp.RefreshToken = raw
@@ -345,11 +345,12 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 
 // rotate is refresh-token rotation: the token with this digest is spent and next takes its place, in one
 // transaction. A token spent before is a stolen one being replayed (or the client's, after a thief's
-// use): its whole family is revoked, and that revocation commits even though the refresh is refused
-// (ErrRefreshReused). The token's row is locked, so of two uses of one token exactly one rotates it
-// and the other is seen as reuse.
-func (g *Grants) rotate(ctx context.Context, hash string, next RefreshToken) error {
-	reused := false
+// use): its whole family is revoked, and so is every access token the client (clientID) holds for the
+// user, the ones the family minted among them (the thief's included); those revocations commit even
+// though the refresh is refused (ErrRefreshReused). The token's row is locked, so of two uses of one
+// token exactly one rotates it and the other is seen as reuse.
+func (g *Grants) rotate(ctx context.Context, hash, clientID string, next RefreshToken) error {
+	var rev revocation.Entry
 	err := g.store.InTx(ctx, func(ctx context.Context) error {
 		now := g.now()
 		t, err := g.store.LockRefreshToken(ctx, hash)
@@ -357,18 +358,25 @@ func (g *Grants) rotate(ctx context.Context, hash string, next RefreshToken) err
 			return err
 		}
 		if t.Spent {
-			reused = true
-			return g.store.RevokeRefreshFamily(ctx, t.FamilyID, now)
+			if err := g.store.RevokeRefreshFamily(ctx, t.FamilyID, now); err != nil {
+				return err
+			}
+			rev = g.revoked.ForPair(g.ids.New(), t.UserID, clientID, now)
+			return g.revoked.Record(ctx, rev)
 		}
 		if err := g.store.SpendRefreshToken(ctx, t.ID, now); err != nil {
 			return err
 		}
 		return g.store.CreateRefreshToken(ctx, next)
 	})
-	if err == nil && reused {
+	if err != nil {
+		return err
+	}
+	if rev.ID != 0 {
+		g.revoked.Add(rev)
 		return ErrRefreshReused
 	}
-	return err
+	return nil
 }
 
 // refreshError turns a failed refresh into the token endpoint's answer.
@@ -377,7 +385,7 @@ func refreshError(err error) error {
 	case errors.Is(err, ErrRefreshInvalid), errors.Is(err, user.ErrNotFound):
 		return &Error{CodeInvalidGrant, "Invalid refresh token"}
 	case errors.Is(err, ErrRefreshReused):
-		return &Error{CodeInvalidGrant, "Invalid refresh token: it was already used, so every token from the same sign-in is revoked"}
+		return &Error{CodeInvalidGrant, "Invalid refresh token: it was already used, so every refresh token from the same sign-in and every access token this client holds for the account are revoked"}
 	default:
 		return err
 	}

@@ -132,14 +132,22 @@ func TestReusedRefreshTokenRevokesItsFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.wantAccess(t, "the access token the first rotation issued, before the reuse", rotated.AccessToken, true)
 
 	_, err = s.refresh(first.RefreshToken)
 	wantInvalidGrant(t, "the spent token again", err)
 	_, err = s.refresh(rotated.RefreshToken)
 	wantInvalidGrant(t, "the token the first rotation issued", err)
-	if _, err := s.refresh(other.RefreshToken); err != nil {
-		t.Errorf("another sign-in's token: %v", err)
+	// The access tokens go too (issue 16, 3): the one the thief's rotation minted, and every other the
+	// client holds for the account; the message says so.
+	s.wantAccess(t, "the access token the first rotation issued", rotated.AccessToken, false)
+	s.wantAccess(t, "the sign-in's first access token", first.AccessToken, false)
+	// Another sign-in's refresh token still works, and what it mints now is valid.
+	again, err := s.refresh(other.RefreshToken)
+	if err != nil {
+		t.Fatalf("another sign-in's token: %v", err)
 	}
+	s.wantAccess(t, "an access token minted after the reuse", again.AccessToken, true)
 }
 
 // An authorization code used twice: the second use is refused and revokes what the first obtained.
