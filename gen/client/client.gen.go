@@ -1976,10 +1976,12 @@ type ClientInterface interface {
 
 	// IntrospectTokenWithBody Introspect a token (RFC 7662)
 	//
-	// Tells a client (typically a resource server) whether a token is active now, and what it stands
-	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-	// another client's refresh token is `{"active": false}`.
+	// Tells a client whether a token is active now, and what it stands for. An access token is reported
+	// to the client it was issued to and to resource servers: client apps registered with the
+	// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+	// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+	// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+	// may call it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1988,10 +1990,12 @@ type ClientInterface interface {
 
 	// IntrospectTokenWithFormdataBody Introspect a token (RFC 7662)
 	//
-	// Tells a client (typically a resource server) whether a token is active now, and what it stands
-	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-	// another client's refresh token is `{"active": false}`.
+	// Tells a client whether a token is active now, and what it stands for. An access token is reported
+	// to the client it was issued to and to resource servers: client apps registered with the
+	// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+	// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+	// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+	// may call it.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -2816,10 +2820,12 @@ func (c *Client) DecideAuthorizationWithFormdataBody(ctx context.Context, params
 
 // IntrospectTokenWithBody Introspect a token (RFC 7662)
 //
-// Tells a client (typically a resource server) whether a token is active now, and what it stands
-// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-// another client's refresh token is `{"active": false}`.
+// Tells a client whether a token is active now, and what it stands for. An access token is reported
+// to the client it was issued to and to resource servers: client apps registered with the
+// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+// may call it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2838,10 +2844,12 @@ func (c *Client) IntrospectTokenWithBody(ctx context.Context, contentType string
 
 // IntrospectTokenWithFormdataBody Introspect a token (RFC 7662)
 //
-// Tells a client (typically a resource server) whether a token is active now, and what it stands
-// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-// another client's refresh token is `{"active": false}`.
+// Tells a client whether a token is active now, and what it stands for. An access token is reported
+// to the client it was issued to and to resource servers: client apps registered with the
+// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+// may call it.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -6624,10 +6632,12 @@ type ClientWithResponsesInterface interface {
 
 	// IntrospectTokenWithBodyWithResponse Introspect a token (RFC 7662)
 	//
-	// Tells a client (typically a resource server) whether a token is active now, and what it stands
-	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-	// another client's refresh token is `{"active": false}`.
+	// Tells a client whether a token is active now, and what it stands for. An access token is reported
+	// to the client it was issued to and to resource servers: client apps registered with the
+	// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+	// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+	// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+	// may call it.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6636,10 +6646,12 @@ type ClientWithResponsesInterface interface {
 
 	// IntrospectTokenWithFormdataBodyWithResponse Introspect a token (RFC 7662)
 	//
-	// Tells a client (typically a resource server) whether a token is active now, and what it stands
-	// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-	// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-	// another client's refresh token is `{"active": false}`.
+	// Tells a client whether a token is active now, and what it stands for. An access token is reported
+	// to the client it was issued to and to resource servers: client apps registered with the
+	// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+	// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+	// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+	// may call it.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11194,10 +11206,12 @@ func (c *ClientWithResponses) DecideAuthorizationWithFormdataBodyWithResponse(ct
 
 // IntrospectTokenWithBodyWithResponse Introspect a token (RFC 7662)
 //
-// Tells a client (typically a resource server) whether a token is active now, and what it stands
-// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-// another client's refresh token is `{"active": false}`.
+// Tells a client whether a token is active now, and what it stands for. An access token is reported
+// to the client it was issued to and to resource servers: client apps registered with the
+// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+// may call it.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11212,10 +11226,12 @@ func (c *ClientWithResponses) IntrospectTokenWithBodyWithResponse(ctx context.Co
 
 // IntrospectTokenWithFormdataBodyWithResponse Introspect a token (RFC 7662)
 //
-// Tells a client (typically a resource server) whether a token is active now, and what it stands
-// for. Any enabled client with a secret may introspect access tokens; refresh tokens are reported
-// only to the client they were issued to. A token that is expired, revoked, malformed, unknown or
-// another client's refresh token is `{"active": false}`.
+// Tells a client whether a token is active now, and what it stands for. An access token is reported
+// to the client it was issued to and to resource servers: client apps registered with the
+// `introspect` scope. A refresh token is reported only to the client it was issued to. Any other
+// token, and one that is expired, revoked, malformed or unknown, is `{"active": false}`, so a
+// client cannot learn what another client's tokens stand for. Only enabled clients with a secret
+// may call it.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //

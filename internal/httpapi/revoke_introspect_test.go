@@ -48,9 +48,19 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	}
 
 	t.Run("introspection", func(t *testing.T) {
-		in := introspect(basic, third["access_token"].(string))
-		if in["active"] != true || in["client_id"] != thirdParty || in["username"] != alice || in["token_type"] != "access_token" || in["scope"] != "read write" || in["iss"] != svc.URL {
-			t.Fatalf("%v", in)
+		// The token's own client, and a resource server (an app registered with the introspect scope),
+		// are told what it stands for.
+		resourceServer := e.createApp(t, appBody("resource-server", map[string]any{"clientSecret": appSecret,
+			"authorizedGrantTypes": []string{"password"}, "registeredRedirectUris": []string{}, "scope": []string{"read", "introspect"}}))
+		for _, who := range []string{thirdBasic, "resource-server:" + appSecret} {
+			in := introspect(who, third["access_token"].(string))
+			if in["active"] != true || in["client_id"] != thirdParty || in["username"] != alice || in["token_type"] != "access_token" || in["scope"] != "read write" || in["iss"] != svc.URL {
+				t.Fatalf("%s: %v (resource server %v)", who, in, resourceServer["scope"])
+			}
+		}
+		// Any other client is told nothing (issue 16, 7): not even that the token is valid.
+		if in := introspect(basic, third["access_token"].(string)); len(in) != 1 || in["active"] != false {
+			t.Fatalf("another client's access token: %v", in)
 		}
 		if in := introspect(thirdBasic, third["refresh_token"].(string)); in["active"] != true || in["token_type"] != "refresh_token" {
 			t.Fatalf("own refresh token: %v", in)

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/cocoondata/access-service/internal/clientapp"
@@ -56,12 +57,18 @@ type Introspection struct {
 	ExpiresAt int64
 }
 
-// Introspect is RFC 7662 introspection for the client app. Access tokens are reported to any client;
-// refresh tokens only to the client that holds them.
+// ScopeIntrospect marks a resource server: an app registered with this scope may introspect every
+// access token (RFC 7662 section 4: the server decides which clients may ask about which tokens).
+const ScopeIntrospect = "introspect"
+
+// Introspect is RFC 7662 introspection for the client app. An access token is reported to the client it
+// was issued to and to resource servers (apps registered with ScopeIntrospect); a refresh token only to
+// the client that holds it. To anyone else a token is inactive, so a client cannot learn what another
+// client's tokens stand for.
 func (g *Grants) Introspect(ctx context.Context, app clientapp.App, token string) (Introspection, error) {
 	if looksLikeJWT(token) {
 		p, err := g.tokens.Verify(ctx, token)
-		if err != nil {
+		if err != nil || (p.ClientID != app.ClientID && !slices.Contains(app.Scope, ScopeIntrospect)) {
 			return Introspection{}, nil
 		}
 		return Introspection{Active: true, TokenType: "access_token", Scope: p.Scope, ClientID: p.ClientID,
