@@ -3,7 +3,7 @@ GO ?= go
 # tests that run at once in a package (go test -parallel; scripts/test.sh uses the same default)
 TEST_PARALLEL ?= 8
 
-.PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot bench bench-instructions
+.PHONY: run build generate check-generated lint vet test test-go gates lint-spec check-breaking screenshot bench bench-instructions fuzz
 
 ## run: serve on the embedded store (./data/access-service.db) at http://127.0.0.1:8080
 run:
@@ -67,3 +67,8 @@ bench:
 ## valgrind (steady where req/s drift; bench/README.md); not part of `make test`
 bench-instructions:
 	./bench/instructions.sh
+
+## fuzz: the spec fuzzer with fresh seeds for FUZZ_BUDGET seconds (default 300); prints each failing seed
+## and how to replay it; not part of `make test`, which runs the fixed seeds
+fuzz:
+	./scripts/fuzz.sh

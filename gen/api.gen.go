@@ -6053,6 +6053,22 @@ func (response CheckWhitelistChange404ApplicationProblemPlusJSONResponse) VisitC
 	return err
 }
 
+type CheckWhitelistChange409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CheckWhitelistChange409ApplicationProblemPlusJSONResponse) VisitCheckWhitelistChangeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CheckWhitelistChange413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }

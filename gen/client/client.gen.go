@@ -2415,8 +2415,10 @@ type ClientInterface interface {
 	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+	// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+	// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+	// the rules themselves. Organisation administrators of the organisation only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2428,8 +2430,10 @@ type ClientInterface interface {
 	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+	// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+	// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+	// the rules themselves. Organisation administrators of the organisation only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3609,8 +3613,10 @@ func (c *Client) AddWhitelistRules(ctx context.Context, orgId OrgId, body AddWhi
 // Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 // shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 // (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+// the rules themselves. Organisation administrators of the organisation only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3632,8 +3638,10 @@ func (c *Client) CheckWhitelistChangeWithBody(ctx context.Context, orgId OrgId, 
 // Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 // shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 // (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+// the rules themselves. Organisation administrators of the organisation only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7097,8 +7105,10 @@ type ClientWithResponsesInterface interface {
 	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+	// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+	// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+	// the rules themselves. Organisation administrators of the organisation only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7110,8 +7120,10 @@ type ClientWithResponsesInterface interface {
 	// Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 	// shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 	// (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-	// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-	// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+	// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+	// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+	// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+	// the rules themselves. Organisation administrators of the organisation only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9638,6 +9650,8 @@ type CheckWhitelistChangeResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -9669,6 +9683,11 @@ func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON403() *Forbidden 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CheckWhitelistChangeResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -11881,8 +11900,10 @@ func (c *ClientWithResponses) AddWhitelistRulesWithResponse(ctx context.Context,
 // Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 // shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 // (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+// the rules themselves. Organisation administrators of the organisation only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11900,8 +11921,10 @@ func (c *ClientWithResponses) CheckWhitelistChangeWithBodyWithResponse(ctx conte
 // Changes nothing. Answers which members of the organisation would gain or lose the ability to be
 // shared items if the rules were added (`action: add`, items with `pattern`) or deleted
 // (`action: delete`, items with the `id` of one of the organisation's rules), and their state
-// after the change (`shareable`). An id that is not one of the organisation's rules is a 404.
-// Uses the same matcher as the rules themselves. Organisation administrators of the organisation only.
+// after the change (`shareable`). It refuses what the change itself would refuse: an id that is
+// not one of the organisation's rules is a 404; a pattern the request names twice, or one the
+// organisation has a rule for already, is a 409 naming each such item. Uses the same matcher as
+// the rules themselves. Organisation administrators of the organisation only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14456,6 +14479,13 @@ func ParseCheckWhitelistChangeResponse(rsp *http.Response) (*CheckWhitelistChang
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge

@@ -281,6 +281,9 @@ func TestWhitelistCheck(t *testing.T) {
 		{"an unknown rule", orgAdmin, `{"action":"delete","items":[{"id":"765456269464346624"}]}`, 404, "", "items[0].id"},
 		{"another organisation's rule", orgAdmin, `{"action":"delete","items":[{"id":"` + ids[0] + `"},{"id":"` + otherRule + `"}]}`, 404, "", "items[1].id"},
 		{"an invalid pattern", orgAdmin, `{"action":"add","items":[{"pattern":"no spaces.example"}]}`, 400, "", "items[0].pattern"},
+		// What adding would refuse, the dry run refuses (issue 16, 8: the fuzzer found 409 undocumented).
+		{"a pattern named twice", orgAdmin, `{"action":"add","items":[{"pattern":"new.example"},{"pattern":"NEW.example"}]}`, 409, "", "items[1].pattern"},
+		{"a pattern the organisation has", orgAdmin, `{"action":"add","items":[{"pattern":"nobody.example"},{"pattern":"XY-company.com"}]}`, 409, "", "items[1].pattern"},
 		{"add with an id", orgAdmin, `{"action":"add","items":[{"id":"` + ids[0] + `"}]}`, 400, "", "items[0]"},
 		{"delete with a pattern", orgAdmin, `{"action":"delete","items":[{"pattern":"xy-company.com"}]}`, 400, "", "items[0]"},
 		{"an unknown action", orgAdmin, `{"action":"replace","items":[{"pattern":"xy-company.com"}]}`, 400, "", "action"},

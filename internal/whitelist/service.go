@@ -105,20 +105,12 @@ func (s *Service) Add(ctx context.Context, orgID int64, items []NewRule) ([]Rule
 		if err != nil {
 			return err
 		}
-		have := map[string]bool{}
-		for _, r := range existing {
-			have[r.Pattern.Text] = true
+		if refused := alreadyThere(patterns, existing); len(refused) > 0 {
+			return refused
 		}
-		var refused errs.Items
 		now := s.now()
 		for i, p := range patterns {
-			if have[p.Text] {
-				refused = append(refused, &errs.ItemError{Index: i, Field: "pattern", Err: ErrDuplicatePattern})
-			}
 			rules[i] = Rule{ID: s.ids.New(), OrganisationID: orgID, Pattern: p, Description: items[i].Description, CreatedAt: now}
-		}
-		if len(refused) > 0 {
-			return refused
 		}
 		// A concurrent request may have added one of the patterns since: the store's unique index
 		// refuses it (ErrDuplicatePattern).
@@ -198,6 +190,7 @@ func (s *Service) CanBeShared(ctx context.Context, orgID int64, email string) (b
 }
 
 // CheckAdd is the dry run of adding patterns: the members whose ability to be shared items would change.
+// It refuses what Add would: an invalid pattern, one the request names twice, one the organisation has.
 func (s *Service) CheckAdd(ctx context.Context, orgID int64, items []NewRule) ([]Change, error) {
 	added, err := parseAll(items)
 	if err != nil {
@@ -206,6 +199,9 @@ func (s *Service) CheckAdd(ctx context.Context, orgID int64, items []NewRule) ([
 	rules, members, err := s.rulesAndMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
+	}
+	if refused := alreadyThere(added, rules); len(refused) > 0 {
+		return nil, refused // as Add would
 	}
 	before := patternsOf(rules)
 	after := append(append([]Pattern{}, before...), added...)
@@ -245,6 +241,21 @@ func (s *Service) rulesAndMembers(ctx context.Context, orgID int64) ([]Rule, []M
 		return nil, nil, err
 	}
 	return rules, members, nil
+}
+
+// alreadyThere names each of patterns the organisation has a rule for already.
+func alreadyThere(patterns []Pattern, existing []Rule) errs.Items {
+	have := make(map[string]bool, len(existing))
+	for _, r := range existing {
+		have[r.Pattern.Text] = true
+	}
+	var refused errs.Items
+	for i, p := range patterns {
+		if have[p.Text] {
+			refused = append(refused, &errs.ItemError{Index: i, Field: "pattern", Err: ErrDuplicatePattern})
+		}
+	}
+	return refused
 }
 
 // missingRules names each of ruleIDs that is not one of rules.
