@@ -3,7 +3,9 @@
 //	access-service [serve]        run the HTTP server (the default)
 //	access-service migrate        apply the schema and exit
 //	access-service user create --email EMAIL [--first-name F] [--last-name L] [--safeshare-admin]
-//	access-service user set-password --email EMAIL
+//	access-service user set-password --email EMAIL   (ends every session and token of the account)
+//	access-service user disable --email EMAIL        (refuses sign-in; ends every session and token)
+//	access-service user enable --email EMAIL
 //
 // Passwords are read from standard input, one line. Configuration comes from the environment (see
 // README.md).
@@ -39,6 +41,8 @@ const usage = `usage:
   access-service migrate
   access-service user create --email EMAIL [--first-name F] [--last-name L] [--safeshare-admin]
   access-service user set-password --email EMAIL
+  access-service user disable --email EMAIL
+  access-service user enable --email EMAIL
 Passwords are read from standard input (one line).`
 
 func main() {
@@ -184,7 +188,7 @@ Get an access token and call the API:
 
 func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer, fail func(string, ...any) int) int {
 	if len(args) == 0 {
-		return fail("user needs a subcommand: create or set-password\n%s", usage)
+		return fail("user needs a subcommand: create, set-password, disable or enable\n%s", usage)
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("user "+sub, flag.ContinueOnError)
@@ -197,7 +201,7 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 		firstName = fs.String("first-name", "", "first name")
 		lastName = fs.String("last-name", "", "last name")
 		admin = fs.Bool("safeshare-admin", false, "make the account a SafeShare administrator")
-	case "set-password":
+	case "set-password", "disable", "enable":
 	default:
 		return fail("unknown user subcommand %q\n%s", sub, usage)
 	}
@@ -207,24 +211,37 @@ func userCommand(ctx context.Context, cfg config.Config, log *slog.Logger, args 
 	if *email == "" {
 		return fail("user %s: --email is required", sub)
 	}
-	pw, err := readPassword(stdin)
-	if err != nil {
-		return fail("user %s: %s", sub, err)
+	var pw string
+	if sub == "create" || sub == "set-password" {
+		var err error
+		if pw, err = readPassword(stdin); err != nil {
+			return fail("user %s: %s", sub, err)
+		}
 	}
 	a, err := app.OpenStore(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return fail("%s", err)
 	}
 	defer a.Close()
-	if sub == "set-password" {
-		err := a.Users.SetPassword(ctx, *email, pw)
+	if sub != "create" {
+		var done string
+		switch sub {
+		case "set-password":
+			err, done = a.Users.SetPassword(ctx, *email, pw), "password set for %s; every session and token it had is ended\n"
+		case "disable":
+			_, err = a.Users.SetDisabled(ctx, *email, true)
+			done = "disabled %s: it cannot sign in, and every session and token it had is ended\n"
+		case "enable":
+			_, err = a.Users.SetDisabled(ctx, *email, false)
+			done = "enabled %s: it can sign in again\n"
+		}
 		if errors.Is(err, user.ErrNotFound) {
-			return fail("user set-password: no account has the email %s", *email)
+			return fail("user %s: no account has the email %s", sub, *email)
 		}
 		if err != nil {
-			return fail("user set-password: %s", err)
+			return fail("user %s: %s", sub, err)
 		}
-		fmt.Fprintf(stdout, "password set for %s\n", strings.ToLower(strings.TrimSpace(*email)))
+		fmt.Fprintf(stdout, done, strings.ToLower(strings.TrimSpace(*email)))
 		return 0
 	}
 	nu := user.NewUser{Email: *email, Password: pw, SafeShareAdmin: *admin}

@@ -117,7 +117,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	}
 	return &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
-		Users:     user.NewService(st.Users(), gen, hasher, props, revoked),
+		Users:     user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
 		Audit:     audit.NewService(st.Audit(), gen, log),

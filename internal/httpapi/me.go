@@ -57,9 +57,9 @@ func (s *Server) currentUser(ctx context.Context) (user.User, error) {
 
 // accountOf is the account of a token's user; an account removed after the token was issued refuses it.
 func (s *Server) accountOf(ctx context.Context, id int64) (user.User, error) {
-	u, err := s.Users.ByID(ctx, id)
+	u, err := s.Users.Active(ctx, id)
 	if errors.Is(err, user.ErrNotFound) {
-		return user.User{}, unauthorized(`Bearer realm="access-service", error="invalid_token"`, "The access token's account no longer exists.")
+		return user.User{}, unauthorized(`Bearer realm="access-service", error="invalid_token"`, "The access token's account no longer exists or is disabled.")
 	}
 	return u, err
 }

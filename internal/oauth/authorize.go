@@ -226,7 +226,7 @@ func (g *Grants) SessionUser(ctx context.Context, raw string) (user.User, error)
 	if err != nil {
 		return user.User{}, err
 	}
-	u, err := g.users.ByID(ctx, s.UserID)
+	u, err := g.users.Active(ctx, s.UserID)
 	if errors.Is(err, user.ErrNotFound) {
 		return user.User{}, ErrSessionInvalid
 	}

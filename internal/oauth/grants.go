@@ -233,7 +233,7 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 	case code.Challenge == "" && req.CodeVerifier != "":
 		return TokenResponse{}, &Error{CodeInvalidGrant, "code_verifier given, but the code was requested without a PKCE challenge"}
 	}
-	u, err := g.users.ByID(ctx, code.UserID)
+	u, err := g.users.Active(ctx, code.UserID)
 	if errors.Is(err, user.ErrNotFound) {
 		return TokenResponse{}, bad
 	}
@@ -306,6 +306,8 @@ func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req Token
 		return TokenResponse{}, &Error{CodeInvalidGrant, "Bad credentials"}
 	case errors.Is(err, user.ErrLocked):
 		return TokenResponse{}, &Error{CodeInvalidGrant, "The account is locked after too many failed sign-ins; try again later"}
+	case errors.Is(err, user.ErrDisabled):
+		return TokenResponse{}, &Error{CodeInvalidGrant, "The account is disabled"}
 	case err != nil:
 		return TokenResponse{}, err
 	}
@@ -324,7 +326,7 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if old.ClientAppID != app.ID || !g.now().Before(old.ExpiresAt) {
 		return TokenResponse{}, refreshError(ErrRefreshInvalid)
 	}
-	u, err := g.users.ByID(ctx, old.UserID)
+	u, err := g.users.Active(ctx, old.UserID)
 	if err != nil {
 		return TokenResponse{}, refreshError(err)
 	}

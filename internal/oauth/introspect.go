@@ -85,7 +85,7 @@ func (g *Grants) Introspect(ctx context.Context, app clientapp.App, token string
 	if rt.ClientAppID != app.ID || rt.Spent || !g.now().Before(rt.ExpiresAt) {
 		return Introspection{}, nil
 	}
-	u, err := g.users.ByID(ctx, rt.UserID)
+	u, err := g.users.Active(ctx, rt.UserID)
 	if errors.Is(err, user.ErrNotFound) {
 		return Introspection{}, nil
 	}

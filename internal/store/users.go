@@ -25,13 +25,14 @@ type userRow struct {
 	LockedUntil    *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	Disabled       bool
 }
 
 func (userRow) TableName() string { return "users" }
 
 var (
 	userColumns = []string{"id", "email", "password_hash", "first_name", "last_name", "other_name", "mobile_number",
-		"mfa_enabled", "safeshare_admin", "failed_logins", "locked_until", "created_at", "updated_at"}
+		"mfa_enabled", "safeshare_admin", "failed_logins", "locked_until", "created_at", "updated_at", "disabled"}
 	userByID    = newHotRead("users", userColumns, "id")
 	userByEmail = newHotRead("users", userColumns, "email")
 )
@@ -39,7 +40,7 @@ var (
 // fields are the row's fields in the order of userColumns.
 func (r *userRow) fields() []any {
 	return []any{&r.ID, &r.Email, &r.PasswordHash, &r.FirstName, &r.LastName, &r.OtherName, &r.MobileNumber,
-		&r.MFAEnabled, &r.SafeShareAdmin, &r.FailedLogins, &r.LockedUntil, &r.CreatedAt, &r.UpdatedAt}
+		&r.MFAEnabled, &r.SafeShareAdmin, &r.FailedLogins, &r.LockedUntil, &r.CreatedAt, &r.UpdatedAt, &r.Disabled}
 }
 
 func userToRow(u user.User) userRow {
@@ -47,6 +48,7 @@ func userToRow(u user.User) userRow {
 		ID: u.ID, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName, OtherName: u.OtherName,
 		MobileNumber: u.MobileNumber, MFAEnabled: u.MFAEnabled, SafeShareAdmin: u.SafeShareAdmin,
 		FailedLogins: u.FailedLogins, LockedUntil: u.LockedUntil, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt,
+		Disabled: u.Disabled,
 	}
 	if u.PasswordHash != "" {
 		r.PasswordHash = &u.PasswordHash
@@ -59,6 +61,7 @@ func userFromRow(r userRow) user.User {
 		ID: r.ID, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName, OtherName: r.OtherName,
 		MobileNumber: r.MobileNumber, MFAEnabled: r.MFAEnabled, SafeShareAdmin: r.SafeShareAdmin,
 		FailedLogins: r.FailedLogins, LockedUntil: utcPtr(r.LockedUntil), CreatedAt: r.CreatedAt.UTC(),
+		Disabled: r.Disabled,
 	}
 	if r.PasswordHash != nil {
 		u.PasswordHash = *r.PasswordHash
@@ -167,6 +170,11 @@ func (x Users) Ensure(ctx context.Context, u user.User) (user.User, error) {
 		return user.User{}, wrap(err, "users.ensure", u.Email)
 	}
 	return userFromRow(got), nil
+}
+
+// SetDisabled disables or enables the account.
+func (x Users) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+	return x.set(ctx, "users.set_disabled", id, map[string]any{"disabled": disabled, "updated_at": time.Now().UTC()})
 }
 
 // SetSafeShareAdmin grants or revokes the platform role.

@@ -60,7 +60,7 @@ func NewDomain(t testing.TB) *Domain {
 	mail := &Mailbox{}
 	return &Domain{
 		Store: st, IDs: gen, Properties: props, Revocations: revoked, Mail: mail, db: db,
-		Users:     user.NewService(st.Users(), gen, hasher, props, revoked),
+		Users:     user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mail, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),

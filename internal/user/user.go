@@ -33,6 +33,8 @@ type User struct {
 	FailedLogins   int
 	LockedUntil    *time.Time
 	CreatedAt      time.Time
+	// Disabled: an operator disabled the account; it cannot sign in.
+	Disabled bool
 }
 
 // Authorities are the platform roles carried in the user's access tokens.
@@ -62,6 +64,7 @@ var (
 	// problems.
 	ErrBadCredentials = errors.New("bad credentials")
 	ErrLocked         = errors.New("account locked after too many failed sign-ins")
+	ErrDisabled       = errors.New("the account is disabled")
 	ErrOwnRole        = errs.New(errs.Forbidden, "Own role", "no one may change their own SafeShare administrator role")
 )
 
@@ -97,8 +100,16 @@ type Store interface {
 	AnySafeShareAdmin(ctx context.Context) (bool, error)
 	UpdateProfile(ctx context.Context, id int64, p Profile) error
 	SetSafeShareAdmin(ctx context.Context, id int64, admin bool) error
+	SetDisabled(ctx context.Context, id int64, disabled bool) error
 	// SafeShareAdmins returns one page of the SafeShare administrators.
 	SafeShareAdmins(ctx context.Context, q listing.Query) (listing.Page[User], error)
+}
+
+// Sessions are what an account is signed in with (oauth's store): its refresh tokens and the sign-in
+// sessions of the authorization pages. A new password or a disabled account ends them all.
+type Sessions interface {
+	RevokeRefreshTokensOfUser(ctx context.Context, userID int64, at time.Time) error
+	DeleteSessionsOfUser(ctx context.Context, userID int64) error
 }
 
 // Profile is the part of an account its owner edits.
@@ -108,19 +119,21 @@ type Profile struct {
 
 // Service is the accounts' rules.
 type Service struct {
-	store  Store
-	ids    *ids.Generator
-	hasher *password.Hasher
-	props  *property.Service
+	store    Store
+	sessions Sessions
+	ids      *ids.Generator
+	hasher   *password.Hasher
+	props    *property.Service
 	// revoked: the access tokens of an account that loses the SafeShare administrator role are revoked
 	// (the role is an authority the tokens carry).
 	revoked *revocation.Index
 	now     func() time.Time
 }
 
-// NewService returns the accounts' rules over the store.
-func NewService(s Store, g *ids.Generator, h *password.Hasher, p *property.Service, revoked *revocation.Index) *Service {
-	return &Service{store: s, ids: g, hasher: h, props: p, revoked: revoked, now: func() time.Time { return time.Now().UTC() }}
+// NewService returns the accounts' rules over the store; sessions are what a new password or a
+// disabled account ends.
+func NewService(s Store, sessions Sessions, g *ids.Generator, h *password.Hasher, p *property.Service, revoked *revocation.Index) *Service {
+	return &Service{store: s, sessions: sessions, ids: g, hasher: h, props: p, revoked: revoked, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // NormalizeEmail trims and lower-cases an address and checks that it is one plain address.
@@ -177,7 +190,61 @@ func (s *Service) SetPassword(ctx context.Context, email, newPassword string) er
 	if err != nil {
 		return err
 	}
-	return s.store.SetPasswordHash(ctx, u.ID, hash)
+	// Whoever had the old password may have signed in with it: the new one ends every session.
+	return s.endingSessions(ctx, u.ID, func(ctx context.Context) error {
+		return s.store.SetPasswordHash(ctx, u.ID, hash)
+	})
+}
+
+// SetDisabled disables the account with this email (it can no longer sign in, and every session and
+// token it has ends) or enables it again (its old tokens stay dead).
+func (s *Service) SetDisabled(ctx context.Context, email string, disabled bool) (User, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.store.ByEmail(ctx, email)
+	if err != nil {
+		return User{}, err
+	}
+	change := func(ctx context.Context) error { return s.store.SetDisabled(ctx, u.ID, disabled) }
+	if disabled {
+		err = s.endingSessions(ctx, u.ID, change)
+	} else {
+		err = s.store.InTx(ctx, change)
+	}
+	if err != nil {
+		return User{}, err
+	}
+	u.Disabled = disabled
+	return u, nil
+}
+
+// endingSessions runs change and ends every session of the account in one transaction: its refresh
+// tokens are revoked, its sign-in sessions deleted, and a revocation of every access token it holds is
+// recorded, which this instance applies once committed and the others at their next poll
+// (revocation.PollInterval).
+func (s *Service) endingSessions(ctx context.Context, userID int64, change func(ctx context.Context) error) error {
+	var rev revocation.Entry
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := change(ctx); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := s.sessions.RevokeRefreshTokensOfUser(ctx, userID, now); err != nil {
+			return err
+		}
+		if err := s.sessions.DeleteSessionsOfUser(ctx, userID); err != nil {
+			return err
+		}
+		rev = s.revoked.ForUser(s.ids.New(), userID, now)
+		return s.revoked.Record(ctx, rev)
+	})
+	if err != nil {
+		return err
+	}
+	s.revoked.Add(rev)
+	return nil
 }
 
 func (s *Service) hashNewPassword(ctx context.Context, pw string) (string, error) {
@@ -197,6 +264,17 @@ func (s *Service) CheckingSaturated() bool { return s.hasher.Saturated() }
 
 // ByID returns the account with this id.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) { return s.store.ByID(ctx, id) }
+
+// Active returns the account with this id if it may act: it exists and is not disabled; otherwise
+// ErrNotFound. Whatever acts for an account (a refresh, a code exchange, a sign-in session, a bearer
+// token's caller) reads it through this, so a disabled account's leftovers do nothing.
+func (s *Service) Active(ctx context.Context, id int64) (User, error) {
+	u, err := s.store.ByID(ctx, id)
+	if err == nil && u.Disabled {
+		return User{}, ErrNotFound
+	}
+	return u, err
+}
 
 // Ensure returns the account with this email, creating it (without a password) if there is none.
 func (s *Service) Ensure(ctx context.Context, email string) (User, error) {
@@ -272,6 +350,10 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 			return User{}, err
 		}
 		return User{}, ErrBadCredentials
+	}
+	if u.Disabled {
+		// Said only to whoever knows the password, after the same work as any other answer.
+		return User{}, ErrDisabled
 	}
 	if u.FailedLogins != 0 || u.LockedUntil != nil {
 		if err := s.store.ClearLoginFailures(ctx, u.ID); err != nil {

@@ -128,3 +128,62 @@ func TestRevokingTheAdministratorRoleRevokesTheAccountsTokens(t *testing.T) {
 		t.Error("a token issued after the change is refused")
 	}
 }
+
+// A new password, and disabling the account, end everything it was signed in with, together: the
+// sign-in sessions of the authorization pages, the refresh tokens, and (recorded, and in this
+// instance's index) every access token. A disabled account cannot sign in, even with the right
+// password; enabled again it can, and nothing old comes back.
+func TestNewPasswordAndDisablingEndEverySession(t *testing.T) {
+	t.Parallel()
+	d := testutil.NewDomain(t)
+	ctx := context.Background()
+	u := create(t, d, user.NewUser{Email: "user@example.com", Password: rightPassword})
+	_, grants := d.OAuth(t)
+	signedIn := func() (string, time.Time) {
+		t.Helper()
+		raw, err := grants.SignIn(ctx, u.Email, rightPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw, time.Now().Add(-time.Second).Truncate(time.Second) // an access token's iat by then
+	}
+	ended := func(what, session string, issuedAt time.Time) {
+		t.Helper()
+		if _, err := grants.SessionUser(ctx, session); err == nil {
+			t.Errorf("%s: the sign-in session still works", what)
+		}
+		if !d.Revocations.Revoked(u.ID, "any-client", "any-token", issuedAt) {
+			t.Errorf("%s: an access token issued before it is not revoked", what)
+		}
+	}
+
+	session, iat := signedIn()
+	revocations := d.Count(t, "SELECT count(*) FROM token_revocations WHERE user_id = $1", u.ID)
+	if err := d.Users.SetPassword(ctx, u.Email, rightPassword); err != nil {
+		t.Fatal(err)
+	}
+	ended("new password", session, iat)
+	if n := d.Count(t, "SELECT count(*) FROM token_revocations WHERE user_id = $1", u.ID); n != revocations+1 {
+		t.Errorf("%d revocations recorded, want %d", n, revocations+1)
+	}
+
+	session, iat = signedIn()
+	if _, err := d.Users.SetDisabled(ctx, u.Email, true); err != nil {
+		t.Fatal(err)
+	}
+	ended("disabled", session, iat)
+	_, err := d.Users.Authenticate(ctx, u.Email, rightPassword)
+	wantErr(t, "a disabled account signing in", err, user.ErrDisabled)
+	if _, err := d.Users.Active(ctx, u.ID); !errors.Is(err, user.ErrNotFound) {
+		t.Errorf("a disabled account is active: %v", err)
+	}
+	if _, err := d.Users.SetDisabled(ctx, u.Email, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Users.Authenticate(ctx, u.Email, rightPassword); err != nil {
+		t.Errorf("enabled again: %v", err)
+	}
+	if _, err := grants.SessionUser(ctx, session); err == nil {
+		t.Error("enabling brought the old session back")
+	}
+}
