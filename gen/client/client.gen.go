@@ -2479,6 +2479,12 @@ type ClientInterface interface {
 	// Records are stored just after their request is answered (in batches, off the request's path); a
 	// listing or export includes every request this instance answered before it.
 	//
+	// What a caller without a valid token can get into a trail is bounded: such requests are recorded
+	// only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
+	// method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
+	// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+	// formula.
+	//
 	// Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
 	ListAuditRecords(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3726,6 +3732,12 @@ func (c *Client) DescribeWhitelistRule(ctx context.Context, orgId OrgId, whiteli
 //
 // Records are stored just after their request is answered (in batches, off the request's path); a
 // listing or export includes every request this instance answered before it.
+//
+// What a caller without a valid token can get into a trail is bounded: such requests are recorded
+// only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
+// method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
+// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+// formula.
 //
 // Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
 func (c *Client) ListAuditRecords(ctx context.Context, organisationId OrganisationId, params *ListAuditRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7170,6 +7182,12 @@ type ClientWithResponsesInterface interface {
 	//
 	// Records are stored just after their request is answered (in batches, off the request's path); a
 	// listing or export includes every request this instance answered before it.
+	//
+	// What a caller without a valid token can get into a trail is bounded: such requests are recorded
+	// only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
+	// method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
+	// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+	// formula.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11995,6 +12013,12 @@ func (c *ClientWithResponses) DescribeWhitelistRuleWithResponse(ctx context.Cont
 //
 // Records are stored just after their request is answered (in batches, off the request's path); a
 // listing or export includes every request this instance answered before it.
+//
+// What a caller without a valid token can get into a trail is bounded: such requests are recorded
+// only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
+// method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
+// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+// formula.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -38,6 +38,8 @@ const (
 	CategoryRemoval        = "removal"
 	CategoryMembers        = "members"
 	CategoryAudit          = "audit"
+	// CategoryUnknown: a request in an organisation's scope that matched no operation.
+	CategoryUnknown = "unknown"
 )
 
 // Filter selects the records of an export. Nil members do not filter.

@@ -1,12 +1,16 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/cocoondata/access-service/internal/testutil"
 )
@@ -26,7 +30,7 @@ func TestAuditTrail(t *testing.T) {
 	recs := w.mustDo(t, 200, "GET", org+"/audit", orgAdmin, "").JSON(t)
 	items := recs["items"].([]any)
 	newest := items[0].(map[string]any)
-	if newest["path"] != org+"/nothing-here" || newest["status"] != float64(404) || newest["action"] != "unknown" || newest["category"] != "nothing-here" {
+	if newest["path"] != org+"/nothing-here" || newest["status"] != float64(404) || newest["action"] != "unknown" || newest["category"] != "unknown" {
 		t.Fatalf("newest first: %v", newest)
 	}
 	var seen []string
@@ -187,10 +191,11 @@ func TestAuditExport(t *testing.T) {
 	})
 	t.Run("no formula reaches a spreadsheet", func(t *testing.T) {
 		w.mustDo(t, 404, "GET", org+"/=cmd", orgAdmin, "")
-		// The category is stored as the path names it, and written with a leading quote.
-		r := post(orgAdmin, "application/x-www-form-urlencoded", form("category", "=cmd"))
+		// A path that is no operation is recorded under the category unknown, never as the path names
+		// it (issue 16, 4); every text column is escaped (TestAnonymousCannotAbuseATrail).
+		r := post(orgAdmin, "application/x-www-form-urlencoded", form("category", "unknown"))
 		rows, _ := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
-		if len(rows) != 2 || rows[1][10] != "'=cmd" || !strings.HasPrefix(rows[1][6], "/api/v1/") {
+		if len(rows) != 2 || rows[1][10] != "unknown" || !strings.HasSuffix(rows[1][6], "/=cmd") {
 			t.Fatalf("%v", rows)
 		}
 	})
@@ -232,3 +237,76 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestAnonymousCannotAbuseATrail (issue 16, 4): what an anonymous caller can get into an
+// organisation's trail is bounded and harmless. A method that is no HTTP method is recorded as OTHER,
+// a path that is no operation under the category unknown; nothing of an organisation that does not
+// exist is recorded; a flood is cut at the anonymous rate; and the CSV export escapes every text
+// column, so no cell can be read as a formula.
+func TestAnonymousCannotAbuseATrail(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	org := "/api/v1/organisations/" + w.org
+	const formula = "-2+3+cmd|calc!A0"
+	anonymous := func(method, path string) int {
+		return w.svc.Client.Do(t, testutil.Request{Method: method, Path: path}).Status
+	}
+	if s := anonymous(formula, org+"/users"); s < 400 {
+		t.Fatalf("a formula as the method: %d", s)
+	}
+	anonymous(http.MethodGet, org+"/@SUM(1+1)*cmd")
+	const missing = "765456269464346624"
+	for range 5 {
+		anonymous(http.MethodGet, "/api/v1/organisations/"+missing+"/users")
+	}
+	for range 3 * anonymousBurst {
+		anonymous(http.MethodGet, org+"/users")
+	}
+
+	ctx := context.Background()
+	if err := w.svc.Audit.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func(query string, args ...any) int {
+		conn, err := pgx.Connect(ctx, w.svc.Config.DatabaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var n int
+		if err := conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("SELECT count(*) FROM audit_records WHERE organisation_id = $1", mustID(t, missing)); n != 0 {
+		t.Errorf("%d anonymous records of an organisation that does not exist", n)
+	}
+	if n := count("SELECT count(*) FROM audit_records WHERE organisation_id = $1 AND user_id IS NULL", mustID(t, w.org)); n > anonymousBurst+2 {
+		t.Errorf("%d anonymous records after a flood, want at most about %d", n, anonymousBurst)
+	}
+	if n := count("SELECT count(*) FROM audit_records WHERE method = 'OTHER' AND category = 'unknown' AND organisation_id = $1", mustID(t, w.org)); n != 1 {
+		t.Errorf("the formula method: %d records as OTHER/unknown, want 1", n)
+	}
+	if n := count("SELECT count(*) FROM audit_records WHERE method NOT IN ('GET','HEAD','POST','PUT','PATCH','DELETE','OPTIONS','OTHER') OR category LIKE '%cmd%'"); n != 0 {
+		t.Errorf("%d records carry a client's method or path segment as a method or category", n)
+	}
+
+	r := w.svc.Client.Do(t, testutil.Request{Method: "POST", Path: org + "/audit/exportReport", Token: w.tok[orgAdmin],
+		ContentType: "application/x-www-form-urlencoded"})
+	rows, err := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
+	if r.Status != 200 || err != nil {
+		t.Fatalf("export: %d %v", r.Status, err)
+	}
+	for _, row := range rows[1:] {
+		for i, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("column %s starts a formula: %q", rows[0][i], cell)
+			}
+		}
+	}
+}
+
+// anonymousBurst is the anonymous records an organisation's trail takes at once (httpapi's
+// anonymousAuditBurst).
+const anonymousBurst = 20

@@ -89,10 +89,42 @@ func orgScope(path string) (int64, string, bool) {
 	case "audit":
 		return id, audit.CategoryAudit, true
 	}
+	// Another resource of the spec (the middleware records it only when an operation matched, so the
+	// segment is the spec's, not the client's).
 	if len(seg) > 64 {
 		seg = seg[:64]
 	}
 	return id, seg, true
+}
+
+// auditedMethods are the methods recorded as they are; any other (Go's server takes any token as a
+// method, "-2+3+cmd|calc!A0" included) is recorded as "OTHER", so a client cannot write what it likes
+// into a trail.
+var auditedMethods = map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true}
+
+func auditedMethod(m string) string {
+	if auditedMethods[m] {
+		return m
+	}
+	return "OTHER"
+}
+
+// Anonymous requests (no valid token) in an organisation's scope are recorded only for an organisation
+// that exists, and at most anonymousAuditRate a second (bursts of anonymousAuditBurst) per organisation,
+// so nobody without an account can flood a trail. Requests with a valid token are always recorded.
+const (
+	anonymousAuditRate  = 1
+	anonymousAuditBurst = 20
+)
+
+// recordAnonymous says whether an anonymous request in the organisation's scope is recorded.
+func (s *Server) recordAnonymous(ctx context.Context, orgID int64) bool {
+	if _, err := s.Orgs.ByID(ctx, orgID); err != nil {
+		return false // no such organisation, or the database cannot say: nothing to protect there
+	}
+	ok, _ := s.anonymousAudit.Allow(ids.Format(orgID))
+	return ok
 }
 
 // auditTrail records every request whose path names an organisation, the creation of each
@@ -124,15 +156,21 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 			path = path[:maxAuditedPath]
 		}
 		path = storableText(path)
-		rec := audit.Record{Method: req.Method, Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP()}
-		if v, ok := stateFrom(req.Context()).verified(); ok {
+		rec := audit.Record{Method: auditedMethod(req.Method), Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP()}
+		v, authenticated := stateFrom(req.Context()).verified()
+		if authenticated {
 			p := *v
 			rec.UserID, rec.UserEmail, rec.ClientID = &p.UserID, &p.Email, &p.ClientID
 		}
 		if scoped {
+			if !authenticated && !creation && !s.recordAnonymous(context.WithoutCancel(req.Context()), orgID) {
+				return nil
+			}
 			rec.OrganisationID, rec.Category = &orgID, storableText(category)
 			if op := s.ops.of(c); op != nil {
 				rec.Action = op.id
+			} else {
+				rec.Category = audit.CategoryUnknown // no operation: the path is the client's text
 			}
 		} else {
 			rec.Category, rec.Action = audit.CategoryAuthentication, "token"
@@ -289,8 +327,10 @@ func (r auditReport) VisitExportAuditReportResponse(w http.ResponseWriter) error
 	}
 	err := r.s.Audit.Export(r.ctx, r.filter, func(rec audit.Record) error {
 		a := auditOut(rec)
+		// Every text column is escaped, whoever wrote it: a spreadsheet must never read a cell as a
+		// formula (CSV injection), whatever a client managed to get recorded.
 		return cw.Write([]string{a.Id, a.Timestamp.Format(time.RFC3339Nano), str(a.UserId), cell(str(a.UserEmail)), cell(str(a.ClientId)),
-			a.Method, cell(a.Path), strconv.Itoa(a.Status), a.RemoteAddress, cell(a.Action), cell(a.Category)})
+			cell(a.Method), cell(a.Path), strconv.Itoa(a.Status), cell(a.RemoteAddress), cell(a.Action), cell(a.Category)})
 	})
 	cw.Flush()
 	if err != nil {

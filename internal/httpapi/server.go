@@ -79,6 +79,8 @@ type Server struct {
 	ops      operationTable
 	// directory is GET /api/v1's answer, encoded (see GetServices).
 	directory atomic.Pointer[encodedDirectory]
+	// anonymousAudit limits, per organisation, how many anonymous requests its trail records.
+	anonymousAudit *middleware.RateLimiterMemoryStore
 }
 
 var _ gen.StrictServerInterface = (*Server)(nil)
@@ -104,7 +106,10 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded spec's operations: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, ops: ops}
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, ops: ops,
+		anonymousAudit: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: anonymousAuditRate, Burst: anonymousAuditBurst, ExpiresIn: 3 * time.Minute,
+		})}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
 	}
