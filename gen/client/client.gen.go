@@ -2014,9 +2014,8 @@ type ClientInterface interface {
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// show the sign-in page again with 401; the same lockout as the password grant applies (see
+	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 	//
 	// Takes any type of body and a specified content type.
@@ -2028,9 +2027,8 @@ type ClientInterface interface {
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// show the sign-in page again with 401; the same lockout as the password grant applies (see
+	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
@@ -2079,10 +2077,14 @@ type ClientInterface interface {
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-	// refresh token that was already used revokes every token descended from the same sign-in.
+	// refresh token that was already used revokes every token descended from the same sign-in, and
+	// every access token the client holds for the account.
 	//
-	// After the platform's maximum number of consecutive password failures (property
-	// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// address lock that address out of that account for 15 minutes; four times as many from all
+	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 	//
 	// Errors follow RFC 6749 section 5.2.
@@ -2105,10 +2107,14 @@ type ClientInterface interface {
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-	// refresh token that was already used revokes every token descended from the same sign-in.
+	// refresh token that was already used revokes every token descended from the same sign-in, and
+	// every access token the client holds for the account.
 	//
-	// After the platform's maximum number of consecutive password failures (property
-	// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// address lock that address out of that account for 15 minutes; four times as many from all
+	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 	//
 	// Errors follow RFC 6749 section 5.2.
@@ -2898,9 +2904,8 @@ func (c *Client) GetJwks(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 // send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-// attempts are rate-limited per remote address like the token endpoint (429 page with
+// show the sign-in page again with 401; the same lockout as the password grant applies (see
+// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 //
 // Takes any type of body and a specified content type.
@@ -2922,9 +2927,8 @@ func (c *Client) SignInWithBody(ctx context.Context, params *SignInParams, conte
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 // send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-// attempts are rate-limited per remote address like the token endpoint (429 page with
+// show the sign-in page again with 401; the same lockout as the password grant applies (see
+// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
@@ -3003,10 +3007,14 @@ func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTok
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-// refresh token that was already used revokes every token descended from the same sign-in.
+// refresh token that was already used revokes every token descended from the same sign-in, and
+// every access token the client holds for the account.
 //
-// After the platform's maximum number of consecutive password failures (property
-// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// address lock that address out of that account for 15 minutes; four times as many from all
+// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 // per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 //
 // Errors follow RFC 6749 section 5.2.
@@ -3039,10 +3047,14 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-// refresh token that was already used revokes every token descended from the same sign-in.
+// refresh token that was already used revokes every token descended from the same sign-in, and
+// every access token the client holds for the account.
 //
-// After the platform's maximum number of consecutive password failures (property
-// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// address lock that address out of that account for 15 minutes; four times as many from all
+// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 // per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 //
 // Errors follow RFC 6749 section 5.2.
@@ -6692,9 +6704,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// show the sign-in page again with 401; the same lockout as the password grant applies (see
+	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6706,9 +6717,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-	// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-	// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-	// attempts are rate-limited per remote address like the token endpoint (429 page with
+	// show the sign-in page again with 401; the same lockout as the password grant applies (see
+	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
@@ -6757,10 +6767,14 @@ type ClientWithResponsesInterface interface {
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-	// refresh token that was already used revokes every token descended from the same sign-in.
+	// refresh token that was already used revokes every token descended from the same sign-in, and
+	// every access token the client holds for the account.
 	//
-	// After the platform's maximum number of consecutive password failures (property
-	// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// address lock that address out of that account for 15 minutes; four times as many from all
+	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 	//
 	// Errors follow RFC 6749 section 5.2.
@@ -6783,10 +6797,14 @@ type ClientWithResponsesInterface interface {
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-	// refresh token that was already used revokes every token descended from the same sign-in.
+	// refresh token that was already used revokes every token descended from the same sign-in, and
+	// every access token the client holds for the account.
 	//
-	// After the platform's maximum number of consecutive password failures (property
-	// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// address lock that address out of that account for 15 minutes; four times as many from all
+	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 	//
 	// Errors follow RFC 6749 section 5.2.
@@ -11301,9 +11319,8 @@ func (c *ClientWithResponses) GetJwksWithResponse(ctx context.Context, reqEditor
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 // send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-// attempts are rate-limited per remote address like the token endpoint (429 page with
+// show the sign-in page again with 401; the same lockout as the password grant applies (see
+// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -11321,9 +11338,8 @@ func (c *ClientWithResponses) SignInWithBodyWithResponse(ctx context.Context, pa
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
 // send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
-// show the sign-in page again with 401; the same lockout as the password grant applies (after the
-// platform's `maxPasswordRetries` consecutive failures the account locks for 15 minutes), and
-// attempts are rate-limited per remote address like the token endpoint (429 page with
+// show the sign-in page again with 401; the same lockout as the password grant applies (see
+// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
@@ -11390,10 +11406,14 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-// refresh token that was already used revokes every token descended from the same sign-in.
+// refresh token that was already used revokes every token descended from the same sign-in, and
+// every access token the client holds for the account.
 //
-// After the platform's maximum number of consecutive password failures (property
-// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// address lock that address out of that account for 15 minutes; four times as many from all
+// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 // per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 //
 // Errors follow RFC 6749 section 5.2.
@@ -11422,10 +11442,14 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
-// refresh token that was already used revokes every token descended from the same sign-in.
+// refresh token that was already used revokes every token descended from the same sign-in, and
+// every access token the client holds for the account.
 //
-// After the platform's maximum number of consecutive password failures (property
-// `maxPasswordRetries`, default 5) the account is locked for 15 minutes. Requests are rate-limited
+// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// address lock that address out of that account for 15 minutes; four times as many from all
+// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
+// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
+// so it tells nobody which accounts exist or are locked. Requests are rate-limited
 // per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
 //
 // Errors follow RFC 6749 section 5.2.

@@ -224,13 +224,15 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 	if refused != nil {
 		return *refused, nil
 	}
-	raw, err := s.Grants.SignIn(ctx, b.Username, b.Password)
+	raw, err := s.Grants.SignIn(ctx, b.Username, b.Password, stateFrom(ctx).remoteAddr())
 	var msg string
 	switch {
 	case errors.Is(err, user.ErrBadCredentials):
-		msg = "The email address or password is not right."
-	case errors.Is(err, user.ErrLocked):
-		msg = "This account is locked after too many failed sign-ins. Try again in 15 minutes."
+		// A locked account is told the same, so the page says nothing of which accounts exist or are
+		// locked; the lock ends by itself (user.LockDuration).
+		msg = "The email address or password is not right, or too many sign-ins failed: try again in 15 minutes."
+	case errors.Is(err, user.ErrDisabled):
+		msg = "This account is disabled."
 	case err != nil:
 		return nil, err
 	}

@@ -28,6 +28,7 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 		formClientID = deref(b.ClientId)
 	}
 	tr.Client = clientCredentials(ctx, formClientID)
+	tr.Address = stateFrom(ctx).remoteAddr()
 	if tr.Client.HasBasic {
 		noteClient(ctx, tr.Client.BasicID)
 	} else {

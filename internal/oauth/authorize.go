@@ -191,10 +191,10 @@ func withResult(redirectURI string, v url.Values, fragment bool) string {
 	return u.String()
 }
 
-// SignIn checks a user's credentials on the sign-in page, with the password grant's lockout, and
-// starts a session. It returns the session's secret for the cookie.
-func (g *Grants) SignIn(ctx context.Context, email, password string) (string, error) {
-	u, err := g.users.Authenticate(ctx, email, password)
+// SignIn checks a user's credentials on the sign-in page, sent from address, with the password grant's
+// lockout, and starts a session. It returns the session's secret for the cookie.
+func (g *Grants) SignIn(ctx context.Context, email, password, address string) (string, error) {
+	u, err := g.users.Authenticate(ctx, email, password, address)
 	if err != nil {
 		return "", err
 	}

@@ -62,6 +62,8 @@ type TokenRequest struct {
 	Client             ClientCredentials
 	GrantType          string
 	Username, Password string
+	// Address is the client's network address, for the lockout (user.Service.Authenticate).
+	Address string
 	RefreshToken       string
 	Code               string
 	RedirectURI        string
@@ -300,12 +302,10 @@ func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req Token
 	if req.Username == "" || req.Password == "" {
 		return TokenResponse{}, &Error{CodeInvalidRequest, "username and password are required"}
 	}
-	u, err := g.users.Authenticate(ctx, req.Username, req.Password)
+	u, err := g.users.Authenticate(ctx, req.Username, req.Password, req.Address)
 	switch {
 	case errors.Is(err, user.ErrBadCredentials):
 		return TokenResponse{}, &Error{CodeInvalidGrant, "Bad credentials"}
-	case errors.Is(err, user.ErrLocked):
-		return TokenResponse{}, &Error{CodeInvalidGrant, "The account is locked after too many failed sign-ins; try again later"}
 	case errors.Is(err, user.ErrDisabled):
 		return TokenResponse{}, &Error{CodeInvalidGrant, "The account is disabled"}
 	case err != nil:

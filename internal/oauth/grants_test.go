@@ -80,7 +80,7 @@ func (s *server) exchange(code string) (oauth.TokenResponse, error) {
 func (s *server) approve(t *testing.T, u user.User) string {
 	t.Helper()
 	ctx := context.Background()
-	session, err := s.grants.SignIn(ctx, u.Email, userPassword)
+	session, err := s.grants.SignIn(ctx, u.Email, userPassword, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestExpireUserEndsRefreshTokensAndSessions(t *testing.T) {
 	var issued [2]oauth.TokenResponse
 	for i, who := range []user.User{u, bystander} {
 		var err error
-		if sessions[i], err = s.grants.SignIn(ctx, who.Email, userPassword); err != nil {
+		if sessions[i], err = s.grants.SignIn(ctx, who.Email, userPassword, "192.0.2.1"); err != nil {
 			t.Fatal(err)
 		}
 		issued[i] = s.passwordGrant(t, who)

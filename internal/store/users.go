@@ -30,6 +30,15 @@ type userRow struct {
 
 func (userRow) TableName() string { return "users" }
 
+type loginFailureRow struct {
+	UserID      int64  `gorm:"primaryKey;autoIncrement:false"`
+	Address     string `gorm:"primaryKey"`
+	Failures    int
+	LockedUntil *time.Time
+}
+
+func (loginFailureRow) TableName() string { return "login_failures" }
+
 var (
 	userColumns = []string{"id", "email", "password_hash", "first_name", "last_name", "other_name", "mobile_number",
 		"mfa_enabled", "safeshare_admin", "failed_logins", "locked_until", "created_at", "updated_at", "disabled"}
@@ -130,6 +139,44 @@ func (x Users) AddLoginFailure(ctx context.Context, id int64) (int, error) {
 	}
 	row, err := take1[userRow](db.Select("failed_logins").Where("id = ?", id), user.ErrNotFound, "users.add_login_failure", id)
 	return row.FailedLogins, err
+}
+
+// AddressFailures are the failed sign-ins to the account from the address since its last success or
+// lock, and when the address's lock out of the account ends (nil: none).
+func (x Users) AddressFailures(ctx context.Context, id int64, address string) (int, *time.Time, error) {
+	row, err := take1[loginFailureRow](x.s.conn(ctx).Where("user_id = ? AND address = ?", id, address), gorm.ErrRecordNotFound, "users.address_failures", id)
+	if isNotFound(err) {
+		return 0, nil, nil
+	}
+	return row.Failures, utcPtr(row.LockedUntil), err
+}
+
+// AddAddressFailure counts one more failed sign-in to the account from the address, in the database,
+// and returns that count.
+func (x Users) AddAddressFailure(ctx context.Context, id int64, address string) (int, error) {
+	db := x.s.conn(ctx)
+	err := db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "user_id"}, {Name: "address"}},
+		DoUpdates: clause.Assignments(map[string]any{"failures": gorm.Expr("login_failures.failures + 1")}),
+	}).Create(&loginFailureRow{UserID: id, Address: address, Failures: 1}).Error
+	if err != nil {
+		return 0, wrap(err, "users.add_address_failure", id)
+	}
+	row, err := take1[loginFailureRow](db.Where("user_id = ? AND address = ?", id, address), user.ErrNotFound, "users.add_address_failure", id)
+	return row.Failures, err
+}
+
+// LockAddress locks the address out of the account until the time given and starts its count afresh.
+func (x Users) LockAddress(ctx context.Context, id int64, address string, until time.Time) error {
+	err := x.s.conn(ctx).Model(&loginFailureRow{}).Where("user_id = ? AND address = ?", id, address).
+		Updates(map[string]any{"failures": 0, "locked_until": until}).Error
+	return wrap(err, "users.lock_address", id)
+}
+
+// ClearAddressFailures forgets the address's failed sign-ins to the account and its lock.
+func (x Users) ClearAddressFailures(ctx context.Context, id int64, address string) error {
+	err := x.s.conn(ctx).Where("user_id = ? AND address = ?", id, address).Delete(&loginFailureRow{}).Error
+	return wrap(err, "users.clear_address_failures", id)
 }
 
 // Lock locks the account until the time given and starts its count of failures afresh.

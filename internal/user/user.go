@@ -63,7 +63,6 @@ var (
 	// ErrBadCredentials and ErrLocked are answered by the token endpoint and the sign-in page, never as
 	// problems.
 	ErrBadCredentials = errors.New("bad credentials")
-	ErrLocked         = errors.New("account locked after too many failed sign-ins")
 	ErrDisabled       = errors.New("the account is disabled")
 	ErrOwnRole        = errs.New(errs.Forbidden, "Own role", "no one may change their own SafeShare administrator role")
 )
@@ -94,6 +93,12 @@ type Store interface {
 	SetPasswordHash(ctx context.Context, id int64, hash string) error
 	// AddLoginFailure counts a failed sign-in and returns the account's count.
 	AddLoginFailure(ctx context.Context, id int64) (int, error)
+	// AddressFailures, AddAddressFailure, LockAddress and ClearAddressFailures keep the count and lock
+	// of failed sign-ins to one account from one address.
+	AddressFailures(ctx context.Context, id int64, address string) (int, *time.Time, error)
+	AddAddressFailure(ctx context.Context, id int64, address string) (int, error)
+	LockAddress(ctx context.Context, id int64, address string, until time.Time) error
+	ClearAddressFailures(ctx context.Context, id int64, address string) error
 	// Lock locks the account until the time given and resets its count.
 	Lock(ctx context.Context, id int64, until time.Time) error
 	ClearLoginFailures(ctx context.Context, id int64) error
@@ -313,10 +318,10 @@ func (s *Service) AnySafeShareAdmin(ctx context.Context) (bool, error) {
 // four bytes each, the longest password the default policy allows.
 const maxCheckedPasswordLength = 4096
 
-// Authenticate checks an email and password. Unknown accounts and wrong passwords give the same error in
-// the same time; an account over its retry limit is locked for LockDuration and refused without its
-// password being checked.
-func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, error) {
+// Authenticate checks an email and password sent from address (the client's). Unknown accounts, wrong
+// passwords and locked ones give the same error (ErrBadCredentials) after the same work, a password
+// check, so the answer tells nobody which accounts exist or are locked. The lockout rule is countFailure.
+func (s *Service) Authenticate(ctx context.Context, email, pw, address string) (User, error) {
 	email, emailErr := NormalizeEmail(email)
 	var u User
 	err := emailErr
@@ -338,15 +343,22 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 		return User{}, ErrBadCredentials
 	}
 	now := s.now()
-	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-		return User{}, ErrLocked
+	failures, addressLock, err := s.store.AddressFailures(ctx, u.ID, address)
+	if err != nil {
+		return User{}, err
 	}
+	locked := (u.LockedUntil != nil && now.Before(*u.LockedUntil)) || (addressLock != nil && now.Before(*addressLock))
+	// The password is checked even when locked: a locked answer takes the time a wrong password does.
 	ok, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
 	if err != nil {
 		return User{}, err
 	}
+	if locked {
+		// Not counted: the attempts of an address locked out would otherwise lock the whole account.
+		return User{}, ErrBadCredentials
+	}
 	if !ok {
-		if err := s.countFailure(ctx, u.ID, now); err != nil {
+		if err := s.countFailure(ctx, u.ID, address, now); err != nil {
 			return User{}, err
 		}
 		return User{}, ErrBadCredentials
@@ -354,6 +366,11 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 	if u.Disabled {
 		// Said only to whoever knows the password, after the same work as any other answer.
 		return User{}, ErrDisabled
+	}
+	if failures != 0 || addressLock != nil {
+		if err := s.store.ClearAddressFailures(ctx, u.ID, address); err != nil {
+			return User{}, err
+		}
 	}
 	if u.FailedLogins != 0 || u.LockedUntil != nil {
 		if err := s.store.ClearLoginFailures(ctx, u.ID); err != nil {
@@ -363,18 +380,34 @@ func (s *Service) Authenticate(ctx context.Context, email, pw string) (User, err
 	return u, nil
 }
 
-// countFailure is the lockout rule: a failed sign-in is counted, and the one that reaches the platform's
-// retry limit locks the account for LockDuration and starts the count afresh. The count is kept in the
-// database and raised there, so failures on several instances at once all count, and the lock is taken
-// in the same transaction as the failure that reached the limit.
-func (s *Service) countFailure(ctx context.Context, id int64, now time.Time) error {
-	maxRetries, err := s.props.MaxPasswordRetries(ctx)
+// AccountLockFactor: the whole account locks only after this many times the retry limit of failures
+// from all addresses together; before that, only the addresses that failed lock themselves out.
+const AccountLockFactor = 4
+
+// countFailure is the lockout rule. A failed sign-in is counted twice: for the (account, address) pair
+// and for the account. The pair's count reaching the platform's retry limit locks that address out of
+// that account for LockDuration; the account's count reaching AccountLockFactor times the limit locks
+// the account for everyone. So a stranger cannot lock anyone out from their own address (they lock only
+// themselves), while a spread attack still ends in a lock. Counts are kept and raised in the database,
+// so failures on several instances at once all count, and each lock is taken in the same transaction
+// as the failure that reached it; each lock starts its count afresh.
+func (s *Service) countFailure(ctx context.Context, id int64, address string, now time.Time) error {
+	limit, err := s.props.MaxPasswordRetries(ctx)
 	if err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(ctx context.Context) error {
+		m, err := s.store.AddAddressFailure(ctx, id, address)
+		if err != nil {
+			return err
+		}
+		if m >= limit {
+			if err := s.store.LockAddress(ctx, id, address, now.Add(LockDuration)); err != nil {
+				return err
+			}
+		}
 		n, err := s.store.AddLoginFailure(ctx, id)
-		if err != nil || n < maxRetries {
+		if err != nil || n < AccountLockFactor*limit {
 			return err
 		}
 		return s.store.Lock(ctx, id, now.Add(LockDuration))

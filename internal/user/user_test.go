@@ -3,6 +3,7 @@ package user_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -37,10 +38,12 @@ func wantErr(t *testing.T, what string, err, want error) {
 	}
 }
 
-// The lockout rule: the retry limit's worth of wrong passwords locks the account, and while it is
-// locked even the right password is refused; once the lock is over the right password lets the user in
-// and starts the count afresh.
-func TestWrongPasswordsLockTheAccount(t *testing.T) {
+// The lockout rule (issue 16, 6): the retry limit's worth of wrong passwords from one address locks
+// that address out of the account (even the right password is then refused from there, with the very
+// answer a wrong password gets) while other addresses still sign in; the account as a whole locks only
+// after AccountLockFactor times the limit from all addresses together. Once a lock is over the right
+// password lets the user in and clears the counts.
+func TestWrongPasswordsLockTheAddressThenTheAccount(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
 	u := create(t, d, user.NewUser{Email: "user@example.com", Password: rightPassword})
@@ -48,28 +51,57 @@ func TestWrongPasswordsLockTheAccount(t *testing.T) {
 	if err != nil || limit < 2 {
 		t.Fatalf("retry limit %d, %v", limit, err)
 	}
-	signIn := func(pw string) error {
-		_, err := d.Users.Authenticate(ctx, u.Email, pw)
+	signIn := func(pw, from string) error {
+		_, err := d.Users.Authenticate(ctx, u.Email, pw, from)
 		return err
 	}
+	addressLocked := func(from string) bool {
+		return d.Count(t, "SELECT count(*) FROM login_failures WHERE user_id = $1 AND address = $2 AND locked_until > now()", u.ID, from) == 1
+	}
+	const attacker, owner = "203.0.113.7", "198.51.100.2"
 
 	for range limit - 1 {
-		wantErr(t, "a wrong password", signIn("wrong"), user.ErrBadCredentials)
+		wantErr(t, "a wrong password", signIn("wrong", attacker), user.ErrBadCredentials)
 	}
-	if got := reread(t, d, u.ID); got.LockedUntil != nil || got.FailedLogins != limit-1 {
-		t.Fatalf("after %d failures: %d counted, locked until %v; want %d counted, no lock", limit-1, got.FailedLogins, got.LockedUntil, limit-1)
+	if addressLocked(attacker) {
+		t.Fatalf("locked after %d failures, before the limit", limit-1)
 	}
-	wantErr(t, "the failure reaching the limit", signIn("wrong"), user.ErrBadCredentials)
+	wantErr(t, "the failure reaching the limit", signIn("wrong", attacker), user.ErrBadCredentials)
+	if !addressLocked(attacker) {
+		t.Fatalf("the address is not locked out after %d failures", limit)
+	}
+	wantErr(t, "the right password from the locked-out address", signIn(rightPassword, attacker), user.ErrBadCredentials)
+	if err := signIn(rightPassword, owner); err != nil {
+		t.Fatalf("the owner, from another address, is locked out too: %v", err)
+	}
+	if got := reread(t, d, u.ID); got.LockedUntil != nil {
+		t.Fatalf("one address locked the whole account until %v", got.LockedUntil)
+	}
+	// Attempts from the locked-out address are not counted against the account.
+	for range 4 * limit {
+		wantErr(t, "the locked-out address trying on", signIn("wrong", attacker), user.ErrBadCredentials)
+	}
+	if got := reread(t, d, u.ID); got.LockedUntil != nil {
+		t.Fatalf("a locked-out address's attempts locked the account until %v", got.LockedUntil)
+	}
+
+	// A spread attack: failures from many addresses lock the account at AccountLockFactor times the limit.
+	for i := range user.AccountLockFactor*limit - 1 {
+		wantErr(t, "a spread failure", signIn("wrong", fmt.Sprintf("192.0.2.%d", i%200)), user.ErrBadCredentials)
+	}
+	if got := reread(t, d, u.ID); got.LockedUntil != nil {
+		t.Fatalf("locked before %d failures from all addresses", user.AccountLockFactor*limit)
+	}
+	wantErr(t, "the failure reaching the account's limit", signIn("wrong", "192.0.2.250"), user.ErrBadCredentials)
 	if got := reread(t, d, u.ID); got.LockedUntil == nil || time.Until(*got.LockedUntil) < user.LockDuration-time.Minute {
-		t.Fatalf("after %d failures: locked until %v, want about %v from now", limit, got.LockedUntil, user.LockDuration)
+		t.Fatalf("after %d failures from all addresses: locked until %v, want about %v from now", user.AccountLockFactor*limit, got.LockedUntil, user.LockDuration)
 	}
-	wantErr(t, "the right password while locked", signIn(rightPassword), user.ErrLocked)
+	wantErr(t, "the owner while the account is locked", signIn(rightPassword, owner), user.ErrBadCredentials)
 
 	if err := d.Store.Users().Lock(ctx, u.ID, time.Now().Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, "a wrong password after the lock", signIn("wrong"), user.ErrBadCredentials)
-	if err := signIn(rightPassword); err != nil {
+	if err := signIn(rightPassword, owner); err != nil {
 		t.Fatalf("the right password after the lock: %v", err)
 	}
 	if got := reread(t, d, u.ID); got.FailedLogins != 0 || got.LockedUntil != nil {
@@ -141,7 +173,7 @@ func TestNewPasswordAndDisablingEndEverySession(t *testing.T) {
 	_, grants := d.OAuth(t)
 	signedIn := func() (string, time.Time) {
 		t.Helper()
-		raw, err := grants.SignIn(ctx, u.Email, rightPassword)
+		raw, err := grants.SignIn(ctx, u.Email, rightPassword, "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +204,7 @@ func TestNewPasswordAndDisablingEndEverySession(t *testing.T) {
 		t.Fatal(err)
 	}
 	ended("disabled", session, iat)
-	_, err := d.Users.Authenticate(ctx, u.Email, rightPassword)
+	_, err := d.Users.Authenticate(ctx, u.Email, rightPassword, "192.0.2.1")
 	wantErr(t, "a disabled account signing in", err, user.ErrDisabled)
 	if _, err := d.Users.Active(ctx, u.ID); !errors.Is(err, user.ErrNotFound) {
 		t.Errorf("a disabled account is active: %v", err)
@@ -180,7 +212,7 @@ func TestNewPasswordAndDisablingEndEverySession(t *testing.T) {
 	if _, err := d.Users.SetDisabled(ctx, u.Email, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Users.Authenticate(ctx, u.Email, rightPassword); err != nil {
+	if _, err := d.Users.Authenticate(ctx, u.Email, rightPassword, "192.0.2.1"); err != nil {
 		t.Errorf("enabled again: %v", err)
 	}
 	if _, err := grants.SessionUser(ctx, session); err == nil {
