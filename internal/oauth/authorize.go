@@ -380,10 +380,7 @@ func (g *Grants) RevokeApproval(ctx context.Context, userID, approvalID int64) e
 // tokens live on until they expire.
 func (g *Grants) ExpireUser(ctx context.Context, userID int64) error {
 	return g.store.InTx(ctx, func(ctx context.Context) error {
-		if err := g.store.RevokeRefreshTokensOfUser(ctx, userID, g.now()); err != nil {
-			return err
-		}
-		return g.store.DeleteSessionsOfUser(ctx, userID)
+		return g.store.EndSessionsOfUser(ctx, userID, g.now())
 	})
 }
 

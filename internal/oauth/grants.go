@@ -104,7 +104,8 @@ type Store interface {
 	SpendRefreshToken(ctx context.Context, id int64, at time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID int64, at time.Time) error
 	RevokeRefreshTokensOfPair(ctx context.Context, userID, appID int64, at time.Time) error
-	RevokeRefreshTokensOfUser(ctx context.Context, userID int64, at time.Time) error
+	// EndSessionsOfUser revokes every refresh token of the user and deletes their sign-in sessions.
+	EndSessionsOfUser(ctx context.Context, userID int64, at time.Time) error
 
 	// Approval returns the user's approval of the app, ApprovalByID the user's approval with this id;
 	// ErrApprovalNotFound if there is none.
@@ -127,7 +128,6 @@ type Store interface {
 	CreateSession(ctx context.Context, s Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
 	DeleteSessionsExpiredBefore(ctx context.Context, userID int64, before time.Time) error
-	DeleteSessionsOfUser(ctx context.Context, userID int64) error
 }
 
 // Grants is the authorization server: the token endpoint, the authorization flow behind the sign-in

@@ -135,9 +135,13 @@ func (x OAuth) RevokeRefreshTokensOfPair(ctx context.Context, userID, appID int6
 	return x.revokeRefreshTokens(ctx, "oauth.revoke_refresh_tokens_of_pair", at, "user_id = ? AND client_app_id = ?", userID, appID)
 }
 
-// RevokeRefreshTokensOfUser revokes every refresh token of the user.
-func (x OAuth) RevokeRefreshTokensOfUser(ctx context.Context, userID int64, at time.Time) error {
-	return x.revokeRefreshTokens(ctx, "oauth.revoke_refresh_tokens_of_user", at, "user_id = ?", userID)
+// EndSessionsOfUser ends what the user is signed in with: every refresh token is revoked as of at and
+// every sign-in session of the authorization pages deleted. Two statements: run it in a transaction.
+func (x OAuth) EndSessionsOfUser(ctx context.Context, userID int64, at time.Time) error {
+	if err := x.revokeRefreshTokens(ctx, "oauth.end_sessions_of_user", at, "user_id = ?", userID); err != nil {
+		return err
+	}
+	return wrap(x.s.conn(ctx).Where("user_id = ?", userID).Delete(&authSessionRow{}).Error, "oauth.end_sessions_of_user", userID)
 }
 
 // RevokeRefreshTokensOfApp revokes every refresh token of the app.
@@ -264,11 +268,6 @@ func (x OAuth) CreateSession(ctx context.Context, sess oauth.Session) error {
 func (x OAuth) DeleteSessionsExpiredBefore(ctx context.Context, userID int64, before time.Time) error {
 	err := x.s.conn(ctx).Where("user_id = ? AND expires_at < ?", userID, before).Delete(&authSessionRow{}).Error
 	return wrap(err, "oauth.delete_expired_sessions", userID)
-}
-
-// DeleteSessionsOfUser ends every sign-in session of the user.
-func (x OAuth) DeleteSessionsOfUser(ctx context.Context, userID int64) error {
-	return wrap(x.s.conn(ctx).Where("user_id = ?", userID).Delete(&authSessionRow{}).Error, "oauth.delete_sessions_of_user", userID)
 }
 
 // SessionByHash returns the session with this digest if it is still valid at now;

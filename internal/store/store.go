@@ -202,7 +202,7 @@ type txKey struct{}
 // another's transaction joins it (no savepoint), so a domain operation composed of others is still one
 // transaction. fn's error rolls everything back; nil commits.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+	if inTx(ctx) {
 		return fn(ctx)
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -113,8 +113,8 @@ type Store interface {
 // Sessions are what an account is signed in with (oauth's store): its refresh tokens and the sign-in
 // sessions of the authorization pages. A new password or a disabled account ends them all.
 type Sessions interface {
-	RevokeRefreshTokensOfUser(ctx context.Context, userID int64, at time.Time) error
-	DeleteSessionsOfUser(ctx context.Context, userID int64) error
+	// EndSessionsOfUser revokes every refresh token of the user and deletes their sign-in sessions.
+	EndSessionsOfUser(ctx context.Context, userID int64, at time.Time) error
 }
 
 // Profile is the part of an account its owner edits.
@@ -236,10 +236,7 @@ func (s *Service) endingSessions(ctx context.Context, userID int64, change func(
 			return err
 		}
 		now := s.now()
-		if err := s.sessions.RevokeRefreshTokensOfUser(ctx, userID, now); err != nil {
-			return err
-		}
-		if err := s.sessions.DeleteSessionsOfUser(ctx, userID); err != nil {
+		if err := s.sessions.EndSessionsOfUser(ctx, userID, now); err != nil {
 			return err
 		}
 		rev = s.revoked.ForUser(s.ids.New(), userID, now)
