@@ -63,11 +63,11 @@ type TokenRequest struct {
 	GrantType          string
 	Username, Password string
 	// Address is the client's network address, for the lockout (user.Service.Authenticate).
-	Address string
-	RefreshToken       string
-	Code               string
-	RedirectURI        string
-	CodeVerifier       string
+	Address      string
+	RefreshToken string
+	Code         string
+	RedirectURI  string
+	CodeVerifier string
 }
 
 // ClientCredentials are how a client identifies itself: HTTP Basic, or (a public client) only its id
