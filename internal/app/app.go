@@ -125,7 +125,10 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	}, nil
 }
 
-func (a *App) build(ctx context.Context, opts Options) error {
+// BuildAuthorizationServer loads the signing keys and the recorded revocations and builds the
+// authorization server over the domain services (Keys, Tokens, Grants): what serving needs beyond
+// OpenStore before HTTP, and what the domain tests need without HTTP.
+func (a *App) BuildAuthorizationServer(ctx context.Context) error {
 	keys, err := oauth.LoadKeys(ctx, a.Store.OAuth())
 	if err != nil {
 		return fmt.Errorf("loading signing keys: %w", err)
@@ -135,8 +138,14 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		return fmt.Errorf("loading token revocations: %w", err)
 	}
 	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer, a.Revocations)
-	grants := oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store.OAuth(), a.IDs, a.Revocations)
-	a.Grants = grants
+	a.Grants = oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store.OAuth(), a.IDs, a.Revocations)
+	return nil
+}
+
+func (a *App) build(ctx context.Context, opts Options) error {
+	if err := a.BuildAuthorizationServer(ctx); err != nil {
+		return err
+	}
 	perClient, perAddress := opts.PerClientLimit, opts.PerAddressLimit
 	if r := a.Config.TokenRatePerClient; r > 0 && perClient == (httpapi.RateLimit{}) {
 		perClient = httpapi.RateLimit{PerSecond: r, Burst: int(math.Ceil(2 * r))}
@@ -145,8 +154,8 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		perAddress = httpapi.RateLimit{PerSecond: r, Burst: int(math.Ceil(2 * r))}
 	}
 	h, err := httpapi.New(httpapi.Deps{
-		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: grants, Tokens: a.Tokens,
-		Keys: keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist, Issuer: a.Config.Issuer,
+		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
+		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist, Issuer: a.Config.Issuer,
 		PerClientLimit: perClient, PerAddressLimit: perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})

@@ -9,30 +9,17 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/cocoondata/access-service/internal/clientapp"
-	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/password"
-	"github.com/cocoondata/access-service/internal/property"
-	"github.com/cocoondata/access-service/internal/revocation"
-	"github.com/cocoondata/access-service/internal/store"
-	"github.com/cocoondata/access-service/internal/user"
-	"github.com/cocoondata/access-service/internal/whitelist"
 )
 
-// Domain is the domain services over a fresh PostgreSQL database, built as internal/app builds them,
-// without keys or HTTP: for the domain packages' own tests.
+// Domain is the domain services over a fresh PostgreSQL database, built by internal/app's OpenStore
+// (as the binary builds them, without keys or HTTP): for the domain packages' own tests.
 type Domain struct {
-	Store       *store.Store
-	IDs         *ids.Generator
-	Properties  *property.Service
-	Revocations *revocation.Index
-	Users       *user.Service
-	Apps        *clientapp.Service
-	Orgs        *organisation.Service
-	Whitelist   *whitelist.Service
+	*app.App
 	// Mail holds what Orgs sent.
 	Mail *Mailbox
 
@@ -43,40 +30,28 @@ type Domain struct {
 func NewDomain(t testing.TB) *Domain {
 	t.Helper()
 	url := NewPostgres(t)
-	st := OpenStore(t, url)
+	mail := &Mailbox{}
+	a, err := app.OpenStore(context.Background(), configOf(t, map[string]string{"ACCESS_DATABASE_URL": url}),
+		app.Options{Logger: slog.New(slog.DiscardHandler), PasswordParams: password.Cheap, Mailer: mail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Close() })
 	db, err := pgxpool.New(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	gen, err := ids.NewGenerator()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.DiscardHandler)
-	hasher := password.NewHasher(password.Cheap)
-	props := property.NewService(st.Properties())
-	revoked := revocation.NewIndex(st.Revocations(), log)
-	mail := &Mailbox{}
-	return &Domain{
-		Store: st, IDs: gen, Properties: props, Revocations: revoked, Mail: mail, db: db,
-		Users:     user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
-		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
-		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mail, log),
-		Whitelist: whitelist.NewService(st.Whitelist(), gen),
-	}
+	return &Domain{App: a, Mail: mail, db: db}
 }
 
-// OAuth loads (makes) the signing keys and builds the authorization server over the domain, as
-// internal/app does.
+// OAuth builds the authorization server over the domain (keys, tokens, grants), as the binary does.
 func (d *Domain) OAuth(t testing.TB) (*oauth.Tokens, *oauth.Grants) {
 	t.Helper()
-	keys, err := oauth.LoadKeys(context.Background(), d.Store.OAuth())
-	if err != nil {
+	if err := d.BuildAuthorizationServer(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	tokens := oauth.NewTokens(keys, "http://access.test", d.Revocations)
-	return tokens, oauth.NewGrants(tokens, d.Users, d.Apps, d.Store.OAuth(), d.IDs, d.Revocations)
+	return d.Tokens, d.Grants
 }
 
 // Org creates an organisation named name, whose first administrator is admin@<name>.example.

@@ -66,11 +66,7 @@ func Start(t testing.TB, options ...Option) *Service {
 	for k, v := range st.env {
 		env[k] = v
 	}
-	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.Open(context.Background(), cfg, st.opts)
+	a, err := app.Open(context.Background(), configOf(t, env), st.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +79,16 @@ func Start(t testing.TB, options ...Option) *Service {
 		_ = a.Close()
 	})
 	return &Service{App: a, URL: srv.URL, Client: NewClient(t, srv.URL)}
+}
+
+// configOf is the configuration the binary would read from an environment holding env.
+func configOf(t testing.TB, env map[string]string) config.Config {
+	t.Helper()
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 // API returns the generated Go client (gen/client) for the service, sending token as a bearer token
