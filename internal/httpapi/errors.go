@@ -79,7 +79,11 @@ func toProblem(err error) *problem {
 	}
 	if k, ok := errs.As(err); ok {
 		if status, known := kindStatus[k.Kind()]; known {
-			return &problem{status: status, title: k.Title(), detail: upperFirst(k.Error()) + "."}
+			p := &problem{status: status, title: k.Title(), detail: upperFirst(k.Error()) + "."}
+			if status == http.StatusServiceUnavailable {
+				p.header = http.Header{"Retry-After": {retryAfterSeconds}} // as every 503 of the service
+			}
+			return p
 		}
 	}
 	var he *echo.HTTPError
