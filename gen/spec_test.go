@@ -48,7 +48,7 @@ func TestSpec(t *testing.T) {
 			if secured && strings.HasPrefix(path, "/api/v1") && op.Responses.Status(http.StatusUnauthorized) == nil {
 				t.Errorf("%s: bearer-secured but documents no 401", where)
 			}
-			for _, problem := range accessProblems(doc, path, item, op) {
+			for _, problem := range accessProblems(doc, method, path, item, op) {
 				t.Errorf("%s: %s", where, problem)
 			}
 			if op.RequestBody != nil {
@@ -67,7 +67,7 @@ func TestSpec(t *testing.T) {
 }
 
 // accessProblems: the operation says who may call it (x-access), in a way its security agrees with.
-func accessProblems(doc *openapi3.T, path string, item *openapi3.PathItem, op *openapi3.Operation) []string {
+func accessProblems(doc *openapi3.T, method, path string, item *openapi3.PathItem, op *openapi3.Operation) []string {
 	class, ok := op.Extensions["x-access"].(string)
 	if !ok {
 		return []string{"no x-access (one of public, client, signed-in, safeshare-admin, org-reader, org-admin, org-admin-or-safeshare-admin)"}
@@ -97,6 +97,7 @@ func accessProblems(doc *openapi3.T, path string, item *openapi3.PathItem, op *o
 	case class == "client" && !basic:
 		out = append(out, "x-access client takes the client's credentials: security must name clientBasic")
 	}
+	out = append(out, scopeProblems(method, class, bearerClass, security, op)...)
 	if strings.HasPrefix(class, "org-") {
 		var named []string
 		for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
@@ -111,6 +112,45 @@ func accessProblems(doc *openapi3.T, path string, item *openapi3.PathItem, op *o
 		}
 	}
 	return out
+}
+
+// scopes are the OAuth scopes an operation may require (documented in info.description).
+var scopes = []string{"read", "write", "admin"}
+
+// dryRuns are the operations that take a body by POST but change nothing, so read is their scope.
+var dryRuns = []string{"checkWhitelistChange", "exportAuditReport"}
+
+// scopeProblems: a bearer operation names exactly one scope in its security requirement, the one its
+// class and method call for: admin for the SafeShare administrators' operations, read for those that
+// change nothing, write for the others. Other operations name none.
+func scopeProblems(method, class string, bearerClass bool, security openapi3.SecurityRequirements, op *openapi3.Operation) []string {
+	var named []string
+	for _, req := range security {
+		named = append(named, req["bearerAuth"]...)
+		if len(req["clientBasic"]) != 0 {
+			return []string{"clientBasic takes no scopes"}
+		}
+	}
+	if !bearerClass {
+		if len(named) != 0 {
+			return []string{"x-access " + class + " takes no bearer token, so no scopes"}
+		}
+		return nil
+	}
+	if len(named) != 1 || !slices.Contains(scopes, named[0]) {
+		return []string{fmt.Sprintf("bearerAuth must name exactly one scope of %v, names %v", scopes, named)}
+	}
+	want := "write"
+	switch {
+	case class == "safeshare-admin":
+		want = "admin"
+	case method == http.MethodGet || slices.Contains(dryRuns, op.OperationID):
+		want = "read"
+	}
+	if named[0] != want {
+		return []string{fmt.Sprintf("x-access %s, %s: its scope is %s, not %s", class, method, want, named[0])}
+	}
+	return nil
 }
 
 // TestSpecAccessCheck: the check above catches what it is for, on copies of the spec broken one way
@@ -135,6 +175,24 @@ func TestSpecAccessCheck(t *testing.T) {
 		}},
 		{"public taking Basic", "/api/oauth/token", "POST", func(op *openapi3.Operation) { op.Extensions["x-access"] = "public" }},
 		{"client without Basic", "/healthz", "GET", func(op *openapi3.Operation) { op.Extensions["x-access"] = "client" }},
+		{"bearer operation without a scope", "/api/v1/users/me", "GET", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth"))
+		}},
+		{"two scopes", "/api/v1/users/me", "PUT", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "read", "write"))
+		}},
+		{"a change with read", "/api/v1/users/me", "PUT", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "read"))
+		}},
+		{"an administrators' operation without admin", "/api/v1/clientapps", "GET", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "read"))
+		}},
+		{"admin on a member's operation", "/api/v1/organisations/{orgGroupId}", "PUT", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "admin"))
+		}},
+		{"an unknown scope", "/api/v1/users/me", "GET", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "everything"))
+		}},
 		{"organisation class without an organisation", "/api/v1/clientapps", "GET", func(op *openapi3.Operation) { op.Extensions["x-access"] = "org-admin" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -144,11 +202,11 @@ func TestSpecAccessCheck(t *testing.T) {
 			}
 			item := doc.Paths.Value(tc.path)
 			op := item.GetOperation(tc.method)
-			if got := accessProblems(doc, tc.path, item, op); len(got) != 0 {
+			if got := accessProblems(doc, tc.method, tc.path, item, op); len(got) != 0 {
 				t.Fatalf("the spec as it is: %v", got)
 			}
 			tc.breakIt(op)
-			if got := accessProblems(doc, tc.path, item, op); len(got) == 0 {
+			if got := accessProblems(doc, tc.method, tc.path, item, op); len(got) == 0 {
 				t.Fatalf("not caught")
 			}
 		})

@@ -271,9 +271,27 @@ func TestFirstStartOnEmbeddedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var tok struct{ AccessToken, Scope string }
+	err = json.NewDecoder(resp.Body).Decode(&struct {
+		AccessToken *string `json:"access_token"`
+		Scope       *string `json:"scope"`
+	}{&tok.AccessToken, &tok.Scope})
+	resp.Body.Close()
+	if resp.StatusCode != 200 || err != nil {
+		t.Fatalf("the printed credentials do not work: %d %v", resp.StatusCode, err)
+	}
+	// The first-party app has every scope, so its administrator can administer.
+	if tok.Scope != "read write admin" {
+		t.Fatalf("the first-party app's token carries %q", tok.Scope)
+	}
+	req, _ = http.NewRequest("GET", "http://"+addr+"/api/v1/clientapps", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Fatalf("the printed credentials do not work: %d", resp.StatusCode)
+		t.Fatalf("the administrator's first-party token lists no client apps: %d", resp.StatusCode)
 	}
 	stop(codeCh)
 

@@ -818,7 +818,11 @@ type ClientAppCreate struct {
 	// character for character.
 	RegisteredRedirectUris *RedirectUris `json:"registeredRedirectUris,omitempty"`
 
-	// Scope The scopes the app may ask for (default `read`, `write`).
+	// Scope The scopes the app may ask for (default `read`, `write`). `admin` lets its tokens use the
+	// SafeShare administrators' operations, for users who are SafeShare administrators: give it
+	// only to the platform's own interfaces. `introspect` makes it a resource server (it may
+	// introspect every client's tokens). Other scope tokens are stored and issued, for the app's
+	// own use.
 	Scope *[]ScopeToken `json:"scope,omitempty"`
 }
 
@@ -1312,7 +1316,12 @@ type TokenRequest struct {
 	// RefreshToken A refresh token (`refresh_token` grant).
 	RefreshToken *string `json:"refresh_token,omitempty"`
 
-	// Scope Space-separated scopes requested; ignored, tokens carry the scope the user approved or the client's.
+	// Scope Space-separated scopes requested, to narrow what the token may do (RFC 6749 sections 3.3
+	// and 6). `password` grant: each must be one of the application's registered scopes; left
+	// out, the token carries all of them. `refresh_token` grant: each must be one the refresh
+	// token carries; left out, all of them. Either way a scope the application is no longer
+	// registered with is dropped. Asking for any other scope is `invalid_scope`. Ignored by the
+	// `authorization_code` grant, whose scopes are those the user approved.
 	Scope *string `json:"scope,omitempty"`
 
 	// Username The user's email address (`password` grant).
@@ -8047,6 +8056,11 @@ type GetServicesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetServicesResponse403Headers the declared response headers of an HTTP 403 response for GetServices
+type GetServicesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // GetServicesResponse503Headers the declared response headers of an HTTP 503 response for GetServices
 type GetServicesResponse503Headers struct {
 	RetryAfter *int
@@ -8059,10 +8073,14 @@ type GetServicesResponse struct {
 	JSON200 *ServiceDirectory
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetServicesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetServicesResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetServicesResponse503Headers
 }
@@ -8075,6 +8093,11 @@ func (r GetServicesResponse) GetJSON200() *ServiceDirectory {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetServicesResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetServicesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -8116,6 +8139,11 @@ type ListClientAppsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListClientAppsResponse403Headers the declared response headers of an HTTP 403 response for ListClientApps
+type ListClientAppsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // ListClientAppsResponse503Headers the declared response headers of an HTTP 503 response for ListClientApps
 type ListClientAppsResponse503Headers struct {
 	RetryAfter *int
@@ -8136,6 +8164,8 @@ type ListClientAppsResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListClientAppsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListClientAppsResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListClientAppsResponse503Headers
 }
@@ -8204,6 +8234,11 @@ type CreateClientAppResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateClientAppResponse403Headers the declared response headers of an HTTP 403 response for CreateClientApp
+type CreateClientAppResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // CreateClientAppResponse503Headers the declared response headers of an HTTP 503 response for CreateClientApp
 type CreateClientAppResponse503Headers struct {
 	RetryAfter *int
@@ -8232,6 +8267,8 @@ type CreateClientAppResponse struct {
 	Headers201 *CreateClientAppResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateClientAppResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateClientAppResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateClientAppResponse503Headers
 }
@@ -8310,6 +8347,11 @@ type DeleteClientAppResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteClientAppResponse403Headers the declared response headers of an HTTP 403 response for DeleteClientApp
+type DeleteClientAppResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // DeleteClientAppResponse503Headers the declared response headers of an HTTP 503 response for DeleteClientApp
 type DeleteClientAppResponse503Headers struct {
 	RetryAfter *int
@@ -8330,6 +8372,8 @@ type DeleteClientAppResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteClientAppResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteClientAppResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeleteClientAppResponse503Headers
 }
@@ -8393,6 +8437,11 @@ type GetClientAppResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetClientAppResponse403Headers the declared response headers of an HTTP 403 response for GetClientApp
+type GetClientAppResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // GetClientAppResponse503Headers the declared response headers of an HTTP 503 response for GetClientApp
 type GetClientAppResponse503Headers struct {
 	RetryAfter *int
@@ -8415,6 +8464,8 @@ type GetClientAppResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetClientAppResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetClientAppResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetClientAppResponse503Headers
 }
@@ -8483,6 +8534,11 @@ type UpdateClientAppResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateClientAppResponse403Headers the declared response headers of an HTTP 403 response for UpdateClientApp
+type UpdateClientAppResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // UpdateClientAppResponse503Headers the declared response headers of an HTTP 503 response for UpdateClientApp
 type UpdateClientAppResponse503Headers struct {
 	RetryAfter *int
@@ -8509,6 +8565,8 @@ type UpdateClientAppResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateClientAppResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateClientAppResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateClientAppResponse503Headers
 }
@@ -8587,6 +8645,11 @@ type ToggleClientAppResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ToggleClientAppResponse403Headers the declared response headers of an HTTP 403 response for ToggleClientApp
+type ToggleClientAppResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // ToggleClientAppResponse503Headers the declared response headers of an HTTP 503 response for ToggleClientApp
 type ToggleClientAppResponse503Headers struct {
 	RetryAfter *int
@@ -8609,6 +8672,8 @@ type ToggleClientAppResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ToggleClientAppResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ToggleClientAppResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ToggleClientAppResponse503Headers
 }
@@ -8732,6 +8797,11 @@ type ListOrganisationsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListOrganisationsResponse403Headers the declared response headers of an HTTP 403 response for ListOrganisations
+type ListOrganisationsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type ListOrganisationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8745,6 +8815,8 @@ type ListOrganisationsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListOrganisationsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListOrganisationsResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8806,6 +8878,11 @@ type CreateOrganisationResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CreateOrganisationResponse403Headers the declared response headers of an HTTP 403 response for CreateOrganisation
+type CreateOrganisationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type CreateOrganisationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8827,6 +8904,8 @@ type CreateOrganisationResponse struct {
 	Headers201 *CreateOrganisationResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateOrganisationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateOrganisationResponse403Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -8898,6 +8977,11 @@ type DeleteOrganisationResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteOrganisationResponse403Headers the declared response headers of an HTTP 403 response for DeleteOrganisation
+type DeleteOrganisationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type DeleteOrganisationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8913,6 +8997,8 @@ type DeleteOrganisationResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteOrganisationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteOrganisationResponse403Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -8974,6 +9060,11 @@ type GetOrganisationResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetOrganisationResponse403Headers the declared response headers of an HTTP 403 response for GetOrganisation
+type GetOrganisationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type GetOrganisationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8989,6 +9080,8 @@ type GetOrganisationResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetOrganisationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetOrganisationResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9050,6 +9143,11 @@ type UpdateOrganisationResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateOrganisationResponse403Headers the declared response headers of an HTTP 403 response for UpdateOrganisation
+type UpdateOrganisationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type UpdateOrganisationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9071,6 +9169,8 @@ type UpdateOrganisationResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateOrganisationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateOrganisationResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9147,6 +9247,11 @@ type ListMembersResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListMembersResponse403Headers the declared response headers of an HTTP 403 response for ListMembers
+type ListMembersResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type ListMembersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9162,6 +9267,8 @@ type ListMembersResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListMembersResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListMembersResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9228,6 +9335,11 @@ type AddMemberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// AddMemberResponse403Headers the declared response headers of an HTTP 403 response for AddMember
+type AddMemberResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type AddMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9251,6 +9363,8 @@ type AddMemberResponse struct {
 	Headers201 *AddMemberResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AddMemberResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AddMemberResponse403Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -9327,6 +9441,11 @@ type RemoveMemberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// RemoveMemberResponse403Headers the declared response headers of an HTTP 403 response for RemoveMember
+type RemoveMemberResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type RemoveMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9342,6 +9461,8 @@ type RemoveMemberResponse struct {
 	ApplicationproblemJSON409 *Conflict
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *RemoveMemberResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RemoveMemberResponse403Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -9403,6 +9524,11 @@ type UpdateMemberResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateMemberResponse403Headers the declared response headers of an HTTP 403 response for UpdateMember
+type UpdateMemberResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type UpdateMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9424,6 +9550,8 @@ type UpdateMemberResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateMemberResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateMemberResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9500,6 +9628,11 @@ type ListWhitelistRulesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListWhitelistRulesResponse403Headers the declared response headers of an HTTP 403 response for ListWhitelistRules
+type ListWhitelistRulesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type ListWhitelistRulesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9515,6 +9648,8 @@ type ListWhitelistRulesResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListWhitelistRulesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListWhitelistRulesResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9576,6 +9711,11 @@ type AddWhitelistRulesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// AddWhitelistRulesResponse403Headers the declared response headers of an HTTP 403 response for AddWhitelistRules
+type AddWhitelistRulesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type AddWhitelistRulesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9597,6 +9737,8 @@ type AddWhitelistRulesResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AddWhitelistRulesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AddWhitelistRulesResponse403Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -9673,6 +9815,11 @@ type CheckWhitelistChangeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CheckWhitelistChangeResponse403Headers the declared response headers of an HTTP 403 response for CheckWhitelistChange
+type CheckWhitelistChangeResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type CheckWhitelistChangeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9694,6 +9841,8 @@ type CheckWhitelistChangeResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CheckWhitelistChangeResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CheckWhitelistChangeResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9770,6 +9919,11 @@ type DeleteWhitelistRuleResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DeleteWhitelistRuleResponse403Headers the declared response headers of an HTTP 403 response for DeleteWhitelistRule
+type DeleteWhitelistRuleResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type DeleteWhitelistRuleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9783,6 +9937,8 @@ type DeleteWhitelistRuleResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DeleteWhitelistRuleResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteWhitelistRuleResponse403Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -9839,6 +9995,11 @@ type DescribeWhitelistRuleResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// DescribeWhitelistRuleResponse403Headers the declared response headers of an HTTP 403 response for DescribeWhitelistRule
+type DescribeWhitelistRuleResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type DescribeWhitelistRuleResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9858,6 +10019,8 @@ type DescribeWhitelistRuleResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *DescribeWhitelistRuleResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DescribeWhitelistRuleResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9929,6 +10092,11 @@ type ListAuditRecordsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListAuditRecordsResponse403Headers the declared response headers of an HTTP 403 response for ListAuditRecords
+type ListAuditRecordsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type ListAuditRecordsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9942,6 +10110,8 @@ type ListAuditRecordsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListAuditRecordsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListAuditRecordsResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10003,6 +10173,11 @@ type ExportAuditReportResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ExportAuditReportResponse403Headers the declared response headers of an HTTP 403 response for ExportAuditReport
+type ExportAuditReportResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type ExportAuditReportResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10022,6 +10197,8 @@ type ExportAuditReportResponse struct {
 	Headers200 *ExportAuditReportResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ExportAuditReportResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ExportAuditReportResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10088,6 +10265,11 @@ type WithdrawOrganisationRemovalResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// WithdrawOrganisationRemovalResponse403Headers the declared response headers of an HTTP 403 response for WithdrawOrganisationRemoval
+type WithdrawOrganisationRemovalResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type WithdrawOrganisationRemovalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10103,6 +10285,8 @@ type WithdrawOrganisationRemovalResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *WithdrawOrganisationRemovalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *WithdrawOrganisationRemovalResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10169,6 +10353,11 @@ type RequestOrganisationRemovalResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// RequestOrganisationRemovalResponse403Headers the declared response headers of an HTTP 403 response for RequestOrganisationRemoval
+type RequestOrganisationRemovalResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type RequestOrganisationRemovalResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10192,6 +10381,8 @@ type RequestOrganisationRemovalResponse struct {
 	Headers201 *RequestOrganisationRemovalResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *RequestOrganisationRemovalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RequestOrganisationRemovalResponse403Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -10268,6 +10459,11 @@ type ListSafeShareAdminsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListSafeShareAdminsResponse403Headers the declared response headers of an HTTP 403 response for ListSafeShareAdmins
+type ListSafeShareAdminsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type ListSafeShareAdminsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10281,6 +10477,8 @@ type ListSafeShareAdminsResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListSafeShareAdminsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListSafeShareAdminsResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10337,6 +10535,11 @@ type SetSafeShareAdminResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// SetSafeShareAdminResponse403Headers the declared response headers of an HTTP 403 response for SetSafeShareAdmin
+type SetSafeShareAdminResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type SetSafeShareAdminResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10354,6 +10557,8 @@ type SetSafeShareAdminResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SetSafeShareAdminResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SetSafeShareAdminResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10420,6 +10625,11 @@ type GetMeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetMeResponse403Headers the declared response headers of an HTTP 403 response for GetMe
+type GetMeResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // GetMeResponse503Headers the declared response headers of an HTTP 503 response for GetMe
 type GetMeResponse503Headers struct {
 	RetryAfter *int
@@ -10432,10 +10642,14 @@ type GetMeResponse struct {
 	JSON200 *Me
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetMeResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GetMeResponse503Headers
 }
@@ -10448,6 +10662,11 @@ func (r GetMeResponse) GetJSON200() *Me {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -10489,6 +10708,11 @@ type UpdateMeResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// UpdateMeResponse403Headers the declared response headers of an HTTP 403 response for UpdateMe
+type UpdateMeResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // UpdateMeResponse503Headers the declared response headers of an HTTP 503 response for UpdateMe
 type UpdateMeResponse503Headers struct {
 	RetryAfter *int
@@ -10503,6 +10727,8 @@ type UpdateMeResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -10511,6 +10737,8 @@ type UpdateMeResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateMeResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateMeResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateMeResponse503Headers
 }
@@ -10528,6 +10756,11 @@ func (r UpdateMeResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r UpdateMeResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -10579,6 +10812,11 @@ type ListApprovalsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListApprovalsResponse403Headers the declared response headers of an HTTP 403 response for ListApprovals
+type ListApprovalsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // ListApprovalsResponse503Headers the declared response headers of an HTTP 503 response for ListApprovals
 type ListApprovalsResponse503Headers struct {
 	RetryAfter *int
@@ -10591,10 +10829,14 @@ type ListApprovalsResponse struct {
 	JSON200 *ApprovalList
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListApprovalsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListApprovalsResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ListApprovalsResponse503Headers
 }
@@ -10607,6 +10849,11 @@ func (r ListApprovalsResponse) GetJSON200() *ApprovalList {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ListApprovalsResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListApprovalsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -10648,6 +10895,11 @@ type RevokeApprovalResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// RevokeApprovalResponse403Headers the declared response headers of an HTTP 403 response for RevokeApproval
+type RevokeApprovalResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // RevokeApprovalResponse503Headers the declared response headers of an HTTP 503 response for RevokeApproval
 type RevokeApprovalResponse503Headers struct {
 	RetryAfter *int
@@ -10660,12 +10912,16 @@ type RevokeApprovalResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *RevokeApprovalResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *RevokeApprovalResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RevokeApprovalResponse503Headers
 }
@@ -10678,6 +10934,11 @@ func (r RevokeApprovalResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r RevokeApprovalResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RevokeApprovalResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -10724,6 +10985,11 @@ type ExpireMySessionsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ExpireMySessionsResponse403Headers the declared response headers of an HTTP 403 response for ExpireMySessions
+type ExpireMySessionsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 // ExpireMySessionsResponse503Headers the declared response headers of an HTTP 503 response for ExpireMySessions
 type ExpireMySessionsResponse503Headers struct {
 	RetryAfter *int
@@ -10734,10 +11000,14 @@ type ExpireMySessionsResponse struct {
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ExpireMySessionsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ExpireMySessionsResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ExpireMySessionsResponse503Headers
 }
@@ -10745,6 +11015,11 @@ type ExpireMySessionsResponse struct {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r ExpireMySessionsResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ExpireMySessionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
@@ -10792,6 +11067,11 @@ type BulkDeleteWhitelistRulesResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// BulkDeleteWhitelistRulesResponse403Headers the declared response headers of an HTTP 403 response for BulkDeleteWhitelistRules
+type BulkDeleteWhitelistRulesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type BulkDeleteWhitelistRulesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10811,6 +11091,8 @@ type BulkDeleteWhitelistRulesResponse struct {
 	Headers200 *BulkDeleteWhitelistRulesResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *BulkDeleteWhitelistRulesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *BulkDeleteWhitelistRulesResponse403Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -10883,6 +11165,11 @@ type GetWhitelistRuleDeprecatedResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetWhitelistRuleDeprecatedResponse403Headers the declared response headers of an HTTP 403 response for GetWhitelistRuleDeprecated
+type GetWhitelistRuleDeprecatedResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
 type GetWhitelistRuleDeprecatedResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10900,6 +11187,8 @@ type GetWhitelistRuleDeprecatedResponse struct {
 	Headers200 *GetWhitelistRuleDeprecatedResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetWhitelistRuleDeprecatedResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetWhitelistRuleDeprecatedResponse403Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -13013,6 +13302,13 @@ func ParseGetServicesResponse(rsp *http.Response) (*GetServicesResponse, error) 
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13033,6 +13329,16 @@ func ParseGetServicesResponse(rsp *http.Response) (*GetServicesResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetServicesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetServicesResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13110,6 +13416,16 @@ func ParseListClientAppsResponse(rsp *http.Response) (*ListClientAppsResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListClientAppsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListClientAppsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13218,6 +13534,16 @@ func ParseCreateClientAppResponse(rsp *http.Response) (*CreateClientAppResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateClientAppResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers CreateClientAppResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13298,6 +13624,16 @@ func ParseDeleteClientAppResponse(rsp *http.Response) (*DeleteClientAppResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteClientAppResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeleteClientAppResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13382,6 +13718,16 @@ func ParseGetClientAppResponse(rsp *http.Response) (*GetClientAppResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetClientAppResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetClientAppResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13480,6 +13826,16 @@ func ParseUpdateClientAppResponse(rsp *http.Response) (*UpdateClientAppResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateClientAppResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateClientAppResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13564,6 +13920,16 @@ func ParseToggleClientAppResponse(rsp *http.Response) (*ToggleClientAppResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ToggleClientAppResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers ToggleClientAppResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -13680,6 +14046,16 @@ func ParseListOrganisationsResponse(rsp *http.Response) (*ListOrganisationsRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListOrganisationsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -13771,6 +14147,16 @@ func ParseCreateOrganisationResponse(rsp *http.Response) (*CreateOrganisationRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateOrganisationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -13841,6 +14227,16 @@ func ParseDeleteOrganisationResponse(rsp *http.Response) (*DeleteOrganisationRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteOrganisationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -13908,6 +14304,16 @@ func ParseGetOrganisationResponse(rsp *http.Response) (*GetOrganisationResponse,
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetOrganisationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -13996,6 +14402,16 @@ func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateOrganisationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14063,6 +14479,16 @@ func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListMembersResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14161,6 +14587,16 @@ func ParseAddMemberResponse(rsp *http.Response) (*AddMemberResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AddMemberResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14231,6 +14667,16 @@ func ParseRemoveMemberResponse(rsp *http.Response) (*RemoveMemberResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RemoveMemberResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14319,6 +14765,16 @@ func ParseUpdateMemberResponse(rsp *http.Response) (*UpdateMemberResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateMemberResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14386,6 +14842,16 @@ func ParseListWhitelistRulesResponse(rsp *http.Response) (*ListWhitelistRulesRes
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListWhitelistRulesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14474,6 +14940,16 @@ func ParseAddWhitelistRulesResponse(rsp *http.Response) (*AddWhitelistRulesRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AddWhitelistRulesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14562,6 +15038,16 @@ func ParseCheckWhitelistChangeResponse(rsp *http.Response) (*CheckWhitelistChang
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CheckWhitelistChangeResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14625,6 +15111,16 @@ func ParseDeleteWhitelistRuleResponse(rsp *http.Response) (*DeleteWhitelistRuleR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteWhitelistRuleResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14706,6 +15202,16 @@ func ParseDescribeWhitelistRuleResponse(rsp *http.Response) (*DescribeWhitelistR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DescribeWhitelistRuleResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14766,6 +15272,16 @@ func ParseListAuditRecordsResponse(rsp *http.Response) (*ListAuditRecordsRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListAuditRecordsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14853,6 +15369,16 @@ func ParseExportAuditReportResponse(rsp *http.Response) (*ExportAuditReportRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ExportAuditReportResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -14920,6 +15446,16 @@ func ParseWithdrawOrganisationRemovalResponse(rsp *http.Response) (*WithdrawOrga
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers WithdrawOrganisationRemovalResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -15018,6 +15554,16 @@ func ParseRequestOrganisationRemovalResponse(rsp *http.Response) (*RequestOrgani
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RequestOrganisationRemovalResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -15078,6 +15624,16 @@ func ParseListSafeShareAdminsResponse(rsp *http.Response) (*ListSafeShareAdminsR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListSafeShareAdminsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -15152,6 +15708,16 @@ func ParseSetSafeShareAdminResponse(rsp *http.Response) (*SetSafeShareAdminRespo
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SetSafeShareAdminResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -15185,6 +15751,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15205,6 +15778,16 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetMeResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetMeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -15255,6 +15838,13 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15289,6 +15879,16 @@ func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateMeResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateMeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -15332,6 +15932,13 @@ func ParseListApprovalsResponse(rsp *http.Response) (*ListApprovalsResponse, err
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15352,6 +15959,16 @@ func ParseListApprovalsResponse(rsp *http.Response) (*ListApprovalsResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListApprovalsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers ListApprovalsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -15398,6 +16015,13 @@ func ParseRevokeApprovalResponse(rsp *http.Response) (*RevokeApprovalResponse, e
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15425,6 +16049,16 @@ func ParseRevokeApprovalResponse(rsp *http.Response) (*RevokeApprovalResponse, e
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers RevokeApprovalResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers RevokeApprovalResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -15464,6 +16098,13 @@ func ParseExpireMySessionsResponse(rsp *http.Response) (*ExpireMySessionsRespons
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15484,6 +16125,16 @@ func ParseExpireMySessionsResponse(rsp *http.Response) (*ExpireMySessionsRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ExpireMySessionsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers ExpireMySessionsResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -15588,6 +16239,16 @@ func ParseBulkDeleteWhitelistRulesResponse(rsp *http.Response) (*BulkDeleteWhite
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers BulkDeleteWhitelistRulesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil
@@ -15672,6 +16333,16 @@ func ParseGetWhitelistRuleDeprecatedResponse(rsp *http.Response) (*GetWhitelistR
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetWhitelistRuleDeprecatedResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
 	}
 
 	return response, nil

@@ -247,8 +247,9 @@ func (a *App) ensureFirstPartyApp(ctx context.Context, clientID, secret string) 
 	_, err = a.Apps.Register(ctx, clientapp.NewApp{
 		ClientID: clientID, Secret: secret, AppName: "Access Service first-party client",
 		AccessTokenValidity: firstPartyAccessTTL, RefreshTokenValidity: firstPartyRefreshTTL,
-		GrantTypes:  []string{clientapp.GrantPassword, clientapp.GrantRefreshToken, clientapp.GrantAuthorizationCode},
-		Scope:       []string{"read", "write"},
+		GrantTypes: []string{clientapp.GrantPassword, clientapp.GrantRefreshToken, clientapp.GrantAuthorizationCode},
+		// The platform's own web interfaces act for SafeShare administrators too: all three scopes.
+		Scope:       []string{"read", "write", "admin"},
 		AutoApprove: true,
 	})
 	if errors.Is(err, clientapp.ErrClientIDTaken) {

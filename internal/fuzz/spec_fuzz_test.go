@@ -44,8 +44,9 @@ type operation struct {
 	method, path string
 	op           *openapi3.Operation
 	params       []*openapi3.Parameter
-	bearer       bool // takes Authorization: Bearer
-	basic        bool // takes the client's HTTP Basic credentials
+	bearer       bool   // takes Authorization: Bearer
+	scope        string // the scope a bearer operation's token must carry
+	basic        bool   // takes the client's HTTP Basic credentials
 }
 
 func operations(t *testing.T, spec *openapi3.T) []operation {
@@ -73,6 +74,10 @@ func operations(t *testing.T, spec *openapi3.T) []operation {
 					switch {
 					case scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "bearer"):
 						o.bearer = true
+						if len(req[name]) != 1 {
+							t.Fatalf("%s: bearerAuth names %v, not one scope", op.OperationID, req[name])
+						}
+						o.scope = req[name][0]
 					case scheme.Type == "http" && strings.EqualFold(scheme.Scheme, "basic"):
 						o.basic = true
 					default:
@@ -280,7 +285,7 @@ func fuzzSeed(t *testing.T, seed uint64) {
 	svc.CreateUser(t, adminEmail, true)
 	if _, err := svc.Apps.Register(context.Background(), clientapp.NewApp{
 		ClientID: fuzzClient, Secret: testutil.ClientSecret, AppName: "Fuzz", AccessTokenValidity: time.Hour,
-		RefreshTokenValidity: 24 * time.Hour, RedirectURIs: []string{fuzzRedirect},
+		RefreshTokenValidity: 24 * time.Hour, RedirectURIs: []string{fuzzRedirect}, Scope: []string{"read", "write", "admin"},
 		GrantTypes: []string{clientapp.GrantPassword, clientapp.GrantRefreshToken, clientapp.GrantAuthorizationCode, clientapp.GrantImplicit},
 	}); err != nil {
 		t.Fatal(err)
@@ -360,11 +365,21 @@ func send(t *testing.T, f *fixture, o operation, c call, stats *opStats) {
 	if r.Status >= 500 {
 		t.Errorf("%s %s (%s): %d %s", c.method, c.path, c.kind, r.Status, r.Body)
 	}
+	// A request whose token lacks the operation's scope is refused as such; the only answers that may
+	// come first are the validator's (400: the fuzzer's values are not always valid) and, once the
+	// administrator's tokens are revoked by a request before it, a revoked token's (401).
+	if c.kind == kindWithoutScope && r.Status != http.StatusUnauthorized && r.Status != http.StatusBadRequest &&
+		(r.Status != http.StatusForbidden || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="insufficient_scope", scope="`+o.scope+`"`)) {
+		t.Errorf("%s %s with a token without %s: %d %q %s", c.method, c.path, o.scope, r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
+	}
 	if !before && t.Failed() {
 		t.Logf("the failing request (%s): %s %.300q content type %q body %.300q", c.kind, c.method, c.path, c.ct, c.body)
 		stats.failures.Add(1)
 	}
 	valid := c.kind == "valid"
+	if valid && strings.Contains(r.Header.Get("WWW-Authenticate"), "insufficient_scope") {
+		t.Errorf("%s %s: the administrator's token, with every scope, was refused for its scope: %s", c.method, c.path, r.Body)
+	}
 	stats.mu.Lock()
 	stats.statuses[fmt.Sprintf("%d", r.Status)]++
 	if valid {
@@ -459,6 +474,7 @@ func breakOne(t *testing.T, f *fixture, o operation, r *rand.Rand, v *fuzz.Value
 	add := func(name string, do func()) { bs = append(bs, breaker{name, do}) }
 	if o.bearer {
 		add("bearer token broken", func() { c.auth = brokenBearer(t, f, r) })
+		add(kindWithoutScope, func() { c.auth = "Bearer " + f.tokenWithout(t, o.scope) })
 	}
 	if o.basic {
 		add("client credentials broken", func() { c.auth = brokenBasic(r) })
@@ -551,6 +567,27 @@ func headerSafe(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// kindWithoutScope is the breakage that only takes the operation's scope out of a valid token.
+const kindWithoutScope = "token without the operation's scope"
+
+// tokenWithout is the administrator's token with every scope but scope.
+func (f *fixture) tokenWithout(t *testing.T, scope string) string {
+	f.mu.Lock()
+	p := f.principal
+	f.mu.Unlock()
+	p.TokenID, p.Scope = "", nil
+	for _, s := range []string{"read", "write", "admin"} {
+		if s != scope {
+			p.Scope = append(p.Scope, s)
+		}
+	}
+	tok, err := f.svc.Tokens.Sign(&p, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 func brokenBearer(t *testing.T, f *fixture, r *rand.Rand) string {

@@ -62,6 +62,41 @@ var deniedDetail = map[string]string{
 	"listMembers":        "Only administrators of this organisation and SafeShare administrators may list its members.",
 }
 
+// Scopes (RFC 6749 section 3.3) a bearer operation may require; its security requirement names one
+// (the spec's info.description says which operations take which).
+const (
+	ScopeRead  = "read"
+	ScopeWrite = "write"
+	ScopeAdmin = "admin"
+)
+
+var knownScopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
+
+// scopeOf reads the scope a bearer operation's token must carry from its security requirement.
+func scopeOf(spec *openapi3.T, op *openapi3.Operation) (string, error) {
+	security := spec.Security
+	if op.Security != nil {
+		security = *op.Security
+	}
+	var named []string
+	for _, req := range security {
+		named = append(named, req["bearerAuth"]...)
+	}
+	if len(named) != 1 || !slices.Contains(knownScopes, named[0]) {
+		return "", fmt.Errorf("operation %s: bearerAuth must name one scope of %v, names %v", op.OperationID, knownScopes, named)
+	}
+	return named[0], nil
+}
+
+// insufficientScope is the answer to a valid token that lacks the operation's scope (RFC 6750
+// section 3.1).
+func insufficientScope(scope string) *problem {
+	p := newProblem(http.StatusForbidden, "The access token was not issued for this: the operation needs the "+scope+
+		" scope. Sign in again through an application registered with it.")
+	p.header = http.Header{echo.HeaderWWWAuthenticate: {`Bearer realm="access-service", error="insufficient_scope", scope="` + scope + `"`}}
+	return p
+}
+
 // accessOf reads an operation's x-access, and for an organisation class which path parameter names the
 // organisation, and the problem a caller outside the class gets.
 func accessOf(item *openapi3.PathItem, op *openapi3.Operation) (accessClass, string, *problem, error) {
@@ -128,7 +163,8 @@ func (c *accessCaller) allows(a accessClass) bool {
 	return a == accessSignedIn
 }
 
-// access is the one access step: it lets through only callers of the operation's x-access class, and
+// access is the one access step: it lets through only tokens that carry the operation's scope, then
+// only callers of the operation's x-access class, and
 // leaves who they are in the request's state (orgCallerFrom, safeShareAdminCaller). It runs after the
 // validator, so a bearer operation's caller is authenticated (401 came first) and the request is valid
 // (400 came first); and before the handler, which is where the target is looked up, so a caller who may
@@ -145,6 +181,9 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			// Not reached: the validator answers 401 first on every bearer operation.
 			return unauthorized(`Bearer realm="access-service"`, "An access token is required.")
+		}
+		if !slices.Contains(p.Scope, op.scope) {
+			return op.insufficientScope
 		}
 		if op.access == accessSignedIn {
 			return next(c) // the token is enough: no read

@@ -39,7 +39,8 @@ func TestAccessStepHotPaths(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := &requestState{hasVerified: true, authenticated: true,
-				principal: oauth.Principal{UserID: 7, Email: "root@platform.example", Authorities: tc.authorities}}
+				principal: oauth.Principal{UserID: 7, Email: "root@platform.example", Authorities: tc.authorities,
+					Scope: []string{"read", "write", "admin"}}}
 			req := httptest.NewRequest(http.MethodGet, "/", nil)
 			req = req.WithContext(context.WithValue(req.Context(), stateKey, st))
 			c := e.NewContext(req, httptest.NewRecorder())

@@ -45,8 +45,37 @@ type pageData struct {
 	AppName        string
 	AppDescription string
 	UserEmail      string
-	Scopes         []string
+	Scopes         []scopeWords
 	Email          string
+}
+
+// scopeWords is a scope as the approval page shows it: its name and, in plain words, what it allows.
+type scopeWords struct {
+	Name, Allows string
+	Powerful     bool // shown as a warning
+}
+
+// inWords says what each scope lets an application do in the user's name.
+func inWords(scope []string) []scopeWords {
+	out := make([]scopeWords, 0, len(scope))
+	for _, s := range scope {
+		w := scopeWords{Name: s}
+		switch s {
+		case ScopeRead:
+			w.Allows = "See your profile, the organisations you belong to and what your role in them lets you see. It cannot change anything."
+		case ScopeWrite:
+			w.Allows = "Make changes in your name: your profile, and whatever your role in your organisations lets you change (members, whitelists, settings)."
+		case ScopeAdmin:
+			w.Allows = "Use your SafeShare administrator rights, if you have them: register client applications, make people administrators or stop them being ones, create and remove organisations, change the platform's settings."
+			w.Powerful = true
+		case oauth.ScopeIntrospect:
+			w.Allows = "Check whether the tokens of this service that other applications show it are still valid."
+		default:
+			w.Allows = "A permission this service does not use itself; the application decides what it means."
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 // htmlResponse answers the browser-facing endpoints: a page, or a redirect, with cookies.
@@ -196,7 +225,7 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 	}
 	if ask {
 		page, err := renderPage(http.StatusOK, "approve.html", pageData{Title: "Approve " + a.App.AppName, CSRF: csrf, Req: r,
-			AppName: a.App.AppName, AppDescription: a.App.Description, UserEmail: u.Email, Scopes: a.Scope})
+			AppName: a.App.AppName, AppDescription: a.App.Description, UserEmail: u.Email, Scopes: inWords(a.Scope)})
 		page.cookies = cookies
 		return page, err
 	}

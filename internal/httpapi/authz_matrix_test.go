@@ -235,6 +235,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Parallel()
 			m := newMatrixWorld(t)
 			path, ct, body := m.fill(t, o.path, o.op, m.org, m.ruleA, m.id[collab])
+			// A role the operation allows, with a token that carries every scope but the operation's.
+			scope := o.op.Security
+			if scope == nil || len(*scope) != 1 || len((*scope)[0]["bearerAuth"]) != 1 {
+				t.Fatalf("%s: no scope in its security requirement", o.op.OperationID)
+			}
+			m.refusedWithoutScope(t, a, (*scope)[0]["bearerAuth"][0], testutil.Request{Method: o.method, Path: path, ContentType: ct, Body: []byte(body)})
 			// Refused roles first, so the allowed ones' changes cannot hide a refused one's.
 			roles := append([]string{}, matrixRoles...)
 			sort.SliceStable(roles, func(i, j int) bool { return !allowed(a, roles[i]) && allowed(a, roles[j]) })
@@ -262,6 +268,40 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// refusedWithoutScope: the request, made by a role the operation allows with a token from an app
+// registered with every scope but the operation's, gets 403 with the insufficient_scope challenge
+// naming the scope, and changes nothing.
+func (m *matrixWorld) refusedWithoutScope(t *testing.T, a access, scope string, req testutil.Request) {
+	t.Helper()
+	var role string
+	for _, r := range matrixRoles {
+		if r != roleAnonymous && allowed(a, r) {
+			role = r
+			break
+		}
+	}
+	if role == "" {
+		t.Fatal("no role may call it")
+	}
+	var others []string
+	for _, s := range []string{"read", "write", "admin"} {
+		if s != scope {
+			others = append(others, s)
+		}
+	}
+	m.svc.RegisterClientScoped(t, "without-"+scope, others)
+	req.Token = m.svc.Token(t, "without-"+scope, role)
+	before := m.state(t)
+	r := m.svc.Client.Do(t, req)
+	want := `Bearer realm="access-service", error="insufficient_scope", scope="` + scope + `"`
+	if r.Status != 403 || r.Header.Get("WWW-Authenticate") != want {
+		t.Errorf("%s %s as %s without %s: %d %q %s", req.Method, req.Path, role, scope, r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
+	}
+	if after := m.state(t); after != before {
+		t.Errorf("%s %s as %s without %s changed the data:\n%s\n%s", req.Method, req.Path, role, scope, before, after)
 	}
 }
 

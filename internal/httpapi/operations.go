@@ -26,6 +26,10 @@ type operation struct {
 	access   accessClass
 	orgParam string
 	denied   *problem
+	// scope is the scope a bearer operation's token must carry, and insufficientScope the answer to one
+	// that does not.
+	scope             string
+	insufficientScope *problem
 }
 
 // operationTable finds the operation of the route Echo matched: echo path ("/api/v1/x/:id") → method
@@ -50,11 +54,18 @@ func operationsOf(spec *openapi3.T) (operationTable, error) {
 			if err != nil {
 				return nil, err
 			}
-			t[echoPath][method] = &operation{
+			o := &operation{
 				id: op.OperationID, deprecated: op.Deprecated, successor: successor, queryParams: names,
 				route:  &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
 				access: access, orgParam: orgParam, denied: denied,
 			}
+			if access.bearer() {
+				if o.scope, err = scopeOf(spec, op); err != nil {
+					return nil, err
+				}
+				o.insufficientScope = insufficientScope(o.scope)
+			}
+			t[echoPath][method] = o
 		}
 	}
 	return t, nil

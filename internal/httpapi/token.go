@@ -25,6 +25,7 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 		tr.Code = deref(b.Code)
 		tr.RedirectURI = deref(b.RedirectUri)
 		tr.CodeVerifier = deref(b.CodeVerifier)
+		tr.Scope = deref(b.Scope)
 		formClientID = deref(b.ClientId)
 	}
 	tr.Client = clientCredentials(ctx, formClientID)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ const (
 	CodeInvalidGrant         = "invalid_grant"
 	CodeUnauthorizedClient   = "unauthorized_client"
 	CodeUnsupportedGrantType = "unsupported_grant_type"
+	CodeInvalidScope         = "invalid_scope"
 )
 
 // RefreshToken is a stored refresh token. Only its SHA-256 digest is kept. Tokens descended from one
@@ -68,6 +70,8 @@ type TokenRequest struct {
 	Code         string
 	RedirectURI  string
 	CodeVerifier string
+	// Scope is the form's scope: what the token should be narrowed to (empty: everything allowed).
+	Scope string
 }
 
 // ClientCredentials are how a client identifies itself: HTTP Basic, or (a public client) only its id
@@ -250,7 +254,7 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 		}
 		return TokenResponse{}, err
 	}
-	return g.issue(ctx, u, app, code.Scope, tokenID, family)
+	return g.issue(ctx, u, app, registered(code.Scope, app), tokenID, family)
 }
 
 // revokeCodeTokens revokes the access token and the refresh tokens the code's exchange obtained.
@@ -302,6 +306,10 @@ func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req Token
 	if req.Username == "" || req.Password == "" {
 		return TokenResponse{}, &Error{CodeInvalidRequest, "username and password are required"}
 	}
+	scope, oe := narrowed(req.Scope, app.Scope)
+	if oe != nil {
+		return TokenResponse{}, oe
+	}
 	u, err := g.users.Authenticate(ctx, req.Username, req.Password, req.Address)
 	switch {
 	case errors.Is(err, user.ErrBadCredentials):
@@ -311,7 +319,7 @@ func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req Token
 	case err != nil:
 		return TokenResponse{}, err
 	}
-	return g.issue(ctx, u, app, app.Scope, "", 0)
+	return g.issue(ctx, u, app, scope, "", 0)
 }
 
 func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenRequest) (TokenResponse, error) {
@@ -326,15 +334,19 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if old.ClientAppID != app.ID || !g.now().Before(old.ExpiresAt) {
 		return TokenResponse{}, refreshError(ErrRefreshInvalid)
 	}
+	scope, oe := narrowed(req.Scope, registered(old.Scope, app))
+	if oe != nil {
+		return TokenResponse{}, oe
+	}
 	u, err := g.users.Active(ctx, old.UserID)
 	if err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
-	resp, err := g.accessToken(u, app, old.Scope, "")
+	resp, err := g.accessToken(u, app, scope, "")
 	if err != nil {
 		return TokenResponse{}, err
 	}
-	raw, next, err := g.newRefreshToken(u.ID, app, old.FamilyID, old.Scope)
+	raw, next, err := g.newRefreshToken(u.ID, app, old.FamilyID, scope)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -422,6 +434,36 @@ func (g *Grants) newRefreshToken(userID int64, app clientapp.App, family int64, 
 func digest(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:])
+}
+
+// registered is scope without what the app is no longer registered with: a scope taken from an app
+// stops working at its next refresh.
+func registered(scope []string, app clientapp.App) []string {
+	out := make([]string, 0, len(scope))
+	for _, s := range scope {
+		if slices.Contains(app.Scope, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// narrowed is the scope a token request asks for (RFC 6749 sections 3.3 and 6): each of the form's
+// scopes, which must all be allowed, or all of allowed when the form names none.
+func narrowed(requested string, allowed []string) ([]string, *Error) {
+	if strings.TrimSpace(requested) == "" {
+		return allowed, nil
+	}
+	var out []string
+	for _, s := range strings.Fields(requested) {
+		if !slices.Contains(allowed, s) {
+			return nil, &Error{CodeInvalidScope, "The token may not carry scope " + s}
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 // ScopeString writes scopes as the space-separated string of RFC 6749.

@@ -66,3 +66,74 @@ func TestMigrateAppliesAMissedMigration(t *testing.T) {
 		t.Fatalf("00002 was not applied: %v", err)
 	}
 }
+
+// TestMigrationGivesFirstPartyAppsTheAdminScope: 00007 adds admin to the scopes of the auto-approved
+// (first-party) apps a database already holds, once, and to no third-party app.
+func TestMigrationGivesFirstPartyAppsTheAdminScope(t *testing.T) {
+	ctx := context.Background()
+	url := testutil.NewEmptyPostgres(t)
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	all := os.DirFS("migrations")
+	entries, err := fs.ReadDir(all, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	for _, e := range entries {
+		if e.Name() >= "00007" {
+			continue
+		}
+		data, err := fs.ReadFile(all, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[e.Name()] = &fstest.MapFile{Data: data}
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	apps := map[string]struct {
+		scope       string
+		autoApprove bool
+		want        string
+	}{
+		"first-party":          {"read write", true, "read write admin"},
+		"first-party-admin":    {"read admin write", true, "read admin write"},
+		"first-party-no-scope": {"", true, "admin"},
+		"third-party":          {"read write", false, "read write"},
+	}
+	id := 1
+	for clientID, a := range apps {
+		if _, err := db.Exec(`INSERT INTO client_apps (id, client_id, app_name, access_token_validity, refresh_token_validity,
+			grant_types, scope, auto_approve, created_at, updated_at) VALUES ($1, $2, $2, 3600, 3600, 'password', $3, $4, now(), now())`,
+			id, clientID, a.scope, a.autoApprove); err != nil {
+			t.Fatal(err)
+		}
+		id++
+	}
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for clientID, a := range apps {
+		var got string
+		if err := db.QueryRow("SELECT scope FROM client_apps WHERE client_id = $1", clientID).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != a.want {
+			t.Errorf("%s: scope %q, want %q", clientID, got, a.want)
+		}
+	}
+}

@@ -128,15 +128,23 @@ func (s *Service) CreateUser(t testing.TB, email string, safeShareAdmin bool) us
 // ClientSecret every test client app gets.
 const ClientSecret = "test-client-secret"
 
-// RegisterClient registers a client app with the given grants (password and refresh_token if none).
+// RegisterClient registers a client app with the given grants (password and refresh_token if none)
+// and every scope (read, write, admin), as a first-party app has; RegisterClientScoped chooses them.
 func (s *Service) RegisterClient(t testing.TB, clientID string, grants ...string) clientapp.App {
+	t.Helper()
+	return s.RegisterClientScoped(t, clientID, []string{"read", "write", "admin"}, grants...)
+}
+
+// RegisterClientScoped registers a client app with the given scopes and grants (password and
+// refresh_token if none).
+func (s *Service) RegisterClientScoped(t testing.TB, clientID string, scope []string, grants ...string) clientapp.App {
 	t.Helper()
 	if len(grants) == 0 {
 		grants = []string{clientapp.GrantPassword, clientapp.GrantRefreshToken}
 	}
 	a, err := s.Apps.Register(context.Background(), clientapp.NewApp{
 		ClientID: clientID, Secret: ClientSecret, AppName: clientID, AccessTokenValidity: 3600_000_000_000,
-		RefreshTokenValidity: 86400_000_000_000, GrantTypes: grants, Scope: []string{"read", "write"},
+		RefreshTokenValidity: 86400_000_000_000, GrantTypes: grants, Scope: scope,
 	})
 	if err != nil {
 		t.Fatalf("registering %s: %v", clientID, err)
