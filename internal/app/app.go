@@ -24,6 +24,7 @@ import (
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/password"
+	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/store"
@@ -51,6 +52,7 @@ type App struct {
 	Orgs       *organisation.Service
 	Audit      *audit.Service
 	Whitelist  *whitelist.Service
+	Plans      *plan.Service
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
 	Grants     *oauth.Grants
@@ -122,6 +124,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
+		Plans:     plan.NewService(st.Plans(), gen),
 	}, nil
 }
 
@@ -155,7 +158,8 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	}
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
-		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist, Issuer: a.Config.Issuer,
+		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
+		Plans: a.Plans, Issuer: a.Config.Issuer,
 		PerClientLimit: perClient, PerAddressLimit: perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})

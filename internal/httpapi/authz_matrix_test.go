@@ -125,6 +125,7 @@ func (m *matrixWorld) fill(t *testing.T, path string, op *openapi3.Operation, or
 	ids := map[string]string{
 		"orgGroupId": org, "organisationId": org, "orgId": org, "whitelistId": rule, "objectId": rule,
 		"userId": member, "clientInfoId": m.app, "approvalId": "765456269464346624",
+		"planId": m.planID, // the world's plan, in organisation A
 	}
 	for name, v := range ids {
 		path = strings.ReplaceAll(path, "{"+name+"}", v)

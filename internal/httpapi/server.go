@@ -30,6 +30,7 @@ import (
 	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
@@ -59,6 +60,7 @@ type Deps struct {
 	Orgs       *organisation.Service
 	Audit      *audit.Service
 	Whitelist  *whitelist.Service
+	Plans      *plan.Service
 	Issuer     string
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit

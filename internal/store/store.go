@@ -247,6 +247,7 @@ func (s *Store) Users() Users                 { return Users{scope{s}} }
 func (s *Store) ClientApps() ClientApps       { return ClientApps{scope{s}} }
 func (s *Store) Organisations() Organisations { return Organisations{scope{s}} }
 func (s *Store) Whitelist() Whitelist         { return Whitelist{scope{s}} }
+func (s *Store) Plans() Plans                 { return Plans{scope{s}} }
 func (s *Store) Audit() Audit                 { return Audit{scope{s}} }
 func (s *Store) Properties() Properties       { return Properties{scope{s}} }
 func (s *Store) Revocations() Revocations     { return Revocations{scope{s}} }
