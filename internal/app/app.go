@@ -26,6 +26,7 @@ import (
 	"github.com/cocoondata/access-service/internal/password"
 	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/report"
 	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/store"
 	"github.com/cocoondata/access-service/internal/user"
@@ -53,6 +54,7 @@ type App struct {
 	Audit      *audit.Service
 	Whitelist  *whitelist.Service
 	Plans      *plan.Service
+	Reports    *report.Service
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
 	Grants     *oauth.Grants
@@ -125,6 +127,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 		Plans:     plan.NewService(st.Plans(), gen),
+		Reports:   report.NewService(st.Statistics()),
 	}, nil
 }
 
@@ -159,7 +162,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
-		Plans: a.Plans, Issuer: a.Config.Issuer,
+		Plans: a.Plans, Reports: a.Reports, Issuer: a.Config.Issuer,
 		PerClientLimit: perClient, PerAddressLimit: perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})

@@ -2,14 +2,15 @@ package httpapi
 
 import (
 	"context"
-	"errors"
+
+	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/plan"
 )
 
-// The storage plans. The access step has let only the callers of each
+// The storage plans and the organisation's statistics. The access step has let only the callers of each
 // operation's x-access through; the organisation acted on is the path's, so a plan named under another
 // organisation's path is not found (404).
 
@@ -82,13 +83,54 @@ func (s *Server) DeletePlan(ctx context.Context, req gen.DeletePlanRequestObject
 	return gen.DeletePlan200Response{}, nil
 }
 
-func (s *Server) GetUserStatistics(ctx context.Context, request gen.GetUserStatisticsRequestObject) (gen.GetUserStatisticsResponseObject, error) {
-	return nil, errors.New("GetUserStatistics: not built yet")
+// GetUserStatistics implements gen.StrictServerInterface.
+func (s *Server) GetUserStatistics(ctx context.Context, _ gen.GetUserStatisticsRequestObject) (gen.GetUserStatisticsResponseObject, error) {
+	c, err := orgCallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.Reports.Users(ctx, c.orgID)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetUserStatistics200JSONResponse{OriginatorCount: n.Originators, CollaboratorCount: n.Collaborators,
+		OrganisationAdminCount: n.OrganisationAdmins}, nil
 }
 
-func (s *Server) GetPlanStatistics(ctx context.Context, request gen.GetPlanStatisticsRequestObject) (gen.GetPlanStatisticsResponseObject, error) {
-	return nil, errors.New("GetPlanStatistics: not built yet")
+// GetPlanStatistics implements gen.StrictServerInterface.
+func (s *Server) GetPlanStatistics(ctx context.Context, req gen.GetPlanStatisticsRequestObject) (gen.GetPlanStatisticsResponseObject, error) {
+	c, err := orgCallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	page, err := s.Reports.Plans(ctx, c.orgID, listQuery[string, string](p.Limit, p.Offset, nil, nil, noParam))
+	if err != nil {
+		return nil, err
+	}
+	out := gen.GetPlanStatistics200JSONResponse{Count: page.Count, Offset: page.Offset}
+	out.PlanBreakdown = emptyLike(out.PlanBreakdown, len(page.Items))
+	for _, u := range page.Items {
+		item := zeroOf(out.PlanBreakdown)
+		item.PlanId, item.Name, item.Quota, item.Default = ids.Format(u.Plan.ID), u.Plan.Name, u.Plan.Quota, u.Plan.Default
+		item.OriginatorCount = len(u.Originators) // the Originators listed, read in the same statement
+		item.Originators = emptyLike(item.Originators, len(u.Originators))
+		for _, o := range u.Originators {
+			e := zeroOf(item.Originators)
+			e.Id, e.Email, e.FirstName, e.LastName = ids.Format(o.UserID), openapi_types.Email(o.Email), o.FirstName, o.LastName
+			item.Originators = append(item.Originators, e)
+		}
+		out.PlanBreakdown = append(out.PlanBreakdown, item)
+	}
+	return out, nil
 }
+
+// zeroOf and emptyLike make values of a slice's element type: the plan statistics' items are declared
+// inline in openapi.yaml, so the generator gives them no type name to write.
+func zeroOf[E any](_ []E) (zero E) { return zero }
+
+// emptyLike is an empty (not nil: the spec's arrays are required, never null) slice of s's type.
+func emptyLike[E any](_ []E, capacity int) []E { return make([]E, 0, capacity) }
 
 func planOut(p plan.Plan) gen.Plan {
 	return gen.Plan{Id: ids.Format(p.ID), Name: p.Name, Description: p.Description, Quota: p.Quota, Default: p.Default,

@@ -32,6 +32,7 @@ import (
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/report"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -61,6 +62,7 @@ type Deps struct {
 	Audit      *audit.Service
 	Whitelist  *whitelist.Service
 	Plans      *plan.Service
+	Reports    *report.Service
 	Issuer     string
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit

@@ -248,6 +248,7 @@ func (s *Store) ClientApps() ClientApps       { return ClientApps{scope{s}} }
 func (s *Store) Organisations() Organisations { return Organisations{scope{s}} }
 func (s *Store) Whitelist() Whitelist         { return Whitelist{scope{s}} }
 func (s *Store) Plans() Plans                 { return Plans{scope{s}} }
+func (s *Store) Statistics() Statistics       { return Statistics{scope{s}} }
 func (s *Store) Audit() Audit                 { return Audit{scope{s}} }
 func (s *Store) Properties() Properties       { return Properties{scope{s}} }
 func (s *Store) Revocations() Revocations     { return Revocations{scope{s}} }
