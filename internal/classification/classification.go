@@ -42,8 +42,9 @@ var (
 	// ErrFirst and ErrLast: there is no neighbour to swap with.
 	ErrFirst = errs.New(errs.Conflict, "Cannot move further", "the classification has the highest priority already; it cannot move up")
 	ErrLast  = errs.New(errs.Conflict, "Cannot move further", "the classification has the lowest priority already; it cannot move down")
-	// ErrOrganisationGone: the organisation was removed before the change could be made.
-	ErrOrganisationGone = errs.New(errs.NotFound, "Organisation not found", "the organisation no longer exists")
+	// ErrOrganisationGone: there is no such organisation (a SafeShare administrator may ask about any id),
+	// or it was removed before the change could be made.
+	ErrOrganisationGone = errs.New(errs.NotFound, "Organisation not found", "the organisation does not exist")
 )
 
 // Direction is where a move takes a classification.
@@ -64,6 +65,8 @@ type Store interface {
 	// LockOrganisation takes the organisation's row lock for the rest of the transaction;
 	// ErrOrganisationGone if there is no such organisation.
 	LockOrganisation(ctx context.Context, orgID int64) error
+	// OrganisationExists is ErrOrganisationGone if there is no such organisation.
+	OrganisationExists(ctx context.Context, orgID int64) error
 	// LowestPriority is the largest priority number the organisation's classifications have, 0 if it
 	// has none.
 	LowestPriority(ctx context.Context, orgID int64) (int, error)
@@ -130,8 +133,12 @@ func (s *Service) Get(ctx context.Context, orgID, id int64) (Classification, err
 	return s.store.Get(ctx, orgID, id)
 }
 
-// List returns one page of the organisation's classifications.
+// List returns one page of the organisation's classifications; ErrOrganisationGone if there is no such
+// organisation (SafeShare administrators may read any organisation's, so the id may name none).
 func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Classification], error) {
+	if err := s.store.OrganisationExists(ctx, orgID); err != nil {
+		return listing.Page[Classification]{}, err
+	}
 	return s.store.Page(ctx, orgID, q)
 }
 

@@ -89,6 +89,9 @@ func TestCreateRanksLowestAndNamesAreUniquePerOrganisation(t *testing.T) {
 	}
 	_, err = d.Classifications.Create(ctx, 765456269464346624, classification.New{Name: "x"})
 	wantErr(t, err, classification.ErrOrganisationGone)
+	// A SafeShare administrator may list any organisation's: one that does not exist is not an empty list.
+	_, err = d.Classifications.List(ctx, 765456269464346624, listing.Query{})
+	wantErr(t, err, classification.ErrOrganisationGone)
 }
 
 // Another organisation's classification is not found under this one, for any operation.

@@ -53,7 +53,7 @@ var (
 	// ErrAddedAndRemoved: one change both adds and removes the same user, or the same classification.
 	ErrAddedAndRemoved = errs.New(errs.Invalid, "Invalid clearance change", "the same id is both added and removed")
 	// ErrOrganisationGone: the organisation was removed before the change could be made.
-	ErrOrganisationGone = errs.New(errs.NotFound, "Organisation not found", "the organisation no longer exists")
+	ErrOrganisationGone = errs.New(errs.NotFound, "Organisation not found", "the organisation does not exist")
 )
 
 // Store keeps clearances and their links: queries and locks only; the rules are the Service's.

@@ -51,6 +51,18 @@ func (x Classifications) LockOrganisation(ctx context.Context, orgID int64) erro
 	return x.lockOrganisation(ctx, orgID, classification.ErrOrganisationGone)
 }
 
+// OrganisationExists is classification.ErrOrganisationGone if there is no such organisation.
+func (x Classifications) OrganisationExists(ctx context.Context, orgID int64) error {
+	var n int64
+	if err := x.s.conn(ctx).Model(&organisationRow{}).Where("id = ?", orgID).Count(&n).Error; err != nil {
+		return wrap(err, "classifications.organisation_exists", orgID)
+	}
+	if n == 0 {
+		return classification.ErrOrganisationGone
+	}
+	return nil
+}
+
 // LowestPriority is the largest priority number the organisation's classifications have, 0 if none.
 func (x Classifications) LowestPriority(ctx context.Context, orgID int64) (int, error) {
 	var n *int

@@ -156,6 +156,9 @@ func (x Clearances) Classifications(ctx context.Context, orgID int64, classifica
 // Link links the clearance to the classifications in one statement; links that exist stay.
 func (x Clearances) Link(ctx context.Context, orgID, id int64, classificationIDs []int64) error {
 	err := x.s.insertEach(ctx, "clearance_classifications (organisation_id, clearance_id, classification_id)", classificationIDs, orgID, id)
+	if isForeignKey(err) {
+		return clearance.ErrUnknownClassification // deleted since the caller checked (a caller without the organisation's lock)
+	}
 	return wrap(err, "clearances.link", id)
 }
 
@@ -169,6 +172,9 @@ func (x Clearances) Unlink(ctx context.Context, id int64, classificationIDs []in
 // AddMembers puts the users in the clearance in one statement; those in it stay.
 func (x Clearances) AddMembers(ctx context.Context, orgID, id int64, userIDs []int64) error {
 	err := x.s.insertEach(ctx, "clearance_members (organisation_id, clearance_id, user_id)", userIDs, orgID, id)
+	if isForeignKey(err) {
+		return clearance.ErrNotAMember // removed since the caller checked (a caller without the organisation's lock)
+	}
 	return wrap(err, "clearances.add_members", id)
 }
 
