@@ -12,7 +12,6 @@ package clearance
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -310,6 +309,3 @@ func distinct(ids []int64) []int64 {
 	}
 	return out
 }
-
-// Name is how a refused item of Update is named in a request: `addUsers[2]`.
-func Name(e *errs.ItemError) string { return fmt.Sprintf("%s[%d]", e.Field, e.Index) }

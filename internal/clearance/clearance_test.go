@@ -117,6 +117,9 @@ func clearanceOrg(t *testing.T, d *testutil.Domain, id int64) int64 {
 
 func ptr(s string) *string { return &s }
 
+// name is a refused item as a request names it: the list and the place in it.
+func name(e *errs.ItemError) string { return fmt.Sprintf("%s[%d]", e.Field, e.Index) }
+
 // Names are 1–255 characters, unique in the organisation whatever their case and surrounding spaces
 // (on create and on rename), and free across organisations.
 func TestClearanceNamesAreUniquePerOrganisation(t *testing.T) {
@@ -191,9 +194,9 @@ func TestUpdateRefusesEachBadIDAndChangesNothing(t *testing.T) {
 			var got []string
 			for _, it := range items {
 				if !errs.Is(it, errs.Invalid) {
-					t.Errorf("%s: kind %v", clearance.Name(it), it.Err)
+					t.Errorf("%s: kind %v", name(it), it.Err)
 				}
-				got = append(got, clearance.Name(it)+": "+it.Err.Error())
+				got = append(got, name(it)+": "+it.Err.Error())
 			}
 			if len(got) != len(tc.want) {
 				t.Fatalf("refused %q, want %q", got, tc.want)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
@@ -100,7 +101,8 @@ func (s *Server) UpdateClearance(ctx context.Context, req gen.UpdateClearanceReq
 	})
 	var items errs.Items
 	if errors.As(err, &items) {
-		return nil, items.Named(clearance.Name) // addUsers[2], as the request names it
+		// Each refused id as the request names it: the list (the item's Field) and its place, addUsers[2].
+		return nil, items.Named(func(e *errs.ItemError) string { return fmt.Sprintf("%s[%d]", e.Field, e.Index) })
 	}
 	if err != nil {
 		return nil, err
