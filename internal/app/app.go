@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/classification"
+	"github.com/cocoondata/access-service/internal/clearance"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/httpapi"
@@ -28,6 +30,7 @@ import (
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/report"
 	"github.com/cocoondata/access-service/internal/revocation"
+	"github.com/cocoondata/access-service/internal/sharing"
 	"github.com/cocoondata/access-service/internal/store"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
@@ -58,6 +61,13 @@ type App struct {
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
 	Grants     *oauth.Grants
+
+	// Classifications and Clearances are the organisations' labels and groups; Sharing decides, from
+	// them and the whitelist, who may be shared a file.
+	Classifications *classification.Service
+	Clearances      *clearance.Service
+	Sharing         *sharing.Service
+
 	// Revocations is the in-memory index of revoked access tokens; Open loads it and keeps it fresh
 	// (revocation.PollInterval) until Close.
 	Revocations *revocation.Index
@@ -128,6 +138,10 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 		Plans:     plan.NewService(st.Plans(), gen),
 		Reports:   report.NewService(st.Statistics()),
+
+		Classifications: classification.NewService(st.Classifications(), gen),
+		Clearances:      clearance.NewService(st.Clearances(), gen),
+		Sharing:         sharing.NewService(st.Whitelist(), st.Clearances()),
 	}, nil
 }
 
@@ -163,6 +177,7 @@ func (a *App) build(ctx context.Context, opts Options) error {
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
 		Plans: a.Plans, Reports: a.Reports, Issuer: a.Config.Issuer,
+		Classifications: a.Classifications, Clearances: a.Clearances,
 		PerClientLimit: perClient, PerAddressLimit: perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})

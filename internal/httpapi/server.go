@@ -25,6 +25,8 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/classification"
+	"github.com/cocoondata/access-service/internal/clearance"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/explorer"
@@ -64,6 +66,11 @@ type Deps struct {
 	Plans      *plan.Service
 	Reports    *report.Service
 	Issuer     string
+
+	// Classifications and Clearances are the organisations' labels and groups.
+	Classifications *classification.Service
+	Clearances      *clearance.Service
+
 	// Limits of the token endpoint; zero values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit
 	// RequestTimeout bounds each request's time (the database's and queued password checks' included);

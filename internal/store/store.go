@@ -254,6 +254,10 @@ func (s *Store) Properties() Properties       { return Properties{scope{s}} }
 func (s *Store) Revocations() Revocations     { return Revocations{scope{s}} }
 func (s *Store) OAuth() OAuth                 { return OAuth{scope{s}} }
 
+// The organisations' classifications and clearances (classifications.go, clearances.go).
+func (s *Store) Classifications() Classifications { return Classifications{scope{s}} }
+func (s *Store) Clearances() Clearances           { return Clearances{scope{s}} }
+
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
