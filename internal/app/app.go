@@ -54,6 +54,8 @@ type App struct {
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
 	Grants     *oauth.Grants
+	// Hasher is the password hasher the services share (tests count its checks).
+	Hasher *password.Hasher
 	// Revocations is the in-memory index of revoked access tokens; Open loads it and keeps it fresh
 	// (revocation.PollInterval) until Close.
 	Revocations *revocation.Index
@@ -116,7 +118,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		}
 	}
 	return &App{
-		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
+		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked, Hasher: hasher,
 		Users:     user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
@@ -260,8 +262,10 @@ func (a *App) ensureFirstPartyApp(ctx context.Context, clientID, secret string) 
 	return err
 }
 
+// randomSecret is 32 random bytes: 43 characters, beyond a client secret's least length
+// (clientapp.MinSecretLength).
 func randomSecret() string {
-	var b [18]byte
+	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(err)
 	}

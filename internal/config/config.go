@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/cocoondata/access-service/internal/clientapp"
 )
 
 // Config is everything the service takes from its environment.
@@ -102,6 +105,11 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if (c.BootstrapClientID == "") != (c.BootstrapClientSecret == "") {
 		errs = append(errs, &Error{"ACCESS_BOOTSTRAP_CLIENT_ID", "set both ACCESS_BOOTSTRAP_CLIENT_ID and ACCESS_BOOTSTRAP_CLIENT_SECRET, or neither"})
+	}
+	// Client secrets are stored with a fast hash, safe only for long ones; registering the app would
+	// refuse a shorter one, so the start stops here with the reason.
+	if n := utf8.RuneCountInString(c.BootstrapClientSecret); n > 0 && n < clientapp.MinSecretLength {
+		errs = append(errs, &Error{"ACCESS_BOOTSTRAP_CLIENT_SECRET", fmt.Sprintf("must be at least %d characters long (it has %d); use a long random secret", clientapp.MinSecretLength, n)})
 	}
 	return c, errors.Join(errs...)
 }
