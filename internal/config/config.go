@@ -25,8 +25,9 @@ type Config struct {
 	// waiting on the database or for a password check included; past it the answer is 503.
 	RequestTimeout time.Duration
 	// TokenRatePerClient and TokenRatePerAddress (ACCESS_TOKEN_RATE_PER_CLIENT, ACCESS_TOKEN_RATE_PER_ADDRESS:
-	// requests per second, bursts of twice that) limit the token endpoint; zero keeps the defaults
-	// (50 and 20 per second).
+	// requests per second, bursts of twice that) limit the token, revocation and introspection
+	// endpoints; zero keeps the defaults (50 and 20 per second). Per client means per authenticated
+	// client; the requests whose client fails to authenticate share one bucket.
 	TokenRatePerClient, TokenRatePerAddress float64
 
 	BootstrapAdminEmail    string
