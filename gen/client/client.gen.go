@@ -810,7 +810,8 @@ type ClientAppCreate struct {
 	// ClientId Unique; letters, digits and `._~-`, at most 255 characters.
 	ClientId string `json:"clientId"`
 
-	// ClientSecret Stored only as a hash; never returned. Leave out for a public client (PKCE, no password grant).
+	// ClientSecret At least 32 characters: a long random machine secret. Stored only as a salted HMAC-SHA-256
+	// hash; never returned. Leave out for a public client (PKCE, no password grant).
 	ClientSecret                *string `json:"clientSecret,omitempty"`
 	RefreshTokenValiditySeconds int     `json:"refreshTokenValiditySeconds"`
 
@@ -844,7 +845,7 @@ type ClientAppUpdate struct {
 	AutoApprove                *bool        `json:"autoApprove,omitempty"`
 	ClientDescription          *string      `json:"clientDescription,omitempty"`
 
-	// ClientSecret A new secret; it replaces the old one at once.
+	// ClientSecret A new secret of at least 32 characters (stored as when the app is registered); it replaces the old one at once.
 	ClientSecret                *string `json:"clientSecret,omitempty"`
 	RefreshTokenValiditySeconds *int    `json:"refreshTokenValiditySeconds,omitempty"`
 
@@ -2094,7 +2095,10 @@ type ClientInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -2124,7 +2128,10 @@ type ClientInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -2151,8 +2158,8 @@ type ClientInterface interface {
 	// CreateClientAppWithBody Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes any type of body and a specified content type.
@@ -2163,8 +2170,8 @@ type ClientInterface interface {
 	// CreateClientApp Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes a body of the `application/json` content type.
@@ -3024,7 +3031,10 @@ func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTok
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -3064,7 +3074,10 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -3121,8 +3134,8 @@ func (c *Client) ListClientApps(ctx context.Context, params *ListClientAppsParam
 // CreateClientAppWithBody Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes any type of body and a specified content type.
@@ -3143,8 +3156,8 @@ func (c *Client) CreateClientAppWithBody(ctx context.Context, contentType string
 // CreateClientApp Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes a body of the `application/json` content type.
@@ -6784,7 +6797,10 @@ type ClientWithResponsesInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -6814,7 +6830,10 @@ type ClientWithResponsesInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -6845,8 +6864,8 @@ type ClientWithResponsesInterface interface {
 	// CreateClientAppWithBodyWithResponse Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6857,8 +6876,8 @@ type ClientWithResponsesInterface interface {
 	// CreateClientAppWithResponse Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -11703,7 +11722,10 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -11739,7 +11761,10 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -11788,8 +11813,8 @@ func (c *ClientWithResponses) ListClientAppsWithResponse(ctx context.Context, pa
 // CreateClientAppWithBodyWithResponse Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -11806,8 +11831,8 @@ func (c *ClientWithResponses) CreateClientAppWithBodyWithResponse(ctx context.Co
 // CreateClientAppWithResponse Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
