@@ -49,7 +49,7 @@ bench_fixtures() {
   [[ -n $token ]] || { echo "bench: no token from $SVC (is another server on that port?)" >&2; exit 1; }
   local app
   app=$(curl -sf -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "http://$SVC/api/v1/clientapps" \
-    -d '{"appName":"Bench","clientId":"bench-read","clientSecret":"a long enough secret","accessTokenValiditySeconds":3600,"refreshTokenValiditySeconds":86400,"authorizedGrantTypes":["password"]}')
+    -d '{"appName":"Bench","clientId":"bench-read","clientSecret":"a long enough secret for the 32-character rule","accessTokenValiditySeconds":3600,"refreshTokenValiditySeconds":86400,"authorizedGrantTypes":["password"]}')
   id=$(echo "$app" | sed 's/.*"id":"\([0-9]*\)".*/\1/')
   path=${READ_PATH//\{id\}/$id}
   curl -sf -H "Authorization: Bearer $token" "http://$SVC/api/v1" >"$work/directory.json"
@@ -58,4 +58,4 @@ bench_fixtures() {
 admin=bench-admin@example.com
 admin_pw='bench admin password'
 client=bench-client
-client_secret='bench client secret'
+client_secret='bench client secret, 32 characters or more'

@@ -9,7 +9,12 @@
 # BENCH_ROUNDS (5), BENCH_SECONDS (5, per closed-loop measurement), BENCH_CONNECTIONS (16),
 # BENCH_OPEN_RATE (requests/s of the open-loop latency runs; default 30% of the slower closed-loop
 # throughput of round 1),
-# BENCH_OVERLOAD_SECONDS (30).
+# BENCH_OVERLOAD_SECONDS (30). The flood phase (token requests with made-up client ids from several
+# addresses while real sign-ins go on, against a second instance with the default rate limits):
+# BENCH_FLOOD_SECONDS (20), BENCH_FLOOD_RATE (320 requests/s in all), BENCH_FLOOD_SOURCES (8 addresses,
+# 127.0.0.2 on), BENCH_FLOOD_REAL_RATE (5 password grants/s), BENCH_FLOOD_SERVICE (the binary the flood
+# phase runs, default bin/access-service: another build, for a before-and-after). BENCH_ONLY=flood runs
+# the flood phase alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,14 +24,95 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNECTIONS:-16}
 OVERLOAD_SECS=${BENCH_OVERLOAD_SECONDS:-30}
+FLOOD_SECS=${BENCH_FLOOD_SECONDS:-20}
+FLOOD_RATE=${BENCH_FLOOD_RATE:-320}
+FLOOD_SOURCES=${BENCH_FLOOD_SOURCES:-8}
+FLOOD_REAL_RATE=${BENCH_FLOOD_REAL_RATE:-5}
+ONLY=${BENCH_ONLY:-}
+[[ -z $ONLY || $ONLY == flood ]] || { echo "bench: BENCH_ONLY takes only 'flood'" >&2; exit 2; }
 SVC=127.0.0.1:18080
 BASE=127.0.0.1:18081
+FLOOD_SVC=127.0.0.1:18082
 CORES=$(nproc)
 source bench/common.sh
 bench_install wrk wrk
 command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
 bench_database access_bench
 bench_build
+FLOOD_BIN=${BENCH_FLOOD_SERVICE:-bin/access-service}
+
+# The password grant's form and the client's Basic credentials, as the grants and the flood send them.
+form="grant_type=password&username=$(printf %s "$admin" | sed 's/@/%40/')&password=$(printf %s "$admin_pw" | sed 's/ /+/g')"
+basic=$(printf %s "$client:$client_secret" | base64 -w0)
+field() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN {print (a >= b) ? "ok" : "MISSED"}'; }
+# CPU time the hypervisor gave to other guests (steal), as jiffies "steal total" from /proc/stat; a share
+# of it between two readings says how much of the machine this run did not get.
+cpu_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
+stolen() { awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0) ? 100 * (y[1] - x[1]) / d : 0}'; }
+
+# The flood phase: a second instance on the same database with the default rate limits and production
+# hash costs (the first runs with its limits lifted, for the other phases), token requests with made-up
+# client ids from $FLOOD_SOURCES addresses at $FLOOD_RATE/s, and meanwhile real password grants from
+# 127.0.0.1 at $FLOOD_REAL_RATE/s. Sets flood_rows (report rows) and flood_steal.
+flood_phase() {
+  echo "== flood: made-up client ids from $FLOOD_SOURCES addresses at $FLOOD_RATE req/s for ${FLOOD_SECS}s, real grants at $FLOOD_REAL_RATE/s ($FLOOD_BIN, default limits)"
+  ACCESS_DATABASE_URL=$db_url ACCESS_HTTP_ADDR=$FLOOD_SVC \
+    ACCESS_BOOTSTRAP_ADMIN_EMAIL=$admin ACCESS_BOOTSTRAP_ADMIN_PASSWORD=$admin_pw \
+    ACCESS_BOOTSTRAP_CLIENT_ID=$client ACCESS_BOOTSTRAP_CLIENT_SECRET=$client_secret \
+    "$FLOOD_BIN" serve 2>"$work/flood-service.log" &
+  local flood_pid=$!
+  pids+=("$flood_pid")
+  for _ in $(seq 1 100); do curl -sf "http://$FLOOD_SVC/readyz" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://$FLOOD_SVC/readyz" >/dev/null || { tail -20 "$work/flood-service.log"; echo "bench: the flood instance did not start" >&2; exit 1; }
+  curl -sf -H "Authorization: Basic $basic" -d "$form" "http://$FLOOD_SVC/api/oauth/token" >/dev/null ||
+    { echo "bench: a real password grant fails on the flood instance" >&2; exit 1; }
+  local hash steal_a alone flood
+  hash=$(bin/bench-load hash)
+  steal_a=$(cpu_ticks)
+  # The real grants alone first, at the same rate, for their latency without the flood.
+  alone=$(bin/bench-load flood -url "http://$FLOOD_SVC/api/oauth/token" -rate 0 \
+    -real-rate "$FLOOD_REAL_RATE" -real-body "$form" -real-basic "$basic" -duration "$((FLOOD_SECS / 2))s")
+  flood=$(bin/bench-load flood -url "http://$FLOOD_SVC/api/oauth/token" -sources "$FLOOD_SOURCES" -rate "$FLOOD_RATE" \
+    -real-rate "$FLOOD_REAL_RATE" -real-body "$form" -real-basic "$basic" -duration "${FLOOD_SECS}s")
+  flood_steal=$(stolen "$steal_a" "$(cpu_ticks)")
+  kill "$flood_pid" 2>/dev/null || true
+  wait "$flood_pid" 2>/dev/null || true
+  echo "   alone: $alone"
+  echo "   flood: $flood"
+  local real flood_side real_sent real_ok statuses unexpected no_retry
+  alone=$(echo "$alone" | grep -o '"real":{[^}]*}[^}]*}')
+  real=$(echo "$flood" | grep -o '"real":{[^}]*}[^}]*}')
+  flood_side=$(echo "$flood" | grep -o '"flood":{[^}]*}[^}]*}')
+  real_sent=$(echo "$real" | field sent); real_ok=$(echo "$real" | field ok)
+  statuses=$(echo "$flood_side" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-)
+  unexpected=$(echo "$statuses" | grep -o '"[0-9]*":' | tr -d '":' | grep -v -x -e 401 -e 429 || true)
+  no_retry=$(echo "$flood_side" | field refusals_without_retry_after)
+  flood_rows=$(cat <<ROWS
+| flood: token requests with made-up client ids from $FLOOD_SOURCES addresses at $FLOOD_RATE req/s for ${FLOOD_SECS}s (default rate limits, production hash costs) | $(echo "$flood_side" | field answered_per_second | xargs printf %.0f) answered/s: $statuses; refusals without Retry-After: $no_retry; other statuses: ${unexpected:-none} | only 401/429, every 429 with Retry-After | $([[ -z $unexpected && $no_retry == 0 ]] && echo ok || echo MISSED) |
+| … real password grants from 127.0.0.1 at $FLOOD_REAL_RATE/s meanwhile | $real_ok of $real_sent answered 200 ($(echo "$real" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-)); p50 $(echo "$real" | field p50_ms) ms, p99 $(echo "$real" | field p99_ms) ms; the same grants alone just before, $((FLOOD_SECS / 2)) s: $(echo "$alone" | field ok) of $(echo "$alone" | field sent) answered 200, p50 $(echo "$alone" | field p50_ms) ms, p99 $(echo "$alone" | field p99_ms) ms (one hash check $hash ms) | all 200 | $([[ $real_ok == "$real_sent" ]] && echo ok || echo MISSED) |
+ROWS
+)
+}
+
+if [[ $ONLY == flood ]]; then
+  flood_phase
+  report=$(cat <<REPORT
+| path | measured | target | verdict |
+| --- | --- | --- | --- |
+$flood_rows
+
+CPU time taken by the hypervisor for other guests (steal) during the flood: $flood_steal%.
+REPORT
+)
+  echo
+  echo "$report"
+  mkdir -p bin
+  { echo "make bench (BENCH_ONLY=flood, $FLOOD_BIN), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
+  echo
+  echo "(also written to bin/bench-results.md)"
+  exit 0
+fi
 
 ACCESS_DATABASE_URL=$db_url ACCESS_HTTP_ADDR=$SVC \
   ACCESS_BOOTSTRAP_ADMIN_EMAIL=$admin ACCESS_BOOTSTRAP_ADMIN_PASSWORD=$admin_pw \
@@ -55,11 +141,6 @@ rps() { # wrk's requests/s of 2xx answers: args as for wrk
   awk -v t="$total" -v n="${non2xx:-0}" -v s="$secs" 'BEGIN {printf "%.0f\n", (t-n)/s}'
 }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-# CPU time the hypervisor gave to other guests (steal), as jiffies "steal total" from /proc/stat; a share
-# of it between two readings says how much of the machine this run did not get.
-cpu_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
-stolen() { awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " "); d = y[2] - x[2]; printf "%.0f", (d > 0) ? 100 * (y[1] - x[1]) / d : 0}'; }
-field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; }
 
 steal_start=$(cpu_ticks)
 echo "== warming up"
@@ -93,8 +174,6 @@ steal_reads=$(cpu_ticks)
 echo "== one password-hash check (production costs), then the password grant, closed loop"
 hash_before=$(bin/bench-load hash)
 hash_par_before=$(bin/bench-load hash -parallel "$CORES")
-form="grant_type=password&username=$(printf %s "$admin" | sed 's/@/%40/')&password=$(printf %s "$admin_pw" | sed 's/ /+/g')"
-basic=$(printf %s "$client:$client_secret" | base64 -w0)
 pw_rps=$(BENCH_FORM=$form BENCH_BASIC=$basic CONNS=$((CORES * 2)) SECS=10 bash -c "$(declare -f rps); rps -s bench/password.lua http://$SVC/api/oauth/token")
 hash_after=$(bin/bench-load hash)
 hash_par_after=$(bin/bench-load hash -parallel "$CORES")
@@ -135,7 +214,11 @@ unexpected=$(echo "$statuses" | grep -o '"[0-9]*":' | tr -d '":' | grep -v -x -e
 no_retry=$(echo "$overload" | field refusals_without_retry_after)
 ok_p99=$(echo "$overload" | field ok_p99_ms)
 
-verdict() { awk -v a="$1" -v b="$2" 'BEGIN {print (a >= b) ? "ok" : "MISSED"}'; }
+# The first instance is done: the flood phase runs its own, with the default limits.
+kill "$svc_pid" 2>/dev/null || true
+wait "$svc_pid" 2>/dev/null || true
+flood_phase
+
 # Each ratio is the median of the rounds' own ratios: the service and the baseline are measured one
 # right after the other within a round, while this machine's speed drifts between rounds.
 ratio() { paste "$work/$1" "$work/$2" | awk '{printf "%.4f\n", $1/$2}' | median | awk '{printf "%.2f", $1}'; }
@@ -148,7 +231,8 @@ answer_bytes=$(wc -c <"$work/directory.json")
 pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
 p99_limit=$(awk -v h="$overload_hash" 'BEGIN {printf "%.1f", 5*h}')
 steal_note="CPU time taken by the hypervisor for other guests (steal): $(stolen "$steal_start" "$steal_reads")% during the reads, $(stolen "$steal_reads" "$steal_grants")% during the grants, $(stolen "$steal_grants" "$steal_end")% during the overload"
-if awk -v a="$(stolen "$steal_start" "$steal_end")" 'BEGIN {exit !(a >= 5)}'; then
+steal_note="$steal_note, $flood_steal% during the flood"
+if awk -v a="$(stolen "$steal_start" "$steal_end")" -v f="$flood_steal" 'BEGIN {exit !(a >= 5 || f >= 5)}'; then
   steal_note="$steal_note. **Above 5%: this machine was not the run's own, and its ratios say little.**"
 fi
 report=$(cat <<REPORT
@@ -165,6 +249,7 @@ report=$(cat <<REPORT
 | … accepted requests' p99 | $ok_p99 ms (one hash check $overload_hash ms: before and after the overload); the load tool's own lag behind its schedule, p99 $(echo "$overload" | field lag_p99_ms) ms | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |
 | … meanwhile GET /api/v1 at 200 req/s | p99 $(echo "$side" | field ok_p99_ms) ms, answers $(echo "$side" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-) | — | — |
 | … service memory (RSS) | $((rss_before / 1024)) MiB before, $((rss_max / 1024)) MiB at most | bounded | — |
+$flood_rows
 
 $steal_note
 REPORT

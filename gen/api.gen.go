@@ -1108,7 +1108,8 @@ type ClientAppCreate struct {
 	// ClientId Unique; letters, digits and `._~-`, at most 255 characters.
 	ClientId string `json:"clientId"`
 
-	// ClientSecret Stored only as a hash; never returned. Leave out for a public client (PKCE, no password grant).
+	// ClientSecret At least 32 characters: a long random machine secret. Stored only as a salted HMAC-SHA-256
+	// hash; never returned. Leave out for a public client (PKCE, no password grant).
 	ClientSecret                *string `json:"clientSecret,omitempty"`
 	RefreshTokenValiditySeconds int     `json:"refreshTokenValiditySeconds"`
 
@@ -1142,7 +1143,7 @@ type ClientAppUpdate struct {
 	AutoApprove                *bool        `json:"autoApprove,omitempty"`
 	ClientDescription          *string      `json:"clientDescription,omitempty"`
 
-	// ClientSecret A new secret; it replaces the old one at once.
+	// ClientSecret A new secret of at least 32 characters (stored as when the app is registered); it replaces the old one at once.
 	ClientSecret                *string `json:"clientSecret,omitempty"`
 	RefreshTokenValiditySeconds *int    `json:"refreshTokenValiditySeconds,omitempty"`
 

@@ -29,7 +29,7 @@ export ACCESS_BASE_URL="http://127.0.0.1:$port"
 export ACCESS_ADMIN_EMAIL="explorer-admin@example.com"
 export ACCESS_ADMIN_PASSWORD="live service password $RANDOM$RANDOM"
 export ACCESS_CLIENT_ID="live-test-client"
-export ACCESS_CLIENT_SECRET="live-test-secret-$RANDOM$RANDOM"
+export ACCESS_CLIENT_SECRET="live-test-secret-of-32-characters-$RANDOM$RANDOM"
 
 ACCESS_DATABASE_URL="sqlite:$work/access-service.db" \
 ACCESS_HTTP_ADDR="127.0.0.1:$port" \

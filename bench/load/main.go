@@ -7,18 +7,25 @@
 //	load rss -pid P           the process's resident memory, in KiB
 //	load count -url U -n N    exactly N requests over -c keep-alive connections, closed loop; prints one
 //	                          JSON line of the statuses (for counting a server's work per request)
+//	load flood -url U ...     token requests with made-up client ids from several source addresses,
+//	                          open loop, while real password grants go on from 127.0.0.1; prints one
+//	                          JSON line of both's results
 package main
 
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -33,7 +40,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: load hash | open ... | rss -pid P | count ...")
+		log.Fatal("usage: load hash | open ... | rss -pid P | count ... | flood ...")
 	}
 	switch os.Args[1] {
 	case "hash":
@@ -44,6 +51,8 @@ func main() {
 		rss(os.Args[2:])
 	case "count":
 		count(os.Args[2:])
+	case "flood":
+		flood(os.Args[2:])
 	default:
 		log.Fatalf("unknown command %q", os.Args[1])
 	}
@@ -274,4 +283,157 @@ func rss(args []string) {
 		}
 	}
 	log.Fatal("no VmRSS")
+}
+
+// flood is the attack the per-client limit and the fast client-secret hash answer: token requests with
+// made-up client ids (a new one each time, with a made-up secret), from -sources loopback addresses
+// (127.0.0.2 on; loopback takes any 127/8 source, and the per-address limit then sees as many
+// callers), -rate requests/s in all, open loop; meanwhile real password grants (-real-body,
+// -real-basic) from 127.0.0.1 at -real-rate. Each real grant's latency counts from its scheduled start.
+// It prints one JSON line: the real grants' statuses and latencies, the flood's statuses and rate.
+func flood(args []string) {
+	fs := flag.NewFlagSet("flood", flag.ExitOnError)
+	target := fs.String("url", "", "the token endpoint")
+	sources := fs.Int("sources", 8, "source addresses of the flood: 127.0.0.2 on")
+	rate := fs.Float64("rate", 320, "flood requests per second, all sources together; 0: no flood, the real grants alone")
+	realRate := fs.Float64("real-rate", 5, "real password grants per second")
+	realBody := fs.String("real-body", "", "the real grants' form")
+	realBasic := fs.String("real-basic", "", "the real grants' Basic credentials, base64")
+	duration := fs.Duration("duration", 20*time.Second, "how long to send")
+	maxInFlight := fs.Int("max-in-flight", 5000, "flood requests in flight beyond which the tool counts an error instead of sending")
+	_ = fs.Parse(args)
+	if !strings.HasPrefix(*target, "http://127.") {
+		log.Fatal("-url: loopback targets only")
+	}
+	if *sources < 1 || *sources > 250 || *realBody == "" || *realBasic == "" {
+		log.Fatal("-sources 1..250, -real-body and -real-basic are needed")
+	}
+	// One client per source address, each dialing from it.
+	from := func(ip string) *http.Client {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+		return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 1000}}
+	}
+	floodClients := make([]*http.Client, *sources)
+	for i := range floodClients {
+		floodClients[i] = from(fmt.Sprintf("127.0.0.%d", i+2))
+	}
+	realClient := from("127.0.0.1")
+	floodBody := "grant_type=password&username=" + url.QueryEscape("someone@example.com") + "&password=whatever+password"
+
+	type outcome struct {
+		status  int
+		ms      float64
+		retry   bool
+		errored bool
+	}
+	send := func(c *http.Client, basic, body string, at time.Time) outcome {
+		req, err := http.NewRequest(http.MethodPost, *target, strings.NewReader(body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Basic "+basic)
+		resp, err := c.Do(req)
+		if err != nil {
+			return outcome{errored: true}
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return outcome{status: resp.StatusCode, ms: float64(time.Since(at).Microseconds()) / 1000, retry: resp.Header.Get("Retry-After") != ""}
+	}
+	type tally struct {
+		mu       sync.Mutex
+		statuses map[string]int
+		errs     int
+		noRetry  int
+		all, oks []float64
+	}
+	add := func(t *tally, o outcome) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if o.errored {
+			t.errs++
+			return
+		}
+		t.statuses[fmt.Sprint(o.status)]++
+		t.all = append(t.all, o.ms)
+		if o.status < 300 {
+			t.oks = append(t.oks, o.ms)
+		}
+		if (o.status == 429 || o.status == 503) && !o.retry {
+			t.noRetry++
+		}
+	}
+	// run sends n requests on a fixed schedule, each by do, and returns how many it sent.
+	run := func(perSecond float64, do func(i int, at time.Time)) int {
+		interval := time.Duration(float64(time.Second) / perSecond)
+		start := time.Now()
+		n := 0
+		for ; ; n++ {
+			at := start.Add(time.Duration(n) * interval)
+			if at.Sub(start) >= *duration {
+				return n
+			}
+			time.Sleep(time.Until(at))
+			do(n, at)
+		}
+	}
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+	realT, floodT := &tally{statuses: map[string]int{}}, &tally{statuses: map[string]int{}}
+	var (
+		wg                  sync.WaitGroup
+		inFlight            atomic.Int64
+		realSent, floodSent int
+	)
+	start := time.Now()
+	wg.Go(func() {
+		realSent = run(*realRate, func(_ int, at time.Time) {
+			wg.Go(func() { add(realT, send(realClient, *realBasic, *realBody, at)) })
+		})
+	})
+	wg.Go(func() {
+		if *rate <= 0 {
+			return
+		}
+		floodSent = run(*rate, func(i int, at time.Time) {
+			if inFlight.Load() >= int64(*maxInFlight) {
+				add(floodT, outcome{errored: true})
+				return
+			}
+			inFlight.Add(1)
+			c := floodClients[i%len(floodClients)]
+			basic := b64(fmt.Sprintf("made-up-%016x:%016x%016x", rand.Uint64(), rand.Uint64(), rand.Uint64()))
+			wg.Go(func() {
+				defer inFlight.Add(-1)
+				add(floodT, send(c, basic, floodBody, at))
+			})
+		})
+	})
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	type side struct {
+		Rate     float64        `json:"rate"`
+		Sent     int            `json:"sent"`
+		OK       int            `json:"ok"`
+		PerSec   float64        `json:"answered_per_second"`
+		Statuses map[string]int `json:"statuses"`
+		Errors   int            `json:"errors"`
+		NoRetry  int            `json:"refusals_without_retry_after"`
+		P50      float64        `json:"p50_ms"`
+		P99      float64        `json:"p99_ms"`
+		OKP50    float64        `json:"ok_p50_ms"`
+		OKP99    float64        `json:"ok_p99_ms"`
+	}
+	sideOf := func(t *tally, perSecond float64, sent int) side {
+		return side{Rate: perSecond, Sent: sent, OK: len(t.oks), PerSec: float64(len(t.all)) / secs, Statuses: t.statuses,
+			Errors: t.errs, NoRetry: t.noRetry, P50: pct(t.all, 50), P99: pct(t.all, 99), OKP50: pct(t.oks, 50), OKP99: pct(t.oks, 99)}
+	}
+	out := struct {
+		Seconds float64 `json:"seconds"`
+		Sources int     `json:"flood_sources"`
+		Real    side    `json:"real"`
+		Flood   side    `json:"flood"`
+	}{secs, *sources, sideOf(realT, *realRate, realSent), sideOf(floodT, *rate, floodSent)}
+	_ = json.NewEncoder(os.Stdout).Encode(out)
 }

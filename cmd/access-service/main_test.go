@@ -120,7 +120,7 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"ACCESS_DATABASE_URL="+testutil.NewPostgres(t), "ACCESS_HTTP_ADDR="+addr,
 		"ACCESS_BOOTSTRAP_ADMIN_EMAIL=root@xy-company.com", "ACCESS_BOOTSTRAP_ADMIN_PASSWORD=bootstrap password 1",
-		"ACCESS_BOOTSTRAP_CLIENT_ID=cli", "ACCESS_BOOTSTRAP_CLIENT_SECRET=cli-secret")
+		"ACCESS_BOOTSTRAP_CLIENT_ID=cli", "ACCESS_BOOTSTRAP_CLIENT_SECRET=cli-secret-long-enough-for-the-32-rule")
 	var logs bytes.Buffer
 	cmd.Stderr, cmd.Stdout = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -134,7 +134,7 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 
 	form := url.Values{"grant_type": {"password"}, "username": {"root@xy-company.com"}, "password": {"bootstrap password 1"}}.Encode()
 	req, _ := http.NewRequest("POST", base+"/api/oauth/token", strings.NewReader(form))
-	req.SetBasicAuth("cli", "cli-secret")
+	req.SetBasicAuth("cli", "cli-secret-long-enough-for-the-32-rule")
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -168,7 +168,7 @@ func TestServeDrainsOnSIGTERM(t *testing.T) {
 	defer conn.Close()
 	half := len(form) / 2
 	fmt.Fprintf(conn, "POST /api/oauth/token HTTP/1.1\r\nHost: %s\r\nAuthorization: Basic %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s",
-		addr, base64.StdEncoding.EncodeToString([]byte("cli:cli-secret")), len(form), form[:half])
+		addr, base64.StdEncoding.EncodeToString([]byte("cli:cli-secret-long-enough-for-the-32-rule")), len(form), form[:half])
 	time.Sleep(200 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -1109,7 +1109,8 @@ type ClientAppCreate struct {
 	// ClientId Unique; letters, digits and `._~-`, at most 255 characters.
 	ClientId string `json:"clientId"`
 
-	// ClientSecret Stored only as a hash; never returned. Leave out for a public client (PKCE, no password grant).
+	// ClientSecret At least 32 characters: a long random machine secret. Stored only as a salted HMAC-SHA-256
+	// hash; never returned. Leave out for a public client (PKCE, no password grant).
 	ClientSecret                *string `json:"clientSecret,omitempty"`
 	RefreshTokenValiditySeconds int     `json:"refreshTokenValiditySeconds"`
 
@@ -1143,7 +1144,7 @@ type ClientAppUpdate struct {
 	AutoApprove                *bool        `json:"autoApprove,omitempty"`
 	ClientDescription          *string      `json:"clientDescription,omitempty"`
 
-	// ClientSecret A new secret; it replaces the old one at once.
+	// ClientSecret A new secret of at least 32 characters (stored as when the app is registered); it replaces the old one at once.
 	ClientSecret                *string `json:"clientSecret,omitempty"`
 	RefreshTokenValiditySeconds *int    `json:"refreshTokenValiditySeconds,omitempty"`
 
@@ -2616,7 +2617,10 @@ type ClientInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -2646,7 +2650,10 @@ type ClientInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -2673,8 +2680,8 @@ type ClientInterface interface {
 	// CreateClientAppWithBody Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes any type of body and a specified content type.
@@ -2685,8 +2692,8 @@ type ClientInterface interface {
 	// CreateClientApp Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes a body of the `application/json` content type.
@@ -3795,7 +3802,10 @@ func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTok
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -3835,7 +3845,10 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -3892,8 +3905,8 @@ func (c *Client) ListClientApps(ctx context.Context, params *ListClientAppsParam
 // CreateClientAppWithBody Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes any type of body and a specified content type.
@@ -3914,8 +3927,8 @@ func (c *Client) CreateClientAppWithBody(ctx context.Context, contentType string
 // CreateClientApp Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes a body of the `application/json` content type.
@@ -9107,7 +9120,10 @@ type ClientWithResponsesInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -9137,7 +9153,10 @@ type ClientWithResponsesInterface interface {
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 	// so it tells nobody which accounts exist or are locked. Requests are rate-limited
-	// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+	// per remote address, and per client once it has authenticated: every request whose client fails
+	// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+	// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+	// secret costs, and neither spends the password checks' capacity.
 	//
 	// Errors follow RFC 6749 section 5.2.
 	//
@@ -9168,8 +9187,8 @@ type ClientWithResponsesInterface interface {
 	// CreateClientAppWithBodyWithResponse Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -9180,8 +9199,8 @@ type ClientWithResponsesInterface interface {
 	// CreateClientAppWithResponse Register a client application
 	//
 	// SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-	// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-	// never returned; an app registered without a secret is a public client: it cannot use the
+	// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+	// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 	// `password` grant and must use PKCE.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -15905,7 +15924,10 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -15941,7 +15963,10 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
 // so it tells nobody which accounts exist or are locked. Requests are rate-limited
-// per client and per remote address; beyond the limit the answer is 429 with `Retry-After`.
+// per remote address, and per client once it has authenticated: every request whose client fails
+// to authenticate shares one limit, so made-up client ids get no limit of their own; beyond a
+// limit the answer is 429 `slow_down` with `Retry-After`. An unknown client id costs what a wrong
+// secret costs, and neither spends the password checks' capacity.
 //
 // Errors follow RFC 6749 section 5.2.
 //
@@ -15990,8 +16015,8 @@ func (c *ClientWithResponses) ListClientAppsWithResponse(ctx context.Context, pa
 // CreateClientAppWithBodyWithResponse Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -16008,8 +16033,8 @@ func (c *ClientWithResponses) CreateClientAppWithBodyWithResponse(ctx context.Co
 // CreateClientAppWithResponse Register a client application
 //
 // SafeShare administrators only. `clientId` is unique (409 on a duplicate). The `authorization_code`
-// and `implicit` grants need at least one redirect URI. The secret is stored only as a hash and is
-// never returned; an app registered without a secret is a public client: it cannot use the
+// and `implicit` grants need at least one redirect URI. The secret (at least 32 characters) is stored
+// only as a salted HMAC-SHA-256 hash and is never returned; an app registered without a secret is a public client: it cannot use the
 // `password` grant and must use PKCE.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).

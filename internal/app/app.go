@@ -68,12 +68,17 @@ type App struct {
 	Clearances      *clearance.Service
 	Sharing         *sharing.Service
 
+	// Hasher is the password hasher the services share (tests count its checks).
+	Hasher *password.Hasher
 	// Revocations is the in-memory index of revoked access tokens; Open loads it and keeps it fresh
 	// (revocation.PollInterval) until Close.
 	Revocations *revocation.Index
 	Handler     http.Handler
 
-	stopPolling context.CancelFunc
+	// The token, revocation and introspection endpoints' rate limits: the options', else the
+	// configuration's, else the defaults.
+	perClient, perAddress httpapi.RateLimit
+	stopPolling           context.CancelFunc
 }
 
 // DatabaseError says the database could not be opened or migrated.
@@ -88,7 +93,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.build(ctx, opts); err != nil {
+	if err := a.build(ctx); err != nil {
 		_ = a.Close()
 		return nil, err
 	}
@@ -129,8 +134,10 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 			return nil, err
 		}
 	}
+	perClient, perAddress := rateLimits(cfg, opts)
 	return &App{
-		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked,
+		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked, Hasher: hasher,
+		perClient: perClient, perAddress: perAddress,
 		Users:     user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
@@ -158,27 +165,37 @@ func (a *App) BuildAuthorizationServer(ctx context.Context) error {
 		return fmt.Errorf("loading token revocations: %w", err)
 	}
 	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer, a.Revocations)
-	a.Grants = oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store.OAuth(), a.IDs, a.Revocations)
+	a.Grants = oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store.OAuth(), a.IDs, a.Revocations, httpapi.NewRateLimiter(a.perClient))
 	return nil
 }
 
-func (a *App) build(ctx context.Context, opts Options) error {
+// rateLimits are the token, revocation and introspection endpoints' limits per client and per address:
+// the options' (tests), else the configuration's (requests per second, bursts of twice that), else the
+// defaults.
+func rateLimits(cfg config.Config, opts Options) (perClient, perAddress httpapi.RateLimit) {
+	pick := func(opt httpapi.RateLimit, configured float64, def httpapi.RateLimit) httpapi.RateLimit {
+		switch {
+		case opt != (httpapi.RateLimit{}):
+			return opt
+		case configured > 0:
+			return httpapi.RateLimit{PerSecond: configured, Burst: int(math.Ceil(2 * configured))}
+		}
+		return def
+	}
+	return pick(opts.PerClientLimit, cfg.TokenRatePerClient, httpapi.DefaultPerClientLimit),
+		pick(opts.PerAddressLimit, cfg.TokenRatePerAddress, httpapi.DefaultPerAddressLimit)
+}
+
+func (a *App) build(ctx context.Context) error {
 	if err := a.BuildAuthorizationServer(ctx); err != nil {
 		return err
-	}
-	perClient, perAddress := opts.PerClientLimit, opts.PerAddressLimit
-	if r := a.Config.TokenRatePerClient; r > 0 && perClient == (httpapi.RateLimit{}) {
-		perClient = httpapi.RateLimit{PerSecond: r, Burst: int(math.Ceil(2 * r))}
-	}
-	if r := a.Config.TokenRatePerAddress; r > 0 && perAddress == (httpapi.RateLimit{}) {
-		perAddress = httpapi.RateLimit{PerSecond: r, Burst: int(math.Ceil(2 * r))}
 	}
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
 		Plans: a.Plans, Reports: a.Reports, Issuer: a.Config.Issuer,
 		Classifications: a.Classifications, Clearances: a.Clearances,
-		PerClientLimit: perClient, PerAddressLimit: perAddress,
+		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})
 	if err != nil {
@@ -283,8 +300,10 @@ func (a *App) ensureFirstPartyApp(ctx context.Context, clientID, secret string) 
 	return err
 }
 
+// randomSecret is 32 random bytes: 43 characters, beyond a client secret's least length
+// (clientapp.MinSecretLength).
 func randomSecret() string {
-	var b [18]byte
+	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(err)
 	}

@@ -79,6 +79,9 @@ type Store interface {
 	// Update stores every member of a except ClientID, Enabled and CreatedAt.
 	Update(ctx context.Context, a App) error
 	SetEnabled(ctx context.Context, id int64, enabled bool) error
+	// ReplaceSecretHash stores newHash as the app's secret hash if it is still oldHash; otherwise
+	// (the secret was changed meanwhile) it changes nothing and is no error.
+	ReplaceSecretHash(ctx context.Context, id int64, oldHash, newHash string) error
 	// Delete removes the app with everything hanging off it (approvals, refresh tokens, codes).
 	Delete(ctx context.Context, id int64) error
 }
@@ -98,8 +101,9 @@ type Service struct {
 	revoked *revocation.Index
 	now     func() time.Time
 
-	// verified remembers, per client, a digest of the last secret that matched the stored hash, so a
-	// client's every token request does not pay for a full Argon2id check.
+	// verified remembers, per client whose secret is still stored with the password hasher (see
+	// secret.go) and too short to be rehashed, a digest of the last secret that matched the stored hash,
+	// so such a client's every token request does not pay for a full Argon2id check.
 	mu       sync.Mutex
 	verified map[string]verifiedSecret
 }
@@ -133,8 +137,8 @@ type NewApp struct {
 	AutoApprove          bool
 }
 
-// Register stores a new app with its secret hashed. It checks the redirect URIs but not the rules of
-// check; Create does.
+// Register stores a new app with its secret hashed. It checks the secret's length and the redirect URIs
+// but not the rules of check; Create does.
 func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
 	if len(n.Scope) == 0 {
 		n.Scope = DefaultScope
@@ -146,11 +150,10 @@ func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
 		AutoApprove: n.AutoApprove, Enabled: true, CreatedAt: s.now(),
 	}
 	if n.Secret != "" {
-		h, err := s.hasher.Hash(ctx, n.Secret)
-		if err != nil {
+		if err := checkSecretLength(n.Secret); err != nil {
 			return App{}, err
 		}
-		a.SecretHash = h
+		a.SecretHash = hashSecret(n.Secret)
 	}
 	if err := a.checkURIs(); err != nil {
 		return App{}, err
@@ -169,24 +172,38 @@ func (s *Service) ByClientID(ctx context.Context, clientID string) (App, error) 
 	return s.store.ByClientID(ctx, clientID)
 }
 
-// Authenticate checks a client's credentials; every failure is ErrInvalidClient.
+// Authenticate checks a client's credentials; every failure is ErrInvalidClient. An unknown client, a
+// disabled one and a public one (it has no secret) cost one fast check against a dummy hash, as a known
+// client's wrong secret does, so failures are cheap and all alike: none spends the password hasher's
+// capacity, which is kept for sign-ins. Only a secret still stored with the password hasher (registered
+// before the fast hash) costs an Argon2id check; once it matches, it is stored anew with the fast hash
+// if it is long enough.
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (App, error) {
 	a, err := s.ByClientID(ctx, clientID)
-	if errors.Is(err, ErrNotFound) {
-		if _, herr := s.hasher.Verify(ctx, secret, ""); herr != nil {
-			return App{}, herr
-		}
-		return App{}, ErrInvalidClient
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return App{}, err
 	}
-	if a.SecretHash == "" || !a.Enabled {
+	if err != nil || a.Public() || !a.Enabled {
+		secretMatches(secret, dummySecretHash)
 		return App{}, ErrInvalidClient
 	}
+	if isLegacy(a.SecretHash) {
+		return s.authenticateLegacy(ctx, a, secret)
+	}
+	if !secretMatches(secret, a.SecretHash) {
+		return App{}, ErrInvalidClient
+	}
+	return a, nil
+}
+
+// authenticateLegacy checks a secret stored with the password hasher. A match with a secret long enough
+// for the fast hash replaces the stored hash, so the next check is a fast one; a shorter secret stays
+// as it is (the fast hash would not be safe for it) and is remembered, so the client's next requests
+// with the same secret skip the Argon2id check.
+func (s *Service) authenticateLegacy(ctx context.Context, a App, secret string) (App, error) {
 	digest := sha256.Sum256([]byte(secret))
 	s.mu.Lock()
-	memo, ok := s.verified[clientID]
+	memo, ok := s.verified[a.ClientID]
 	s.mu.Unlock()
 	if ok && memo.hash == a.SecretHash && subtle.ConstantTimeCompare(memo.digest[:], digest[:]) == 1 {
 		return a, nil
@@ -198,11 +215,18 @@ func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (Ap
 	if !match {
 		return App{}, ErrInvalidClient
 	}
+	if checkSecretLength(secret) == nil {
+		// Only if the stored hash is still the one checked: a secret changed meanwhile stays changed. A
+		// failure changes nothing but that the next request checks the old hash again, so the client,
+		// which did authenticate, is not refused for it.
+		_ = s.store.ReplaceSecretHash(ctx, a.ID, a.SecretHash, hashSecret(secret))
+		return a, nil
+	}
 	s.mu.Lock()
 	if len(s.verified) >= maxVerifiedClients {
 		clear(s.verified)
 	}
-	s.verified[clientID] = verifiedSecret{hash: a.SecretHash, digest: digest}
+	s.verified[a.ClientID] = verifiedSecret{hash: a.SecretHash, digest: digest}
 	s.mu.Unlock()
 	return a, nil
 }
@@ -314,11 +338,10 @@ type Change struct {
 func (s *Service) Update(ctx context.Context, id int64, c Change) (App, error) {
 	var secretHash *string
 	if c.Secret != nil && !c.ClearSecret {
-		// Hashed before the transaction: a slow hash must not hold the app's lock.
-		h, err := s.hasher.Hash(ctx, *c.Secret)
-		if err != nil {
+		if err := checkSecretLength(*c.Secret); err != nil {
 			return App{}, err
 		}
+		h := hashSecret(*c.Secret)
 		secretHash = &h
 	}
 	var a App

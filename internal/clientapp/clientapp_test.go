@@ -15,7 +15,7 @@ import (
 	"github.com/cocoondata/access-service/internal/user"
 )
 
-const secret = "a-client-secret"
+const secret = "a-client-secret-of-32-characters-or-more"
 
 func register(t *testing.T, d *testutil.Domain, clientID string) clientapp.App {
 	t.Helper()
@@ -167,7 +167,7 @@ func TestUpdateBreakingARuleStoresNothing(t *testing.T) {
 	t.Parallel()
 	d, ctx := testutil.NewDomain(t), context.Background()
 	app := register(t, d, "steady")
-	renamed, newSecret := "Renamed", "another-secret"
+	renamed, newSecret := "Renamed", "another-secret-of-32-characters-or-more"
 	for _, c := range []struct {
 		name   string
 		change clientapp.Change

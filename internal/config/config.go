@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/cocoondata/access-service/internal/clientapp"
 )
 
 // Config is everything the service takes from its environment.
@@ -22,8 +25,9 @@ type Config struct {
 	// waiting on the database or for a password check included; past it the answer is 503.
 	RequestTimeout time.Duration
 	// TokenRatePerClient and TokenRatePerAddress (ACCESS_TOKEN_RATE_PER_CLIENT, ACCESS_TOKEN_RATE_PER_ADDRESS:
-	// requests per second, bursts of twice that) limit the token endpoint; zero keeps the defaults
-	// (50 and 20 per second).
+	// requests per second, bursts of twice that) limit the token, revocation and introspection
+	// endpoints; zero keeps the defaults (50 and 20 per second). Per client means per authenticated
+	// client; the requests whose client fails to authenticate share one bucket.
 	TokenRatePerClient, TokenRatePerAddress float64
 
 	BootstrapAdminEmail    string
@@ -102,6 +106,11 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if (c.BootstrapClientID == "") != (c.BootstrapClientSecret == "") {
 		errs = append(errs, &Error{"ACCESS_BOOTSTRAP_CLIENT_ID", "set both ACCESS_BOOTSTRAP_CLIENT_ID and ACCESS_BOOTSTRAP_CLIENT_SECRET, or neither"})
+	}
+	// Client secrets are stored with a fast hash, safe only for long ones; registering the app would
+	// refuse a shorter one, so the start stops here with the reason.
+	if n := utf8.RuneCountInString(c.BootstrapClientSecret); n > 0 && n < clientapp.MinSecretLength {
+		errs = append(errs, &Error{"ACCESS_BOOTSTRAP_CLIENT_SECRET", fmt.Sprintf("must be at least %d characters long (it has %d); use a long random secret", clientapp.MinSecretLength, n)})
 	}
 	return c, errors.Join(errs...)
 }

@@ -36,7 +36,13 @@ func TestFromEnv(t *testing.T) {
 		{"relative issuer", map[string]string{"ACCESS_ISSUER": "/access"}, "ACCESS_ISSUER", nil},
 		{"SMTP URL of another scheme", map[string]string{"ACCESS_SMTP_URL": "http://mail"}, "ACCESS_SMTP_URL", nil},
 		{"admin email without password", map[string]string{"ACCESS_BOOTSTRAP_ADMIN_EMAIL": "a@b.example"}, "ACCESS_BOOTSTRAP_ADMIN_PASSWORD", nil},
-		{"client secret without id", map[string]string{"ACCESS_BOOTSTRAP_CLIENT_SECRET": "s"}, "ACCESS_BOOTSTRAP_CLIENT_ID", nil},
+		{"client secret without id", map[string]string{"ACCESS_BOOTSTRAP_CLIENT_SECRET": strings.Repeat("s", 32)}, "ACCESS_BOOTSTRAP_CLIENT_ID", nil},
+		{"client secret shorter than 32 characters", map[string]string{"ACCESS_BOOTSTRAP_CLIENT_ID": "cli", "ACCESS_BOOTSTRAP_CLIENT_SECRET": strings.Repeat("s", 31)}, "ACCESS_BOOTSTRAP_CLIENT_SECRET", nil},
+		{"client secret of 32 characters", map[string]string{"ACCESS_BOOTSTRAP_CLIENT_ID": "cli", "ACCESS_BOOTSTRAP_CLIENT_SECRET": strings.Repeat("é", 32)}, "", func(t *testing.T, c Config) {
+			if c.BootstrapClientID != "cli" || c.BootstrapClientSecret != strings.Repeat("é", 32) {
+				t.Errorf("%+v", c)
+			}
+		}},
 		{"blank values count as unset", map[string]string{"ACCESS_HTTP_ADDR": "  "}, "", func(t *testing.T, c Config) {
 			if c.HTTPAddr != "127.0.0.1:8080" {
 				t.Errorf("addr %q", c.HTTPAddr)

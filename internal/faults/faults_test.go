@@ -143,7 +143,7 @@ const (
 func appBody(n int) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"appName": fmt.Sprintf("App %d", n), "clientId": fmt.Sprintf("app-%d-%d", n, time.Now().UnixNano()),
-		"clientSecret": "a long enough secret", "accessTokenValiditySeconds": 3600, "refreshTokenValiditySeconds": 86400,
+		"clientSecret": "a long enough secret for the 32-character rule", "accessTokenValiditySeconds": 3600, "refreshTokenValiditySeconds": 86400,
 		"authorizedGrantTypes": []string{"password"},
 	})
 	return b

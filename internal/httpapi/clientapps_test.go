@@ -55,6 +55,7 @@ func TestCreateClientApp(t *testing.T) {
 		{"clientId with a colon", e.admin, appBody("a:b", nil), 400},
 		{"blank appName", e.admin, appBody("x16", map[string]any{"appName": "   "}), 400},
 		{"short secret", e.admin, appBody("x17", map[string]any{"clientSecret": "short"}), 400},
+		{"secret of 31 characters", e.admin, appBody("x19", map[string]any{"clientSecret": strings.Repeat("s", 31)}), 400},
 		{"missing appName", e.admin, appBody("x18", map[string]any{"appName": nil}), 400},
 	}
 	for _, tc := range cases {
@@ -87,7 +88,7 @@ func TestCreateClientApp(t *testing.T) {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 		a, err := e.svc.Apps.ByClientID(t.Context(), "pw")
-		if err != nil || a.SecretHash == appSecret || !strings.HasPrefix(a.SecretHash, "$argon2id$") {
+		if err != nil || a.SecretHash == appSecret || !strings.HasPrefix(a.SecretHash, "$hmac-sha256$") {
 			t.Fatalf("stored secret: %q %v", a.SecretHash, err)
 		}
 	})
@@ -185,6 +186,7 @@ func TestClientAppByID(t *testing.T) {
 		{"put: clientId cannot change", "PUT", path, e.admin, map[string]any{"clientId": "other"}, 400},
 		{"put: rules hold after the change", "PUT", path, e.admin, map[string]any{"registeredRedirectUris": []string{}}, 400},
 		{"put: validity", "PUT", path, e.admin, map[string]any{"accessTokenValiditySeconds": 10}, 400},
+		{"put: secret of 31 characters", "PUT", path, e.admin, map[string]any{"clientSecret": strings.Repeat("s", 31)}, 400},
 		{"put: not an id", "PUT", "/api/v1/clientapps/x", e.admin, map[string]any{}, 400},
 		{"put: no token", "PUT", path, "", map[string]any{}, 401},
 		{"put: not an administrator", "PUT", path, user, map[string]any{"appName": "x"}, 403},
@@ -216,7 +218,7 @@ func TestClientAppByID(t *testing.T) {
 		if r := pw(appSecret); r.Status != 200 {
 			t.Fatalf("%d", r.Status)
 		}
-		r := e.do(t, "PUT", path, e.admin, map[string]any{"appName": "Renamed", "clientSecret": "a-brand-new-secret", "accessTokenValiditySeconds": 120})
+		r := e.do(t, "PUT", path, e.admin, map[string]any{"appName": "Renamed", "clientSecret": "a-brand-new-secret-of-32-characters-or-more", "accessTokenValiditySeconds": 120})
 		if r.Status != 200 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
@@ -227,13 +229,13 @@ func TestClientAppByID(t *testing.T) {
 		if r := pw(appSecret); r.Status != 401 {
 			t.Fatalf("old secret still works: %d", r.Status)
 		}
-		if r := pw("a-brand-new-secret"); r.Status != 200 || r.JSON(t)["expires_in"] != float64(120) {
+		if r := pw("a-brand-new-secret-of-32-characters-or-more"); r.Status != 200 || r.JSON(t)["expires_in"] != float64(120) {
 			t.Fatalf("new secret: %d %s", r.Status, r.Body)
 		}
 	})
 
 	t.Run("disable cuts the app off at once; enable lets new tokens in, not old ones", func(t *testing.T) {
-		tok := pw("a-brand-new-secret").JSON(t)
+		tok := pw("a-brand-new-secret-of-32-characters-or-more").JSON(t)
 		access, refresh := tok["access_token"].(string), tok["refresh_token"].(string)
 		other := e.svc.Token(t, clientID, alice)
 		r := e.do(t, "PUT", path+"/enable", e.admin, nil)
@@ -243,7 +245,7 @@ func TestClientAppByID(t *testing.T) {
 		if s := meStatus(t, e.svc, access); s != 401 {
 			t.Fatalf("disabled app's token: %d", s)
 		}
-		if r := pw("a-brand-new-secret"); r.Status != 401 || r.JSON(t)["error"] != "invalid_client" {
+		if r := pw("a-brand-new-secret-of-32-characters-or-more"); r.Status != 401 || r.JSON(t)["error"] != "invalid_client" {
 			t.Fatalf("disabled app at the token endpoint: %d %s", r.Status, r.Body)
 		}
 		if s := meStatus(t, e.svc, other); s != 200 {
@@ -258,10 +260,10 @@ func TestClientAppByID(t *testing.T) {
 		if s := meStatus(t, e.svc, access); s != 401 {
 			t.Fatalf("a token from before the disabling came back: %d", s)
 		}
-		if r := e.svc.Client.PostForm(t, "/api/oauth/token", "target:a-brand-new-secret", map[string]string{"grant_type": "refresh_token", "refresh_token": refresh}); r.Status != 400 {
+		if r := e.svc.Client.PostForm(t, "/api/oauth/token", "target:a-brand-new-secret-of-32-characters-or-more", map[string]string{"grant_type": "refresh_token", "refresh_token": refresh}); r.Status != 400 {
 			t.Fatalf("a refresh token from before the disabling came back: %d %s", r.Status, r.Body)
 		}
-		fresh := pw("a-brand-new-secret")
+		fresh := pw("a-brand-new-secret-of-32-characters-or-more")
 		if fresh.Status != 200 || meStatus(t, e.svc, fresh.JSON(t)["access_token"].(string)) != 200 {
 			t.Fatalf("re-enabled app: %d %s", fresh.Status, fresh.Body)
 		}
@@ -273,17 +275,17 @@ func TestClientAppByID(t *testing.T) {
 		p := codeParams(challenge)
 		p["client_id"] = "target"
 		code := resultOf(t, approve(t, b, signIn(t, b, authorizePath(p), alice), "approve"), redirectURI, false).Get("code")
-		tok := pw("a-brand-new-secret").JSON(t)
+		tok := pw("a-brand-new-secret-of-32-characters-or-more").JSON(t)
 		if r := e.do(t, "DELETE", path, e.admin, nil); r.Status != 200 || len(r.Body) != 0 {
 			t.Fatalf("%d %s", r.Status, r.Body)
 		}
 		if s := meStatus(t, e.svc, tok["access_token"].(string)); s != 401 {
 			t.Fatalf("deleted app's token: %d", s)
 		}
-		if r := pw("a-brand-new-secret"); r.Status != 401 {
+		if r := pw("a-brand-new-secret-of-32-characters-or-more"); r.Status != 401 {
 			t.Fatalf("deleted app at the token endpoint: %d", r.Status)
 		}
-		if r := exchange(t, e.svc, "target:a-brand-new-secret", codeForm(code, verifier)); r.Status != 401 {
+		if r := exchange(t, e.svc, "target:a-brand-new-secret-of-32-characters-or-more", codeForm(code, verifier)); r.Status != 401 {
 			t.Fatalf("deleted app's code: %d", r.Status)
 		}
 		if l := e.svc.Client.Get(t, "/api/v1/users/me/applications/approvals", e.svc.Token(t, clientID, alice)); strings.Contains(string(l.Body), "target") {

@@ -31,13 +31,24 @@ func clientCredentials(ctx context.Context, formClientID string) oauth.ClientCre
 	return c
 }
 
-// authenticateClient: the app, or the invalid_client answer (nil app error) to give.
-func (s *Server) authenticateClient(ctx context.Context, formClientID string) (clientapp.App, *gen.OAuthInvalidClientJSONResponse, error) {
+// clientRefusal is how a request whose client may not go on is answered: invalid_client (401), or,
+// beyond the per-client rate limit, slow_down (429). Exactly one is set.
+type clientRefusal struct {
+	invalid  *gen.OAuthInvalidClientJSONResponse
+	slowDown *gen.OAuthTooManyRequestsJSONResponse
+}
+
+// authenticateClient: the app, or the refusal (nil error) to give.
+func (s *Server) authenticateClient(ctx context.Context, formClientID string) (clientapp.App, *clientRefusal, error) {
 	app, err := s.Grants.AuthenticateClient(ctx, clientCredentials(ctx, formClientID))
+	if errors.Is(err, oauth.ErrSlowDown) {
+		r := slowDown(s.PerClientLimit)
+		return app, &clientRefusal{slowDown: &r}, nil
+	}
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
 		r := invalidClient(oe.Description)
-		return app, &gen.OAuthInvalidClientJSONResponse{Body: r.Body, Headers: gen.OAuthInvalidClientResponseHeaders{WWWAuthenticate: r.Headers.WWWAuthenticate}}, nil
+		return app, &clientRefusal{invalid: &gen.OAuthInvalidClientJSONResponse{Body: r.Body, Headers: gen.OAuthInvalidClientResponseHeaders{WWWAuthenticate: r.Headers.WWWAuthenticate}}}, nil
 	}
 	return app, nil, err
 }

@@ -19,7 +19,7 @@ const (
 	redirectURI = "https://app.example/cb"
 	thirdParty  = "reports"
 	thirdBasic  = thirdParty + ":" + appSecret
-	appSecret   = "reports-secret-123456"
+	appSecret   = "reports-secret-123456-long-enough-for-32"
 	adminEmail  = "admin@xy-company.com"
 	bob         = "bob@xy-company.com"
 )

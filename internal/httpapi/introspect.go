@@ -15,8 +15,11 @@ func (s *Server) IntrospectToken(ctx context.Context, req gen.IntrospectTokenReq
 	if err != nil {
 		return nil, err
 	}
+	if refused != nil && refused.slowDown != nil {
+		return gen.IntrospectToken429JSONResponse{OAuthTooManyRequestsJSONResponse: *refused.slowDown}, nil
+	}
 	if refused != nil {
-		return gen.IntrospectToken401JSONResponse{OAuthInvalidClientJSONResponse: *refused}, nil
+		return gen.IntrospectToken401JSONResponse{OAuthInvalidClientJSONResponse: *refused.invalid}, nil
 	}
 	if req.Body.Token == "" {
 		desc := "token is required"

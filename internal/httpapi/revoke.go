@@ -14,8 +14,11 @@ func (s *Server) RevokeToken(ctx context.Context, req gen.RevokeTokenRequestObje
 	if err != nil {
 		return nil, err
 	}
+	if refused != nil && refused.slowDown != nil {
+		return gen.RevokeToken429JSONResponse{OAuthTooManyRequestsJSONResponse: *refused.slowDown}, nil
+	}
 	if refused != nil {
-		return gen.RevokeToken401JSONResponse{OAuthInvalidClientJSONResponse: *refused}, nil
+		return gen.RevokeToken401JSONResponse{OAuthInvalidClientJSONResponse: *refused.invalid}, nil
 	}
 	if req.Body.Token == "" {
 		desc := "token is required"

@@ -50,6 +50,20 @@ type RateLimit struct {
 	Burst     int
 }
 
+// The token, revocation and introspection endpoints' default limits.
+var (
+	DefaultPerClientLimit  = RateLimit{PerSecond: 50, Burst: 100}
+	DefaultPerAddressLimit = RateLimit{PerSecond: 20, Burst: 50}
+)
+
+// NewRateLimiter returns a token bucket per key, each with the limit l, forgotten after three minutes
+// unused: what oauth.Grants limits each client with (oauth.Limiter).
+func NewRateLimiter(l RateLimit) oauth.Limiter {
+	return middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(l.PerSecond), Burst: l.Burst, ExpiresIn: 3 * time.Minute,
+	})
+}
+
 // Deps is what the server needs.
 type Deps struct {
 	Logger     *slog.Logger
@@ -71,7 +85,10 @@ type Deps struct {
 	Classifications *classification.Service
 	Clearances      *clearance.Service
 
-	// Limits of the token endpoint; zero values take the defaults.
+	// PerAddressLimit limits the token, revocation and introspection endpoints per remote address, here.
+	// PerClientLimit is the limit Grants applies per client (its limiter is built with NewRateLimiter
+	// where Grants is); here it only sets the Retry-After of Grants' refusals (oauth.ErrSlowDown). Zero
+	// values take the defaults.
 	PerClientLimit, PerAddressLimit RateLimit
 	// RequestTimeout bounds each request's time (the database's and queued password checks' included);
 	// zero: config.DefaultRequestTimeout.
@@ -122,7 +139,7 @@ func New(d Deps) (*echo.Echo, error) {
 			Rate: anonymousAuditRate, Burst: anonymousAuditBurst, ExpiresIn: 3 * time.Minute,
 		})}
 	if s.PerClientLimit == (RateLimit{}) {
-		s.PerClientLimit = RateLimit{PerSecond: 50, Burst: 100}
+		s.PerClientLimit = DefaultPerClientLimit
 	}
 	if s.RequestTimeout == 0 {
 		s.RequestTimeout = config.DefaultRequestTimeout
@@ -131,7 +148,7 @@ func New(d Deps) (*echo.Echo, error) {
 		s.Unavailable = func(error) bool { return false }
 	}
 	if s.PerAddressLimit == (RateLimit{}) {
-		s.PerAddressLimit = RateLimit{PerSecond: 20, Burst: 50}
+		s.PerAddressLimit = DefaultPerAddressLimit
 	}
 
 	e := echo.New()
@@ -192,10 +209,13 @@ func New(d Deps) (*echo.Echo, error) {
 	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	strict := gen.NewStrictHandler(s, nil)
 	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
+		// Per address here, before anything is read; per client in Grants.AuthenticateClient, once the
+		// client is known (a limit keyed on the client id the caller merely claims is no limit: each
+		// made-up id would get a bucket of its own).
 		OperationMiddlewares: map[string][]echo.MiddlewareFunc{
-			"issueToken":      {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
-			"revokeToken":     {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
-			"introspectToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey), s.tokenRateLimit(s.PerClientLimit, clientKey)},
+			"issueToken":      {s.tokenRateLimit(s.PerAddressLimit, addressKey)},
+			"revokeToken":     {s.tokenRateLimit(s.PerAddressLimit, addressKey)},
+			"introspectToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey)},
 			"signIn":          {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 		},
 	})
@@ -291,25 +311,28 @@ func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
 // tokenRateLimit limits the token endpoint per key, answering 429 with Retry-After beyond it.
 func (s *Server) tokenRateLimit(l RateLimit, key func(echo.Context) string) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(l.PerSecond), Burst: l.Burst, ExpiresIn: 3 * time.Minute,
-		}),
+		Store:               NewRateLimiter(l),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			retry := int(1/l.PerSecond) + 1
-			c.Response().Header().Set("Retry-After", fmt.Sprint(retry))
-			desc := "Too many requests; retry later"
-			return c.JSON(http.StatusTooManyRequests, gen.OAuthError{Error: gen.SlowDown, ErrorDescription: &desc})
+			r := slowDown(l)
+			c.Response().Header().Set("Retry-After", fmt.Sprint(*r.Headers.RetryAfter))
+			return c.JSON(http.StatusTooManyRequests, r.Body)
 		},
 	})
 }
 
-func addressKey(c echo.Context) string { return "addr:" + c.RealIP() }
-
-func clientKey(c echo.Context) string {
-	id, _, _ := c.Request().BasicAuth()
-	return "client:" + id
+// slowDown is the answer beyond the rate limit l: 429, slow_down, with Retry-After (the time one
+// request's worth of the bucket takes to refill, rounded up).
+func slowDown(l RateLimit) gen.OAuthTooManyRequestsJSONResponse {
+	retry := int(1/l.PerSecond) + 1
+	desc := "Too many requests; retry later"
+	return gen.OAuthTooManyRequestsJSONResponse{
+		Body:    gen.OAuthError{Error: gen.SlowDown, ErrorDescription: &desc},
+		Headers: gen.OAuthTooManyRequestsResponseHeaders{RetryAfter: &retry},
+	}
 }
+
+func addressKey(c echo.Context) string { return "addr:" + c.RealIP() }
 
 // serviceLinks lists every operation of the spec, for GET /api/v1.
 func serviceLinks(spec *openapi3.T, issuer string) []gen.ServiceLink {

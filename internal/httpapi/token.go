@@ -57,6 +57,10 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 	if err == nil {
 		noteSignIn(ctx, action, resp.Email, resp.UserID)
 	}
+	if errors.Is(err, oauth.ErrSlowDown) {
+		r := slowDown(s.PerClientLimit)
+		return gen.IssueToken429JSONResponse{Body: r.Body, Headers: gen.IssueToken429ResponseHeaders{RetryAfter: r.Headers.RetryAfter}}, nil
+	}
 	var oe *oauth.Error
 	if errors.As(err, &oe) {
 		desc := oe.Description

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -174,6 +175,60 @@ func TestTokenRateLimit(t *testing.T) {
 	if r := svc.Client.Get(t, "/api/v1/config", ""); r.Status != 200 {
 		t.Fatalf("%d", r.Status)
 	}
+}
+
+// TestPerClientRateLimit: the per-client limit applies to known clients, each with its own bucket, and
+// every request whose client does not authenticate shares one. Made-up client ids, each new, empty that
+// shared bucket (429 with Retry-After, whichever endpoint they ask) while real clients keep getting
+// their tokens; a real client still runs out of its own bucket.
+func TestPerClientRateLimit(t *testing.T) {
+	t.Parallel()
+	const burst = 4
+	svc := testutil.Start(t, testutil.WithOptions(app.Options{
+		PerClientLimit:  httpapi.RateLimit{PerSecond: 0.1, Burst: burst},
+		PerAddressLimit: httpapi.RateLimit{PerSecond: 1e6, Burst: 1e6}, // every request here comes from 127.0.0.1
+	}))
+	svc.CreateUser(t, alice, false)
+	svc.RegisterClient(t, clientID)
+	svc.RegisterClient(t, "other")
+	form := map[string]string{"grant_type": "password", "username": alice, "password": testutil.Password}
+	wantSlowDown := func(what string, r *testutil.Response) {
+		t.Helper()
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "11" || r.JSON(t)["error"] != "slow_down" {
+			t.Fatalf("%s: %d %q %s, want 429 slow_down with Retry-After 11", what, r.Status, r.Header.Get("Retry-After"), r.Body)
+		}
+	}
+
+	for i := range burst {
+		if r := svc.Client.PostForm(t, "/api/oauth/token", fmt.Sprintf("made-up-%d:%s", i, testutil.ClientSecret), form); r.Status != http.StatusUnauthorized {
+			t.Fatalf("made-up client %d within the shared bucket: %d %s, want 401", i, r.Status, r.Body)
+		}
+		// Real sign-ins go on meanwhile.
+		if r := svc.Client.PostForm(t, "/api/oauth/token", "other:"+testutil.ClientSecret, form); r.Status != http.StatusOK {
+			t.Fatalf("a real client among the made-up ones: %d %s", r.Status, r.Body)
+		}
+	}
+	wantSlowDown("the next made-up client id", svc.Client.PostForm(t, "/api/oauth/token", "made-up-new:"+testutil.ClientSecret, form))
+	wantSlowDown("a real client id with a wrong secret", svc.Client.PostForm(t, "/api/oauth/token", clientID+":wrong", form))
+	wantSlowDown("no credentials", svc.Client.PostForm(t, "/api/oauth/token", "", form))
+	wantSlowDown("revoke, a made-up client id", svc.Client.PostForm(t, "/api/oauth/revoke", "made-up-r:x", map[string]string{"token": "x"}))
+	wantSlowDown("introspect, a made-up client id", svc.Client.PostForm(t, "/api/oauth/introspect", "made-up-i:x", map[string]string{"token": "x"}))
+
+	// The real client's own bucket is whole: its requests get their answers, then it runs out too.
+	tok := svc.Client.PostForm(t, "/api/oauth/token", basic, form)
+	if tok.Status != http.StatusOK {
+		t.Fatalf("a real client while the shared bucket is empty: %d %s", tok.Status, tok.Body)
+	}
+	if r := svc.Client.PostForm(t, "/api/oauth/introspect", basic, map[string]string{"token": tok.JSON(t)["access_token"].(string)}); r.Status != http.StatusOK || r.JSON(t)["active"] != true {
+		t.Fatalf("introspect as a real client: %d %s", r.Status, r.Body)
+	}
+	if r := svc.Client.PostForm(t, "/api/oauth/revoke", basic, map[string]string{"token": "unknown"}); r.Status != http.StatusOK {
+		t.Fatalf("revoke as a real client: %d %s", r.Status, r.Body)
+	}
+	if r := svc.Client.PostForm(t, "/api/oauth/token", basic, form); r.Status != http.StatusOK {
+		t.Fatalf("a real client's last request within its bucket: %d %s", r.Status, r.Body)
+	}
+	wantSlowDown("a real client beyond its own bucket", svc.Client.PostForm(t, "/api/oauth/token", basic, form))
 }
 
 func TestRefreshGrant(t *testing.T) {

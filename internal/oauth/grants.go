@@ -137,24 +137,69 @@ type Store interface {
 // Grants is the authorization server: the token endpoint, the authorization flow behind the sign-in
 // and approval pages, approvals, revocation and introspection.
 type Grants struct {
-	tokens  *Tokens
-	users   *user.Service
-	apps    *clientapp.Service
-	store   Store
-	revoked *revocation.Index
-	ids     *ids.Generator
-	now     func() time.Time
+	tokens      *Tokens
+	users       *user.Service
+	apps        *clientapp.Service
+	store       Store
+	revoked     *revocation.Index
+	ids         *ids.Generator
+	clientLimit Limiter
+	now         func() time.Time
 }
 
-// NewGrants returns the authorization server's logic.
-func NewGrants(t *Tokens, u *user.Service, a *clientapp.Service, s Store, g *ids.Generator, revoked *revocation.Index) *Grants {
-	return &Grants{tokens: t, users: u, apps: a, store: s, revoked: revoked, ids: g,
+// Limiter admits or refuses one more request under a key, as a token bucket per key would; Echo's
+// middleware.RateLimiterMemoryStore is one.
+type Limiter interface {
+	Allow(key string) (bool, error)
+}
+
+// ErrSlowDown: the calling client is over its rate limit, or, when its authentication failed, all the
+// failed client authentications together are (the token, revocation and introspection endpoints
+// answer 429, slow_down, with Retry-After).
+var ErrSlowDown = errors.New("too many requests from this client; retry later")
+
+// failedClientsKey is the one rate-limit key of every request whose client does not authenticate.
+// Authenticated clients' keys all start with "client:", so none can be this one.
+const failedClientsKey = "failed client authentications"
+
+// NewGrants returns the authorization server's logic. clientLimit limits the requests that authenticate
+// a client (AuthenticateClient); nil: no limit.
+func NewGrants(t *Tokens, u *user.Service, a *clientapp.Service, s Store, g *ids.Generator, revoked *revocation.Index, clientLimit Limiter) *Grants {
+	return &Grants{tokens: t, users: u, apps: a, store: s, revoked: revoked, ids: g, clientLimit: clientLimit,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
 // AuthenticateClient identifies the calling client: by HTTP Basic, or, for a public client (one
 // registered without a secret), by the client_id form member alone. Every failure is invalid_client.
+//
+// Then it applies the per-client rate limit (ErrSlowDown beyond it). It comes after the authentication,
+// whose failures are cheap (clientapp.Service.Authenticate), because only then is the client known: an
+// authenticated client has its own bucket, and every request whose client does not authenticate shares
+// one, so callers making up client ids cannot get a fresh bucket per id, and cannot empty a real
+// client's by sending its id with a wrong secret.
 func (g *Grants) AuthenticateClient(ctx context.Context, c ClientCredentials) (clientapp.App, error) {
+	app, err := g.authenticateClient(ctx, c)
+	var oe *Error
+	if err != nil && !errors.As(err, &oe) {
+		return clientapp.App{}, err // not the client's failure (the database, say): not counted
+	}
+	if g.clientLimit != nil {
+		key := failedClientsKey
+		if err == nil {
+			key = "client:" + app.ClientID
+		}
+		ok, lerr := g.clientLimit.Allow(key)
+		if lerr != nil {
+			return clientapp.App{}, lerr
+		}
+		if !ok {
+			return clientapp.App{}, ErrSlowDown
+		}
+	}
+	return app, err
+}
+
+func (g *Grants) authenticateClient(ctx context.Context, c ClientCredentials) (clientapp.App, error) {
 	var (
 		app clientapp.App
 		err error

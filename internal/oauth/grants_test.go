@@ -15,7 +15,7 @@ import (
 
 const (
 	userPassword = "correct horse battery staple"
-	clientSecret = "third-party-secret"
+	clientSecret = "third-party-secret-of-32-characters"
 	redirectURI  = "https://third-party.example/callback"
 )
 

@@ -117,3 +117,21 @@ func BenchmarkOWASPSettings(b *testing.B) {
 		})
 	}
 }
+
+// TestChecksCounts: every Hash and Verify call counts, the one against the dummy hash included.
+func TestChecksCounts(t *testing.T) {
+	h := NewHasher(Cheap)
+	ctx := context.Background()
+	hash, err := h.Hash(ctx, "secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, encoded := range []string{hash, ""} {
+		if _, err := h.Verify(ctx, "secret", encoded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.Checks(); got != 3 {
+		t.Fatalf("%d checks counted, want 3", got)
+	}
+}

@@ -130,6 +130,13 @@ func (x ClientApps) SetEnabled(ctx context.Context, id int64, enabled bool) erro
 	return x.set(ctx, "client_apps.set_enabled", id, map[string]any{"enabled": enabled, "updated_at": time.Now().UTC()})
 }
 
+// ReplaceSecretHash stores newHash as the app's secret hash if it is still oldHash (clientapp.Store).
+// It is a change of storage, not of the app, so updated_at stays as it is.
+func (x ClientApps) ReplaceSecretHash(ctx context.Context, id int64, oldHash, newHash string) error {
+	err := x.s.conn(ctx).Model(&clientAppRow{}).Where("id = ? AND secret_hash = ?", id, oldHash).UpdateColumn("secret_hash", newHash).Error
+	return wrap(err, "client_apps.replace_secret_hash", id)
+}
+
 func (x ClientApps) set(ctx context.Context, op string, id int64, cols map[string]any) error {
 	return affected(x.s.conn(ctx).Model(&clientAppRow{}).Where("id = ?", id).Updates(cols), clientapp.ErrNotFound, op, id)
 }

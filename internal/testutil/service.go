@@ -126,7 +126,7 @@ func (s *Service) CreateUser(t testing.TB, email string, safeShareAdmin bool) us
 }
 
 // ClientSecret every test client app gets.
-const ClientSecret = "test-client-secret"
+const ClientSecret = "test-client-secret-long-enough-for-32"
 
 // RegisterClient registers a client app with the given grants (password and refresh_token if none)
 // and every scope (read, write, admin), as a first-party app has; RegisterClientScoped chooses them.
