@@ -1433,7 +1433,9 @@ type OrganisationUpdate struct {
 	// PrivacyUrl An absolute http(s) URL, or an empty string to clear it.
 	PrivacyUrl *OptionalUrl `json:"privacyUrl,omitempty"`
 
-	// Quota SafeShare administrators only. Storage quota in MiB.
+	// Quota SafeShare administrators only. Storage quota in MiB. Lowering it below a storage plan's quota
+	// is allowed: such plans keep their quota until changed, and new or changed plan quotas are
+	// held to the new one.
 	Quota *int64 `json:"quota,omitempty"`
 
 	// SupportUrl An absolute http(s) URL, or an empty string to clear it.
@@ -1464,6 +1466,22 @@ type Plan struct {
 	Quota int64 `json:"quota"`
 }
 
+// PlanBreakdownItem A plan with its Originators (by email).
+//
+// Example: {"default":true,"name":"Standard","originatorCount":0,"originators":[],"planId":"765456269464346690","quota":10240}
+type PlanBreakdownItem struct {
+	Default         bool             `json:"default"`
+	Name            string           `json:"name"`
+	OriginatorCount int              `json:"originatorCount"`
+	Originators     []PlanOriginator `json:"originators"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId Id    `json:"planId"`
+	Quota  int64 `json:"quota"`
+}
+
 // PlanCreate defines model for PlanCreate.
 type PlanCreate struct {
 	// Default Make this the default plan (the first plan is the default whatever this says).
@@ -1485,32 +1503,24 @@ type PlanList struct {
 	Offset int `json:"offset"`
 }
 
+// PlanOriginator Example: {"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}
+type PlanOriginator struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id       Id      `json:"id"`
+	LastName *string `json:"lastName"`
+}
+
 // PlanStatistics Example: {"count":1,"offset":0,"planBreakdown":[{"default":true,"name":"Standard","originatorCount":1,"originators":[{"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}],"planId":"765456269464346690","quota":10240}]}
 type PlanStatistics struct {
 	// Count How many plans the organisation has.
-	Count         int `json:"count"`
-	Offset        int `json:"offset"`
-	PlanBreakdown []struct {
-		Default         bool   `json:"default"`
-		Name            string `json:"name"`
-		OriginatorCount int    `json:"originatorCount"`
-		Originators     []struct {
-			Email     openapi_types.Email `json:"email"`
-			FirstName *string             `json:"firstName"`
-
-			// Id A positive 64-bit integer written in decimal digits.
-			//
-			// Example: 765456269464346624
-			Id       Id      `json:"id"`
-			LastName *string `json:"lastName"`
-		} `json:"originators"`
-
-		// PlanId A positive 64-bit integer written in decimal digits.
-		//
-		// Example: 765456269464346624
-		PlanId Id    `json:"planId"`
-		Quota  int64 `json:"quota"`
-	} `json:"planBreakdown"`
+	Count         int                 `json:"count"`
+	Offset        int                 `json:"offset"`
+	PlanBreakdown []PlanBreakdownItem `json:"planBreakdown"`
 }
 
 // PlanUpdate defines model for PlanUpdate.

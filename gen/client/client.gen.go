@@ -1434,7 +1434,9 @@ type OrganisationUpdate struct {
 	// PrivacyUrl An absolute http(s) URL, or an empty string to clear it.
 	PrivacyUrl *OptionalUrl `json:"privacyUrl,omitempty"`
 
-	// Quota SafeShare administrators only. Storage quota in MiB.
+	// Quota SafeShare administrators only. Storage quota in MiB. Lowering it below a storage plan's quota
+	// is allowed: such plans keep their quota until changed, and new or changed plan quotas are
+	// held to the new one.
 	Quota *int64 `json:"quota,omitempty"`
 
 	// SupportUrl An absolute http(s) URL, or an empty string to clear it.
@@ -1465,6 +1467,22 @@ type Plan struct {
 	Quota int64 `json:"quota"`
 }
 
+// PlanBreakdownItem A plan with its Originators (by email).
+//
+// Example: {"default":true,"name":"Standard","originatorCount":0,"originators":[],"planId":"765456269464346690","quota":10240}
+type PlanBreakdownItem struct {
+	Default         bool             `json:"default"`
+	Name            string           `json:"name"`
+	OriginatorCount int              `json:"originatorCount"`
+	Originators     []PlanOriginator `json:"originators"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId Id    `json:"planId"`
+	Quota  int64 `json:"quota"`
+}
+
 // PlanCreate defines model for PlanCreate.
 type PlanCreate struct {
 	// Default Make this the default plan (the first plan is the default whatever this says).
@@ -1486,32 +1504,24 @@ type PlanList struct {
 	Offset int `json:"offset"`
 }
 
+// PlanOriginator Example: {"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}
+type PlanOriginator struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id       Id      `json:"id"`
+	LastName *string `json:"lastName"`
+}
+
 // PlanStatistics Example: {"count":1,"offset":0,"planBreakdown":[{"default":true,"name":"Standard","originatorCount":1,"originators":[{"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}],"planId":"765456269464346690","quota":10240}]}
 type PlanStatistics struct {
 	// Count How many plans the organisation has.
-	Count         int `json:"count"`
-	Offset        int `json:"offset"`
-	PlanBreakdown []struct {
-		Default         bool   `json:"default"`
-		Name            string `json:"name"`
-		OriginatorCount int    `json:"originatorCount"`
-		Originators     []struct {
-			Email     openapi_types.Email `json:"email"`
-			FirstName *string             `json:"firstName"`
-
-			// Id A positive 64-bit integer written in decimal digits.
-			//
-			// Example: 765456269464346624
-			Id       Id      `json:"id"`
-			LastName *string `json:"lastName"`
-		} `json:"originators"`
-
-		// PlanId A positive 64-bit integer written in decimal digits.
-		//
-		// Example: 765456269464346624
-		PlanId Id    `json:"planId"`
-		Quota  int64 `json:"quota"`
-	} `json:"planBreakdown"`
+	Count         int                 `json:"count"`
+	Offset        int                 `json:"offset"`
+	PlanBreakdown []PlanBreakdownItem `json:"planBreakdown"`
 }
 
 // PlanUpdate defines model for PlanUpdate.
@@ -2903,7 +2913,8 @@ type ClientInterface interface {
 	// `default: true` makes this plan the default (the previous default stops being it, in the same
 	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
 	// once a plan exists, so make another plan the default instead. The same name and quota rules as
-	// creating. Organisation administrators of this organisation only.
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2916,7 +2927,8 @@ type ClientInterface interface {
 	// `default: true` makes this plan the default (the previous default stops being it, in the same
 	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
 	// once a plan exists, so make another plan the default instead. The same name and quota rules as
-	// creating. Organisation administrators of this organisation only.
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3064,7 +3076,9 @@ type ClientInterface interface {
 	// organisation, or a classification of another organisation, is a 400 naming each bad id
 	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 	// or removing what is not is not an error. An id in both the add and the remove list of the same
-	// kind is a 400. Organisation administrators of this organisation only.
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3078,7 +3092,9 @@ type ClientInterface interface {
 	// organisation, or a classification of another organisation, is a 400 naming each bad id
 	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 	// or removing what is not is not an error. An id in both the add and the remove list of the same
-	// kind is a 400. Organisation administrators of this organisation only.
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4328,7 +4344,8 @@ func (c *Client) GetPlan(ctx context.Context, orgGroupId OrgGroupId, planId Plan
 // `default: true` makes this plan the default (the previous default stops being it, in the same
 // transaction). `default: false` on the default plan is a 409: there is always exactly one default
 // once a plan exists, so make another plan the default instead. The same name and quota rules as
-// creating. Organisation administrators of this organisation only.
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4351,7 +4368,8 @@ func (c *Client) UpdatePlanWithBody(ctx context.Context, orgGroupId OrgGroupId, 
 // `default: true` makes this plan the default (the previous default stops being it, in the same
 // transaction). `default: false` on the default plan is a 409: there is always exactly one default
 // once a plan exists, so make another plan the default instead. The same name and quota rules as
-// creating. Organisation administrators of this organisation only.
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4639,7 +4657,9 @@ func (c *Client) GetClearance(ctx context.Context, orgId OrgId, groupId GroupId,
 // organisation, or a classification of another organisation, is a 400 naming each bad id
 // (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 // or removing what is not is not an error. An id in both the add and the remove list of the same
-// kind is a 400. Organisation administrators of this organisation only.
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4663,7 +4683,9 @@ func (c *Client) UpdateClearanceWithBody(ctx context.Context, orgId OrgId, group
 // organisation, or a classification of another organisation, is a 400 naming each bad id
 // (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 // or removing what is not is not an error. An id in both the add and the remove list of the same
-// kind is a 400. Organisation administrators of this organisation only.
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9430,7 +9452,8 @@ type ClientWithResponsesInterface interface {
 	// `default: true` makes this plan the default (the previous default stops being it, in the same
 	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
 	// once a plan exists, so make another plan the default instead. The same name and quota rules as
-	// creating. Organisation administrators of this organisation only.
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9443,7 +9466,8 @@ type ClientWithResponsesInterface interface {
 	// `default: true` makes this plan the default (the previous default stops being it, in the same
 	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
 	// once a plan exists, so make another plan the default instead. The same name and quota rules as
-	// creating. Organisation administrators of this organisation only.
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9605,7 +9629,9 @@ type ClientWithResponsesInterface interface {
 	// organisation, or a classification of another organisation, is a 400 naming each bad id
 	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 	// or removing what is not is not an error. An id in both the add and the remove list of the same
-	// kind is a 400. Organisation administrators of this organisation only.
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9619,7 +9645,9 @@ type ClientWithResponsesInterface interface {
 	// organisation, or a classification of another organisation, is a 400 naming each bad id
 	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 	// or removing what is not is not an error. An id in both the add and the remove list of the same
-	// kind is a 400. Organisation administrators of this organisation only.
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16378,7 +16406,8 @@ func (c *ClientWithResponses) GetPlanWithResponse(ctx context.Context, orgGroupI
 // `default: true` makes this plan the default (the previous default stops being it, in the same
 // transaction). `default: false` on the default plan is a 409: there is always exactly one default
 // once a plan exists, so make another plan the default instead. The same name and quota rules as
-// creating. Organisation administrators of this organisation only.
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16397,7 +16426,8 @@ func (c *ClientWithResponses) UpdatePlanWithBodyWithResponse(ctx context.Context
 // `default: true` makes this plan the default (the previous default stops being it, in the same
 // transaction). `default: false` on the default plan is a 409: there is always exactly one default
 // once a plan exists, so make another plan the default instead. The same name and quota rules as
-// creating. Organisation administrators of this organisation only.
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16643,7 +16673,9 @@ func (c *ClientWithResponses) GetClearanceWithResponse(ctx context.Context, orgI
 // organisation, or a classification of another organisation, is a 400 naming each bad id
 // (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 // or removing what is not is not an error. An id in both the add and the remove list of the same
-// kind is a 400. Organisation administrators of this organisation only.
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16663,7 +16695,9 @@ func (c *ClientWithResponses) UpdateClearanceWithBodyWithResponse(ctx context.Co
 // organisation, or a classification of another organisation, is a 400 naming each bad id
 // (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
 // or removing what is not is not an error. An id in both the add and the remove list of the same
-// kind is a 400. Organisation administrators of this organisation only.
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -109,14 +109,14 @@ func (s *Server) GetPlanStatistics(ctx context.Context, req gen.GetPlanStatistic
 		return nil, err
 	}
 	out := gen.GetPlanStatistics200JSONResponse{Count: page.Count, Offset: page.Offset}
-	out.PlanBreakdown = emptyLike(out.PlanBreakdown, len(page.Items))
+	out.PlanBreakdown = make([]gen.PlanBreakdownItem, 0, len(page.Items))
 	for _, u := range page.Items {
-		item := zeroOf(out.PlanBreakdown)
+		var item gen.PlanBreakdownItem
 		item.PlanId, item.Name, item.Quota, item.Default = ids.Format(u.Plan.ID), u.Plan.Name, u.Plan.Quota, u.Plan.Default
 		item.OriginatorCount = len(u.Originators) // the Originators listed, read in the same statement
-		item.Originators = emptyLike(item.Originators, len(u.Originators))
+		item.Originators = make([]gen.PlanOriginator, 0, len(u.Originators)) // required: never null
 		for _, o := range u.Originators {
-			e := zeroOf(item.Originators)
+			var e gen.PlanOriginator
 			e.Id, e.Email, e.FirstName, e.LastName = ids.Format(o.UserID), openapi_types.Email(o.Email), o.FirstName, o.LastName
 			item.Originators = append(item.Originators, e)
 		}
@@ -124,13 +124,6 @@ func (s *Server) GetPlanStatistics(ctx context.Context, req gen.GetPlanStatistic
 	}
 	return out, nil
 }
-
-// zeroOf and emptyLike make values of a slice's element type: the plan statistics' items are declared
-// inline in openapi.yaml, so the generator gives them no type name to write.
-func zeroOf[E any](_ []E) (zero E) { return zero }
-
-// emptyLike is an empty (not nil: the spec's arrays are required, never null) slice of s's type.
-func emptyLike[E any](_ []E, capacity int) []E { return make([]E, 0, capacity) }
 
 func planOut(p plan.Plan) gen.Plan {
 	return gen.Plan{Id: ids.Format(p.ID), Name: p.Name, Description: p.Description, Quota: p.Quota, Default: p.Default,
