@@ -71,6 +71,21 @@ func (e AuditExportRequestExportFormat) Valid() bool {
 	}
 }
 
+// Defines values for ClearanceMemberAccountType.
+const (
+	ClearanceMemberAccountTypeLocal ClearanceMemberAccountType = "local"
+)
+
+// Valid indicates whether the value is a known member of the ClearanceMemberAccountType enum.
+func (e ClearanceMemberAccountType) Valid() bool {
+	switch e {
+	case ClearanceMemberAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GrantType.
 const (
 	GrantTypeAuthorizationCode GrantType = "authorization_code"
@@ -260,6 +275,24 @@ func (e OAuthErrorError) Valid() bool {
 	case UnauthorizedClient:
 		return true
 	case UnsupportedGrantType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PriorityMoveDirection.
+const (
+	Down PriorityMoveDirection = "down"
+	Up   PriorityMoveDirection = "up"
+)
+
+// Valid indicates whether the value is a known member of the PriorityMoveDirection enum.
+func (e PriorityMoveDirection) Valid() bool {
+	switch e {
+	case Down:
+		return true
+	case Up:
 		return true
 	default:
 		return false
@@ -473,6 +506,45 @@ func (e ListOrganisationsParamsSortBy) Valid() bool {
 	}
 }
 
+// Defines values for ListPlansParamsOrderBy.
+const (
+	ListPlansParamsOrderByASC  ListPlansParamsOrderBy = "ASC"
+	ListPlansParamsOrderByDESC ListPlansParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListPlansParamsOrderBy enum.
+func (e ListPlansParamsOrderBy) Valid() bool {
+	switch e {
+	case ListPlansParamsOrderByASC:
+		return true
+	case ListPlansParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPlansParamsSortBy.
+const (
+	ListPlansParamsSortByCreatedAt ListPlansParamsSortBy = "createdAt"
+	ListPlansParamsSortByName      ListPlansParamsSortBy = "name"
+	ListPlansParamsSortByQuota     ListPlansParamsSortBy = "quota"
+)
+
+// Valid indicates whether the value is a known member of the ListPlansParamsSortBy enum.
+func (e ListPlansParamsSortBy) Valid() bool {
+	switch e {
+	case ListPlansParamsSortByCreatedAt:
+		return true
+	case ListPlansParamsSortByName:
+		return true
+	case ListPlansParamsSortByQuota:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMembersParamsOrderBy.
 const (
 	ListMembersParamsOrderByASC  ListMembersParamsOrderBy = "ASC"
@@ -506,6 +578,120 @@ func (e ListMembersParamsSortBy) Valid() bool {
 	case ListMembersParamsSortByFirstName:
 		return true
 	case ListMembersParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearancesParamsOrderBy.
+const (
+	ListClearancesParamsOrderByASC  ListClearancesParamsOrderBy = "ASC"
+	ListClearancesParamsOrderByDESC ListClearancesParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClearancesParamsOrderBy enum.
+func (e ListClearancesParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClearancesParamsOrderByASC:
+		return true
+	case ListClearancesParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearancesParamsSortBy.
+const (
+	ListClearancesParamsSortByCreatedAt ListClearancesParamsSortBy = "createdAt"
+	ListClearancesParamsSortByName      ListClearancesParamsSortBy = "name"
+)
+
+// Valid indicates whether the value is a known member of the ListClearancesParamsSortBy enum.
+func (e ListClearancesParamsSortBy) Valid() bool {
+	switch e {
+	case ListClearancesParamsSortByCreatedAt:
+		return true
+	case ListClearancesParamsSortByName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearanceMembersParamsOrderBy.
+const (
+	ListClearanceMembersParamsOrderByASC  ListClearanceMembersParamsOrderBy = "ASC"
+	ListClearanceMembersParamsOrderByDESC ListClearanceMembersParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClearanceMembersParamsOrderBy enum.
+func (e ListClearanceMembersParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClearanceMembersParamsOrderByASC:
+		return true
+	case ListClearanceMembersParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearanceMembersParamsSortBy.
+const (
+	ListClearanceMembersParamsSortByEmail     ListClearanceMembersParamsSortBy = "email"
+	ListClearanceMembersParamsSortByFirstName ListClearanceMembersParamsSortBy = "firstName"
+	ListClearanceMembersParamsSortByLastName  ListClearanceMembersParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListClearanceMembersParamsSortBy enum.
+func (e ListClearanceMembersParamsSortBy) Valid() bool {
+	switch e {
+	case ListClearanceMembersParamsSortByEmail:
+		return true
+	case ListClearanceMembersParamsSortByFirstName:
+		return true
+	case ListClearanceMembersParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClassificationsParamsOrderBy.
+const (
+	ListClassificationsParamsOrderByASC  ListClassificationsParamsOrderBy = "ASC"
+	ListClassificationsParamsOrderByDESC ListClassificationsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClassificationsParamsOrderBy enum.
+func (e ListClassificationsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClassificationsParamsOrderByASC:
+		return true
+	case ListClassificationsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClassificationsParamsSortBy.
+const (
+	ListClassificationsParamsSortByCreatedAt ListClassificationsParamsSortBy = "createdAt"
+	ListClassificationsParamsSortByName      ListClassificationsParamsSortBy = "name"
+	ListClassificationsParamsSortByPriority  ListClassificationsParamsSortBy = "priority"
+)
+
+// Valid indicates whether the value is a known member of the ListClassificationsParamsSortBy enum.
+func (e ListClassificationsParamsSortBy) Valid() bool {
+	switch e {
+	case ListClassificationsParamsSortByCreatedAt:
+		return true
+	case ListClassificationsParamsSortByName:
+		return true
+	case ListClassificationsParamsSortByPriority:
 		return true
 	default:
 		return false
@@ -769,6 +955,119 @@ type AuthorizationServerMetadata struct {
 	TokenEndpointAuthMethodsSupported         *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
+// Classification Example: {"applyI18n":false,"createdAt":"2026-11-30T09:00:00Z","description":"Anyone cleared may see it","id":"766862496543055872","name":{"value":"Unclassified"},"priority":"3"}
+type Classification struct {
+	ApplyI18n bool      `json:"applyI18n"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Only when one classification is read (not in lists).
+	Description *string `json:"description,omitempty"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id   Id                 `json:"id"`
+	Name ClassificationName `json:"name"`
+
+	// Priority "1" is the highest; the organisation's classifications are numbered 1..n.
+	Priority string `json:"priority"`
+}
+
+// ClassificationCreate defines model for ClassificationCreate.
+type ClassificationCreate struct {
+	ApplyI18n   *bool              `json:"applyI18n,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	Name        ClassificationName `json:"name"`
+}
+
+// ClassificationList defines model for ClassificationList.
+type ClassificationList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int              `json:"count"`
+	Items []Classification `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClassificationName defines model for ClassificationName.
+type ClassificationName struct {
+	// Value The name, or a locale bundle key when `applyI18n` is true.
+	Value string `json:"value"`
+}
+
+// Clearance Example: {"createdAt":"2026-11-30T09:00:00Z","description":"","id":"766862496543055999","labelCount":2,"memberCount":14,"name":"Staff with security clearance"}
+type Clearance struct {
+	CreatedAt   time.Time `json:"createdAt"`
+	Description string    `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id Id `json:"id"`
+
+	// LabelCount How many classifications it is linked to.
+	LabelCount  int    `json:"labelCount"`
+	MemberCount int    `json:"memberCount"`
+	Name        string `json:"name"`
+}
+
+// ClearanceCreate defines model for ClearanceCreate.
+type ClearanceCreate struct {
+	Description *string `json:"description,omitempty"`
+	Name        string  `json:"name"`
+}
+
+// ClearanceList defines model for ClearanceList.
+type ClearanceList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int         `json:"count"`
+	Items []Clearance `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClearanceMember defines model for ClearanceMember.
+type ClearanceMember struct {
+	AccountType ClearanceMemberAccountType `json:"accountType"`
+	Email       openapi_types.Email        `json:"email"`
+	FirstName   *string                    `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id         Id      `json:"id"`
+	LastName   *string `json:"lastName"`
+	MfaEnabled bool    `json:"mfaEnabled"`
+
+	// Organisations Only this organisation's entry.
+	Organisations []Membership `json:"organisations"`
+}
+
+// ClearanceMemberAccountType defines model for ClearanceMember.AccountType.
+type ClearanceMemberAccountType string
+
+// ClearanceMemberList defines model for ClearanceMemberList.
+type ClearanceMemberList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int               `json:"count"`
+	Items []ClearanceMember `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClearanceUpdate defines model for ClearanceUpdate.
+type ClearanceUpdate struct {
+	AddLabels    *IdList `json:"addLabels,omitempty"`
+	AddUsers     *IdList `json:"addUsers,omitempty"`
+	Description  *string `json:"description,omitempty"`
+	Name         *string `json:"name,omitempty"`
+	RemoveLabels *IdList `json:"removeLabels,omitempty"`
+	RemoveUsers  *IdList `json:"removeUsers,omitempty"`
+}
+
 // ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
 type ClientApp struct {
 	AccessTokenValiditySeconds int         `json:"accessTokenValiditySeconds"`
@@ -876,6 +1175,9 @@ type HealthStatusStatus string
 //
 // Example: 765456269464346624
 type Id = string
+
+// IdList defines model for IdList.
+type IdList = []Id
 
 // JsonWebKey An RSA public key (RFC 7517, RFC 7518 section 6.3).
 type JsonWebKey struct {
@@ -1131,7 +1433,9 @@ type OrganisationUpdate struct {
 	// PrivacyUrl An absolute http(s) URL, or an empty string to clear it.
 	PrivacyUrl *OptionalUrl `json:"privacyUrl,omitempty"`
 
-	// Quota SafeShare administrators only. Storage quota in MiB.
+	// Quota SafeShare administrators only. Storage quota in MiB. Lowering it below a storage plan's quota
+	// is allowed: such plans keep their quota until changed, and new or changed plan quotas are
+	// held to the new one.
 	Quota *int64 `json:"quota,omitempty"`
 
 	// SupportUrl An absolute http(s) URL, or an empty string to clear it.
@@ -1142,6 +1446,98 @@ type OrganisationUpdate struct {
 	// WebappHelpUrl An absolute http(s) URL, or an empty string to clear it.
 	WebappHelpUrl *OptionalUrl `json:"webappHelpUrl,omitempty"`
 }
+
+// Plan Example: {"createdAt":"2026-11-30T09:00:00Z","default":true,"description":"For most Originators","id":"765456269464346690","name":"Standard","originatorCount":12,"quota":10240}
+type Plan struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Default The plan Originators get when none is named.
+	Default     bool   `json:"default"`
+	Description string `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id              Id     `json:"id"`
+	Name            string `json:"name"`
+	OriginatorCount int    `json:"originatorCount"`
+
+	// Quota MiB.
+	Quota int64 `json:"quota"`
+}
+
+// PlanBreakdownItem A plan with its Originators (by email).
+//
+// Example: {"default":true,"name":"Standard","originatorCount":0,"originators":[],"planId":"765456269464346690","quota":10240}
+type PlanBreakdownItem struct {
+	Default         bool             `json:"default"`
+	Name            string           `json:"name"`
+	OriginatorCount int              `json:"originatorCount"`
+	Originators     []PlanOriginator `json:"originators"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId Id    `json:"planId"`
+	Quota  int64 `json:"quota"`
+}
+
+// PlanCreate defines model for PlanCreate.
+type PlanCreate struct {
+	// Default Make this the default plan (the first plan is the default whatever this says).
+	Default     *bool  `json:"default,omitempty"`
+	Description string `json:"description"`
+	Name        string `json:"name"`
+
+	// Quota MiB; at most the organisation's quota.
+	Quota int64 `json:"quota"`
+}
+
+// PlanList defines model for PlanList.
+type PlanList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int    `json:"count"`
+	Items []Plan `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// PlanOriginator Example: {"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}
+type PlanOriginator struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id       Id      `json:"id"`
+	LastName *string `json:"lastName"`
+}
+
+// PlanStatistics Example: {"count":1,"offset":0,"planBreakdown":[{"default":true,"name":"Standard","originatorCount":1,"originators":[{"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}],"planId":"765456269464346690","quota":10240}]}
+type PlanStatistics struct {
+	// Count How many plans the organisation has.
+	Count         int                 `json:"count"`
+	Offset        int                 `json:"offset"`
+	PlanBreakdown []PlanBreakdownItem `json:"planBreakdown"`
+}
+
+// PlanUpdate defines model for PlanUpdate.
+type PlanUpdate struct {
+	Default     *bool   `json:"default,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	Quota       *int64  `json:"quota,omitempty"`
+}
+
+// PriorityMove defines model for PriorityMove.
+type PriorityMove struct {
+	Direction PriorityMoveDirection `json:"direction"`
+}
+
+// PriorityMoveDirection defines model for PriorityMove.Direction.
+type PriorityMoveDirection string
 
 // Problem RFC 9457 problem details.
 type Problem struct {
@@ -1396,6 +1792,13 @@ type UserRef struct {
 	Id Id `json:"id"`
 }
 
+// UserStatistics Example: {"collaboratorCount":40,"organisationAdminCount":2,"originatorCount":12}
+type UserStatistics struct {
+	CollaboratorCount      int `json:"collaboratorCount"`
+	OrganisationAdminCount int `json:"organisationAdminCount"`
+	OriginatorCount        int `json:"originatorCount"`
+}
+
 // WhitelistBulkDelete Example: {"ids":["765456269464346624","765456269464346625"]}
 type WhitelistBulkDelete struct {
 	Ids []Id `json:"ids"`
@@ -1517,6 +1920,16 @@ type CodeChallengeMethod = string
 // CsrfCookie defines model for CsrfCookie.
 type CsrfCookie = string
 
+// GroupId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type GroupId = Id
+
+// LabelId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type LabelId = Id
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -1540,6 +1953,11 @@ type OrgId = Id
 //
 // Example: 765456269464346624
 type OrganisationId = Id
+
+// PlanId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type PlanId = Id
 
 // RedirectUri defines model for RedirectUri.
 type RedirectUri = string
@@ -1688,6 +2106,36 @@ type ListOrganisationsParamsOrderBy string
 // ListOrganisationsParamsSortBy defines parameters for ListOrganisations.
 type ListOrganisationsParamsSortBy string
 
+// ListPlansParams defines parameters for ListPlans.
+type ListPlansParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListPlansParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListPlansParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListPlansParamsOrderBy defines parameters for ListPlans.
+type ListPlansParamsOrderBy string
+
+// ListPlansParamsSortBy defines parameters for ListPlans.
+type ListPlansParamsSortBy string
+
+// GetPlanStatisticsParams defines parameters for GetPlanStatistics.
+type GetPlanStatisticsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
 	// Limit The most items to return; 0 means no cap.
@@ -1711,6 +2159,72 @@ type ListMembersParamsOrderBy string
 
 // ListMembersParamsSortBy defines parameters for ListMembers.
 type ListMembersParamsSortBy string
+
+// ListClearancesParams defines parameters for ListClearances.
+type ListClearancesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClearancesParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListClearancesParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClearancesParamsOrderBy defines parameters for ListClearances.
+type ListClearancesParamsOrderBy string
+
+// ListClearancesParamsSortBy defines parameters for ListClearances.
+type ListClearancesParamsSortBy string
+
+// ListClearanceMembersParams defines parameters for ListClearanceMembers.
+type ListClearanceMembersParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClearanceMembersParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListClearanceMembersParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClearanceMembersParamsOrderBy defines parameters for ListClearanceMembers.
+type ListClearanceMembersParamsOrderBy string
+
+// ListClearanceMembersParamsSortBy defines parameters for ListClearanceMembers.
+type ListClearanceMembersParamsSortBy string
+
+// ListClassificationsParams defines parameters for ListClassifications.
+type ListClassificationsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClassificationsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListClassificationsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClassificationsParamsOrderBy defines parameters for ListClassifications.
+type ListClassificationsParamsOrderBy string
+
+// ListClassificationsParamsSortBy defines parameters for ListClassifications.
+type ListClassificationsParamsSortBy string
 
 // ListWhitelistRulesParams defines parameters for ListWhitelistRules.
 type ListWhitelistRulesParams struct {
@@ -1814,11 +2328,29 @@ type CreateOrganisationJSONRequestBody = OrganisationCreate
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
 
+// CreatePlanJSONRequestBody defines body for CreatePlan for application/json ContentType.
+type CreatePlanJSONRequestBody = PlanCreate
+
+// UpdatePlanJSONRequestBody defines body for UpdatePlan for application/json ContentType.
+type UpdatePlanJSONRequestBody = PlanUpdate
+
 // AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
 type AddMemberJSONRequestBody = MemberCreate
 
 // UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
 type UpdateMemberJSONRequestBody = MemberUpdate
+
+// CreateClearanceJSONRequestBody defines body for CreateClearance for application/json ContentType.
+type CreateClearanceJSONRequestBody = ClearanceCreate
+
+// UpdateClearanceJSONRequestBody defines body for UpdateClearance for application/json ContentType.
+type UpdateClearanceJSONRequestBody = ClearanceUpdate
+
+// CreateClassificationJSONRequestBody defines body for CreateClassification for application/json ContentType.
+type CreateClassificationJSONRequestBody = ClassificationCreate
+
+// MoveClassificationJSONRequestBody defines body for MoveClassification for application/json ContentType.
+type MoveClassificationJSONRequestBody = PriorityMove
 
 // AddWhitelistRulesJSONRequestBody defines body for AddWhitelistRules for application/json ContentType.
 type AddWhitelistRulesJSONRequestBody = WhitelistRulesCreate
@@ -1911,6 +2443,27 @@ type ServerInterface interface {
 	// UpdateOrganisation Change an organisation's settings
 	// (PUT /api/v1/organisations/{orgGroupId})
 	UpdateOrganisation(ctx echo.Context, orgGroupId OrgGroupId) error
+	// ListPlans List the storage plans
+	// (GET /api/v1/organisations/{orgGroupId}/plans)
+	ListPlans(ctx echo.Context, orgGroupId OrgGroupId, params ListPlansParams) error
+	// CreatePlan Create a storage plan
+	// (POST /api/v1/organisations/{orgGroupId}/plans)
+	CreatePlan(ctx echo.Context, orgGroupId OrgGroupId) error
+	// DeletePlan Delete a storage plan
+	// (DELETE /api/v1/organisations/{orgGroupId}/plans/{planId})
+	DeletePlan(ctx echo.Context, orgGroupId OrgGroupId, planId PlanId) error
+	// GetPlan Get a storage plan
+	// (GET /api/v1/organisations/{orgGroupId}/plans/{planId})
+	GetPlan(ctx echo.Context, orgGroupId OrgGroupId, planId PlanId) error
+	// UpdatePlan Change a storage plan
+	// (PUT /api/v1/organisations/{orgGroupId}/plans/{planId})
+	UpdatePlan(ctx echo.Context, orgGroupId OrgGroupId, planId PlanId) error
+	// GetPlanStatistics Every plan with its Originators
+	// (GET /api/v1/organisations/{orgGroupId}/statistics/plans)
+	GetPlanStatistics(ctx echo.Context, orgGroupId OrgGroupId, params GetPlanStatisticsParams) error
+	// GetUserStatistics Count the members by role
+	// (GET /api/v1/organisations/{orgGroupId}/statistics/users)
+	GetUserStatistics(ctx echo.Context, orgGroupId OrgGroupId) error
 	// ListMembers List the members
 	// (GET /api/v1/organisations/{orgGroupId}/users)
 	ListMembers(ctx echo.Context, orgGroupId OrgGroupId, params ListMembersParams) error
@@ -1923,6 +2476,39 @@ type ServerInterface interface {
 	// UpdateMember Change a member's role, administrator flag or plan
 	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
 	UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error
+	// ListClearances List the clearances
+	// (GET /api/v1/organisations/{orgId}/groups)
+	ListClearances(ctx echo.Context, orgId OrgId, params ListClearancesParams) error
+	// CreateClearance Create a clearance
+	// (POST /api/v1/organisations/{orgId}/groups)
+	CreateClearance(ctx echo.Context, orgId OrgId) error
+	// DeleteClearance Delete a clearance
+	// (DELETE /api/v1/organisations/{orgId}/groups/{groupId})
+	DeleteClearance(ctx echo.Context, orgId OrgId, groupId GroupId) error
+	// GetClearance Get a clearance
+	// (GET /api/v1/organisations/{orgId}/groups/{groupId})
+	GetClearance(ctx echo.Context, orgId OrgId, groupId GroupId) error
+	// UpdateClearance Change a clearance
+	// (PUT /api/v1/organisations/{orgId}/groups/{groupId})
+	UpdateClearance(ctx echo.Context, orgId OrgId, groupId GroupId) error
+	// ListClearanceMembers List a clearance's users
+	// (GET /api/v1/organisations/{orgId}/groups/{groupId}/users)
+	ListClearanceMembers(ctx echo.Context, orgId OrgId, groupId GroupId, params ListClearanceMembersParams) error
+	// ListClassifications List the classifications
+	// (GET /api/v1/organisations/{orgId}/labels)
+	ListClassifications(ctx echo.Context, orgId OrgId, params ListClassificationsParams) error
+	// CreateClassification Create a classification
+	// (POST /api/v1/organisations/{orgId}/labels)
+	CreateClassification(ctx echo.Context, orgId OrgId) error
+	// DeleteClassification Delete a classification
+	// (DELETE /api/v1/organisations/{orgId}/labels/{labelId})
+	DeleteClassification(ctx echo.Context, orgId OrgId, labelId LabelId) error
+	// GetClassification Get a classification
+	// (GET /api/v1/organisations/{orgId}/labels/{labelId})
+	GetClassification(ctx echo.Context, orgId OrgId, labelId LabelId) error
+	// MoveClassification Move a classification up or down
+	// (PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority)
+	MoveClassification(ctx echo.Context, orgId OrgId, labelId LabelId) error
 	// ListWhitelistRules List whitelist rules
 	// (GET /api/v1/organisations/{orgId}/userwhitelist)
 	ListWhitelistRules(ctx echo.Context, orgId OrgId, params ListWhitelistRulesParams) error
@@ -2420,6 +3006,188 @@ func (w *ServerInterfaceWrapper) UpdateOrganisation(ctx echo.Context) error {
 	return err
 }
 
+// ListPlans converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPlans(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPlansParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPlans(ctx, orgGroupId, params)
+	return err
+}
+
+// CreatePlan converts echo context to params.
+func (w *ServerInterfaceWrapper) CreatePlan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreatePlan(ctx, orgGroupId)
+	return err
+}
+
+// DeletePlan converts echo context to params.
+func (w *ServerInterfaceWrapper) DeletePlan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// ------------- Path parameter "planId" -------------
+	var planId PlanId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "planId", ctx.Param("planId"), &planId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter planId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeletePlan(ctx, orgGroupId, planId)
+	return err
+}
+
+// GetPlan converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPlan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// ------------- Path parameter "planId" -------------
+	var planId PlanId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "planId", ctx.Param("planId"), &planId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter planId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPlan(ctx, orgGroupId, planId)
+	return err
+}
+
+// UpdatePlan converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdatePlan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// ------------- Path parameter "planId" -------------
+	var planId PlanId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "planId", ctx.Param("planId"), &planId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter planId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdatePlan(ctx, orgGroupId, planId)
+	return err
+}
+
+// GetPlanStatistics converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPlanStatistics(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPlanStatisticsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPlanStatistics(ctx, orgGroupId, params)
+	return err
+}
+
+// GetUserStatistics converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUserStatistics(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUserStatistics(ctx, orgGroupId)
+	return err
+}
+
 // ListMembers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMembers(ctx echo.Context) error {
 	var err error
@@ -2534,6 +3302,335 @@ func (w *ServerInterfaceWrapper) UpdateMember(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMember(ctx, orgGroupId, userId)
+	return err
+}
+
+// ListClearances converts echo context to params.
+func (w *ServerInterfaceWrapper) ListClearances(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClearancesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListClearances(ctx, orgId, params)
+	return err
+}
+
+// CreateClearance converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateClearance(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateClearance(ctx, orgId)
+	return err
+}
+
+// DeleteClearance converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteClearance(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", ctx.Param("groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteClearance(ctx, orgId, groupId)
+	return err
+}
+
+// GetClearance converts echo context to params.
+func (w *ServerInterfaceWrapper) GetClearance(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", ctx.Param("groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetClearance(ctx, orgId, groupId)
+	return err
+}
+
+// UpdateClearance converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateClearance(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", ctx.Param("groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateClearance(ctx, orgId, groupId)
+	return err
+}
+
+// ListClearanceMembers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListClearanceMembers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "groupId" -------------
+	var groupId GroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "groupId", ctx.Param("groupId"), &groupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter groupId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClearanceMembersParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListClearanceMembers(ctx, orgId, groupId, params)
+	return err
+}
+
+// ListClassifications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListClassifications(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListClassificationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListClassifications(ctx, orgId, params)
+	return err
+}
+
+// CreateClassification converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateClassification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateClassification(ctx, orgId)
+	return err
+}
+
+// DeleteClassification converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteClassification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "labelId" -------------
+	var labelId LabelId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "labelId", ctx.Param("labelId"), &labelId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter labelId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteClassification(ctx, orgId, labelId)
+	return err
+}
+
+// GetClassification converts echo context to params.
+func (w *ServerInterfaceWrapper) GetClassification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "labelId" -------------
+	var labelId LabelId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "labelId", ctx.Param("labelId"), &labelId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter labelId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetClassification(ctx, orgId, labelId)
+	return err
+}
+
+// MoveClassification converts echo context to params.
+func (w *ServerInterfaceWrapper) MoveClassification(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgId" -------------
+	var orgId OrgId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgId", ctx.Param("orgId"), &orgId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgId: %s", err))
+	}
+
+	// ------------- Path parameter "labelId" -------------
+	var labelId LabelId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "labelId", ctx.Param("labelId"), &labelId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter labelId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MoveClassification(ctx, orgId, labelId)
 	return err
 }
 
@@ -3036,6 +4133,24 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist/check", wrapper.CheckWhitelistChange, options.OperationMiddlewares["checkWhitelistChange"]...)
 	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist/:whitelistId", wrapper.DeleteWhitelistRule, options.OperationMiddlewares["deleteWhitelistRule"]...)
 	router.PUT(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist/:whitelistId", wrapper.DescribeWhitelistRule, options.OperationMiddlewares["describeWhitelistRule"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgGroupId/plans", wrapper.ListPlans, options.OperationMiddlewares["listPlans"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgGroupId/plans", wrapper.CreatePlan, options.OperationMiddlewares["createPlan"]...)
+	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgGroupId/plans/:planId", wrapper.DeletePlan, options.OperationMiddlewares["deletePlan"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgGroupId/plans/:planId", wrapper.GetPlan, options.OperationMiddlewares["getPlan"]...)
+	router.PUT(options.BaseURL+"/api/v1/organisations/:orgGroupId/plans/:planId", wrapper.UpdatePlan, options.OperationMiddlewares["updatePlan"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgGroupId/statistics/users", wrapper.GetUserStatistics, options.OperationMiddlewares["getUserStatistics"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgGroupId/statistics/plans", wrapper.GetPlanStatistics, options.OperationMiddlewares["getPlanStatistics"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/labels", wrapper.ListClassifications, options.OperationMiddlewares["listClassifications"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgId/labels", wrapper.CreateClassification, options.OperationMiddlewares["createClassification"]...)
+	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgId/labels/:labelId", wrapper.DeleteClassification, options.OperationMiddlewares["deleteClassification"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/labels/:labelId", wrapper.GetClassification, options.OperationMiddlewares["getClassification"]...)
+	router.PUT(options.BaseURL+"/api/v1/organisations/:orgId/labels/:labelId/priority", wrapper.MoveClassification, options.OperationMiddlewares["moveClassification"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/groups", wrapper.ListClearances, options.OperationMiddlewares["listClearances"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgId/groups", wrapper.CreateClearance, options.OperationMiddlewares["createClearance"]...)
+	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgId/groups/:groupId", wrapper.DeleteClearance, options.OperationMiddlewares["deleteClearance"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/groups/:groupId", wrapper.GetClearance, options.OperationMiddlewares["getClearance"]...)
+	router.PUT(options.BaseURL+"/api/v1/organisations/:orgId/groups/:groupId", wrapper.UpdateClearance, options.OperationMiddlewares["updateClearance"]...)
+	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/groups/:groupId/users", wrapper.ListClearanceMembers, options.OperationMiddlewares["listClearanceMembers"]...)
 	router.GET(options.BaseURL+"/api/v1/userwhitelist/:objectId", wrapper.GetWhitelistRuleDeprecated, options.OperationMiddlewares["getWhitelistRuleDeprecated"]...)
 	router.POST(options.BaseURL+"/api/v1/userwhitelist/bulk", wrapper.BulkDeleteWhitelistRules, options.OperationMiddlewares["bulkDeleteWhitelistRules"]...)
 
@@ -5327,6 +6442,763 @@ func (response UpdateOrganisation415ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type ListPlansRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	Params     ListPlansParams
+}
+
+type ListPlansResponseObject interface {
+	VisitListPlansResponse(w http.ResponseWriter) error
+}
+
+type ListPlans200JSONResponse PlanList
+
+func (response ListPlans200JSONResponse) VisitListPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlans400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPlans400ApplicationProblemPlusJSONResponse) VisitListPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlans401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPlans401ApplicationProblemPlusJSONResponse) VisitListPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlans403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPlans403ApplicationProblemPlusJSONResponse) VisitListPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPlans404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPlans404ApplicationProblemPlusJSONResponse) VisitListPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlanRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	Body       *CreatePlanJSONRequestBody
+}
+
+type CreatePlanResponseObject interface {
+	VisitCreatePlanResponse(w http.ResponseWriter) error
+}
+
+type CreatePlan200JSONResponse Plan
+
+func (response CreatePlan200JSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePlan400ApplicationProblemPlusJSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePlan401ApplicationProblemPlusJSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePlan403ApplicationProblemPlusJSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePlan404ApplicationProblemPlusJSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePlan409ApplicationProblemPlusJSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlan413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePlan413ApplicationProblemPlusJSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreatePlan415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePlan415ApplicationProblemPlusJSONResponse) VisitCreatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePlanRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	PlanId     PlanId     `json:"planId"`
+}
+
+type DeletePlanResponseObject interface {
+	VisitDeletePlanResponse(w http.ResponseWriter) error
+}
+
+type DeletePlan200Response struct {
+}
+
+func (response DeletePlan200Response) VisitDeletePlanResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeletePlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePlan400ApplicationProblemPlusJSONResponse) VisitDeletePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePlan401ApplicationProblemPlusJSONResponse) VisitDeletePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePlan403ApplicationProblemPlusJSONResponse) VisitDeletePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePlan404ApplicationProblemPlusJSONResponse) VisitDeletePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeletePlan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePlan409ApplicationProblemPlusJSONResponse) VisitDeletePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlanRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	PlanId     PlanId     `json:"planId"`
+}
+
+type GetPlanResponseObject interface {
+	VisitGetPlanResponse(w http.ResponseWriter) error
+}
+
+type GetPlan200JSONResponse Plan
+
+func (response GetPlan200JSONResponse) VisitGetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlan400ApplicationProblemPlusJSONResponse) VisitGetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlan401ApplicationProblemPlusJSONResponse) VisitGetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlan403ApplicationProblemPlusJSONResponse) VisitGetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlan404ApplicationProblemPlusJSONResponse) VisitGetPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlanRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	PlanId     PlanId     `json:"planId"`
+	Body       *UpdatePlanJSONRequestBody
+}
+
+type UpdatePlanResponseObject interface {
+	VisitUpdatePlanResponse(w http.ResponseWriter) error
+}
+
+type UpdatePlan200JSONResponse Plan
+
+func (response UpdatePlan200JSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePlan400ApplicationProblemPlusJSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePlan401ApplicationProblemPlusJSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePlan403ApplicationProblemPlusJSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePlan404ApplicationProblemPlusJSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePlan409ApplicationProblemPlusJSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlan413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePlan413ApplicationProblemPlusJSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePlan415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePlan415ApplicationProblemPlusJSONResponse) VisitUpdatePlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlanStatisticsRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	Params     GetPlanStatisticsParams
+}
+
+type GetPlanStatisticsResponseObject interface {
+	VisitGetPlanStatisticsResponse(w http.ResponseWriter) error
+}
+
+type GetPlanStatistics200JSONResponse PlanStatistics
+
+func (response GetPlanStatistics200JSONResponse) VisitGetPlanStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlanStatistics400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlanStatistics400ApplicationProblemPlusJSONResponse) VisitGetPlanStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlanStatistics401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlanStatistics401ApplicationProblemPlusJSONResponse) VisitGetPlanStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlanStatistics403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlanStatistics403ApplicationProblemPlusJSONResponse) VisitGetPlanStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPlanStatistics404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPlanStatistics404ApplicationProblemPlusJSONResponse) VisitGetPlanStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatisticsRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+}
+
+type GetUserStatisticsResponseObject interface {
+	VisitGetUserStatisticsResponse(w http.ResponseWriter) error
+}
+
+type GetUserStatistics200JSONResponse UserStatistics
+
+func (response GetUserStatistics200JSONResponse) VisitGetUserStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatistics400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserStatistics400ApplicationProblemPlusJSONResponse) VisitGetUserStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatistics401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserStatistics401ApplicationProblemPlusJSONResponse) VisitGetUserStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatistics403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserStatistics403ApplicationProblemPlusJSONResponse) VisitGetUserStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserStatistics404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserStatistics404ApplicationProblemPlusJSONResponse) VisitGetUserStatisticsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMembersRequestObject struct {
 	OrgGroupId OrgGroupId `json:"orgGroupId"`
 	Params     ListMembersParams
@@ -5805,6 +7677,1212 @@ type UpdateMember415ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateMember415ApplicationProblemPlusJSONResponse) VisitUpdateMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearancesRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params ListClearancesParams
+}
+
+type ListClearancesResponseObject interface {
+	VisitListClearancesResponse(w http.ResponseWriter) error
+}
+
+type ListClearances200JSONResponse ClearanceList
+
+func (response ListClearances200JSONResponse) VisitListClearancesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearances400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearances400ApplicationProblemPlusJSONResponse) VisitListClearancesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearances401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearances401ApplicationProblemPlusJSONResponse) VisitListClearancesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearances403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearances403ApplicationProblemPlusJSONResponse) VisitListClearancesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearances404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearances404ApplicationProblemPlusJSONResponse) VisitListClearancesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearanceRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *CreateClearanceJSONRequestBody
+}
+
+type CreateClearanceResponseObject interface {
+	VisitCreateClearanceResponse(w http.ResponseWriter) error
+}
+
+type CreateClearance200JSONResponse Clearance
+
+func (response CreateClearance200JSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearance400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClearance400ApplicationProblemPlusJSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearance401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClearance401ApplicationProblemPlusJSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearance403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClearance403ApplicationProblemPlusJSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearance404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClearance404ApplicationProblemPlusJSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearance409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClearance409ApplicationProblemPlusJSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearance413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClearance413ApplicationProblemPlusJSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClearance415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClearance415ApplicationProblemPlusJSONResponse) VisitCreateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClearanceRequestObject struct {
+	OrgId   OrgId   `json:"orgId"`
+	GroupId GroupId `json:"groupId"`
+}
+
+type DeleteClearanceResponseObject interface {
+	VisitDeleteClearanceResponse(w http.ResponseWriter) error
+}
+
+type DeleteClearance200Response struct {
+}
+
+func (response DeleteClearance200Response) VisitDeleteClearanceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteClearance400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClearance400ApplicationProblemPlusJSONResponse) VisitDeleteClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClearance401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClearance401ApplicationProblemPlusJSONResponse) VisitDeleteClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClearance403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClearance403ApplicationProblemPlusJSONResponse) VisitDeleteClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClearance404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClearance404ApplicationProblemPlusJSONResponse) VisitDeleteClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClearanceRequestObject struct {
+	OrgId   OrgId   `json:"orgId"`
+	GroupId GroupId `json:"groupId"`
+}
+
+type GetClearanceResponseObject interface {
+	VisitGetClearanceResponse(w http.ResponseWriter) error
+}
+
+type GetClearance200JSONResponse Clearance
+
+func (response GetClearance200JSONResponse) VisitGetClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClearance400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetClearance400ApplicationProblemPlusJSONResponse) VisitGetClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClearance401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetClearance401ApplicationProblemPlusJSONResponse) VisitGetClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClearance403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetClearance403ApplicationProblemPlusJSONResponse) VisitGetClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClearance404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetClearance404ApplicationProblemPlusJSONResponse) VisitGetClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearanceRequestObject struct {
+	OrgId   OrgId   `json:"orgId"`
+	GroupId GroupId `json:"groupId"`
+	Body    *UpdateClearanceJSONRequestBody
+}
+
+type UpdateClearanceResponseObject interface {
+	VisitUpdateClearanceResponse(w http.ResponseWriter) error
+}
+
+type UpdateClearance200JSONResponse Clearance
+
+func (response UpdateClearance200JSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearance400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClearance400ApplicationProblemPlusJSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearance401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClearance401ApplicationProblemPlusJSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearance403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClearance403ApplicationProblemPlusJSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearance404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClearance404ApplicationProblemPlusJSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearance409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClearance409ApplicationProblemPlusJSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearance413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClearance413ApplicationProblemPlusJSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateClearance415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateClearance415ApplicationProblemPlusJSONResponse) VisitUpdateClearanceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearanceMembersRequestObject struct {
+	OrgId   OrgId   `json:"orgId"`
+	GroupId GroupId `json:"groupId"`
+	Params  ListClearanceMembersParams
+}
+
+type ListClearanceMembersResponseObject interface {
+	VisitListClearanceMembersResponse(w http.ResponseWriter) error
+}
+
+type ListClearanceMembers200JSONResponse ClearanceMemberList
+
+func (response ListClearanceMembers200JSONResponse) VisitListClearanceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearanceMembers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearanceMembers400ApplicationProblemPlusJSONResponse) VisitListClearanceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearanceMembers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearanceMembers401ApplicationProblemPlusJSONResponse) VisitListClearanceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearanceMembers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearanceMembers403ApplicationProblemPlusJSONResponse) VisitListClearanceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClearanceMembers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListClearanceMembers404ApplicationProblemPlusJSONResponse) VisitListClearanceMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClassificationsRequestObject struct {
+	OrgId  OrgId `json:"orgId"`
+	Params ListClassificationsParams
+}
+
+type ListClassificationsResponseObject interface {
+	VisitListClassificationsResponse(w http.ResponseWriter) error
+}
+
+type ListClassifications200JSONResponse ClassificationList
+
+func (response ListClassifications200JSONResponse) VisitListClassificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClassifications400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListClassifications400ApplicationProblemPlusJSONResponse) VisitListClassificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClassifications401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListClassifications401ApplicationProblemPlusJSONResponse) VisitListClassificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClassifications403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListClassifications403ApplicationProblemPlusJSONResponse) VisitListClassificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListClassifications404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListClassifications404ApplicationProblemPlusJSONResponse) VisitListClassificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassificationRequestObject struct {
+	OrgId OrgId `json:"orgId"`
+	Body  *CreateClassificationJSONRequestBody
+}
+
+type CreateClassificationResponseObject interface {
+	VisitCreateClassificationResponse(w http.ResponseWriter) error
+}
+
+type CreateClassification200JSONResponse Classification
+
+func (response CreateClassification200JSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassification400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClassification400ApplicationProblemPlusJSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassification401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClassification401ApplicationProblemPlusJSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassification403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClassification403ApplicationProblemPlusJSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassification404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClassification404ApplicationProblemPlusJSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassification409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClassification409ApplicationProblemPlusJSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassification413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClassification413ApplicationProblemPlusJSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateClassification415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClassification415ApplicationProblemPlusJSONResponse) VisitCreateClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClassificationRequestObject struct {
+	OrgId   OrgId   `json:"orgId"`
+	LabelId LabelId `json:"labelId"`
+}
+
+type DeleteClassificationResponseObject interface {
+	VisitDeleteClassificationResponse(w http.ResponseWriter) error
+}
+
+type DeleteClassification200Response struct {
+}
+
+func (response DeleteClassification200Response) VisitDeleteClassificationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteClassification400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClassification400ApplicationProblemPlusJSONResponse) VisitDeleteClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClassification401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClassification401ApplicationProblemPlusJSONResponse) VisitDeleteClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClassification403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClassification403ApplicationProblemPlusJSONResponse) VisitDeleteClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteClassification404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteClassification404ApplicationProblemPlusJSONResponse) VisitDeleteClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClassificationRequestObject struct {
+	OrgId   OrgId   `json:"orgId"`
+	LabelId LabelId `json:"labelId"`
+}
+
+type GetClassificationResponseObject interface {
+	VisitGetClassificationResponse(w http.ResponseWriter) error
+}
+
+type GetClassification200JSONResponse Classification
+
+func (response GetClassification200JSONResponse) VisitGetClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClassification400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetClassification400ApplicationProblemPlusJSONResponse) VisitGetClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClassification401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetClassification401ApplicationProblemPlusJSONResponse) VisitGetClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClassification403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetClassification403ApplicationProblemPlusJSONResponse) VisitGetClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClassification404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetClassification404ApplicationProblemPlusJSONResponse) VisitGetClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassificationRequestObject struct {
+	OrgId   OrgId   `json:"orgId"`
+	LabelId LabelId `json:"labelId"`
+	Body    *MoveClassificationJSONRequestBody
+}
+
+type MoveClassificationResponseObject interface {
+	VisitMoveClassificationResponse(w http.ResponseWriter) error
+}
+
+type MoveClassification200JSONResponse Classification
+
+func (response MoveClassification200JSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassification400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response MoveClassification400ApplicationProblemPlusJSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassification401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response MoveClassification401ApplicationProblemPlusJSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassification403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response MoveClassification403ApplicationProblemPlusJSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassification404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response MoveClassification404ApplicationProblemPlusJSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassification409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response MoveClassification409ApplicationProblemPlusJSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassification413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response MoveClassification413ApplicationProblemPlusJSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MoveClassification415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response MoveClassification415ApplicationProblemPlusJSONResponse) VisitMoveClassificationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7957,6 +11035,27 @@ type StrictServerInterface interface {
 	// UpdateOrganisation Change an organisation's settings
 	// (PUT /api/v1/organisations/{orgGroupId})
 	UpdateOrganisation(ctx context.Context, request UpdateOrganisationRequestObject) (UpdateOrganisationResponseObject, error)
+	// ListPlans List the storage plans
+	// (GET /api/v1/organisations/{orgGroupId}/plans)
+	ListPlans(ctx context.Context, request ListPlansRequestObject) (ListPlansResponseObject, error)
+	// CreatePlan Create a storage plan
+	// (POST /api/v1/organisations/{orgGroupId}/plans)
+	CreatePlan(ctx context.Context, request CreatePlanRequestObject) (CreatePlanResponseObject, error)
+	// DeletePlan Delete a storage plan
+	// (DELETE /api/v1/organisations/{orgGroupId}/plans/{planId})
+	DeletePlan(ctx context.Context, request DeletePlanRequestObject) (DeletePlanResponseObject, error)
+	// GetPlan Get a storage plan
+	// (GET /api/v1/organisations/{orgGroupId}/plans/{planId})
+	GetPlan(ctx context.Context, request GetPlanRequestObject) (GetPlanResponseObject, error)
+	// UpdatePlan Change a storage plan
+	// (PUT /api/v1/organisations/{orgGroupId}/plans/{planId})
+	UpdatePlan(ctx context.Context, request UpdatePlanRequestObject) (UpdatePlanResponseObject, error)
+	// GetPlanStatistics Every plan with its Originators
+	// (GET /api/v1/organisations/{orgGroupId}/statistics/plans)
+	GetPlanStatistics(ctx context.Context, request GetPlanStatisticsRequestObject) (GetPlanStatisticsResponseObject, error)
+	// GetUserStatistics Count the members by role
+	// (GET /api/v1/organisations/{orgGroupId}/statistics/users)
+	GetUserStatistics(ctx context.Context, request GetUserStatisticsRequestObject) (GetUserStatisticsResponseObject, error)
 	// ListMembers List the members
 	// (GET /api/v1/organisations/{orgGroupId}/users)
 	ListMembers(ctx context.Context, request ListMembersRequestObject) (ListMembersResponseObject, error)
@@ -7969,6 +11068,39 @@ type StrictServerInterface interface {
 	// UpdateMember Change a member's role, administrator flag or plan
 	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
 	UpdateMember(ctx context.Context, request UpdateMemberRequestObject) (UpdateMemberResponseObject, error)
+	// ListClearances List the clearances
+	// (GET /api/v1/organisations/{orgId}/groups)
+	ListClearances(ctx context.Context, request ListClearancesRequestObject) (ListClearancesResponseObject, error)
+	// CreateClearance Create a clearance
+	// (POST /api/v1/organisations/{orgId}/groups)
+	CreateClearance(ctx context.Context, request CreateClearanceRequestObject) (CreateClearanceResponseObject, error)
+	// DeleteClearance Delete a clearance
+	// (DELETE /api/v1/organisations/{orgId}/groups/{groupId})
+	DeleteClearance(ctx context.Context, request DeleteClearanceRequestObject) (DeleteClearanceResponseObject, error)
+	// GetClearance Get a clearance
+	// (GET /api/v1/organisations/{orgId}/groups/{groupId})
+	GetClearance(ctx context.Context, request GetClearanceRequestObject) (GetClearanceResponseObject, error)
+	// UpdateClearance Change a clearance
+	// (PUT /api/v1/organisations/{orgId}/groups/{groupId})
+	UpdateClearance(ctx context.Context, request UpdateClearanceRequestObject) (UpdateClearanceResponseObject, error)
+	// ListClearanceMembers List a clearance's users
+	// (GET /api/v1/organisations/{orgId}/groups/{groupId}/users)
+	ListClearanceMembers(ctx context.Context, request ListClearanceMembersRequestObject) (ListClearanceMembersResponseObject, error)
+	// ListClassifications List the classifications
+	// (GET /api/v1/organisations/{orgId}/labels)
+	ListClassifications(ctx context.Context, request ListClassificationsRequestObject) (ListClassificationsResponseObject, error)
+	// CreateClassification Create a classification
+	// (POST /api/v1/organisations/{orgId}/labels)
+	CreateClassification(ctx context.Context, request CreateClassificationRequestObject) (CreateClassificationResponseObject, error)
+	// DeleteClassification Delete a classification
+	// (DELETE /api/v1/organisations/{orgId}/labels/{labelId})
+	DeleteClassification(ctx context.Context, request DeleteClassificationRequestObject) (DeleteClassificationResponseObject, error)
+	// GetClassification Get a classification
+	// (GET /api/v1/organisations/{orgId}/labels/{labelId})
+	GetClassification(ctx context.Context, request GetClassificationRequestObject) (GetClassificationResponseObject, error)
+	// MoveClassification Move a classification up or down
+	// (PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority)
+	MoveClassification(ctx context.Context, request MoveClassificationRequestObject) (MoveClassificationResponseObject, error)
 	// ListWhitelistRules List whitelist rules
 	// (GET /api/v1/organisations/{orgId}/userwhitelist)
 	ListWhitelistRules(ctx context.Context, request ListWhitelistRulesRequestObject) (ListWhitelistRulesResponseObject, error)
@@ -8705,6 +11837,232 @@ func (sh *strictHandler) UpdateOrganisation(ctx echo.Context, orgGroupId OrgGrou
 	return nil
 }
 
+// ListPlans operation middleware
+func (sh *strictHandler) ListPlans(ctx echo.Context, orgGroupId OrgGroupId, params ListPlansParams) error {
+	var request ListPlansRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPlans(ctx.Request().Context(), request.(ListPlansRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPlans")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPlansResponseObject); ok {
+		return validResponse.VisitListPlansResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePlan operation middleware
+func (sh *strictHandler) CreatePlan(ctx echo.Context, orgGroupId OrgGroupId) error {
+	var request CreatePlanRequestObject
+
+	request.OrgGroupId = orgGroupId
+
+	var body CreatePlanJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePlan(ctx.Request().Context(), request.(CreatePlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePlanResponseObject); ok {
+		return validResponse.VisitCreatePlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeletePlan operation middleware
+func (sh *strictHandler) DeletePlan(ctx echo.Context, orgGroupId OrgGroupId, planId PlanId) error {
+	var request DeletePlanRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.PlanId = planId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePlan(ctx.Request().Context(), request.(DeletePlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeletePlanResponseObject); ok {
+		return validResponse.VisitDeletePlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPlan operation middleware
+func (sh *strictHandler) GetPlan(ctx echo.Context, orgGroupId OrgGroupId, planId PlanId) error {
+	var request GetPlanRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.PlanId = planId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPlan(ctx.Request().Context(), request.(GetPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPlanResponseObject); ok {
+		return validResponse.VisitGetPlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdatePlan operation middleware
+func (sh *strictHandler) UpdatePlan(ctx echo.Context, orgGroupId OrgGroupId, planId PlanId) error {
+	var request UpdatePlanRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.PlanId = planId
+
+	var body UpdatePlanJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePlan(ctx.Request().Context(), request.(UpdatePlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdatePlanResponseObject); ok {
+		return validResponse.VisitUpdatePlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPlanStatistics operation middleware
+func (sh *strictHandler) GetPlanStatistics(ctx echo.Context, orgGroupId OrgGroupId, params GetPlanStatisticsParams) error {
+	var request GetPlanStatisticsRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPlanStatistics(ctx.Request().Context(), request.(GetPlanStatisticsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPlanStatistics")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPlanStatisticsResponseObject); ok {
+		return validResponse.VisitGetPlanStatisticsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetUserStatistics operation middleware
+func (sh *strictHandler) GetUserStatistics(ctx echo.Context, orgGroupId OrgGroupId) error {
+	var request GetUserStatisticsRequestObject
+
+	request.OrgGroupId = orgGroupId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUserStatistics(ctx.Request().Context(), request.(GetUserStatisticsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUserStatistics")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserStatisticsResponseObject); ok {
+		return validResponse.VisitGetUserStatisticsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMembers operation middleware
 func (sh *strictHandler) ListMembers(ctx echo.Context, orgGroupId OrgGroupId, params ListMembersParams) error {
 	var request ListMembersRequestObject
@@ -8848,6 +12206,383 @@ func (sh *strictHandler) UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, u
 		return err
 	} else if validResponse, ok := response.(UpdateMemberResponseObject); ok {
 		return validResponse.VisitUpdateMemberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListClearances operation middleware
+func (sh *strictHandler) ListClearances(ctx echo.Context, orgId OrgId, params ListClearancesParams) error {
+	var request ListClearancesRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClearances(ctx.Request().Context(), request.(ListClearancesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClearances")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListClearancesResponseObject); ok {
+		return validResponse.VisitListClearancesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateClearance operation middleware
+func (sh *strictHandler) CreateClearance(ctx echo.Context, orgId OrgId) error {
+	var request CreateClearanceRequestObject
+
+	request.OrgId = orgId
+
+	var body CreateClearanceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateClearance(ctx.Request().Context(), request.(CreateClearanceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateClearance")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateClearanceResponseObject); ok {
+		return validResponse.VisitCreateClearanceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteClearance operation middleware
+func (sh *strictHandler) DeleteClearance(ctx echo.Context, orgId OrgId, groupId GroupId) error {
+	var request DeleteClearanceRequestObject
+
+	request.OrgId = orgId
+	request.GroupId = groupId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteClearance(ctx.Request().Context(), request.(DeleteClearanceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteClearance")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteClearanceResponseObject); ok {
+		return validResponse.VisitDeleteClearanceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetClearance operation middleware
+func (sh *strictHandler) GetClearance(ctx echo.Context, orgId OrgId, groupId GroupId) error {
+	var request GetClearanceRequestObject
+
+	request.OrgId = orgId
+	request.GroupId = groupId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetClearance(ctx.Request().Context(), request.(GetClearanceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetClearance")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetClearanceResponseObject); ok {
+		return validResponse.VisitGetClearanceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateClearance operation middleware
+func (sh *strictHandler) UpdateClearance(ctx echo.Context, orgId OrgId, groupId GroupId) error {
+	var request UpdateClearanceRequestObject
+
+	request.OrgId = orgId
+	request.GroupId = groupId
+
+	var body UpdateClearanceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateClearance(ctx.Request().Context(), request.(UpdateClearanceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateClearance")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateClearanceResponseObject); ok {
+		return validResponse.VisitUpdateClearanceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListClearanceMembers operation middleware
+func (sh *strictHandler) ListClearanceMembers(ctx echo.Context, orgId OrgId, groupId GroupId, params ListClearanceMembersParams) error {
+	var request ListClearanceMembersRequestObject
+
+	request.OrgId = orgId
+	request.GroupId = groupId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClearanceMembers(ctx.Request().Context(), request.(ListClearanceMembersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClearanceMembers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListClearanceMembersResponseObject); ok {
+		return validResponse.VisitListClearanceMembersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListClassifications operation middleware
+func (sh *strictHandler) ListClassifications(ctx echo.Context, orgId OrgId, params ListClassificationsParams) error {
+	var request ListClassificationsRequestObject
+
+	request.OrgId = orgId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListClassifications(ctx.Request().Context(), request.(ListClassificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListClassifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListClassificationsResponseObject); ok {
+		return validResponse.VisitListClassificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateClassification operation middleware
+func (sh *strictHandler) CreateClassification(ctx echo.Context, orgId OrgId) error {
+	var request CreateClassificationRequestObject
+
+	request.OrgId = orgId
+
+	var body CreateClassificationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateClassification(ctx.Request().Context(), request.(CreateClassificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateClassification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateClassificationResponseObject); ok {
+		return validResponse.VisitCreateClassificationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteClassification operation middleware
+func (sh *strictHandler) DeleteClassification(ctx echo.Context, orgId OrgId, labelId LabelId) error {
+	var request DeleteClassificationRequestObject
+
+	request.OrgId = orgId
+	request.LabelId = labelId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteClassification(ctx.Request().Context(), request.(DeleteClassificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteClassification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteClassificationResponseObject); ok {
+		return validResponse.VisitDeleteClassificationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetClassification operation middleware
+func (sh *strictHandler) GetClassification(ctx echo.Context, orgId OrgId, labelId LabelId) error {
+	var request GetClassificationRequestObject
+
+	request.OrgId = orgId
+	request.LabelId = labelId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetClassification(ctx.Request().Context(), request.(GetClassificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetClassification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetClassificationResponseObject); ok {
+		return validResponse.VisitGetClassificationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MoveClassification operation middleware
+func (sh *strictHandler) MoveClassification(ctx echo.Context, orgId OrgId, labelId LabelId) error {
+	var request MoveClassificationRequestObject
+
+	request.OrgId = orgId
+	request.LabelId = labelId
+
+	var body MoveClassificationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MoveClassification(ctx.Request().Context(), request.(MoveClassificationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MoveClassification")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MoveClassificationResponseObject); ok {
+		return validResponse.VisitMoveClassificationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

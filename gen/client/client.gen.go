@@ -72,6 +72,21 @@ func (e AuditExportRequestExportFormat) Valid() bool {
 	}
 }
 
+// Defines values for ClearanceMemberAccountType.
+const (
+	ClearanceMemberAccountTypeLocal ClearanceMemberAccountType = "local"
+)
+
+// Valid indicates whether the value is a known member of the ClearanceMemberAccountType enum.
+func (e ClearanceMemberAccountType) Valid() bool {
+	switch e {
+	case ClearanceMemberAccountTypeLocal:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GrantType.
 const (
 	GrantTypeAuthorizationCode GrantType = "authorization_code"
@@ -261,6 +276,24 @@ func (e OAuthErrorError) Valid() bool {
 	case UnauthorizedClient:
 		return true
 	case UnsupportedGrantType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PriorityMoveDirection.
+const (
+	Down PriorityMoveDirection = "down"
+	Up   PriorityMoveDirection = "up"
+)
+
+// Valid indicates whether the value is a known member of the PriorityMoveDirection enum.
+func (e PriorityMoveDirection) Valid() bool {
+	switch e {
+	case Down:
+		return true
+	case Up:
 		return true
 	default:
 		return false
@@ -474,6 +507,45 @@ func (e ListOrganisationsParamsSortBy) Valid() bool {
 	}
 }
 
+// Defines values for ListPlansParamsOrderBy.
+const (
+	ListPlansParamsOrderByASC  ListPlansParamsOrderBy = "ASC"
+	ListPlansParamsOrderByDESC ListPlansParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListPlansParamsOrderBy enum.
+func (e ListPlansParamsOrderBy) Valid() bool {
+	switch e {
+	case ListPlansParamsOrderByASC:
+		return true
+	case ListPlansParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPlansParamsSortBy.
+const (
+	ListPlansParamsSortByCreatedAt ListPlansParamsSortBy = "createdAt"
+	ListPlansParamsSortByName      ListPlansParamsSortBy = "name"
+	ListPlansParamsSortByQuota     ListPlansParamsSortBy = "quota"
+)
+
+// Valid indicates whether the value is a known member of the ListPlansParamsSortBy enum.
+func (e ListPlansParamsSortBy) Valid() bool {
+	switch e {
+	case ListPlansParamsSortByCreatedAt:
+		return true
+	case ListPlansParamsSortByName:
+		return true
+	case ListPlansParamsSortByQuota:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListMembersParamsOrderBy.
 const (
 	ListMembersParamsOrderByASC  ListMembersParamsOrderBy = "ASC"
@@ -507,6 +579,120 @@ func (e ListMembersParamsSortBy) Valid() bool {
 	case ListMembersParamsSortByFirstName:
 		return true
 	case ListMembersParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearancesParamsOrderBy.
+const (
+	ListClearancesParamsOrderByASC  ListClearancesParamsOrderBy = "ASC"
+	ListClearancesParamsOrderByDESC ListClearancesParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClearancesParamsOrderBy enum.
+func (e ListClearancesParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClearancesParamsOrderByASC:
+		return true
+	case ListClearancesParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearancesParamsSortBy.
+const (
+	ListClearancesParamsSortByCreatedAt ListClearancesParamsSortBy = "createdAt"
+	ListClearancesParamsSortByName      ListClearancesParamsSortBy = "name"
+)
+
+// Valid indicates whether the value is a known member of the ListClearancesParamsSortBy enum.
+func (e ListClearancesParamsSortBy) Valid() bool {
+	switch e {
+	case ListClearancesParamsSortByCreatedAt:
+		return true
+	case ListClearancesParamsSortByName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearanceMembersParamsOrderBy.
+const (
+	ListClearanceMembersParamsOrderByASC  ListClearanceMembersParamsOrderBy = "ASC"
+	ListClearanceMembersParamsOrderByDESC ListClearanceMembersParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClearanceMembersParamsOrderBy enum.
+func (e ListClearanceMembersParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClearanceMembersParamsOrderByASC:
+		return true
+	case ListClearanceMembersParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClearanceMembersParamsSortBy.
+const (
+	ListClearanceMembersParamsSortByEmail     ListClearanceMembersParamsSortBy = "email"
+	ListClearanceMembersParamsSortByFirstName ListClearanceMembersParamsSortBy = "firstName"
+	ListClearanceMembersParamsSortByLastName  ListClearanceMembersParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListClearanceMembersParamsSortBy enum.
+func (e ListClearanceMembersParamsSortBy) Valid() bool {
+	switch e {
+	case ListClearanceMembersParamsSortByEmail:
+		return true
+	case ListClearanceMembersParamsSortByFirstName:
+		return true
+	case ListClearanceMembersParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClassificationsParamsOrderBy.
+const (
+	ListClassificationsParamsOrderByASC  ListClassificationsParamsOrderBy = "ASC"
+	ListClassificationsParamsOrderByDESC ListClassificationsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListClassificationsParamsOrderBy enum.
+func (e ListClassificationsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListClassificationsParamsOrderByASC:
+		return true
+	case ListClassificationsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClassificationsParamsSortBy.
+const (
+	ListClassificationsParamsSortByCreatedAt ListClassificationsParamsSortBy = "createdAt"
+	ListClassificationsParamsSortByName      ListClassificationsParamsSortBy = "name"
+	ListClassificationsParamsSortByPriority  ListClassificationsParamsSortBy = "priority"
+)
+
+// Valid indicates whether the value is a known member of the ListClassificationsParamsSortBy enum.
+func (e ListClassificationsParamsSortBy) Valid() bool {
+	switch e {
+	case ListClassificationsParamsSortByCreatedAt:
+		return true
+	case ListClassificationsParamsSortByName:
+		return true
+	case ListClassificationsParamsSortByPriority:
 		return true
 	default:
 		return false
@@ -770,6 +956,119 @@ type AuthorizationServerMetadata struct {
 	TokenEndpointAuthMethodsSupported         *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
+// Classification Example: {"applyI18n":false,"createdAt":"2026-11-30T09:00:00Z","description":"Anyone cleared may see it","id":"766862496543055872","name":{"value":"Unclassified"},"priority":"3"}
+type Classification struct {
+	ApplyI18n bool      `json:"applyI18n"`
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Description Only when one classification is read (not in lists).
+	Description *string `json:"description,omitempty"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id   Id                 `json:"id"`
+	Name ClassificationName `json:"name"`
+
+	// Priority "1" is the highest; the organisation's classifications are numbered 1..n.
+	Priority string `json:"priority"`
+}
+
+// ClassificationCreate defines model for ClassificationCreate.
+type ClassificationCreate struct {
+	ApplyI18n   *bool              `json:"applyI18n,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	Name        ClassificationName `json:"name"`
+}
+
+// ClassificationList defines model for ClassificationList.
+type ClassificationList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int              `json:"count"`
+	Items []Classification `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClassificationName defines model for ClassificationName.
+type ClassificationName struct {
+	// Value The name, or a locale bundle key when `applyI18n` is true.
+	Value string `json:"value"`
+}
+
+// Clearance Example: {"createdAt":"2026-11-30T09:00:00Z","description":"","id":"766862496543055999","labelCount":2,"memberCount":14,"name":"Staff with security clearance"}
+type Clearance struct {
+	CreatedAt   time.Time `json:"createdAt"`
+	Description string    `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id Id `json:"id"`
+
+	// LabelCount How many classifications it is linked to.
+	LabelCount  int    `json:"labelCount"`
+	MemberCount int    `json:"memberCount"`
+	Name        string `json:"name"`
+}
+
+// ClearanceCreate defines model for ClearanceCreate.
+type ClearanceCreate struct {
+	Description *string `json:"description,omitempty"`
+	Name        string  `json:"name"`
+}
+
+// ClearanceList defines model for ClearanceList.
+type ClearanceList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int         `json:"count"`
+	Items []Clearance `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClearanceMember defines model for ClearanceMember.
+type ClearanceMember struct {
+	AccountType ClearanceMemberAccountType `json:"accountType"`
+	Email       openapi_types.Email        `json:"email"`
+	FirstName   *string                    `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id         Id      `json:"id"`
+	LastName   *string `json:"lastName"`
+	MfaEnabled bool    `json:"mfaEnabled"`
+
+	// Organisations Only this organisation's entry.
+	Organisations []Membership `json:"organisations"`
+}
+
+// ClearanceMemberAccountType defines model for ClearanceMember.AccountType.
+type ClearanceMemberAccountType string
+
+// ClearanceMemberList defines model for ClearanceMemberList.
+type ClearanceMemberList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int               `json:"count"`
+	Items []ClearanceMember `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ClearanceUpdate defines model for ClearanceUpdate.
+type ClearanceUpdate struct {
+	AddLabels    *IdList `json:"addLabels,omitempty"`
+	AddUsers     *IdList `json:"addUsers,omitempty"`
+	Description  *string `json:"description,omitempty"`
+	Name         *string `json:"name,omitempty"`
+	RemoveLabels *IdList `json:"removeLabels,omitempty"`
+	RemoveUsers  *IdList `json:"removeUsers,omitempty"`
+}
+
 // ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
 type ClientApp struct {
 	AccessTokenValiditySeconds int         `json:"accessTokenValiditySeconds"`
@@ -877,6 +1176,9 @@ type HealthStatusStatus string
 //
 // Example: 765456269464346624
 type Id = string
+
+// IdList defines model for IdList.
+type IdList = []Id
 
 // JsonWebKey An RSA public key (RFC 7517, RFC 7518 section 6.3).
 type JsonWebKey struct {
@@ -1132,7 +1434,9 @@ type OrganisationUpdate struct {
 	// PrivacyUrl An absolute http(s) URL, or an empty string to clear it.
 	PrivacyUrl *OptionalUrl `json:"privacyUrl,omitempty"`
 
-	// Quota SafeShare administrators only. Storage quota in MiB.
+	// Quota SafeShare administrators only. Storage quota in MiB. Lowering it below a storage plan's quota
+	// is allowed: such plans keep their quota until changed, and new or changed plan quotas are
+	// held to the new one.
 	Quota *int64 `json:"quota,omitempty"`
 
 	// SupportUrl An absolute http(s) URL, or an empty string to clear it.
@@ -1143,6 +1447,98 @@ type OrganisationUpdate struct {
 	// WebappHelpUrl An absolute http(s) URL, or an empty string to clear it.
 	WebappHelpUrl *OptionalUrl `json:"webappHelpUrl,omitempty"`
 }
+
+// Plan Example: {"createdAt":"2026-11-30T09:00:00Z","default":true,"description":"For most Originators","id":"765456269464346690","name":"Standard","originatorCount":12,"quota":10240}
+type Plan struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Default The plan Originators get when none is named.
+	Default     bool   `json:"default"`
+	Description string `json:"description"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id              Id     `json:"id"`
+	Name            string `json:"name"`
+	OriginatorCount int    `json:"originatorCount"`
+
+	// Quota MiB.
+	Quota int64 `json:"quota"`
+}
+
+// PlanBreakdownItem A plan with its Originators (by email).
+//
+// Example: {"default":true,"name":"Standard","originatorCount":0,"originators":[],"planId":"765456269464346690","quota":10240}
+type PlanBreakdownItem struct {
+	Default         bool             `json:"default"`
+	Name            string           `json:"name"`
+	OriginatorCount int              `json:"originatorCount"`
+	Originators     []PlanOriginator `json:"originators"`
+
+	// PlanId A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	PlanId Id    `json:"planId"`
+	Quota  int64 `json:"quota"`
+}
+
+// PlanCreate defines model for PlanCreate.
+type PlanCreate struct {
+	// Default Make this the default plan (the first plan is the default whatever this says).
+	Default     *bool  `json:"default,omitempty"`
+	Description string `json:"description"`
+	Name        string `json:"name"`
+
+	// Quota MiB; at most the organisation's quota.
+	Quota int64 `json:"quota"`
+}
+
+// PlanList defines model for PlanList.
+type PlanList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int    `json:"count"`
+	Items []Plan `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// PlanOriginator Example: {"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}
+type PlanOriginator struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id       Id      `json:"id"`
+	LastName *string `json:"lastName"`
+}
+
+// PlanStatistics Example: {"count":1,"offset":0,"planBreakdown":[{"default":true,"name":"Standard","originatorCount":1,"originators":[{"email":"alex.originator@xy-company.com","firstName":"Alex","id":"765456269464346680","lastName":"Smith"}],"planId":"765456269464346690","quota":10240}]}
+type PlanStatistics struct {
+	// Count How many plans the organisation has.
+	Count         int                 `json:"count"`
+	Offset        int                 `json:"offset"`
+	PlanBreakdown []PlanBreakdownItem `json:"planBreakdown"`
+}
+
+// PlanUpdate defines model for PlanUpdate.
+type PlanUpdate struct {
+	Default     *bool   `json:"default,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	Quota       *int64  `json:"quota,omitempty"`
+}
+
+// PriorityMove defines model for PriorityMove.
+type PriorityMove struct {
+	Direction PriorityMoveDirection `json:"direction"`
+}
+
+// PriorityMoveDirection defines model for PriorityMove.Direction.
+type PriorityMoveDirection string
 
 // Problem RFC 9457 problem details.
 type Problem struct {
@@ -1397,6 +1793,13 @@ type UserRef struct {
 	Id Id `json:"id"`
 }
 
+// UserStatistics Example: {"collaboratorCount":40,"organisationAdminCount":2,"originatorCount":12}
+type UserStatistics struct {
+	CollaboratorCount      int `json:"collaboratorCount"`
+	OrganisationAdminCount int `json:"organisationAdminCount"`
+	OriginatorCount        int `json:"originatorCount"`
+}
+
 // WhitelistBulkDelete Example: {"ids":["765456269464346624","765456269464346625"]}
 type WhitelistBulkDelete struct {
 	Ids []Id `json:"ids"`
@@ -1518,6 +1921,16 @@ type CodeChallengeMethod = string
 // CsrfCookie defines model for CsrfCookie.
 type CsrfCookie = string
 
+// GroupId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type GroupId = Id
+
+// LabelId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type LabelId = Id
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -1541,6 +1954,11 @@ type OrgId = Id
 //
 // Example: 765456269464346624
 type OrganisationId = Id
+
+// PlanId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type PlanId = Id
 
 // RedirectUri defines model for RedirectUri.
 type RedirectUri = string
@@ -1689,6 +2107,36 @@ type ListOrganisationsParamsOrderBy string
 // ListOrganisationsParamsSortBy defines parameters for ListOrganisations.
 type ListOrganisationsParamsSortBy string
 
+// ListPlansParams defines parameters for ListPlans.
+type ListPlansParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListPlansParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListPlansParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListPlansParamsOrderBy defines parameters for ListPlans.
+type ListPlansParamsOrderBy string
+
+// ListPlansParamsSortBy defines parameters for ListPlans.
+type ListPlansParamsSortBy string
+
+// GetPlanStatisticsParams defines parameters for GetPlanStatistics.
+type GetPlanStatisticsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
+
 // ListMembersParams defines parameters for ListMembers.
 type ListMembersParams struct {
 	// Limit The most items to return; 0 means no cap.
@@ -1712,6 +2160,72 @@ type ListMembersParamsOrderBy string
 
 // ListMembersParamsSortBy defines parameters for ListMembers.
 type ListMembersParamsSortBy string
+
+// ListClearancesParams defines parameters for ListClearances.
+type ListClearancesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClearancesParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListClearancesParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClearancesParamsOrderBy defines parameters for ListClearances.
+type ListClearancesParamsOrderBy string
+
+// ListClearancesParamsSortBy defines parameters for ListClearances.
+type ListClearancesParamsSortBy string
+
+// ListClearanceMembersParams defines parameters for ListClearanceMembers.
+type ListClearanceMembersParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClearanceMembersParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListClearanceMembersParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClearanceMembersParamsOrderBy defines parameters for ListClearanceMembers.
+type ListClearanceMembersParamsOrderBy string
+
+// ListClearanceMembersParamsSortBy defines parameters for ListClearanceMembers.
+type ListClearanceMembersParamsSortBy string
+
+// ListClassificationsParams defines parameters for ListClassifications.
+type ListClassificationsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListClassificationsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListClassificationsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListClassificationsParamsOrderBy defines parameters for ListClassifications.
+type ListClassificationsParamsOrderBy string
+
+// ListClassificationsParamsSortBy defines parameters for ListClassifications.
+type ListClassificationsParamsSortBy string
 
 // ListWhitelistRulesParams defines parameters for ListWhitelistRules.
 type ListWhitelistRulesParams struct {
@@ -1815,11 +2329,29 @@ type CreateOrganisationJSONRequestBody = OrganisationCreate
 // UpdateOrganisationJSONRequestBody defines body for UpdateOrganisation for application/json ContentType.
 type UpdateOrganisationJSONRequestBody = OrganisationUpdate
 
+// CreatePlanJSONRequestBody defines body for CreatePlan for application/json ContentType.
+type CreatePlanJSONRequestBody = PlanCreate
+
+// UpdatePlanJSONRequestBody defines body for UpdatePlan for application/json ContentType.
+type UpdatePlanJSONRequestBody = PlanUpdate
+
 // AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
 type AddMemberJSONRequestBody = MemberCreate
 
 // UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
 type UpdateMemberJSONRequestBody = MemberUpdate
+
+// CreateClearanceJSONRequestBody defines body for CreateClearance for application/json ContentType.
+type CreateClearanceJSONRequestBody = ClearanceCreate
+
+// UpdateClearanceJSONRequestBody defines body for UpdateClearance for application/json ContentType.
+type UpdateClearanceJSONRequestBody = ClearanceUpdate
+
+// CreateClassificationJSONRequestBody defines body for CreateClassification for application/json ContentType.
+type CreateClassificationJSONRequestBody = ClassificationCreate
+
+// MoveClassificationJSONRequestBody defines body for MoveClassification for application/json ContentType.
+type MoveClassificationJSONRequestBody = PriorityMove
 
 // AddWhitelistRulesJSONRequestBody defines body for AddWhitelistRules for application/json ContentType.
 type AddWhitelistRulesJSONRequestBody = WhitelistRulesCreate
@@ -2324,6 +2856,103 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisation(ctx context.Context, orgGroupId OrgGroupId, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListPlans List the storage plans
+	//
+	// The organisation's plans, each with how many Originators it has. Organisation administrators of
+	// this organisation and SafeShare administrators.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans (the `ListPlans` operationId).
+	ListPlans(ctx context.Context, orgGroupId OrgGroupId, params *ListPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePlanWithBody Create a storage plan
+	//
+	// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+	// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+	// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+	// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+	// only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+	CreatePlanWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePlan Create a storage plan
+	//
+	// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+	// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+	// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+	// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+	// only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+	CreatePlan(ctx context.Context, orgGroupId OrgGroupId, body CreatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeletePlan Delete a storage plan
+	//
+	// Deletes the plan; its Originators move to the default plan in the same transaction. The default
+	// plan itself can be deleted only when it is the organisation's last plan and no Originator is on
+	// it (409 otherwise: make another plan the default first). Organisation administrators of this
+	// organisation only.
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/plans/{planId} (the `DeletePlan` operationId).
+	DeletePlan(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlan Get a storage plan
+	//
+	// Organisation administrators of this organisation and SafeShare administrators.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans/{planId} (the `GetPlan` operationId).
+	GetPlan(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePlanWithBody Change a storage plan
+	//
+	// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+	// `default: true` makes this plan the default (the previous default stops being it, in the same
+	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+	// once a plan exists, so make another plan the default instead. The same name and quota rules as
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+	UpdatePlanWithBody(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdatePlan Change a storage plan
+	//
+	// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+	// `default: true` makes this plan the default (the previous default stops being it, in the same
+	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+	// once a plan exists, so make another plan the default instead. The same name and quota rules as
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+	UpdatePlan(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, body UpdatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlanStatistics Every plan with its Originators
+	//
+	// The organisation's plans (by name, then id) each with its Originators (by email). `limit` and
+	// `offset` page the plans; `limit` 0 (the default) returns them all. Organisation administrators
+	// of this organisation only.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/plans (the `GetPlanStatistics` operationId).
+	GetPlanStatistics(ctx context.Context, orgGroupId OrgGroupId, params *GetPlanStatisticsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserStatistics Count the members by role
+	//
+	// How many Originators, Collaborators and Organisation administrators the organisation has. Ad hoc
+	// members are not counted; an Originator who is also an Organisation administrator counts in both.
+	// Organisation administrators of this organisation only.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/users (the `GetUserStatistics` operationId).
+	GetUserStatistics(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMembers List the members
 	//
 	// The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
@@ -2391,6 +3020,164 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 	UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListClearances List the clearances
+	//
+	// The organisation's clearances with how many classifications and members each has. `search`
+	// keeps those whose name contains the text (case-insensitive). Organisation administrators of this
+	// organisation only.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/groups (the `ListClearances` operationId).
+	ListClearances(ctx context.Context, orgId OrgId, params *ListClearancesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClearanceWithBody Create a clearance
+	//
+	// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+	// classification may be shared with a user only if the user is in a clearance linked to it. Names
+	// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+	// administrators of this organisation only; clearances are hidden from everyone else.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+	CreateClearanceWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClearance Create a clearance
+	//
+	// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+	// classification may be shared with a user only if the user is in a clearance linked to it. Names
+	// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+	// administrators of this organisation only; clearances are hidden from everyone else.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+	CreateClearance(ctx context.Context, orgId OrgId, body CreateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteClearance Delete a clearance
+	//
+	// Its links to classifications and members go; its users keep what other clearances give them.
+	// Organisation administrators of this organisation only.
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgId}/groups/{groupId} (the `DeleteClearance` operationId).
+	DeleteClearance(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClearance Get a clearance
+	//
+	// Organisation administrators of this organisation only.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId} (the `GetClearance` operationId).
+	GetClearance(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateClearanceWithBody Change a clearance
+	//
+	// In one transaction: renames it, changes its description, links and unlinks classifications and
+	// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+	// organisation, or a classification of another organisation, is a 400 naming each bad id
+	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+	// or removing what is not is not an error. An id in both the add and the remove list of the same
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+	UpdateClearanceWithBody(ctx context.Context, orgId OrgId, groupId GroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateClearance Change a clearance
+	//
+	// In one transaction: renames it, changes its description, links and unlinks classifications and
+	// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+	// organisation, or a classification of another organisation, is a 400 naming each bad id
+	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+	// or removing what is not is not an error. An id in both the add and the remove list of the same
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+	UpdateClearance(ctx context.Context, orgId OrgId, groupId GroupId, body UpdateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListClearanceMembers List a clearance's users
+	//
+	// The clearance's users; `organisations` holds only this organisation's entry. Organisation
+	// administrators of this organisation only.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId}/users (the `ListClearanceMembers` operationId).
+	ListClearanceMembers(ctx context.Context, orgId OrgId, groupId GroupId, params *ListClearanceMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListClassifications List the classifications
+	//
+	// The organisation's classifications without their descriptions, highest priority first by
+	// default. Members of the organisation other than Ad hoc ones (Originators classify their files),
+	// and SafeShare administrators.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/labels (the `ListClassifications` operationId).
+	ListClassifications(ctx context.Context, orgId OrgId, params *ListClassificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClassificationWithBody Create a classification
+	//
+	// A classification marks files; a file carrying it may be shared only with users in a clearance
+	// linked to it. The new classification gets the lowest priority (one below the current lowest;
+	// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+	// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+	// A classification can never be edited. Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+	CreateClassificationWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateClassification Create a classification
+	//
+	// A classification marks files; a file carrying it may be shared only with users in a clearance
+	// linked to it. The new classification gets the lowest priority (one below the current lowest;
+	// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+	// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+	// A classification can never be edited. Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+	CreateClassification(ctx context.Context, orgId OrgId, body CreateClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteClassification Delete a classification
+	//
+	// The classification goes from every clearance, and the classifications below it move up one
+	// place, so the priorities stay 1..n. Organisation administrators of this organisation only.
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgId}/labels/{labelId} (the `DeleteClassification` operationId).
+	DeleteClassification(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClassification Get a classification
+	//
+	// With its description. The same callers as the list.
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/labels/{labelId} (the `GetClassification` operationId).
+	GetClassification(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveClassificationWithBody Move a classification up or down
+	//
+	// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+	// or the last moving down is a 409. Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+	MoveClassificationWithBody(ctx context.Context, orgId OrgId, labelId LabelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MoveClassification Move a classification up or down
+	//
+	// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+	// or the last moving down is a 409. Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+	MoveClassification(ctx context.Context, orgId OrgId, labelId LabelId, body MoveClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListWhitelistRules List whitelist rules
 	//
@@ -3450,6 +4237,193 @@ func (c *Client) UpdateOrganisation(ctx context.Context, orgGroupId OrgGroupId, 
 	return c.Client.Do(req)
 }
 
+// ListPlans List the storage plans
+//
+// The organisation's plans, each with how many Originators it has. Organisation administrators of
+// this organisation and SafeShare administrators.
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans (the `ListPlans` operationId).
+func (c *Client) ListPlans(ctx context.Context, orgGroupId OrgGroupId, params *ListPlansParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListPlansRequest(c.Server, orgGroupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePlanWithBody Create a storage plan
+//
+// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+// only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+func (c *Client) CreatePlanWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePlanRequestWithBody(c.Server, orgGroupId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePlan Create a storage plan
+//
+// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+// only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+func (c *Client) CreatePlan(ctx context.Context, orgGroupId OrgGroupId, body CreatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePlanRequest(c.Server, orgGroupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeletePlan Delete a storage plan
+//
+// Deletes the plan; its Originators move to the default plan in the same transaction. The default
+// plan itself can be deleted only when it is the organisation's last plan and no Originator is on
+// it (409 otherwise: make another plan the default first). Organisation administrators of this
+// organisation only.
+//
+// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/plans/{planId} (the `DeletePlan` operationId).
+func (c *Client) DeletePlan(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePlanRequest(c.Server, orgGroupId, planId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlan Get a storage plan
+//
+// Organisation administrators of this organisation and SafeShare administrators.
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans/{planId} (the `GetPlan` operationId).
+func (c *Client) GetPlan(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlanRequest(c.Server, orgGroupId, planId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePlanWithBody Change a storage plan
+//
+// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+// `default: true` makes this plan the default (the previous default stops being it, in the same
+// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+// once a plan exists, so make another plan the default instead. The same name and quota rules as
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+func (c *Client) UpdatePlanWithBody(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePlanRequestWithBody(c.Server, orgGroupId, planId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdatePlan Change a storage plan
+//
+// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+// `default: true` makes this plan the default (the previous default stops being it, in the same
+// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+// once a plan exists, so make another plan the default instead. The same name and quota rules as
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+func (c *Client) UpdatePlan(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, body UpdatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePlanRequest(c.Server, orgGroupId, planId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlanStatistics Every plan with its Originators
+//
+// The organisation's plans (by name, then id) each with its Originators (by email). `limit` and
+// `offset` page the plans; `limit` 0 (the default) returns them all. Organisation administrators
+// of this organisation only.
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/plans (the `GetPlanStatistics` operationId).
+func (c *Client) GetPlanStatistics(ctx context.Context, orgGroupId OrgGroupId, params *GetPlanStatisticsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlanStatisticsRequest(c.Server, orgGroupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserStatistics Count the members by role
+//
+// How many Originators, Collaborators and Organisation administrators the organisation has. Ad hoc
+// members are not counted; an Originator who is also an Organisation administrator counts in both.
+// Organisation administrators of this organisation only.
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/users (the `GetUserStatistics` operationId).
+func (c *Client) GetUserStatistics(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserStatisticsRequest(c.Server, orgGroupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListMembers List the members
 //
 // The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
@@ -3568,6 +4542,314 @@ func (c *Client) UpdateMemberWithBody(ctx context.Context, orgGroupId OrgGroupId
 // Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 func (c *Client) UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMemberRequest(c.Server, orgGroupId, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListClearances List the clearances
+//
+// The organisation's clearances with how many classifications and members each has. `search`
+// keeps those whose name contains the text (case-insensitive). Organisation administrators of this
+// organisation only.
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/groups (the `ListClearances` operationId).
+func (c *Client) ListClearances(ctx context.Context, orgId OrgId, params *ListClearancesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListClearancesRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClearanceWithBody Create a clearance
+//
+// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+// classification may be shared with a user only if the user is in a clearance linked to it. Names
+// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+// administrators of this organisation only; clearances are hidden from everyone else.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+func (c *Client) CreateClearanceWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClearanceRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClearance Create a clearance
+//
+// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+// classification may be shared with a user only if the user is in a clearance linked to it. Names
+// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+// administrators of this organisation only; clearances are hidden from everyone else.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+func (c *Client) CreateClearance(ctx context.Context, orgId OrgId, body CreateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClearanceRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteClearance Delete a clearance
+//
+// Its links to classifications and members go; its users keep what other clearances give them.
+// Organisation administrators of this organisation only.
+//
+// Corresponds with DELETE /api/v1/organisations/{orgId}/groups/{groupId} (the `DeleteClearance` operationId).
+func (c *Client) DeleteClearance(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteClearanceRequest(c.Server, orgId, groupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetClearance Get a clearance
+//
+// Organisation administrators of this organisation only.
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId} (the `GetClearance` operationId).
+func (c *Client) GetClearance(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClearanceRequest(c.Server, orgId, groupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateClearanceWithBody Change a clearance
+//
+// In one transaction: renames it, changes its description, links and unlinks classifications and
+// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+// organisation, or a classification of another organisation, is a 400 naming each bad id
+// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+// or removing what is not is not an error. An id in both the add and the remove list of the same
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+func (c *Client) UpdateClearanceWithBody(ctx context.Context, orgId OrgId, groupId GroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClearanceRequestWithBody(c.Server, orgId, groupId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateClearance Change a clearance
+//
+// In one transaction: renames it, changes its description, links and unlinks classifications and
+// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+// organisation, or a classification of another organisation, is a 400 naming each bad id
+// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+// or removing what is not is not an error. An id in both the add and the remove list of the same
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+func (c *Client) UpdateClearance(ctx context.Context, orgId OrgId, groupId GroupId, body UpdateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateClearanceRequest(c.Server, orgId, groupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListClearanceMembers List a clearance's users
+//
+// The clearance's users; `organisations` holds only this organisation's entry. Organisation
+// administrators of this organisation only.
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId}/users (the `ListClearanceMembers` operationId).
+func (c *Client) ListClearanceMembers(ctx context.Context, orgId OrgId, groupId GroupId, params *ListClearanceMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListClearanceMembersRequest(c.Server, orgId, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListClassifications List the classifications
+//
+// The organisation's classifications without their descriptions, highest priority first by
+// default. Members of the organisation other than Ad hoc ones (Originators classify their files),
+// and SafeShare administrators.
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/labels (the `ListClassifications` operationId).
+func (c *Client) ListClassifications(ctx context.Context, orgId OrgId, params *ListClassificationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListClassificationsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClassificationWithBody Create a classification
+//
+// A classification marks files; a file carrying it may be shared only with users in a clearance
+// linked to it. The new classification gets the lowest priority (one below the current lowest;
+// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+// A classification can never be edited. Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+func (c *Client) CreateClassificationWithBody(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClassificationRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateClassification Create a classification
+//
+// A classification marks files; a file carrying it may be shared only with users in a clearance
+// linked to it. The new classification gets the lowest priority (one below the current lowest;
+// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+// A classification can never be edited. Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+func (c *Client) CreateClassification(ctx context.Context, orgId OrgId, body CreateClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateClassificationRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteClassification Delete a classification
+//
+// The classification goes from every clearance, and the classifications below it move up one
+// place, so the priorities stay 1..n. Organisation administrators of this organisation only.
+//
+// Corresponds with DELETE /api/v1/organisations/{orgId}/labels/{labelId} (the `DeleteClassification` operationId).
+func (c *Client) DeleteClassification(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteClassificationRequest(c.Server, orgId, labelId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetClassification Get a classification
+//
+// With its description. The same callers as the list.
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/labels/{labelId} (the `GetClassification` operationId).
+func (c *Client) GetClassification(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClassificationRequest(c.Server, orgId, labelId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveClassificationWithBody Move a classification up or down
+//
+// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+// or the last moving down is a 409. Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+func (c *Client) MoveClassificationWithBody(ctx context.Context, orgId OrgId, labelId LabelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveClassificationRequestWithBody(c.Server, orgId, labelId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MoveClassification Move a classification up or down
+//
+// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+// or the last moving down is a 409. Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+func (c *Client) MoveClassification(ctx context.Context, orgId OrgId, labelId LabelId, body MoveClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMoveClassificationRequest(c.Server, orgId, labelId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5282,6 +6564,393 @@ func NewUpdateOrganisationRequestWithBody(server string, orgGroupId OrgGroupId, 
 	return req, nil
 }
 
+// NewListPlansRequest constructs an http.Request for the ListPlans method
+func NewListPlansRequest(server string, orgGroupId OrgGroupId, params *ListPlansParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/plans", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePlanRequest calls the generic CreatePlan builder with application/json body
+func NewCreatePlanRequest(server string, orgGroupId OrgGroupId, body CreatePlanJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePlanRequestWithBody(server, orgGroupId, "application/json", bodyReader)
+}
+
+// NewCreatePlanRequestWithBody constructs an http.Request for the CreatePlan method, with any body, and a specified content type
+func NewCreatePlanRequestWithBody(server string, orgGroupId OrgGroupId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/plans", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeletePlanRequest constructs an http.Request for the DeletePlan method
+func NewDeletePlanRequest(server string, orgGroupId OrgGroupId, planId PlanId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "planId", planId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/plans/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPlanRequest constructs an http.Request for the GetPlan method
+func NewGetPlanRequest(server string, orgGroupId OrgGroupId, planId PlanId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "planId", planId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/plans/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdatePlanRequest calls the generic UpdatePlan builder with application/json body
+func NewUpdatePlanRequest(server string, orgGroupId OrgGroupId, planId PlanId, body UpdatePlanJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdatePlanRequestWithBody(server, orgGroupId, planId, "application/json", bodyReader)
+}
+
+// NewUpdatePlanRequestWithBody constructs an http.Request for the UpdatePlan method, with any body, and a specified content type
+func NewUpdatePlanRequestWithBody(server string, orgGroupId OrgGroupId, planId PlanId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "planId", planId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/plans/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetPlanStatisticsRequest constructs an http.Request for the GetPlanStatistics method
+func NewGetPlanStatisticsRequest(server string, orgGroupId OrgGroupId, params *GetPlanStatisticsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/statistics/plans", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserStatisticsRequest constructs an http.Request for the GetUserStatistics method
+func NewGetUserStatisticsRequest(server string, orgGroupId OrgGroupId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/statistics/users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListMembersRequest constructs an http.Request for the ListMembers method
 func NewListMembersRequest(server string, orgGroupId OrgGroupId, params *ListMembersParams) (*http.Request, error) {
 	var err error
@@ -5514,6 +7183,682 @@ func NewUpdateMemberRequestWithBody(server string, orgGroupId OrgGroupId, userId
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/organisations/%s/users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListClearancesRequest constructs an http.Request for the ListClearances method
+func NewListClearancesRequest(server string, orgId OrgId, params *ListClearancesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateClearanceRequest calls the generic CreateClearance builder with application/json body
+func NewCreateClearanceRequest(server string, orgId OrgId, body CreateClearanceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClearanceRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewCreateClearanceRequestWithBody constructs an http.Request for the CreateClearance method, with any body, and a specified content type
+func NewCreateClearanceRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteClearanceRequest constructs an http.Request for the DeleteClearance method
+func NewDeleteClearanceRequest(server string, orgId OrgId, groupId GroupId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetClearanceRequest constructs an http.Request for the GetClearance method
+func NewGetClearanceRequest(server string, orgId OrgId, groupId GroupId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateClearanceRequest calls the generic UpdateClearance builder with application/json body
+func NewUpdateClearanceRequest(server string, orgId OrgId, groupId GroupId, body UpdateClearanceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateClearanceRequestWithBody(server, orgId, groupId, "application/json", bodyReader)
+}
+
+// NewUpdateClearanceRequestWithBody constructs an http.Request for the UpdateClearance method, with any body, and a specified content type
+func NewUpdateClearanceRequestWithBody(server string, orgId OrgId, groupId GroupId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListClearanceMembersRequest constructs an http.Request for the ListClearanceMembers method
+func NewListClearanceMembersRequest(server string, orgId OrgId, groupId GroupId, params *ListClearanceMembersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/groups/%s/users", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListClassificationsRequest constructs an http.Request for the ListClassifications method
+func NewListClassificationsRequest(server string, orgId OrgId, params *ListClassificationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/labels", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateClassificationRequest calls the generic CreateClassification builder with application/json body
+func NewCreateClassificationRequest(server string, orgId OrgId, body CreateClassificationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateClassificationRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewCreateClassificationRequestWithBody constructs an http.Request for the CreateClassification method, with any body, and a specified content type
+func NewCreateClassificationRequestWithBody(server string, orgId OrgId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/labels", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteClassificationRequest constructs an http.Request for the DeleteClassification method
+func NewDeleteClassificationRequest(server string, orgId OrgId, labelId LabelId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "labelId", labelId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/labels/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetClassificationRequest constructs an http.Request for the GetClassification method
+func NewGetClassificationRequest(server string, orgId OrgId, labelId LabelId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "labelId", labelId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/labels/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMoveClassificationRequest calls the generic MoveClassification builder with application/json body
+func NewMoveClassificationRequest(server string, orgId OrgId, labelId LabelId, body MoveClassificationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMoveClassificationRequestWithBody(server, orgId, labelId, "application/json", bodyReader)
+}
+
+// NewMoveClassificationRequestWithBody constructs an http.Request for the MoveClassification method, with any body, and a specified content type
+func NewMoveClassificationRequestWithBody(server string, orgId OrgId, labelId LabelId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "labelId", labelId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/labels/%s/priority", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -7044,6 +9389,113 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId} (the `UpdateOrganisation` operationId).
 	UpdateOrganisationWithResponse(ctx context.Context, orgGroupId OrgGroupId, body UpdateOrganisationJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrganisationResponse, error)
 
+	// ListPlansWithResponse List the storage plans
+	//
+	// The organisation's plans, each with how many Originators it has. Organisation administrators of
+	// this organisation and SafeShare administrators.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans (the `ListPlans` operationId).
+	ListPlansWithResponse(ctx context.Context, orgGroupId OrgGroupId, params *ListPlansParams, reqEditors ...RequestEditorFn) (*ListPlansResponse, error)
+
+	// CreatePlanWithBodyWithResponse Create a storage plan
+	//
+	// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+	// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+	// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+	// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+	// only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+	CreatePlanWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePlanResponse, error)
+
+	// CreatePlanWithResponse Create a storage plan
+	//
+	// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+	// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+	// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+	// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+	// only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+	CreatePlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, body CreatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePlanResponse, error)
+
+	// DeletePlanWithResponse Delete a storage plan
+	//
+	// Deletes the plan; its Originators move to the default plan in the same transaction. The default
+	// plan itself can be deleted only when it is the organisation's last plan and no Originator is on
+	// it (409 otherwise: make another plan the default first). Organisation administrators of this
+	// organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/plans/{planId} (the `DeletePlan` operationId).
+	DeletePlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*DeletePlanResponse, error)
+
+	// GetPlanWithResponse Get a storage plan
+	//
+	// Organisation administrators of this organisation and SafeShare administrators.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans/{planId} (the `GetPlan` operationId).
+	GetPlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*GetPlanResponse, error)
+
+	// UpdatePlanWithBodyWithResponse Change a storage plan
+	//
+	// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+	// `default: true` makes this plan the default (the previous default stops being it, in the same
+	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+	// once a plan exists, so make another plan the default instead. The same name and quota rules as
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+	UpdatePlanWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePlanResponse, error)
+
+	// UpdatePlanWithResponse Change a storage plan
+	//
+	// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+	// `default: true` makes this plan the default (the previous default stops being it, in the same
+	// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+	// once a plan exists, so make another plan the default instead. The same name and quota rules as
+	// creating; the quota is checked against the organisation's only when the request names one.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+	UpdatePlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, body UpdatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePlanResponse, error)
+
+	// GetPlanStatisticsWithResponse Every plan with its Originators
+	//
+	// The organisation's plans (by name, then id) each with its Originators (by email). `limit` and
+	// `offset` page the plans; `limit` 0 (the default) returns them all. Organisation administrators
+	// of this organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/plans (the `GetPlanStatistics` operationId).
+	GetPlanStatisticsWithResponse(ctx context.Context, orgGroupId OrgGroupId, params *GetPlanStatisticsParams, reqEditors ...RequestEditorFn) (*GetPlanStatisticsResponse, error)
+
+	// GetUserStatisticsWithResponse Count the members by role
+	//
+	// How many Originators, Collaborators and Organisation administrators the organisation has. Ad hoc
+	// members are not counted; an Originator who is also an Organisation administrator counts in both.
+	// Organisation administrators of this organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/users (the `GetUserStatistics` operationId).
+	GetUserStatisticsWithResponse(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*GetUserStatisticsResponse, error)
+
 	// ListMembersWithResponse List the members
 	//
 	// The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
@@ -7115,6 +9567,178 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 	UpdateMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
+
+	// ListClearancesWithResponse List the clearances
+	//
+	// The organisation's clearances with how many classifications and members each has. `search`
+	// keeps those whose name contains the text (case-insensitive). Organisation administrators of this
+	// organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/groups (the `ListClearances` operationId).
+	ListClearancesWithResponse(ctx context.Context, orgId OrgId, params *ListClearancesParams, reqEditors ...RequestEditorFn) (*ListClearancesResponse, error)
+
+	// CreateClearanceWithBodyWithResponse Create a clearance
+	//
+	// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+	// classification may be shared with a user only if the user is in a clearance linked to it. Names
+	// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+	// administrators of this organisation only; clearances are hidden from everyone else.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+	CreateClearanceWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClearanceResponse, error)
+
+	// CreateClearanceWithResponse Create a clearance
+	//
+	// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+	// classification may be shared with a user only if the user is in a clearance linked to it. Names
+	// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+	// administrators of this organisation only; clearances are hidden from everyone else.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+	CreateClearanceWithResponse(ctx context.Context, orgId OrgId, body CreateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClearanceResponse, error)
+
+	// DeleteClearanceWithResponse Delete a clearance
+	//
+	// Its links to classifications and members go; its users keep what other clearances give them.
+	// Organisation administrators of this organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgId}/groups/{groupId} (the `DeleteClearance` operationId).
+	DeleteClearanceWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*DeleteClearanceResponse, error)
+
+	// GetClearanceWithResponse Get a clearance
+	//
+	// Organisation administrators of this organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId} (the `GetClearance` operationId).
+	GetClearanceWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*GetClearanceResponse, error)
+
+	// UpdateClearanceWithBodyWithResponse Change a clearance
+	//
+	// In one transaction: renames it, changes its description, links and unlinks classifications and
+	// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+	// organisation, or a classification of another organisation, is a 400 naming each bad id
+	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+	// or removing what is not is not an error. An id in both the add and the remove list of the same
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+	UpdateClearanceWithBodyWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClearanceResponse, error)
+
+	// UpdateClearanceWithResponse Change a clearance
+	//
+	// In one transaction: renames it, changes its description, links and unlinks classifications and
+	// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+	// organisation, or a classification of another organisation, is a 400 naming each bad id
+	// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+	// or removing what is not is not an error. An id in both the add and the remove list of the same
+	// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+	// no classification of this organisation, is a 400. An id repeated in one list counts once.
+	// Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+	UpdateClearanceWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, body UpdateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClearanceResponse, error)
+
+	// ListClearanceMembersWithResponse List a clearance's users
+	//
+	// The clearance's users; `organisations` holds only this organisation's entry. Organisation
+	// administrators of this organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId}/users (the `ListClearanceMembers` operationId).
+	ListClearanceMembersWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, params *ListClearanceMembersParams, reqEditors ...RequestEditorFn) (*ListClearanceMembersResponse, error)
+
+	// ListClassificationsWithResponse List the classifications
+	//
+	// The organisation's classifications without their descriptions, highest priority first by
+	// default. Members of the organisation other than Ad hoc ones (Originators classify their files),
+	// and SafeShare administrators.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/labels (the `ListClassifications` operationId).
+	ListClassificationsWithResponse(ctx context.Context, orgId OrgId, params *ListClassificationsParams, reqEditors ...RequestEditorFn) (*ListClassificationsResponse, error)
+
+	// CreateClassificationWithBodyWithResponse Create a classification
+	//
+	// A classification marks files; a file carrying it may be shared only with users in a clearance
+	// linked to it. The new classification gets the lowest priority (one below the current lowest;
+	// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+	// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+	// A classification can never be edited. Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+	CreateClassificationWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClassificationResponse, error)
+
+	// CreateClassificationWithResponse Create a classification
+	//
+	// A classification marks files; a file carrying it may be shared only with users in a clearance
+	// linked to it. The new classification gets the lowest priority (one below the current lowest;
+	// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+	// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+	// A classification can never be edited. Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+	CreateClassificationWithResponse(ctx context.Context, orgId OrgId, body CreateClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClassificationResponse, error)
+
+	// DeleteClassificationWithResponse Delete a classification
+	//
+	// The classification goes from every clearance, and the classifications below it move up one
+	// place, so the priorities stay 1..n. Organisation administrators of this organisation only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/organisations/{orgId}/labels/{labelId} (the `DeleteClassification` operationId).
+	DeleteClassificationWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*DeleteClassificationResponse, error)
+
+	// GetClassificationWithResponse Get a classification
+	//
+	// With its description. The same callers as the list.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/organisations/{orgId}/labels/{labelId} (the `GetClassification` operationId).
+	GetClassificationWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*GetClassificationResponse, error)
+
+	// MoveClassificationWithBodyWithResponse Move a classification up or down
+	//
+	// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+	// or the last moving down is a 409. Organisation administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+	MoveClassificationWithBodyWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveClassificationResponse, error)
+
+	// MoveClassificationWithResponse Move a classification up or down
+	//
+	// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+	// or the last moving down is a 409. Organisation administrators of this organisation only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+	MoveClassificationWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, body MoveClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveClassificationResponse, error)
 
 	// ListWhitelistRulesWithResponse List whitelist rules
 	//
@@ -9261,6 +11885,629 @@ func (r UpdateOrganisationResponse) ContentType() string {
 	return ""
 }
 
+// ListPlansResponse401Headers the declared response headers of an HTTP 401 response for ListPlans
+type ListPlansResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListPlansResponse403Headers the declared response headers of an HTTP 403 response for ListPlans
+type ListPlansResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListPlansResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListPlansResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListPlansResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPlansResponse) GetJSON200() *PlanList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListPlansResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListPlansResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListPlansResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListPlansResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListPlansResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListPlansResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListPlansResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListPlansResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreatePlanResponse401Headers the declared response headers of an HTTP 401 response for CreatePlan
+type CreatePlanResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreatePlanResponse403Headers the declared response headers of an HTTP 403 response for CreatePlan
+type CreatePlanResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreatePlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plan
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreatePlanResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreatePlanResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreatePlanResponse) GetJSON200() *Plan {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreatePlanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePlanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePlanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreatePlanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreatePlanResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreatePlanResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreatePlanResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeletePlanResponse401Headers the declared response headers of an HTTP 401 response for DeletePlan
+type DeletePlanResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeletePlanResponse403Headers the declared response headers of an HTTP 403 response for DeletePlan
+type DeletePlanResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeletePlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeletePlanResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeletePlanResponse403Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeletePlanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeletePlanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeletePlanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeletePlanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeletePlanResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetBody returns the raw response body bytes
+func (r DeletePlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeletePlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeletePlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeletePlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPlanResponse401Headers the declared response headers of an HTTP 401 response for GetPlan
+type GetPlanResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetPlanResponse403Headers the declared response headers of an HTTP 403 response for GetPlan
+type GetPlanResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetPlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plan
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPlanResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetPlanResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlanResponse) GetJSON200() *Plan {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPlanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPlanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPlanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPlanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdatePlanResponse401Headers the declared response headers of an HTTP 401 response for UpdatePlan
+type UpdatePlanResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdatePlanResponse403Headers the declared response headers of an HTTP 403 response for UpdatePlan
+type UpdatePlanResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdatePlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plan
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdatePlanResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdatePlanResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdatePlanResponse) GetJSON200() *Plan {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdatePlanResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdatePlanResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdatePlanResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdatePlanResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdatePlanResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdatePlanResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdatePlanResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdatePlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdatePlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdatePlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdatePlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPlanStatisticsResponse401Headers the declared response headers of an HTTP 401 response for GetPlanStatistics
+type GetPlanStatisticsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetPlanStatisticsResponse403Headers the declared response headers of an HTTP 403 response for GetPlanStatistics
+type GetPlanStatisticsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetPlanStatisticsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanStatistics
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetPlanStatisticsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetPlanStatisticsResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlanStatisticsResponse) GetJSON200() *PlanStatistics {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPlanStatisticsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPlanStatisticsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPlanStatisticsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPlanStatisticsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlanStatisticsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlanStatisticsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlanStatisticsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlanStatisticsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetUserStatisticsResponse401Headers the declared response headers of an HTTP 401 response for GetUserStatistics
+type GetUserStatisticsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetUserStatisticsResponse403Headers the declared response headers of an HTTP 403 response for GetUserStatistics
+type GetUserStatisticsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetUserStatisticsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserStatistics
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetUserStatisticsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetUserStatisticsResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUserStatisticsResponse) GetJSON200() *UserStatistics {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetUserStatisticsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetUserStatisticsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetUserStatisticsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetUserStatisticsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserStatisticsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserStatisticsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserStatisticsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserStatisticsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListMembersResponse401Headers the declared response headers of an HTTP 401 response for ListMembers
 type ListMembersResponse401Headers struct {
 	WWWAuthenticate *string
@@ -9636,6 +12883,989 @@ func (r UpdateMemberResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListClearancesResponse401Headers the declared response headers of an HTTP 401 response for ListClearances
+type ListClearancesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListClearancesResponse403Headers the declared response headers of an HTTP 403 response for ListClearances
+type ListClearancesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListClearancesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClearanceList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListClearancesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListClearancesResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClearancesResponse) GetJSON200() *ClearanceList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListClearancesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListClearancesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListClearancesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListClearancesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListClearancesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListClearancesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListClearancesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListClearancesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateClearanceResponse401Headers the declared response headers of an HTTP 401 response for CreateClearance
+type CreateClearanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateClearanceResponse403Headers the declared response headers of an HTTP 403 response for CreateClearance
+type CreateClearanceResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateClearanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clearance
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateClearanceResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateClearanceResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateClearanceResponse) GetJSON200() *Clearance {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateClearanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateClearanceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateClearanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateClearanceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateClearanceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateClearanceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateClearanceResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClearanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClearanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClearanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClearanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteClearanceResponse401Headers the declared response headers of an HTTP 401 response for DeleteClearance
+type DeleteClearanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteClearanceResponse403Headers the declared response headers of an HTTP 403 response for DeleteClearance
+type DeleteClearanceResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteClearanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteClearanceResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteClearanceResponse403Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteClearanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteClearanceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteClearanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteClearanceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteClearanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteClearanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteClearanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteClearanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClearanceResponse401Headers the declared response headers of an HTTP 401 response for GetClearance
+type GetClearanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetClearanceResponse403Headers the declared response headers of an HTTP 403 response for GetClearance
+type GetClearanceResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetClearanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clearance
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetClearanceResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetClearanceResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClearanceResponse) GetJSON200() *Clearance {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClearanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetClearanceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClearanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClearanceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClearanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClearanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClearanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClearanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateClearanceResponse401Headers the declared response headers of an HTTP 401 response for UpdateClearance
+type UpdateClearanceResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateClearanceResponse403Headers the declared response headers of an HTTP 403 response for UpdateClearance
+type UpdateClearanceResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateClearanceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clearance
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateClearanceResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateClearanceResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateClearanceResponse) GetJSON200() *Clearance {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateClearanceResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateClearanceResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateClearanceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateClearanceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateClearanceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateClearanceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateClearanceResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateClearanceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateClearanceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateClearanceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateClearanceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListClearanceMembersResponse401Headers the declared response headers of an HTTP 401 response for ListClearanceMembers
+type ListClearanceMembersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListClearanceMembersResponse403Headers the declared response headers of an HTTP 403 response for ListClearanceMembers
+type ListClearanceMembersResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListClearanceMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClearanceMemberList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListClearanceMembersResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListClearanceMembersResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClearanceMembersResponse) GetJSON200() *ClearanceMemberList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListClearanceMembersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListClearanceMembersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListClearanceMembersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListClearanceMembersResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListClearanceMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListClearanceMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListClearanceMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListClearanceMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListClassificationsResponse401Headers the declared response headers of an HTTP 401 response for ListClassifications
+type ListClassificationsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListClassificationsResponse403Headers the declared response headers of an HTTP 403 response for ListClassifications
+type ListClassificationsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListClassificationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClassificationList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListClassificationsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListClassificationsResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClassificationsResponse) GetJSON200() *ClassificationList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListClassificationsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListClassificationsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListClassificationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListClassificationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ListClassificationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListClassificationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListClassificationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListClassificationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreateClassificationResponse401Headers the declared response headers of an HTTP 401 response for CreateClassification
+type CreateClassificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CreateClassificationResponse403Headers the declared response headers of an HTTP 403 response for CreateClassification
+type CreateClassificationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type CreateClassificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Classification
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateClassificationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *CreateClassificationResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateClassificationResponse) GetJSON200() *Classification {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateClassificationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateClassificationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateClassificationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateClassificationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateClassificationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateClassificationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CreateClassificationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateClassificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateClassificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateClassificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateClassificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteClassificationResponse401Headers the declared response headers of an HTTP 401 response for DeleteClassification
+type DeleteClassificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteClassificationResponse403Headers the declared response headers of an HTTP 403 response for DeleteClassification
+type DeleteClassificationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteClassificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteClassificationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteClassificationResponse403Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteClassificationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteClassificationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteClassificationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteClassificationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteClassificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteClassificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteClassificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteClassificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClassificationResponse401Headers the declared response headers of an HTTP 401 response for GetClassification
+type GetClassificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetClassificationResponse403Headers the declared response headers of an HTTP 403 response for GetClassification
+type GetClassificationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetClassificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Classification
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetClassificationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetClassificationResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClassificationResponse) GetJSON200() *Classification {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetClassificationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetClassificationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClassificationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetClassificationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClassificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClassificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClassificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClassificationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MoveClassificationResponse401Headers the declared response headers of an HTTP 401 response for MoveClassification
+type MoveClassificationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// MoveClassificationResponse403Headers the declared response headers of an HTTP 403 response for MoveClassification
+type MoveClassificationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type MoveClassificationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Classification
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *MoveClassificationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *MoveClassificationResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r MoveClassificationResponse) GetJSON200() *Classification {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r MoveClassificationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MoveClassificationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r MoveClassificationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r MoveClassificationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r MoveClassificationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r MoveClassificationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r MoveClassificationResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r MoveClassificationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MoveClassificationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MoveClassificationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MoveClassificationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12083,6 +16313,167 @@ func (c *ClientWithResponses) UpdateOrganisationWithResponse(ctx context.Context
 	return ParseUpdateOrganisationResponse(rsp)
 }
 
+// ListPlansWithResponse List the storage plans
+//
+// The organisation's plans, each with how many Originators it has. Organisation administrators of
+// this organisation and SafeShare administrators.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans (the `ListPlans` operationId).
+func (c *ClientWithResponses) ListPlansWithResponse(ctx context.Context, orgGroupId OrgGroupId, params *ListPlansParams, reqEditors ...RequestEditorFn) (*ListPlansResponse, error) {
+	rsp, err := c.ListPlans(ctx, orgGroupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListPlansResponse(rsp)
+}
+
+// CreatePlanWithBodyWithResponse Create a storage plan
+//
+// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+// only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+func (c *ClientWithResponses) CreatePlanWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePlanResponse, error) {
+	rsp, err := c.CreatePlanWithBody(ctx, orgGroupId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePlanResponse(rsp)
+}
+
+// CreatePlanWithResponse Create a storage plan
+//
+// A storage plan gives an Originator a quota, in MiB. The organisation's first plan becomes its
+// default whatever `default` says; `default: true` moves the flag to the new plan. Names are 1–255
+// characters, unique in the organisation case-insensitively (409). `quota` may not exceed the
+// organisation's own quota (400 naming `quota`). Organisation administrators of this organisation
+// only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/plans (the `CreatePlan` operationId).
+func (c *ClientWithResponses) CreatePlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, body CreatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePlanResponse, error) {
+	rsp, err := c.CreatePlan(ctx, orgGroupId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePlanResponse(rsp)
+}
+
+// DeletePlanWithResponse Delete a storage plan
+//
+// Deletes the plan; its Originators move to the default plan in the same transaction. The default
+// plan itself can be deleted only when it is the organisation's last plan and no Originator is on
+// it (409 otherwise: make another plan the default first). Organisation administrators of this
+// organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/organisations/{orgGroupId}/plans/{planId} (the `DeletePlan` operationId).
+func (c *ClientWithResponses) DeletePlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*DeletePlanResponse, error) {
+	rsp, err := c.DeletePlan(ctx, orgGroupId, planId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeletePlanResponse(rsp)
+}
+
+// GetPlanWithResponse Get a storage plan
+//
+// Organisation administrators of this organisation and SafeShare administrators.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/plans/{planId} (the `GetPlan` operationId).
+func (c *ClientWithResponses) GetPlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, reqEditors ...RequestEditorFn) (*GetPlanResponse, error) {
+	rsp, err := c.GetPlan(ctx, orgGroupId, planId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlanResponse(rsp)
+}
+
+// UpdatePlanWithBodyWithResponse Change a storage plan
+//
+// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+// `default: true` makes this plan the default (the previous default stops being it, in the same
+// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+// once a plan exists, so make another plan the default instead. The same name and quota rules as
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+func (c *ClientWithResponses) UpdatePlanWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePlanResponse, error) {
+	rsp, err := c.UpdatePlanWithBody(ctx, orgGroupId, planId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePlanResponse(rsp)
+}
+
+// UpdatePlanWithResponse Change a storage plan
+//
+// Changes any of `name`, `description`, `quota` and `default`; members left out stay as they are.
+// `default: true` makes this plan the default (the previous default stops being it, in the same
+// transaction). `default: false` on the default plan is a 409: there is always exactly one default
+// once a plan exists, so make another plan the default instead. The same name and quota rules as
+// creating; the quota is checked against the organisation's only when the request names one.
+// Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgGroupId}/plans/{planId} (the `UpdatePlan` operationId).
+func (c *ClientWithResponses) UpdatePlanWithResponse(ctx context.Context, orgGroupId OrgGroupId, planId PlanId, body UpdatePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePlanResponse, error) {
+	rsp, err := c.UpdatePlan(ctx, orgGroupId, planId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdatePlanResponse(rsp)
+}
+
+// GetPlanStatisticsWithResponse Every plan with its Originators
+//
+// The organisation's plans (by name, then id) each with its Originators (by email). `limit` and
+// `offset` page the plans; `limit` 0 (the default) returns them all. Organisation administrators
+// of this organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/plans (the `GetPlanStatistics` operationId).
+func (c *ClientWithResponses) GetPlanStatisticsWithResponse(ctx context.Context, orgGroupId OrgGroupId, params *GetPlanStatisticsParams, reqEditors ...RequestEditorFn) (*GetPlanStatisticsResponse, error) {
+	rsp, err := c.GetPlanStatistics(ctx, orgGroupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlanStatisticsResponse(rsp)
+}
+
+// GetUserStatisticsWithResponse Count the members by role
+//
+// How many Originators, Collaborators and Organisation administrators the organisation has. Ad hoc
+// members are not counted; an Originator who is also an Organisation administrator counts in both.
+// Organisation administrators of this organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgGroupId}/statistics/users (the `GetUserStatistics` operationId).
+func (c *ClientWithResponses) GetUserStatisticsWithResponse(ctx context.Context, orgGroupId OrgGroupId, reqEditors ...RequestEditorFn) (*GetUserStatisticsResponse, error) {
+	rsp, err := c.GetUserStatistics(ctx, orgGroupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserStatisticsResponse(rsp)
+}
+
 // ListMembersWithResponse List the members
 //
 // The organisation's members, Ad hoc ones included. `search` keeps those whose email, first or last
@@ -12189,6 +16580,268 @@ func (c *ClientWithResponses) UpdateMemberWithResponse(ctx context.Context, orgG
 		return nil, err
 	}
 	return ParseUpdateMemberResponse(rsp)
+}
+
+// ListClearancesWithResponse List the clearances
+//
+// The organisation's clearances with how many classifications and members each has. `search`
+// keeps those whose name contains the text (case-insensitive). Organisation administrators of this
+// organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/groups (the `ListClearances` operationId).
+func (c *ClientWithResponses) ListClearancesWithResponse(ctx context.Context, orgId OrgId, params *ListClearancesParams, reqEditors ...RequestEditorFn) (*ListClearancesResponse, error) {
+	rsp, err := c.ListClearances(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListClearancesResponse(rsp)
+}
+
+// CreateClearanceWithBodyWithResponse Create a clearance
+//
+// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+// classification may be shared with a user only if the user is in a clearance linked to it. Names
+// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+// administrators of this organisation only; clearances are hidden from everyone else.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+func (c *ClientWithResponses) CreateClearanceWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClearanceResponse, error) {
+	rsp, err := c.CreateClearanceWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClearanceResponse(rsp)
+}
+
+// CreateClearanceWithResponse Create a clearance
+//
+// A clearance is a set of the organisation's users linked to classifications: a file carrying a
+// classification may be shared with a user only if the user is in a clearance linked to it. Names
+// are 1–255 characters, unique in the organisation case-insensitively (409). Organisation
+// administrators of this organisation only; clearances are hidden from everyone else.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/groups (the `CreateClearance` operationId).
+func (c *ClientWithResponses) CreateClearanceWithResponse(ctx context.Context, orgId OrgId, body CreateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClearanceResponse, error) {
+	rsp, err := c.CreateClearance(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClearanceResponse(rsp)
+}
+
+// DeleteClearanceWithResponse Delete a clearance
+//
+// Its links to classifications and members go; its users keep what other clearances give them.
+// Organisation administrators of this organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/organisations/{orgId}/groups/{groupId} (the `DeleteClearance` operationId).
+func (c *ClientWithResponses) DeleteClearanceWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*DeleteClearanceResponse, error) {
+	rsp, err := c.DeleteClearance(ctx, orgId, groupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteClearanceResponse(rsp)
+}
+
+// GetClearanceWithResponse Get a clearance
+//
+// Organisation administrators of this organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId} (the `GetClearance` operationId).
+func (c *ClientWithResponses) GetClearanceWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, reqEditors ...RequestEditorFn) (*GetClearanceResponse, error) {
+	rsp, err := c.GetClearance(ctx, orgId, groupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClearanceResponse(rsp)
+}
+
+// UpdateClearanceWithBodyWithResponse Change a clearance
+//
+// In one transaction: renames it, changes its description, links and unlinks classifications and
+// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+// organisation, or a classification of another organisation, is a 400 naming each bad id
+// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+// or removing what is not is not an error. An id in both the add and the remove list of the same
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+func (c *ClientWithResponses) UpdateClearanceWithBodyWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateClearanceResponse, error) {
+	rsp, err := c.UpdateClearanceWithBody(ctx, orgId, groupId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateClearanceResponse(rsp)
+}
+
+// UpdateClearanceWithResponse Change a clearance
+//
+// In one transaction: renames it, changes its description, links and unlinks classifications and
+// adds and removes members (each list at most 1,000 ids). A user who is not a member of the
+// organisation, or a classification of another organisation, is a 400 naming each bad id
+// (`errors[].field` is `addUsers[2]` and so on), and nothing changes. Adding what is already there
+// or removing what is not is not an error. An id in both the add and the remove list of the same
+// kind is a 400. The remove lists are checked as the add lists are: any id naming no member, or
+// no classification of this organisation, is a 400. An id repeated in one list counts once.
+// Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/groups/{groupId} (the `UpdateClearance` operationId).
+func (c *ClientWithResponses) UpdateClearanceWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, body UpdateClearanceJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateClearanceResponse, error) {
+	rsp, err := c.UpdateClearance(ctx, orgId, groupId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateClearanceResponse(rsp)
+}
+
+// ListClearanceMembersWithResponse List a clearance's users
+//
+// The clearance's users; `organisations` holds only this organisation's entry. Organisation
+// administrators of this organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/groups/{groupId}/users (the `ListClearanceMembers` operationId).
+func (c *ClientWithResponses) ListClearanceMembersWithResponse(ctx context.Context, orgId OrgId, groupId GroupId, params *ListClearanceMembersParams, reqEditors ...RequestEditorFn) (*ListClearanceMembersResponse, error) {
+	rsp, err := c.ListClearanceMembers(ctx, orgId, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListClearanceMembersResponse(rsp)
+}
+
+// ListClassificationsWithResponse List the classifications
+//
+// The organisation's classifications without their descriptions, highest priority first by
+// default. Members of the organisation other than Ad hoc ones (Originators classify their files),
+// and SafeShare administrators.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/labels (the `ListClassifications` operationId).
+func (c *ClientWithResponses) ListClassificationsWithResponse(ctx context.Context, orgId OrgId, params *ListClassificationsParams, reqEditors ...RequestEditorFn) (*ListClassificationsResponse, error) {
+	rsp, err := c.ListClassifications(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListClassificationsResponse(rsp)
+}
+
+// CreateClassificationWithBodyWithResponse Create a classification
+//
+// A classification marks files; a file carrying it may be shared only with users in a clearance
+// linked to it. The new classification gets the lowest priority (one below the current lowest;
+// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+// A classification can never be edited. Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+func (c *ClientWithResponses) CreateClassificationWithBodyWithResponse(ctx context.Context, orgId OrgId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateClassificationResponse, error) {
+	rsp, err := c.CreateClassificationWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClassificationResponse(rsp)
+}
+
+// CreateClassificationWithResponse Create a classification
+//
+// A classification marks files; a file carrying it may be shared only with users in a clearance
+// linked to it. The new classification gets the lowest priority (one below the current lowest;
+// "1" is the highest). Names are unique in the organisation case-insensitively (409).
+// `applyI18n: true` means `name.value` is a key of the locale bundle rather than the text itself.
+// A classification can never be edited. Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgId}/labels (the `CreateClassification` operationId).
+func (c *ClientWithResponses) CreateClassificationWithResponse(ctx context.Context, orgId OrgId, body CreateClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateClassificationResponse, error) {
+	rsp, err := c.CreateClassification(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateClassificationResponse(rsp)
+}
+
+// DeleteClassificationWithResponse Delete a classification
+//
+// The classification goes from every clearance, and the classifications below it move up one
+// place, so the priorities stay 1..n. Organisation administrators of this organisation only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/organisations/{orgId}/labels/{labelId} (the `DeleteClassification` operationId).
+func (c *ClientWithResponses) DeleteClassificationWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*DeleteClassificationResponse, error) {
+	rsp, err := c.DeleteClassification(ctx, orgId, labelId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteClassificationResponse(rsp)
+}
+
+// GetClassificationWithResponse Get a classification
+//
+// With its description. The same callers as the list.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/organisations/{orgId}/labels/{labelId} (the `GetClassification` operationId).
+func (c *ClientWithResponses) GetClassificationWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, reqEditors ...RequestEditorFn) (*GetClassificationResponse, error) {
+	rsp, err := c.GetClassification(ctx, orgId, labelId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClassificationResponse(rsp)
+}
+
+// MoveClassificationWithBodyWithResponse Move a classification up or down
+//
+// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+// or the last moving down is a 409. Organisation administrators of this organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+func (c *ClientWithResponses) MoveClassificationWithBodyWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MoveClassificationResponse, error) {
+	rsp, err := c.MoveClassificationWithBody(ctx, orgId, labelId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveClassificationResponse(rsp)
+}
+
+// MoveClassificationWithResponse Move a classification up or down
+//
+// Swaps the classification with its neighbour above (`up`) or below (`down`). The first moving up
+// or the last moving down is a 409. Organisation administrators of this organisation only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/organisations/{orgId}/labels/{labelId}/priority (the `MoveClassification` operationId).
+func (c *ClientWithResponses) MoveClassificationWithResponse(ctx context.Context, orgId OrgId, labelId LabelId, body MoveClassificationJSONRequestBody, reqEditors ...RequestEditorFn) (*MoveClassificationResponse, error) {
+	rsp, err := c.MoveClassification(ctx, orgId, labelId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMoveClassificationResponse(rsp)
 }
 
 // ListWhitelistRulesWithResponse List whitelist rules
@@ -14442,6 +19095,590 @@ func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationRes
 	return response, nil
 }
 
+// ParseListPlansResponse parses an HTTP response from a ListPlansWithResponse call
+func ParseListPlansResponse(rsp *http.Response) (*ListPlansResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListPlansResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListPlansResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListPlansResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreatePlanResponse parses an HTTP response from a CreatePlanWithResponse call
+func ParseCreatePlanResponse(rsp *http.Response) (*CreatePlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreatePlanResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreatePlanResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeletePlanResponse parses an HTTP response from a DeletePlanWithResponse call
+func ParseDeletePlanResponse(rsp *http.Response) (*DeletePlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeletePlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeletePlanResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeletePlanResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPlanResponse parses an HTTP response from a GetPlanWithResponse call
+func ParseGetPlanResponse(rsp *http.Response) (*GetPlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetPlanResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetPlanResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdatePlanResponse parses an HTTP response from a UpdatePlanWithResponse call
+func ParseUpdatePlanResponse(rsp *http.Response) (*UpdatePlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdatePlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdatePlanResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdatePlanResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPlanStatisticsResponse parses an HTTP response from a GetPlanStatisticsWithResponse call
+func ParseGetPlanStatisticsResponse(rsp *http.Response) (*GetPlanStatisticsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlanStatisticsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanStatistics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetPlanStatisticsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetPlanStatisticsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUserStatisticsResponse parses an HTTP response from a GetUserStatisticsWithResponse call
+func ParseGetUserStatisticsResponse(rsp *http.Response) (*GetUserStatisticsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserStatisticsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserStatistics
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetUserStatisticsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetUserStatisticsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListMembersResponse parses an HTTP response from a ListMembersWithResponse call
 func ParseListMembersResponse(rsp *http.Response) (*ListMembersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14792,6 +20029,929 @@ func ParseUpdateMemberResponse(rsp *http.Response) (*UpdateMemberResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers UpdateMemberResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListClearancesResponse parses an HTTP response from a ListClearancesWithResponse call
+func ParseListClearancesResponse(rsp *http.Response) (*ListClearancesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListClearancesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClearanceList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListClearancesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListClearancesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateClearanceResponse parses an HTTP response from a CreateClearanceWithResponse call
+func ParseCreateClearanceResponse(rsp *http.Response) (*CreateClearanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClearanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clearance
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateClearanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateClearanceResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteClearanceResponse parses an HTTP response from a DeleteClearanceWithResponse call
+func ParseDeleteClearanceResponse(rsp *http.Response) (*DeleteClearanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteClearanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteClearanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteClearanceResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClearanceResponse parses an HTTP response from a GetClearanceWithResponse call
+func ParseGetClearanceResponse(rsp *http.Response) (*GetClearanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClearanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clearance
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetClearanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetClearanceResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateClearanceResponse parses an HTTP response from a UpdateClearanceWithResponse call
+func ParseUpdateClearanceResponse(rsp *http.Response) (*UpdateClearanceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateClearanceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clearance
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateClearanceResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateClearanceResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListClearanceMembersResponse parses an HTTP response from a ListClearanceMembersWithResponse call
+func ParseListClearanceMembersResponse(rsp *http.Response) (*ListClearanceMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListClearanceMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClearanceMemberList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListClearanceMembersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListClearanceMembersResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListClassificationsResponse parses an HTTP response from a ListClassificationsWithResponse call
+func ParseListClassificationsResponse(rsp *http.Response) (*ListClassificationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListClassificationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClassificationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListClassificationsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListClassificationsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateClassificationResponse parses an HTTP response from a CreateClassificationWithResponse call
+func ParseCreateClassificationResponse(rsp *http.Response) (*CreateClassificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateClassificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Classification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CreateClassificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers CreateClassificationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteClassificationResponse parses an HTTP response from a DeleteClassificationWithResponse call
+func ParseDeleteClassificationResponse(rsp *http.Response) (*DeleteClassificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteClassificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteClassificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteClassificationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClassificationResponse parses an HTTP response from a GetClassificationWithResponse call
+func ParseGetClassificationResponse(rsp *http.Response) (*GetClassificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClassificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Classification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetClassificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetClassificationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseMoveClassificationResponse parses an HTTP response from a MoveClassificationWithResponse call
+func ParseMoveClassificationResponse(rsp *http.Response) (*MoveClassificationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MoveClassificationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Classification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers MoveClassificationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers MoveClassificationResponse403Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/classification"
+	"github.com/cocoondata/access-service/internal/clearance"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/httpapi"
@@ -24,8 +26,11 @@ import (
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/password"
+	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/report"
 	"github.com/cocoondata/access-service/internal/revocation"
+	"github.com/cocoondata/access-service/internal/sharing"
 	"github.com/cocoondata/access-service/internal/store"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
@@ -51,9 +56,18 @@ type App struct {
 	Orgs       *organisation.Service
 	Audit      *audit.Service
 	Whitelist  *whitelist.Service
+	Plans      *plan.Service
+	Reports    *report.Service
 	Keys       *oauth.Keys
 	Tokens     *oauth.Tokens
 	Grants     *oauth.Grants
+
+	// Classifications and Clearances are the organisations' labels and groups; Sharing decides, from
+	// them and the whitelist, who may be shared a file.
+	Classifications *classification.Service
+	Clearances      *clearance.Service
+	Sharing         *sharing.Service
+
 	// Hasher is the password hasher the services share (tests count its checks).
 	Hasher *password.Hasher
 	// Revocations is the in-memory index of revoked access tokens; Open loads it and keeps it fresh
@@ -129,6 +143,12 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
+		Plans:     plan.NewService(st.Plans(), gen),
+		Reports:   report.NewService(st.Statistics()),
+
+		Classifications: classification.NewService(st.Classifications(), gen),
+		Clearances:      clearance.NewService(st.Clearances(), gen),
+		Sharing:         sharing.NewService(st.Whitelist(), st.Clearances()),
 	}, nil
 }
 
@@ -172,7 +192,9 @@ func (a *App) build(ctx context.Context) error {
 	}
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
-		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist, Issuer: a.Config.Issuer,
+		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
+		Plans: a.Plans, Reports: a.Reports, Issuer: a.Config.Issuer,
+		Classifications: a.Classifications, Clearances: a.Clearances,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 	})

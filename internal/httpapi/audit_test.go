@@ -160,7 +160,7 @@ func TestAuditExport(t *testing.T) {
 		}
 		n := w.mustDo(t, 200, "GET", org+"/audit?limit=1", orgAdmin, "").JSON(t)["count"].(float64)
 		// The export is recorded after it is written; the GET just above came after it.
-		if len(rows)-1 != int(n)-1 || rows[0][0] != "id" || rows[1][9] != "createOrganisation" || rows[2][9] != "addMember" {
+		if len(rows)-1 != int(n)-1 || rows[0][0] != "id" || rows[1][9] != "createOrganisation" || rows[2][9] != "createPlan" || rows[3][9] != "addMember" {
 			t.Fatalf("%d rows, %v records: %v", len(rows)-1, n, rows[:2])
 		}
 	})

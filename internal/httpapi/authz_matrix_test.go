@@ -101,6 +101,8 @@ type matrixWorld struct {
 	ruleB   string
 	app     string
 	memberB string
+	labelA  string // a classification of A
+	groupA  string // a clearance of A
 }
 
 func newMatrixWorld(t *testing.T) *matrixWorld {
@@ -111,6 +113,8 @@ func newMatrixWorld(t *testing.T) *matrixWorld {
 	m.ruleA = w.addRules(t, w.org, orgAdmin, "xy-company.com")[0]
 	m.ruleB = w.addRules(t, m.orgB, roleOrgAdminB, "b.example")[0]
 	m.memberB = w.id[roleOrgAdminB]
+	m.labelA = w.createLabel(t, w.org, orgAdmin, "Secret")
+	m.groupA = w.createGroup(t, w.org, "Staff")
 	u := w.svc.CreateUser(t, roleNobody, false)
 	w.id[roleNobody] = itoa(u.ID)
 	w.tok[roleNobody] = w.svc.Token(t, clientID, roleNobody)
@@ -125,6 +129,8 @@ func (m *matrixWorld) fill(t *testing.T, path string, op *openapi3.Operation, or
 	ids := map[string]string{
 		"orgGroupId": org, "organisationId": org, "orgId": org, "whitelistId": rule, "objectId": rule,
 		"userId": member, "clientInfoId": m.app, "approvalId": "765456269464346624",
+		"planId":  m.planID, // the world's plan, in organisation A
+		"labelId": m.labelA, "groupId": m.groupA,
 	}
 	for name, v := range ids {
 		path = strings.ReplaceAll(path, "{"+name+"}", v)
@@ -183,7 +189,8 @@ func (m *matrixWorld) state(t *testing.T) string {
 	defer conn.Close(ctx)
 	var parts []string
 	for _, table := range []string{"users", "client_apps", "organisations", "plans", "memberships",
-		"organisation_removal_requests", "approvals", "whitelist_rules", "properties"} {
+		"organisation_removal_requests", "approvals", "whitelist_rules", "properties",
+		"classifications", "clearances", "clearance_classifications", "clearance_members"} {
 		var digest *string
 		q := fmt.Sprintf("SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM %s t", table)
 		if err := conn.QueryRow(ctx, q).Scan(&digest); err != nil {

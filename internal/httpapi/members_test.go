@@ -14,10 +14,8 @@ func TestAddMember(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	noPlans := w.createOrg(t, "No Plans", orgAdmin)
-	foreign, err := w.svc.Orgs.CreatePlan(context.Background(), mustID(t, noPlans), "Foreign", 1, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	foreign := w.mustDo(t, 200, "POST", "/api/v1/organisations/"+w.createOrg(t, "Foreign Plans", orgAdmin)+"/plans", orgAdmin,
+		`{"name":"Foreign","description":"","quota":1}`).JSON(t)["id"].(string)
 	users := "/api/v1/organisations/" + w.org + "/users"
 	cases := []struct {
 		name, who, org, body string
@@ -33,7 +31,7 @@ func TestAddMember(t *testing.T) {
 		{"already a member", orgAdmin, w.org, `{"email":"` + collab + `","role":"Collaborator"}`, 409, nil},
 		{"already a member, email in other case", orgAdmin, w.org, `{"email":"COLLAB@xy-company.com","role":"Originator"}`, 409, nil},
 		{"Originator without any plan", orgAdmin, noPlans, `{"email":"o3@xy-company.com","role":"Originator"}`, 409, nil},
-		{"plan of another organisation", orgAdmin, w.org, `{"email":"o4@xy-company.com","role":"Originator","planId":"` + itoa(foreign.ID) + `"}`, 400, nil},
+		{"plan of another organisation", orgAdmin, w.org, `{"email":"o4@xy-company.com","role":"Originator","planId":"` + foreign + `"}`, 400, nil},
 		{"plan for a Collaborator", orgAdmin, w.org, `{"email":"c5@xy-company.com","role":"Collaborator","planId":"` + w.planID + `"}`, 400, nil},
 		{"Ad hoc by hand", orgAdmin, w.org, `{"email":"a6@xy-company.com","role":"Ad hoc"}`, 400, nil},
 		{"no role", orgAdmin, w.org, `{"email":"a7@xy-company.com"}`, 400, nil},

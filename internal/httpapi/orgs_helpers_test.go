@@ -29,7 +29,8 @@ const (
 )
 
 // world is a service with three SafeShare administrators, one organisation (org) administered by
-// orgAdmin with an Originator, a Collaborator and an Ad hoc member, and an outsider, each signed in.
+// orgAdmin with a plan (planID, its default), an Originator on it, a Collaborator and an Ad hoc member,
+// and an outsider, each signed in.
 type world struct {
 	svc    *testutil.Service
 	mail   *testutil.Mailbox
@@ -64,11 +65,8 @@ func buildWorld(t *testing.T, mb *testutil.Mailbox, opts ...testutil.Option) *wo
 		w.tok[e] = svc.Token(t, clientID, e)
 	}
 	w.org = w.createOrg(t, "XY Company", orgAdmin)
-	plan, err := svc.Orgs.CreatePlan(context.Background(), mustID(t, w.org), "Standard", 1024, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.planID = itoa(plan.ID)
+	w.planID = w.mustDo(t, 200, "POST", "/api/v1/organisations/"+w.org+"/plans", orgAdmin,
+		`{"name":"Standard","description":"For most Originators","quota":1024}`).JSON(t)["id"].(string)
 	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/users", orgAdmin, `{"email":"`+originator+`","role":"Originator"}`)
 	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/users", orgAdmin, `{"email":"`+collab+`","role":"Collaborator"}`)
 	w.addAdHoc(t, w.org, adhoc)

@@ -222,9 +222,11 @@ func openSQL(t *testing.T, svc *testutil.Service) *sql.DB {
 	return db
 }
 
-// TestConcurrentRemoval: two administrators removing at once, and a removal racing the requester's
-// cancel, on PostgreSQL. Every round ends in exactly one outcome, and never in a half-removed
-// organisation.
+// TestConcurrentRemoval: two administrators removing at once, a removal racing the requester's
+// cancel, and the organisation's administrator changing a clearance (members and classifications) at the
+// same time, on PostgreSQL. Every round ends in exactly one outcome, and never in a half-removed
+// organisation: no classification, clearance or link of it outlives it, and the clearance change either
+// happened before the removal or failed.
 func TestConcurrentRemoval(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -242,20 +244,37 @@ func TestConcurrentRemoval(t *testing.T) {
 		}
 		return
 	}
+	// The organisation's classifications, clearances and their links (they name their organisation).
+	orgData := func(org string) (n int) {
+		for _, table := range []string{"classifications", "clearances", "clearance_classifications", "clearance_members"} {
+			var c int
+			if err := db.QueryRow("SELECT count(*) FROM "+table+" WHERE organisation_id = $1", mustID(t, org)).Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			n += c
+		}
+		return n
+	}
 	const rounds = 12
 	removedRounds, cancelledRounds := 0, 0
+	changeAnswers := map[int]int{} // the clearance change's statuses
 	for round := range rounds {
 		org := w.createOrg(t, fmt.Sprintf("Race %d", round), orgAdmin)
 		for _, e := range []string{originator, collab} {
 			w.mustDo(t, 201, "POST", "/api/v1/organisations/"+org+"/users", orgAdmin, `{"email":"`+e+`","role":"Collaborator"}`)
 		}
+		l1, l2 := w.createLabel(t, org, orgAdmin, "Public"), w.createLabel(t, org, orgAdmin, "Secret")
+		group := w.createGroup(t, org, "Staff")
+		w.mustDo(t, 200, "PUT", grp(org)+"/"+group, orgAdmin, `{"addLabels":["`+l1+`"],"addUsers":["`+w.id[orgAdmin]+`","`+w.id[collab]+`"]}`)
 		w.mustDo(t, 201, "POST", "/api/v1/organisations/"+org+"/removalRequest", root1, `{"notifyContact":false}`)
-		// root2 and root3 remove; root1 (the requester) cancels; all at once.
-		type call struct{ who, method, path string }
+		// root2 and root3 remove; root1 (the requester) cancels; the organisation's administrator
+		// changes the clearance; all at once.
+		type call struct{ who, method, path, body string }
 		calls := []call{
-			{root2, "DELETE", "/api/v1/organisations/" + org},
-			{root3, "DELETE", "/api/v1/organisations/" + org},
-			{root1, "DELETE", "/api/v1/organisations/" + org + "/removalRequest"},
+			{root2, "DELETE", "/api/v1/organisations/" + org, ""},
+			{root3, "DELETE", "/api/v1/organisations/" + org, ""},
+			{root1, "DELETE", "/api/v1/organisations/" + org + "/removalRequest", ""},
+			{orgAdmin, "PUT", grp(org) + "/" + group, `{"addLabels":["` + l2 + `"],"addUsers":["` + w.id[originator] + `"],"removeUsers":["` + w.id[collab] + `"]}`},
 		}
 		statuses := make([]int, len(calls))
 		var start, done sync.WaitGroup
@@ -268,7 +287,7 @@ func TestConcurrentRemoval(t *testing.T) {
 				if i == round%len(calls) {
 					time.Sleep(time.Millisecond) // vary who is first
 				}
-				statuses[i] = w.do(t, c.method, c.path, c.who, "").Status
+				statuses[i] = w.do(t, c.method, c.path, c.who, c.body).Status
 			}()
 		}
 		start.Done()
@@ -287,6 +306,13 @@ func TestConcurrentRemoval(t *testing.T) {
 		if statuses[2] != 200 && statuses[2] != 404 {
 			t.Fatalf("round %d: cancel answered %d", round, statuses[2])
 		}
+		// The clearance change happened (200), or came after the removal: the access step found no
+		// membership (403), or the organisation went while it waited for its lock (404).
+		changed := statuses[3] == 200
+		changeAnswers[statuses[3]]++
+		if !changed && statuses[3] != 403 && statuses[3] != 404 {
+			t.Fatalf("round %d: the clearance change answered %d (%v)", round, statuses[3], statuses)
+		}
 		orgs, members, requests := state(org)
 		switch {
 		case removals == 1 && !cancelled:
@@ -294,15 +320,22 @@ func TestConcurrentRemoval(t *testing.T) {
 			if orgs+members+requests != 0 {
 				t.Fatalf("round %d: removed, but %d organisation, %d memberships, %d requests remain", round, orgs, members, requests)
 			}
+			if n := orgData(org); n != 0 {
+				t.Fatalf("round %d: removed, but %d rows of its classifications, clearances and links remain", round, n)
+			}
 		case removals == 0 && cancelled:
 			cancelledRounds++
 			if orgs != 1 || members != 3 || requests != 0 {
 				t.Fatalf("round %d: cancelled, but %d organisation, %d memberships, %d requests", round, orgs, members, requests)
 			}
+			// 2 classifications, 1 clearance, and its 2 classifications and 2 members after the change.
+			if !changed || orgData(org) != 7 {
+				t.Fatalf("round %d: the organisation stayed, but the clearance change answered %d, leaving %d rows", round, statuses[3], orgData(org))
+			}
 		default:
 			t.Fatalf("round %d: %d removals and cancelled=%v (%v): not exactly one outcome", round, removals, cancelled, statuses)
 		}
 	}
-	t.Logf("%d rounds: %d removed, %d cancelled", rounds, removedRounds, cancelledRounds)
+	t.Logf("%d rounds: %d removed, %d cancelled; the clearance change answered %v", rounds, removedRounds, cancelledRounds, changeAnswers)
 	_ = context.Background()
 }

@@ -25,12 +25,16 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/classification"
+	"github.com/cocoondata/access-service/internal/clearance"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
+	"github.com/cocoondata/access-service/internal/report"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -73,7 +77,14 @@ type Deps struct {
 	Orgs       *organisation.Service
 	Audit      *audit.Service
 	Whitelist  *whitelist.Service
+	Plans      *plan.Service
+	Reports    *report.Service
 	Issuer     string
+
+	// Classifications and Clearances are the organisations' labels and groups.
+	Classifications *classification.Service
+	Clearances      *clearance.Service
+
 	// PerAddressLimit limits the token, revocation and introspection endpoints per remote address, here.
 	// PerClientLimit is the limit Grants applies per client (its limiter is built with NewRateLimiter
 	// where Grants is); here it only sets the Retry-After of Grants' refusals (oauth.ErrSlowDown). Zero

@@ -17,6 +17,7 @@ import (
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/notify"
+	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -90,8 +91,6 @@ var (
 	ErrNoDefaultPlan = errs.New(errs.Precondition, "No default plan", "an Originator needs a plan and the organisation has no default plan")
 	ErrUnknownPlan   = errs.New(errs.Invalid, "Unknown plan", "planId names no plan of this organisation")
 	ErrPlanForbidden = errs.New(errs.Invalid, "Plan not allowed", "only Originators have a plan")
-	// ErrPlanNotFound: the store has no such plan (the rules answer ErrUnknownPlan or ErrNoDefaultPlan).
-	ErrPlanNotFound = errs.New(errs.NotFound, "Plan not found", "plan not found")
 	// ErrRoleNotAssignable: Ad hoc members are made by sharing, never by hand.
 	ErrRoleNotAssignable = errs.New(errs.Invalid, "Role not assignable", "only the Originator and Collaborator roles can be assigned")
 	// ErrSettingForbidden: a setting the caller's role does not let them change (errs.Items name each).
@@ -163,18 +162,8 @@ type MemberChange struct {
 	PlanID     *int64
 }
 
-// Plan is an Originator's storage plan.
-type Plan struct {
-	ID             int64
-	OrganisationID int64
-	Name           string
-	Quota          int64
-	Default        bool
-	CreatedAt      time.Time
-}
-
-// Store keeps organisations, memberships, plans and removal requests: queries and locks only; the
-// rules are the Service's.
+// Store keeps organisations, memberships and removal requests, and reads plans: queries and locks only;
+// the rules are the Service's.
 type Store interface {
 	// InTx runs fn in one transaction carried in its context; the store's methods called with that
 	// context join it.
@@ -199,10 +188,10 @@ type Store interface {
 	// OtherAdmins counts the organisation's administrators other than userID.
 	OtherAdmins(ctx context.Context, orgID, userID int64) (int, error)
 
-	// Plan and DefaultPlan are ErrPlanNotFound when the organisation has no such plan.
-	Plan(ctx context.Context, orgID, planID int64) (Plan, error)
-	DefaultPlan(ctx context.Context, orgID int64) (Plan, error)
-	CreatePlan(ctx context.Context, p Plan) error
+	// Plan and DefaultPlan read the organisation's plans for the plan rule (package plan keeps them);
+	// plan.ErrNotFound when the organisation has no such plan.
+	Plan(ctx context.Context, orgID, planID int64) (plan.Plan, error)
+	DefaultPlan(ctx context.Context, orgID int64) (plan.Plan, error)
 
 	// RemovalRequest is the pending request; ErrNoRemovalRequest if there is none.
 	RemovalRequest(ctx context.Context, orgID int64) (RemovalRequest, error)
@@ -355,17 +344,17 @@ func (s *Service) choosePlan(ctx context.Context, orgID int64, role Role, named,
 		return current, nil
 	}
 	var (
-		p   Plan
+		p   plan.Plan
 		err error
 	)
 	if named != nil {
 		p, err = s.store.Plan(ctx, orgID, *named)
-		if errors.Is(err, ErrPlanNotFound) {
+		if errors.Is(err, plan.ErrNotFound) {
 			return nil, ErrUnknownPlan
 		}
 	} else {
 		p, err = s.store.DefaultPlan(ctx, orgID)
-		if errors.Is(err, ErrPlanNotFound) {
+		if errors.Is(err, plan.ErrNotFound) {
 			return nil, ErrNoDefaultPlan
 		}
 	}
@@ -497,12 +486,6 @@ func (s *Service) keepAnAdmin(ctx context.Context, orgID, userID int64) error {
 		return ErrLastAdmin
 	}
 	return nil
-}
-
-// CreatePlan stores a plan (for tests and tools until the plans API exists).
-func (s *Service) CreatePlan(ctx context.Context, orgID int64, name string, quota int64, isDefault bool) (Plan, error) {
-	p := Plan{ID: s.ids.New(), OrganisationID: orgID, Name: name, Quota: quota, Default: isDefault, CreatedAt: s.now()}
-	return p, s.store.CreatePlan(ctx, p)
 }
 
 // RequestRemoval files a removal request on behalf of the administrator: the first half of the

@@ -10,6 +10,7 @@ import (
 	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/testutil"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
@@ -228,7 +229,7 @@ func TestConcurrentDemotionsLeaveOneAdministrator(t *testing.T) {
 	}
 }
 
-func wantPlan(t *testing.T, got *int64, want *organisation.Plan) {
+func wantPlan(t *testing.T, got *int64, want *plan.Plan) {
 	t.Helper()
 	switch {
 	case want == nil && got != nil:
@@ -239,6 +240,16 @@ func wantPlan(t *testing.T, got *int64, want *organisation.Plan) {
 }
 
 func role(r organisation.Role) *organisation.Role { return &r }
+
+// createPlan adds a plan to the organisation; its first plan is its default.
+func createPlan(t *testing.T, d *testutil.Domain, orgID int64, name string, quota int64) plan.Plan {
+	t.Helper()
+	p, err := d.Plans.Create(context.Background(), orgID, plan.NewPlan{Name: name, Quota: quota})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // The plan rule: only Originators have a plan; one named must be the organisation's; without one an
 // Originator keeps theirs or gets the default, which must exist. A refusal creates nothing, not even the
@@ -268,18 +279,9 @@ func TestOnlyOriginatorsHaveAPlanOfTheirOrganisation(t *testing.T) {
 	_, err = d.Orgs.UpdateMember(ctx, org.ID, collab.User.ID, organisation.MemberChange{Role: role(organisation.RoleOriginator)})
 	wantErr(t, err, organisation.ErrNoDefaultPlan)
 
-	standard, err := d.Orgs.CreatePlan(ctx, org.ID, "Standard", 100, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	large, err := d.Orgs.CreatePlan(ctx, org.ID, "Large", 1000, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	foreign, err := d.Orgs.CreatePlan(ctx, other.ID, "Foreign", 10, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	standard := createPlan(t, d, org.ID, "Standard", 100)
+	large := createPlan(t, d, org.ID, "Large", 1000)
+	foreign := createPlan(t, d, other.ID, "Foreign", 10)
 
 	wantPlan(t, plan(d.Orgs.AddMember(ctx, org.ID, "new@acme.example", organisation.RoleOriginator, false, nil)), &standard)
 	_, err = d.Orgs.AddMember(ctx, org.ID, "stranger@acme.example", organisation.RoleOriginator, false, &foreign.ID)
@@ -371,9 +373,7 @@ func TestRemoveTakesTheOrganisationsDataButKeepsAccounts(t *testing.T) {
 	d, ctx := testutil.NewDomain(t), context.Background()
 	orgs := []organisation.Organisation{d.Org(t, "acme"), d.Org(t, "other")}
 	for _, o := range orgs {
-		if _, err := d.Orgs.CreatePlan(ctx, o.ID, "Standard", 100, true); err != nil {
-			t.Fatal(err)
-		}
+		createPlan(t, d, o.ID, "Standard", 100)
 		if _, err := d.Orgs.AddMember(ctx, o.ID, "member@"+o.Name+".example", organisation.RoleOriginator, false, nil); err != nil {
 			t.Fatal(err)
 		}

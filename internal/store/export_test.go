@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"io/fs"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
@@ -206,4 +210,43 @@ func openMigrated(t *testing.T, databaseURL string) *Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// MigrateBefore applies, to the store's database, the migrations whose file names sort before name (as
+// Migrate would, SQLite's rewriting included), and returns the database to seed it with rows of that
+// schema: for the tests of a migration's effect on existing data.
+func MigrateBefore(t *testing.T, s *Store, name string) *sql.DB {
+	t.Helper()
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fs.ReadDir(sub, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fstest.MapFS{}
+	for _, e := range entries {
+		if e.Name() >= name {
+			continue
+		}
+		data, err := fs.ReadFile(sub, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[e.Name()] = &fstest.MapFile{Data: data}
+	}
+	var fsys fs.FS = before
+	dialect := goose.DialectPostgres
+	if s.embedded {
+		fsys, dialect = sqliteDialect{before}, goose.DialectSQLite3
+	}
+	p, err := goose.NewProvider(dialect, s.sqlDB, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s.sqlDB
 }

@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -135,5 +137,86 @@ func TestMigrationGivesFirstPartyAppsTheAdminScope(t *testing.T) {
 		if got != a.want {
 			t.Errorf("%s: scope %q, want %q", clientID, got, a.want)
 		}
+	}
+}
+
+// TestMigrationRepairsPlans: 00008 keeps the plans a database already holds (made by tools before the
+// plans API) and makes them obey its rules, on PostgreSQL and SQLite alike: names an organisation has
+// twice (in any case) get keys of their own so the unique index can be built, an organisation with plans
+// but no default gets its oldest plan as the default, and an Originator without a plan gets the default.
+func TestMigrationRepairsPlans(t *testing.T) {
+	for name, url := range map[string]func(testing.TB) string{"postgres": testutil.NewEmptyPostgres, "sqlite": testutil.NewSQLite} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, url(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			db := store.MigrateBefore(t, s, "00008")
+			for _, stmt := range []string{
+				`INSERT INTO users (id, email, created_at, updated_at) VALUES
+				 (1, 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+				 (2, 'b@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+				 (3, 'c@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00')`,
+				`INSERT INTO organisations (id, name, name_key, quota, admin_email, contact_email, created_at, updated_at) VALUES
+				 (10, 'Acme', 'acme', 100, 'a@x.example', 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+				 (20, 'Other', 'other', 100, 'a@x.example', 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00')`,
+				`INSERT INTO plans (id, organisation_id, name, quota, is_default, created_at) VALUES
+				 (101, 10, 'Standard', 10, FALSE, '2026-01-01 00:00:00'),
+				 (102, 10, 'STANDARD', 10, FALSE, '2026-01-01 00:00:00'),
+				 (104, 10, 'Large', 10, FALSE, '2026-01-01 00:00:00'),
+				 (201, 20, 'Standard', 10, FALSE, '2026-01-01 00:00:00'),
+				 (202, 20, 'Basic', 10, TRUE, '2026-01-01 00:00:00')`,
+				`INSERT INTO memberships (organisation_id, user_id, role, is_org_admin, plan_id, created_at) VALUES
+				 (10, 1, 'Originator', FALSE, NULL, '2026-01-01 00:00:00'),
+				 (10, 2, 'Originator', FALSE, 104, '2026-01-01 00:00:00'),
+				 (10, 3, 'Collaborator', TRUE, NULL, '2026-01-01 00:00:00'),
+				 (20, 1, 'Originator', FALSE, NULL, '2026-01-01 00:00:00')`,
+			} {
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows := func(q string) []string {
+				t.Helper()
+				r, err := db.QueryContext(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				var out []string
+				for r.Next() {
+					var a, b any
+					if err := r.Scan(&a, &b); err != nil {
+						t.Fatal(err)
+					}
+					out = append(out, fmt.Sprintf("%v=%v", a, b))
+				}
+				return out
+			}
+			for q, want := range map[string][]string{
+				"SELECT id, name_key FROM plans ORDER BY id": {"101=standard", "102=standard #102", "104=large", "201=standard", "202=basic"},
+				"SELECT id, CASE WHEN is_default THEN 'default' ELSE '-' END FROM plans ORDER BY id": {
+					"101=default", "102=-", "104=-", "201=-", "202=default"},
+				"SELECT organisation_id * 10 + user_id, COALESCE(plan_id, 0) FROM memberships ORDER BY 1": {
+					"101=101", "102=104", "103=0", "201=202"},
+			} {
+				if got := rows(q); !slices.Equal(got, want) {
+					t.Errorf("%s: %q, want %q", q, got, want)
+				}
+			}
+			// The rules hold from here on: the name is taken, whatever its case.
+			if taken, err := s.Plans().NameTaken(ctx, 10, "sTaNdArD", 0); err != nil || !taken {
+				t.Errorf("Standard is not taken after the migration: %v %v", taken, err)
+			}
+			if _, err := db.ExecContext(ctx, `INSERT INTO plans (id, organisation_id, name, name_key, quota, is_default, created_at)
+				VALUES (105, 10, 'Large', 'large', 1, FALSE, '2026-01-01 00:00:00')`); err == nil {
+				t.Error("the unique name index lets a second Large in")
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/plan"
 )
 
 type organisationRow struct {
@@ -57,18 +58,6 @@ type membershipRow struct {
 
 func (membershipRow) TableName() string { return "memberships" }
 
-type planRow struct {
-	ID             int64 `gorm:"primaryKey;autoIncrement:false"`
-	OrganisationID int64
-	Name           string
-	Description    *string
-	Quota          int64
-	IsDefault      bool
-	CreatedAt      time.Time
-}
-
-func (planRow) TableName() string { return "plans" }
-
 // organisationWithRequest is an organisation joined with its pending removal request, if any.
 type organisationWithRequest struct {
 	Org                organisationRow `gorm:"embedded"`
@@ -110,8 +99,8 @@ func removalFromRow(r removalRequestRow) organisation.RemovalRequest {
 	}
 }
 
-// Organisations is the organisations' store (organisation.Store): organisations, memberships, plans and
-// removal requests.
+// Organisations is the organisations' store (organisation.Store): organisations, memberships, the plans
+// the plan rule reads (plans.go keeps them), and removal requests.
 type Organisations struct{ scope }
 
 func (x Organisations) withRequests(ctx context.Context) *gorm.DB {
@@ -310,30 +299,14 @@ func (x Organisations) OtherAdmins(ctx context.Context, orgID, userID int64) (in
 	return int(n), wrap(err, "organisations.other_admins", orgID)
 }
 
-func planFromRow(r planRow) organisation.Plan {
-	return organisation.Plan{ID: r.ID, OrganisationID: r.OrganisationID, Name: r.Name, Quota: r.Quota, Default: r.IsDefault, CreatedAt: r.CreatedAt.UTC()}
+// Plan reads the organisation's plan with this id (for the plan rule); plan.ErrNotFound if it has none.
+func (x Organisations) Plan(ctx context.Context, orgID, planID int64) (plan.Plan, error) {
+	return Plans(x).planOf(ctx, orgID, planID)
 }
 
-// Plan reads the organisation's plan with this id; organisation.ErrPlanNotFound if it has none.
-func (x Organisations) Plan(ctx context.Context, orgID, planID int64) (organisation.Plan, error) {
-	return x.plan(ctx, "id = ? AND organisation_id = ?", planID, orgID)
-}
-
-// DefaultPlan reads the organisation's default plan; organisation.ErrPlanNotFound if it has none.
-func (x Organisations) DefaultPlan(ctx context.Context, orgID int64) (organisation.Plan, error) {
-	return x.plan(ctx, "organisation_id = ? AND is_default = ?", orgID, true)
-}
-
-func (x Organisations) plan(ctx context.Context, query string, args ...any) (organisation.Plan, error) {
-	row, err := take1[planRow](x.s.conn(ctx).Where(query, args...), organisation.ErrPlanNotFound, "organisations.plan", args)
-	return planFromRow(row), err
-}
-
-// CreatePlan stores a storage plan.
-func (x Organisations) CreatePlan(ctx context.Context, p organisation.Plan) error {
-	err := x.s.conn(ctx).Create(&planRow{ID: p.ID, OrganisationID: p.OrganisationID, Name: p.Name, Quota: p.Quota,
-		IsDefault: p.Default, CreatedAt: p.CreatedAt}).Error
-	return wrap(err, "organisations.create_plan", p.ID)
+// DefaultPlan reads the organisation's default plan; plan.ErrNotFound if it has none.
+func (x Organisations) DefaultPlan(ctx context.Context, orgID int64) (plan.Plan, error) {
+	return Plans(x).DefaultPlan(ctx, orgID)
 }
 
 // RemovalRequest reads the organisation's pending removal request; organisation.ErrNoRemovalRequest if

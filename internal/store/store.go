@@ -247,10 +247,16 @@ func (s *Store) Users() Users                 { return Users{scope{s}} }
 func (s *Store) ClientApps() ClientApps       { return ClientApps{scope{s}} }
 func (s *Store) Organisations() Organisations { return Organisations{scope{s}} }
 func (s *Store) Whitelist() Whitelist         { return Whitelist{scope{s}} }
+func (s *Store) Plans() Plans                 { return Plans{scope{s}} }
+func (s *Store) Statistics() Statistics       { return Statistics{scope{s}} }
 func (s *Store) Audit() Audit                 { return Audit{scope{s}} }
 func (s *Store) Properties() Properties       { return Properties{scope{s}} }
 func (s *Store) Revocations() Revocations     { return Revocations{scope{s}} }
 func (s *Store) OAuth() OAuth                 { return OAuth{scope{s}} }
+
+// The organisations' classifications and clearances (classifications.go, clearances.go).
+func (s *Store) Classifications() Classifications { return Classifications{scope{s}} }
+func (s *Store) Clearances() Clearances           { return Clearances{scope{s}} }
 
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
