@@ -313,22 +313,27 @@ func (m *matrixWorld) refusedWithoutScope(t *testing.T, a access, scope string, 
 }
 
 // TestCrossOrganisationObjects: an administrator of organisation A names, under A's path, the objects
-// of organisation B (a member, a whitelist rule): 404, and nothing changes in either organisation.
+// of organisation B (a member, a whitelist rule, a plan, a classification, a clearance): 404, and nothing changes in either organisation.
 func TestCrossOrganisationObjects(t *testing.T) {
 	for _, o := range specOperations(t) {
 		takesObject := false
 		for _, p := range o.op.Parameters {
 			takesObject = takesObject || p.Value.Name == "userId" || p.Value.Name == "whitelistId"
 		}
-		for _, p := range []string{"{userId}", "{whitelistId}"} {
+		for _, p := range []string{"{userId}", "{whitelistId}", "{planId}", "{labelId}", "{groupId}"} {
 			takesObject = takesObject || strings.Contains(o.path, p)
 		}
-		if !takesObject || accessOf(t, o.op) != orgAdminOnly {
+		// Every organisation class lets A's administrator in, so the answer is about the object alone.
+		if a := accessOf(t, o.op); !takesObject || (a != orgAdminOnly && a != orgReader && a != orgAdminOrSafeShare) {
 			continue
 		}
 		t.Run(o.op.OperationID, func(t *testing.T) {
 			t.Parallel()
 			m := newMatrixWorld(t)
+			// fill names the world's plan, classification and clearance: from here on, organisation B's.
+			m.planID = m.addPlan(t, m.orgB, roleOrgAdminB, "B's plan", 1, false)
+			m.labelA = m.createLabel(t, m.orgB, roleOrgAdminB, "B's label")
+			m.groupA = m.createGroupAs(t, m.orgB, roleOrgAdminB, "B's clearance")
 			path, ct, body := m.fill(t, o.path, o.op, m.org, m.ruleB, m.memberB)
 			before := m.state(t)
 			r := m.svc.Client.Do(t, testutil.Request{Method: o.method, Path: path, Token: m.tok[roleOrgAdminA], ContentType: ct, Body: []byte(body)})
