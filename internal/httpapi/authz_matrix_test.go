@@ -313,7 +313,8 @@ func (m *matrixWorld) refusedWithoutScope(t *testing.T, a access, scope string, 
 }
 
 // TestCrossOrganisationObjects: an administrator of organisation A names, under A's path, the objects
-// of organisation B (a member, a whitelist rule, a plan, a classification, a clearance): 404, and nothing changes in either organisation.
+// of organisation B (a member, a whitelist rule, a plan, a classification, a clearance): 404, and
+// nothing changes in either organisation.
 func TestCrossOrganisationObjects(t *testing.T) {
 	for _, o := range specOperations(t) {
 		takesObject := false

@@ -113,7 +113,7 @@ func (s *Server) GetPlanStatistics(ctx context.Context, req gen.GetPlanStatistic
 	for _, u := range page.Items {
 		var item gen.PlanBreakdownItem
 		item.PlanId, item.Name, item.Quota, item.Default = ids.Format(u.Plan.ID), u.Plan.Name, u.Plan.Quota, u.Plan.Default
-		item.OriginatorCount = len(u.Originators) // the Originators listed, read in the same statement
+		item.OriginatorCount = len(u.Originators)                            // the Originators listed, read in the same statement
 		item.Originators = make([]gen.PlanOriginator, 0, len(u.Originators)) // required: never null
 		for _, o := range u.Originators {
 			var e gen.PlanOriginator
