@@ -113,8 +113,9 @@ func (s *Server) GetPlanStatistics(ctx context.Context, req gen.GetPlanStatistic
 	for _, u := range page.Items {
 		var item gen.PlanBreakdownItem
 		item.PlanId, item.Name, item.Quota, item.Default = ids.Format(u.Plan.ID), u.Plan.Name, u.Plan.Quota, u.Plan.Default
-		item.OriginatorCount = len(u.Originators)                            // the Originators listed, read in the same statement
-		item.Originators = make([]gen.PlanOriginator, 0, len(u.Originators)) // required: never null
+		// The Originators listed, read in the same statement; an empty list, not null (it is required).
+		item.OriginatorCount = len(u.Originators)
+		item.Originators = make([]gen.PlanOriginator, 0, len(u.Originators))
 		for _, o := range u.Originators {
 			var e gen.PlanOriginator
 			e.Id, e.Email, e.FirstName, e.LastName = ids.Format(o.UserID), openapi_types.Email(o.Email), o.FirstName, o.LastName
