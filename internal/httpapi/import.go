@@ -1,14 +1,212 @@
 package httpapi
 
-// TEMPORARY STUB on branch import: replaced by the real handler before merging to main.
-
 import (
 	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/errs"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/user"
 )
 
-func (s *Server) ImportMembers(ctx context.Context, request gen.ImportMembersRequestObject) (gen.ImportMembersResponseObject, error) {
-	return nil, errors.New("ImportMembers: not built yet")
+// The bulk import's bounds (importMembers in the spec).
+const (
+	MaxImportRows  = 10_000
+	MaxImportBytes = 4 << 20
+)
+
+// importColumns are the CSV columns the import knows.
+var importColumns = map[string]bool{"email": true, "firstName": true, "lastName": true, "role": true, "isOrgAdmin": true, "planId": true}
+
+// importRow is one data row, checked: what AddMember is given.
+type importRow struct {
+	line       int
+	email      string
+	role       organisation.Role
+	isOrgAdmin bool
+	planID     *int64
+}
+
+// ImportMembers implements gen.StrictServerInterface. The CSV is read record by record from the file
+// part as it arrives; every row is checked (and kept, parsed: at most MaxImportRows small values) before
+// anyone is added, so a file that is not CSV, has no email column or too many rows adds nobody. Then
+// each valid row is added as AddMember adds one member.
+func (s *Server) ImportMembers(ctx context.Context, req gen.ImportMembersRequestObject) (gen.ImportMembersResponseObject, error) {
+	c, err := orgCallerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	part, err := importFilePart(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	rows, report, err := parseImport(part)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		_, err := s.Orgs.AddMember(ctx, c.orgID, r.email, r.role, r.isOrgAdmin, r.planID)
+		switch {
+		case err == nil:
+			report.Added++
+		case errors.Is(err, organisation.ErrAlreadyMember):
+			report.AlreadyMembers++
+		default:
+			if _, ok := errs.As(err); !ok {
+				return nil, err // the database's trouble, not the row's
+			}
+			report.Errors = append(report.Errors, fmt.Sprintf("line %d: %s", r.line, err.Error()))
+		}
+	}
+	return gen.ImportMembers200JSONResponse(report), nil
+}
+
+// importFilePart finds the part named file.
+func importFilePart(mr *multipart.Reader) (io.Reader, error) {
+	if mr == nil {
+		return nil, badImport("the request has no file part")
+	}
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, badImport("the request has no file part")
+		}
+		if err != nil {
+			return nil, importReadError(err)
+		}
+		if p.FormName() == "file" {
+			return p, nil
+		}
+	}
+}
+
+// parseImport reads the CSV: the rows to add, and the report holding the rows already refused.
+func parseImport(in io.Reader) ([]importRow, gen.ImportReport, error) {
+	report := gen.ImportReport{Errors: []string{}}
+	r := csv.NewReader(in)
+	r.ReuseRecord = true
+	r.FieldsPerRecord = -1 // a row with the wrong number of fields is that row's error, not the file's
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, report, badImport("the file is empty: it needs a header row with an email column")
+	}
+	if err != nil {
+		return nil, report, importReadError(err)
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		if i == 0 {
+			name = strings.TrimPrefix(name, "\uFEFF") // a byte order mark, as spreadsheets write
+		}
+		name = strings.TrimSpace(name)
+		if !importColumns[name] {
+			return nil, report, badImport(fmt.Sprintf("unknown column %q; the columns are email, firstName, lastName, role, isOrgAdmin and planId", name))
+		}
+		if _, dup := col[name]; dup {
+			return nil, report, badImport(fmt.Sprintf("the column %q appears twice", name))
+		}
+		col[name] = i
+	}
+	if _, ok := col["email"]; !ok {
+		return nil, report, badImport("the file has no email column")
+	}
+	width := len(header)
+	var rows []importRow
+	for n := 0; ; n++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, report, importReadError(err)
+		}
+		if n == MaxImportRows {
+			return nil, report, badImport(fmt.Sprintf("the file has more than %d rows", MaxImportRows))
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) != width {
+			report.Errors = append(report.Errors, fmt.Sprintf("line %d: %d fields, but the header has %d", line, len(rec), width))
+			continue
+		}
+		row, why := importRowOf(rec, col)
+		if why != "" {
+			report.Errors = append(report.Errors, fmt.Sprintf("line %d: %s", line, why))
+			continue
+		}
+		row.line = line
+		rows = append(rows, row)
+	}
+	return rows, report, nil
+}
+
+// importRowOf checks one record, answering the row or why it is refused.
+func importRowOf(rec []string, col map[string]int) (importRow, string) {
+	get := func(name string) string {
+		if i, ok := col[name]; ok {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	email, err := user.NormalizeEmail(get("email"))
+	if err != nil {
+		return importRow{}, err.Error()
+	}
+	row := importRow{email: email, role: organisation.RoleCollaborator}
+	switch v := get("role"); v {
+	case "":
+	case string(organisation.RoleOriginator), string(organisation.RoleCollaborator):
+		row.role = organisation.Role(v)
+	default:
+		return importRow{}, "role must be Originator or Collaborator"
+	}
+	switch v := get("isOrgAdmin"); v {
+	case "", "false":
+	case "true":
+		row.isOrgAdmin = true
+	default:
+		return importRow{}, "isOrgAdmin must be true or false"
+	}
+	if v := get("planId"); v != "" {
+		id, err := ids.Parse(v)
+		if err != nil {
+			return importRow{}, "planId is not an id"
+		}
+		if row.role != organisation.RoleOriginator {
+			return importRow{}, organisation.ErrPlanForbidden.Error()
+		}
+		row.planID = &id
+	}
+	for _, name := range []string{"firstName", "lastName"} {
+		if strings.ContainsFunc(get(name), isControl) {
+			return importRow{}, user.ErrControlCharacter.Error()
+		}
+	}
+	return row, ""
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+func badImport(detail string) error { return newProblem(http.StatusBadRequest, detail) }
+
+// importReadError: a body over the limit is 413; anything else the file or the form is not well formed.
+func importReadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return echo.ErrStatusRequestEntityTooLarge
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return badImport("the file is not CSV: " + pe.Error())
+	}
+	return badImport("the multipart body is malformed")
 }
