@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/organisation"
@@ -55,10 +56,11 @@ func (s *Server) ImportMembers(ctx context.Context, req gen.ImportMembersRequest
 		return nil, err
 	}
 	for _, r := range rows {
-		_, err := s.Orgs.AddMember(ctx, c.orgID, r.email, r.role, r.isOrgAdmin, r.planID)
+		m, err := s.Orgs.AddMember(ctx, c.orgID, r.email, r.role, r.isOrgAdmin, r.planID)
 		switch {
 		case err == nil:
 			report.Added++
+			s.auditImported(ctx, c.orgID, m)
 		case errors.Is(err, organisation.ErrAlreadyMember):
 			report.AlreadyMembers++
 		default:
@@ -209,4 +211,28 @@ func importReadError(err error) error {
 		return badImport("the file is not CSV: " + pe.Error())
 	}
 	return badImport("the multipart body is malformed")
+}
+
+// auditImported records an imported member in the organisation's trail as a single addMember is
+// recorded (POST, 201, the caller's identity and address), its path naming the member added; the
+// auditTrail step records the import request itself. Like that step, a record that cannot be queued
+// is logged and never changes the answer.
+func (s *Server) auditImported(ctx context.Context, orgID int64, m organisation.Member) {
+	rec := audit.Record{
+		OrganisationID: &orgID, Method: http.MethodPost, Status: http.StatusCreated,
+		Path:   organisationsPrefix + ids.Format(orgID) + "/users/" + ids.Format(m.User.ID),
+		Action: "addMember", Category: audit.CategoryMembers,
+	}
+	if st := stateFrom(ctx); st != nil {
+		rec.RemoteAddress = st.remote
+		if v, ok := st.verified(); ok {
+			p := *v
+			rec.UserID, rec.UserEmail, rec.ClientID = &p.UserID, &p.Email, &p.ClientID
+		}
+	}
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditWait)
+	defer cancel()
+	if err := s.Audit.Add(actx, rec); err != nil {
+		loggerFrom(ctx, s.log).Error("audit record not written", "error", err.Error(), "path", rec.Path, "status", rec.Status)
+	}
 }

@@ -102,6 +102,24 @@ func TestImportMembers(t *testing.T) {
 		}
 	}
 
+	// Each added member has its addMember record, besides the import's own.
+	if err := w.svc.Audit.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	adds, imports := 0, 0
+	for _, it := range w.mustDo(t, 200, "GET", "/api/v1/organisations/"+w.org+"/audit?limit=100", orgAdmin, "").JSON(t)["items"].([]any) {
+		m := it.(map[string]any)
+		switch {
+		case m["action"] == "addMember" && strings.Contains(m["path"].(string), "/users/") && m["userEmail"] == orgAdmin && m["status"] == 201.0:
+			adds++
+		case m["action"] == "importMembers" && m["status"] == 200.0:
+			imports++
+		}
+	}
+	if adds != 4 || imports != 1 {
+		t.Errorf("%d addMember records of imported members, %d import records", adds, imports)
+	}
+
 	// Without a default plan, an Originator row fails with the reason; the other rows are added.
 	noPlans := w.createOrg(t, "No Plans", orgAdmin)
 	r = w.importCSV(t, noPlans, orgAdmin, "file", "email,role\no9@xy-company.com,Originator\nc9@xy-company.com,\n")
