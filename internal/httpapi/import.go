@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -195,14 +196,12 @@ func importRowOf(rec []string, col map[string]int) (importRow, string) {
 		row.planID = &id
 	}
 	for _, name := range []string{"firstName", "lastName"} {
-		if strings.ContainsFunc(get(name), isControl) {
+		if strings.ContainsFunc(get(name), unicode.IsControl) {
 			return importRow{}, user.ErrControlCharacter.Error()
 		}
 	}
 	return row, ""
 }
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func badImport(detail string) error { return newProblem(http.StatusBadRequest, detail) }
 
