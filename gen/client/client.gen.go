@@ -3018,7 +3018,9 @@ type ClientInterface interface {
 	// 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
 	//
 	// Rows are independent: each valid row adds its member (creating the account, without a password,
-	// when it does not exist), exactly as `POST .../users` would, and is audited like one; a row whose
+	// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+	// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+	// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
@@ -4539,7 +4541,9 @@ func (c *Client) AddMember(ctx context.Context, orgGroupId OrgGroupId, body AddM
 // 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
 //
 // Rows are independent: each valid row adds its member (creating the account, without a password,
-// when it does not exist), exactly as `POST .../users` would, and is audited like one; a row whose
+// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 // address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 // reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 // has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
@@ -9649,7 +9653,9 @@ type ClientWithResponsesInterface interface {
 	// 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
 	//
 	// Rows are independent: each valid row adds its member (creating the account, without a password,
-	// when it does not exist), exactly as `POST .../users` would, and is audited like one; a row whose
+	// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+	// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+	// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
@@ -16762,7 +16768,9 @@ func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, orgGrou
 // 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
 //
 // Rows are independent: each valid row adds its member (creating the account, without a password,
-// when it does not exist), exactly as `POST .../users` would, and is audited like one; a row whose
+// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 // address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 // reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 // has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation

@@ -38,6 +38,8 @@ type importRow struct {
 	role       organisation.Role
 	isOrgAdmin bool
 	planID     *int64
+	// firstName and lastName fill in what the account lacks ("" when the file gives none).
+	firstName, lastName string
 }
 
 // ImportMembers implements gen.StrictServerInterface. The CSV is read record by record from the file
@@ -68,6 +70,9 @@ func (s *Server) ImportMembers(ctx context.Context, req gen.ImportMembersRequest
 		case err == nil:
 			report.Added++
 			s.auditImported(ctx, c.orgID, m)
+			if err := s.fillInNames(ctx, m.User, r.firstName, r.lastName); err != nil {
+				return nil, err
+			}
 		case errors.Is(err, organisation.ErrAlreadyMember):
 			report.AlreadyMembers++
 		default:
@@ -78,6 +83,24 @@ func (s *Server) ImportMembers(ctx context.Context, req gen.ImportMembersRequest
 		}
 	}
 	return gen.ImportMembers200JSONResponse(report), nil
+}
+
+// fillInNames gives an added member's account the file's first and last name where it has none (a
+// new account has neither); a name the account already has is its owner's, never overwritten.
+func (s *Server) fillInNames(ctx context.Context, u user.User, first, last string) error {
+	p := user.Profile{FirstName: u.FirstName, LastName: u.LastName, OtherName: u.OtherName, MobileNumber: u.MobileNumber}
+	changed := false
+	if p.FirstName == nil && first != "" {
+		p.FirstName, changed = &first, true
+	}
+	if p.LastName == nil && last != "" {
+		p.LastName, changed = &last, true
+	}
+	if !changed {
+		return nil
+	}
+	_, err := s.Users.UpdateProfile(ctx, u.ID, p)
+	return err
 }
 
 // importFilePart finds the part named file.
@@ -200,6 +223,7 @@ func importRowOf(rec []string, col map[string]int) (importRow, string) {
 			return importRow{}, user.ErrControlCharacter.Error()
 		}
 	}
+	row.firstName, row.lastName = get("firstName"), get("lastName")
 	return row, ""
 }
 

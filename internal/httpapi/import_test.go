@@ -97,6 +97,10 @@ func TestImportMembers(t *testing.T) {
 			t.Errorf("%s: %v", c.email, m)
 		}
 	}
+	// A new account gets the file's names.
+	if m := w.memberOf(t, w.org, "c1@xy-company.com"); m["firstName"] != "Cee" || m["lastName"] != "One" {
+		t.Errorf("c1's names: %v", m)
+	}
 	for _, e := range []string{"bad1@xy-company.com", "bad3@xy-company.com", "bad4@xy-company.com"} {
 		if m := w.memberOf(t, w.org, e); m != nil {
 			t.Errorf("%s added: %v", e, m)
@@ -119,6 +123,16 @@ func TestImportMembers(t *testing.T) {
 	}
 	if adds != 4 || imports != 1 {
 		t.Errorf("%d addMember records of imported members, %d import records", adds, imports)
+	}
+
+	// An account that has names keeps them: the file only fills in what an account lacks.
+	w.mustDo(t, 200, "PUT", "/api/v1/users/me", outsider, `{"firstName":"Olive","lastName":"Outsider"}`)
+	r = w.importCSV(t, w.org, orgAdmin, "file", "email,firstName,lastName\n"+outsider+",Mallory,\n")
+	if r.Status != 200 || r.JSON(t)["added"] != 1.0 {
+		t.Fatalf("%d: %s", r.Status, r.Body)
+	}
+	if m := w.memberOf(t, w.org, outsider); m["firstName"] != "Olive" || m["lastName"] != "Outsider" {
+		t.Errorf("the outsider's names were overwritten: %v", m)
 	}
 
 	// Without a default plan, an Originator row fails with the reason; the other rows are added.
