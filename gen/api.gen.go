@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"time"
 
@@ -1179,6 +1180,18 @@ type Id = string
 // IdList defines model for IdList.
 type IdList = []Id
 
+// ImportReport Example: {"added":2,"alreadyMembers":1,"errors":["line 4: role must be Originator or Collaborator"]}
+type ImportReport struct {
+	// Added Members added.
+	Added int `json:"added"`
+
+	// AlreadyMembers Rows naming someone already a member; nothing changed for them.
+	AlreadyMembers int `json:"alreadyMembers"`
+
+	// Errors One entry per row that failed: `line N: why`.
+	Errors []string `json:"errors"`
+}
+
 // JsonWebKey An RSA public key (RFC 7517, RFC 7518 section 6.3).
 type JsonWebKey struct {
 	Alg *JsonWebKeyAlg `json:"alg,omitempty"`
@@ -2160,6 +2173,12 @@ type ListMembersParamsOrderBy string
 // ListMembersParamsSortBy defines parameters for ListMembers.
 type ListMembersParamsSortBy string
 
+// ImportMembersMultipartBody defines parameters for ImportMembers.
+type ImportMembersMultipartBody struct {
+	// File The CSV file.
+	File openapi_types.File `json:"file"`
+}
+
 // ListClearancesParams defines parameters for ListClearances.
 type ListClearancesParams struct {
 	// Limit The most items to return; 0 means no cap.
@@ -2337,6 +2356,9 @@ type UpdatePlanJSONRequestBody = PlanUpdate
 // AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
 type AddMemberJSONRequestBody = MemberCreate
 
+// ImportMembersMultipartRequestBody defines body for ImportMembers for multipart/form-data ContentType.
+type ImportMembersMultipartRequestBody ImportMembersMultipartBody
+
 // UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
 type UpdateMemberJSONRequestBody = MemberUpdate
 
@@ -2470,6 +2492,9 @@ type ServerInterface interface {
 	// AddMember Add a member
 	// (POST /api/v1/organisations/{orgGroupId}/users)
 	AddMember(ctx echo.Context, orgGroupId OrgGroupId) error
+	// ImportMembers Add members in bulk from a CSV file
+	// (POST /api/v1/organisations/{orgGroupId}/users/import)
+	ImportMembers(ctx echo.Context, orgGroupId OrgGroupId) error
 	// RemoveMember Remove a member
 	// (DELETE /api/v1/organisations/{orgGroupId}/users/{userId})
 	RemoveMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error
@@ -3254,6 +3279,22 @@ func (w *ServerInterfaceWrapper) AddMember(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AddMember(ctx, orgGroupId)
+	return err
+}
+
+// ImportMembers converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportMembers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportMembers(ctx, orgGroupId)
 	return err
 }
 
@@ -4126,6 +4167,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/organisations/:organisationId/audit/exportReport", wrapper.ExportAuditReport, options.OperationMiddlewares["exportAuditReport"]...)
 	router.GET(options.BaseURL+"/api/v1/organisations/:orgGroupId/users", wrapper.ListMembers, options.OperationMiddlewares["listMembers"]...)
 	router.POST(options.BaseURL+"/api/v1/organisations/:orgGroupId/users", wrapper.AddMember, options.OperationMiddlewares["addMember"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/import", wrapper.ImportMembers, options.OperationMiddlewares["importMembers"]...)
 	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.RemoveMember, options.OperationMiddlewares["removeMember"]...)
 	router.PUT(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.UpdateMember, options.OperationMiddlewares["updateMember"]...)
 	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist", wrapper.ListWhitelistRules, options.OperationMiddlewares["listWhitelistRules"]...)
@@ -7432,6 +7474,131 @@ type AddMember415ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response AddMember415ApplicationProblemPlusJSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportMembersRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	Body       *multipart.Reader
+}
+
+type ImportMembersResponseObject interface {
+	VisitImportMembersResponse(w http.ResponseWriter) error
+}
+
+type ImportMembers200JSONResponse ImportReport
+
+func (response ImportMembers200JSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportMembers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ImportMembers400ApplicationProblemPlusJSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportMembers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportMembers401ApplicationProblemPlusJSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportMembers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ImportMembers403ApplicationProblemPlusJSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportMembers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ImportMembers404ApplicationProblemPlusJSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportMembers413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportMembers413ApplicationProblemPlusJSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportMembers415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportMembers415ApplicationProblemPlusJSONResponse) VisitImportMembersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -11062,6 +11229,9 @@ type StrictServerInterface interface {
 	// AddMember Add a member
 	// (POST /api/v1/organisations/{orgGroupId}/users)
 	AddMember(ctx context.Context, request AddMemberRequestObject) (AddMemberResponseObject, error)
+	// ImportMembers Add members in bulk from a CSV file
+	// (POST /api/v1/organisations/{orgGroupId}/users/import)
+	ImportMembers(ctx context.Context, request ImportMembersRequestObject) (ImportMembersResponseObject, error)
 	// RemoveMember Remove a member
 	// (DELETE /api/v1/organisations/{orgGroupId}/users/{userId})
 	RemoveMember(ctx context.Context, request RemoveMemberRequestObject) (RemoveMemberResponseObject, error)
@@ -12131,6 +12301,37 @@ func (sh *strictHandler) AddMember(ctx echo.Context, orgGroupId OrgGroupId) erro
 		return err
 	} else if validResponse, ok := response.(AddMemberResponseObject); ok {
 		return validResponse.VisitAddMemberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportMembers operation middleware
+func (sh *strictHandler) ImportMembers(ctx echo.Context, orgGroupId OrgGroupId) error {
+	var request ImportMembersRequestObject
+
+	request.OrgGroupId = orgGroupId
+
+	if reader, err := ctx.Request().MultipartReader(); err != nil {
+		return err
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportMembers(ctx.Request().Context(), request.(ImportMembersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportMembers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportMembersResponseObject); ok {
+		return validResponse.VisitImportMembersResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

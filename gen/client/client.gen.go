@@ -1180,6 +1180,18 @@ type Id = string
 // IdList defines model for IdList.
 type IdList = []Id
 
+// ImportReport Example: {"added":2,"alreadyMembers":1,"errors":["line 4: role must be Originator or Collaborator"]}
+type ImportReport struct {
+	// Added Members added.
+	Added int `json:"added"`
+
+	// AlreadyMembers Rows naming someone already a member; nothing changed for them.
+	AlreadyMembers int `json:"alreadyMembers"`
+
+	// Errors One entry per row that failed: `line N: why`.
+	Errors []string `json:"errors"`
+}
+
 // JsonWebKey An RSA public key (RFC 7517, RFC 7518 section 6.3).
 type JsonWebKey struct {
 	Alg *JsonWebKeyAlg `json:"alg,omitempty"`
@@ -2161,6 +2173,12 @@ type ListMembersParamsOrderBy string
 // ListMembersParamsSortBy defines parameters for ListMembers.
 type ListMembersParamsSortBy string
 
+// ImportMembersMultipartBody defines parameters for ImportMembers.
+type ImportMembersMultipartBody struct {
+	// File The CSV file.
+	File openapi_types.File `json:"file"`
+}
+
 // ListClearancesParams defines parameters for ListClearances.
 type ListClearancesParams struct {
 	// Limit The most items to return; 0 means no cap.
@@ -2337,6 +2355,9 @@ type UpdatePlanJSONRequestBody = PlanUpdate
 
 // AddMemberJSONRequestBody defines body for AddMember for application/json ContentType.
 type AddMemberJSONRequestBody = MemberCreate
+
+// ImportMembersMultipartRequestBody defines body for ImportMembers for multipart/form-data ContentType.
+type ImportMembersMultipartRequestBody ImportMembersMultipartBody
 
 // UpdateMemberJSONRequestBody defines body for UpdateMember for application/json ContentType.
 type UpdateMemberJSONRequestBody = MemberUpdate
@@ -2987,6 +3008,28 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
 	AddMember(ctx context.Context, orgGroupId OrgGroupId, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportMembersWithBody Add members in bulk from a CSV file
+	//
+	// `multipart/form-data` with one file part, `file`, holding CSV (RFC 4180, UTF-8) with a header
+	// row. Columns, in any order: `email` (required), `firstName`, `lastName`, `role` (`Originator` or
+	// `Collaborator`, default `Collaborator`), `isOrgAdmin` (`true` or `false`, default `false`),
+	// `planId` (an Originator's plan; default the organisation's default plan). Unknown columns are a
+	// 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
+	//
+	// Rows are independent: each valid row adds its member (creating the account, without a password,
+	// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+	// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+	// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
+	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
+	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
+	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+	// administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/import (the `ImportMembers` operationId).
+	ImportMembersWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RemoveMember Remove a member
 	//
@@ -4479,6 +4522,38 @@ func (c *Client) AddMemberWithBody(ctx context.Context, orgGroupId OrgGroupId, c
 // Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
 func (c *Client) AddMember(ctx context.Context, orgGroupId OrgGroupId, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddMemberRequest(c.Server, orgGroupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportMembersWithBody Add members in bulk from a CSV file
+//
+// `multipart/form-data` with one file part, `file`, holding CSV (RFC 4180, UTF-8) with a header
+// row. Columns, in any order: `email` (required), `firstName`, `lastName`, `role` (`Originator` or
+// `Collaborator`, default `Collaborator`), `isOrgAdmin` (`true` or `false`, default `false`),
+// `planId` (an Originator's plan; default the organisation's default plan). Unknown columns are a
+// 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
+//
+// Rows are independent: each valid row adds its member (creating the account, without a password,
+// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
+// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
+// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
+// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+// administrators of this organisation only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/import (the `ImportMembers` operationId).
+func (c *Client) ImportMembersWithBody(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportMembersRequestWithBody(c.Server, orgGroupId, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7107,6 +7182,42 @@ func NewAddMemberRequestWithBody(server string, orgGroupId OrgGroupId, contentTy
 	return req, nil
 }
 
+// NewImportMembersRequestWithBody constructs an http.Request for the ImportMembers method, with any body, and a specified content type
+func NewImportMembersRequestWithBody(server string, orgGroupId OrgGroupId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/users/import", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewRemoveMemberRequest constructs an http.Request for the RemoveMember method
 func NewRemoveMemberRequest(server string, orgGroupId OrgGroupId, userId Id) (*http.Request, error) {
 	var err error
@@ -9532,6 +9643,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users (the `AddMember` operationId).
 	AddMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, body AddMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMemberResponse, error)
+
+	// ImportMembersWithBodyWithResponse Add members in bulk from a CSV file
+	//
+	// `multipart/form-data` with one file part, `file`, holding CSV (RFC 4180, UTF-8) with a header
+	// row. Columns, in any order: `email` (required), `firstName`, `lastName`, `role` (`Originator` or
+	// `Collaborator`, default `Collaborator`), `isOrgAdmin` (`true` or `false`, default `false`),
+	// `planId` (an Originator's plan; default the organisation's default plan). Unknown columns are a
+	// 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
+	//
+	// Rows are independent: each valid row adds its member (creating the account, without a password,
+	// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+	// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+	// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
+	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
+	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
+	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+	// administrators of this organisation only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/import (the `ImportMembers` operationId).
+	ImportMembersWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportMembersResponse, error)
 
 	// RemoveMemberWithResponse Remove a member
 	//
@@ -12696,6 +12829,103 @@ func (r AddMemberResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AddMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ImportMembersResponse401Headers the declared response headers of an HTTP 401 response for ImportMembers
+type ImportMembersResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ImportMembersResponse403Headers the declared response headers of an HTTP 403 response for ImportMembers
+type ImportMembersResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ImportMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportReport
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ImportMembersResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ImportMembersResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportMembersResponse) GetJSON200() *ImportReport {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ImportMembersResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ImportMembersResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ImportMembersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ImportMembersResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ImportMembersResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ImportMembersResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportMembersResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16529,6 +16759,34 @@ func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, orgGrou
 	return ParseAddMemberResponse(rsp)
 }
 
+// ImportMembersWithBodyWithResponse Add members in bulk from a CSV file
+//
+// `multipart/form-data` with one file part, `file`, holding CSV (RFC 4180, UTF-8) with a header
+// row. Columns, in any order: `email` (required), `firstName`, `lastName`, `role` (`Originator` or
+// `Collaborator`, default `Collaborator`), `isOrgAdmin` (`true` or `false`, default `false`),
+// `planId` (an Originator's plan; default the organisation's default plan). Unknown columns are a
+// 400. At most 10,000 rows and 4 MiB; the file is read as it arrives.
+//
+// Rows are independent: each valid row adds its member (creating the account, without a password,
+// when it does not exist), exactly as `POST .../users` would, and is audited like one. `firstName`
+// and `lastName` fill in what the account lacks (a new account gets them); a name an account
+// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
+// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
+// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
+// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+// administrators of this organisation only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/import (the `ImportMembers` operationId).
+func (c *ClientWithResponses) ImportMembersWithBodyWithResponse(ctx context.Context, orgGroupId OrgGroupId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportMembersResponse, error) {
+	rsp, err := c.ImportMembersWithBody(ctx, orgGroupId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportMembersResponse(rsp)
+}
+
 // RemoveMemberWithResponse Remove a member
 //
 // Removes the member from the organisation; the account and its other memberships stay. The last
@@ -19851,6 +20109,97 @@ func ParseAddMemberResponse(rsp *http.Response) (*AddMemberResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
 		var headers AddMemberResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseImportMembersResponse parses an HTTP response from a ImportMembersWithResponse call
+func ParseImportMembersResponse(rsp *http.Response) (*ImportMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportReport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ImportMembersResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ImportMembersResponse403Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/url"
 	"sort"
 	"strings"
@@ -167,6 +169,22 @@ func (m *matrixWorld) fill(t *testing.T, path string, op *openapi3.Operation, or
 				form.Set(k, fmt.Sprint(v))
 			}
 			return path, ct, form.Encode()
+		}
+		if ct == "multipart/form-data" {
+			// One part per property of the example, each a file part (the import's file).
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			for k, v := range ex.(map[string]any) {
+				fw, err := mw.CreateFormFile(k, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprint(fw, v)
+			}
+			if err := mw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return path, mw.FormDataContentType(), buf.String()
 		}
 		b, err := json.Marshal(ex)
 		if err != nil {

@@ -186,9 +186,15 @@ func New(d Deps) (*echo.Echo, error) {
 		// 6. Bodies over 1 MiB are refused (413) before anything reads them. A request without a body
 		// (http.NoBody: most GETs) keeps it: wrapped, it would look like one to the validator, which
 		// reads every body before authentication (an allocation and two copies per request).
+		// The bulk import (importMembers) alone may send up to MaxImportBytes: its own limit, the
+		// other's skipper.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
 			Limit:   fmt.Sprint(MaxBodyBytes),
-			Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody },
+			Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody || s.isImport(c) },
+		}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+			Limit:   fmt.Sprint(MaxImportBytes),
+			Skipper: func(c echo.Context) bool { return c.Request().Body == http.NoBody || !s.isImport(c) },
 		}),
 		// 7. Headers every answer carries, refusals included.
 		securityHeaders,
@@ -220,6 +226,12 @@ func New(d Deps) (*echo.Echo, error) {
 		},
 	})
 	return e, nil
+}
+
+// isImport tells whether the request is the bulk import, whose body limit is MaxImportBytes.
+func (s *Server) isImport(c echo.Context) bool {
+	op := s.ops.of(c)
+	return op != nil && op.id == "importMembers"
 }
 
 // validationErrors: an authentication failure wins over everything else, so callers who are not signed
