@@ -3023,7 +3023,10 @@ type ClientInterface interface {
 	// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
-	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
+	// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
+	// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+	// added (import the file again: they are then counted in `alreadyMembers`). Organisation
 	// administrators of this organisation only.
 	//
 	// Takes any type of body and a specified content type.
@@ -4546,7 +4549,10 @@ func (c *Client) AddMember(ctx context.Context, orgGroupId OrgGroupId, body AddM
 // already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 // address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 // reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
-// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
+// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
+// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+// added (import the file again: they are then counted in `alreadyMembers`). Organisation
 // administrators of this organisation only.
 //
 // Takes any type of body and a specified content type.
@@ -9658,7 +9664,10 @@ type ClientWithResponsesInterface interface {
 	// already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
-	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
+	// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
+	// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+	// added (import the file again: they are then counted in `alreadyMembers`). Organisation
 	// administrators of this organisation only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -12845,6 +12854,11 @@ type ImportMembersResponse403Headers struct {
 	WWWAuthenticate *string
 }
 
+// ImportMembersResponse503Headers the declared response headers of an HTTP 503 response for ImportMembers
+type ImportMembersResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ImportMembersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12862,10 +12876,14 @@ type ImportMembersResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ImportMembersResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ImportMembersResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ImportMembersResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -12901,6 +12919,11 @@ func (r ImportMembersResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r ImportMembersResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ImportMembersResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16773,7 +16796,10 @@ func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, orgGrou
 // already has is its owner's and is kept. "10,000 rows" counts data rows, not the header. A row whose
 // address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 // reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
-// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Organisation
+// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
+// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
+// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+// added (import the file again: they are then counted in `alreadyMembers`). Organisation
 // administrators of this organisation only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -20185,6 +20211,13 @@ func ParseImportMembersResponse(rsp *http.Response) (*ImportMembersResponse, err
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
 	}
 
 	switch {
@@ -20208,6 +20241,16 @@ func ParseImportMembersResponse(rsp *http.Response) (*ImportMembersResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers ImportMembersResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
