@@ -3024,8 +3024,8 @@ type ClientInterface interface {
 	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
-	// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
-	// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+	// transaction of its own, and the request may take 50 seconds: if the database fails or that
+	// deadline passes part-way, the answer is 503 and the rows before stay
 	// added (import the file again: they are then counted in `alreadyMembers`). Organisation
 	// administrators of this organisation only.
 	//
@@ -4550,8 +4550,8 @@ func (c *Client) AddMember(ctx context.Context, orgGroupId OrgGroupId, body AddM
 // address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 // reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 // has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
-// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
-// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+// transaction of its own, and the request may take 50 seconds: if the database fails or that
+// deadline passes part-way, the answer is 503 and the rows before stay
 // added (import the file again: they are then counted in `alreadyMembers`). Organisation
 // administrators of this organisation only.
 //
@@ -9665,8 +9665,8 @@ type ClientWithResponsesInterface interface {
 	// address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 	// reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 	// has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
-	// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
-	// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+	// transaction of its own, and the request may take 50 seconds: if the database fails or that
+	// deadline passes part-way, the answer is 503 and the rows before stay
 	// added (import the file again: they are then counted in `alreadyMembers`). Organisation
 	// administrators of this organisation only.
 	//
@@ -16797,8 +16797,8 @@ func (c *ClientWithResponses) AddMemberWithResponse(ctx context.Context, orgGrou
 // address is already a member is counted in `alreadyMembers` and changes nothing; each bad row is
 // reported in `errors` as `"line N: why"` (N counts the header as line 1). A file that is not CSV,
 // has no `email` column, or has more than 10,000 rows is a 400 and adds nobody. Each row is added in a
-// transaction of its own, and the request may take one request timeout per 1,000 rows: if the
-// database fails or that deadline passes part-way, the answer is 503 and the rows before stay
+// transaction of its own, and the request may take 50 seconds: if the database fails or that
+// deadline passes part-way, the answer is 503 and the rows before stay
 // added (import the file again: they are then counted in `alreadyMembers`). Organisation
 // administrators of this organisation only.
 //
