@@ -259,9 +259,12 @@ func TestAnonymousCannotAbuseATrail(t *testing.T) {
 	for range 5 {
 		anonymous(http.MethodGet, "/api/v1/organisations/"+missing+"/users")
 	}
+	flood := time.Now()
 	for range 3 * anonymousBurst {
 		anonymous(http.MethodGet, org+"/users")
 	}
+	// The bucket refills at one record a second while the flood lasts (seconds on a loaded machine).
+	allowed := anonymousBurst + 2 + int(time.Since(flood).Seconds())
 
 	ctx := context.Background()
 	if err := w.svc.Audit.Sync(ctx); err != nil {
@@ -282,8 +285,8 @@ func TestAnonymousCannotAbuseATrail(t *testing.T) {
 	if n := count("SELECT count(*) FROM audit_records WHERE organisation_id = $1", mustID(t, missing)); n != 0 {
 		t.Errorf("%d anonymous records of an organisation that does not exist", n)
 	}
-	if n := count("SELECT count(*) FROM audit_records WHERE organisation_id = $1 AND user_id IS NULL", mustID(t, w.org)); n > anonymousBurst+2 {
-		t.Errorf("%d anonymous records after a flood, want at most about %d", n, anonymousBurst)
+	if n := count("SELECT count(*) FROM audit_records WHERE organisation_id = $1 AND user_id IS NULL", mustID(t, w.org)); n > allowed {
+		t.Errorf("%d anonymous records after a flood, want at most %d (the burst, and one a second)", n, allowed)
 	}
 	if n := count("SELECT count(*) FROM audit_records WHERE method = 'OTHER' AND category = 'unknown' AND organisation_id = $1", mustID(t, w.org)); n != 1 {
 		t.Errorf("the formula method: %d records as OTHER/unknown, want 1", n)

@@ -67,6 +67,11 @@ func (s *Server) ImportMembers(ctx context.Context, req gen.ImportMembersRequest
 	defer cancel()
 	for _, r := range rows {
 		m, err := s.Orgs.AddMember(ctx, c.orgID, r.email, r.role, r.isOrgAdmin, r.planID)
+		if err != nil && ctx.Err() != nil {
+			// The deadline passed: the rows before this one are added, this one and the rest are not.
+			return nil, errs.New(errs.Unavailable, "Import stopped", fmt.Sprintf(
+				"the import took more than %v and stopped at line %d; the rows before it were added: import the file again to add the rest", importTimeout, r.line))
+		}
 		switch {
 		case err == nil:
 			report.Added++
