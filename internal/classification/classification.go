@@ -65,8 +65,8 @@ type Store interface {
 	// LockOrganisation takes the organisation's row lock for the rest of the transaction;
 	// ErrOrganisationGone if there is no such organisation.
 	LockOrganisation(ctx context.Context, orgID int64) error
-	// OrganisationExists is ErrOrganisationGone if there is no such organisation.
-	OrganisationExists(ctx context.Context, orgID int64) error
+	// OrganisationExists reports whether the organisation exists.
+	OrganisationExists(ctx context.Context, orgID int64) (bool, error)
 	// LowestPriority is the largest priority number the organisation's classifications have, 0 if it
 	// has none.
 	LowestPriority(ctx context.Context, orgID int64) (int, error)
@@ -136,10 +136,20 @@ func (s *Service) Get(ctx context.Context, orgID, id int64) (Classification, err
 // List returns one page of the organisation's classifications; ErrOrganisationGone if there is no such
 // organisation (SafeShare administrators may read any organisation's, so the id may name none).
 func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Classification], error) {
-	if err := s.store.OrganisationExists(ctx, orgID); err != nil {
-		return listing.Page[Classification]{}, err
+	page, err := s.store.Page(ctx, orgID, q)
+	if err != nil {
+		return page, err
 	}
-	return s.store.Page(ctx, orgID, q)
+	// A classification exists only in an existing organisation (its foreign key), so only a list with
+	// none needs the organisation looked up (as plan.Service.List does).
+	if page.Count == 0 {
+		if ok, err := s.store.OrganisationExists(ctx, orgID); err != nil {
+			return page, err
+		} else if !ok {
+			return page, ErrOrganisationGone
+		}
+	}
+	return page, nil
 }
 
 // Delete deletes the organisation's classification, unlinking it from every clearance, and moves the

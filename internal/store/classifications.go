@@ -51,16 +51,17 @@ func (x Classifications) LockOrganisation(ctx context.Context, orgID int64) erro
 	return x.lockOrganisation(ctx, orgID, classification.ErrOrganisationGone)
 }
 
-// OrganisationExists is classification.ErrOrganisationGone if there is no such organisation.
-func (x Classifications) OrganisationExists(ctx context.Context, orgID int64) error {
+// organisationExists reports whether the organisation exists: the one look-up behind the domains'
+// OrganisationExists (op names the caller in an error).
+func (x scope) organisationExists(ctx context.Context, orgID int64, op string) (bool, error) {
 	var n int64
-	if err := x.s.conn(ctx).Model(&organisationRow{}).Where("id = ?", orgID).Count(&n).Error; err != nil {
-		return wrap(err, "classifications.organisation_exists", orgID)
-	}
-	if n == 0 {
-		return classification.ErrOrganisationGone
-	}
-	return nil
+	err := x.s.conn(ctx).Model(&organisationRow{}).Where("id = ?", orgID).Count(&n).Error
+	return n > 0, wrap(err, op, orgID)
+}
+
+// OrganisationExists reports whether the organisation exists.
+func (x Classifications) OrganisationExists(ctx context.Context, orgID int64) (bool, error) {
+	return x.organisationExists(ctx, orgID, "classifications.organisation_exists")
 }
 
 // LowestPriority is the largest priority number the organisation's classifications have, 0 if none.

@@ -56,9 +56,7 @@ func (x Plans) LockOrganisation(ctx context.Context, orgID int64) (int64, error)
 
 // OrganisationExists reports whether the organisation exists.
 func (x Plans) OrganisationExists(ctx context.Context, orgID int64) (bool, error) {
-	var n int64
-	err := x.s.conn(ctx).Model(&organisationRow{}).Where("id = ?", orgID).Count(&n).Error
-	return n > 0, wrap(err, "plans.organisation_exists", orgID)
+	return x.organisationExists(ctx, orgID, "plans.organisation_exists")
 }
 
 func (x Plans) plans(ctx context.Context, orgID int64) *gorm.DB {
