@@ -18,42 +18,53 @@ import (
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 
-// TestMigrateAppliesAMissedMigration: a database that applied every migration but 00002 (it was
-// migrated by a build from before 00002 was merged) gets 00002 on the next start instead of refusing it.
-func TestMigrateAppliesAMissedMigration(t *testing.T) {
-	ctx := context.Background()
-	url := testutil.NewEmptyPostgres(t)
+// migrateOnly applies, with goose, the migrations whose file names keep accepts to the empty database at
+// url, as a build that had only those would have; it returns the database and how many it applied.
+func migrateOnly(t *testing.T, url string, keep func(name string) bool) (*sql.DB, int) {
+	t.Helper()
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	all := os.DirFS("migrations")
 	entries, err := fs.ReadDir(all, ".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	older := fstest.MapFS{}
+	kept := fstest.MapFS{}
 	for _, e := range entries {
-		// That build had 00001 and 00003; later migrations may depend on 00002.
-		if strings.HasPrefix(e.Name(), "00002_") || e.Name() >= "00004" {
+		if !keep(e.Name()) {
 			continue
 		}
 		data, err := fs.ReadFile(all, e.Name())
 		if err != nil {
 			t.Fatal(err)
 		}
-		older[e.Name()] = &fstest.MapFile{Data: data}
+		kept[e.Name()] = &fstest.MapFile{Data: data}
 	}
-	if len(older) < 2 {
-		t.Skip("no migration after 00002 yet")
+	if len(kept) == 0 {
+		return db, 0
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, older)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, kept)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if _, err := p.Up(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	return db, len(kept)
+}
+
+// TestMigrateAppliesAMissedMigration: a database that applied every migration but 00002 (it was
+// migrated by a build from before 00002 was merged) gets 00002 on the next start instead of refusing it.
+func TestMigrateAppliesAMissedMigration(t *testing.T) {
+	ctx := context.Background()
+	url := testutil.NewEmptyPostgres(t)
+	// That build had 00001 and 00003; later migrations may depend on 00002.
+	db, applied := migrateOnly(t, url, func(name string) bool { return !strings.HasPrefix(name, "00002_") && name < "00004" })
+	if applied < 2 {
+		t.Skip("no migration after 00002 yet")
 	}
 	s, err := store.Open(ctx, url)
 	if err != nil {
@@ -74,34 +85,7 @@ func TestMigrateAppliesAMissedMigration(t *testing.T) {
 func TestMigrationGivesFirstPartyAppsTheAdminScope(t *testing.T) {
 	ctx := context.Background()
 	url := testutil.NewEmptyPostgres(t)
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	all := os.DirFS("migrations")
-	entries, err := fs.ReadDir(all, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := fstest.MapFS{}
-	for _, e := range entries {
-		if e.Name() >= "00007" {
-			continue
-		}
-		data, err := fs.ReadFile(all, e.Name())
-		if err != nil {
-			t.Fatal(err)
-		}
-		before[e.Name()] = &fstest.MapFile{Data: data}
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, before)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, _ := migrateOnly(t, url, func(name string) bool { return name < "00007" })
 	apps := map[string]struct {
 		scope       string
 		autoApprove bool
