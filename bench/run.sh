@@ -14,7 +14,9 @@
 # BENCH_FLOOD_SECONDS (20), BENCH_FLOOD_RATE (320 requests/s in all), BENCH_FLOOD_SOURCES (8 addresses,
 # 127.0.0.2 on), BENCH_FLOOD_REAL_RATE (5 password grants/s), BENCH_FLOOD_SERVICE (the binary the flood
 # phase runs, default bin/access-service: another build, for a before-and-after). BENCH_ONLY=flood runs
-# the flood phase alone.
+# the flood phase alone. The organisation phase (a seeded organisation of BENCH_ORG_MEMBERS members
+# (10,000), 200 clearances and 100 classifications; its reads against the baseline, in rounds of their
+# own) runs after the reads; BENCH_ONLY=orgadmin runs it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +31,8 @@ FLOOD_RATE=${BENCH_FLOOD_RATE:-320}
 FLOOD_SOURCES=${BENCH_FLOOD_SOURCES:-8}
 FLOOD_REAL_RATE=${BENCH_FLOOD_REAL_RATE:-5}
 ONLY=${BENCH_ONLY:-}
-[[ -z $ONLY || $ONLY == flood ]] || { echo "bench: BENCH_ONLY takes only 'flood'" >&2; exit 2; }
+ORG_MEMBERS=${BENCH_ORG_MEMBERS:-10000}
+[[ -z $ONLY || $ONLY == flood || $ONLY == orgadmin ]] || { echo "bench: BENCH_ONLY takes 'flood' or 'orgadmin'" >&2; exit 2; }
 SVC=127.0.0.1:18080
 BASE=127.0.0.1:18081
 FLOOD_SVC=127.0.0.1:18082
@@ -95,6 +98,56 @@ ROWS
 )
 }
 
+# The organisation phase: an organisation of $ORG_MEMBERS members (imported as CSV), 100 classifications
+# and 200 clearances (the first with 1,000 members and every classification, the others 5
+# classifications and an equal share of the members), seeded through the API; then, in rounds of their
+# own, the baseline's indexed read and the organisation administrator's reads, closed loop and at one
+# open-loop rate (30% of the slowest closed-loop throughput of round 1). Sets org_rows.
+orgadmin_phase() {
+  echo "== seeding an organisation of $ORG_MEMBERS members, 200 clearances, 100 classifications"
+  local seed org group names paths i r rate="" slowest
+  seed=$(bin/bench-load seed-org -url "http://$SVC" -token "$token" -admin "$admin" -members "$ORG_MEMBERS")
+  echo "   $seed"
+  # The seeding wrote 10,000 memberships in 20 s; PostgreSQL's autovacuum would analyse the tables within
+  # a minute or so and the planner would then see their sizes. The run does it at once rather than wait.
+  psql -q "$db_url" -c "VACUUM ANALYZE" >/dev/null
+  org=$(echo "$seed" | grep -o '"org":"[0-9]*"' | cut -d'"' -f4)
+  group=$(echo "$seed" | grep -o '"group":"[0-9]*"' | cut -d'"' -f4)
+  names=("GET .../groups?limit=50 (a page of 50 clearances with their counts)" "GET .../groups/{id}/users?limit=50 (a page of the 1,000 members of one)" "GET .../statistics/users" "GET .../statistics/plans")
+  paths=("/api/v1/organisations/$org/groups?limit=50" "/api/v1/organisations/$org/groups/$group/users?limit=50" "/api/v1/organisations/$org/statistics/users" "/api/v1/organisations/$org/statistics/plans")
+  for i in "${!paths[@]}"; do
+    curl -sf -H "$auth" "http://$SVC${paths[$i]}" >/dev/null || { echo "bench: ${paths[$i]} does not answer 200" >&2; exit 1; }
+    : >"$work/org${i}_rps"; : >"$work/org${i}_p99"
+  done
+  : >"$work/orgbase_rps"; : >"$work/orgbase_p99"; : >"$work/orgread_rps"
+  org_steal_a=$(cpu_ticks)
+  for r in $(seq 1 "$ROUNDS"); do
+    echo "== organisation round $r of $ROUNDS"
+    rps "http://$BASE/$id" >>"$work/orgbase_rps"
+    rps -H "$auth" "http://$SVC$path" >>"$work/orgread_rps"
+    for i in "${!paths[@]}"; do rps -H "$auth" "http://$SVC${paths[$i]}" >>"$work/org${i}_rps"; done
+    if [[ -z $rate ]]; then
+      slowest=$(cat "$work/orgbase_rps" "$work"/org?_rps | sort -g | head -1)
+      rate=$(awk -v m="$slowest" 'BEGIN {printf "%d", m*0.3}')
+    fi
+    bin/bench-load open -url "http://$BASE/$id" -rate "$rate" -duration "${SECS}s" | field p99_ms >>"$work/orgbase_p99"
+    for i in "${!paths[@]}"; do
+      bin/bench-load open -url "http://$SVC${paths[$i]}" -H "$auth" -rate "$rate" -duration "${SECS}s" | field ok_p99_ms >>"$work/org${i}_p99"
+    done
+    echo "   baseline $(tail -1 "$work/orgbase_rps") req/s, p99 $(tail -1 "$work/orgbase_p99") ms;" \
+      "$(for i in "${!paths[@]}"; do printf '%s: %s req/s, p99 %s ms; ' "${paths[$i]##*/$org/}" "$(tail -1 "$work/org${i}_rps")" "$(tail -1 "$work/org${i}_p99")"; done)"
+  done
+  org_steal=$(stolen "$org_steal_a" "$(cpu_ticks)")
+  org_rows="| baseline GET /{id}, in the organisation phase's rounds | $(median <"$work/orgbase_rps") req/s, p99 $(median <"$work/orgbase_p99") ms at $rate req/s (seeded in $(echo "$seed" | field seconds | xargs printf %.0f) s, the $ORG_MEMBERS-row import in $(echo "$seed" | field import_seconds | xargs printf %.0f) s) | — | — |
+| … the service's own one-row read, GET $READ_PATH, in the same rounds | $(median <"$work/orgread_rps") req/s = $(ratio orgread_rps orgbase_rps)× baseline | — | — |"
+  local rr rp
+  for i in "${!paths[@]}"; do
+    rr=$(ratio "org${i}_rps" orgbase_rps); rp=$(ratio "org${i}_p99" orgbase_p99)
+    org_rows="$org_rows
+| ${names[$i]}, $ORG_MEMBERS members | $(median <"$work/org${i}_rps") req/s = ${rr}× baseline; p99 $(median <"$work/org${i}_p99") ms = ${rp}× baseline p99 | ≥ 0.5×, p99 ≤ 2× | $([[ $(verdict "$rr" 0.5) == ok && $(verdict 2 "$rp") == ok ]] && echo ok || echo MISSED) |"
+  done
+}
+
 if [[ $ONLY == flood ]]; then
   flood_phase
   report=$(cat <<REPORT
@@ -141,6 +194,29 @@ rps() { # wrk's requests/s of 2xx answers: args as for wrk
   awk -v t="$total" -v n="${non2xx:-0}" -v s="$secs" 'BEGIN {printf "%.0f\n", (t-n)/s}'
 }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# Each ratio is the median of the rounds' own ratios: the service and the baseline are measured one
+# right after the other within a round, while this machine's speed drifts between rounds.
+ratio() { paste "$work/$1" "$work/$2" | awk '{printf "%.4f\n", $1/$2}' | median | awk '{printf "%.2f", $1}'; }
+
+if [[ $ONLY == orgadmin ]]; then
+  wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
+  orgadmin_phase
+  report=$(cat <<REPORT
+| path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
+| --- | --- | --- | --- |
+$org_rows
+
+CPU time taken by the hypervisor for other guests (steal) during the organisation phase: $org_steal%.
+REPORT
+)
+  echo
+  echo "$report"
+  mkdir -p bin
+  { echo "make bench (BENCH_ONLY=orgadmin), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
+  echo
+  echo "(also written to bin/bench-results.md)"
+  exit 0
+fi
 
 steal_start=$(cpu_ticks)
 echo "== warming up"
@@ -167,6 +243,9 @@ done
 base_rps=$(median <"$work/base_rps"); read_rps=$(median <"$work/read_rps"); noread_rps=$(median <"$work/noread_rps")
 static_rps=$(median <"$work/static_rps")
 base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
+
+reads_end=$(cpu_ticks)
+orgadmin_phase
 
 # This machine's speed drifts from minute to minute, so one hash check is timed just before and just
 # after the closed-loop grants, and the mean of the two medians is the yardstick.
@@ -219,9 +298,6 @@ kill "$svc_pid" 2>/dev/null || true
 wait "$svc_pid" 2>/dev/null || true
 flood_phase
 
-# Each ratio is the median of the rounds' own ratios: the service and the baseline are measured one
-# right after the other within a round, while this machine's speed drifts between rounds.
-ratio() { paste "$work/$1" "$work/$2" | awk '{printf "%.4f\n", $1/$2}' | median | awk '{printf "%.2f", $1}'; }
 r_read=$(ratio read_rps base_rps)
 r_p99=$(ratio read_p99 base_p99)
 r_noread=$(ratio noread_rps base_rps)
@@ -230,8 +306,8 @@ r_of_static=$(ratio noread_rps static_rps)
 answer_bytes=$(wc -c <"$work/directory.json")
 pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
 p99_limit=$(awk -v h="$overload_hash" 'BEGIN {printf "%.1f", 5*h}')
-steal_note="CPU time taken by the hypervisor for other guests (steal): $(stolen "$steal_start" "$steal_reads")% during the reads, $(stolen "$steal_reads" "$steal_grants")% during the grants, $(stolen "$steal_grants" "$steal_end")% during the overload"
-steal_note="$steal_note, $flood_steal% during the flood"
+steal_note="CPU time taken by the hypervisor for other guests (steal): $(stolen "$steal_start" "$reads_end")% during the reads, $(stolen "$steal_reads" "$steal_grants")% during the grants, $(stolen "$steal_grants" "$steal_end")% during the overload"
+steal_note="$steal_note, $flood_steal% during the flood, $org_steal% during the organisation phase"
 if awk -v a="$(stolen "$steal_start" "$steal_end")" -v f="$flood_steal" 'BEGIN {exit !(a >= 5 || f >= 5)}'; then
   steal_note="$steal_note. **Above 5%: this machine was not the run's own, and its ratios say little.**"
 fi
@@ -243,6 +319,7 @@ report=$(cat <<REPORT
 | GET $READ_PATH, open loop at $open_rate req/s | p99 $read_p99 ms = ${r_p99}× baseline p99 | ≤ 1.5× | $(verdict 1.5 "$r_p99") |
 | GET /api/v1 (no database read) | $noread_rps req/s = ${r_noread}× baseline | ≥ 2.5× | $(verdict "$r_noread" 2.5) |
 | … a bare net/http server sending the same $answer_bytes bytes (its ceiling) | $static_rps req/s = ${r_static}× baseline; the service reaches ${r_of_static}× of it | — | — |
+$org_rows
 | password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
 | … $CORES hash checks at once, no server (the machine's ceiling) | $ceiling checks/s = $(awk -v a="$ceiling" -v b="$capacity" 'BEGIN {printf "%.2f", a/b}') × $CORES ÷ hash; the grants reach $(awk -v a="$pw_rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}') of it | — | — |
 | password grant at $overload_rate req/s for ${OVERLOAD_SECS}s | answers $statuses; refusals without Retry-After: $no_retry; other statuses: ${unexpected:-none} | only 200/429/503, all refusals with Retry-After | $([[ -z $unexpected && $no_retry == 0 ]] && echo ok || echo MISSED) |

@@ -10,6 +10,8 @@
 //	load flood -url U ...     token requests with made-up client ids from several source addresses,
 //	                          open loop, while real password grants go on from 127.0.0.1; prints one
 //	                          JSON line of both's results
+//	load seed-org -url U ...  an organisation of 10,000 members, 100 classifications and 200 clearances,
+//	                          built through the API; prints one JSON line with its ids
 package main
 
 import (
@@ -40,7 +42,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: load hash | open ... | rss -pid P | count ... | flood ...")
+		log.Fatal("usage: load hash | open ... | rss -pid P | count ... | flood ... | seed-org ...")
 	}
 	switch os.Args[1] {
 	case "hash":
@@ -53,6 +55,8 @@ func main() {
 		count(os.Args[2:])
 	case "flood":
 		flood(os.Args[2:])
+	case "seed-org":
+		seedOrg(os.Args[2:])
 	default:
 		log.Fatalf("unknown command %q", os.Args[1])
 	}

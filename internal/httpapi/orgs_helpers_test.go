@@ -57,6 +57,11 @@ func buildWorld(t *testing.T, mb *testutil.Mailbox, opts ...testutil.Option) *wo
 	}
 	opts = append(opts, testutil.WithOptions(o))
 	svc := testutil.Start(t, opts...)
+	t.Cleanup(func() { // whatever the test did, the kept counts still count what they count
+		if drift, err := svc.Store.KeptCountsDrift(context.Background()); err != nil || len(drift) > 0 {
+			t.Errorf("kept counts drifted: %v %v", drift, err)
+		}
+	})
 	svc.RegisterClient(t, clientID)
 	w := &world{svc: svc, mail: mb, tok: map[string]string{}, id: map[string]string{}}
 	for _, e := range []string{root1, root2, root3, orgAdmin, originator, collab, adhoc, outsider} {

@@ -135,6 +135,12 @@ func (x Classifications) Page(ctx context.Context, orgID int64, q listing.Query)
 // Delete deletes the organisation's classification; its links to clearances go by ON DELETE CASCADE in
 // the same statement.
 func (x Classifications) Delete(ctx context.Context, orgID, id int64) error {
+	// Its links go by ON DELETE CASCADE: the clearances linked to it count one classification fewer.
+	err := x.s.conn(ctx).Exec("UPDATE clearances SET label_count = label_count - 1 WHERE id IN "+
+		"(SELECT clearance_id FROM clearance_classifications WHERE organisation_id = ? AND classification_id = ?)", orgID, id).Error
+	if err != nil {
+		return wrap(err, "classifications.delete", id)
+	}
 	res := x.s.conn(ctx).Where("id = ? AND organisation_id = ?", id, orgID).Delete(&classificationRow{})
 	return affected(res, classification.ErrNotFound, "classifications.delete", id)
 }

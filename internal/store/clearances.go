@@ -41,17 +41,17 @@ type clearanceMemberRow struct {
 
 func (clearanceMemberRow) TableName() string { return "clearance_members" }
 
-// clearanceWithCounts is a clearance with how many classifications and members it has, counted in the
-// same statement (clearanceColumns) so a page of clearances costs the same whatever its size.
+// clearanceWithCounts is a clearance with how many classifications and members it has: counts kept in
+// its row (migration 00010) by the statements that link, unlink, add and remove (here), delete a
+// classification (Classifications.Delete) or remove a member from the organisation
+// (Organisations.RemoveMember), so a page of clearances reads 50 rows rather than counting thousands.
 type clearanceWithCounts struct {
 	Row         clearanceRow `gorm:"embedded"`
 	LabelCount  int
 	MemberCount int
 }
 
-const clearanceColumns = "clearances.*, " +
-	"(SELECT count(*) FROM clearance_classifications l WHERE l.clearance_id = clearances.id) AS label_count, " +
-	"(SELECT count(*) FROM clearance_members m WHERE m.clearance_id = clearances.id) AS member_count"
+const clearanceColumns = "clearances.*"
 
 func clearanceFromRow(r clearanceWithCounts) clearance.Clearance {
 	return clearance.Clearance{
@@ -153,35 +153,61 @@ func (x Clearances) Classifications(ctx context.Context, orgID int64, classifica
 	return out, wrap(err, "clearances.classifications", orgID)
 }
 
-// Link links the clearance to the classifications in one statement; links that exist stay.
+// Link links the clearance to the classifications in one statement, links that exist staying, and
+// adds the new links to its count in another.
 func (x Clearances) Link(ctx context.Context, orgID, id int64, classificationIDs []int64) error {
-	err := x.s.insertEach(ctx, "clearance_classifications (organisation_id, clearance_id, classification_id)", classificationIDs, orgID, id)
+	n, err := x.s.insertEach(ctx, "clearance_classifications (organisation_id, clearance_id, classification_id)", classificationIDs, orgID, id)
 	if isForeignKey(err) {
 		return clearance.ErrUnknownClassification // deleted since the caller checked (a caller without the organisation's lock)
+	}
+	if err == nil {
+		err = x.addToCounts(ctx, id, "label_count", n)
 	}
 	return wrap(err, "clearances.link", id)
 }
 
-// Unlink removes the clearance's links to the classifications in one statement.
+// Unlink removes the clearance's links to the classifications in one statement, and takes them off its
+// count in another.
 func (x Clearances) Unlink(ctx context.Context, id int64, classificationIDs []int64) error {
-	err := x.s.conn(ctx).Where("clearance_id = ?", id).Where(x.s.oneOf("classification_id", classificationIDs)).
-		Delete(&clearanceClassificationRow{}).Error
+	res := x.s.conn(ctx).Where("clearance_id = ?", id).Where(x.s.oneOf("classification_id", classificationIDs)).
+		Delete(&clearanceClassificationRow{})
+	err := res.Error
+	if err == nil {
+		err = x.addToCounts(ctx, id, "label_count", -res.RowsAffected)
+	}
 	return wrap(err, "clearances.unlink", id)
 }
 
-// AddMembers puts the users in the clearance in one statement; those in it stay.
+// AddMembers puts the users in the clearance in one statement, those in it staying, and adds the new
+// ones to its count in another.
 func (x Clearances) AddMembers(ctx context.Context, orgID, id int64, userIDs []int64) error {
-	err := x.s.insertEach(ctx, "clearance_members (organisation_id, clearance_id, user_id)", userIDs, orgID, id)
+	n, err := x.s.insertEach(ctx, "clearance_members (organisation_id, clearance_id, user_id)", userIDs, orgID, id)
 	if isForeignKey(err) {
 		return clearance.ErrNotAMember // removed since the caller checked (a caller without the organisation's lock)
+	}
+	if err == nil {
+		err = x.addToCounts(ctx, id, "member_count", n)
 	}
 	return wrap(err, "clearances.add_members", id)
 }
 
-// RemoveMembers takes the users out of the clearance in one statement.
+// RemoveMembers takes the users out of the clearance in one statement, and off its count in another.
 func (x Clearances) RemoveMembers(ctx context.Context, id int64, userIDs []int64) error {
-	err := x.s.conn(ctx).Where("clearance_id = ?", id).Where(x.s.oneOf("user_id", userIDs)).Delete(&clearanceMemberRow{}).Error
+	res := x.s.conn(ctx).Where("clearance_id = ?", id).Where(x.s.oneOf("user_id", userIDs)).Delete(&clearanceMemberRow{})
+	err := res.Error
+	if err == nil {
+		err = x.addToCounts(ctx, id, "member_count", -res.RowsAffected)
+	}
 	return wrap(err, "clearances.remove_members", id)
+}
+
+// addToCounts adds n to the clearance's kept count column (label_count or member_count; never from a
+// request); nothing when n is 0.
+func (x Clearances) addToCounts(ctx context.Context, id int64, column string, n int64) error {
+	if n == 0 {
+		return nil
+	}
+	return x.s.conn(ctx).Exec("UPDATE clearances SET "+column+" = "+column+" + ? WHERE id = ?", n, id).Error
 }
 
 // A request may name a thousand ids. GORM writes a slice as one placeholder per element, and building,
@@ -198,17 +224,19 @@ func (s *Store) oneOf(column string, ids []int64) clause.Expr {
 }
 
 // insertEach inserts one row per id into table (its name and columns), each row being the leading
-// values followed by the id, in one statement with the ids in one parameter; rows that exist stay.
-// (SQLite needs the WHERE to read ON CONFLICT as the insert's, not a join's.)
-func (s *Store) insertEach(ctx context.Context, table string, ids []int64, leading ...any) error {
+// values followed by the id, in one statement with the ids in one parameter; rows that exist stay. It
+// returns how many rows it inserted. (SQLite needs the WHERE to read ON CONFLICT as the insert's, not
+// a join's.)
+func (s *Store) insertEach(ctx context.Context, table string, ids []int64, leading ...any) (int64, error) {
 	values := strings.TrimSuffix(strings.Repeat("?, ", len(leading)), " ")
 	from := "unnest(CAST(? AS BIGINT[])) AS ids (value)"
 	list := idArray(ids, '{', '}')
 	if s.embedded {
 		from, list = "json_each(?)", idArray(ids, '[', ']')
 	}
-	return s.conn(ctx).Exec("INSERT INTO "+table+" SELECT "+values+" value FROM "+from+" WHERE true ON CONFLICT DO NOTHING",
-		append(leading, list)...).Error
+	res := s.conn(ctx).Exec("INSERT INTO "+table+" SELECT "+values+" value FROM "+from+" WHERE true ON CONFLICT DO NOTHING",
+		append(leading, list)...)
+	return res.RowsAffected, res.Error
 }
 
 // idArray writes ids as an array literal between open and close: {1,2} for PostgreSQL, [1,2] for JSON.
@@ -237,14 +265,17 @@ const clearanceMemberColumns = "users.*, memberships.role, memberships.is_org_ad
 var clearanceMemberList = listSpec{id: "users.id", sorts: map[string]string{
 	"": "users.email", "email": "users.email", "firstName": "users.first_name", "lastName": "users.last_name"}}
 
-// MemberPage is one page of the clearance's members: two statements, whatever the page's size.
+// MemberPage is one page of the clearance's members: two statements, whatever the page's size. The
+// total is counted on clearance_members alone: its foreign keys give every row a membership, and so a
+// user and an organisation, and the joins would make the count visit all three for every member.
 func (x Clearances) MemberPage(ctx context.Context, id int64, q listing.Query) (listing.Page[clearance.Member], error) {
+	counted := x.s.conn(ctx).Table("clearance_members").Where("clearance_members.clearance_id = ?", id)
 	base := x.s.conn(ctx).Table("clearance_members").
 		Joins("JOIN users ON users.id = clearance_members.user_id").
 		Joins("JOIN memberships ON memberships.organisation_id = clearance_members.organisation_id AND memberships.user_id = clearance_members.user_id").
 		Joins("JOIN organisations ON organisations.id = clearance_members.organisation_id").
 		Where("clearance_members.clearance_id = ?", id)
-	p, err := list(base, q, clearanceMemberList, clearanceMemberColumns, always(func(r clearanceMemberRowJoined) clearance.Member {
+	p, err := listCounting(counted, base, q, clearanceMemberList, clearanceMemberColumns, always(func(r clearanceMemberRowJoined) clearance.Member {
 		return clearance.Member{User: userFromRow(r.User), Role: organisation.Role(r.Role), IsOrgAdmin: r.IsOrgAdmin, OrganisationName: r.OrganisationName}
 	}))
 	return p, wrap(err, "clearances.member_page", id)

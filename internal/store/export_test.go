@@ -51,6 +51,19 @@ func CheckHotReads(t *testing.T, databaseURL string) {
 		VALUES (31, 'Org', 'org', 1, 'a@example.com', 'c@example.com', ?, ?)`, now, now).Error; err != nil {
 		t.Fatal(err)
 	}
+	plan := int64(51)
+	if err := s.db.Exec(`INSERT INTO plans (id, organisation_id, name, name_key, quota, is_default, created_at)
+		VALUES (51, 31, 'Standard', 'standard', 1, TRUE, ?)`, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*membershipRow{
+		{OrganisationID: 31, UserID: 21, Role: "Originator", IsOrgAdmin: true, PlanID: &plan, CreatedAt: now},
+		{OrganisationID: 31, UserID: 22, Role: "Collaborator", CreatedAt: now},
+	} {
+		if err := s.db.Create(m).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := s.db.Create(&whitelistRuleRow{ID: 41, OrganisationID: 31, Pattern: "example.com", Kind: "domain",
 		Description: "rule", CreatedAt: now}).Error; err != nil {
 		t.Fatal(err)
@@ -73,13 +86,21 @@ func CheckHotReads(t *testing.T, databaseURL string) {
 		{"missing client app", clientAppByID, int64(99), func() row { return &clientAppRow{} }},
 		{"missing user", userByEmail, "nobody@example.com", func() row { return &userRow{} }},
 		{"missing whitelist rule", whitelistRuleByID, int64(99), func() row { return &whitelistRuleRow{} }},
+		{"membership with a plan", membershipByKey, []any{int64(31), int64(21)}, func() row { return &membershipRow{} }},
+		{"membership without", membershipByKey, []any{int64(31), int64(22)}, func() row { return &membershipRow{} }},
+		{"missing membership", membershipByKey, []any{int64(31), int64(11)}, func() row { return &membershipRow{} }},
+		{"membership of another organisation", membershipByKey, []any{int64(32), int64(21)}, func() row { return &membershipRow{} }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			viaGORM, hot := c.new(), c.new()
-			gormErr := s.db.WithContext(ctx).Where(c.read.where, c.key).Take(viaGORM).Error
+			keys, ok := c.key.([]any)
+			if !ok {
+				keys = []any{c.key}
+			}
+			gormErr := s.db.WithContext(ctx).Where(c.read.where, keys...).Take(viaGORM).Error
 			before := s.Statements()
-			hotErr := s.take(ctx, c.read, c.key, gorm.ErrRecordNotFound, hot, hot.fields()...)
+			hotErr := s.takeBy(ctx, c.read, keys, gorm.ErrRecordNotFound, hot, hot.fields()...)
 			if isNotFound(gormErr) != isNotFound(hotErr) || (gormErr == nil) != (hotErr == nil) {
 				t.Fatalf("GORM: %v, hot read: %v", gormErr, hotErr)
 			}
@@ -135,6 +156,7 @@ func CheckHotReadColumns(t *testing.T) {
 		{"client_apps", &clientAppRow{}, clientAppColumns, []hotRead{clientAppByID, clientAppByClientID}, "client_apps"},
 		{"users", &userRow{}, userColumns, []hotRead{userByID, userByEmail}, "users"},
 		{"whitelist_rules", &whitelistRuleRow{}, whitelistRuleColumns, []hotRead{whitelistRuleByID}, "whitelist_rules"},
+		{"memberships", &membershipRow{}, membershipColumns, []hotRead{membershipByKey}, "memberships"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

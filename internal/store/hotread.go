@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -34,17 +35,35 @@ func newHotRead(table string, columns []string, key string) hotRead {
 // own connection), through GORM. A missing row is notFound (the domain's error) either way; any other
 // failure is wrapped with the read's key.
 func (s *Store) take(ctx context.Context, r hotRead, key any, notFound error, row any, targets ...any) error {
+	return s.takeBy(ctx, r, []any{key}, notFound, row, targets...)
+}
+
+// newHotReadBy is the read of one row of table by its unique pair of columns keys (a composite primary
+// key), given to takeBy in that order.
+func newHotReadBy(table string, columns []string, keys ...string) hotRead {
+	where, sql := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		where[i], sql[i] = k+" = ?", k+" = $"+strconv.Itoa(i+1)
+	}
+	return hotRead{
+		where: strings.Join(where, " AND "),
+		sql:   "SELECT " + strings.Join(columns, ", ") + " FROM " + table + " WHERE " + strings.Join(sql, " AND "),
+	}
+}
+
+// takeBy is take for a read by several columns (newHotReadBy), keys in the read's order.
+func (s *Store) takeBy(ctx context.Context, r hotRead, keys []any, notFound error, row any, targets ...any) error {
 	var err error
 	if s.pool == nil || inTx(ctx) {
-		err = s.conn(ctx).Where(r.where, key).Take(row).Error
+		err = s.conn(ctx).Where(r.where, keys...).Take(row).Error
 	} else {
 		s.statements.Add(1)
-		if err = s.pool.QueryRow(ctx, r.sql, key).Scan(targets...); errors.Is(err, pgx.ErrNoRows) {
+		if err = s.pool.QueryRow(ctx, r.sql, keys...).Scan(targets...); errors.Is(err, pgx.ErrNoRows) {
 			err = gorm.ErrRecordNotFound
 		}
 	}
 	if isNotFound(err) {
 		return notFound
 	}
-	return wrap(err, r.sql, key)
+	return wrap(err, r.sql, keys[len(keys)-1])
 }

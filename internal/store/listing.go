@@ -21,8 +21,14 @@ type listSpec struct {
 // allows, ties broken by id, so paging never repeats or skips an item) with the columns cols ("" for
 // base's own), and converts each row.
 func list[R, T any](base *gorm.DB, q listing.Query, spec listSpec, cols string, conv func(R) (T, error)) (listing.Page[T], error) {
+	return listCounting(base, base, q, spec, cols, conv)
+}
+
+// listCounting is list with the total counted by counted, a cheaper query matching as many rows as
+// base (base's joins without the tables that add nothing to the count).
+func listCounting[R, T any](counted, base *gorm.DB, q listing.Query, spec listSpec, cols string, conv func(R) (T, error)) (listing.Page[T], error) {
 	var total int64
-	if err := base.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	if err := counted.Session(&gorm.Session{}).Count(&total).Error; err != nil {
 		return listing.Page[T]{}, err
 	}
 	column, ok := spec.sorts[q.SortBy]

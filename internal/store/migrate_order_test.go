@@ -204,3 +204,78 @@ func TestMigrationRepairsPlans(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrationKeepsCounts: migration 00010 counts what existed before it, on PostgreSQL and SQLite
+// alike: each organisation's Originators, Collaborators and administrators (Ad hoc members nowhere),
+// each clearance's classifications and members.
+func TestMigrationKeepsCounts(t *testing.T) {
+	for name, url := range map[string]func(testing.TB) string{"postgres": testutil.NewEmptyPostgres, "sqlite": testutil.NewSQLite} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := store.Open(ctx, url(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			db := store.MigrateBefore(t, s, "00010")
+			for _, stmt := range []string{
+				`INSERT INTO users (id, email, created_at, updated_at) VALUES
+				 (1, 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+				 (2, 'b@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+				 (3, 'c@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+				 (4, 'd@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00')`,
+				`INSERT INTO organisations (id, name, name_key, quota, admin_email, contact_email, created_at, updated_at) VALUES
+				 (10, 'Acme', 'acme', 100, 'a@x.example', 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
+				 (20, 'Other', 'other', 100, 'a@x.example', 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00')`,
+				`INSERT INTO plans (id, organisation_id, name, name_key, quota, is_default, created_at) VALUES
+				 (101, 10, 'Standard', 'standard', 10, TRUE, '2026-01-01 00:00:00')`,
+				`INSERT INTO memberships (organisation_id, user_id, role, is_org_admin, plan_id, created_at) VALUES
+				 (10, 1, 'Originator', TRUE, 101, '2026-01-01 00:00:00'),
+				 (10, 2, 'Originator', FALSE, 101, '2026-01-01 00:00:00'),
+				 (10, 3, 'Collaborator', TRUE, NULL, '2026-01-01 00:00:00'),
+				 (10, 4, 'Ad hoc', FALSE, NULL, '2026-01-01 00:00:00'),
+				 (20, 1, 'Collaborator', TRUE, NULL, '2026-01-01 00:00:00')`,
+				`INSERT INTO classifications (id, organisation_id, name, name_key, description, priority, apply_i18n, created_at) VALUES
+				 (501, 10, 'Secret', 'secret', '', 1, FALSE, '2026-01-01 00:00:00'),
+				 (502, 10, 'Public', 'public', '', 2, FALSE, '2026-01-01 00:00:00')`,
+				`INSERT INTO clearances (id, organisation_id, name, name_key, description, created_at) VALUES
+				 (601, 10, 'All', 'all', '', '2026-01-01 00:00:00'),
+				 (602, 10, 'None', 'none', '', '2026-01-01 00:00:00')`,
+				`INSERT INTO clearance_classifications (organisation_id, clearance_id, classification_id) VALUES (10, 601, 501), (10, 601, 502)`,
+				`INSERT INTO clearance_members (organisation_id, clearance_id, user_id) VALUES (10, 601, 1), (10, 601, 2), (10, 601, 4)`,
+			} {
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for q, want := range map[string][]string{
+				"SELECT id, CAST(originator_count AS TEXT) || '/' || CAST(collaborator_count AS TEXT) || '/' || CAST(admin_count AS TEXT) FROM organisations ORDER BY id": {
+					"10=2/1/2", "20=0/1/1"},
+				"SELECT id, CAST(label_count AS TEXT) || '/' || CAST(member_count AS TEXT) FROM clearances ORDER BY id": {"601=2/3", "602=0/0"},
+			} {
+				r, err := db.QueryContext(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for r.Next() {
+					var a, b any
+					if err := r.Scan(&a, &b); err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, fmt.Sprintf("%v=%s", a, b))
+				}
+				r.Close()
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: %q, want %q", q, got, want)
+				}
+			}
+			if drift, err := s.KeptCountsDrift(ctx); err != nil || len(drift) > 0 {
+				t.Errorf("drift after the migration: %v %v", drift, err)
+			}
+		})
+	}
+}

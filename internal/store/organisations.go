@@ -58,6 +58,17 @@ type membershipRow struct {
 
 func (membershipRow) TableName() string { return "memberships" }
 
+// membershipColumns are membershipRow's columns in its fields' order: the hot read's (hotread.go), which
+// the access step makes for every request to an organisation's API.
+var (
+	membershipColumns = []string{"organisation_id", "user_id", "role", "is_org_admin", "plan_id", "created_at"}
+	membershipByKey   = newHotReadBy("memberships", membershipColumns, "organisation_id", "user_id")
+)
+
+func (r *membershipRow) fields() []any {
+	return []any{&r.OrganisationID, &r.UserID, &r.Role, &r.IsOrgAdmin, &r.PlanID, &r.CreatedAt}
+}
+
 // organisationWithRequest is an organisation joined with its pending removal request, if any.
 type organisationWithRequest struct {
 	Org                organisationRow `gorm:"embedded"`
@@ -223,9 +234,8 @@ func (x Organisations) Member(ctx context.Context, orgID, userID int64) (organis
 
 // Membership reads the user's membership of the organisation.
 func (x Organisations) Membership(ctx context.Context, orgID, userID int64) (organisation.Membership, error) {
-	row, err := take1[membershipRow](x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID),
-		organisation.ErrNotMember, "organisations.membership", userID)
-	if err != nil {
+	var row membershipRow
+	if err := x.s.takeBy(ctx, membershipByKey, []any{orgID, userID}, organisation.ErrNotMember, &row, row.fields()...); err != nil {
 		return organisation.Membership{}, err
 	}
 	return organisation.Membership{OrganisationID: orgID, Role: organisation.Role(row.Role), IsOrgAdmin: row.IsOrgAdmin, PlanID: row.PlanID}, nil
@@ -276,20 +286,80 @@ func (x Organisations) AddMember(ctx context.Context, orgID, userID int64, r org
 	if isDuplicate(err) {
 		return organisation.ErrAlreadyMember
 	}
+	if err == nil {
+		err = x.keepCounts(ctx, orgID, tally{}, tallyOf(row.Role, row.IsOrgAdmin))
+	}
 	return wrap(err, "organisations.add_member", userID)
 }
 
-// SetMember replaces the member's role, administrator flag and plan.
-func (x Organisations) SetMember(ctx context.Context, orgID, userID int64, r organisation.Roles) error {
-	res := x.s.conn(ctx).Model(&membershipRow{}).Where("organisation_id = ? AND user_id = ?", orgID, userID).
-		Updates(map[string]any{"role": string(r.Role), "is_org_admin": r.IsOrgAdmin, "plan_id": r.PlanID})
-	return affected(res, organisation.ErrNotMember, "organisations.set_member", userID)
+// tally is what one membership adds to its organisation's kept counts (migration 00010): Ad hoc
+// members count nowhere, an administrator among the administrators and in their role both.
+type tally struct{ originators, collaborators, admins int }
+
+func tallyOf(role string, isOrgAdmin bool) tally {
+	var t tally
+	switch organisation.Role(role) {
+	case organisation.RoleOriginator:
+		t.originators = 1
+	case organisation.RoleCollaborator:
+		t.collaborators = 1
+	default:
+		return t
+	}
+	if isOrgAdmin {
+		t.admins = 1
+	}
+	return t
 }
 
-// RemoveMember deletes the membership.
+// keepCounts moves the organisation's kept counts from a membership counted as was to one counted as
+// now, in one statement (none when they are the same). The caller holds the organisation's lock, as
+// every membership change does, so the membership it read as was cannot have changed since.
+func (x Organisations) keepCounts(ctx context.Context, orgID int64, was, now tally) error {
+	if was == now {
+		return nil
+	}
+	return x.s.conn(ctx).Exec("UPDATE organisations SET originator_count = originator_count + ?, "+
+		"collaborator_count = collaborator_count + ?, admin_count = admin_count + ? WHERE id = ?",
+		now.originators-was.originators, now.collaborators-was.collaborators, now.admins-was.admins, orgID).Error
+}
+
+// SetMember replaces the member's role, administrator flag and plan.
+// The caller holds the organisation's lock (keepCounts).
+func (x Organisations) SetMember(ctx context.Context, orgID, userID int64, r organisation.Roles) error {
+	cur, err := take1[membershipRow](x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID),
+		organisation.ErrNotMember, "organisations.set_member", userID)
+	if err != nil {
+		return err
+	}
+	res := x.s.conn(ctx).Model(&membershipRow{}).Where("organisation_id = ? AND user_id = ?", orgID, userID).
+		Updates(map[string]any{"role": string(r.Role), "is_org_admin": r.IsOrgAdmin, "plan_id": r.PlanID})
+	if err := affected(res, organisation.ErrNotMember, "organisations.set_member", userID); err != nil {
+		return err
+	}
+	return wrap(x.keepCounts(ctx, orgID, tallyOf(cur.Role, cur.IsOrgAdmin), tallyOf(string(r.Role), r.IsOrgAdmin)),
+		"organisations.set_member", userID)
+}
+
+// RemoveMember deletes the membership; its clearance memberships go by ON DELETE CASCADE, and the
+// member counts of those clearances and the organisation's counts go down in the same transaction.
+// The caller holds the organisation's lock (keepCounts).
 func (x Organisations) RemoveMember(ctx context.Context, orgID, userID int64) error {
-	return affected(x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID).Delete(&membershipRow{}),
+	cur, err := take1[membershipRow](x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID),
 		organisation.ErrNotMember, "organisations.remove_member", userID)
+	if err != nil {
+		return err
+	}
+	err = x.s.conn(ctx).Exec("UPDATE clearances SET member_count = member_count - 1 WHERE id IN "+
+		"(SELECT clearance_id FROM clearance_members WHERE organisation_id = ? AND user_id = ?)", orgID, userID).Error
+	if err != nil {
+		return wrap(err, "organisations.remove_member", userID)
+	}
+	res := x.s.conn(ctx).Where("organisation_id = ? AND user_id = ?", orgID, userID).Delete(&membershipRow{})
+	if err := affected(res, organisation.ErrNotMember, "organisations.remove_member", userID); err != nil {
+		return err
+	}
+	return wrap(x.keepCounts(ctx, orgID, tallyOf(cur.Role, cur.IsOrgAdmin), tally{}), "organisations.remove_member", userID)
 }
 
 // OtherAdmins counts the organisation's administrators other than userID.
