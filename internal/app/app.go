@@ -42,6 +42,7 @@ type Options struct {
 	PasswordParams                  *password.Params // nil: password.Production
 	PerClientLimit, PerAddressLimit httpapi.RateLimit
 	Mailer                          notify.Sender // nil: SMTP when ACCESS_SMTP_URL is set, else the log
+	ImportTimeout                   time.Duration // zero: httpapi.DefaultImportTimeout
 }
 
 // App is the running service's parts.
@@ -78,6 +79,7 @@ type App struct {
 	// The token, revocation and introspection endpoints' rate limits: the options', else the
 	// configuration's, else the defaults.
 	perClient, perAddress httpapi.RateLimit
+	importTimeout         time.Duration
 	stopPolling           context.CancelFunc
 }
 
@@ -137,7 +139,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	perClient, perAddress := rateLimits(cfg, opts)
 	return &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked, Hasher: hasher,
-		perClient: perClient, perAddress: perAddress,
+		perClient: perClient, perAddress: perAddress, importTimeout: opts.ImportTimeout,
 		Users:     user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
@@ -197,6 +199,7 @@ func (a *App) build(ctx context.Context) error {
 		Classifications: a.Classifications, Clearances: a.Clearances,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
+		ImportTimeout: a.importTimeout,
 	})
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 
@@ -279,4 +280,20 @@ func BenchmarkImport(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/member")
 	})
+}
+
+// TestImportStopsAtItsDeadline: an import that runs out of time answers 503 naming the line it stopped
+// at, and the rows from that line on are not added (here the deadline has passed before the first row).
+func TestImportStopsAtItsDeadline(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, testutil.WithOptionsChanged(func(o *app.Options) { o.ImportTimeout = time.Nanosecond }))
+	r := w.importCSV(t, w.org, orgAdmin, "file", "email\nlate1@xy-company.com\nlate2@xy-company.com\n")
+	if r.Status != 503 || !strings.Contains(r.JSON(t)["detail"].(string), "stopped at line 2") {
+		t.Fatalf("%d: %s", r.Status, r.Body)
+	}
+	for _, e := range []string{"late1@xy-company.com", "late2@xy-company.com"} {
+		if m := w.memberOf(t, w.org, e); m != nil {
+			t.Errorf("%s was added: %v", e, m)
+		}
+	}
 }

@@ -95,6 +95,8 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// Unavailable tells the errors that mean the database cannot be reached now (503, Retry-After).
 	Unavailable func(error) bool
+	// ImportTimeout bounds one member import, all its rows (importMembers); zero: DefaultImportTimeout.
+	ImportTimeout time.Duration
 }
 
 // Server implements the generated strict server interface.
@@ -140,6 +142,9 @@ func New(d Deps) (*echo.Echo, error) {
 		})}
 	if s.PerClientLimit == (RateLimit{}) {
 		s.PerClientLimit = DefaultPerClientLimit
+	}
+	if s.ImportTimeout == 0 {
+		s.ImportTimeout = DefaultImportTimeout
 	}
 	if s.RequestTimeout == 0 {
 		s.RequestTimeout = config.DefaultRequestTimeout

@@ -30,6 +30,7 @@ type Option func(*settings)
 type settings struct {
 	databaseURL string
 	opts        app.Options
+	changes     []func(*app.Options)
 	env         map[string]string
 }
 
@@ -38,6 +39,12 @@ func WithDatabase(url string) Option { return func(s *settings) { s.databaseURL 
 
 // WithOptions sets the app options (rate limits and the like).
 func WithOptions(o app.Options) Option { return func(s *settings) { s.opts = o } }
+
+// WithOptionsChanged changes the app options set so far (by WithOptions or by default), wherever it
+// comes among the options.
+func WithOptionsChanged(change func(*app.Options)) Option {
+	return func(s *settings) { s.changes = append(s.changes, change) }
+}
 
 // WithEnv sets configuration variables, as the binary would read them.
 func WithEnv(name, value string) Option { return func(s *settings) { s.env[name] = value } }
@@ -48,6 +55,9 @@ func Start(t testing.TB, options ...Option) *Service {
 	st := settings{env: map[string]string{}}
 	for _, o := range options {
 		o(&st)
+	}
+	for _, change := range st.changes {
+		change(&st.opts)
 	}
 	if st.databaseURL == "" {
 		st.databaseURL = NewPostgres(t)
