@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"net"
 	"strings"
 	"testing"
@@ -13,35 +12,25 @@ import (
 // TestNotificationsThroughSMTP: with ACCESS_SMTP_URL set, the contact's email leaves through SMTP.
 func TestNotificationsThroughSMTP(t *testing.T) {
 	t.Parallel()
-	got := make(chan string, 4)
-	addr := smtpSink(t, got)
-	w := buildWorld(t, nil, testutil.WithEnv("ACCESS_SMTP_URL", "smtp://"+addr+"?from=safeshare@platform.example"))
+	srv := testutil.StartSMTP(t)
+	w := buildWorld(t, nil, testutil.WithEnv("ACCESS_SMTP_URL", srv.URL("from=safeshare@platform.example")))
 	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/removalRequest", root1, `{"notifyContact":true}`)
-	select {
-	case data := <-got:
-		if !strings.Contains(data, "RCPT TO:<contact@xycompany.example>") || !strings.Contains(data, "Subject: Organisation removal requested") {
-			t.Fatalf("%s", data)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no email")
+	m := srv.WaitFor(t, "contact@xycompany.example", 5*time.Second)
+	if m.From != "safeshare@platform.example" || len(m.To) != 1 || m.Header.Get("From") != "safeshare@platform.example" ||
+		m.Header.Get("To") != "contact@xycompany.example" || m.Subject != "Organisation removal requested" ||
+		!strings.Contains(m.Text, "("+root1+") has requested the removal of the organisation \"XY Company\"") {
+		t.Fatalf("from %q to %q, header %v, body:\n%s", m.From, m.To, m.Header, m.Text)
 	}
-	// notifyContact false: nothing is sent.
+	// Its requester cancels it: the contact hears of that too.
 	w.mustDo(t, 200, "DELETE", "/api/v1/organisations/"+w.org+"/removalRequest", root1, "")
+	m = srv.WaitFor(t, "contact@xycompany.example", 5*time.Second)
+	if m.Subject != "Organisation removal cancelled" || !strings.Contains(m.Text, "has been cancelled by "+root1+". Nothing was removed.") {
+		t.Fatalf("subject %q, body:\n%s", m.Subject, m.Text)
+	}
+	// notifyContact false: nothing is sent, neither for the request nor for its decline.
 	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/removalRequest", root1, `{"notifyContact":false}`)
 	w.mustDo(t, 200, "DELETE", "/api/v1/organisations/"+w.org+"/removalRequest", root2, "")
-	select {
-	case data := <-got: // the cancel of the first request, which asked for notifications
-		if !strings.Contains(data, "cancelled") {
-			t.Fatalf("%s", data)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no email about the cancel")
-	}
-	select {
-	case data := <-got:
-		t.Fatalf("email although notifyContact was false: %s", data)
-	case <-time.After(200 * time.Millisecond):
-	}
+	srv.ExpectNone(t, 200*time.Millisecond)
 }
 
 // TestFailedEmailDoesNotFailTheRequest: the mail server is down, or refuses; the request succeeds.
@@ -63,54 +52,19 @@ func TestFailedEmailDoesNotFailTheRequest(t *testing.T) {
 			t.Fatal("the request was rolled back")
 		}
 	})
-}
-
-// smtpSink accepts SMTP sessions and sends each one's transcript (commands and data) to got.
-func smtpSink(t *testing.T, got chan<- string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				r := bufio.NewReader(c)
-				say := func(s string) { _, _ = c.Write([]byte(s + "\r\n")) }
-				say("220 sink")
-				var b strings.Builder
-				inData := false
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					b.WriteString(line)
-					switch {
-					case inData && line == ".\r\n":
-						inData = false
-						say("250 queued")
-					case inData:
-					case strings.HasPrefix(line, "DATA"):
-						inData = true
-						say("354 go on")
-					case strings.HasPrefix(line, "QUIT"):
-						say("221 bye")
-						got <- b.String()
-						return
-					default:
-						say("250 ok")
-					}
-				}
-			}()
+	t.Run("SMTP server refuses", func(t *testing.T) {
+		srv := testutil.StartSMTP(t, testutil.WithSMTPRefusal())
+		w := buildWorld(t, nil, testutil.WithEnv("ACCESS_SMTP_URL", srv.URL("")))
+		w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/removalRequest", root1, `{"notifyContact":true}`)
+		if w.mustDo(t, 200, "GET", "/api/v1/organisations/"+w.org, root1, "").JSON(t)["organisationRemovalRequest"] == nil {
+			t.Fatal("the request was rolled back")
 		}
-	}()
-	return ln.Addr().String()
+		w.mustDo(t, 200, "DELETE", "/api/v1/organisations/"+w.org, root2, "")
+		w.mustDo(t, 404, "GET", "/api/v1/organisations/"+w.org, root1, "")
+		// The service did try: the server refused both emails, and accepted none.
+		refused := srv.Refused()
+		if len(refused) != 2 || refused[0].Subject != "Organisation removal requested" || refused[1].Subject != "Organisation removed" || len(srv.Messages()) != 0 {
+			t.Fatalf("refused %d, accepted %d", len(refused), len(srv.Messages()))
+		}
+	})
 }

@@ -1,110 +1,20 @@
 package notify_test
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cocoondata/access-service/internal/notify"
+	"github.com/cocoondata/access-service/internal/testutil"
 )
 
-// fakeSMTP is a minimal SMTP server: it accepts everything and keeps each message's envelope and data.
-type fakeSMTP struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	got  []string // "from|to|auth|data"
-	done chan struct{}
-}
-
-// startFakeSMTP listens on a loopback port until the test ends.
-func startFakeSMTP(t testing.TB) *fakeSMTP {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fakeSMTP{ln: ln, done: make(chan struct{}, 16)}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(c)
-		}
-	}()
-	t.Cleanup(func() { _ = ln.Close() })
-	return f
-}
-
-func (f *fakeSMTP) Addr() string { return f.ln.Addr().String() }
-
-func (f *fakeSMTP) serve(c net.Conn) {
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(c)
-	say := func(s string) { _, _ = c.Write([]byte(s + "\r\n")) }
-	say("220 fake ESMTP")
-	var from, to, auth string
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		cmd := strings.TrimRight(line, "\r\n")
-		switch up := strings.ToUpper(cmd); {
-		case strings.HasPrefix(up, "EHLO"):
-			say("250-fake")
-			say("250 AUTH PLAIN")
-		case strings.HasPrefix(up, "AUTH"):
-			auth = cmd
-			say("235 ok")
-		case strings.HasPrefix(up, "MAIL FROM:"):
-			from = cmd[len("MAIL FROM:"):]
-			say("250 ok")
-		case strings.HasPrefix(up, "RCPT TO:"):
-			to = cmd[len("RCPT TO:"):]
-			say("250 ok")
-		case up == "DATA":
-			say("354 go on")
-			var data strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				data.WriteString(l)
-			}
-			f.mu.Lock()
-			f.got = append(f.got, from+"|"+to+"|"+auth+"|"+data.String())
-			f.mu.Unlock()
-			say("250 queued")
-			f.done <- struct{}{}
-		case up == "QUIT":
-			say("221 bye")
-			return
-		default:
-			say("250 ok")
-		}
-	}
-}
-
-func (f *fakeSMTP) messages() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.got...)
-}
-
+// TestSMTPSender sends through a real SMTP server that requires AUTH PLAIN, and checks what arrived.
 func TestSMTPSender(t *testing.T) {
-	srv := startFakeSMTP(t)
-	s, err := notify.NewSMTP("smtp://mailer:s3cret@"+srv.Addr()+"?from=safeshare@xy-company.com", "ignored@example.com")
+	srv := testutil.StartSMTP(t, testutil.WithSMTPAuth("mailer", "s3cret"))
+	s, err := notify.NewSMTP(srv.URL("from=safeshare@xy-company.com"), "ignored@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,18 +22,41 @@ func TestSMTPSender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := srv.messages()
-	if len(got) != 1 {
-		t.Fatalf("%v", got)
+	m := srv.WaitFor(t, "contact@xy-company.com", 5*time.Second)
+	srv.ExpectNone(t, 0)
+	if m.From != "safeshare@xy-company.com" || len(m.To) != 1 || m.To[0] != "contact@xy-company.com" || m.AuthUser != "mailer" {
+		t.Fatalf("envelope from %q to %q auth %q", m.From, m.To, m.AuthUser)
 	}
-	parts := strings.SplitN(got[0], "|", 4)
-	if parts[0] != "<safeshare@xy-company.com>" || parts[1] != "<contact@xy-company.com>" || !strings.HasPrefix(parts[2], "AUTH PLAIN") {
-		t.Fatalf("envelope %q", parts[:3])
+	// The CR LF in the subject cannot start a header of its own.
+	if m.Subject != "Organisation removal requested  Bcc: evil@example.com" || m.Header.Get("Bcc") != "" || strings.Contains(string(m.Raw), "\r\nBcc:") {
+		t.Fatalf("subject %q, header %v", m.Subject, m.Header)
 	}
-	data := parts[3]
-	if !strings.Contains(data, "Subject: Organisation removal requested  Bcc: evil@example.com\r\n") || strings.Contains(data, "\r\nBcc:") ||
-		!strings.Contains(data, "\r\n\r\nLine one\r\nLine two\r\n") {
-		t.Fatalf("message:\n%s", data)
+	if m.Header.Get("From") != "safeshare@xy-company.com" || m.Header.Get("To") != "contact@xy-company.com" ||
+		m.Header.Get("Content-Type") != "text/plain; charset=utf-8" || m.Header.Get("MIME-Version") != "1.0" {
+		t.Fatalf("header %v", m.Header)
+	}
+	if _, err := m.Header.Date(); err != nil {
+		t.Fatalf("Date: %v", err)
+	}
+	// The body's line ends go out as CR LF.
+	if m.Text != "Line one\nLine two\n" || !strings.HasSuffix(string(m.Raw), "\r\n\r\nLine one\r\nLine two\r\n") {
+		t.Fatalf("body %q, raw:\n%s", m.Text, m.Raw)
+	}
+}
+
+// TestSMTPSenderEncodesTheSubject: a subject beyond ASCII goes out RFC 2047 encoded and comes back whole.
+func TestSMTPSenderEncodesTheSubject(t *testing.T) {
+	srv := testutil.StartSMTP(t)
+	s, err := notify.NewSMTP(srv.URL(""), "safeshare@xy-company.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(context.Background(), notify.Message{To: "a@b.example", Subject: "Grüße from Zürich", Body: "Çà et là\n"}); err != nil {
+		t.Fatal(err)
+	}
+	m := srv.WaitFor(t, "a@b.example", 5*time.Second)
+	if m.Subject != "Grüße from Zürich" || !strings.HasPrefix(m.Header.Get("Subject"), "=?utf-8?q?") || m.Text != "Çà et là\n" || m.AuthUser != "" {
+		t.Fatalf("subject %q (%q), body %q, auth %q", m.Subject, m.Header.Get("Subject"), m.Text, m.AuthUser)
 	}
 }
 
@@ -142,5 +75,31 @@ func TestSMTPFailures(t *testing.T) {
 	}
 	if err := s.Send(context.Background(), notify.Message{To: "a@b.example", Subject: "s", Body: "b"}); err == nil {
 		t.Fatal("a send to a closed port succeeded")
+	}
+
+	// A server that wants other credentials, or none of these: the send fails, nothing is delivered.
+	srv := testutil.StartSMTP(t, testutil.WithSMTPAuth("mailer", "s3cret"))
+	for _, u := range []string{"smtp://mailer:wrong@" + srv.Addr(), "smtp://" + srv.Addr()} {
+		s, err := notify.NewSMTP(u, "x@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(context.Background(), notify.Message{To: "a@b.example", Subject: "s", Body: "b"}); err == nil {
+			t.Errorf("a send through %s succeeded", u)
+		}
+	}
+	srv.ExpectNone(t, 0)
+
+	// A server that refuses the message: the send fails.
+	refusing := testutil.StartSMTP(t, testutil.WithSMTPRefusal())
+	s, err = notify.NewSMTP(refusing.URL(""), "x@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Send(context.Background(), notify.Message{To: "a@b.example", Subject: "s", Body: "b"}); err == nil || !strings.Contains(err.Error(), "554") {
+		t.Fatalf("a refused send: %v", err)
+	}
+	if len(refusing.Refused()) != 1 {
+		t.Fatalf("refused %d", len(refusing.Refused()))
 	}
 }
