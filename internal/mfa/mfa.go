@@ -127,6 +127,9 @@ type Store interface {
 	DeletePending(ctx context.Context, userID int64) error
 	// Forget deletes the user's active authenticator and pending pairing, if any.
 	Forget(ctx context.Context, userID int64) error
+	// LockUser takes the user's row lock for the rest of the transaction, so that two changes of the
+	// user's set-up links are ordered; user.ErrNotFound if there is no such user.
+	LockUser(ctx context.Context, userID int64) error
 	// AddLink stores a set-up link; user.ErrNotFound if there is no such user.
 	AddLink(ctx context.Context, l SetupLink) error
 	// ExpireLinks makes the user's unused links that expire after at expire at at.
@@ -326,8 +329,9 @@ func (s *Service) Forget(ctx context.Context, userID int64) error {
 
 // NewSetupLink makes a single-use set-up link for the user, valid for SetupLinkValidity, and returns its
 // token (256 random bits, base64url without padding) to put in the emailed URL; only the token's
-// SHA-256 is stored. The user's earlier unused links stop working (ErrLinkExpired). user.ErrNotFound if
-// there is no such user.
+// SHA-256 is stored. The user's earlier unused links stop working (ErrLinkExpired); two links made at
+// once are ordered by the user's row lock, so only the later one works. user.ErrNotFound if there is no
+// such user.
 func (s *Service) NewSetupLink(ctx context.Context, userID int64) (string, time.Time, error) {
 	var b [setupTokenBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -337,6 +341,9 @@ func (s *Service) NewSetupLink(ctx context.Context, userID int64) (string, time.
 	now := s.now()
 	expires := now.Add(SetupLinkValidity)
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockUser(ctx, userID); err != nil {
+			return err
+		}
 		if err := s.store.ExpireLinks(ctx, userID, now); err != nil {
 			return err
 		}

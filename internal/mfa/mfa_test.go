@@ -525,3 +525,43 @@ func TestIssuer(t *testing.T) {
 		t.Fatalf("URI %q: %v", p.URI, err)
 	}
 }
+
+// TestConcurrentSetupLinks: links made for one user at once are ordered; only one of them works.
+func TestConcurrentSetupLinks(t *testing.T) {
+	forEach(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		id, _ := e.newUser()
+		const n = 8
+		tokens := make(chan string, n)
+		var ready, wg sync.WaitGroup
+		ready.Add(1)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ready.Wait()
+				token, _, err := e.svc.NewSetupLink(ctx, id)
+				if err != nil {
+					t.Error(err)
+				}
+				tokens <- token
+			}()
+		}
+		ready.Done()
+		wg.Wait()
+		close(tokens)
+		usable := 0
+		for token := range tokens {
+			e.secret(token)
+			_, _, err := e.svc.OpenSetupLink(ctx, token)
+			if err == nil {
+				usable++
+			} else {
+				e.want(err, mfa.ErrLinkExpired)
+			}
+		}
+		if usable != 1 {
+			t.Fatalf("%d of %d links made at once work, want 1", usable, n)
+		}
+	})
+}

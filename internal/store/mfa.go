@@ -115,6 +115,23 @@ func (x MFA) Forget(ctx context.Context, userID int64) error {
 	return wrap(db.Where("user_id = ?", userID).Delete(&mfaPairingRow{}).Error, "mfa.forget", userID)
 }
 
+// LockUser takes the user's row lock (FOR NO KEY UPDATE on PostgreSQL: it does not hold up the
+// foreign-key checks of rows that name the user, only other changes of the user's row).
+func (x MFA) LockUser(ctx context.Context, userID int64) error {
+	q := x.s.conn(ctx).Model(&userRow{}).Select("id").Where("id = ?", userID)
+	if !x.s.embedded {
+		q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+	}
+	var ids []int64
+	if err := q.Find(&ids).Error; err != nil {
+		return wrap(err, "mfa.lock_user", userID)
+	}
+	if len(ids) == 0 {
+		return user.ErrNotFound
+	}
+	return nil
+}
+
 // AddLink stores a set-up link.
 func (x MFA) AddLink(ctx context.Context, l mfa.SetupLink) error {
 	row := mfaSetupLinkRow{Digest: l.Digest, UserID: l.UserID, ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, CreatedAt: l.CreatedAt}
