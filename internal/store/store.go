@@ -258,6 +258,9 @@ func (s *Store) OAuth() OAuth                 { return OAuth{scope{s}} }
 func (s *Store) Classifications() Classifications { return Classifications{scope{s}} }
 func (s *Store) Clearances() Clearances           { return Clearances{scope{s}} }
 
+// Users' second factor: authenticators, pairings and set-up links (mfa.go).
+func (s *Store) MFA() MFA { return MFA{scope{s}} }
+
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
