@@ -30,6 +30,7 @@ import (
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/explorer"
+	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/plan"
@@ -79,6 +80,7 @@ type Deps struct {
 	Whitelist  *whitelist.Service
 	Plans      *plan.Service
 	Reports    *report.Service
+	MFA        *mfa.Service
 	Issuer     string
 
 	// Classifications and Clearances are the organisations' labels and groups.
