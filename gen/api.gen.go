@@ -4982,6 +4982,26 @@ type SignInResponseObject interface {
 	VisitSignInResponse(w http.ResponseWriter) error
 }
 
+type SignIn200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response SignIn200TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type SignIn303Response = RedirectSeeOtherResponse
 
 func (response SignIn303Response) VisitSignInResponse(w http.ResponseWriter) error {
@@ -5010,7 +5030,15 @@ func (response SignIn400TexthtmlResponse) VisitSignInResponse(w http.ResponseWri
 	return err
 }
 
-type SignIn401TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+type SignIn401ResponseHeaders struct {
+	SetCookie *string
+}
+
+type SignIn401TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       SignIn401ResponseHeaders
+	ContentLength int64
+}
 
 func (response SignIn401TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
 

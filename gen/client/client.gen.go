@@ -2700,7 +2700,10 @@ type ClientInterface interface {
 	// SignInWithBody Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -2713,7 +2716,10 @@ type ClientInterface interface {
 	// SignInWithFormdataBody Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -4066,7 +4072,10 @@ func (c *Client) GetJwks(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // SignInWithBody Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -4089,7 +4098,10 @@ func (c *Client) SignInWithBody(ctx context.Context, params *SignInParams, conte
 // SignInWithFormdataBody Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -10198,7 +10210,10 @@ type ClientWithResponsesInterface interface {
 	// SignInWithBodyWithResponse Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -10211,7 +10226,10 @@ type ClientWithResponsesInterface interface {
 	// SignInWithFormdataBodyWithResponse Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -11772,6 +11790,11 @@ func (r GetJwksResponse) ContentType() string {
 	return ""
 }
 
+// SignInResponse200Headers the declared response headers of an HTTP 200 response for SignIn
+type SignInResponse200Headers struct {
+	SetCookie *string
+}
+
 // SignInResponse303Headers the declared response headers of an HTTP 303 response for SignIn
 type SignInResponse303Headers struct {
 	Location  string
@@ -11796,6 +11819,8 @@ type SignInResponse503Headers struct {
 type SignInResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SignInResponse200Headers
 	// Headers303 the parsed response headers for an HTTP 303 response
 	Headers303 *SignInResponse303Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -18016,7 +18041,10 @@ func (c *ClientWithResponses) GetJwksWithResponse(ctx context.Context, reqEditor
 // SignInWithBodyWithResponse Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -18035,7 +18063,10 @@ func (c *ClientWithResponses) SignInWithBodyWithResponse(ctx context.Context, pa
 // SignInWithFormdataBodyWithResponse Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -20157,6 +20188,16 @@ func ParseSignInResponse(rsp *http.Response) (*SignInResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers SignInResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 303:
 		var headers SignInResponse303Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {

@@ -307,6 +307,9 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 	startAgain := redirect(http.StatusSeeOther, authorizeURL(r))
 	startAgain.cookies = []*http.Cookie{s.cookie(mfaCookie, "", -1)}
 	step, session, err := s.Grants.FinishSignIn(ctx, a.App, deref(req.Params.AccessMfa), b.Code, stateFrom(ctx).remoteAddr())
+	if step.User.ID != 0 {
+		noteSignIn(ctx, "signInSecondFactor", step.User.Email, step.User.ID)
+	}
 	switch {
 	case errors.Is(err, oauth.ErrChallengeInvalid):
 		return startAgain, nil
@@ -357,7 +360,7 @@ func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthoriz
 
 // isPagePath tells the browser-facing endpoints, whose errors are HTML pages.
 func isPagePath(path string) bool {
-	return path == pagesPath+"/authorize" || path == pagesPath+"/login"
+	return path == pagesPath+"/authorize" || path == pagesPath+"/login" || path == pagesPath+"/login/mfa" || path == pagesPath+"/mfa/setup"
 }
 
 // pageRateLimit limits the sign-in form per remote address like the token endpoint, so the page is no

@@ -224,6 +224,9 @@ func (s *Server) CompleteMfaSetup(ctx context.Context, req gen.CompleteMfaSetupR
 		return csrfRefused, nil
 	}
 	userID, err := s.MFA.CompleteSetupLink(ctx, b.Token, b.Code)
+	if userID != 0 {
+		noteSignIn(ctx, "completeMfaSetup", "", userID)
+	}
 	switch {
 	case isLinkError(err):
 		return errorPage(http.StatusBadRequest, "This link cannot be used", setupLinkProblem), nil

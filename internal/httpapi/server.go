@@ -230,6 +230,11 @@ func New(d Deps) (*echo.Echo, error) {
 			"revokeToken":     {s.tokenRateLimit(s.PerAddressLimit, addressKey)},
 			"introspectToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey)},
 			"signIn":          {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			// The code page and the set-up link's pages take guesses (a code, a link's token): limited
+			// like the sign-in form.
+			"verifySignInCode": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			"openMfaSetup":     {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			"completeMfaSetup": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 		},
 	})
 	return e, nil
