@@ -123,10 +123,7 @@ func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject
 	if err != nil {
 		return nil, err
 	}
-	targetID, err := ids.Parse(req.UserId)
-	if err != nil {
-		return nil, err
-	}
+	targetID := pathID(req.UserId) // one too large for an id is 0: no such user
 	if targetID == caller.ID {
 		return nil, errOwnMFA
 	}
@@ -157,6 +154,9 @@ func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject
 		}
 		// Turned on, the user's sessions began without a code, and SessionUser refuses them from now on.
 		target.MFAEnabled = *b.MfaEnabled
+	}
+	if target, err = s.shown(ctx, target); err != nil {
+		return nil, err
 	}
 	return gen.UpdateUser200JSONResponse(userOut(target)), nil
 }

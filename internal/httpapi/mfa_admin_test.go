@@ -33,8 +33,8 @@ func TestUpdateUserMFA(t *testing.T) {
 		{root1, w.id[root2], `{}`, 400},
 		{root1, w.id[root2], `{"generateNewAuthenticatorKey":false}`, 400},
 		{root1, w.id[root2], `{"mfaEnabled":"yes"}`, 400},
-		{root1, w.id[collab], `{"mfaEnabled":true}`, 400},   // not a SafeShare administrator
-		{root1, w.id[root1], `{"mfaEnabled":false}`, 403},   // oneself
+		{root1, w.id[collab], `{"mfaEnabled":true}`, 400}, // not a SafeShare administrator
+		{root1, w.id[root1], `{"mfaEnabled":false}`, 403}, // oneself
 		{orgAdmin, w.id[orgAdmin], `{"generateNewAuthenticatorKey":true}`, 403},
 		{orgAdmin, w.id[root2], `{"mfaEnabled":true}`, 403}, // only SafeShare administrators
 		{collab, w.id[originator], `{"generateNewAuthenticatorKey":true}`, 403},

@@ -376,3 +376,47 @@ func keyOnPage(t *testing.T, body []byte) string {
 	s = s[i+len(`<code class="key">`):]
 	return s[:strings.Index(s, "<")]
 }
+
+// TestMFAEnabledInEveryUserShape: mfaEnabled says whether MFA is required: in /users/me, the
+// organisation's member list, a clearance's members and the SafeShare administrators' list, for the
+// members of an organisation that enforces it (not its Ad hoc ones) as for an account it is enabled on.
+func TestMFAEnabledInEveryUserShape(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	g := w.createGroup(t, w.org, "Everyone")
+	w.mustDo(t, 200, "PUT", grp(w.org)+"/"+g, orgAdmin, `{"addUsers":["`+w.id[collab]+`"]}`)
+	w.mustDo(t, 200, "PUT", "/api/v1/users", root1, `{"email":"`+collab+`","safeShareAdmin":true}`)
+	shapes := func() map[string]any {
+		out := map[string]any{"me": w.mustDo(t, 200, "GET", "/api/v1/users/me", collab, "").JSON(t)["mfaEnabled"]}
+		for _, l := range []struct{ name, path, who string }{
+			{"members", "/api/v1/organisations/" + w.org + "/users", orgAdmin},
+			{"clearance", grp(w.org) + "/" + g + "/users", orgAdmin},
+			{"admins", "/api/v1/users", root1},
+		} {
+			for _, it := range w.mustDo(t, 200, "GET", l.path, l.who, "").JSON(t)["items"].([]any) {
+				if m := it.(map[string]any); m["email"] == collab {
+					out[l.name] = m["mfaEnabled"]
+				}
+				if m := it.(map[string]any); m["email"] == adhoc && m["mfaEnabled"] != false {
+					t.Errorf("%s: the Ad hoc member's mfaEnabled is %v", l.name, m["mfaEnabled"])
+				}
+			}
+		}
+		return out
+	}
+	for name, v := range shapes() {
+		if v != false {
+			t.Errorf("before: %s says %v", name, v)
+		}
+	}
+	w.mustDo(t, 200, "PUT", "/api/v1/organisations/"+w.org, orgAdmin, `{"enforceMfa":true}`)
+	got := shapes()
+	if len(got) != 4 {
+		t.Fatalf("collab missing from a list: %v", got)
+	}
+	for name, v := range got {
+		if v != true {
+			t.Errorf("enforced: %s says %v", name, v)
+		}
+	}
+}

@@ -214,7 +214,7 @@ type memberRow struct {
 	PlanID     *int64
 }
 
-const memberColumns = "users.*, memberships.role, memberships.is_org_admin, memberships.plan_id"
+var memberColumns = userShapeColumns + ", memberships.role, memberships.is_org_admin, memberships.plan_id"
 
 func memberFromRow(r memberRow) organisation.Member {
 	return organisation.Member{User: userFromRow(r.User), Role: organisation.Role(r.Role), IsOrgAdmin: r.IsOrgAdmin, PlanID: r.PlanID}
