@@ -10,6 +10,8 @@
 //	load flood -url U ...     token requests with made-up client ids from several source addresses,
 //	                          open loop, while real password grants go on from 127.0.0.1; prints one
 //	                          JSON line of both's results
+//	load mfa -url U ...       the mfa grant's rate: first steps for many accounts, then their second
+//	                          steps, timed on their own; prints one JSON line
 //	load seed-org -url U ...  an organisation of 10,000 members, 100 classifications and 200 clearances,
 //	                          built through the API; prints one JSON line with its ids
 package main
@@ -57,6 +59,8 @@ func main() {
 		flood(os.Args[2:])
 	case "seed-org":
 		seedOrg(os.Args[2:])
+	case "mfa":
+		mfaGrants(os.Args[2:])
 	default:
 		log.Fatalf("unknown command %q", os.Args[1])
 	}
