@@ -348,7 +348,9 @@ func TestCrossOrganisationObjects(t *testing.T) {
 			takesObject = takesObject || strings.Contains(o.path, p)
 		}
 		// Every organisation class lets A's administrator in, so the answer is about the object alone.
-		if a := accessOf(t, o.op); !takesObject || (a != orgAdminOnly && a != orgReader && a != orgAdminOrSafeShare) {
+		// An operation whose path names no organisation (updateUser, narrowed to organisation
+		// administrators by its body) has no "another organisation's object": the matrix covers it.
+		if a := accessOf(t, o.op); !takesObject || !strings.HasPrefix(o.path, "/api/v1/organisations/") || (a != orgAdminOnly && a != orgReader && a != orgAdminOrSafeShare) {
 			continue
 		}
 		t.Run(o.op.OperationID, func(t *testing.T) {

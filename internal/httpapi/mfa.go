@@ -132,12 +132,8 @@ func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject
 		return nil, err
 	}
 	if renew {
-		ok, err := s.mayRenew(ctx, caller, target)
-		if err != nil {
+		if err := s.mayRenew(ctx, caller, target); err != nil {
 			return nil, err
-		}
-		if !ok {
-			return nil, errMayNotRenew
 		}
 		if err := s.MFA.Renew(ctx, accountOfUser(target)); err != nil {
 			return nil, err
@@ -162,12 +158,16 @@ func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject
 }
 
 // mayRenew: a SafeShare administrator renews a SafeShare administrator's key, an organisation's
-// administrator the key of a member of an organisation they administer.
-func (s *Server) mayRenew(ctx context.Context, caller, target user.User) (bool, error) {
+// administrator the key of a member of an organisation they administer; anyone else is refused (403).
+func (s *Server) mayRenew(ctx context.Context, caller, target user.User) error {
 	if target.SafeShareAdmin && caller.SafeShareAdmin {
-		return true, nil
+		return nil
 	}
-	return s.Orgs.AdministersMemberOf(ctx, caller.ID, target.ID)
+	ok, err := s.Orgs.AdministersMemberOf(ctx, caller.ID, target.ID)
+	if err != nil || ok {
+		return err
+	}
+	return errMayNotRenew
 }
 
 // The set-up link's pages.

@@ -23,6 +23,8 @@ func usersPath(id string) string { return "/api/v1/users/" + id }
 func TestUpdateUserMFA(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	w.createOrg(t, "Foreign Co", outsider)
+	w.tok["foreignAdmin"] = w.tok[outsider]
 	sent := func() int { return len(w.mail.Messages()) }
 	before := sent()
 	for _, c := range []struct {
@@ -38,9 +40,10 @@ func TestUpdateUserMFA(t *testing.T) {
 		{orgAdmin, w.id[orgAdmin], `{"generateNewAuthenticatorKey":true}`, 403},
 		{orgAdmin, w.id[root2], `{"mfaEnabled":true}`, 403}, // only SafeShare administrators
 		{collab, w.id[originator], `{"generateNewAuthenticatorKey":true}`, 403},
-		{outsider, w.id[collab], `{"generateNewAuthenticatorKey":true}`, 403}, // another organisation's administrator
-		{root1, w.id[collab], `{"generateNewAuthenticatorKey":true}`, 403},    // a SafeShare administrator, on a member
-		{orgAdmin, w.id[collab], `{"generateNewAuthenticatorKey":true}`, 409}, // MFA not required
+		{adhoc, w.id[collab], `{"generateNewAuthenticatorKey":true}`, 403},          // nobody's administrator
+		{"foreignAdmin", w.id[collab], `{"generateNewAuthenticatorKey":true}`, 403}, // another organisation's administrator
+		{root1, w.id[collab], `{"generateNewAuthenticatorKey":true}`, 403},          // a SafeShare administrator, on a member
+		{orgAdmin, w.id[collab], `{"generateNewAuthenticatorKey":true}`, 409},       // MFA not required
 		{root1, w.id[root2], `{"generateNewAuthenticatorKey":true}`, 409},
 		{root1, "765456269464346624", `{"mfaEnabled":true}`, 404},
 		{root1, "not-an-id", `{"mfaEnabled":true}`, 400},
