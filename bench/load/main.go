@@ -144,9 +144,7 @@ func open(args []string) {
 	var hs headers
 	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
 	_ = fs.Parse(args)
-	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") {
-		log.Fatal("-url: loopback targets only")
-	}
+	loopbackOnly(*url)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1000, MaxConnsPerHost: 0}}
 	var (
 		mu       sync.Mutex
@@ -229,9 +227,7 @@ func count(args []string) {
 	var hs headers
 	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
 	_ = fs.Parse(args)
-	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") {
-		log.Fatal("-url: loopback targets only")
-	}
+	loopbackOnly(*url)
 	client := &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
 	var (
 		mu       sync.Mutex
@@ -263,6 +259,13 @@ func count(args []string) {
 	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"url": *url, "sent": *n, "statuses": statuses})
 	if statuses[fmt.Sprint(*want)] != *n {
 		log.Fatalf("not every answer was %d: %v", *want, statuses)
+	}
+}
+
+// loopbackOnly stops the tool unless target is on this machine: every load targets 127.0.0.1 only.
+func loopbackOnly(target string) {
+	if !strings.HasPrefix(target, "http://127.") && !strings.HasPrefix(target, "http://localhost") {
+		log.Fatal("-url: loopback targets only")
 	}
 }
 

@@ -35,9 +35,7 @@ func mfaGrants(args []string) {
 	conns := fs.Int("c", 8, "connections of the second steps")
 	firstConns := fs.Int("first-c", 4, "connections of the first steps (password checks: a few more than the cores)")
 	_ = fs.Parse(args)
-	if !strings.HasPrefix(*base, "http://127.") && !strings.HasPrefix(*base, "http://localhost") {
-		log.Fatal("-url: loopback targets only")
-	}
+	loopbackOnly(*base)
 	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
 	post := func(form url.Values) (int, map[string]any, time.Duration) {
 		req, err := http.NewRequest(http.MethodPost, *base+"/api/oauth/token", strings.NewReader(form.Encode()))

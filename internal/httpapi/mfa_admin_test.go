@@ -247,3 +247,30 @@ func auditDump(t *testing.T, db string) string {
 	}
 	return b.String()
 }
+
+// TestMFASetupLinkAfter24Hours: a set-up link past its 24 hours shows the page saying to ask for a new
+// one (400), and its form pairs nothing; a new link (the administrator's renewal) works.
+func TestMFASetupLinkAfter24Hours(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.mustDo(t, 200, "PUT", usersPath(w.id[root2]), root1, `{"mfaEnabled":true}`)
+	link := setupLinkFor(t, w.mail, root2)
+	b := w.svc.NewBrowser(t)
+	page := b.Get(t, link)
+	if page.Status != 200 {
+		t.Fatalf("the fresh link: %d", page.Status)
+	}
+	key := keyOnPage(t, page.Body)
+	(&env{svc: w.svc}).sql(t, "UPDATE mfa_setup_links SET expires_at = now() - interval '1 second'")
+	if r := b.Get(t, link); r.Status != 400 || !strings.Contains(string(r.Body), "Ask your administrator for a new one") {
+		t.Errorf("the expired link: %d %s", r.Status, r.Body)
+	}
+	if r := submit(t, b, page, "/api/oauth/mfa/setup", map[string]string{"code": totpCode(t, key, 0)}); r.Status != 400 {
+		t.Errorf("the expired link's form: %d %s", r.Status, r.Body)
+	}
+	if r := passwordGrant(t, w.svc, root2); r.Status != 400 {
+		t.Errorf("the expired link paired an authenticator: %d %s", r.Status, r.Body)
+	}
+	w.mustDo(t, 200, "PUT", usersPath(w.id[root2]), root1, `{"generateNewAuthenticatorKey":true}`)
+	completeSetup(t, w.svc, setupLinkFor(t, w.mail, root2))
+}
