@@ -16,7 +16,9 @@
 # phase runs, default bin/access-service: another build, for a before-and-after). BENCH_ONLY=flood runs
 # the flood phase alone. The organisation phase (a seeded organisation of BENCH_ORG_MEMBERS members
 # (10,000), 200 clearances and 100 classifications; its reads against the baseline, in rounds of their
-# own) runs after the reads; BENCH_ONLY=orgadmin runs it alone.
+# own) runs after the reads; BENCH_ONLY=orgadmin runs it alone. The MFA phase (BENCH_MFA_USERS accounts,
+# 1500, with MFA, each signing in in two steps) follows the password grant; BENCH_ONLY=mfa runs the
+# password grant and it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +34,9 @@ FLOOD_SOURCES=${BENCH_FLOOD_SOURCES:-8}
 FLOOD_REAL_RATE=${BENCH_FLOOD_REAL_RATE:-5}
 ONLY=${BENCH_ONLY:-}
 ORG_MEMBERS=${BENCH_ORG_MEMBERS:-10000}
-[[ -z $ONLY || $ONLY == flood || $ONLY == orgadmin ]] || { echo "bench: BENCH_ONLY takes 'flood' or 'orgadmin'" >&2; exit 2; }
+MFA_USERS=${BENCH_MFA_USERS:-1500}
+[[ $ONLY != mfa ]] || ROUNDS=0 # no reads: the password grant and the MFA phase only
+[[ -z $ONLY || $ONLY == flood || $ONLY == orgadmin || $ONLY == mfa ]] || { echo "bench: BENCH_ONLY takes 'flood', 'orgadmin' or 'mfa'" >&2; exit 2; }
 SVC=127.0.0.1:18080
 BASE=127.0.0.1:18081
 FLOOD_SVC=127.0.0.1:18082
@@ -148,6 +152,27 @@ orgadmin_phase() {
   done
 }
 
+# The MFA phase: BENCH_MFA_USERS accounts with the administrator's password and one authenticator key,
+# made in the database (no API makes accounts with passwords); each signs in with the password grant (a
+# restrictive token; these first steps cost a hash each and are timed apart), then all the second steps
+# (the mfa grant with the current code; a code works once per account) are timed, closed loop over
+# 4 connections a core. Target: the second step's rate ≥ 5 × the password grant's of the same run
+# (pw_rps). Sets mfa_rows.
+mfa_phase() {
+  local key=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP mfa rate target
+  echo "== MFA: $MFA_USERS accounts sign in in two steps; the second steps timed on their own"
+  psql -q "$db_url" -c "INSERT INTO users (id, email, password_hash, mfa_enabled, created_at, updated_at)
+      SELECT 8000000000000 + g, 'mfa-bench-' || g || '@example.com', (SELECT password_hash FROM users WHERE email = '$admin'), TRUE, now(), now()
+      FROM generate_series(1, $MFA_USERS) g" \
+    -c "INSERT INTO mfa_authenticators (user_id, totp_key, last_step, paired_at)
+      SELECT 8000000000000 + g, '$key', 0, now() FROM generate_series(1, $MFA_USERS) g" >/dev/null
+  mfa=$(bin/bench-load mfa -url "http://$SVC" -basic "$basic" -users "$MFA_USERS" -password "$admin_pw" -key "$key" -first-c $((CORES * 2)) -c $((CORES * 4)))
+  echo "   $mfa"
+  rate=$(echo "$mfa" | field mfa_grants_per_second | xargs printf %.0f)
+  target=$(awk -v p="$pw_rps" 'BEGIN {printf "%.0f", 5*p}')
+  mfa_rows="| mfa grant (the second step), closed loop ($((CORES * 4)) connections), $MFA_USERS accounts | $rate grants/s = $(awk -v a="$rate" -v p="$pw_rps" 'BEGIN {printf "%.1f", a/p}') × the password grant's $pw_rps/s; p50 $(echo "$mfa" | field p50_ms) ms, p99 $(echo "$mfa" | field p99_ms) ms; answers $(echo "$mfa" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-); the first steps (password grants of the same accounts) $(echo "$mfa" | field first_steps_per_second | xargs printf %.0f)/s | ≥ 5 × password grant = $target/s, all 200 | $([[ $(verdict "$rate" "$target") == ok && $(echo "$mfa" | grep -o '"statuses":{[^}]*}') == '"statuses":{"200":'$MFA_USERS'}' ]] && echo ok || echo MISSED) |"
+}
+
 if [[ $ONLY == flood ]]; then
   flood_phase
   report=$(cat <<REPORT
@@ -245,7 +270,7 @@ static_rps=$(median <"$work/static_rps")
 base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
 
 reads_end=$(cpu_ticks)
-orgadmin_phase
+[[ $ONLY == mfa ]] || orgadmin_phase
 
 # This machine's speed drifts from minute to minute, so one hash check is timed just before and just
 # after the closed-loop grants, and the mean of the two medians is the yardstick.
@@ -265,6 +290,24 @@ ceiling=$(awk -v h="$hash_par_ms" 'BEGIN {printf "%.1f", 1000/h}')
 echo "   one check: $hash_before ms before, $hash_after ms after, $hash_ms ms on average; $CORES cores: at most $capacity checks/s"
 echo "   $CORES checks at once: $hash_par_before and $hash_par_after ms per check: the machine's ceiling, $ceiling checks/s"
 echo "   $pw_rps grants/s"
+if [[ $ONLY == mfa ]]; then
+  mfa_phase
+  report=$(cat <<REPORT
+| path | measured | target | verdict |
+| --- | --- | --- | --- |
+| password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms) | — | — |
+$mfa_rows
+REPORT
+)
+  echo
+  echo "$report"
+  mkdir -p bin
+  { echo "make bench (BENCH_ONLY=mfa), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
+  echo
+  echo "(also written to bin/bench-results.md)"
+  exit 0
+fi
+mfa_phase
 
 steal_grants=$(cpu_ticks)
 echo "== password grant at twice its capacity for ${OVERLOAD_SECS}s, open loop"
@@ -321,6 +364,7 @@ report=$(cat <<REPORT
 | … a bare net/http server sending the same $answer_bytes bytes (its ceiling) | $static_rps req/s = ${r_static}× baseline; the service reaches ${r_of_static}× of it | — | — |
 $org_rows
 | password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
+$mfa_rows
 | … $CORES hash checks at once, no server (the machine's ceiling) | $ceiling checks/s = $(awk -v a="$ceiling" -v b="$capacity" 'BEGIN {printf "%.2f", a/b}') × $CORES ÷ hash; the grants reach $(awk -v a="$pw_rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}') of it | — | — |
 | password grant at $overload_rate req/s for ${OVERLOAD_SECS}s | answers $statuses; refusals without Retry-After: $no_retry; other statuses: ${unexpected:-none} | only 200/429/503, all refusals with Retry-After | $([[ -z $unexpected && $no_retry == 0 ]] && echo ok || echo MISSED) |
 | … accepted requests' p99 | $ok_p99 ms (one hash check $overload_hash ms: before and after the overload); the load tool's own lag behind its schedule, p99 $(echo "$overload" | field lag_p99_ms) ms | ≤ 5 × hash = $p99_limit ms | $(verdict "$p99_limit" "$ok_p99") |

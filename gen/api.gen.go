@@ -1333,6 +1333,50 @@ type Membership struct {
 // MembershipRole defines model for Membership.Role.
 type MembershipRole string
 
+// MfaCode Example: {"code":"492039"}
+type MfaCode struct {
+	// Code A current code of the user's authenticator app (6 digits).
+	Code string `json:"code"`
+}
+
+// MfaPairing Example: {"key":"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP","otpauthUri":"otpauth://totp/SafeShare:alice@xy-company.com?algorithm=SHA1\u0026digits=6\u0026issuer=SafeShare\u0026period=30\u0026secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP","qrCode":"data:image/png;base64,iVBORw0KGgo="}
+type MfaPairing struct {
+	// Key The new authenticator key, base32, for typing into an authenticator app.
+	Key string `json:"key"`
+
+	// OtpauthUri The key as an `otpauth://totp/` URI (SHA-1, 6 digits, 30 seconds).
+	OtpauthUri string `json:"otpauthUri"`
+
+	// QrCode The URI as a QR code, a `data:image/png;base64,` URI.
+	QrCode string `json:"qrCode"`
+}
+
+// MfaSetupForm The set-up page's form.
+//
+// Example: {"code":"492039","csrf_token":"9b2f6c0e8d7a4f1e","token":"3q2-7wEAAAB3R2hR5f7y0Z3vZ0oQ2w"}
+type MfaSetupForm struct {
+	// Code A current code of the new key (6 digits).
+	Code string `json:"code"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+
+	// Token The set-up link's token.
+	Token string `json:"token"`
+}
+
+// MfaStatus Example: {"configured":true,"enforcedBy":["2127496392604954624"],"required":true}
+type MfaStatus struct {
+	// Configured An authenticator is paired.
+	Configured bool `json:"configured"`
+
+	// EnforcedBy The ids of the organisations enforcing MFA for the user.
+	EnforcedBy []Id `json:"enforcedBy"`
+
+	// Required MFA is enabled on the account or enforced by an organisation the user is a member of.
+	Required bool `json:"required"`
+}
+
 // NewWhitelistRule defines model for NewWhitelistRule.
 type NewWhitelistRule struct {
 	// Description What the rule is for, for people.
@@ -1655,6 +1699,25 @@ type ServiceLink struct {
 // ServiceLinkHttpMethod defines model for ServiceLink.HttpMethod.
 type ServiceLinkHttpMethod string
 
+// SignInCodeForm The Authentication code page's form; the authorization request travels in hidden fields.
+//
+// Example: {"client_id":"webapp","code":"492039","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj"}
+type SignInCodeForm struct {
+	ClientId string `json:"client_id"`
+
+	// Code The current code of the user's authenticator app (6 digits).
+	Code                string  `json:"code"`
+	CodeChallenge       *string `json:"code_challenge,omitempty"`
+	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken    *string `json:"csrf_token,omitempty"`
+	RedirectUri  string  `json:"redirect_uri"`
+	ResponseType *string `json:"response_type,omitempty"`
+	Scope        *string `json:"scope,omitempty"`
+	State        *string `json:"state,omitempty"`
+}
+
 // SignInForm The sign-in page's form; the authorization request travels in hidden fields.
 //
 // Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj","username":"alice@xy-company.com"}
@@ -1713,8 +1776,14 @@ type TokenRequest struct {
 	// CodeVerifier The PKCE verifier, when the code was requested with a challenge (`authorization_code` grant).
 	CodeVerifier *string `json:"code_verifier,omitempty"`
 
-	// GrantType `password`, `authorization_code` or `refresh_token`.
+	// GrantType `password`, `authorization_code`, `refresh_token` or `mfa`.
 	GrantType string `json:"grant_type"`
+
+	// MfaCode The current code of the user's authenticator app, 6 digits (`mfa` grant).
+	MfaCode *string `json:"mfa_code,omitempty"`
+
+	// MfaToken The restrictive token the first step answered (`mfa` grant).
+	MfaToken *string `json:"mfa_token,omitempty"`
 
 	// Password The user's password (`password` grant).
 	Password *string `json:"password,omitempty"`
@@ -1746,7 +1815,11 @@ type TokenResponse struct {
 	ExpiresIn int                `json:"expires_in"`
 	Jti       openapi_types.UUID `json:"jti"`
 
-	// RefreshToken Present when the client application has the `refresh_token` grant.
+	// MfaRequired Present and true when `access_token` is a restrictive token: the user's MFA is required, and
+	// the `mfa` grant with the current code of their authenticator app gives the full answer.
+	MfaRequired *bool `json:"mfa_required,omitempty"`
+
+	// RefreshToken Present when the client application has the `refresh_token` grant (never with `mfa_required`).
 	RefreshToken *string                `json:"refresh_token,omitempty"`
 	Scope        string                 `json:"scope"`
 	TokenType    TokenResponseTokenType `json:"token_type"`
@@ -1793,6 +1866,15 @@ type UserList struct {
 
 	// Offset The index of the first item returned.
 	Offset int `json:"offset"`
+}
+
+// UserMfaUpdate Exactly one member.
+type UserMfaUpdate struct {
+	// GenerateNewAuthenticatorKey `true`: forget the user's key and email them a new set-up link.
+	GenerateNewAuthenticatorKey *bool `json:"generateNewAuthenticatorKey,omitempty"`
+
+	// MfaEnabled Turn MFA on or off for a SafeShare administrator's account.
+	MfaEnabled *bool `json:"mfaEnabled,omitempty"`
 }
 
 // UserRef defines model for UserRef.
@@ -1946,6 +2028,9 @@ type LabelId = Id
 // Limit defines model for Limit.
 type Limit = int
 
+// MfaCookie defines model for MfaCookie.
+type MfaCookie = string
+
 // Offset defines model for Offset.
 type Offset = int
 
@@ -2070,6 +2155,30 @@ type DecideAuthorizationParams struct {
 
 // SignInParams defines parameters for SignIn.
 type SignInParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// VerifySignInCodeParams defines parameters for VerifySignInCode.
+type VerifySignInCodeParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+
+	// AccessMfa The pending second sign-in step (a restrictive token, five minutes).
+	AccessMfa *MfaCookie `form:"access_mfa,omitempty" json:"access_mfa,omitempty"`
+}
+
+// OpenMfaSetupParams defines parameters for OpenMfaSetup.
+type OpenMfaSetupParams struct {
+	// Token The set-up link's token.
+	Token string `form:"token" json:"token"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// CompleteMfaSetupParams defines parameters for CompleteMfaSetup.
+type CompleteMfaSetupParams struct {
 	// AccessCsrf The CSRF token the pages' forms must repeat.
 	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
 }
@@ -2329,6 +2438,12 @@ type IntrospectTokenFormdataRequestBody = TokenIntrospectionRequest
 // SignInFormdataRequestBody defines body for SignIn for application/x-www-form-urlencoded ContentType.
 type SignInFormdataRequestBody = SignInForm
 
+// VerifySignInCodeFormdataRequestBody defines body for VerifySignInCode for application/x-www-form-urlencoded ContentType.
+type VerifySignInCodeFormdataRequestBody = SignInCodeForm
+
+// CompleteMfaSetupFormdataRequestBody defines body for CompleteMfaSetup for application/x-www-form-urlencoded ContentType.
+type CompleteMfaSetupFormdataRequestBody = MfaSetupForm
+
 // RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
 type RevokeTokenFormdataRequestBody = TokenRevocationRequest
 
@@ -2395,6 +2510,15 @@ type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
 
+// DisableMyMfaJSONRequestBody defines body for DisableMyMfa for application/json ContentType.
+type DisableMyMfaJSONRequestBody = MfaCode
+
+// ConfirmMyMfaPairingJSONRequestBody defines body for ConfirmMyMfaPairing for application/json ContentType.
+type ConfirmMyMfaPairingJSONRequestBody = MfaCode
+
+// UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
+type UpdateUserJSONRequestBody = UserMfaUpdate
+
 // BulkDeleteWhitelistRulesJSONRequestBody defines body for BulkDeleteWhitelistRules for application/json ContentType.
 //
 // Deprecated: this type has been marked as deprecated upstream, but no `x-deprecated-reason` was set
@@ -2420,6 +2544,15 @@ type ServerInterface interface {
 	// SignIn Sign in (sign-in page form)
 	// (POST /api/oauth/login)
 	SignIn(ctx echo.Context, params SignInParams) error
+	// VerifySignInCode Sign in, second step (the Authentication code page's form)
+	// (POST /api/oauth/login/mfa)
+	VerifySignInCode(ctx echo.Context, params VerifySignInCodeParams) error
+	// OpenMfaSetup The MFA set-up page (the emailed link)
+	// (GET /api/oauth/mfa/setup)
+	OpenMfaSetup(ctx echo.Context, params OpenMfaSetupParams) error
+	// CompleteMfaSetup Confirm the MFA set-up (the set-up page's form)
+	// (POST /api/oauth/mfa/setup)
+	CompleteMfaSetup(ctx echo.Context, params CompleteMfaSetupParams) error
 	// RevokeToken Revoke a token (RFC 7009)
 	// (POST /api/oauth/revoke)
 	RevokeToken(ctx echo.Context) error
@@ -2582,6 +2715,21 @@ type ServerInterface interface {
 	// ExpireMySessions End the caller's sessions
 	// (PUT /api/v1/users/me/expire)
 	ExpireMySessions(ctx echo.Context) error
+	// DisableMyMfa Turn the caller's MFA off
+	// (DELETE /api/v1/users/me/mfa)
+	DisableMyMfa(ctx echo.Context) error
+	// GetMyMfa The caller's MFA state
+	// (GET /api/v1/users/me/mfa)
+	GetMyMfa(ctx echo.Context) error
+	// StartMyMfaPairing Start pairing an authenticator
+	// (POST /api/v1/users/me/mfa)
+	StartMyMfaPairing(ctx echo.Context) error
+	// ConfirmMyMfaPairing Confirm the pairing with a code
+	// (PUT /api/v1/users/me/mfa)
+	ConfirmMyMfaPairing(ctx echo.Context) error
+	// UpdateUser Turn a user's MFA on or off, or make them set it up again
+	// (PUT /api/v1/users/{userId})
+	UpdateUser(ctx echo.Context, userId Id) error
 	// BulkDeleteWhitelistRules Delete rules of any organisations (deprecated)
 	// (POST /api/v1/userwhitelist/bulk)
 	//
@@ -2777,6 +2925,92 @@ func (w *ServerInterfaceWrapper) SignIn(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.SignIn(ctx, params)
+	return err
+}
+
+// VerifySignInCode converts echo context to params.
+func (w *ServerInterfaceWrapper) VerifySignInCode(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params VerifySignInCodeParams
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_mfa"); err == nil {
+
+		var value MfaCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_mfa", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_mfa: %s", err))
+		}
+		params.AccessMfa = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.VerifySignInCode(ctx, params)
+	return err
+}
+
+// OpenMfaSetup converts echo context to params.
+func (w *ServerInterfaceWrapper) OpenMfaSetup(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params OpenMfaSetupParams
+	// ------------- Required query parameter "token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "token", ctx.QueryParams(), &params.Token, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter token: %s", err))
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.OpenMfaSetup(ctx, params)
+	return err
+}
+
+// CompleteMfaSetup converts echo context to params.
+func (w *ServerInterfaceWrapper) CompleteMfaSetup(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompleteMfaSetupParams
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompleteMfaSetup(ctx, params)
 	return err
 }
 
@@ -4002,6 +4236,58 @@ func (w *ServerInterfaceWrapper) ExpireMySessions(ctx echo.Context) error {
 	return err
 }
 
+// DisableMyMfa converts echo context to params.
+func (w *ServerInterfaceWrapper) DisableMyMfa(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DisableMyMfa(ctx)
+	return err
+}
+
+// GetMyMfa converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyMfa(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyMfa(ctx)
+	return err
+}
+
+// StartMyMfaPairing converts echo context to params.
+func (w *ServerInterfaceWrapper) StartMyMfaPairing(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StartMyMfaPairing(ctx)
+	return err
+}
+
+// ConfirmMyMfaPairing converts echo context to params.
+func (w *ServerInterfaceWrapper) ConfirmMyMfaPairing(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ConfirmMyMfaPairing(ctx)
+	return err
+}
+
+// UpdateUser converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "userId" -------------
+	var userId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateUser(ctx, userId)
+	return err
+}
+
 // BulkDeleteWhitelistRules converts echo context to params.
 func (w *ServerInterfaceWrapper) BulkDeleteWhitelistRules(ctx echo.Context) error {
 	var err error
@@ -4137,6 +4423,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/oauth/authorize", wrapper.Authorize, options.OperationMiddlewares["authorize"]...)
 	router.POST(options.BaseURL+"/api/oauth/authorize", wrapper.DecideAuthorization, options.OperationMiddlewares["decideAuthorization"]...)
 	router.POST(options.BaseURL+"/api/oauth/login", wrapper.SignIn, options.OperationMiddlewares["signIn"]...)
+	router.POST(options.BaseURL+"/api/oauth/login/mfa", wrapper.VerifySignInCode, options.OperationMiddlewares["verifySignInCode"]...)
+	router.GET(options.BaseURL+"/api/oauth/mfa/setup", wrapper.OpenMfaSetup, options.OperationMiddlewares["openMfaSetup"]...)
+	router.POST(options.BaseURL+"/api/oauth/mfa/setup", wrapper.CompleteMfaSetup, options.OperationMiddlewares["completeMfaSetup"]...)
 	router.GET(options.BaseURL+"/api/oauth/jwks", wrapper.GetJwks, options.OperationMiddlewares["getJwks"]...)
 	router.POST(options.BaseURL+"/api/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
 	router.POST(options.BaseURL+"/api/oauth/revoke", wrapper.RevokeToken, options.OperationMiddlewares["revokeToken"]...)
@@ -4145,6 +4434,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/config", wrapper.GetPublicConfig, options.OperationMiddlewares["getPublicConfig"]...)
 	router.GET(options.BaseURL+"/api/v1/users/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PUT(options.BaseURL+"/api/v1/users/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
+	router.DELETE(options.BaseURL+"/api/v1/users/me/mfa", wrapper.DisableMyMfa, options.OperationMiddlewares["disableMyMfa"]...)
+	router.GET(options.BaseURL+"/api/v1/users/me/mfa", wrapper.GetMyMfa, options.OperationMiddlewares["getMyMfa"]...)
+	router.POST(options.BaseURL+"/api/v1/users/me/mfa", wrapper.StartMyMfaPairing, options.OperationMiddlewares["startMyMfaPairing"]...)
+	router.PUT(options.BaseURL+"/api/v1/users/me/mfa", wrapper.ConfirmMyMfaPairing, options.OperationMiddlewares["confirmMyMfaPairing"]...)
+	router.PUT(options.BaseURL+"/api/v1/users/:userId", wrapper.UpdateUser, options.OperationMiddlewares["updateUser"]...)
 	router.GET(options.BaseURL+"/api/v1/users/me/applications/approvals", wrapper.ListApprovals, options.OperationMiddlewares["listApprovals"]...)
 	router.DELETE(options.BaseURL+"/api/v1/users/me/applications/approvals/:approvalId", wrapper.RevokeApproval, options.OperationMiddlewares["revokeApproval"]...)
 	router.PUT(options.BaseURL+"/api/v1/users/me/expire", wrapper.ExpireMySessions, options.OperationMiddlewares["expireMySessions"]...)
@@ -4688,6 +4982,26 @@ type SignInResponseObject interface {
 	VisitSignInResponse(w http.ResponseWriter) error
 }
 
+type SignIn200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response SignIn200TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type SignIn303Response = RedirectSeeOtherResponse
 
 func (response SignIn303Response) VisitSignInResponse(w http.ResponseWriter) error {
@@ -4716,7 +5030,15 @@ func (response SignIn400TexthtmlResponse) VisitSignInResponse(w http.ResponseWri
 	return err
 }
 
-type SignIn401TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+type SignIn401ResponseHeaders struct {
+	SetCookie *string
+}
+
+type SignIn401TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       SignIn401ResponseHeaders
+	ContentLength int64
+}
 
 func (response SignIn401TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
 
@@ -4823,6 +5145,434 @@ type SignIn503TexthtmlResponse struct {
 }
 
 func (response SignIn503TexthtmlResponse) VisitSignInResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifySignInCodeRequestObject struct {
+	Params VerifySignInCodeParams
+	Body   *VerifySignInCodeFormdataRequestBody
+}
+
+type VerifySignInCodeResponseObject interface {
+	VisitVerifySignInCodeResponse(w http.ResponseWriter) error
+}
+
+type VerifySignInCode303Response = RedirectSeeOtherResponse
+
+func (response VerifySignInCode303Response) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type VerifySignInCode400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response VerifySignInCode400TexthtmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifySignInCode401TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response VerifySignInCode401TexthtmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifySignInCode403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response VerifySignInCode403TexthtmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifySignInCode413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response VerifySignInCode413TexthtmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifySignInCode415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response VerifySignInCode415TexthtmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifySignInCode429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response VerifySignInCode429TexthtmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type VerifySignInCode503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response VerifySignInCode503TexthtmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenMfaSetupRequestObject struct {
+	Params OpenMfaSetupParams
+}
+
+type OpenMfaSetupResponseObject interface {
+	VisitOpenMfaSetupResponse(w http.ResponseWriter) error
+}
+
+type OpenMfaSetup200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response OpenMfaSetup200TexthtmlResponse) VisitOpenMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenMfaSetup400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response OpenMfaSetup400TexthtmlResponse) VisitOpenMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenMfaSetup429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response OpenMfaSetup429TexthtmlResponse) VisitOpenMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenMfaSetup503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response OpenMfaSetup503TexthtmlResponse) VisitOpenMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetupRequestObject struct {
+	Params CompleteMfaSetupParams
+	Body   *CompleteMfaSetupFormdataRequestBody
+}
+
+type CompleteMfaSetupResponseObject interface {
+	VisitCompleteMfaSetupResponse(w http.ResponseWriter) error
+}
+
+type CompleteMfaSetup200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response CompleteMfaSetup200TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetup400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response CompleteMfaSetup400TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetup401ResponseHeaders struct {
+	SetCookie *string
+}
+
+type CompleteMfaSetup401TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       CompleteMfaSetup401ResponseHeaders
+	ContentLength int64
+}
+
+func (response CompleteMfaSetup401TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetup403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CompleteMfaSetup403TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetup413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CompleteMfaSetup413TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetup415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response CompleteMfaSetup415TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetup429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response CompleteMfaSetup429TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type CompleteMfaSetup503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response CompleteMfaSetup503TexthtmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error {
 
 	w.Header().Set("Content-Type", "text/html")
 	if response.ContentLength != 0 {
@@ -10775,6 +11525,634 @@ func (response ExpireMySessions503ApplicationProblemPlusJSONResponse) VisitExpir
 	return err
 }
 
+type DisableMyMfaRequestObject struct {
+	Body *DisableMyMfaJSONRequestBody
+}
+
+type DisableMyMfaResponseObject interface {
+	VisitDisableMyMfaResponse(w http.ResponseWriter) error
+}
+
+type DisableMyMfa200JSONResponse MfaStatus
+
+func (response DisableMyMfa200JSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableMyMfa400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DisableMyMfa400ApplicationProblemPlusJSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableMyMfa401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DisableMyMfa401ApplicationProblemPlusJSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableMyMfa403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DisableMyMfa403ApplicationProblemPlusJSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableMyMfa409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DisableMyMfa409ApplicationProblemPlusJSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableMyMfa413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DisableMyMfa413ApplicationProblemPlusJSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableMyMfa415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DisableMyMfa415ApplicationProblemPlusJSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableMyMfa503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DisableMyMfa503ApplicationProblemPlusJSONResponse) VisitDisableMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfaRequestObject struct {
+}
+
+type GetMyMfaResponseObject interface {
+	VisitGetMyMfaResponse(w http.ResponseWriter) error
+}
+
+type GetMyMfa200JSONResponse MfaStatus
+
+func (response GetMyMfa200JSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyMfa401ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyMfa403ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMfa503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyMfa503ApplicationProblemPlusJSONResponse) VisitGetMyMfaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMyMfaPairingRequestObject struct {
+}
+
+type StartMyMfaPairingResponseObject interface {
+	VisitStartMyMfaPairingResponse(w http.ResponseWriter) error
+}
+
+type StartMyMfaPairing200ResponseHeaders struct {
+	CacheControl *string
+}
+
+type StartMyMfaPairing200JSONResponse struct {
+	Body    MfaPairing
+	Headers StartMyMfaPairing200ResponseHeaders
+}
+
+func (response StartMyMfaPairing200JSONResponse) VisitStartMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.CacheControl != nil {
+		w.Header().Set("Cache-Control", fmt.Sprint(*response.Headers.CacheControl))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMyMfaPairing401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response StartMyMfaPairing401ApplicationProblemPlusJSONResponse) VisitStartMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMyMfaPairing403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response StartMyMfaPairing403ApplicationProblemPlusJSONResponse) VisitStartMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMyMfaPairing409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response StartMyMfaPairing409ApplicationProblemPlusJSONResponse) VisitStartMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartMyMfaPairing503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response StartMyMfaPairing503ApplicationProblemPlusJSONResponse) VisitStartMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairingRequestObject struct {
+	Body *ConfirmMyMfaPairingJSONRequestBody
+}
+
+type ConfirmMyMfaPairingResponseObject interface {
+	VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error
+}
+
+type ConfirmMyMfaPairing200JSONResponse MfaStatus
+
+func (response ConfirmMyMfaPairing200JSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairing400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmMyMfaPairing400ApplicationProblemPlusJSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairing401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmMyMfaPairing401ApplicationProblemPlusJSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairing403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmMyMfaPairing403ApplicationProblemPlusJSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairing409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmMyMfaPairing409ApplicationProblemPlusJSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairing413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmMyMfaPairing413ApplicationProblemPlusJSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairing415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmMyMfaPairing415ApplicationProblemPlusJSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmMyMfaPairing503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmMyMfaPairing503ApplicationProblemPlusJSONResponse) VisitConfirmMyMfaPairingResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUserRequestObject struct {
+	UserId Id `json:"userId"`
+	Body   *UpdateUserJSONRequestBody
+}
+
+type UpdateUserResponseObject interface {
+	VisitUpdateUserResponse(w http.ResponseWriter) error
+}
+
+type UpdateUser200JSONResponse User
+
+func (response UpdateUser200JSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser400ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser401ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser403ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser404ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser409ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser413ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser415ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser503ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type BulkDeleteWhitelistRulesRequestObject struct {
 	Params BulkDeleteWhitelistRulesParams
 	Body   *BulkDeleteWhitelistRulesJSONRequestBody
@@ -11176,6 +12554,15 @@ type StrictServerInterface interface {
 	// SignIn Sign in (sign-in page form)
 	// (POST /api/oauth/login)
 	SignIn(ctx context.Context, request SignInRequestObject) (SignInResponseObject, error)
+	// VerifySignInCode Sign in, second step (the Authentication code page's form)
+	// (POST /api/oauth/login/mfa)
+	VerifySignInCode(ctx context.Context, request VerifySignInCodeRequestObject) (VerifySignInCodeResponseObject, error)
+	// OpenMfaSetup The MFA set-up page (the emailed link)
+	// (GET /api/oauth/mfa/setup)
+	OpenMfaSetup(ctx context.Context, request OpenMfaSetupRequestObject) (OpenMfaSetupResponseObject, error)
+	// CompleteMfaSetup Confirm the MFA set-up (the set-up page's form)
+	// (POST /api/oauth/mfa/setup)
+	CompleteMfaSetup(ctx context.Context, request CompleteMfaSetupRequestObject) (CompleteMfaSetupResponseObject, error)
 	// RevokeToken Revoke a token (RFC 7009)
 	// (POST /api/oauth/revoke)
 	RevokeToken(ctx context.Context, request RevokeTokenRequestObject) (RevokeTokenResponseObject, error)
@@ -11338,6 +12725,21 @@ type StrictServerInterface interface {
 	// ExpireMySessions End the caller's sessions
 	// (PUT /api/v1/users/me/expire)
 	ExpireMySessions(ctx context.Context, request ExpireMySessionsRequestObject) (ExpireMySessionsResponseObject, error)
+	// DisableMyMfa Turn the caller's MFA off
+	// (DELETE /api/v1/users/me/mfa)
+	DisableMyMfa(ctx context.Context, request DisableMyMfaRequestObject) (DisableMyMfaResponseObject, error)
+	// GetMyMfa The caller's MFA state
+	// (GET /api/v1/users/me/mfa)
+	GetMyMfa(ctx context.Context, request GetMyMfaRequestObject) (GetMyMfaResponseObject, error)
+	// StartMyMfaPairing Start pairing an authenticator
+	// (POST /api/v1/users/me/mfa)
+	StartMyMfaPairing(ctx context.Context, request StartMyMfaPairingRequestObject) (StartMyMfaPairingResponseObject, error)
+	// ConfirmMyMfaPairing Confirm the pairing with a code
+	// (PUT /api/v1/users/me/mfa)
+	ConfirmMyMfaPairing(ctx context.Context, request ConfirmMyMfaPairingRequestObject) (ConfirmMyMfaPairingResponseObject, error)
+	// UpdateUser Turn a user's MFA on or off, or make them set it up again
+	// (PUT /api/v1/users/{userId})
+	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
 	// BulkDeleteWhitelistRules Delete rules of any organisations (deprecated)
 	// (POST /api/v1/userwhitelist/bulk)
 	//
@@ -11545,6 +12947,101 @@ func (sh *strictHandler) SignIn(ctx echo.Context, params SignInParams) error {
 		return err
 	} else if validResponse, ok := response.(SignInResponseObject); ok {
 		return validResponse.VisitSignInResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// VerifySignInCode operation middleware
+func (sh *strictHandler) VerifySignInCode(ctx echo.Context, params VerifySignInCodeParams) error {
+	var request VerifySignInCodeRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body VerifySignInCodeFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VerifySignInCode(ctx.Request().Context(), request.(VerifySignInCodeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VerifySignInCode")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(VerifySignInCodeResponseObject); ok {
+		return validResponse.VisitVerifySignInCodeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// OpenMfaSetup operation middleware
+func (sh *strictHandler) OpenMfaSetup(ctx echo.Context, params OpenMfaSetupParams) error {
+	var request OpenMfaSetupRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.OpenMfaSetup(ctx.Request().Context(), request.(OpenMfaSetupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "OpenMfaSetup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(OpenMfaSetupResponseObject); ok {
+		return validResponse.VisitOpenMfaSetupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompleteMfaSetup operation middleware
+func (sh *strictHandler) CompleteMfaSetup(ctx echo.Context, params CompleteMfaSetupParams) error {
+	var request CompleteMfaSetupRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body CompleteMfaSetupFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompleteMfaSetup(ctx.Request().Context(), request.(CompleteMfaSetupRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompleteMfaSetup")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompleteMfaSetupResponseObject); ok {
+		return validResponse.VisitCompleteMfaSetupResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -13345,6 +14842,192 @@ func (sh *strictHandler) ExpireMySessions(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(ExpireMySessionsResponseObject); ok {
 		return validResponse.VisitExpireMySessionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DisableMyMfa operation middleware
+func (sh *strictHandler) DisableMyMfa(ctx echo.Context) error {
+	var request DisableMyMfaRequestObject
+
+	var body DisableMyMfaJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DisableMyMfa(ctx.Request().Context(), request.(DisableMyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DisableMyMfa")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DisableMyMfaResponseObject); ok {
+		return validResponse.VisitDisableMyMfaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyMfa operation middleware
+func (sh *strictHandler) GetMyMfa(ctx echo.Context) error {
+	var request GetMyMfaRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyMfa(ctx.Request().Context(), request.(GetMyMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyMfa")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyMfaResponseObject); ok {
+		return validResponse.VisitGetMyMfaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// StartMyMfaPairing operation middleware
+func (sh *strictHandler) StartMyMfaPairing(ctx echo.Context) error {
+	var request StartMyMfaPairingRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StartMyMfaPairing(ctx.Request().Context(), request.(StartMyMfaPairingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartMyMfaPairing")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StartMyMfaPairingResponseObject); ok {
+		return validResponse.VisitStartMyMfaPairingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ConfirmMyMfaPairing operation middleware
+func (sh *strictHandler) ConfirmMyMfaPairing(ctx echo.Context) error {
+	var request ConfirmMyMfaPairingRequestObject
+
+	var body ConfirmMyMfaPairingJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmMyMfaPairing(ctx.Request().Context(), request.(ConfirmMyMfaPairingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmMyMfaPairing")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ConfirmMyMfaPairingResponseObject); ok {
+		return validResponse.VisitConfirmMyMfaPairingResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateUser operation middleware
+func (sh *strictHandler) UpdateUser(ctx echo.Context, userId Id) error {
+	var request UpdateUserRequestObject
+
+	request.UserId = userId
+
+	var body UpdateUserJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateUser(ctx.Request().Context(), request.(UpdateUserRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateUser")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateUserResponseObject); ok {
+		return validResponse.VisitUpdateUserResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

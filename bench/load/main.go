@@ -10,6 +10,8 @@
 //	load flood -url U ...     token requests with made-up client ids from several source addresses,
 //	                          open loop, while real password grants go on from 127.0.0.1; prints one
 //	                          JSON line of both's results
+//	load mfa -url U ...       the mfa grant's rate: first steps for many accounts, then their second
+//	                          steps, timed on their own; prints one JSON line
 //	load seed-org -url U ...  an organisation of 10,000 members, 100 classifications and 200 clearances,
 //	                          built through the API; prints one JSON line with its ids
 package main
@@ -57,6 +59,8 @@ func main() {
 		flood(os.Args[2:])
 	case "seed-org":
 		seedOrg(os.Args[2:])
+	case "mfa":
+		mfaGrants(os.Args[2:])
 	default:
 		log.Fatalf("unknown command %q", os.Args[1])
 	}
@@ -140,9 +144,7 @@ func open(args []string) {
 	var hs headers
 	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
 	_ = fs.Parse(args)
-	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") {
-		log.Fatal("-url: loopback targets only")
-	}
+	loopbackOnly(*url)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1000, MaxConnsPerHost: 0}}
 	var (
 		mu       sync.Mutex
@@ -225,9 +227,7 @@ func count(args []string) {
 	var hs headers
 	fs.Var(&hs, "H", "header 'Name: value' (repeatable)")
 	_ = fs.Parse(args)
-	if !strings.HasPrefix(*url, "http://127.") && !strings.HasPrefix(*url, "http://localhost") {
-		log.Fatal("-url: loopback targets only")
-	}
+	loopbackOnly(*url)
 	client := &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
 	var (
 		mu       sync.Mutex
@@ -259,6 +259,13 @@ func count(args []string) {
 	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"url": *url, "sent": *n, "statuses": statuses})
 	if statuses[fmt.Sprint(*want)] != *n {
 		log.Fatalf("not every answer was %d: %v", *want, statuses)
+	}
+}
+
+// loopbackOnly stops the tool unless target is on this machine: every load targets 127.0.0.1 only.
+func loopbackOnly(target string) {
+	if !strings.HasPrefix(target, "http://127.") && !strings.HasPrefix(target, "http://localhost") {
+		log.Fatal("-url: loopback targets only")
 	}
 }
 

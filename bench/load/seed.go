@@ -30,9 +30,7 @@ func seedOrg(args []string) {
 	big := fs.Int("big", 1000, "the first clearance's members")
 	chunk := fs.Int("chunk", 2000, "rows per imported CSV file")
 	_ = fs.Parse(args)
-	if !strings.HasPrefix(*base, "http://127.") && !strings.HasPrefix(*base, "http://localhost") {
-		log.Fatal("-url: loopback targets only")
-	}
+	loopbackOnly(*base)
 	s := seeder{base: *base, token: *token, client: &http.Client{Timeout: 2 * time.Minute}}
 	start := time.Now()
 	org := s.json("POST", "/api/v1/organisations", 201,

@@ -1333,6 +1333,50 @@ type Membership struct {
 // MembershipRole defines model for Membership.Role.
 type MembershipRole string
 
+// MfaCode Example: {"code":"492039"}
+type MfaCode struct {
+	// Code A current code of the user's authenticator app (6 digits).
+	Code string `json:"code"`
+}
+
+// MfaPairing Example: {"key":"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP","otpauthUri":"otpauth://totp/SafeShare:alice@xy-company.com?algorithm=SHA1\u0026digits=6\u0026issuer=SafeShare\u0026period=30\u0026secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP","qrCode":"data:image/png;base64,iVBORw0KGgo="}
+type MfaPairing struct {
+	// Key The new authenticator key, base32, for typing into an authenticator app.
+	Key string `json:"key"`
+
+	// OtpauthUri The key as an `otpauth://totp/` URI (SHA-1, 6 digits, 30 seconds).
+	OtpauthUri string `json:"otpauthUri"`
+
+	// QrCode The URI as a QR code, a `data:image/png;base64,` URI.
+	QrCode string `json:"qrCode"`
+}
+
+// MfaSetupForm The set-up page's form.
+//
+// Example: {"code":"492039","csrf_token":"9b2f6c0e8d7a4f1e","token":"3q2-7wEAAAB3R2hR5f7y0Z3vZ0oQ2w"}
+type MfaSetupForm struct {
+	// Code A current code of the new key (6 digits).
+	Code string `json:"code"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+
+	// Token The set-up link's token.
+	Token string `json:"token"`
+}
+
+// MfaStatus Example: {"configured":true,"enforcedBy":["2127496392604954624"],"required":true}
+type MfaStatus struct {
+	// Configured An authenticator is paired.
+	Configured bool `json:"configured"`
+
+	// EnforcedBy The ids of the organisations enforcing MFA for the user.
+	EnforcedBy []Id `json:"enforcedBy"`
+
+	// Required MFA is enabled on the account or enforced by an organisation the user is a member of.
+	Required bool `json:"required"`
+}
+
 // NewWhitelistRule defines model for NewWhitelistRule.
 type NewWhitelistRule struct {
 	// Description What the rule is for, for people.
@@ -1655,6 +1699,25 @@ type ServiceLink struct {
 // ServiceLinkHttpMethod defines model for ServiceLink.HttpMethod.
 type ServiceLinkHttpMethod string
 
+// SignInCodeForm The Authentication code page's form; the authorization request travels in hidden fields.
+//
+// Example: {"client_id":"webapp","code":"492039","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj"}
+type SignInCodeForm struct {
+	ClientId string `json:"client_id"`
+
+	// Code The current code of the user's authenticator app (6 digits).
+	Code                string  `json:"code"`
+	CodeChallenge       *string `json:"code_challenge,omitempty"`
+	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken    *string `json:"csrf_token,omitempty"`
+	RedirectUri  string  `json:"redirect_uri"`
+	ResponseType *string `json:"response_type,omitempty"`
+	Scope        *string `json:"scope,omitempty"`
+	State        *string `json:"state,omitempty"`
+}
+
 // SignInForm The sign-in page's form; the authorization request travels in hidden fields.
 //
 // Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj","username":"alice@xy-company.com"}
@@ -1713,8 +1776,14 @@ type TokenRequest struct {
 	// CodeVerifier The PKCE verifier, when the code was requested with a challenge (`authorization_code` grant).
 	CodeVerifier *string `json:"code_verifier,omitempty"`
 
-	// GrantType `password`, `authorization_code` or `refresh_token`.
+	// GrantType `password`, `authorization_code`, `refresh_token` or `mfa`.
 	GrantType string `json:"grant_type"`
+
+	// MfaCode The current code of the user's authenticator app, 6 digits (`mfa` grant).
+	MfaCode *string `json:"mfa_code,omitempty"`
+
+	// MfaToken The restrictive token the first step answered (`mfa` grant).
+	MfaToken *string `json:"mfa_token,omitempty"`
 
 	// Password The user's password (`password` grant).
 	Password *string `json:"password,omitempty"`
@@ -1746,7 +1815,11 @@ type TokenResponse struct {
 	ExpiresIn int                `json:"expires_in"`
 	Jti       openapi_types.UUID `json:"jti"`
 
-	// RefreshToken Present when the client application has the `refresh_token` grant.
+	// MfaRequired Present and true when `access_token` is a restrictive token: the user's MFA is required, and
+	// the `mfa` grant with the current code of their authenticator app gives the full answer.
+	MfaRequired *bool `json:"mfa_required,omitempty"`
+
+	// RefreshToken Present when the client application has the `refresh_token` grant (never with `mfa_required`).
 	RefreshToken *string                `json:"refresh_token,omitempty"`
 	Scope        string                 `json:"scope"`
 	TokenType    TokenResponseTokenType `json:"token_type"`
@@ -1793,6 +1866,15 @@ type UserList struct {
 
 	// Offset The index of the first item returned.
 	Offset int `json:"offset"`
+}
+
+// UserMfaUpdate Exactly one member.
+type UserMfaUpdate struct {
+	// GenerateNewAuthenticatorKey `true`: forget the user's key and email them a new set-up link.
+	GenerateNewAuthenticatorKey *bool `json:"generateNewAuthenticatorKey,omitempty"`
+
+	// MfaEnabled Turn MFA on or off for a SafeShare administrator's account.
+	MfaEnabled *bool `json:"mfaEnabled,omitempty"`
 }
 
 // UserRef defines model for UserRef.
@@ -1946,6 +2028,9 @@ type LabelId = Id
 // Limit defines model for Limit.
 type Limit = int
 
+// MfaCookie defines model for MfaCookie.
+type MfaCookie = string
+
 // Offset defines model for Offset.
 type Offset = int
 
@@ -2070,6 +2155,30 @@ type DecideAuthorizationParams struct {
 
 // SignInParams defines parameters for SignIn.
 type SignInParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// VerifySignInCodeParams defines parameters for VerifySignInCode.
+type VerifySignInCodeParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+
+	// AccessMfa The pending second sign-in step (a restrictive token, five minutes).
+	AccessMfa *MfaCookie `form:"access_mfa,omitempty" json:"access_mfa,omitempty"`
+}
+
+// OpenMfaSetupParams defines parameters for OpenMfaSetup.
+type OpenMfaSetupParams struct {
+	// Token The set-up link's token.
+	Token string `form:"token" json:"token"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// CompleteMfaSetupParams defines parameters for CompleteMfaSetup.
+type CompleteMfaSetupParams struct {
 	// AccessCsrf The CSRF token the pages' forms must repeat.
 	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
 }
@@ -2329,6 +2438,12 @@ type IntrospectTokenFormdataRequestBody = TokenIntrospectionRequest
 // SignInFormdataRequestBody defines body for SignIn for application/x-www-form-urlencoded ContentType.
 type SignInFormdataRequestBody = SignInForm
 
+// VerifySignInCodeFormdataRequestBody defines body for VerifySignInCode for application/x-www-form-urlencoded ContentType.
+type VerifySignInCodeFormdataRequestBody = SignInCodeForm
+
+// CompleteMfaSetupFormdataRequestBody defines body for CompleteMfaSetup for application/x-www-form-urlencoded ContentType.
+type CompleteMfaSetupFormdataRequestBody = MfaSetupForm
+
 // RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
 type RevokeTokenFormdataRequestBody = TokenRevocationRequest
 
@@ -2394,6 +2509,15 @@ type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// DisableMyMfaJSONRequestBody defines body for DisableMyMfa for application/json ContentType.
+type DisableMyMfaJSONRequestBody = MfaCode
+
+// ConfirmMyMfaPairingJSONRequestBody defines body for ConfirmMyMfaPairing for application/json ContentType.
+type ConfirmMyMfaPairingJSONRequestBody = MfaCode
+
+// UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
+type UpdateUserJSONRequestBody = UserMfaUpdate
 
 // BulkDeleteWhitelistRulesJSONRequestBody defines body for BulkDeleteWhitelistRules for application/json ContentType.
 //
@@ -2576,7 +2700,10 @@ type ClientInterface interface {
 	// SignInWithBody Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -2589,7 +2716,10 @@ type ClientInterface interface {
 	// SignInWithFormdataBody Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -2598,6 +2728,72 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
 	SignInWithFormdataBody(ctx context.Context, params *SignInParams, body SignInFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifySignInCodeWithBody Sign in, second step (the Authentication code page's form)
+	//
+	// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+	// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+	// sends the current code of the user's authenticator app. The right code starts the sign-in session
+	// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+	// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+	// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+	// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+	// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+	VerifySignInCodeWithBody(ctx context.Context, params *VerifySignInCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifySignInCodeWithFormdataBody Sign in, second step (the Authentication code page's form)
+	//
+	// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+	// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+	// sends the current code of the user's authenticator app. The right code starts the sign-in session
+	// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+	// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+	// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+	// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+	// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+	VerifySignInCodeWithFormdataBody(ctx context.Context, params *VerifySignInCodeParams, body VerifySignInCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenMfaSetup The MFA set-up page (the emailed link)
+	//
+	// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
+	// text for typing in, links to download an authenticator app, and a form asking for one current code
+	// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+	// An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
+	//
+	// Corresponds with GET /api/oauth/mfa/setup (the `OpenMfaSetup` operationId).
+	OpenMfaSetup(ctx context.Context, params *OpenMfaSetupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteMfaSetupWithBody Confirm the MFA set-up (the set-up page's form)
+	//
+	// One current code of the new key pairs the authenticator: the link is spent, the user's other
+	// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+	// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+	// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+	CompleteMfaSetupWithBody(ctx context.Context, params *CompleteMfaSetupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteMfaSetupWithFormdataBody Confirm the MFA set-up (the set-up page's form)
+	//
+	// One current code of the new key pairs the authenticator: the link is spent, the user's other
+	// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+	// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+	// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+	CompleteMfaSetupWithFormdataBody(ctx context.Context, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeTokenWithBody Revoke a token (RFC 7009)
 	//
@@ -2639,6 +2835,18 @@ type ClientInterface interface {
 	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
+	// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+	// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+	// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+	// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+	// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+	// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// claim `["pwd", "otp"]`.
+	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in, and
 	// every access token the client holds for the account.
@@ -2671,6 +2879,18 @@ type ClientInterface interface {
 	// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
 	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
+	//
+	// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+	// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+	// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+	// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+	// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+	// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// claim `["pwd", "otp"]`.
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in, and
@@ -3501,6 +3721,106 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
 	ExpireMySessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DisableMyMfaWithBody Turn the caller's MFA off
+	//
+	// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+	// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+	// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+	// code is a 400 and changes nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+	DisableMyMfaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisableMyMfa Turn the caller's MFA off
+	//
+	// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+	// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+	// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+	// code is a 400 and changes nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+	DisableMyMfa(ctx context.Context, body DisableMyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyMfa The caller's MFA state
+	//
+	// `required`: MFA is enabled on the account or enforced by an organisation the caller is a member
+	// of (not Ad hoc); `configured`: an authenticator is paired; `enforcedBy`: the ids of the
+	// organisations enforcing it.
+	//
+	// Corresponds with GET /api/v1/users/me/mfa (the `GetMyMfa` operationId).
+	GetMyMfa(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartMyMfaPairing Start pairing an authenticator
+	//
+	// Makes a new authenticator key for the caller and returns it (as text, as an `otpauth://` URI and
+	// as a QR code) for their authenticator app; nothing changes at sign-in until `PUT` confirms it with
+	// a code. Asking again replaces the key not yet confirmed. A caller who has an authenticator paired
+	// gets 409: turning MFA off (`DELETE`) or an administrator's `generateNewAuthenticatorKey` comes first.
+	// Takes no body.
+	//
+	// Corresponds with POST /api/v1/users/me/mfa (the `StartMyMfaPairing` operationId).
+	StartMyMfaPairing(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmMyMfaPairingWithBody Confirm the pairing with a code
+	//
+	// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+	// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+	// (a new factor, a new start); the access token making this request keeps working until it
+	// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+	ConfirmMyMfaPairingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmMyMfaPairing Confirm the pairing with a code
+	//
+	// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+	// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+	// (a new factor, a new start); the access token making this request keeps working until it
+	// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+	ConfirmMyMfaPairing(ctx context.Context, body ConfirmMyMfaPairingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateUserWithBody Turn a user's MFA on or off, or make them set it up again
+	//
+	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+	// the members of the organisations they administer; on a user whose MFA is not required it is a
+	// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+	// anyone else a 403. Every change is audited and emailed to the user.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+	UpdateUserWithBody(ctx context.Context, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateUser Turn a user's MFA on or off, or make them set it up again
+	//
+	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+	// the members of the organisations they administer; on a user whose MFA is not required it is a
+	// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+	// anyone else a 403. Every change is audited and emailed to the user.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+	UpdateUser(ctx context.Context, userId Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// BulkDeleteWhitelistRulesWithBody Delete rules of any organisations (deprecated)
 	//
 	// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
@@ -3752,7 +4072,10 @@ func (c *Client) GetJwks(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 // SignInWithBody Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -3775,7 +4098,10 @@ func (c *Client) SignInWithBody(ctx context.Context, params *SignInParams, conte
 // SignInWithFormdataBody Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -3785,6 +4111,122 @@ func (c *Client) SignInWithBody(ctx context.Context, params *SignInParams, conte
 // Corresponds with POST /api/oauth/login (the `SignIn` operationId).
 func (c *Client) SignInWithFormdataBody(ctx context.Context, params *SignInParams, body SignInFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSignInRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifySignInCodeWithBody Sign in, second step (the Authentication code page's form)
+//
+// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+// sends the current code of the user's authenticator app. The right code starts the sign-in session
+// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+func (c *Client) VerifySignInCodeWithBody(ctx context.Context, params *VerifySignInCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifySignInCodeRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifySignInCodeWithFormdataBody Sign in, second step (the Authentication code page's form)
+//
+// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+// sends the current code of the user's authenticator app. The right code starts the sign-in session
+// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+func (c *Client) VerifySignInCodeWithFormdataBody(ctx context.Context, params *VerifySignInCodeParams, body VerifySignInCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifySignInCodeRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenMfaSetup The MFA set-up page (the emailed link)
+//
+// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
+// text for typing in, links to download an authenticator app, and a form asking for one current code
+// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+// An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
+//
+// Corresponds with GET /api/oauth/mfa/setup (the `OpenMfaSetup` operationId).
+func (c *Client) OpenMfaSetup(ctx context.Context, params *OpenMfaSetupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenMfaSetupRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteMfaSetupWithBody Confirm the MFA set-up (the set-up page's form)
+//
+// One current code of the new key pairs the authenticator: the link is spent, the user's other
+// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+func (c *Client) CompleteMfaSetupWithBody(ctx context.Context, params *CompleteMfaSetupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteMfaSetupRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteMfaSetupWithFormdataBody Confirm the MFA set-up (the set-up page's form)
+//
+// One current code of the new key pairs the authenticator: the link is spent, the user's other
+// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+func (c *Client) CompleteMfaSetupWithFormdataBody(ctx context.Context, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteMfaSetupRequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3855,6 +4297,18 @@ func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTok
 // exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
+// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// claim `["pwd", "otp"]`.
+//
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in, and
 // every access token the client holds for the account.
@@ -3897,6 +4351,18 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
 // exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
+//
+// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// claim `["pwd", "otp"]`.
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in, and
@@ -5447,6 +5913,186 @@ func (c *Client) ExpireMySessions(ctx context.Context, reqEditors ...RequestEdit
 	return c.Client.Do(req)
 }
 
+// DisableMyMfaWithBody Turn the caller's MFA off
+//
+// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+// code is a 400 and changes nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+func (c *Client) DisableMyMfaWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableMyMfaRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisableMyMfa Turn the caller's MFA off
+//
+// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+// code is a 400 and changes nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+func (c *Client) DisableMyMfa(ctx context.Context, body DisableMyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableMyMfaRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyMfa The caller's MFA state
+//
+// `required`: MFA is enabled on the account or enforced by an organisation the caller is a member
+// of (not Ad hoc); `configured`: an authenticator is paired; `enforcedBy`: the ids of the
+// organisations enforcing it.
+//
+// Corresponds with GET /api/v1/users/me/mfa (the `GetMyMfa` operationId).
+func (c *Client) GetMyMfa(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyMfaRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartMyMfaPairing Start pairing an authenticator
+//
+// Makes a new authenticator key for the caller and returns it (as text, as an `otpauth://` URI and
+// as a QR code) for their authenticator app; nothing changes at sign-in until `PUT` confirms it with
+// a code. Asking again replaces the key not yet confirmed. A caller who has an authenticator paired
+// gets 409: turning MFA off (`DELETE`) or an administrator's `generateNewAuthenticatorKey` comes first.
+// Takes no body.
+//
+// Corresponds with POST /api/v1/users/me/mfa (the `StartMyMfaPairing` operationId).
+func (c *Client) StartMyMfaPairing(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartMyMfaPairingRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmMyMfaPairingWithBody Confirm the pairing with a code
+//
+// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+// (a new factor, a new start); the access token making this request keeps working until it
+// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+func (c *Client) ConfirmMyMfaPairingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmMyMfaPairingRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmMyMfaPairing Confirm the pairing with a code
+//
+// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+// (a new factor, a new start); the access token making this request keeps working until it
+// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+func (c *Client) ConfirmMyMfaPairing(ctx context.Context, body ConfirmMyMfaPairingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmMyMfaPairingRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateUserWithBody Turn a user's MFA on or off, or make them set it up again
+//
+// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+// the members of the organisations they administer; on a user whose MFA is not required it is a
+// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+// anyone else a 403. Every change is audited and emailed to the user.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+func (c *Client) UpdateUserWithBody(ctx context.Context, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequestWithBody(c.Server, userId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateUser Turn a user's MFA on or off, or make them set it up again
+//
+// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+// the members of the organisations they administer; on a user whose MFA is not required it is a
+// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+// anyone else a 403. Every change is audited and emailed to the user.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+func (c *Client) UpdateUser(ctx context.Context, userId Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequest(c.Server, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // BulkDeleteWhitelistRulesWithBody Delete rules of any organisations (deprecated)
 //
 // Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
@@ -5939,6 +6585,202 @@ func NewSignInRequestWithBody(server string, params *SignInParams, contentType s
 	}
 
 	operationPath := fmt.Sprintf("/api/oauth/login")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewVerifySignInCodeRequestWithFormdataBody calls the generic VerifySignInCode builder with application/x-www-form-urlencoded body
+func NewVerifySignInCodeRequestWithFormdataBody(server string, params *VerifySignInCodeParams, body VerifySignInCodeFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewVerifySignInCodeRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewVerifySignInCodeRequestWithBody constructs an http.Request for the VerifySignInCode method, with any body, and a specified content type
+func NewVerifySignInCodeRequestWithBody(server string, params *VerifySignInCodeParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/login/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessMfa != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_mfa", *params.AccessMfa, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_mfa",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
+// NewOpenMfaSetupRequest constructs an http.Request for the OpenMfaSetup method
+func NewOpenMfaSetupRequest(server string, params *OpenMfaSetupParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/mfa/setup")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewCompleteMfaSetupRequestWithFormdataBody calls the generic CompleteMfaSetup builder with application/x-www-form-urlencoded body
+func NewCompleteMfaSetupRequestWithFormdataBody(server string, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewCompleteMfaSetupRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewCompleteMfaSetupRequestWithBody constructs an http.Request for the CompleteMfaSetup method, with any body, and a specified content type
+func NewCompleteMfaSetupRequestWithBody(server string, params *CompleteMfaSetupParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/mfa/setup")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -8803,6 +9645,187 @@ func NewExpireMySessionsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewDisableMyMfaRequest calls the generic DisableMyMfa builder with application/json body
+func NewDisableMyMfaRequest(server string, body DisableMyMfaJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDisableMyMfaRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDisableMyMfaRequestWithBody constructs an http.Request for the DisableMyMfa method, with any body, and a specified content type
+func NewDisableMyMfaRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMyMfaRequest constructs an http.Request for the GetMyMfa method
+func NewGetMyMfaRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartMyMfaPairingRequest constructs an http.Request for the StartMyMfaPairing method
+func NewStartMyMfaPairingRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConfirmMyMfaPairingRequest calls the generic ConfirmMyMfaPairing builder with application/json body
+func NewConfirmMyMfaPairingRequest(server string, body ConfirmMyMfaPairingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmMyMfaPairingRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConfirmMyMfaPairingRequestWithBody constructs an http.Request for the ConfirmMyMfaPairing method, with any body, and a specified content type
+func NewConfirmMyMfaPairingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
+func NewUpdateUserRequest(server string, userId Id, body UpdateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateUserRequestWithBody(server, userId, "application/json", bodyReader)
+}
+
+// NewUpdateUserRequestWithBody constructs an http.Request for the UpdateUser method, with any body, and a specified content type
+func NewUpdateUserRequestWithBody(server string, userId Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewBulkDeleteWhitelistRulesRequest calls the generic BulkDeleteWhitelistRules builder with application/json body
 func NewBulkDeleteWhitelistRulesRequest(server string, params *BulkDeleteWhitelistRulesParams, body BulkDeleteWhitelistRulesJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9187,7 +10210,10 @@ type ClientWithResponsesInterface interface {
 	// SignInWithBodyWithResponse Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -9200,7 +10226,10 @@ type ClientWithResponsesInterface interface {
 	// SignInWithFormdataBodyWithResponse Sign in (sign-in page form)
 	//
 	// The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-	// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+	// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+	// whose MFA is required they show the Authentication code page instead (200, see
+	// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+	// (401) saying to use the emailed set-up link. Wrong credentials
 	// show the sign-in page again with 401; the same lockout as the password grant applies (see
 	// `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 	// `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -9209,6 +10238,74 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/oauth/login (the `SignIn` operationId).
 	SignInWithFormdataBodyWithResponse(ctx context.Context, params *SignInParams, body SignInFormdataRequestBody, reqEditors ...RequestEditorFn) (*SignInResponse, error)
+
+	// VerifySignInCodeWithBodyWithResponse Sign in, second step (the Authentication code page's form)
+	//
+	// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+	// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+	// sends the current code of the user's authenticator app. The right code starts the sign-in session
+	// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+	// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+	// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+	// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+	// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+	VerifySignInCodeWithBodyWithResponse(ctx context.Context, params *VerifySignInCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifySignInCodeResponse, error)
+
+	// VerifySignInCodeWithFormdataBodyWithResponse Sign in, second step (the Authentication code page's form)
+	//
+	// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+	// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+	// sends the current code of the user's authenticator app. The right code starts the sign-in session
+	// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+	// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+	// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+	// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+	// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+	VerifySignInCodeWithFormdataBodyWithResponse(ctx context.Context, params *VerifySignInCodeParams, body VerifySignInCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*VerifySignInCodeResponse, error)
+
+	// OpenMfaSetupWithResponse The MFA set-up page (the emailed link)
+	//
+	// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
+	// text for typing in, links to download an authenticator app, and a form asking for one current code
+	// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+	// An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/oauth/mfa/setup (the `OpenMfaSetup` operationId).
+	OpenMfaSetupWithResponse(ctx context.Context, params *OpenMfaSetupParams, reqEditors ...RequestEditorFn) (*OpenMfaSetupResponse, error)
+
+	// CompleteMfaSetupWithBodyWithResponse Confirm the MFA set-up (the set-up page's form)
+	//
+	// One current code of the new key pairs the authenticator: the link is spent, the user's other
+	// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+	// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+	// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+	CompleteMfaSetupWithBodyWithResponse(ctx context.Context, params *CompleteMfaSetupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteMfaSetupResponse, error)
+
+	// CompleteMfaSetupWithFormdataBodyWithResponse Confirm the MFA set-up (the set-up page's form)
+	//
+	// One current code of the new key pairs the authenticator: the link is spent, the user's other
+	// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+	// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+	// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+	CompleteMfaSetupWithFormdataBodyWithResponse(ctx context.Context, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody, reqEditors ...RequestEditorFn) (*CompleteMfaSetupResponse, error)
 
 	// RevokeTokenWithBodyWithResponse Revoke a token (RFC 7009)
 	//
@@ -9250,6 +10347,18 @@ type ClientWithResponsesInterface interface {
 	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 	//
+	// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+	// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+	// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+	// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+	// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+	// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// claim `["pwd", "otp"]`.
+	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in, and
 	// every access token the client holds for the account.
@@ -9282,6 +10391,18 @@ type ClientWithResponsesInterface interface {
 	// the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
 	// exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 	// revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
+	//
+	// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+	// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+	// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+	// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+	// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+	// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// claim `["pwd", "otp"]`.
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 	// refresh token that was already used revokes every token descended from the same sign-in, and
@@ -10176,6 +11297,110 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/users/me/expire (the `ExpireMySessions` operationId).
 	ExpireMySessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ExpireMySessionsResponse, error)
 
+	// DisableMyMfaWithBodyWithResponse Turn the caller's MFA off
+	//
+	// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+	// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+	// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+	// code is a 400 and changes nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+	DisableMyMfaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DisableMyMfaResponse, error)
+
+	// DisableMyMfaWithResponse Turn the caller's MFA off
+	//
+	// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+	// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+	// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+	// code is a 400 and changes nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+	DisableMyMfaWithResponse(ctx context.Context, body DisableMyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*DisableMyMfaResponse, error)
+
+	// GetMyMfaWithResponse The caller's MFA state
+	//
+	// `required`: MFA is enabled on the account or enforced by an organisation the caller is a member
+	// of (not Ad hoc); `configured`: an authenticator is paired; `enforcedBy`: the ids of the
+	// organisations enforcing it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/users/me/mfa (the `GetMyMfa` operationId).
+	GetMyMfaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyMfaResponse, error)
+
+	// StartMyMfaPairingWithResponse Start pairing an authenticator
+	//
+	// Makes a new authenticator key for the caller and returns it (as text, as an `otpauth://` URI and
+	// as a QR code) for their authenticator app; nothing changes at sign-in until `PUT` confirms it with
+	// a code. Asking again replaces the key not yet confirmed. A caller who has an authenticator paired
+	// gets 409: turning MFA off (`DELETE`) or an administrator's `generateNewAuthenticatorKey` comes first.
+	// Takes no body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users/me/mfa (the `StartMyMfaPairing` operationId).
+	StartMyMfaPairingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StartMyMfaPairingResponse, error)
+
+	// ConfirmMyMfaPairingWithBodyWithResponse Confirm the pairing with a code
+	//
+	// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+	// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+	// (a new factor, a new start); the access token making this request keeps working until it
+	// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+	ConfirmMyMfaPairingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmMyMfaPairingResponse, error)
+
+	// ConfirmMyMfaPairingWithResponse Confirm the pairing with a code
+	//
+	// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+	// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+	// (a new factor, a new start); the access token making this request keeps working until it
+	// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+	ConfirmMyMfaPairingWithResponse(ctx context.Context, body ConfirmMyMfaPairingJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyMfaPairingResponse, error)
+
+	// UpdateUserWithBodyWithResponse Turn a user's MFA on or off, or make them set it up again
+	//
+	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+	// the members of the organisations they administer; on a user whose MFA is not required it is a
+	// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+	// anyone else a 403. Every change is audited and emailed to the user.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+	UpdateUserWithBodyWithResponse(ctx context.Context, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+
+	// UpdateUserWithResponse Turn a user's MFA on or off, or make them set it up again
+	//
+	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+	// the members of the organisations they administer; on a user whose MFA is not required it is a
+	// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+	// anyone else a 403. Every change is audited and emailed to the user.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+	UpdateUserWithResponse(ctx context.Context, userId Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+
 	// BulkDeleteWhitelistRulesWithBodyWithResponse Delete rules of any organisations (deprecated)
 	//
 	// Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
@@ -10565,6 +11790,11 @@ func (r GetJwksResponse) ContentType() string {
 	return ""
 }
 
+// SignInResponse200Headers the declared response headers of an HTTP 200 response for SignIn
+type SignInResponse200Headers struct {
+	SetCookie *string
+}
+
 // SignInResponse303Headers the declared response headers of an HTTP 303 response for SignIn
 type SignInResponse303Headers struct {
 	Location  string
@@ -10589,6 +11819,8 @@ type SignInResponse503Headers struct {
 type SignInResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SignInResponse200Headers
 	// Headers303 the parsed response headers for an HTTP 303 response
 	Headers303 *SignInResponse303Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -10622,6 +11854,186 @@ func (r SignInResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r SignInResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// VerifySignInCodeResponse303Headers the declared response headers of an HTTP 303 response for VerifySignInCode
+type VerifySignInCodeResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+// VerifySignInCodeResponse401Headers the declared response headers of an HTTP 401 response for VerifySignInCode
+type VerifySignInCodeResponse401Headers struct {
+	SetCookie *string
+}
+
+// VerifySignInCodeResponse429Headers the declared response headers of an HTTP 429 response for VerifySignInCode
+type VerifySignInCodeResponse429Headers struct {
+	RetryAfter *int
+}
+
+// VerifySignInCodeResponse503Headers the declared response headers of an HTTP 503 response for VerifySignInCode
+type VerifySignInCodeResponse503Headers struct {
+	RetryAfter *int
+}
+
+type VerifySignInCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *VerifySignInCodeResponse303Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *VerifySignInCodeResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *VerifySignInCodeResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *VerifySignInCodeResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifySignInCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifySignInCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifySignInCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifySignInCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// OpenMfaSetupResponse200Headers the declared response headers of an HTTP 200 response for OpenMfaSetup
+type OpenMfaSetupResponse200Headers struct {
+	SetCookie *string
+}
+
+// OpenMfaSetupResponse429Headers the declared response headers of an HTTP 429 response for OpenMfaSetup
+type OpenMfaSetupResponse429Headers struct {
+	RetryAfter *int
+}
+
+// OpenMfaSetupResponse503Headers the declared response headers of an HTTP 503 response for OpenMfaSetup
+type OpenMfaSetupResponse503Headers struct {
+	RetryAfter *int
+}
+
+type OpenMfaSetupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *OpenMfaSetupResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OpenMfaSetupResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *OpenMfaSetupResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenMfaSetupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenMfaSetupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenMfaSetupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenMfaSetupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CompleteMfaSetupResponse200Headers the declared response headers of an HTTP 200 response for CompleteMfaSetup
+type CompleteMfaSetupResponse200Headers struct {
+	SetCookie *string
+}
+
+// CompleteMfaSetupResponse401Headers the declared response headers of an HTTP 401 response for CompleteMfaSetup
+type CompleteMfaSetupResponse401Headers struct {
+	SetCookie *string
+}
+
+// CompleteMfaSetupResponse429Headers the declared response headers of an HTTP 429 response for CompleteMfaSetup
+type CompleteMfaSetupResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CompleteMfaSetupResponse503Headers the declared response headers of an HTTP 503 response for CompleteMfaSetup
+type CompleteMfaSetupResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CompleteMfaSetupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CompleteMfaSetupResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CompleteMfaSetupResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CompleteMfaSetupResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CompleteMfaSetupResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r CompleteMfaSetupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompleteMfaSetupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompleteMfaSetupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompleteMfaSetupResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15558,6 +16970,526 @@ func (r ExpireMySessionsResponse) ContentType() string {
 	return ""
 }
 
+// DisableMyMfaResponse401Headers the declared response headers of an HTTP 401 response for DisableMyMfa
+type DisableMyMfaResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DisableMyMfaResponse403Headers the declared response headers of an HTTP 403 response for DisableMyMfa
+type DisableMyMfaResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// DisableMyMfaResponse503Headers the declared response headers of an HTTP 503 response for DisableMyMfa
+type DisableMyMfaResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DisableMyMfaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DisableMyMfaResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DisableMyMfaResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DisableMyMfaResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DisableMyMfaResponse) GetJSON200() *MfaStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DisableMyMfaResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DisableMyMfaResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DisableMyMfaResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DisableMyMfaResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DisableMyMfaResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r DisableMyMfaResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DisableMyMfaResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DisableMyMfaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisableMyMfaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisableMyMfaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisableMyMfaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMyMfaResponse401Headers the declared response headers of an HTTP 401 response for GetMyMfa
+type GetMyMfaResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMyMfaResponse403Headers the declared response headers of an HTTP 403 response for GetMyMfa
+type GetMyMfaResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMyMfaResponse503Headers the declared response headers of an HTTP 503 response for GetMyMfa
+type GetMyMfaResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetMyMfaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMyMfaResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetMyMfaResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetMyMfaResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyMfaResponse) GetJSON200() *MfaStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMyMfaResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMyMfaResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMyMfaResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyMfaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyMfaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyMfaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyMfaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartMyMfaPairingResponse200Headers the declared response headers of an HTTP 200 response for StartMyMfaPairing
+type StartMyMfaPairingResponse200Headers struct {
+	CacheControl *string
+}
+
+// StartMyMfaPairingResponse401Headers the declared response headers of an HTTP 401 response for StartMyMfaPairing
+type StartMyMfaPairingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// StartMyMfaPairingResponse403Headers the declared response headers of an HTTP 403 response for StartMyMfaPairing
+type StartMyMfaPairingResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// StartMyMfaPairingResponse503Headers the declared response headers of an HTTP 503 response for StartMyMfaPairing
+type StartMyMfaPairingResponse503Headers struct {
+	RetryAfter *int
+}
+
+type StartMyMfaPairingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaPairing
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *StartMyMfaPairingResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartMyMfaPairingResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *StartMyMfaPairingResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *StartMyMfaPairingResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StartMyMfaPairingResponse) GetJSON200() *MfaPairing {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartMyMfaPairingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartMyMfaPairingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r StartMyMfaPairingResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StartMyMfaPairingResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StartMyMfaPairingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartMyMfaPairingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartMyMfaPairingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartMyMfaPairingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConfirmMyMfaPairingResponse401Headers the declared response headers of an HTTP 401 response for ConfirmMyMfaPairing
+type ConfirmMyMfaPairingResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ConfirmMyMfaPairingResponse403Headers the declared response headers of an HTTP 403 response for ConfirmMyMfaPairing
+type ConfirmMyMfaPairingResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// ConfirmMyMfaPairingResponse503Headers the declared response headers of an HTTP 503 response for ConfirmMyMfaPairing
+type ConfirmMyMfaPairingResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ConfirmMyMfaPairingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MfaStatus
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ConfirmMyMfaPairingResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ConfirmMyMfaPairingResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ConfirmMyMfaPairingResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmMyMfaPairingResponse) GetJSON200() *MfaStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmMyMfaPairingResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmMyMfaPairingResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmMyMfaPairingResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmMyMfaPairingResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ConfirmMyMfaPairingResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ConfirmMyMfaPairingResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ConfirmMyMfaPairingResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmMyMfaPairingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmMyMfaPairingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmMyMfaPairingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmMyMfaPairingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateUserResponse401Headers the declared response headers of an HTTP 401 response for UpdateUser
+type UpdateUserResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateUserResponse403Headers the declared response headers of an HTTP 403 response for UpdateUser
+type UpdateUserResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateUserResponse503Headers the declared response headers of an HTTP 503 response for UpdateUser
+type UpdateUserResponse503Headers struct {
+	RetryAfter *int
+}
+
+type UpdateUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateUserResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateUserResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateUserResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateUserResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateUserResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // BulkDeleteWhitelistRulesResponse200Headers the declared response headers of an HTTP 200 response for BulkDeleteWhitelistRules
 type BulkDeleteWhitelistRulesResponse200Headers struct {
 	Deprecation *string
@@ -16109,7 +18041,10 @@ func (c *ClientWithResponses) GetJwksWithResponse(ctx context.Context, reqEditor
 // SignInWithBodyWithResponse Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -16128,7 +18063,10 @@ func (c *ClientWithResponses) SignInWithBodyWithResponse(ctx context.Context, pa
 // SignInWithFormdataBodyWithResponse Sign in (sign-in page form)
 //
 // The sign-in page's form. Right credentials start a sign-in session (`access_session` cookie) and
-// send the browser back to `GET /api/oauth/authorize` with the same request (303). Wrong credentials
+// send the browser back to `GET /api/oauth/authorize` with the same request (303); for a user
+// whose MFA is required they show the Authentication code page instead (200, see
+// `verifySignInCode`), and for one whose MFA is required but not set up the sign-in page again
+// (401) saying to use the emailed set-up link. Wrong credentials
 // show the sign-in page again with 401; the same lockout as the password grant applies (see
 // `issueToken`; a locked account gets the very page wrong credentials get), and attempts are rate-limited per remote address like the token endpoint (429 page with
 // `Retry-After`). A missing or wrong CSRF token is a 403 page and changes nothing.
@@ -16142,6 +18080,104 @@ func (c *ClientWithResponses) SignInWithFormdataBodyWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseSignInResponse(rsp)
+}
+
+// VerifySignInCodeWithBodyWithResponse Sign in, second step (the Authentication code page's form)
+//
+// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+// sends the current code of the user's authenticator app. The right code starts the sign-in session
+// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+func (c *ClientWithResponses) VerifySignInCodeWithBodyWithResponse(ctx context.Context, params *VerifySignInCodeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifySignInCodeResponse, error) {
+	rsp, err := c.VerifySignInCodeWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifySignInCodeResponse(rsp)
+}
+
+// VerifySignInCodeWithFormdataBodyWithResponse Sign in, second step (the Authentication code page's form)
+//
+// For a user whose MFA is required, a right password on the sign-in page does not start a session:
+// it shows the Authentication code page (200) and sets a five-minute `access_mfa` cookie. This form
+// sends the current code of the user's authenticator app. The right code starts the sign-in session
+// (the session records that MFA was done) and sends the browser back to `GET /api/oauth/authorize`
+// (303). A wrong or already used code shows the page again with 401, counts towards the account's
+// lockout like a wrong password, and five wrong codes end the step (back to the sign-in page). A
+// missing, expired or spent `access_mfa` cookie, or one made for another application, sends the
+// browser back to the sign-in page (303). A missing or wrong CSRF token is a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
+func (c *ClientWithResponses) VerifySignInCodeWithFormdataBodyWithResponse(ctx context.Context, params *VerifySignInCodeParams, body VerifySignInCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*VerifySignInCodeResponse, error) {
+	rsp, err := c.VerifySignInCodeWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifySignInCodeResponse(rsp)
+}
+
+// OpenMfaSetupWithResponse The MFA set-up page (the emailed link)
+//
+// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
+// text for typing in, links to download an authenticator app, and a form asking for one current code
+// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+// An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/oauth/mfa/setup (the `OpenMfaSetup` operationId).
+func (c *ClientWithResponses) OpenMfaSetupWithResponse(ctx context.Context, params *OpenMfaSetupParams, reqEditors ...RequestEditorFn) (*OpenMfaSetupResponse, error) {
+	rsp, err := c.OpenMfaSetup(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenMfaSetupResponse(rsp)
+}
+
+// CompleteMfaSetupWithBodyWithResponse Confirm the MFA set-up (the set-up page's form)
+//
+// One current code of the new key pairs the authenticator: the link is spent, the user's other
+// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+func (c *ClientWithResponses) CompleteMfaSetupWithBodyWithResponse(ctx context.Context, params *CompleteMfaSetupParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteMfaSetupResponse, error) {
+	rsp, err := c.CompleteMfaSetupWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteMfaSetupResponse(rsp)
+}
+
+// CompleteMfaSetupWithFormdataBodyWithResponse Confirm the MFA set-up (the set-up page's form)
+//
+// One current code of the new key pairs the authenticator: the link is spent, the user's other
+// refresh tokens and sign-in sessions end (a new factor, a new start), and a page says so (200). A
+// wrong code shows the set-up page again (401) and leaves the link usable. An unknown, expired or
+// used link is a 400 page; a missing or wrong CSRF token a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
+func (c *ClientWithResponses) CompleteMfaSetupWithFormdataBodyWithResponse(ctx context.Context, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody, reqEditors ...RequestEditorFn) (*CompleteMfaSetupResponse, error) {
+	rsp, err := c.CompleteMfaSetupWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteMfaSetupResponse(rsp)
 }
 
 // RevokeTokenWithBodyWithResponse Revoke a token (RFC 7009)
@@ -16196,6 +18232,18 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
 //
+// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// claim `["pwd", "otp"]`.
+//
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in, and
 // every access token the client holds for the account.
@@ -16234,6 +18282,18 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // the redirect URI it was issued for; `code_verifier` must match the code's PKCE challenge. A failed
 // exchange leaves the code as it was; a second use of a code that was exchanged is refused and
 // revokes the tokens the first use obtained (RFC 6749 section 4.1.2).
+//
+// Multi-factor authentication: for a user whose MFA is required, the `password` grant answers a
+// **restrictive** token instead (`"mfa_required": true`, valid 5 minutes, no refresh token). Its only
+// use is the `mfa` grant (`mfa_token`, `mfa_code`: the current code of the user's authenticator app),
+// by the same client, which answers the full token response; every `/api/v1` operation refuses a
+// restrictive token (401) and introspection says it is not active. A code works once (a reused code
+// is wrong); a wrong code counts towards the lockout like a wrong password, and the fifth wrong code
+// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
+// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
+// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
+// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// claim `["pwd", "otp"]`.
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
 // refresh token that was already used revokes every token descended from the same sign-in, and
@@ -17560,6 +19620,158 @@ func (c *ClientWithResponses) ExpireMySessionsWithResponse(ctx context.Context, 
 	return ParseExpireMySessionsResponse(rsp)
 }
 
+// DisableMyMfaWithBodyWithResponse Turn the caller's MFA off
+//
+// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+// code is a 400 and changes nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+func (c *ClientWithResponses) DisableMyMfaWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DisableMyMfaResponse, error) {
+	rsp, err := c.DisableMyMfaWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableMyMfaResponse(rsp)
+}
+
+// DisableMyMfaWithResponse Turn the caller's MFA off
+//
+// With a current code: forgets the authenticator key and turns MFA off for the account. 409 while
+// an organisation the caller is a member of enforces MFA, for a SafeShare administrator (only
+// another one may, with `PUT /api/v1/users/{userId}`), or when no authenticator is paired. A wrong
+// code is a 400 and changes nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/users/me/mfa (the `DisableMyMfa` operationId).
+func (c *ClientWithResponses) DisableMyMfaWithResponse(ctx context.Context, body DisableMyMfaJSONRequestBody, reqEditors ...RequestEditorFn) (*DisableMyMfaResponse, error) {
+	rsp, err := c.DisableMyMfa(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableMyMfaResponse(rsp)
+}
+
+// GetMyMfaWithResponse The caller's MFA state
+//
+// `required`: MFA is enabled on the account or enforced by an organisation the caller is a member
+// of (not Ad hoc); `configured`: an authenticator is paired; `enforcedBy`: the ids of the
+// organisations enforcing it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/users/me/mfa (the `GetMyMfa` operationId).
+func (c *ClientWithResponses) GetMyMfaWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyMfaResponse, error) {
+	rsp, err := c.GetMyMfa(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyMfaResponse(rsp)
+}
+
+// StartMyMfaPairingWithResponse Start pairing an authenticator
+//
+// Makes a new authenticator key for the caller and returns it (as text, as an `otpauth://` URI and
+// as a QR code) for their authenticator app; nothing changes at sign-in until `PUT` confirms it with
+// a code. Asking again replaces the key not yet confirmed. A caller who has an authenticator paired
+// gets 409: turning MFA off (`DELETE`) or an administrator's `generateNewAuthenticatorKey` comes first.
+// Takes no body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users/me/mfa (the `StartMyMfaPairing` operationId).
+func (c *ClientWithResponses) StartMyMfaPairingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*StartMyMfaPairingResponse, error) {
+	rsp, err := c.StartMyMfaPairing(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartMyMfaPairingResponse(rsp)
+}
+
+// ConfirmMyMfaPairingWithBodyWithResponse Confirm the pairing with a code
+//
+// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+// (a new factor, a new start); the access token making this request keeps working until it
+// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+func (c *ClientWithResponses) ConfirmMyMfaPairingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmMyMfaPairingResponse, error) {
+	rsp, err := c.ConfirmMyMfaPairingWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmMyMfaPairingResponse(rsp)
+}
+
+// ConfirmMyMfaPairingWithResponse Confirm the pairing with a code
+//
+// A current code of the key `POST` made pairs the authenticator and turns MFA on for the account:
+// from then on every sign-in asks for a code. The caller's refresh tokens and sign-in sessions end
+// (a new factor, a new start); the access token making this request keeps working until it
+// expires. A wrong code is a 400 and changes nothing; no pairing started is a 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users/me/mfa (the `ConfirmMyMfaPairing` operationId).
+func (c *ClientWithResponses) ConfirmMyMfaPairingWithResponse(ctx context.Context, body ConfirmMyMfaPairingJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmMyMfaPairingResponse, error) {
+	rsp, err := c.ConfirmMyMfaPairing(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmMyMfaPairingResponse(rsp)
+}
+
+// UpdateUserWithBodyWithResponse Turn a user's MFA on or off, or make them set it up again
+//
+// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+// the members of the organisations they administer; on a user whose MFA is not required it is a
+// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+// anyone else a 403. Every change is audited and emailed to the user.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, userId Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUserWithBody(ctx, userId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUserResponse(rsp)
+}
+
+// UpdateUserWithResponse Turn a user's MFA on or off, or make them set it up again
+//
+// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
+// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
+// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
+// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
+// the members of the organisations they administer; on a user whose MFA is not required it is a
+// 409. Both members, neither, or `generateNewAuthenticatorKey: false` is a 400; on oneself a 403;
+// anyone else a 403. Every change is audited and emailed to the user.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users/{userId} (the `UpdateUser` operationId).
+func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, userId Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUser(ctx, userId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUserResponse(rsp)
+}
+
 // BulkDeleteWhitelistRulesWithBodyWithResponse Delete rules of any organisations (deprecated)
 //
 // Deprecated: use `DELETE /api/v1/organisations/{orgId}/userwhitelist/{whitelistId}`. Answers every
@@ -17976,6 +20188,16 @@ func ParseSignInResponse(rsp *http.Response) (*SignInResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers SignInResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 303:
 		var headers SignInResponse303Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
@@ -18015,6 +20237,180 @@ func ParseSignInResponse(rsp *http.Response) (*SignInResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers SignInResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseVerifySignInCodeResponse parses an HTTP response from a VerifySignInCodeWithResponse call
+func ParseVerifySignInCodeResponse(rsp *http.Response) (*VerifySignInCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifySignInCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 303:
+		var headers VerifySignInCodeResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 401:
+		var headers VerifySignInCodeResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers VerifySignInCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers VerifySignInCodeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseOpenMfaSetupResponse parses an HTTP response from a OpenMfaSetupWithResponse call
+func ParseOpenMfaSetupResponse(rsp *http.Response) (*OpenMfaSetupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenMfaSetupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers OpenMfaSetupResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers OpenMfaSetupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers OpenMfaSetupResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCompleteMfaSetupResponse parses an HTTP response from a CompleteMfaSetupWithResponse call
+func ParseCompleteMfaSetupResponse(rsp *http.Response) (*CompleteMfaSetupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompleteMfaSetupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CompleteMfaSetupResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers CompleteMfaSetupResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CompleteMfaSetupResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CompleteMfaSetupResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -22714,6 +25110,514 @@ func ParseExpireMySessionsResponse(rsp *http.Response) (*ExpireMySessionsRespons
 		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers ExpireMySessionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDisableMyMfaResponse parses an HTTP response from a DisableMyMfaWithResponse call
+func ParseDisableMyMfaResponse(rsp *http.Response) (*DisableMyMfaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisableMyMfaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DisableMyMfaResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DisableMyMfaResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers DisableMyMfaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMyMfaResponse parses an HTTP response from a GetMyMfaWithResponse call
+func ParseGetMyMfaResponse(rsp *http.Response) (*GetMyMfaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyMfaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMyMfaResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetMyMfaResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetMyMfaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartMyMfaPairingResponse parses an HTTP response from a StartMyMfaPairingWithResponse call
+func ParseStartMyMfaPairingResponse(rsp *http.Response) (*StartMyMfaPairingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartMyMfaPairingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaPairing
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers StartMyMfaPairingResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers StartMyMfaPairingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers StartMyMfaPairingResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers StartMyMfaPairingResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConfirmMyMfaPairingResponse parses an HTTP response from a ConfirmMyMfaPairingWithResponse call
+func ParseConfirmMyMfaPairingResponse(rsp *http.Response) (*ConfirmMyMfaPairingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmMyMfaPairingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MfaStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ConfirmMyMfaPairingResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ConfirmMyMfaPairingResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers ConfirmMyMfaPairingResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateUserResponse parses an HTTP response from a UpdateUserWithResponse call
+func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateUserResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateUserResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/cocoondata/access-service/internal/audit"
@@ -22,6 +23,7 @@ import (
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/httpapi"
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
@@ -55,13 +57,15 @@ type App struct {
 	Apps       *clientapp.Service
 	Properties *property.Service
 	Orgs       *organisation.Service
-	Audit      *audit.Service
-	Whitelist  *whitelist.Service
-	Plans      *plan.Service
-	Reports    *report.Service
-	Keys       *oauth.Keys
-	Tokens     *oauth.Tokens
-	Grants     *oauth.Grants
+	// MFA is the users' second factor (authenticator apps and their set-up links).
+	MFA       *mfa.Service
+	Audit     *audit.Service
+	Whitelist *whitelist.Service
+	Plans     *plan.Service
+	Reports   *report.Service
+	Keys      *oauth.Keys
+	Tokens    *oauth.Tokens
+	Grants    *oauth.Grants
 
 	// Classifications and Clearances are the organisations' labels and groups; Sharing decides, from
 	// them and the whitelist, who may be shared a file.
@@ -137,12 +141,15 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		}
 	}
 	perClient, perAddress := rateLimits(cfg, opts)
-	return &App{
+	orgs := organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log)
+	a := &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked, Hasher: hasher,
 		perClient: perClient, perAddress: perAddress, importTimeout: opts.ImportTimeout,
-		Users:     user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
-		Apps:      clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
-		Orgs:      organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log),
+		Users: user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
+		Apps:  clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
+		Orgs:  orgs,
+		MFA: mfa.NewService(st.MFA(), mfa.Options{Enforcers: orgs, Mailer: mailer, Log: log,
+			LinkBase: strings.TrimSuffix(cfg.Issuer, "/") + "/api/oauth/mfa/setup?token="}),
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 		Plans:     plan.NewService(st.Plans(), gen),
@@ -151,7 +158,9 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Classifications: classification.NewService(st.Classifications(), gen),
 		Clearances:      clearance.NewService(st.Clearances(), gen),
 		Sharing:         sharing.NewService(st.Whitelist(), st.Clearances()),
-	}, nil
+	}
+	orgs.SetMFAEnrolment(a.MFA)
+	return a, nil
 }
 
 // BuildAuthorizationServer loads the signing keys and the recorded revocations and builds the
@@ -168,6 +177,7 @@ func (a *App) BuildAuthorizationServer(ctx context.Context) error {
 	}
 	a.Tokens = oauth.NewTokens(keys, a.Config.Issuer, a.Revocations)
 	a.Grants = oauth.NewGrants(a.Tokens, a.Users, a.Apps, a.Store.OAuth(), a.IDs, a.Revocations, httpapi.NewRateLimiter(a.perClient))
+	a.Grants.SetSecondFactor(a.MFA)
 	return nil
 }
 
@@ -195,7 +205,7 @@ func (a *App) build(ctx context.Context) error {
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
-		Plans: a.Plans, Reports: a.Reports, Issuer: a.Config.Issuer,
+		Plans: a.Plans, Reports: a.Reports, MFA: a.MFA, Issuer: a.Config.Issuer,
 		Classifications: a.Classifications, Clearances: a.Clearances,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,

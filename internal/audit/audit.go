@@ -38,6 +38,8 @@ const (
 	CategoryRemoval        = "removal"
 	CategoryMembers        = "members"
 	CategoryAudit          = "audit"
+	// CategoryMFA: a change of a user's MFA, or a second sign-in step (the platform's trail: no organisation).
+	CategoryMFA = "mfa"
 	// CategoryUnknown: a request in an organisation's scope that matched no operation.
 	CategoryUnknown = "unknown"
 )

@@ -385,7 +385,9 @@ func send(t *testing.T, f *fixture, o operation, c call, stats *opStats) {
 	stats.statuses[fmt.Sprintf("%d", r.Status)]++
 	if valid {
 		switch r.Status {
-		case 400, 401, 413, 415, 429:
+		case 401, 413, 415, 429:
+		case 400:
+			stats.pastValidation = stats.pastValidation || refusedAfterValidation(r)
 		default:
 			stats.pastValidation = true
 		}
@@ -717,4 +719,22 @@ func sortedKeys[T any](m map[string]T) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// refusedAfterValidation: a 400 that the request's meaning earned, not its shape: a problem whose title
+// is not the validator's, an OAuth error other than invalid_request, or a page other than the one a
+// malformed page request gets (a wrong authentication code, an expired set-up link, say).
+func refusedAfterValidation(r *testutil.Response) bool {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/problem+json"):
+		var p struct{ Title string }
+		return json.Unmarshal(r.Body, &p) == nil && p.Title != "" && p.Title != "Request validation failed"
+	case strings.HasPrefix(ct, "text/html"):
+		return !strings.Contains(string(r.Body), "This sign-in request cannot go on")
+	case strings.HasPrefix(ct, "application/json"):
+		var e struct{ Error string }
+		return json.Unmarshal(r.Body, &e) == nil && e.Error != "" && e.Error != "invalid_request"
+	}
+	return false
 }

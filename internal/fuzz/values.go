@@ -36,7 +36,9 @@ func (v *Values) Valid(s *openapi3.Schema, name string) any {
 
 func (v *Values) valid(s *openapi3.Schema, name string, depth int) any {
 	if v.Known != nil && name != "" {
-		if k, ok := v.Known(name); ok {
+		// A known value, where the schema takes it: a member named like a known one may mean another
+		// thing (the set-up link's token is no access token).
+		if k, ok := v.Known(name); ok && (s == nil || s.VisitJSON(k) == nil) {
 			return k
 		}
 	}

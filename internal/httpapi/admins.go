@@ -27,10 +27,24 @@ func (s *Server) SetSafeShareAdmin(ctx context.Context, req gen.SetSafeShareAdmi
 		return nil, err
 	}
 	u, err := s.Users.SetSafeShareAdmin(ctx, caller, string(req.Body.Email), req.Body.SafeShareAdmin)
+	if err == nil {
+		u, err = s.shown(ctx, u)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return gen.SetSafeShareAdmin200JSONResponse(userOut(u)), nil
+}
+
+// shown is the account as the API shows it: mfaEnabled says whether MFA is required (enabled on the
+// account, or enforced by an organisation), as the lists of users say it (store.mfaRequiredSQL).
+func (s *Server) shown(ctx context.Context, u user.User) (user.User, error) {
+	if u.MFAEnabled {
+		return u, nil
+	}
+	enf, err := s.Orgs.MFAEnforcers(ctx, u.ID)
+	u.MFAEnabled = len(enf) > 0
+	return u, err
 }
 
 func userOut(u user.User) gen.User {

@@ -138,7 +138,8 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		orgID, category, scoped := orgScope(path)
 		signIn := path == tokenPath && req.Method == http.MethodPost
 		creation := path == strings.TrimSuffix(organisationsPrefix, "/") && req.Method == http.MethodPost
-		if !scoped && !signIn && !creation {
+		mfaEvent := mfaChange(req.Method, path)
+		if !scoped && !signIn && !creation && !mfaEvent {
 			return next(c)
 		}
 		note := &auditNote{}
@@ -172,6 +173,14 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 			} else {
 				rec.Category = audit.CategoryUnknown // no operation: the path is the client's text
 			}
+		} else if mfaEvent {
+			rec.Category = audit.CategoryMFA
+			if op := s.ops.of(c); op != nil {
+				rec.Action = op.id
+			}
+			if !authenticated && note.userID != nil { // a page's step: the handler names the user
+				rec.UserID, rec.UserEmail = note.userID, note.userEmail
+			}
 		} else {
 			rec.Category, rec.Action = audit.CategoryAuthentication, "token"
 			if note.clientID != "" {
@@ -203,6 +212,23 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// mfaChange: the request changes a user's MFA, or is the second step of a sign-in: the caller's own
+// (/api/v1/users/me/mfa, but not reading it), an administrator's (PUT /api/v1/users/{userId}), the
+// code page's form and the set-up page's form. Audited in the platform's trail, with no organisation.
+func mfaChange(method, path string) bool {
+	const users = "/api/v1/users/"
+	switch {
+	case path == users+"me/mfa":
+		return method != http.MethodGet
+	case path == pagesPath+"/login/mfa", path == pagesPath+"/mfa/setup":
+		return method == http.MethodPost
+	case method == http.MethodPut && strings.HasPrefix(path, users):
+		rest := path[len(users):]
+		return rest != "me" && rest != "" && !strings.Contains(rest, "/")
+	}
+	return false
 }
 
 // ListAuditRecords implements gen.StrictServerInterface.

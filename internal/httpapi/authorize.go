@@ -33,6 +33,7 @@ var pages = template.Must(template.ParseFS(pageFiles, "pages/*.html"))
 const (
 	sessionCookie = "access_session"
 	csrfCookie    = "access_csrf"
+	mfaCookie     = "access_mfa" // the restrictive token of a sign-in's second step
 	pagesPath     = "/api/oauth"
 )
 
@@ -110,8 +111,13 @@ func (h htmlResponse) VisitDecideAuthorizationResponse(w http.ResponseWriter) er
 	return h.visit(w)
 }
 func (h htmlResponse) VisitSignInResponse(w http.ResponseWriter) error { return h.visit(w) }
+func (h htmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error {
+	return h.visit(w)
+}
+func (h htmlResponse) VisitOpenMfaSetupResponse(w http.ResponseWriter) error     { return h.visit(w) }
+func (h htmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error { return h.visit(w) }
 
-func renderPage(status int, name string, d pageData) (htmlResponse, error) {
+func renderPage(status int, name string, d any) (htmlResponse, error) {
 	var b bytes.Buffer
 	if err := pages.ExecuteTemplate(&b, name, d); err != nil {
 		return htmlResponse{}, err
@@ -219,7 +225,7 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	ask, err := s.Grants.NeedsApproval(ctx, u, a)
+	ask, err := s.Grants.NeedsApproval(ctx, u.User, a)
 	if err != nil {
 		return nil, err
 	}
@@ -253,9 +259,11 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 	if refused != nil {
 		return *refused, nil
 	}
-	raw, err := s.Grants.SignIn(ctx, b.Username, b.Password, stateFrom(ctx).remoteAddr())
+	res, err := s.Grants.SignIn(ctx, a.App, b.Username, b.Password, stateFrom(ctx).remoteAddr())
 	var msg string
 	switch {
+	case errors.Is(err, oauth.ErrMFANotSetUp):
+		msg = "Multi-factor authentication is required for this account, but no authenticator app is set up yet: use the set-up link emailed to you, or ask an administrator for a new one."
 	case errors.Is(err, user.ErrBadCredentials):
 		// A locked account is told the same, so the page says nothing of which accounts exist or are
 		// locked; the lock ends by itself (user.LockDuration).
@@ -269,8 +277,52 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 		return renderPage(http.StatusUnauthorized, "signin.html", pageData{Title: "Sign in", Error: msg,
 			CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName, Email: b.Username})
 	}
+	if res.MFAToken != "" {
+		page, err := renderPage(http.StatusOK, "mfa.html", pageData{Title: "Authentication code", CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName})
+		page.cookies = []*http.Cookie{s.cookie(mfaCookie, res.MFAToken, int(oauth.RestrictiveLifetime.Seconds()))}
+		return page, err
+	}
 	resp := redirect(http.StatusSeeOther, authorizeURL(r))
-	resp.cookies = []*http.Cookie{s.cookie(sessionCookie, raw, int(oauth.SessionLifetime.Seconds()))}
+	resp.cookies = []*http.Cookie{s.cookie(sessionCookie, res.Session, int(oauth.SessionLifetime.Seconds()))}
+	return resp, nil
+}
+
+// VerifySignInCode implements gen.StrictServerInterface: the Authentication code page's form.
+func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeRequestObject) (gen.VerifySignInCodeResponseObject, error) {
+	b := req.Body
+	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
+		return csrfRefused, nil
+	}
+	r := oauth.AuthRequest{ResponseType: deref(b.ResponseType), ClientID: b.ClientId, RedirectURI: b.RedirectUri,
+		State: deref(b.State), Scope: deref(b.Scope), CodeChallenge: deref(b.CodeChallenge), CodeChallengeMethod: deref(b.CodeChallengeMethod)}
+	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return *refused, nil
+	}
+	// Back to the sign-in page (GET /api/oauth/authorize shows it, having no session), the step's
+	// cookie cleared.
+	startAgain := redirect(http.StatusSeeOther, authorizeURL(r))
+	startAgain.cookies = []*http.Cookie{s.cookie(mfaCookie, "", -1)}
+	step, session, err := s.Grants.FinishSignIn(ctx, a.App, deref(req.Params.AccessMfa), b.Code, stateFrom(ctx).remoteAddr())
+	if step.User.ID != 0 {
+		noteSignIn(ctx, "signInSecondFactor", step.User.Email, step.User.ID)
+	}
+	switch {
+	case errors.Is(err, oauth.ErrChallengeInvalid):
+		return startAgain, nil
+	case err != nil:
+		return nil, err
+	case step.Wrong && step.Left == 0:
+		return startAgain, nil
+	case step.Wrong:
+		return renderPage(http.StatusUnauthorized, "mfa.html", pageData{Title: "Authentication code", CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName,
+			Error: "That code is not right, or was used already: wait for the next code and type it."})
+	}
+	resp := redirect(http.StatusSeeOther, authorizeURL(r))
+	resp.cookies = []*http.Cookie{s.cookie(sessionCookie, session, int(oauth.SessionLifetime.Seconds())), s.cookie(mfaCookie, "", -1)}
 	return resp, nil
 }
 
@@ -308,7 +360,7 @@ func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthoriz
 
 // isPagePath tells the browser-facing endpoints, whose errors are HTML pages.
 func isPagePath(path string) bool {
-	return path == pagesPath+"/authorize" || path == pagesPath+"/login"
+	return path == pagesPath+"/authorize" || path == pagesPath+"/login" || path == pagesPath+"/login/mfa" || path == pagesPath+"/mfa/setup"
 }
 
 // pageRateLimit limits the sign-in form per remote address like the token endpoint, so the page is no

@@ -64,9 +64,13 @@ func (s *Server) accountOf(ctx context.Context, id int64) (user.User, error) {
 	return u, err
 }
 
-// meOf is the caller's account with their memberships, read in one query.
+// meOf is the caller's account with their memberships, read in one query, and whether their MFA is
+// required (shown).
 func (s *Server) meOf(ctx context.Context, u user.User) (gen.Me, error) {
 	ms, err := s.Orgs.Memberships(ctx, u.ID)
+	if err == nil {
+		u, err = s.shown(ctx, u)
+	}
 	if err != nil {
 		return gen.Me{}, err
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/explorer"
+	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/plan"
@@ -79,6 +80,7 @@ type Deps struct {
 	Whitelist  *whitelist.Service
 	Plans      *plan.Service
 	Reports    *report.Service
+	MFA        *mfa.Service
 	Issuer     string
 
 	// Classifications and Clearances are the organisations' labels and groups.
@@ -228,6 +230,11 @@ func New(d Deps) (*echo.Echo, error) {
 			"revokeToken":     {s.tokenRateLimit(s.PerAddressLimit, addressKey)},
 			"introspectToken": {s.tokenRateLimit(s.PerAddressLimit, addressKey)},
 			"signIn":          {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			// The code page and the set-up link's pages take guesses (a code, a link's token): limited
+			// like the sign-in form.
+			"verifySignInCode": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			"openMfaSetup":     {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			"completeMfaSetup": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 		},
 	})
 	return e, nil

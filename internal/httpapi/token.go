@@ -26,6 +26,8 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 		tr.RedirectURI = deref(b.RedirectUri)
 		tr.CodeVerifier = deref(b.CodeVerifier)
 		tr.Scope = deref(b.Scope)
+		tr.MFAToken = deref(b.MfaToken)
+		tr.MFACode = deref(b.MfaCode)
 		formClientID = deref(b.ClientId)
 	}
 	tr.Client = clientCredentials(ctx, formClientID)
@@ -52,9 +54,15 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 	case "refresh_token":
 		action = "refreshToken"
 		noteSignIn(ctx, action, "", 0)
+	case oauth.GrantMFA:
+		action = "signInSecondFactor"
+		noteSignIn(ctx, action, "", 0)
 	}
 	resp, err := s.Grants.Token(ctx, tr)
-	if err == nil {
+	if resp.MFARequired {
+		action = "signInFirstStep" // the password was right; the code is still to come
+	}
+	if resp.UserID != 0 { // a success, or a wrong code (whose record names the user)
 		noteSignIn(ctx, action, resp.Email, resp.UserID)
 	}
 	if errors.Is(err, oauth.ErrSlowDown) {
@@ -82,6 +90,9 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 	}
 	if resp.RefreshToken != "" {
 		out.RefreshToken = &resp.RefreshToken
+	}
+	if resp.MFARequired {
+		out.MfaRequired = &resp.MFARequired
 	}
 	return gen.IssueToken200JSONResponse{Body: out, Headers: gen.IssueToken200ResponseHeaders{CacheControl: &noStore}}, nil
 }

@@ -26,6 +26,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -33,6 +34,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/cocoondata/access-service/internal/errs"
+	"github.com/cocoondata/access-service/internal/notify"
 )
 
 // The TOTP parameters (RFC 6238's defaults, which every authenticator app supports).
@@ -139,6 +141,11 @@ type Store interface {
 	Link(ctx context.Context, digest string) (SetupLink, error)
 	// MarkLinkUsed sets the link's used_at if it is unused; ErrLinkUsed if it was used already.
 	MarkLinkUsed(ctx context.Context, digest string, at time.Time) error
+	// SetEnabled turns MFA on or off on the user's account (users.mfa_enabled).
+	SetEnabled(ctx context.Context, userID int64, on bool) error
+	// Unpaired are the organisation's members other than Ad hoc ones with no authenticator paired (only
+	// userID among them, when it is not 0), in one statement.
+	Unpaired(ctx context.Context, orgID, userID int64) ([]Account, error)
 }
 
 // Options configure the Service.
@@ -147,18 +154,39 @@ type Options struct {
 	Issuer string
 	// Now is the clock; the real one (UTC, to the microsecond the databases keep) if nil.
 	Now func() time.Time
+	// Enforcers names the organisations enforcing MFA for a user (organisation.Service); nil: none do.
+	Enforcers Enforcers
+	// Mailer sends the emails about MFA changes and the set-up links; nil: none are sent. Log records a
+	// failed send. LinkBase is where a set-up link's token is appended ({issuer}/api/oauth/mfa/setup?token=).
+	Mailer   notify.Sender
+	Log      *slog.Logger
+	LinkBase string
+}
+
+// Enforcers are the organisations that enforce MFA (enforceMfa) for their members.
+type Enforcers interface {
+	// MFAEnforcers are the ids of the organisations enforcing MFA of which the user is a member other
+	// than Ad hoc.
+	MFAEnforcers(ctx context.Context, userID int64) ([]int64, error)
 }
 
 // Service is the second factor's rules.
 type Service struct {
-	store  Store
-	issuer string
-	now    func() time.Time
+	store     Store
+	issuer    string
+	now       func() time.Time
+	enforcers Enforcers
+	mailer    notify.Sender
+	log       *slog.Logger
+	linkBase  string
 }
 
 // NewService returns the MFA service over the store.
 func NewService(s Store, o Options) *Service {
-	svc := &Service{store: s, issuer: o.Issuer, now: o.Now}
+	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, enforcers: o.Enforcers, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase}
+	if svc.log == nil {
+		svc.log = slog.New(slog.DiscardHandler)
+	}
 	if svc.issuer == "" {
 		svc.issuer = DefaultIssuer
 	}
@@ -173,6 +201,57 @@ type Status struct {
 	Configured bool
 	// PairedAt is when the active authenticator was paired; nil when not Configured.
 	PairedAt *time.Time
+}
+
+// State is a user's MFA as the rest of the service sees it: Required (enabled on the account, or
+// enforced by an organisation they are a member of, not Ad hoc), Configured (an authenticator paired)
+// and the organisations enforcing it.
+type State struct {
+	Required, Configured bool
+	EnforcedBy           []int64
+}
+
+// StateOf is the MFA state of the user whose account has MFA enabled (user.User.MFAEnabled) or not:
+// two statements (the enforcing organisations, the authenticator).
+func (s *Service) StateOf(ctx context.Context, userID int64, enabledOnAccount bool) (State, error) {
+	st := State{Required: enabledOnAccount, EnforcedBy: []int64{}}
+	if s.enforcers != nil {
+		enf, err := s.enforcers.MFAEnforcers(ctx, userID)
+		if err != nil {
+			return State{}, err
+		}
+		if len(enf) > 0 {
+			st.EnforcedBy, st.Required = enf, true
+		}
+	}
+	status, err := s.Status(ctx, userID)
+	st.Configured = status.Configured
+	return st, err
+}
+
+// Required says whether the user must give a code to sign in, and whether they can (an authenticator is
+// paired); when MFA is not required it does not look for an authenticator.
+func (s *Service) Required(ctx context.Context, userID int64, enabledOnAccount bool) (required, configured bool, err error) {
+	if !enabledOnAccount && s.enforcers != nil {
+		enf, err := s.enforcers.MFAEnforcers(ctx, userID)
+		if err != nil || len(enf) == 0 {
+			return false, false, err
+		}
+	} else if !enabledOnAccount {
+		return false, false, nil
+	}
+	status, err := s.Status(ctx, userID)
+	return true, status.Configured, err
+}
+
+// Check is Verify for a sign-in: false (and nothing changed) for a code that is wrong, malformed or used
+// already, or for a user with no authenticator; an error only when the check could not be made.
+func (s *Service) Check(ctx context.Context, userID int64, code string) (bool, error) {
+	err := s.Verify(ctx, userID, code)
+	if errors.Is(err, ErrWrongCode) || errors.Is(err, ErrReplayed) || errors.Is(err, ErrNotConfigured) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Pairing is a key being paired, to show to its user once: Key as text for entering by hand, URI

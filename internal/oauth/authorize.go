@@ -49,6 +49,8 @@ type Code struct {
 	UsedAt   *time.Time
 	TokenID  string // jti of the access token
 	FamilyID int64  // family of the refresh token; 0 if none
+	// MFA: the sign-in session the code came from gave a second factor.
+	MFA bool
 }
 
 // Session is a sign-in session of the authorization pages; only its digest is kept.
@@ -57,6 +59,20 @@ type Session struct {
 	UserID    int64
 	ExpiresAt time.Time
 	CreatedAt time.Time
+	MFA       bool // the sign-in gave a second factor
+}
+
+// SignedIn is the user of a valid sign-in session, and whether the sign-in gave a second factor.
+type SignedIn struct {
+	user.User
+	MFA bool
+}
+
+// SignInResult is the sign-in page's outcome: a session (its secret, for the cookie), or, for a user
+// whose MFA is required, the restrictive token of the second step (for the code page's cookie).
+type SignInResult struct {
+	Session  string
+	MFAToken string
 }
 
 var (
@@ -192,12 +208,40 @@ func withResult(redirectURI string, v url.Values, fragment bool) string {
 }
 
 // SignIn checks a user's credentials on the sign-in page, sent from address, with the password grant's
-// lockout, and starts a session. It returns the session's secret for the cookie.
-func (g *Grants) SignIn(ctx context.Context, email, password, address string) (string, error) {
+// lockout. For a user whose MFA is required it returns the restrictive token of the second step
+// (FinishSignIn); otherwise it starts a session and returns its secret. ErrMFANotSetUp: the user's MFA
+// is required but not set up.
+func (g *Grants) SignIn(ctx context.Context, app clientapp.App, email, password, address string) (SignInResult, error) {
 	u, err := g.users.Authenticate(ctx, email, password, address)
 	if err != nil {
-		return "", err
+		return SignInResult{}, err
 	}
+	needsCode, err := g.mfaRequired(ctx, u)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	if needsCode {
+		resp, err := g.restrictive(ctx, u, app, nil)
+		return SignInResult{MFAToken: resp.AccessToken}, err
+	}
+	raw, err := g.startSession(ctx, u.ID, false)
+	return SignInResult{Session: raw}, err
+}
+
+// FinishSignIn is the browser's second step: the restrictive token SignIn gave (for app) and the
+// current code. The right code starts a session that records the second factor (its secret in Session);
+// a wrong one is SecondStep.Wrong; a token that cannot complete a step is ErrChallengeInvalid.
+func (g *Grants) FinishSignIn(ctx context.Context, app clientapp.App, mfaToken, code, address string) (SecondStep, string, error) {
+	step, err := g.completeSecondStep(ctx, app, mfaToken, code, address)
+	if err != nil || step.Wrong {
+		return step, "", err
+	}
+	raw, err := g.startSession(ctx, step.User.ID, true)
+	return step, raw, err
+}
+
+// startSession stores a new sign-in session for the user and returns its secret.
+func (g *Grants) startSession(ctx context.Context, userID int64, mfa bool) (string, error) {
 	raw, err := randomToken()
 	if err != nil {
 		return "", err
@@ -205,10 +249,10 @@ func (g *Grants) SignIn(ctx context.Context, email, password, address string) (s
 	now := g.now()
 	err = g.store.InTx(ctx, func(ctx context.Context) error {
 		// The user's expired sessions are swept on the way, so they do not pile up.
-		if err := g.store.DeleteSessionsExpiredBefore(ctx, u.ID, now); err != nil {
+		if err := g.store.DeleteSessionsExpiredBefore(ctx, userID, now); err != nil {
 			return err
 		}
-		return g.store.CreateSession(ctx, Session{Hash: digest(raw), UserID: u.ID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now})
+		return g.store.CreateSession(ctx, Session{Hash: digest(raw), UserID: userID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now, MFA: mfa})
 	})
 	if err != nil {
 		return "", err
@@ -216,21 +260,34 @@ func (g *Grants) SignIn(ctx context.Context, email, password, address string) (s
 	return raw, nil
 }
 
-// SessionUser returns the user of a session; ErrSessionInvalid if the session is unknown or over, or
-// its user is gone.
-func (g *Grants) SessionUser(ctx context.Context, raw string) (user.User, error) {
+// SessionUser returns the user of a session; ErrSessionInvalid if the session is unknown or over, its
+// user is gone, or the user's MFA is required now and the session's sign-in gave no second factor (it
+// began before MFA was required: the user signs in again, with a code).
+func (g *Grants) SessionUser(ctx context.Context, raw string) (SignedIn, error) {
 	if raw == "" {
-		return user.User{}, ErrSessionInvalid
+		return SignedIn{}, ErrSessionInvalid
 	}
 	s, err := g.store.SessionByHash(ctx, digest(raw), g.now())
 	if err != nil {
-		return user.User{}, err
+		return SignedIn{}, err
 	}
 	u, err := g.users.Active(ctx, s.UserID)
 	if errors.Is(err, user.ErrNotFound) {
-		return user.User{}, ErrSessionInvalid
+		return SignedIn{}, ErrSessionInvalid
 	}
-	return u, err
+	if err != nil {
+		return SignedIn{}, err
+	}
+	if !s.MFA {
+		needsCode, err := g.mfaRequired(ctx, u)
+		if needsCode || errors.Is(err, ErrMFANotSetUp) {
+			return SignedIn{}, ErrSessionInvalid
+		}
+		if err != nil {
+			return SignedIn{}, err
+		}
+	}
+	return SignedIn{User: u, MFA: s.MFA}, nil
 }
 
 // NeedsApproval reports whether the user must be asked: not for first-party apps, nor when the user
@@ -256,7 +313,8 @@ func (g *Grants) NeedsApproval(ctx context.Context, u user.User, a Authorization
 
 // Approve grants the authorization: it remembers the approval (unless the app is first-party) and
 // returns where to send the browser, with a code or (implicit flow) an access token.
-func (g *Grants) Approve(ctx context.Context, u user.User, a Authorization) (string, error) {
+func (g *Grants) Approve(ctx context.Context, signedIn SignedIn, a Authorization) (string, error) {
+	u := signedIn.User
 	now := g.now()
 	if !a.App.AutoApprove {
 		// An approval widens the pair's standing one: scopes approved before stay approved.
@@ -282,7 +340,7 @@ func (g *Grants) Approve(ctx context.Context, u user.User, a Authorization) (str
 		v.Set("state", a.State)
 	}
 	if a.ResponseType == ResponseToken {
-		resp, err := g.accessToken(u, a.App, a.Scope, "")
+		resp, err := g.accessToken(u, a.App, a.Scope, "", amrOf(signedIn.MFA))
 		if err != nil {
 			return "", err
 		}
@@ -297,7 +355,7 @@ func (g *Grants) Approve(ctx context.Context, u user.User, a Authorization) (str
 		return "", err
 	}
 	code := Code{Hash: digest(raw), UserID: u.ID, ClientAppID: a.App.ID, RedirectURI: a.RedirectURI, Scope: a.Scope,
-		Challenge: a.CodeChallenge, ExpiresAt: now.Add(CodeLifetime), CreatedAt: now}
+		Challenge: a.CodeChallenge, ExpiresAt: now.Add(CodeLifetime), CreatedAt: now, MFA: signedIn.MFA}
 	err = g.store.InTx(ctx, func(ctx context.Context) error {
 		// The pair's codes long expired are swept on the way; an expired code's row is kept a while
 		// (codeMemory) so that a late second use is still seen as reuse.

@@ -50,6 +50,7 @@ type RefreshToken struct {
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
 	Spent       bool // used once already (rotated)
+	MFA         bool // the sign-in it descends from gave a second factor
 }
 
 var (
@@ -70,6 +71,8 @@ type TokenRequest struct {
 	Code         string
 	RedirectURI  string
 	CodeVerifier string
+	// MFAToken and MFACode are the mfa grant's restrictive token and authenticator code.
+	MFAToken, MFACode string
 	// Scope is the form's scope: what the token should be narrowed to (empty: everything allowed).
 	Scope string
 }
@@ -91,6 +94,8 @@ type TokenResponse struct {
 	RefreshToken string // empty when the app has no refresh_token grant
 	UserID       int64  // whom the tokens are for (for the audit trail)
 	Email        string
+	// MFARequired: AccessToken is a restrictive token, for the mfa grant only.
+	MFARequired bool
 }
 
 // Store is what the authorization server keeps in the database: queries only; the rules (rotation
@@ -129,6 +134,16 @@ type Store interface {
 	DeleteCodesExpiredBefore(ctx context.Context, userID, appID int64, before time.Time) error
 	DeleteCodesOfPair(ctx context.Context, userID, appID int64) error
 
+	CreateChallenge(ctx context.Context, c Challenge) error
+	// Challenge returns the challenge of a restrictive token; ErrChallengeInvalid if there is none.
+	Challenge(ctx context.Context, tokenID string) (Challenge, error)
+	// AddChallengeFailure counts a wrong code and returns the count.
+	AddChallengeFailure(ctx context.Context, tokenID string) (int, error)
+	// SpendChallenge marks the challenge done; ErrChallengeInvalid if it was spent or ended by
+	// MaxCodeFailures wrong codes meanwhile (of two concurrent steps exactly one spends it).
+	SpendChallenge(ctx context.Context, tokenID string, now time.Time) error
+	DeleteChallengesExpiredBefore(ctx context.Context, userID int64, before time.Time) error
+
 	CreateSession(ctx context.Context, s Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
 	DeleteSessionsExpiredBefore(ctx context.Context, userID int64, before time.Time) error
@@ -144,8 +159,12 @@ type Grants struct {
 	revoked     *revocation.Index
 	ids         *ids.Generator
 	clientLimit Limiter
+	mfa         SecondFactor // nil: no user needs a second factor
 	now         func() time.Time
 }
+
+// SetSecondFactor gives the authorization server MFA; until then no sign-in asks for a code.
+func (g *Grants) SetSecondFactor(m SecondFactor) { g.mfa = m }
 
 // Limiter admits or refuses one more request under a key, as a token bucket per key would; Echo's
 // middleware.RateLimiterMemoryStore is one.
@@ -237,6 +256,11 @@ func (g *Grants) Token(ctx context.Context, req TokenRequest) (TokenResponse, er
 		if !app.Allows(req.GrantType) || (app.Public() && req.GrantType == clientapp.GrantPassword) {
 			return TokenResponse{}, &Error{CodeUnauthorizedClient, "This client is not authorized for the " + req.GrantType + " grant"}
 		}
+	case GrantMFA:
+		// Any app that may start a sign-in may finish its second step; its grant types need not say so.
+		if !app.Allows(clientapp.GrantAuthorizationCode) && (app.Public() || !app.Allows(clientapp.GrantPassword)) {
+			return TokenResponse{}, &Error{CodeUnauthorizedClient, "This client is not authorized for the mfa grant"}
+		}
 	case "":
 		return TokenResponse{}, &Error{CodeInvalidRequest, "grant_type is required"}
 	default:
@@ -247,6 +271,8 @@ func (g *Grants) Token(ctx context.Context, req TokenRequest) (TokenResponse, er
 		return g.passwordGrant(ctx, app, req)
 	case clientapp.GrantAuthorizationCode:
 		return g.codeGrant(ctx, app, req)
+	case GrantMFA:
+		return g.mfaGrant(ctx, app, req)
 	}
 	return g.refreshGrant(ctx, app, req)
 }
@@ -291,6 +317,16 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	// The browser sign-in asked for the code already (code.MFA); a code from a session begun before
+	// the user's MFA was required is the first step only.
+	needsCode := false
+	if !code.MFA {
+		if needsCode, err = g.mfaRequired(ctx, u); errors.Is(err, ErrMFANotSetUp) {
+			return TokenResponse{}, &Error{CodeInvalidGrant, ErrMFANotSetUp.Error()}
+		} else if err != nil {
+			return TokenResponse{}, err
+		}
+	}
 	// Every check passed; only now is the code spent, so a failed exchange changes nothing.
 	tokenID, family := uuid.NewString(), g.ids.New()
 	if err := g.store.ClaimCode(ctx, code.Hash, tokenID, family, g.now()); err != nil {
@@ -299,7 +335,18 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 		}
 		return TokenResponse{}, err
 	}
-	return g.issue(ctx, u, app, registered(code.Scope, app), tokenID, family)
+	if needsCode {
+		return g.restrictive(ctx, u, app, registered(code.Scope, app))
+	}
+	return g.issueWith(ctx, u, app, registered(code.Scope, app), tokenID, family, amrOf(code.MFA))
+}
+
+// amrOf is the amr claim of a sign-in that gave a second factor, or not.
+func amrOf(mfa bool) []string {
+	if mfa {
+		return amrMFA
+	}
+	return amrPassword
 }
 
 // revokeCodeTokens revokes the access token and the refresh tokens the code's exchange obtained.
@@ -324,10 +371,10 @@ func (g *Grants) revokeCodeTokens(ctx context.Context, code Code) error {
 	return err
 }
 
-// issue makes an access token, and a refresh token of a new family when the app has the grant. Empty
-// tokenID and zero family: fresh ones.
-func (g *Grants) issue(ctx context.Context, u user.User, app clientapp.App, scope []string, tokenID string, family int64) (TokenResponse, error) {
-	resp, err := g.accessToken(u, app, scope, tokenID)
+// issueWith makes an access token saying how the user signed in (amr), and a refresh token of a new
+// family when the app has the grant. Empty tokenID and zero family: fresh ones.
+func (g *Grants) issueWith(ctx context.Context, u user.User, app clientapp.App, scope []string, tokenID string, family int64, amr []string) (TokenResponse, error) {
+	resp, err := g.accessToken(u, app, scope, tokenID, amr)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -339,6 +386,7 @@ func (g *Grants) issue(ctx context.Context, u user.User, app clientapp.App, scop
 		if err != nil {
 			return TokenResponse{}, err
 		}
+		rt.MFA = len(amr) == len(amrMFA)
 		if err := g.store.CreateRefreshToken(ctx, rt); err != nil {
 			return TokenResponse{}, err
 		}
@@ -364,7 +412,16 @@ func (g *Grants) passwordGrant(ctx context.Context, app clientapp.App, req Token
 	case err != nil:
 		return TokenResponse{}, err
 	}
-	return g.issue(ctx, u, app, scope, "", 0)
+	needsCode, err := g.mfaRequired(ctx, u)
+	switch {
+	case errors.Is(err, ErrMFANotSetUp):
+		return TokenResponse{}, &Error{CodeInvalidGrant, ErrMFANotSetUp.Error()}
+	case err != nil:
+		return TokenResponse{}, err
+	case needsCode:
+		return g.restrictive(ctx, u, app, scope)
+	}
+	return g.issueWith(ctx, u, app, scope, "", 0, amrPassword)
 }
 
 func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenRequest) (TokenResponse, error) {
@@ -387,7 +444,7 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
-	resp, err := g.accessToken(u, app, scope, "")
+	resp, err := g.accessToken(u, app, scope, "", amrOf(old.MFA))
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -395,6 +452,7 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if err != nil {
 		return TokenResponse{}, err
 	}
+	next.MFA = old.MFA
 	if err := g.rotate(ctx, hash, app.ClientID, next); err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
@@ -450,8 +508,8 @@ func refreshError(err error) error {
 	}
 }
 
-func (g *Grants) accessToken(u user.User, app clientapp.App, scope []string, tokenID string) (TokenResponse, error) {
-	p := Principal{UserID: u.ID, Email: u.Email, ClientID: app.ClientID, Scope: scope, Authorities: u.Authorities(), TokenID: tokenID}
+func (g *Grants) accessToken(u user.User, app clientapp.App, scope []string, tokenID string, amr []string) (TokenResponse, error) {
+	p := Principal{UserID: u.ID, Email: u.Email, ClientID: app.ClientID, Scope: scope, Authorities: u.Authorities(), TokenID: tokenID, AMR: amr}
 	signed, err := g.tokens.Sign(&p, app.AccessTokenValidity)
 	if err != nil {
 		return TokenResponse{}, err

@@ -80,11 +80,11 @@ func (s *server) exchange(code string) (oauth.TokenResponse, error) {
 func (s *server) approve(t *testing.T, u user.User) string {
 	t.Helper()
 	ctx := context.Background()
-	session, err := s.grants.SignIn(ctx, u.Email, userPassword, "192.0.2.1")
+	res, err := s.grants.SignIn(ctx, s.app, u.Email, userPassword, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	signedIn, err := s.grants.SessionUser(ctx, session)
+	signedIn, err := s.grants.SessionUser(ctx, res.Session)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,9 +247,11 @@ func TestExpireUserEndsRefreshTokensAndSessions(t *testing.T) {
 	var issued [2]oauth.TokenResponse
 	for i, who := range []user.User{u, bystander} {
 		var err error
-		if sessions[i], err = s.grants.SignIn(ctx, who.Email, userPassword, "192.0.2.1"); err != nil {
+		res, err := s.grants.SignIn(ctx, s.app, who.Email, userPassword, "192.0.2.1")
+		if err != nil {
 			t.Fatal(err)
 		}
+		sessions[i] = res.Session
 		issued[i] = s.passwordGrant(t, who)
 	}
 

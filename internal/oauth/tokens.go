@@ -24,6 +24,10 @@ const (
 	claimClientID    = "client_id"
 	claimScope       = "scope"
 	claimAuthorities = "authorities"
+	// claimAMR (RFC 8176) says how the user signed in: ["pwd", "otp"] after the second factor.
+	claimAMR = "amr"
+	// claimMFARequired marks a restrictive token: its only use is the mfa grant (Verify refuses it).
+	claimMFARequired = "mfa_required"
 )
 
 // Principal is who an access token speaks for.
@@ -36,6 +40,10 @@ type Principal struct {
 	TokenID     string
 	IssuedAt    time.Time
 	ExpiresAt   time.Time
+	// AMR is how the user signed in (RFC 8176 values); empty when nothing is said.
+	AMR []string
+	// Restrictive: the token's only use is the mfa grant (the first step of an MFA sign-in).
+	Restrictive bool
 }
 
 // ErrInvalidToken covers every reason an access token is refused: malformed, badly signed, signed by an
@@ -76,7 +84,7 @@ func (t *Tokens) Sign(p *Principal, ttl time.Duration) (string, error) {
 		p.TokenID = uuid.NewString()
 	}
 	p.IssuedAt, p.ExpiresAt = now, now.Add(ttl)
-	tok, err := jwt.NewBuilder().
+	b := jwt.NewBuilder().
 		Expiration(p.ExpiresAt).
 		IssuedAt(now).
 		Issuer(t.issuer).
@@ -85,8 +93,14 @@ func (t *Tokens) Sign(p *Principal, ttl time.Duration) (string, error) {
 		Claim(claimUserName, p.Email).
 		Claim(claimClientID, p.ClientID).
 		Claim(claimScope, nonNil(p.Scope)).
-		Claim(claimAuthorities, nonNil(p.Authorities)).
-		Build()
+		Claim(claimAuthorities, nonNil(p.Authorities))
+	if len(p.AMR) > 0 {
+		b = b.Claim(claimAMR, p.AMR)
+	}
+	if p.Restrictive {
+		b = b.Claim(claimMFARequired, true)
+	}
+	tok, err := b.Build()
 	if err != nil {
 		return "", err
 	}
@@ -105,7 +119,9 @@ func nonNil(s []string) []string {
 }
 
 // Verify checks an access token and returns who it speaks for. Only RS256 signatures by one of the
-// service's keys are accepted.
+// service's keys are accepted. A restrictive token (the first step of an MFA sign-in) is refused like
+// an invalid one: this is the one check every bearer operation and introspection go through, so no
+// operation can take one by mistake; the mfa grant checks them with VerifyRestrictive.
 //
 // A token that verified once is remembered (by its SHA-256) until it expires, so checking it again costs a
 // hash and a map look-up instead of parsing and an RSA verification. What can change while a token lives
@@ -126,7 +142,20 @@ func (t *Tokens) Verify(ctx context.Context, raw string) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
+	if p.Restrictive {
+		return Principal{}, ErrInvalidToken
+	}
 	t.cache.put(key, p, t.now())
+	return p, nil
+}
+
+// VerifyRestrictive checks a restrictive token (Principal.Restrictive) and returns who it speaks for;
+// any other token, even a valid one, is ErrInvalidToken.
+func (t *Tokens) VerifyRestrictive(ctx context.Context, raw string) (Principal, error) {
+	p, err := t.verify(ctx, raw)
+	if err != nil || !p.Restrictive {
+		return Principal{}, ErrInvalidToken
+	}
 	return p, nil
 }
 
@@ -194,6 +223,16 @@ func principalOf(tok jwt.Token) (Principal, error) {
 	}
 	if p.Authorities, ok = stringsClaim(tok, claimAuthorities); !ok {
 		return Principal{}, fmt.Errorf("bad %s", claimAuthorities)
+	}
+	if _, present := tok.Get(claimAMR); present {
+		if p.AMR, ok = stringsClaim(tok, claimAMR); !ok {
+			return Principal{}, fmt.Errorf("bad %s", claimAMR)
+		}
+	}
+	if v, present := tok.Get(claimMFARequired); present {
+		if p.Restrictive, ok = v.(bool); !ok || !p.Restrictive {
+			return Principal{}, fmt.Errorf("bad %s", claimMFARequired)
+		}
 	}
 	return p, nil
 }

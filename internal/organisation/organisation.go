@@ -181,6 +181,10 @@ type Store interface {
 	Member(ctx context.Context, orgID, userID int64) (Member, error)
 	Membership(ctx context.Context, orgID, userID int64) (Membership, error)
 	Memberships(ctx context.Context, userID int64) ([]Membership, error)
+	// MFAEnforcers are the organisations enforcing MFA that the user is a member of (not Ad hoc).
+	MFAEnforcers(ctx context.Context, userID int64) ([]int64, error)
+	// AdministersMemberOf: adminID administers an organisation userID is a member of.
+	AdministersMemberOf(ctx context.Context, adminID, userID int64) (bool, error)
 	Members(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Member], error)
 	AddMember(ctx context.Context, orgID, userID int64, r Roles, now time.Time) error
 	SetMember(ctx context.Context, orgID, userID int64, r Roles) error
@@ -213,7 +217,18 @@ type Service struct {
 	mailer   notify.Sender
 	log      *slog.Logger
 	now      func() time.Time
+	mfa      MFAEnrolment
 }
+
+// MFAEnrolment is told when an organisation starts enforcing MFA and when a member joins one that
+// does, after the change commits (mfa.Service emails set-up links to those with no authenticator).
+type MFAEnrolment interface {
+	Enforced(ctx context.Context, orgID int64)
+	Joined(ctx context.Context, orgID, userID int64)
+}
+
+// SetMFAEnrolment gives the service its MFA enrolment; until then nobody is told.
+func (s *Service) SetMFAEnrolment(m MFAEnrolment) { s.mfa = m }
 
 // NewService returns the organisations' rules over the store; mailer tells contacts about removals.
 func NewService(s Store, accounts Accounts, g *ids.Generator, mailer notify.Sender, log *slog.Logger) *Service {
@@ -298,14 +313,20 @@ func (s *Service) Update(ctx context.Context, by Actor, id int64, c Changes) (Or
 		v := strings.TrimSpace(*c.Name)
 		c.Name = &v
 	}
+	var enforcedNow bool
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.store.Lock(ctx, id); err != nil {
+		before, err := s.store.Lock(ctx, id)
+		if err != nil {
 			return err
 		}
+		enforcedNow = c.EnforceMFA != nil && *c.EnforceMFA && !before.EnforceMFA
 		return s.store.Update(ctx, id, c, s.now())
 	})
 	if err != nil {
 		return Organisation{}, err
+	}
+	if enforcedNow && s.mfa != nil {
+		s.mfa.Enforced(ctx, id)
 	}
 	return s.store.ByID(ctx, id)
 }
@@ -318,6 +339,18 @@ func (s *Service) Membership(ctx context.Context, orgID, userID int64) (Membersh
 // Memberships returns every organisation the user belongs to, by name.
 func (s *Service) Memberships(ctx context.Context, userID int64) ([]Membership, error) {
 	return s.store.Memberships(ctx, userID)
+}
+
+// MFAEnforcers are the ids of the organisations that enforce MFA (enforceMfa) and of which the user is
+// a member other than Ad hoc: each makes the user's MFA required. One statement.
+func (s *Service) MFAEnforcers(ctx context.Context, userID int64) ([]int64, error) {
+	return s.store.MFAEnforcers(ctx, userID)
+}
+
+// AdministersMemberOf reports whether adminID is an administrator of an organisation userID is a member
+// of (any role), in one statement.
+func (s *Service) AdministersMemberOf(ctx context.Context, adminID, userID int64) (bool, error) {
+	return s.store.AdministersMemberOf(ctx, adminID, userID)
 }
 
 // Members returns one page of the organisation's members; ErrNotFound if there is no such organisation
@@ -387,11 +420,16 @@ func (s *Service) addMember(ctx context.Context, orgID int64, email string, role
 	if role != RoleOriginator && planID != nil {
 		return Member{}, ErrPlanForbidden
 	}
-	var m Member
+	var (
+		m        Member
+		enforces bool
+	)
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
-		if _, err := s.store.Lock(ctx, orgID); err != nil {
+		o, err := s.store.Lock(ctx, orgID)
+		if err != nil {
 			return err
 		}
+		enforces = o.EnforceMFA
 		now := s.now()
 		u, err := s.accounts.Ensure(ctx, user.User{ID: s.ids.New(), Email: email, CreatedAt: now})
 		if err != nil {
@@ -412,6 +450,9 @@ func (s *Service) addMember(ctx context.Context, orgID int64, email string, role
 		m, err = s.store.Member(ctx, orgID, u.ID)
 		return err
 	})
+	if err == nil && enforces && role != RoleAdHoc && s.mfa != nil {
+		s.mfa.Joined(ctx, orgID, m.User.ID)
+	}
 	return m, err
 }
 

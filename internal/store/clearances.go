@@ -260,7 +260,7 @@ type clearanceMemberRowJoined struct {
 	OrganisationName string
 }
 
-const clearanceMemberColumns = "users.*, memberships.role, memberships.is_org_admin, organisations.name AS organisation_name"
+var clearanceMemberColumns = userShapeColumns + ", memberships.role, memberships.is_org_admin, organisations.name AS organisation_name"
 
 var clearanceMemberList = listSpec{id: "users.id", sorts: map[string]string{
 	"": "users.email", "email": "users.email", "firstName": "users.first_name", "lastName": "users.last_name"}}

@@ -117,6 +117,38 @@ func (x MFA) Forget(ctx context.Context, userID int64) error {
 
 // LockUser takes the user's row lock (FOR NO KEY UPDATE on PostgreSQL: it does not hold up the
 // foreign-key checks of rows that name the user, only other changes of the user's row).
+// Unpaired are the organisation's members other than Ad hoc ones with no authenticator (only userID, if
+// not 0), by email.
+func (x MFA) Unpaired(ctx context.Context, orgID, userID int64) ([]mfa.Account, error) {
+	q := x.s.conn(ctx).Table("memberships").Select("users.id, users.email, users.mfa_enabled, users.safeshare_admin").
+		Joins("JOIN users ON users.id = memberships.user_id").
+		Joins("LEFT JOIN mfa_authenticators a ON a.user_id = memberships.user_id").
+		Where("memberships.organisation_id = ? AND memberships.role <> ? AND a.user_id IS NULL", orgID, "Ad hoc")
+	if userID != 0 {
+		q = q.Where("memberships.user_id = ?", userID)
+	}
+	var rows []struct {
+		ID             int64
+		Email          string
+		MFAEnabled     bool `gorm:"column:mfa_enabled"`
+		SafeShareAdmin bool `gorm:"column:safeshare_admin"`
+	}
+	if err := q.Order("users.email").Scan(&rows).Error; err != nil {
+		return nil, wrap(err, "mfa.unpaired", orgID)
+	}
+	out := make([]mfa.Account, len(rows))
+	for i, r := range rows {
+		out[i] = mfa.Account{ID: r.ID, Email: r.Email, MFAEnabled: r.MFAEnabled, SafeShareAdmin: r.SafeShareAdmin}
+	}
+	return out, nil
+}
+
+// SetEnabled turns MFA on or off on the user's account.
+func (x MFA) SetEnabled(ctx context.Context, userID int64, on bool) error {
+	res := x.s.conn(ctx).Model(&userRow{}).Where("id = ?", userID).Update("mfa_enabled", on)
+	return affected(res, user.ErrNotFound, "mfa.set_enabled", userID)
+}
+
 func (x MFA) LockUser(ctx context.Context, userID int64) error {
 	q := x.s.conn(ctx).Model(&userRow{}).Select("id").Where("id = ?", userID)
 	if !x.s.embedded {

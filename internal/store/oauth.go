@@ -22,6 +22,7 @@ type refreshTokenRow struct {
 	UsedAt      *time.Time
 	RevokedAt   *time.Time
 	CreatedAt   time.Time
+	MFA         bool `gorm:"column:mfa"`
 }
 
 func (refreshTokenRow) TableName() string { return "refresh_tokens" }
@@ -49,6 +50,7 @@ type authorizationCodeRow struct {
 	UsedAt        *time.Time
 	TokenID       string
 	FamilyID      int64
+	MFA           bool `gorm:"column:mfa"`
 }
 
 func (authorizationCodeRow) TableName() string { return "authorization_codes" }
@@ -58,7 +60,21 @@ type authSessionRow struct {
 	UserID    int64
 	ExpiresAt time.Time
 	CreatedAt time.Time
+	MFA       bool `gorm:"column:mfa"`
 }
+
+type mfaChallengeRow struct {
+	TokenID     string `gorm:"primaryKey"`
+	UserID      int64
+	ClientAppID int64
+	Scope       string
+	Failures    int
+	SpentAt     *time.Time
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+}
+
+func (mfaChallengeRow) TableName() string { return "mfa_challenges" }
 
 func (authSessionRow) TableName() string { return "auth_sessions" }
 
@@ -77,7 +93,7 @@ type OAuth struct{ scope }
 func refreshToRow(t oauth.RefreshToken) refreshTokenRow {
 	return refreshTokenRow{
 		ID: t.ID, TokenHash: t.TokenHash, FamilyID: t.FamilyID, UserID: t.UserID, ClientAppID: t.ClientAppID,
-		Scope: strings.Join(t.Scope, " "), ExpiresAt: t.ExpiresAt, CreatedAt: t.CreatedAt,
+		Scope: strings.Join(t.Scope, " "), ExpiresAt: t.ExpiresAt, CreatedAt: t.CreatedAt, MFA: t.MFA,
 	}
 }
 
@@ -85,7 +101,7 @@ func refreshFromRow(r refreshTokenRow) oauth.RefreshToken {
 	return oauth.RefreshToken{
 		ID: r.ID, TokenHash: r.TokenHash, FamilyID: r.FamilyID, UserID: r.UserID, ClientAppID: r.ClientAppID,
 		Scope: strings.Fields(r.Scope), ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
-		Spent: r.UsedAt != nil,
+		Spent: r.UsedAt != nil, MFA: r.MFA,
 	}
 }
 
@@ -217,7 +233,7 @@ func (x OAuth) DeleteApproval(ctx context.Context, id int64) error {
 // CreateCode stores an authorization code.
 func (x OAuth) CreateCode(ctx context.Context, c oauth.Code) error {
 	row := authorizationCodeRow{CodeHash: c.Hash, UserID: c.UserID, ClientAppID: c.ClientAppID, RedirectURI: c.RedirectURI,
-		Scope: strings.Join(c.Scope, " "), CodeChallenge: c.Challenge, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt}
+		Scope: strings.Join(c.Scope, " "), CodeChallenge: c.Challenge, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt, MFA: c.MFA}
 	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_code", c.UserID)
 }
 
@@ -246,7 +262,7 @@ func (x OAuth) CodeByHash(ctx context.Context, hash string) (oauth.Code, error) 
 	}
 	return oauth.Code{Hash: r.CodeHash, UserID: r.UserID, ClientAppID: r.ClientAppID, RedirectURI: r.RedirectURI,
 		Scope: strings.Fields(r.Scope), Challenge: r.CodeChallenge, ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
-		UsedAt: utcPtr(r.UsedAt), TokenID: r.TokenID, FamilyID: r.FamilyID}, nil
+		UsedAt: utcPtr(r.UsedAt), TokenID: r.TokenID, FamilyID: r.FamilyID, MFA: r.MFA}, nil
 }
 
 // ClaimCode marks an unused code used, recording what its exchange issues; oauth.ErrCodeInvalid if it
@@ -260,7 +276,7 @@ func (x OAuth) ClaimCode(ctx context.Context, hash, tokenID string, familyID int
 
 // CreateSession stores a sign-in session.
 func (x OAuth) CreateSession(ctx context.Context, sess oauth.Session) error {
-	row := authSessionRow{TokenHash: sess.Hash, UserID: sess.UserID, ExpiresAt: sess.ExpiresAt, CreatedAt: sess.CreatedAt}
+	row := authSessionRow{TokenHash: sess.Hash, UserID: sess.UserID, ExpiresAt: sess.ExpiresAt, CreatedAt: sess.CreatedAt, MFA: sess.MFA}
 	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_session", sess.UserID)
 }
 
@@ -277,7 +293,52 @@ func (x OAuth) SessionByHash(ctx context.Context, hash string, now time.Time) (o
 	if err != nil {
 		return oauth.Session{}, err
 	}
-	return oauth.Session{Hash: row.TokenHash, UserID: row.UserID, ExpiresAt: row.ExpiresAt.UTC(), CreatedAt: row.CreatedAt.UTC()}, nil
+	return oauth.Session{Hash: row.TokenHash, UserID: row.UserID, ExpiresAt: row.ExpiresAt.UTC(), CreatedAt: row.CreatedAt.UTC(), MFA: row.MFA}, nil
+}
+
+// CreateChallenge stores the challenge of a restrictive token.
+func (x OAuth) CreateChallenge(ctx context.Context, c oauth.Challenge) error {
+	row := mfaChallengeRow{TokenID: c.TokenID, UserID: c.UserID, ClientAppID: c.ClientAppID, Scope: strings.Join(c.Scope, " "),
+		Failures: c.Failures, SpentAt: c.SpentAt, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt}
+	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_challenge", c.UserID)
+}
+
+// Challenge returns the challenge of a restrictive token; oauth.ErrChallengeInvalid if there is none.
+func (x OAuth) Challenge(ctx context.Context, tokenID string) (oauth.Challenge, error) {
+	r, err := take1[mfaChallengeRow](x.s.conn(ctx).Where("token_id = ?", tokenID), oauth.ErrChallengeInvalid, "oauth.challenge", "by token id")
+	if err != nil {
+		return oauth.Challenge{}, err
+	}
+	return oauth.Challenge{TokenID: r.TokenID, UserID: r.UserID, ClientAppID: r.ClientAppID, Scope: strings.Fields(r.Scope),
+		Failures: r.Failures, SpentAt: utcPtr(r.SpentAt), ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC()}, nil
+}
+
+// AddChallengeFailure counts a wrong code on the challenge, in the database (so wrong codes sent to
+// several instances all count), and returns the count.
+func (x OAuth) AddChallengeFailure(ctx context.Context, tokenID string) (int, error) {
+	var n []int
+	err := x.s.conn(ctx).Raw("UPDATE mfa_challenges SET failures = failures + 1 WHERE token_id = ? RETURNING failures", tokenID).Scan(&n).Error
+	if err == nil && len(n) == 0 {
+		err = oauth.ErrChallengeInvalid
+	}
+	if err != nil {
+		return 0, wrap(err, "oauth.add_challenge_failure", "by token id")
+	}
+	return n[0], nil
+}
+
+// SpendChallenge marks the challenge done, if it is neither done nor ended by wrong codes: a
+// conditional update, so of two concurrent second steps exactly one spends it.
+func (x OAuth) SpendChallenge(ctx context.Context, tokenID string, now time.Time) error {
+	res := x.s.conn(ctx).Model(&mfaChallengeRow{}).Where("token_id = ? AND spent_at IS NULL AND failures < ?", tokenID, oauth.MaxCodeFailures).
+		Update("spent_at", now)
+	return affected(res, oauth.ErrChallengeInvalid, "oauth.spend_challenge", "by token id")
+}
+
+// DeleteChallengesExpiredBefore deletes the user's challenges that expired before the time given.
+func (x OAuth) DeleteChallengesExpiredBefore(ctx context.Context, userID int64, before time.Time) error {
+	err := x.s.conn(ctx).Where("user_id = ? AND expires_at < ?", userID, before).Delete(&mfaChallengeRow{}).Error
+	return wrap(err, "oauth.delete_expired_challenges", userID)
 }
 
 // SigningKeys returns every signing key, oldest first.

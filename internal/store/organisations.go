@@ -214,7 +214,7 @@ type memberRow struct {
 	PlanID     *int64
 }
 
-const memberColumns = "users.*, memberships.role, memberships.is_org_admin, memberships.plan_id"
+var memberColumns = userShapeColumns + ", memberships.role, memberships.is_org_admin, memberships.plan_id"
 
 func memberFromRow(r memberRow) organisation.Member {
 	return organisation.Member{User: userFromRow(r.User), Role: organisation.Role(r.Role), IsOrgAdmin: r.IsOrgAdmin, PlanID: r.PlanID}
@@ -360,6 +360,25 @@ func (x Organisations) RemoveMember(ctx context.Context, orgID, userID int64) er
 		return err
 	}
 	return wrap(x.keepCounts(ctx, orgID, tallyOf(cur.Role, cur.IsOrgAdmin), tally{}), "organisations.remove_member", userID)
+}
+
+// MFAEnforcers are the organisations enforcing MFA of which the user is a member other than Ad hoc,
+// by id, in one statement.
+func (x Organisations) MFAEnforcers(ctx context.Context, userID int64) ([]int64, error) {
+	var out []int64
+	err := x.s.conn(ctx).Table("memberships").Joins("JOIN organisations ON organisations.id = memberships.organisation_id").
+		Where("memberships.user_id = ? AND memberships.role <> ? AND organisations.enforce_mfa", userID, string(organisation.RoleAdHoc)).
+		Order("organisations.id").Pluck("organisations.id", &out).Error
+	return out, wrap(err, "organisations.mfa_enforcers", userID)
+}
+
+// AdministersMemberOf reports whether adminID administers an organisation userID is a member of.
+func (x Organisations) AdministersMemberOf(ctx context.Context, adminID, userID int64) (bool, error) {
+	var n int64
+	err := x.s.conn(ctx).Table("memberships AS a").Joins("JOIN memberships AS m ON m.organisation_id = a.organisation_id").
+		Where("a.user_id = ? AND a.is_org_admin AND a.role <> ? AND m.user_id = ?", adminID, string(organisation.RoleAdHoc), userID).
+		Limit(1).Count(&n).Error
+	return n > 0, wrap(err, "organisations.administers_member_of", adminID)
 }
 
 // OtherAdmins counts the organisation's administrators other than userID.

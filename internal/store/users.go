@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -45,6 +46,24 @@ var (
 	userByID    = newHotRead("users", userColumns, "id")
 	userByEmail = newHotRead("users", userColumns, "email")
 )
+
+// mfaRequiredSQL is whether a user's MFA is required, package mfa's rule (Service.StateOf) as SQL: enabled
+// on the account, or enforced by an organisation the user is a member of other than Ad hoc. The lists
+// of users show it as mfaEnabled, in the statement that reads them.
+const mfaRequiredSQL = "(users.mfa_enabled OR EXISTS (SELECT 1 FROM memberships em JOIN organisations eo ON eo.id = em.organisation_id " +
+	"WHERE em.user_id = users.id AND em.role <> 'Ad hoc' AND eo.enforce_mfa))"
+
+// userShapeColumns are the users columns as the lists of users read them: mfa_enabled is mfaRequiredSQL.
+var userShapeColumns = func() string {
+	cols := make([]string, len(userColumns))
+	for i, c := range userColumns {
+		cols[i] = "users." + c
+		if c == "mfa_enabled" {
+			cols[i] = mfaRequiredSQL + " AS mfa_enabled"
+		}
+	}
+	return strings.Join(cols, ", ")
+}()
 
 // fields are the row's fields in the order of userColumns.
 func (r *userRow) fields() []any {
@@ -239,6 +258,6 @@ func (x Users) SafeShareAdmins(ctx context.Context, q listing.Query) (listing.Pa
 	if q.Search != "" {
 		base = base.Where("email LIKE ? ESCAPE '\\'", likePattern(q.Search))
 	}
-	p, err := list(base, q, safeShareAdminList, "", always(userFromRow))
+	p, err := list(base, q, safeShareAdminList, userShapeColumns, always(userFromRow))
 	return p, wrap(err, "users.safeshare_admins", q.Search)
 }

@@ -377,6 +377,22 @@ func (s *Service) Authenticate(ctx context.Context, email, pw, address string) (
 	return u, nil
 }
 
+// SecondFactorLocked reports whether the account is locked for sign-ins from address (countFailure's
+// locks), for the second step of an MFA sign-in, which the password's lockout covers too.
+func (s *Service) SecondFactorLocked(ctx context.Context, u User, address string) (bool, error) {
+	now := s.now()
+	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+		return true, nil
+	}
+	_, addressLock, err := s.store.AddressFailures(ctx, u.ID, address)
+	return addressLock != nil && now.Before(*addressLock), err
+}
+
+// SecondFactorFailed counts a wrong authenticator code from address as a failed sign-in (countFailure).
+func (s *Service) SecondFactorFailed(ctx context.Context, userID int64, address string) error {
+	return s.countFailure(ctx, userID, address, s.now())
+}
+
 // AccountLockFactor: the whole account locks only after this many times the retry limit of failures
 // from all addresses together; before that, only the addresses that failed lock themselves out.
 const AccountLockFactor = 4

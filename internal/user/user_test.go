@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/testutil"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -173,11 +174,11 @@ func TestNewPasswordAndDisablingEndEverySession(t *testing.T) {
 	_, grants := d.OAuth(t)
 	signedIn := func() (string, time.Time) {
 		t.Helper()
-		raw, err := grants.SignIn(ctx, u.Email, rightPassword, "192.0.2.1")
+		res, err := grants.SignIn(ctx, clientapp.App{}, u.Email, rightPassword, "192.0.2.1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return raw, time.Now().Add(-time.Second).Truncate(time.Second) // an access token's iat by then
+		return res.Session, time.Now().Add(-time.Second).Truncate(time.Second) // an access token's iat by then
 	}
 	ended := func(what, session string, issuedAt time.Time) {
 		t.Helper()

@@ -1,0 +1,245 @@
+package httpapi
+
+// Multi-factor authentication: the caller's own (/api/v1/users/me/mfa), an administrator's change of
+// another user's (PUT /api/v1/users/{userId}), and the emailed set-up link's pages. The rules are
+// package mfa's; the code page of the sign-in is in authorize.go.
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"net/http"
+
+	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/mfa"
+	"github.com/cocoondata/access-service/internal/user"
+)
+
+func accountOfUser(u user.User) mfa.Account {
+	return mfa.Account{ID: u.ID, Email: u.Email, MFAEnabled: u.MFAEnabled, SafeShareAdmin: u.SafeShareAdmin}
+}
+
+func (s *Server) mfaStatusOf(ctx context.Context, u user.User) (gen.MfaStatus, error) {
+	st, err := s.MFA.StateOf(ctx, u.ID, u.MFAEnabled)
+	if err != nil {
+		return gen.MfaStatus{}, err
+	}
+	out := gen.MfaStatus{Required: st.Required, Configured: st.Configured, EnforcedBy: make([]gen.Id, len(st.EnforcedBy))}
+	for i, id := range st.EnforcedBy {
+		out.EnforcedBy[i] = ids.Format(id)
+	}
+	return out, nil
+}
+
+// GetMyMfa implements gen.StrictServerInterface.
+func (s *Server) GetMyMfa(ctx context.Context, _ gen.GetMyMfaRequestObject) (gen.GetMyMfaResponseObject, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.mfaStatusOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return gen.GetMyMfa200JSONResponse(st), nil
+}
+
+// StartMyMfaPairing implements gen.StrictServerInterface.
+func (s *Server) StartMyMfaPairing(ctx context.Context, _ gen.StartMyMfaPairingRequestObject) (gen.StartMyMfaPairingResponseObject, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.MFA.StartOwnPairing(ctx, accountOfUser(u))
+	if err != nil {
+		return nil, err
+	}
+	png, err := p.QR()
+	if err != nil {
+		return nil, err
+	}
+	return gen.StartMyMfaPairing200JSONResponse{
+		Body:    gen.MfaPairing{Key: p.Key, OtpauthUri: p.URI, QrCode: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)},
+		Headers: gen.StartMyMfaPairing200ResponseHeaders{CacheControl: &noStore},
+	}, nil
+}
+
+// ConfirmMyMfaPairing implements gen.StrictServerInterface.
+func (s *Server) ConfirmMyMfaPairing(ctx context.Context, req gen.ConfirmMyMfaPairingRequestObject) (gen.ConfirmMyMfaPairingResponseObject, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.MFA.ConfirmOwnPairing(ctx, accountOfUser(u), req.Body.Code); err != nil {
+		return nil, err
+	}
+	// A new factor, a new start: every refresh token and sign-in session of the user ends.
+	if err := s.Grants.ExpireUser(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	u.MFAEnabled = true
+	st, err := s.mfaStatusOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return gen.ConfirmMyMfaPairing200JSONResponse(st), nil
+}
+
+// DisableMyMfa implements gen.StrictServerInterface.
+func (s *Server) DisableMyMfa(ctx context.Context, req gen.DisableMyMfaRequestObject) (gen.DisableMyMfaResponseObject, error) {
+	u, err := s.currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.MFA.DisableOwn(ctx, accountOfUser(u), req.Body.Code); err != nil {
+		return nil, err
+	}
+	u.MFAEnabled = false
+	st, err := s.mfaStatusOf(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return gen.DisableMyMfa200JSONResponse(st), nil
+}
+
+var (
+	errOneMember         = newProblem(http.StatusBadRequest, "Send exactly one of mfaEnabled and generateNewAuthenticatorKey (which, if sent, must be true).")
+	errOwnMFA            = newProblem(http.StatusForbidden, "You cannot change your own multi-factor authentication here: use /api/v1/users/me/mfa.")
+	errNotAdministrator  = newProblem(http.StatusBadRequest, "mfaEnabled is set here for SafeShare administrators only; an organisation's members get MFA from its enforceMfa.")
+	errMayNotRenew       = newProblem(http.StatusForbidden, "Only a SafeShare administrator (for SafeShare administrators) or an administrator of an organisation the user is a member of may renew their key.")
+	errMayNotEnableOther = newProblem(http.StatusForbidden, "Only SafeShare administrators may turn a SafeShare administrator's MFA on or off.")
+)
+
+// UpdateUser implements gen.StrictServerInterface.
+func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
+	b := req.Body
+	renew := b.GenerateNewAuthenticatorKey != nil
+	if renew == (b.MfaEnabled != nil) || (renew && !*b.GenerateNewAuthenticatorKey) {
+		return nil, errOneMember
+	}
+	caller, err := s.currentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	targetID := pathID(req.UserId) // one too large for an id is 0: no such user
+	if targetID == caller.ID {
+		return nil, errOwnMFA
+	}
+	target, err := s.Users.ByID(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if renew {
+		if err := s.mayRenew(ctx, caller, target); err != nil {
+			return nil, err
+		}
+		if err := s.MFA.Renew(ctx, accountOfUser(target)); err != nil {
+			return nil, err
+		}
+	} else {
+		if !caller.SafeShareAdmin {
+			return nil, errMayNotEnableOther
+		}
+		if !target.SafeShareAdmin {
+			return nil, errNotAdministrator
+		}
+		if err := s.MFA.SetEnabled(ctx, accountOfUser(target), *b.MfaEnabled); err != nil {
+			return nil, err
+		}
+		// Turned on, the user's sessions began without a code, and SessionUser refuses them from now on.
+		target.MFAEnabled = *b.MfaEnabled
+	}
+	if target, err = s.shown(ctx, target); err != nil {
+		return nil, err
+	}
+	return gen.UpdateUser200JSONResponse(userOut(target)), nil
+}
+
+// mayRenew: a SafeShare administrator renews a SafeShare administrator's key, an organisation's
+// administrator the key of a member of an organisation they administer; anyone else is refused (403).
+func (s *Server) mayRenew(ctx context.Context, caller, target user.User) error {
+	if target.SafeShareAdmin && caller.SafeShareAdmin {
+		return nil
+	}
+	ok, err := s.Orgs.AdministersMemberOf(ctx, caller.ID, target.ID)
+	if err != nil || ok {
+		return err
+	}
+	return errMayNotRenew
+}
+
+// The set-up link's pages.
+
+type setupPageData struct {
+	pageData
+	Token, Key string
+	QR         template.URL
+}
+
+var setupLinkProblem = "This set-up link has expired, was used already, or is not right. Ask your administrator for a new one: it comes by email and works for 24 hours."
+
+// OpenMfaSetup implements gen.StrictServerInterface.
+func (s *Server) OpenMfaSetup(ctx context.Context, req gen.OpenMfaSetupRequestObject) (gen.OpenMfaSetupResponseObject, error) {
+	csrf, newCookie := s.csrfFor(req.Params.AccessCsrf)
+	page, err := s.setupPage(ctx, http.StatusOK, req.Params.Token, csrf, "")
+	if err != nil {
+		return nil, err
+	}
+	if newCookie != nil {
+		page.cookies = append(page.cookies, newCookie)
+	}
+	return page, nil
+}
+
+// setupPage shows the link's pairing (the same key on every visit), or the page for a link that cannot
+// be used.
+func (s *Server) setupPage(ctx context.Context, status int, token, csrf, problem string) (htmlResponse, error) {
+	_, p, err := s.MFA.OpenSetupLink(ctx, token)
+	if isLinkError(err) {
+		return errorPage(http.StatusBadRequest, "This link cannot be used", setupLinkProblem), nil
+	}
+	if err != nil {
+		return htmlResponse{}, err
+	}
+	png, err := p.QR()
+	if err != nil {
+		return htmlResponse{}, err
+	}
+	return renderPage(status, "setup.html", setupPageData{
+		pageData: pageData{Title: "Set up multi-factor authentication", CSRF: csrf, Error: problem},
+		Token:    token, Key: p.Key, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+	})
+}
+
+func isLinkError(err error) bool {
+	return errors.Is(err, mfa.ErrLinkUnknown) || errors.Is(err, mfa.ErrLinkExpired) || errors.Is(err, mfa.ErrLinkUsed)
+}
+
+// CompleteMfaSetup implements gen.StrictServerInterface.
+func (s *Server) CompleteMfaSetup(ctx context.Context, req gen.CompleteMfaSetupRequestObject) (gen.CompleteMfaSetupResponseObject, error) {
+	b := req.Body
+	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
+		return csrfRefused, nil
+	}
+	userID, err := s.MFA.CompleteSetupLink(ctx, b.Token, b.Code)
+	if userID != 0 {
+		noteSignIn(ctx, "completeMfaSetup", "", userID)
+	}
+	switch {
+	case isLinkError(err):
+		return errorPage(http.StatusBadRequest, "This link cannot be used", setupLinkProblem), nil
+	case errors.Is(err, mfa.ErrWrongCode), errors.Is(err, mfa.ErrReplayed):
+		return s.setupPage(ctx, http.StatusUnauthorized, b.Token, *b.CsrfToken,
+			"That code is not right: wait for the next code your authenticator app shows and type it.")
+	case errors.Is(err, mfa.ErrNoPairing):
+		return s.setupPage(ctx, http.StatusUnauthorized, b.Token, *b.CsrfToken, "Scan the QR code first, then type the code your app shows.")
+	case err != nil:
+		return nil, err
+	}
+	if err := s.Grants.ExpireUser(ctx, userID); err != nil {
+		return nil, err
+	}
+	return renderPage(http.StatusOK, "setup-done.html", pageData{Title: "Multi-factor authentication is set up"})
+}

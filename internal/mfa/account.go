@@ -1,0 +1,234 @@
+package mfa
+
+// A user's MFA as they and their administrators change it: pairing one's own authenticator, turning it
+// off, and an administrator's mfaEnabled and generateNewAuthenticatorKey (openapi.yaml, tag mfa). Each
+// change is one transaction; the email to the user goes after it commits.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cocoondata/access-service/internal/errs"
+	"github.com/cocoondata/access-service/internal/notify"
+)
+
+var (
+	// ErrAlreadyConfigured: the user has an authenticator paired; pairing another comes after turning
+	// MFA off, or after an administrator's new key.
+	ErrAlreadyConfigured = errs.New(errs.Precondition, "Authenticator already paired",
+		"an authenticator is paired already: turn MFA off first (with a current code), or ask an administrator for a new key")
+	// ErrEnforced: an organisation the user is a member of enforces MFA, so they cannot turn it off.
+	ErrEnforced = errs.New(errs.Precondition, "MFA enforced",
+		"an organisation you are a member of enforces multi-factor authentication, so it cannot be turned off")
+	// ErrAdministratorsMFA: a SafeShare administrator's MFA is turned off by another one only.
+	ErrAdministratorsMFA = errs.New(errs.Precondition, "MFA of a SafeShare administrator",
+		"a SafeShare administrator's multi-factor authentication is turned off by another SafeShare administrator")
+	// ErrNotRequired: the user's MFA is not required, so there is no key to renew.
+	ErrNotRequired = errs.New(errs.Precondition, "MFA not required",
+		"multi-factor authentication is not required for this user, so there is no authenticator key to renew")
+)
+
+// Account is a user as MFA needs them.
+type Account struct {
+	ID                         int64
+	Email                      string
+	MFAEnabled, SafeShareAdmin bool
+}
+
+// StartOwnPairing starts pairing the account's own authenticator (StartPairing); ErrAlreadyConfigured
+// when one is paired.
+func (s *Service) StartOwnPairing(ctx context.Context, a Account) (Pairing, error) {
+	st, err := s.Status(ctx, a.ID)
+	if err != nil {
+		return Pairing{}, err
+	}
+	if st.Configured {
+		return Pairing{}, ErrAlreadyConfigured
+	}
+	return s.StartPairing(ctx, a.ID, a.Email)
+}
+
+// ConfirmOwnPairing pairs the authenticator StartOwnPairing began, with a current code of its key, and
+// turns MFA on for the account, in one transaction; then it emails the user.
+func (s *Service) ConfirmOwnPairing(ctx context.Context, a Account, code string) error {
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.ConfirmPairing(ctx, a.ID, code); err != nil {
+			return err
+		}
+		return s.store.SetEnabled(ctx, a.ID, true)
+	})
+	if err == nil {
+		s.send(ctx, a.Email, "Multi-factor authentication is on",
+			"An authenticator app is now paired with your SafeShare account, and every sign-in asks for its code.\n\n"+
+				"If you did not do this, ask your administrator to reset your account at once.")
+	}
+	return err
+}
+
+// DisableOwn turns the account's MFA off with a current code: the key is forgotten and MFA is no longer
+// enabled on the account. ErrEnforced while an organisation enforces it, ErrAdministratorsMFA for a
+// SafeShare administrator, ErrNotConfigured with nothing paired, ErrWrongCode (or ErrReplayed) for the
+// code; nothing changes then.
+func (s *Service) DisableOwn(ctx context.Context, a Account, code string) error {
+	st, err := s.StateOf(ctx, a.ID, a.MFAEnabled)
+	switch {
+	case err != nil:
+		return err
+	case len(st.EnforcedBy) > 0:
+		return ErrEnforced
+	case a.SafeShareAdmin:
+		return ErrAdministratorsMFA
+	case !st.Configured:
+		return ErrNotConfigured
+	}
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.Verify(ctx, a.ID, code); err != nil {
+			return err
+		}
+		if err := s.store.Forget(ctx, a.ID); err != nil {
+			return err
+		}
+		return s.store.SetEnabled(ctx, a.ID, false)
+	})
+	if err == nil {
+		s.send(ctx, a.Email, "Multi-factor authentication is off",
+			"Multi-factor authentication was turned off for your SafeShare account: signing in now takes your password only.\n\n"+
+				"If you did not do this, change your password and ask your administrator to turn it on again.")
+	}
+	return err
+}
+
+// SetEnabled turns MFA on or off on another user's account, as a SafeShare administrator does (who may
+// is the caller's rule). On: a set-up link is emailed unless an authenticator is paired already. Off:
+// the key is forgotten. The user is emailed either way.
+func (s *Service) SetEnabled(ctx context.Context, a Account, on bool) error {
+	var token string
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockUser(ctx, a.ID); err != nil {
+			return err
+		}
+		if err := s.store.SetEnabled(ctx, a.ID, on); err != nil {
+			return err
+		}
+		if !on {
+			return s.store.Forget(ctx, a.ID)
+		}
+		st, err := s.Status(ctx, a.ID)
+		if err != nil || st.Configured {
+			return err
+		}
+		token, _, err = s.NewSetupLink(ctx, a.ID)
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case !on:
+		s.send(ctx, a.Email, "Multi-factor authentication is off",
+			"A SafeShare administrator turned multi-factor authentication off for your account: signing in now takes your password only.")
+	case token != "":
+		s.sendSetupLink(ctx, a.Email, token, "A SafeShare administrator turned multi-factor authentication on for your account.")
+	default:
+		s.send(ctx, a.Email, "Multi-factor authentication is on",
+			"A SafeShare administrator turned multi-factor authentication on for your account; your paired authenticator app stays paired.")
+	}
+	return nil
+}
+
+// Renew forgets the user's key and emails them a new set-up link (generateNewAuthenticatorKey); who may
+// is the caller's rule. ErrNotRequired when the user's MFA is not required.
+func (s *Service) Renew(ctx context.Context, a Account) error {
+	required, _, err := s.Required(ctx, a.ID, a.MFAEnabled)
+	if err != nil {
+		return err
+	}
+	if !required {
+		return ErrNotRequired
+	}
+	var token string
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.LockUser(ctx, a.ID); err != nil {
+			return err
+		}
+		if err := s.store.Forget(ctx, a.ID); err != nil {
+			return err
+		}
+		token, _, err = s.NewSetupLink(ctx, a.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.sendSetupLink(ctx, a.Email, token, "An administrator asked for a new authenticator key for your SafeShare account; the old one no longer works.")
+	return nil
+}
+
+// SendSetupLink emails the user a new set-up link (their earlier unused ones stop working), as an
+// organisation that starts enforcing MFA does for a member with no authenticator.
+func (s *Service) SendSetupLink(ctx context.Context, a Account, why string) error {
+	token, _, err := s.NewSetupLink(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	s.sendSetupLink(ctx, a.Email, token, why)
+	return nil
+}
+
+func (s *Service) sendSetupLink(ctx context.Context, to, token, why string) {
+	s.sendMessage(ctx, notify.Message{To: to, Subject: "Set up multi-factor authentication", Secret: true, Body: fmt.Sprintf(
+		"%s\n\nTo set it up, open this link within 24 hours (it works once), then scan the QR code with an authenticator app "+
+			"and type the code it shows:\n\n%s%s\n\nUntil then you cannot sign in. If the link has expired, ask your administrator for a new one.",
+		why, s.linkBase, token)})
+}
+
+func (s *Service) send(ctx context.Context, to, subject, body string) {
+	s.sendMessage(ctx, notify.Message{To: to, Subject: subject, Body: body})
+}
+
+// sendMessage sends after the change committed; a failure is logged (without the body), never the
+// change's.
+func (s *Service) sendMessage(ctx context.Context, m notify.Message) {
+	if s.mailer == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notify.Timeout)
+	defer cancel()
+	if err := s.mailer.Send(ctx, m); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("notification not sent", "to", m.To, "subject", m.Subject, "error", err.Error())
+	}
+}
+
+// Enforced emails a set-up link to every member of the organisation (not Ad hoc) with no authenticator
+// paired, as its enforceMfa has just been turned on (organisation.MFAEnrolment). An organisation may
+// have thousands of members: the links go out in the background, each in its own transaction, and a
+// failure is logged.
+func (s *Service) Enforced(ctx context.Context, orgID int64) {
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		members, err := s.store.Unpaired(ctx, orgID, 0)
+		if err != nil {
+			s.log.Error("MFA set-up links not sent", "organisation", orgID, "error", err.Error())
+			return
+		}
+		for _, a := range members {
+			if err := s.SendSetupLink(ctx, a, "Your organisation now requires multi-factor authentication for every sign-in."); err != nil {
+				s.log.Error("MFA set-up link not sent", "organisation", orgID, "user", a.ID, "error", err.Error())
+			}
+		}
+	}()
+}
+
+// Joined emails a set-up link to a member who just joined an organisation that enforces MFA, unless
+// they have an authenticator paired (organisation.MFAEnrolment).
+func (s *Service) Joined(ctx context.Context, orgID, userID int64) {
+	members, err := s.store.Unpaired(ctx, orgID, userID)
+	if err == nil {
+		for _, a := range members {
+			err = s.SendSetupLink(ctx, a, "You joined an organisation that requires multi-factor authentication for every sign-in.")
+		}
+	}
+	if err != nil {
+		s.log.Error("MFA set-up link not sent", "organisation", orgID, "user", userID, "error", err.Error())
+	}
+}
