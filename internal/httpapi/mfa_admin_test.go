@@ -274,3 +274,29 @@ func TestMFASetupLinkAfter24Hours(t *testing.T) {
 	w.mustDo(t, 200, "PUT", usersPath(w.id[root2]), root1, `{"generateNewAuthenticatorKey":true}`)
 	completeSetup(t, w.svc, setupLinkFor(t, w.mail, root2))
 }
+
+// TestMFACodeFromBeforeMFA: an authorization code from a sign-in without a code, exchanged after the
+// user's MFA became required, answers the first step only (a restrictive token), finished by the mfa
+// grant of the same client.
+func TestMFACodeFromBeforeMFA(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.svc.NewBrowser(t)
+	verifier, challenge := pkcePair("v3rifier-")
+	path := authorizePath(codeParams(challenge))
+	loc := approve(t, b, signIn(t, b, path, alice), "approve")
+	code := resultOf(t, loc, redirectURI, false).Get("code")
+	key := pairOwn(t, e.svc, e.svc.Token(t, clientID, alice))
+	r := exchange(t, e.svc, thirdBasic, codeForm(code, verifier))
+	if r.Status != 200 || r.JSON(t)["mfa_required"] != true || r.JSON(t)["refresh_token"] != nil {
+		t.Fatalf("exchange: %d %s", r.Status, r.Body)
+	}
+	if s := meStatus(t, e.svc, r.JSON(t)["access_token"].(string)); s != 401 {
+		t.Errorf("the restrictive token as a bearer token: %d", s)
+	}
+	full := e.svc.Client.PostForm(t, "/api/oauth/token", thirdBasic,
+		map[string]string{"grant_type": "mfa", "mfa_token": r.JSON(t)["access_token"].(string), "mfa_code": totpCode(t, key, 0)})
+	if full.Status != 200 || full.JSON(t)["scope"] != r.JSON(t)["scope"] || full.JSON(t)["refresh_token"] == nil {
+		t.Fatalf("second step: %d %s", full.Status, full.Body)
+	}
+}
