@@ -2844,7 +2844,9 @@ type ClientInterface interface {
 	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// already, so it answers the full token response (one from a sign-in before the user's MFA was
+	// required answers the restrictive token). A refresh token from a sign-in without a code stops
+	// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 	// claim `["pwd", "otp"]`.
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
@@ -2889,7 +2891,9 @@ type ClientInterface interface {
 	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// already, so it answers the full token response (one from a sign-in before the user's MFA was
+	// required answers the restrictive token). A refresh token from a sign-in without a code stops
+	// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 	// claim `["pwd", "otp"]`.
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
@@ -4306,7 +4310,9 @@ func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTok
 // ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 // required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 // link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// already, so it answers the full token response (one from a sign-in before the user's MFA was
+// required answers the restrictive token). A refresh token from a sign-in without a code stops
+// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 // claim `["pwd", "otp"]`.
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
@@ -4361,7 +4367,9 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 // required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 // link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// already, so it answers the full token response (one from a sign-in before the user's MFA was
+// required answers the restrictive token). A refresh token from a sign-in without a code stops
+// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 // claim `["pwd", "otp"]`.
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
@@ -10356,7 +10364,9 @@ type ClientWithResponsesInterface interface {
 	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// already, so it answers the full token response (one from a sign-in before the user's MFA was
+	// required answers the restrictive token). A refresh token from a sign-in without a code stops
+	// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 	// claim `["pwd", "otp"]`.
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
@@ -10401,7 +10411,9 @@ type ClientWithResponsesInterface interface {
 	// ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 	// required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 	// link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-	// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+	// already, so it answers the full token response (one from a sign-in before the user's MFA was
+	// required answers the restrictive token). A refresh token from a sign-in without a code stops
+	// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 	// claim `["pwd", "otp"]`.
 	//
 	// Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
@@ -18241,7 +18253,9 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 // required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 // link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// already, so it answers the full token response (one from a sign-in before the user's MFA was
+// required answers the restrictive token). A refresh token from a sign-in without a code stops
+// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 // claim `["pwd", "otp"]`.
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a
@@ -18292,7 +18306,9 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // ends the restrictive token. The app's grant types need not list `mfa`. A user whose MFA is
 // required but who has no authenticator paired gets `invalid_grant` saying to use the emailed set-up
 // link. An `authorization_code` grant's code comes from a browser sign-in that asked for the code
-// already, so it answers the full token response. Full tokens of users with MFA carry the `amr`
+// already, so it answers the full token response (one from a sign-in before the user's MFA was
+// required answers the restrictive token). A refresh token from a sign-in without a code stops
+// working (`invalid_grant`) once the user's MFA is required. Full tokens of users with MFA carry the `amr`
 // claim `["pwd", "otp"]`.
 //
 // Refresh tokens rotate: each use returns a new one and invalidates the one presented; presenting a

@@ -60,8 +60,13 @@ func TestUpdateUserMFA(t *testing.T) {
 	}
 
 	// A SafeShare administrator turns another's MFA on: a set-up link; until it is used, root2 cannot
-	// sign in; after, two steps.
+	// sign in, nor refresh a sign-in from before; after, two steps.
+	oldRefresh := passwordGrant(t, w.svc, root2).JSON(t)["refresh_token"].(string)
 	r := w.mustDo(t, 200, "PUT", usersPath(w.id[root2]), root1, `{"mfaEnabled":true}`)
+	if r := w.svc.Client.PostForm(t, "/api/oauth/token", clientID+":"+testutil.ClientSecret,
+		map[string]string{"grant_type": "refresh_token", "refresh_token": oldRefresh}); r.Status != 400 || !strings.Contains(r.JSON(t)["error_description"].(string), "now required") {
+		t.Errorf("refreshing a sign-in from before MFA: %d %s", r.Status, r.Body)
+	}
 	if r.JSON(t)["mfaEnabled"] != true {
 		t.Errorf("answer: %s", r.Body)
 	}

@@ -444,6 +444,17 @@ func (g *Grants) refreshGrant(ctx context.Context, app clientapp.App, req TokenR
 	if err != nil {
 		return TokenResponse{}, refreshError(err)
 	}
+	if !old.MFA {
+		// A sign-in without a code does not outlive the user's MFA becoming required (an organisation
+		// enforcing it, an administrator turning it on): the next refresh asks for a new sign-in.
+		needsCode, err := g.mfaRequired(ctx, u)
+		if needsCode || errors.Is(err, ErrMFANotSetUp) {
+			return TokenResponse{}, &Error{CodeInvalidGrant, "Multi-factor authentication is now required for this account: sign in again, with your authenticator app's code"}
+		}
+		if err != nil {
+			return TokenResponse{}, err
+		}
+	}
 	resp, err := g.accessToken(u, app, scope, "", amrOf(old.MFA))
 	if err != nil {
 		return TokenResponse{}, err
