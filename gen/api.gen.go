@@ -1625,7 +1625,9 @@ type ProfileUpdate struct {
 	// LastName Must hold a character other than white space.
 	LastName *string `json:"lastName,omitempty"`
 
-	// MobileNumber An international number, `+` then the country code and number (E.164).
+	// MobileNumber An international number: `+`, the country code and the number, 7 to 15 digits (E.164), with
+	// single spaces or hyphens between digits if wanted (the documented example is
+	// `+1 234 567 8910`). Kept as sent.
 	MobileNumber *string `json:"mobileNumber,omitempty"`
 
 	// OtherName Must hold a character other than white space.

@@ -1625,7 +1625,9 @@ type ProfileUpdate struct {
 	// LastName Must hold a character other than white space.
 	LastName *string `json:"lastName,omitempty"`
 
-	// MobileNumber An international number, `+` then the country code and number (E.164).
+	// MobileNumber An international number: `+`, the country code and the number, 7 to 15 digits (E.164), with
+	// single spaces or hyphens between digits if wanted (the documented example is
+	// `+1 234 567 8910`). Kept as sent.
 	MobileNumber *string `json:"mobileNumber,omitempty"`
 
 	// OtherName Must hold a character other than white space.
@@ -3679,7 +3681,8 @@ type ClientInterface interface {
 	// UpdateMeWithBody Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+	// `+61412345678` are all taken, as sent). The email address never changes. A name
 	// holding a control character is a 400.
 	//
 	// Takes any type of body and a specified content type.
@@ -3690,7 +3693,8 @@ type ClientInterface interface {
 	// UpdateMe Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+	// `+61412345678` are all taken, as sent). The email address never changes. A name
 	// holding a control character is a 400.
 	//
 	// Takes a body of the `application/json` content type.
@@ -5825,7 +5829,8 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // UpdateMeWithBody Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+// `+61412345678` are all taken, as sent). The email address never changes. A name
 // holding a control character is a 400.
 //
 // Takes any type of body and a specified content type.
@@ -5846,7 +5851,8 @@ func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body 
 // UpdateMe Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+// `+61412345678` are all taken, as sent). The email address never changes. A name
 // holding a control character is a 400.
 //
 // Takes a body of the `application/json` content type.
@@ -11257,7 +11263,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithBodyWithResponse Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+	// `+61412345678` are all taken, as sent). The email address never changes. A name
 	// holding a control character is a 400.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -11268,7 +11275,8 @@ type ClientWithResponsesInterface interface {
 	// UpdateMeWithResponse Replace the caller's profile
 	//
 	// Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-	// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+	// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+	// `+61412345678` are all taken, as sent). The email address never changes. A name
 	// holding a control character is a 400.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -19554,7 +19562,8 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 // UpdateMeWithBodyWithResponse Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+// `+61412345678` are all taken, as sent). The email address never changes. A name
 // holding a control character is a 400.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -19571,7 +19580,8 @@ func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, 
 // UpdateMeWithResponse Replace the caller's profile
 //
 // Replaces `firstName`, `lastName`, `otherName` and `mobileNumber`: a member left out becomes null.
-// `mobileNumber` starts with `+` and the country code. The email address never changes. A name
+// `mobileNumber` starts with `+` and the country code (`+1 234 567 8910`, `+61-412-345-678` and
+// `+61412345678` are all taken, as sent). The email address never changes. A name
 // holding a control character is a 400.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).

@@ -139,6 +139,13 @@ func TestUpdateMe(t *testing.T) {
 			map[string]any{"firstName": "Alice", "lastName": nil, "otherName": nil, "mobileNumber": nil}},
 		{"explicit null clears", "application/json", `{"firstName":null}`, 200, "", map[string]any{"firstName": nil}},
 		{"mobile without +", "application/json", `{"mobileNumber":"0412345678"}`, 400, "mobileNumber", nil},
+		// The documented example, kept as sent; hyphens likewise.
+		{"mobile as documented", "application/json", `{"mobileNumber":"+1 234 567 8910"}`, 200, "", map[string]any{"mobileNumber": "+1 234 567 8910"}},
+		{"mobile with hyphens", "application/json", `{"mobileNumber":"+61-412-345-678"}`, 200, "", map[string]any{"mobileNumber": "+61-412-345-678"}},
+		{"mobile with two spaces", "application/json", `{"mobileNumber":"+1  234 567 8910"}`, 400, "mobileNumber", nil},
+		{"mobile ending in a space", "application/json", `{"mobileNumber":"+1 234 567 8910 "}`, 400, "mobileNumber", nil},
+		{"mobile with a space after +", "application/json", `{"mobileNumber":"+ 1 234 567 8910"}`, 400, "mobileNumber", nil},
+		{"mobile too long", "application/json", `{"mobileNumber":"+1 234 567 8910 1234 5"}`, 400, "mobileNumber", nil},
 		{"name too long", "application/json", `{"firstName":"` + long + `"}`, 400, "firstName", nil},
 		{"blank name", "application/json", `{"firstName":"   "}`, 400, "firstName", nil},
 		{"wrong type", "application/json", `{"firstName":7}`, 400, "firstName", nil},
