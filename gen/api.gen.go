@@ -1691,7 +1691,7 @@ type ServiceDirectory struct {
 type ServiceLink struct {
 	HttpMethod ServiceLinkHttpMethod `json:"httpMethod"`
 
-	// Link The absolute URL template of the endpoint.
+	// Link The endpoint's path template, without the base URL (`/api/v1/users/me`).
 	Link string `json:"link"`
 
 	// Name The operation's operationId.

@@ -1691,7 +1691,7 @@ type ServiceDirectory struct {
 type ServiceLink struct {
 	HttpMethod ServiceLinkHttpMethod `json:"httpMethod"`
 
-	// Link The absolute URL template of the endpoint.
+	// Link The endpoint's path template, without the base URL (`/api/v1/users/me`).
 	Link string `json:"link"`
 
 	// Name The operation's operationId.
@@ -2921,8 +2921,11 @@ type ClientInterface interface {
 
 	// GetServices List the callable endpoints
 	//
-	// Every operation this service serves, built from this very specification, with the base URLs of
-	// the platform's other services.
+	// Every API operation this service serves, built from this very specification, with the base URLs
+	// of the platform's other services. `link` is the operation's path without the base URL (a client
+	// joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
+	// documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
+	// pages call; the authorization endpoint, where clients send their users, is.
 	//
 	// Corresponds with GET /api/v1 (the `GetServices` operationId).
 	GetServices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4409,8 +4412,11 @@ func (c *Client) IssueTokenWithFormdataBody(ctx context.Context, body IssueToken
 
 // GetServices List the callable endpoints
 //
-// Every operation this service serves, built from this very specification, with the base URLs of
-// the platform's other services.
+// Every API operation this service serves, built from this very specification, with the base URLs
+// of the platform's other services. `link` is the operation's path without the base URL (a client
+// joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
+// documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
+// pages call; the authorization endpoint, where clients send their users, is.
 //
 // Corresponds with GET /api/v1 (the `GetServices` operationId).
 func (c *Client) GetServices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10445,8 +10451,11 @@ type ClientWithResponsesInterface interface {
 
 	// GetServicesWithResponse List the callable endpoints
 	//
-	// Every operation this service serves, built from this very specification, with the base URLs of
-	// the platform's other services.
+	// Every API operation this service serves, built from this very specification, with the base URLs
+	// of the platform's other services. `link` is the operation's path without the base URL (a client
+	// joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
+	// documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
+	// pages call; the authorization endpoint, where clients send their users, is.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18348,8 +18357,11 @@ func (c *ClientWithResponses) IssueTokenWithFormdataBodyWithResponse(ctx context
 
 // GetServicesWithResponse List the callable endpoints
 //
-// Every operation this service serves, built from this very specification, with the base URLs of
-// the platform's other services.
+// Every API operation this service serves, built from this very specification, with the base URLs
+// of the platform's other services. `link` is the operation's path without the base URL (a client
+// joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
+// documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
+// pages call; the authorization endpoint, where clients send their users, is.
 //
 // Returns a wrapper object for the known response body format(s).
 //

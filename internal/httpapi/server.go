@@ -138,7 +138,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded spec's operations: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec, d.Issuer), specJSON: specJSON, explorer: x, ops: ops,
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec), specJSON: specJSON, explorer: x, ops: ops,
 		anonymousAudit: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: anonymousAuditRate, Burst: anonymousAuditBurst, ExpiresIn: 3 * time.Minute,
 		})}
@@ -359,11 +359,13 @@ func slowDown(l RateLimit) gen.OAuthTooManyRequestsJSONResponse {
 func addressKey(c echo.Context) string { return "addr:" + c.RealIP() }
 
 // serviceLinks lists every operation of the spec, for GET /api/v1.
-func serviceLinks(spec *openapi3.T, issuer string) []gen.ServiceLink {
+func serviceLinks(spec *openapi3.T) []gen.ServiceLink {
 	var out []gen.ServiceLink
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
-			out = append(out, gen.ServiceLink{Name: op.OperationID, HttpMethod: gen.ServiceLinkHttpMethod(method), Link: issuer + path})
+			if inDirectory(path, op) {
+				out = append(out, gen.ServiceLink{Name: op.OperationID, HttpMethod: gen.ServiceLinkHttpMethod(method), Link: path})
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -373,6 +375,25 @@ func serviceLinks(spec *openapi3.T, issuer string) []gen.ServiceLink {
 		return out[i].HttpMethod < out[j].HttpMethod
 	})
 	return out
+}
+
+// inDirectory: GET /api/v1 lists "every callable API endpoint available to integrators" (the
+// original's words): not the probes and the documentation (/healthz, /readyz, /docs, /openapi.*), nor
+// the sign-in pages' own forms and pages (an operation with an HTML answer), which only those pages
+// call. The authorization endpoint, where integrators send their users, stays.
+func inDirectory(path string, op *openapi3.Operation) bool {
+	switch {
+	case path == "/healthz", path == "/readyz", strings.HasPrefix(path, "/docs"), strings.HasPrefix(path, "/openapi."):
+		return false
+	case op.OperationID == "authorize":
+		return true
+	}
+	for _, r := range op.Responses.Map() {
+		if r.Value != nil && r.Value.Content.Get("text/html") != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
