@@ -140,16 +140,7 @@ func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) (listi
 	if err != nil {
 		return page, err
 	}
-	// A classification exists only in an existing organisation (its foreign key), so only a list with
-	// none needs the organisation looked up (as plan.Service.List does).
-	if page.Count == 0 {
-		if ok, err := s.store.OrganisationExists(ctx, orgID); err != nil {
-			return page, err
-		} else if !ok {
-			return page, ErrOrganisationGone
-		}
-	}
-	return page, nil
+	return listing.InOrganisation(page, func() (bool, error) { return s.store.OrganisationExists(ctx, orgID) }, ErrOrganisationGone)
 }
 
 // Delete deletes the organisation's classification, unlinking it from every clearance, and moves the

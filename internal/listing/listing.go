@@ -21,6 +21,20 @@ type Page[T any] struct {
 	Offset int
 }
 
+// InOrganisation checks a page of things that exist only in an existing organisation (their foreign key
+// says so): a page that counts any proves the organisation exists, so only an empty one asks exists,
+// and is gone when it does not.
+func InOrganisation[T any](page Page[T], exists func() (bool, error), gone error) (Page[T], error) {
+	if page.Count > 0 {
+		return page, nil
+	}
+	ok, err := exists()
+	if err == nil && !ok {
+		err = gone
+	}
+	return page, err
+}
+
 // Map converts a page's items, for a layer with types of its own.
 func Map[T, U any](items []T, f func(T) U) []U {
 	out := make([]U, len(items))

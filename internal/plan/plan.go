@@ -175,16 +175,7 @@ func (s *Service) List(ctx context.Context, orgID int64, q listing.Query) (listi
 	if err != nil {
 		return page, err
 	}
-	// A plan exists only in an existing organisation (its foreign key), so only a list with none needs
-	// the organisation looked up.
-	if page.Count == 0 {
-		if ok, err := s.store.OrganisationExists(ctx, orgID); err != nil {
-			return page, err
-		} else if !ok {
-			return page, ErrOrganisationNotFound
-		}
-	}
-	return page, nil
+	return listing.InOrganisation(page, func() (bool, error) { return s.store.OrganisationExists(ctx, orgID) }, ErrOrganisationNotFound)
 }
 
 // Update changes the organisation's plan. Members left out stay. default: true makes the plan the

@@ -77,13 +77,8 @@ func (s *Service) Plans(ctx context.Context, orgID int64, q listing.Query) (list
 		return listing.Page[PlanUsage]{}, err
 	}
 	out := listing.Page[PlanUsage]{Items: make([]PlanUsage, len(page.Items)), Count: page.Count, Offset: page.Offset}
-	if page.Count == 0 {
-		// A plan exists only in an existing organisation, so only an empty answer needs it looked up.
-		if ok, err := s.store.OrganisationExists(ctx, orgID); err != nil {
-			return out, err
-		} else if !ok {
-			return out, ErrOrganisationNotFound
-		}
+	if _, err := listing.InOrganisation(page, func() (bool, error) { return s.store.OrganisationExists(ctx, orgID) }, ErrOrganisationNotFound); err != nil {
+		return out, err
 	}
 	if len(page.Items) == 0 {
 		return out, nil
