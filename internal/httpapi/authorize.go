@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
@@ -358,9 +359,29 @@ func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthoriz
 	return redirect(http.StatusSeeOther, loc), nil
 }
 
-// isPagePath tells the browser-facing endpoints, whose errors are HTML pages.
-func isPagePath(path string) bool {
-	return path == pagesPath+"/authorize" || path == pagesPath+"/login" || path == pagesPath+"/login/mfa" || path == pagesPath+"/mfa/setup"
+// pagePathsOf are the browser-facing endpoints, whose errors are HTML pages: the paths of the sign-in
+// pages (under pagesPath) with an operation answering HTML, read from the spec, so a new page's errors
+// are pages without a list to keep.
+func pagePathsOf(spec *openapi3.T) map[string]bool {
+	out := map[string]bool{}
+	for path, item := range spec.Paths.Map() {
+		for _, op := range item.Operations() {
+			if strings.HasPrefix(path, pagesPath+"/") && answersHTML(op) {
+				out[path] = true
+			}
+		}
+	}
+	return out
+}
+
+// answersHTML: one of the operation's answers is an HTML page.
+func answersHTML(op *openapi3.Operation) bool {
+	for _, r := range op.Responses.Map() {
+		if r.Value != nil && r.Value.Content.Get("text/html") != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // pageRateLimit limits the sign-in form per remote address like the token endpoint, so the page is no

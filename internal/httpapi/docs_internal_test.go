@@ -3,6 +3,8 @@ package httpapi
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/cocoondata/access-service/gen"
 )
 
 // A YAML document may have keys that are not strings (an unquoted response code); JSON may not.
@@ -18,5 +20,25 @@ func TestSpecAsJSONTurnsEveryKeyIntoAString(t *testing.T) {
 	want := `{"paths":{"/x":{"get":{"responses":{"200":{"description":"OK"},"true":[1,{"2":"b"}]}}}}}`
 	if string(got) != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// The sign-in pages' paths, read from the spec, are the four whose errors are pages: the authorization
+// endpoint, the sign-in form, the code page and the set-up link's page (not the token endpoint and its
+// JSON neighbours).
+func TestPagePathsFromTheSpec(t *testing.T) {
+	spec, err := gen.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := pagePathsOf(spec)
+	want := []string{"/api/oauth/authorize", "/api/oauth/login", "/api/oauth/login/mfa", "/api/oauth/mfa/setup"}
+	if len(got) != len(want) {
+		t.Errorf("page paths %v, want %v", got, want)
+	}
+	for _, p := range want {
+		if !got[p] {
+			t.Errorf("%s is not a page path: %v", p, got)
+		}
 	}
 }

@@ -277,7 +277,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	}
 	path := c.Request().URL.Path
-	if isPagePath(path) {
+	if s.pagePaths[path] {
 		title, msg := "Something went wrong", "The request could not be handled. Go back to the application and start again."
 		if p.status < 500 {
 			title, msg = "This sign-in request cannot go on", "The request is not valid: "+p.detail

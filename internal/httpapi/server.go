@@ -106,9 +106,11 @@ type Server struct {
 	Deps
 	log      *slog.Logger
 	services []gen.ServiceLink
-	specJSON map[string]any
-	explorer *explorer.Explorer
-	ops      operationTable
+	// pagePaths are the sign-in pages' paths, whose errors are HTML pages (pagePathsOf).
+	pagePaths map[string]bool
+	specJSON  map[string]any
+	explorer  *explorer.Explorer
+	ops       operationTable
 	// directory is GET /api/v1's answer, encoded (see GetServices).
 	directory atomic.Pointer[encodedDirectory]
 	// anonymousAudit limits, per organisation, how many anonymous requests its trail records.
@@ -138,7 +140,7 @@ func New(d Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded spec's operations: %w", err)
 	}
-	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec), specJSON: specJSON, explorer: x, ops: ops,
+	s := &Server{Deps: d, log: d.Logger, services: serviceLinks(spec), pagePaths: pagePathsOf(spec), specJSON: specJSON, explorer: x, ops: ops,
 		anonymousAudit: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: anonymousAuditRate, Burst: anonymousAuditBurst, ExpiresIn: 3 * time.Minute,
 		})}
@@ -388,12 +390,7 @@ func inDirectory(path string, op *openapi3.Operation) bool {
 	case op.OperationID == "authorize":
 		return true
 	}
-	for _, r := range op.Responses.Map() {
-		if r.Value != nil && r.Value.Content.Get("text/html") != nil {
-			return false
-		}
-	}
-	return true
+	return !answersHTML(op)
 }
 
 func jsonEncode(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
