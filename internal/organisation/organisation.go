@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -80,6 +81,22 @@ type Membership struct {
 	Role             Role
 	IsOrgAdmin       bool
 	PlanID           *int64
+	// EnforcesMFA: the organisation enforces MFA (enforceMfa). Memberships, which reads the
+	// organisations, says; Membership, a read of the membership's row alone, leaves it false.
+	EnforcesMFA bool
+}
+
+// EnforcersAmong are the organisations, by id, among a user's memberships (Memberships) whose
+// enforceMfa makes the user's MFA required: every one but an Ad hoc membership.
+func EnforcersAmong(ms []Membership) []int64 {
+	out := []int64{}
+	for _, m := range ms {
+		if m.EnforcesMFA && m.Role != RoleAdHoc {
+			out = append(out, m.OrganisationID)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 var (
@@ -181,8 +198,6 @@ type Store interface {
 	Member(ctx context.Context, orgID, userID int64) (Member, error)
 	Membership(ctx context.Context, orgID, userID int64) (Membership, error)
 	Memberships(ctx context.Context, userID int64) ([]Membership, error)
-	// MFAEnforcers are the organisations enforcing MFA that the user is a member of (not Ad hoc).
-	MFAEnforcers(ctx context.Context, userID int64) ([]int64, error)
 	// AdministersMemberOf: adminID administers an organisation userID is a member of.
 	AdministersMemberOf(ctx context.Context, adminID, userID int64) (bool, error)
 	Members(ctx context.Context, orgID int64, q listing.Query) (listing.Page[Member], error)
@@ -342,9 +357,13 @@ func (s *Service) Memberships(ctx context.Context, userID int64) ([]Membership, 
 }
 
 // MFAEnforcers are the ids of the organisations that enforce MFA (enforceMfa) and of which the user is
-// a member other than Ad hoc: each makes the user's MFA required. One statement.
+// a member other than Ad hoc: each makes the user's MFA required. One statement (Memberships).
 func (s *Service) MFAEnforcers(ctx context.Context, userID int64) ([]int64, error) {
-	return s.store.MFAEnforcers(ctx, userID)
+	ms, err := s.store.Memberships(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return EnforcersAmong(ms), nil
 }
 
 // AdministersMemberOf reports whether adminID is an administrator of an organisation userID is a member

@@ -249,9 +249,10 @@ func (x Organisations) Memberships(ctx context.Context, userID int64) ([]organis
 		Role           string
 		IsOrgAdmin     bool
 		PlanID         *int64
+		EnforceMFA     bool `gorm:"column:enforce_mfa"`
 	}
 	err := x.s.conn(ctx).Table("memberships").
-		Select("memberships.organisation_id, organisations.name, memberships.role, memberships.is_org_admin, memberships.plan_id").
+		Select("memberships.organisation_id, organisations.name, memberships.role, memberships.is_org_admin, memberships.plan_id, organisations.enforce_mfa").
 		Joins("JOIN organisations ON organisations.id = memberships.organisation_id").
 		Where("memberships.user_id = ?", userID).Order("organisations.name_key, organisations.id").Scan(&rows).Error
 	if err != nil {
@@ -260,7 +261,7 @@ func (x Organisations) Memberships(ctx context.Context, userID int64) ([]organis
 	out := make([]organisation.Membership, len(rows))
 	for i, r := range rows {
 		out[i] = organisation.Membership{OrganisationID: r.OrganisationID, OrganisationName: r.Name,
-			Role: organisation.Role(r.Role), IsOrgAdmin: r.IsOrgAdmin, PlanID: r.PlanID}
+			Role: organisation.Role(r.Role), IsOrgAdmin: r.IsOrgAdmin, PlanID: r.PlanID, EnforcesMFA: r.EnforceMFA}
 	}
 	return out, nil
 }
@@ -360,16 +361,6 @@ func (x Organisations) RemoveMember(ctx context.Context, orgID, userID int64) er
 		return err
 	}
 	return wrap(x.keepCounts(ctx, orgID, tallyOf(cur.Role, cur.IsOrgAdmin), tally{}), "organisations.remove_member", userID)
-}
-
-// MFAEnforcers are the organisations enforcing MFA of which the user is a member other than Ad hoc,
-// by id, in one statement.
-func (x Organisations) MFAEnforcers(ctx context.Context, userID int64) ([]int64, error) {
-	var out []int64
-	err := x.s.conn(ctx).Table("memberships").Joins("JOIN organisations ON organisations.id = memberships.organisation_id").
-		Where("memberships.user_id = ? AND memberships.role <> ? AND organisations.enforce_mfa", userID, string(organisation.RoleAdHoc)).
-		Order("organisations.id").Pluck("organisations.id", &out).Error
-	return out, wrap(err, "organisations.mfa_enforcers", userID)
 }
 
 // AdministersMemberOf reports whether adminID administers an organisation userID is a member of.
