@@ -148,7 +148,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Users: user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:  clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:  orgs,
-		MFA: mfa.NewService(st.MFA(), mfa.Options{Enforcers: orgs, Mailer: mailer, Log: log,
+		MFA: mfa.NewService(st.MFA(), mfa.Options{Organisations: orgs, Mailer: mailer, Log: log,
 			LinkBase: strings.TrimSuffix(cfg.Issuer, "/") + "/api/oauth/mfa/setup?token="}),
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),

@@ -104,13 +104,7 @@ func (s *Server) DisableMyMfa(ctx context.Context, req gen.DisableMyMfaRequestOb
 	return gen.DisableMyMfa200JSONResponse(st), nil
 }
 
-var (
-	errOneMember         = newProblem(http.StatusBadRequest, "Send exactly one of mfaEnabled and generateNewAuthenticatorKey (which, if sent, must be true).")
-	errOwnMFA            = newProblem(http.StatusForbidden, "You cannot change your own multi-factor authentication here: use /api/v1/users/me/mfa.")
-	errNotAdministrator  = newProblem(http.StatusBadRequest, "mfaEnabled is set here for SafeShare administrators only; an organisation's members get MFA from its enforceMfa.")
-	errMayNotRenew       = newProblem(http.StatusForbidden, "Only a SafeShare administrator (for SafeShare administrators) or an administrator of an organisation the user is a member of may renew their key.")
-	errMayNotEnableOther = newProblem(http.StatusForbidden, "Only SafeShare administrators may turn a SafeShare administrator's MFA on or off.")
-)
+var errOneMember = newProblem(http.StatusBadRequest, "Send exactly one of mfaEnabled and generateNewAuthenticatorKey (which, if sent, must be true).")
 
 // UpdateUser implements gen.StrictServerInterface.
 func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject) (gen.UpdateUserResponseObject, error) {
@@ -125,49 +119,25 @@ func (s *Server) UpdateUser(ctx context.Context, req gen.UpdateUserRequestObject
 	}
 	targetID := pathID(req.UserId) // one too large for an id is 0: no such user
 	if targetID == caller.ID {
-		return nil, errOwnMFA
+		return nil, mfa.ErrOwnMFA // before the look-up, as ever: oneself is always found
 	}
 	target, err := s.Users.ByID(ctx, targetID)
 	if err != nil {
 		return nil, err
 	}
 	if renew {
-		if err := s.mayRenew(ctx, caller, target); err != nil {
-			return nil, err
-		}
-		if err := s.MFA.Renew(ctx, accountOfUser(target)); err != nil {
-			return nil, err
-		}
-	} else {
-		if !caller.SafeShareAdmin {
-			return nil, errMayNotEnableOther
-		}
-		if !target.SafeShareAdmin {
-			return nil, errNotAdministrator
-		}
-		if err := s.MFA.SetEnabled(ctx, accountOfUser(target), *b.MfaEnabled); err != nil {
-			return nil, err
-		}
+		err = s.MFA.Renew(ctx, accountOfUser(caller), accountOfUser(target))
+	} else if err = s.MFA.SetEnabled(ctx, accountOfUser(caller), accountOfUser(target), *b.MfaEnabled); err == nil {
 		// Turned on, the user's sessions began without a code, and SessionUser refuses them from now on.
 		target.MFAEnabled = *b.MfaEnabled
+	}
+	if err != nil {
+		return nil, err
 	}
 	if target, err = s.shown(ctx, target); err != nil {
 		return nil, err
 	}
 	return gen.UpdateUser200JSONResponse(userOut(target)), nil
-}
-
-// mayRenew: a SafeShare administrator renews a SafeShare administrator's key, an organisation's
-// administrator the key of a member of an organisation they administer; anyone else is refused (403).
-func (s *Server) mayRenew(ctx context.Context, caller, target user.User) error {
-	if target.SafeShareAdmin && caller.SafeShareAdmin {
-		return nil
-	}
-	ok, err := s.Orgs.AdministersMemberOf(ctx, caller.ID, target.ID)
-	if err != nil || ok {
-		return err
-	}
-	return errMayNotRenew
 }
 
 // The set-up link's pages.

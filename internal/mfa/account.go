@@ -24,6 +24,15 @@ var (
 	// ErrAdministratorsMFA: a SafeShare administrator's MFA is turned off by another one only.
 	ErrAdministratorsMFA = errs.New(errs.Precondition, "MFA of a SafeShare administrator",
 		"a SafeShare administrator's multi-factor authentication is turned off by another SafeShare administrator")
+	// ErrOwnMFA: an administrator's change (SetEnabled, Renew) made to oneself.
+	ErrOwnMFA = errs.New(errs.Forbidden, "Forbidden", "you cannot change your own multi-factor authentication here: use /api/v1/users/me/mfa")
+	// ErrMayNotEnable: only a SafeShare administrator turns another's MFA on or off.
+	ErrMayNotEnable = errs.New(errs.Forbidden, "Forbidden", "only SafeShare administrators may turn a SafeShare administrator's MFA on or off")
+	// ErrNotAnAdministratorsAccount: mfaEnabled is for SafeShare administrators' accounts only.
+	ErrNotAnAdministratorsAccount = errs.New(errs.Invalid, "Bad Request", "the mfaEnabled member is set here for SafeShare administrators only; an organisation's members get MFA from its enforceMfa")
+	// ErrMayNotRenew: Renew by someone who administers neither the user's organisations nor, as a
+	// SafeShare administrator, a SafeShare administrator.
+	ErrMayNotRenew = errs.New(errs.Forbidden, "Forbidden", "only a SafeShare administrator (for SafeShare administrators) or an administrator of an organisation the user is a member of may renew their key")
 	// ErrNotRequired: the user's MFA is not required, so there is no key to renew.
 	ErrNotRequired = errs.New(errs.Precondition, "MFA not required",
 		"multi-factor authentication is not required for this user, so there is no authenticator key to renew")
@@ -99,10 +108,19 @@ func (s *Service) DisableOwn(ctx context.Context, a Account, code string) error 
 	return err
 }
 
-// SetEnabled turns MFA on or off on another user's account, as a SafeShare administrator does (who may
-// is the caller's rule). On: a set-up link is emailed unless an authenticator is paired already. Off:
-// the key is forgotten. The user is emailed either way.
-func (s *Service) SetEnabled(ctx context.Context, a Account, on bool) error {
+// SetEnabled turns MFA on or off on a SafeShare administrator's account a, as another SafeShare
+// administrator (by) does: ErrOwnMFA on oneself, ErrMayNotEnable for anyone else,
+// ErrNotAnAdministratorsAccount on another account. On: a set-up link is emailed unless an
+// authenticator is paired already. Off: the key is forgotten. The user is emailed either way.
+func (s *Service) SetEnabled(ctx context.Context, by, a Account, on bool) error {
+	switch {
+	case by.ID == a.ID:
+		return ErrOwnMFA
+	case !by.SafeShareAdmin:
+		return ErrMayNotEnable
+	case !a.SafeShareAdmin:
+		return ErrNotAnAdministratorsAccount
+	}
 	var token string
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.LockUser(ctx, a.ID); err != nil {
@@ -136,9 +154,26 @@ func (s *Service) SetEnabled(ctx context.Context, a Account, on bool) error {
 	return nil
 }
 
-// Renew forgets the user's key and emails them a new set-up link (generateNewAuthenticatorKey); who may
-// is the caller's rule. ErrNotRequired when the user's MFA is not required.
-func (s *Service) Renew(ctx context.Context, a Account) error {
+// Renew forgets the user's key and emails them a new set-up link (generateNewAuthenticatorKey), as by
+// asks: a SafeShare administrator for a SafeShare administrator, an organisation's administrator for a
+// member of it (ErrMayNotRenew for anyone else, ErrOwnMFA on oneself). ErrNotRequired when the user's
+// MFA is not required.
+func (s *Service) Renew(ctx context.Context, by, a Account) error {
+	if by.ID == a.ID {
+		return ErrOwnMFA
+	}
+	if !by.SafeShareAdmin || !a.SafeShareAdmin {
+		ok := false
+		if s.orgs != nil {
+			var err error
+			if ok, err = s.orgs.AdministersMemberOf(ctx, by.ID, a.ID); err != nil {
+				return err
+			}
+		}
+		if !ok {
+			return ErrMayNotRenew
+		}
+	}
 	required, _, err := s.Required(ctx, a.ID, a.MFAEnabled)
 	if err != nil {
 		return err

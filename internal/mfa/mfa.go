@@ -154,8 +154,9 @@ type Options struct {
 	Issuer string
 	// Now is the clock; the real one (UTC, to the microsecond the databases keep) if nil.
 	Now func() time.Time
-	// Enforcers names the organisations enforcing MFA for a user (organisation.Service); nil: none do.
-	Enforcers Enforcers
+	// Organisations say which organisations enforce MFA for a user and who administers whom
+	// (organisation.Service); nil: none enforce it, and nobody administers anyone.
+	Organisations Organisations
 	// Mailer sends the emails about MFA changes and the set-up links; nil: none are sent. Log records a
 	// failed send. LinkBase is where a set-up link's token is appended ({issuer}/api/oauth/mfa/setup?token=).
 	Mailer   notify.Sender
@@ -163,27 +164,30 @@ type Options struct {
 	LinkBase string
 }
 
-// Enforcers are the organisations that enforce MFA (enforceMfa) for their members.
-type Enforcers interface {
+// Organisations are what MFA needs of the organisations: which enforce MFA (enforceMfa) for a member,
+// and whether one user administers an organisation of another.
+type Organisations interface {
 	// MFAEnforcers are the ids of the organisations enforcing MFA of which the user is a member other
 	// than Ad hoc.
 	MFAEnforcers(ctx context.Context, userID int64) ([]int64, error)
+	// AdministersMemberOf: adminID administers an organisation userID is a member of.
+	AdministersMemberOf(ctx context.Context, adminID, userID int64) (bool, error)
 }
 
 // Service is the second factor's rules.
 type Service struct {
-	store     Store
-	issuer    string
-	now       func() time.Time
-	enforcers Enforcers
-	mailer    notify.Sender
-	log       *slog.Logger
-	linkBase  string
+	store    Store
+	issuer   string
+	now      func() time.Time
+	orgs     Organisations
+	mailer   notify.Sender
+	log      *slog.Logger
+	linkBase string
 }
 
 // NewService returns the MFA service over the store.
 func NewService(s Store, o Options) *Service {
-	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, enforcers: o.Enforcers, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase}
+	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, orgs: o.Organisations, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase}
 	if svc.log == nil {
 		svc.log = slog.New(slog.DiscardHandler)
 	}
@@ -215,8 +219,8 @@ type State struct {
 // two statements (the enforcing organisations, the authenticator).
 func (s *Service) StateOf(ctx context.Context, userID int64, enabledOnAccount bool) (State, error) {
 	st := State{Required: enabledOnAccount, EnforcedBy: []int64{}}
-	if s.enforcers != nil {
-		enf, err := s.enforcers.MFAEnforcers(ctx, userID)
+	if s.orgs != nil {
+		enf, err := s.orgs.MFAEnforcers(ctx, userID)
 		if err != nil {
 			return State{}, err
 		}
@@ -232,8 +236,8 @@ func (s *Service) StateOf(ctx context.Context, userID int64, enabledOnAccount bo
 // Required says whether the user must give a code to sign in, and whether they can (an authenticator is
 // paired); when MFA is not required it does not look for an authenticator.
 func (s *Service) Required(ctx context.Context, userID int64, enabledOnAccount bool) (required, configured bool, err error) {
-	if !enabledOnAccount && s.enforcers != nil {
-		enf, err := s.enforcers.MFAEnforcers(ctx, userID)
+	if !enabledOnAccount && s.orgs != nil {
+		enf, err := s.orgs.MFAEnforcers(ctx, userID)
 		if err != nil || len(enf) == 0 {
 			return false, false, err
 		}
