@@ -200,6 +200,26 @@ func (s *Server) checkAuthorization(ctx context.Context, r oauth.AuthRequest, re
 	return a, nil, err
 }
 
+// hiddenFields are what a page's form repeats: its CSRF token and, in hidden fields, the authorization
+// request the page was shown for.
+type hiddenFields struct {
+	CSRF, ResponseType, State, Scope, CodeChallenge, CodeChallengeMethod *string
+	ClientID, RedirectURI                                                string
+}
+
+// formAuthorization checks a page's form: its CSRF token against the cookie's first, then the
+// authorization request of its hidden fields (checkAuthorization); a refusal comes back as the answer
+// to give.
+func (s *Server) formAuthorization(ctx context.Context, cookie *string, h hiddenFields) (oauth.AuthRequest, oauth.Authorization, *htmlResponse, error) {
+	if !csrfOK(cookie, h.CSRF) {
+		return oauth.AuthRequest{}, oauth.Authorization{}, &csrfRefused, nil
+	}
+	r := oauth.AuthRequest{ResponseType: deref(h.ResponseType), ClientID: h.ClientID, RedirectURI: h.RedirectURI,
+		State: deref(h.State), Scope: deref(h.Scope), CodeChallenge: deref(h.CodeChallenge), CodeChallengeMethod: deref(h.CodeChallengeMethod)}
+	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
+	return r, a, refused, err
+}
+
 // Authorize implements gen.StrictServerInterface.
 func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) (gen.AuthorizeResponseObject, error) {
 	p := req.Params
@@ -248,12 +268,8 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 // SignIn implements gen.StrictServerInterface.
 func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.SignInResponseObject, error) {
 	b := req.Body
-	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
-		return csrfRefused, nil
-	}
-	r := oauth.AuthRequest{ResponseType: deref(b.ResponseType), ClientID: b.ClientId, RedirectURI: b.RedirectUri,
-		State: deref(b.State), Scope: deref(b.Scope), CodeChallenge: deref(b.CodeChallenge), CodeChallengeMethod: deref(b.CodeChallengeMethod)}
-	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
+	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
+		ClientID: b.ClientId, RedirectURI: b.RedirectUri, State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
 	if err != nil {
 		return nil, err
 	}
@@ -291,12 +307,8 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 // VerifySignInCode implements gen.StrictServerInterface: the Authentication code page's form.
 func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeRequestObject) (gen.VerifySignInCodeResponseObject, error) {
 	b := req.Body
-	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
-		return csrfRefused, nil
-	}
-	r := oauth.AuthRequest{ResponseType: deref(b.ResponseType), ClientID: b.ClientId, RedirectURI: b.RedirectUri,
-		State: deref(b.State), Scope: deref(b.Scope), CodeChallenge: deref(b.CodeChallenge), CodeChallengeMethod: deref(b.CodeChallengeMethod)}
-	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
+	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
+		ClientID: b.ClientId, RedirectURI: b.RedirectUri, State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
 	if err != nil {
 		return nil, err
 	}
@@ -330,12 +342,8 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 // DecideAuthorization implements gen.StrictServerInterface.
 func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthorizationRequestObject) (gen.DecideAuthorizationResponseObject, error) {
 	b := req.Body
-	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
-		return csrfRefused, nil
-	}
-	r := oauth.AuthRequest{ResponseType: deref(b.ResponseType), ClientID: b.ClientId, RedirectURI: b.RedirectUri,
-		State: deref(b.State), Scope: deref(b.Scope), CodeChallenge: deref(b.CodeChallenge), CodeChallengeMethod: deref(b.CodeChallengeMethod)}
-	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
+	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
+		ClientID: b.ClientId, RedirectURI: b.RedirectUri, State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
 	if err != nil {
 		return nil, err
 	}
