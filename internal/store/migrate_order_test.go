@@ -132,13 +132,7 @@ func TestMigrationRepairsPlans(t *testing.T) {
 	for name, url := range map[string]func(testing.TB) string{"postgres": testutil.NewEmptyPostgres, "sqlite": testutil.NewSQLite} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			s, err := store.Open(ctx, url(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			db := store.MigrateBefore(t, s, "00008")
-			for _, stmt := range []string{
+			s, db := migratedFrom(t, url(t), "00008",
 				`INSERT INTO users (id, email, created_at, updated_at) VALUES
 				 (1, 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
 				 (2, 'b@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
@@ -157,31 +151,7 @@ func TestMigrationRepairsPlans(t *testing.T) {
 				 (10, 2, 'Originator', FALSE, 104, '2026-01-01 00:00:00'),
 				 (10, 3, 'Collaborator', TRUE, NULL, '2026-01-01 00:00:00'),
 				 (20, 1, 'Originator', FALSE, NULL, '2026-01-01 00:00:00')`,
-			} {
-				if _, err := db.ExecContext(ctx, stmt); err != nil {
-					t.Fatalf("%s: %v", stmt, err)
-				}
-			}
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			rows := func(q string) []string {
-				t.Helper()
-				r, err := db.QueryContext(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer r.Close()
-				var out []string
-				for r.Next() {
-					var a, b any
-					if err := r.Scan(&a, &b); err != nil {
-						t.Fatal(err)
-					}
-					out = append(out, fmt.Sprintf("%v=%v", a, b))
-				}
-				return out
-			}
+			)
 			for q, want := range map[string][]string{
 				"SELECT id, name_key FROM plans ORDER BY id": {"101=standard", "102=standard #102", "104=large", "201=standard", "202=basic"},
 				"SELECT id, CASE WHEN is_default THEN 'default' ELSE '-' END FROM plans ORDER BY id": {
@@ -189,7 +159,7 @@ func TestMigrationRepairsPlans(t *testing.T) {
 				"SELECT organisation_id * 10 + user_id, COALESCE(plan_id, 0) FROM memberships ORDER BY 1": {
 					"101=101", "102=104", "103=0", "201=202"},
 			} {
-				if got := rows(q); !slices.Equal(got, want) {
+				if got := pairs(t, db, q); !slices.Equal(got, want) {
 					t.Errorf("%s: %q, want %q", q, got, want)
 				}
 			}
@@ -211,14 +181,7 @@ func TestMigrationRepairsPlans(t *testing.T) {
 func TestMigrationKeepsCounts(t *testing.T) {
 	for name, url := range map[string]func(testing.TB) string{"postgres": testutil.NewEmptyPostgres, "sqlite": testutil.NewSQLite} {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s, err := store.Open(ctx, url(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			db := store.MigrateBefore(t, s, "00010")
-			for _, stmt := range []string{
+			s, db := migratedFrom(t, url(t), "00010",
 				`INSERT INTO users (id, email, created_at, updated_at) VALUES
 				 (1, 'a@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
 				 (2, 'b@x.example', '2026-01-01 00:00:00', '2026-01-01 00:00:00'),
@@ -243,39 +206,64 @@ func TestMigrationKeepsCounts(t *testing.T) {
 				 (602, 10, 'None', 'none', '', '2026-01-01 00:00:00')`,
 				`INSERT INTO clearance_classifications (organisation_id, clearance_id, classification_id) VALUES (10, 601, 501), (10, 601, 502)`,
 				`INSERT INTO clearance_members (organisation_id, clearance_id, user_id) VALUES (10, 601, 1), (10, 601, 2), (10, 601, 4)`,
-			} {
-				if _, err := db.ExecContext(ctx, stmt); err != nil {
-					t.Fatalf("%s: %v", stmt, err)
-				}
-			}
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			)
 			for q, want := range map[string][]string{
 				"SELECT id, CAST(originator_count AS TEXT) || '/' || CAST(collaborator_count AS TEXT) || '/' || CAST(admin_count AS TEXT) FROM organisations ORDER BY id": {
 					"10=2/1/2", "20=0/1/1"},
 				"SELECT id, CAST(label_count AS TEXT) || '/' || CAST(member_count AS TEXT) FROM clearances ORDER BY id": {"601=2/3", "602=0/0"},
 			} {
-				r, err := db.QueryContext(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var got []string
-				for r.Next() {
-					var a, b any
-					if err := r.Scan(&a, &b); err != nil {
-						t.Fatal(err)
-					}
-					got = append(got, fmt.Sprintf("%v=%s", a, b))
-				}
-				r.Close()
-				if !slices.Equal(got, want) {
+				if got := pairs(t, db, q); !slices.Equal(got, want) {
 					t.Errorf("%s: %q, want %q", q, got, want)
 				}
 			}
-			if drift, err := s.KeptCountsDrift(ctx); err != nil || len(drift) > 0 {
+			if drift, err := s.KeptCountsDrift(context.Background()); err != nil || len(drift) > 0 {
 				t.Errorf("drift after the migration: %v %v", drift, err)
 			}
 		})
 	}
+}
+
+// migratedFrom opens the store at url and migrates it to just before the migration named before, runs
+// stmts there (a database as an older build left it), then migrates the rest; it returns the store
+// (closed at the test's end) and its database.
+func migratedFrom(t *testing.T, url, before string, stmts ...string) (*store.Store, *sql.DB) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	db := store.MigrateBefore(t, s, before)
+	for _, stmt := range stmts {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s, db
+}
+
+// pairs reads a query of two columns as "a=b" lines (text the driver gives as bytes, as text).
+func pairs(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	r, err := db.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out []string
+	for r.Next() {
+		var a, b any
+		if err := r.Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := b.([]byte); ok {
+			b = string(v)
+		}
+		out = append(out, fmt.Sprintf("%v=%v", a, b))
+	}
+	return out
 }
