@@ -218,16 +218,11 @@ type State struct {
 // StateOf is the MFA state of the user whose account has MFA enabled (user.User.MFAEnabled) or not:
 // two statements (the enforcing organisations, the authenticator).
 func (s *Service) StateOf(ctx context.Context, userID int64, enabledOnAccount bool) (State, error) {
-	st := State{Required: enabledOnAccount, EnforcedBy: []int64{}}
-	if s.orgs != nil {
-		enf, err := s.orgs.MFAEnforcers(ctx, userID)
-		if err != nil {
-			return State{}, err
-		}
-		if len(enf) > 0 {
-			st.EnforcedBy, st.Required = enf, true
-		}
+	enf, err := s.enforcedBy(ctx, userID)
+	if err != nil {
+		return State{}, err
 	}
+	st := State{Required: enabledOnAccount || len(enf) > 0, EnforcedBy: enf}
 	status, err := s.Status(ctx, userID)
 	st.Configured = status.Configured
 	return st, err
@@ -236,16 +231,22 @@ func (s *Service) StateOf(ctx context.Context, userID int64, enabledOnAccount bo
 // Required says whether the user must give a code to sign in, and whether they can (an authenticator is
 // paired); when MFA is not required it does not look for an authenticator.
 func (s *Service) Required(ctx context.Context, userID int64, enabledOnAccount bool) (required, configured bool, err error) {
-	if !enabledOnAccount && s.orgs != nil {
-		enf, err := s.orgs.MFAEnforcers(ctx, userID)
+	if !enabledOnAccount {
+		enf, err := s.enforcedBy(ctx, userID)
 		if err != nil || len(enf) == 0 {
 			return false, false, err
 		}
-	} else if !enabledOnAccount {
-		return false, false, nil
 	}
 	status, err := s.Status(ctx, userID)
 	return true, status.Configured, err
+}
+
+// enforcedBy are the organisations enforcing MFA for the user, by id (none without Organisations).
+func (s *Service) enforcedBy(ctx context.Context, userID int64) ([]int64, error) {
+	if s.orgs == nil {
+		return []int64{}, nil
+	}
+	return s.orgs.MFAEnforcers(ctx, userID)
 }
 
 // Check is Verify for a sign-in: false (and nothing changed) for a code that is wrong, malformed or used
