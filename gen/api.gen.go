@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,6 +49,93 @@ func (e AssignableRole) Valid() bool {
 	case AssignableRoleCollaborator:
 		return true
 	case AssignableRoleOriginator:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuditAction.
+const (
+	AuditActionCREATED   AuditAction = "CREATED"
+	AuditActionDELETED   AuditAction = "DELETED"
+	AuditActionOTHER     AuditAction = "OTHER"
+	AuditActionRETRIEVED AuditAction = "RETRIEVED"
+	AuditActionUPDATED   AuditAction = "UPDATED"
+)
+
+// Valid indicates whether the value is a known member of the AuditAction enum.
+func (e AuditAction) Valid() bool {
+	switch e {
+	case AuditActionCREATED:
+		return true
+	case AuditActionDELETED:
+		return true
+	case AuditActionOTHER:
+		return true
+	case AuditActionRETRIEVED:
+		return true
+	case AuditActionUPDATED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuditCategory.
+const (
+	AuditCategoryAUTH            AuditCategory = "AUTH"
+	AuditCategoryCLASSIFICATIONS AuditCategory = "CLASSIFICATIONS"
+	AuditCategoryCLEARANCES      AuditCategory = "CLEARANCES"
+	AuditCategoryCLIENTAPPS      AuditCategory = "CLIENTAPPS"
+	AuditCategoryCOLLABORATIONS  AuditCategory = "COLLABORATIONS"
+	AuditCategoryCOLLECTIONS     AuditCategory = "COLLECTIONS"
+	AuditCategoryCONFIG          AuditCategory = "CONFIG"
+	AuditCategoryCONTACTS        AuditCategory = "CONTACTS"
+	AuditCategoryKEYS            AuditCategory = "KEYS"
+	AuditCategoryNOTIFICATIONS   AuditCategory = "NOTIFICATIONS"
+	AuditCategoryOBJECTS         AuditCategory = "OBJECTS"
+	AuditCategoryORGANISATIONS   AuditCategory = "ORGANISATIONS"
+	AuditCategoryOTHER           AuditCategory = "OTHER"
+	AuditCategoryPLANS           AuditCategory = "PLANS"
+	AuditCategoryUSERS           AuditCategory = "USERS"
+	AuditCategoryWHITELIST       AuditCategory = "WHITELIST"
+)
+
+// Valid indicates whether the value is a known member of the AuditCategory enum.
+func (e AuditCategory) Valid() bool {
+	switch e {
+	case AuditCategoryAUTH:
+		return true
+	case AuditCategoryCLASSIFICATIONS:
+		return true
+	case AuditCategoryCLEARANCES:
+		return true
+	case AuditCategoryCLIENTAPPS:
+		return true
+	case AuditCategoryCOLLABORATIONS:
+		return true
+	case AuditCategoryCOLLECTIONS:
+		return true
+	case AuditCategoryCONFIG:
+		return true
+	case AuditCategoryCONTACTS:
+		return true
+	case AuditCategoryKEYS:
+		return true
+	case AuditCategoryNOTIFICATIONS:
+		return true
+	case AuditCategoryOBJECTS:
+		return true
+	case AuditCategoryORGANISATIONS:
+		return true
+	case AuditCategoryOTHER:
+		return true
+	case AuditCategoryPLANS:
+		return true
+	case AuditCategoryUSERS:
+		return true
+	case AuditCategoryWHITELIST:
 		return true
 	default:
 		return false
@@ -318,6 +406,48 @@ func (e RemovalWithdrawalOutcome) Valid() bool {
 	}
 }
 
+// Defines values for ServerPropertyConfigGroup.
+const (
+	Public ServerPropertyConfigGroup = "public"
+	Server ServerPropertyConfigGroup = "server"
+)
+
+// Valid indicates whether the value is a known member of the ServerPropertyConfigGroup enum.
+func (e ServerPropertyConfigGroup) Valid() bool {
+	switch e {
+	case Public:
+		return true
+	case Server:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServerPropertyValueType.
+const (
+	Boolean ServerPropertyValueType = "boolean"
+	Integer ServerPropertyValueType = "integer"
+	String  ServerPropertyValueType = "string"
+	Url     ServerPropertyValueType = "url"
+)
+
+// Valid indicates whether the value is a known member of the ServerPropertyValueType enum.
+func (e ServerPropertyValueType) Valid() bool {
+	switch e {
+	case Boolean:
+		return true
+	case Integer:
+		return true
+	case String:
+		return true
+	case Url:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceLinkHttpMethod.
 const (
 	DELETE ServiceLinkHttpMethod = "DELETE"
@@ -462,6 +592,105 @@ func (e ListClientAppsParamsSortBy) Valid() bool {
 	case ListClientAppsParamsSortByClientId:
 		return true
 	case ListClientAppsParamsSortByCreatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListServerPropertiesParamsOrderBy.
+const (
+	ListServerPropertiesParamsOrderByASC  ListServerPropertiesParamsOrderBy = "ASC"
+	ListServerPropertiesParamsOrderByDESC ListServerPropertiesParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListServerPropertiesParamsOrderBy enum.
+func (e ListServerPropertiesParamsOrderBy) Valid() bool {
+	switch e {
+	case ListServerPropertiesParamsOrderByASC:
+		return true
+	case ListServerPropertiesParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListServerPropertiesParamsSortBy.
+const (
+	ListServerPropertiesParamsSortById           ListServerPropertiesParamsSortBy = "id"
+	ListServerPropertiesParamsSortByPropertyName ListServerPropertiesParamsSortBy = "propertyName"
+)
+
+// Valid indicates whether the value is a known member of the ListServerPropertiesParamsSortBy enum.
+func (e ListServerPropertiesParamsSortBy) Valid() bool {
+	switch e {
+	case ListServerPropertiesParamsSortById:
+		return true
+	case ListServerPropertiesParamsSortByPropertyName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrganisationsDashboardParamsOrderBy.
+const (
+	GetOrganisationsDashboardParamsOrderByASC  GetOrganisationsDashboardParamsOrderBy = "ASC"
+	GetOrganisationsDashboardParamsOrderByDESC GetOrganisationsDashboardParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationsDashboardParamsOrderBy enum.
+func (e GetOrganisationsDashboardParamsOrderBy) Valid() bool {
+	switch e {
+	case GetOrganisationsDashboardParamsOrderByASC:
+		return true
+	case GetOrganisationsDashboardParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrganisationsDashboardParamsSortBy.
+const (
+	GetOrganisationsDashboardParamsSortByCollaboratorCount GetOrganisationsDashboardParamsSortBy = "collaboratorCount"
+	GetOrganisationsDashboardParamsSortById                GetOrganisationsDashboardParamsSortBy = "id"
+	GetOrganisationsDashboardParamsSortByName              GetOrganisationsDashboardParamsSortBy = "name"
+	GetOrganisationsDashboardParamsSortByOriginatorCount   GetOrganisationsDashboardParamsSortBy = "originatorCount"
+	GetOrganisationsDashboardParamsSortByQuota             GetOrganisationsDashboardParamsSortBy = "quota"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationsDashboardParamsSortBy enum.
+func (e GetOrganisationsDashboardParamsSortBy) Valid() bool {
+	switch e {
+	case GetOrganisationsDashboardParamsSortByCollaboratorCount:
+		return true
+	case GetOrganisationsDashboardParamsSortById:
+		return true
+	case GetOrganisationsDashboardParamsSortByName:
+		return true
+	case GetOrganisationsDashboardParamsSortByOriginatorCount:
+		return true
+	case GetOrganisationsDashboardParamsSortByQuota:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrganisationsDashboardParamsSearchColumn.
+const (
+	GetOrganisationsDashboardParamsSearchColumnId   GetOrganisationsDashboardParamsSearchColumn = "id"
+	GetOrganisationsDashboardParamsSearchColumnName GetOrganisationsDashboardParamsSearchColumn = "name"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationsDashboardParamsSearchColumn enum.
+func (e GetOrganisationsDashboardParamsSearchColumn) Valid() bool {
+	switch e {
+	case GetOrganisationsDashboardParamsSearchColumnId:
+		return true
+	case GetOrganisationsDashboardParamsSearchColumnName:
 		return true
 	default:
 		return false
@@ -813,6 +1042,45 @@ func (e ListSafeShareAdminsParamsSortBy) Valid() bool {
 	}
 }
 
+// Defines values for ListMyContactsParamsOrderBy.
+const (
+	ListMyContactsParamsOrderByASC  ListMyContactsParamsOrderBy = "ASC"
+	ListMyContactsParamsOrderByDESC ListMyContactsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListMyContactsParamsOrderBy enum.
+func (e ListMyContactsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListMyContactsParamsOrderByASC:
+		return true
+	case ListMyContactsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMyContactsParamsSortBy.
+const (
+	ListMyContactsParamsSortByEmail     ListMyContactsParamsSortBy = "email"
+	ListMyContactsParamsSortByFirstName ListMyContactsParamsSortBy = "firstName"
+	ListMyContactsParamsSortByLastName  ListMyContactsParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListMyContactsParamsSortBy enum.
+func (e ListMyContactsParamsSortBy) Valid() bool {
+	switch e {
+	case ListMyContactsParamsSortByEmail:
+		return true
+	case ListMyContactsParamsSortByFirstName:
+		return true
+	case ListMyContactsParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BulkDeleteWhitelistRulesParamsAction.
 const (
 	BulkDeleteWhitelistRulesParamsActionDelete BulkDeleteWhitelistRulesParamsAction = "delete"
@@ -876,13 +1144,31 @@ type ApprovalList struct {
 // AssignableRole The roles that may be assigned by hand; Ad hoc never is.
 type AssignableRole string
 
+// AuditAction What the request did, by its method: `CREATED` (POST), `RETRIEVED` (GET), `UPDATED` (PUT, PATCH),
+// `DELETED` (DELETE); `OTHER` for any other method. A sign-in is `CREATED`.
+type AuditAction string
+
+// AuditCategory What the request was about. The documented `AUTH` (sign-ins and MFA), `COLLABORATIONS`,
+// `COLLECTIONS`, `CONTACTS`, `KEYS`, `NOTIFICATIONS`, `OBJECTS`, `USERS` (accounts, members,
+// administrators), and for what that list lacks `ORGANISATIONS` (organisations, their removal,
+// their audit trail and statistics), `WHITELIST`, `CLEARANCES`, `CLASSIFICATIONS`, `PLANS`,
+// `CLIENTAPPS`, `CONFIG` (properties, theme, languages, dashboards); `OTHER` when the request
+// matched no operation.
+type AuditCategory string
+
 // AuditExportRequest defines model for AuditExportRequest.
 type AuditExportRequest struct {
-	// Action Only records with this action.
-	Action *string `json:"action,omitempty"`
+	// Action What the request did, by its method: `CREATED` (POST), `RETRIEVED` (GET), `UPDATED` (PUT, PATCH),
+	// `DELETED` (DELETE); `OTHER` for any other method. A sign-in is `CREATED`.
+	Action *AuditAction `json:"action,omitempty"`
 
-	// Category Only records with this category.
-	Category *string `json:"category,omitempty"`
+	// Category What the request was about. The documented `AUTH` (sign-ins and MFA), `COLLABORATIONS`,
+	// `COLLECTIONS`, `CONTACTS`, `KEYS`, `NOTIFICATIONS`, `OBJECTS`, `USERS` (accounts, members,
+	// administrators), and for what that list lacks `ORGANISATIONS` (organisations, their removal,
+	// their audit trail and statistics), `WHITELIST`, `CLEARANCES`, `CLASSIFICATIONS`, `PLANS`,
+	// `CLIENTAPPS`, `CONFIG` (properties, theme, languages, dashboards); `OTHER` when the request
+	// matched no operation.
+	Category *AuditCategory `json:"category,omitempty"`
 
 	// ClientId Only requests made through this client application.
 	ClientId *string `json:"clientId,omitempty"`
@@ -898,15 +1184,19 @@ type AuditExportRequest struct {
 // AuditExportRequestExportFormat defines model for AuditExportRequest.ExportFormat.
 type AuditExportRequestExportFormat string
 
-// AuditRecord Example: {"action":"requestOrganisationRemoval","category":"removal","clientId":"webapp","id":"765456269464346720","method":"POST","organisationId":"765456269464346650","path":"/api/v1/organisations/765456269464346650/removalRequest","remoteAddress":"203.0.113.7","status":201,"timestamp":"2026-01-31T09:30:00.123456Z","userEmail":"bob@xy-company.com","userId":"765456269464346624"}
+// AuditRecord Example: {"action":"CREATED","category":"ORGANISATIONS","clientId":"webapp","id":"765456269464346720","method":"POST","operation":"requestOrganisationRemoval","organisationId":"765456269464346650","path":"/api/v1/organisations/765456269464346650/removalRequest","remoteAddress":"203.0.113.7","status":201,"timestamp":"2026-01-31T09:30:00.123456Z","userEmail":"bob@xy-company.com","userId":"765456269464346624"}
 type AuditRecord struct {
-	// Action The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
-	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
-	// `deleteOrganisation`; `unknown` when the request did not reach an operation.
-	Action string `json:"action"`
+	// Action What the request did, by its method: `CREATED` (POST), `RETRIEVED` (GET), `UPDATED` (PUT, PATCH),
+	// `DELETED` (DELETE); `OTHER` for any other method. A sign-in is `CREATED`.
+	Action AuditAction `json:"action"`
 
-	// Category `organisation`, `removal`, `members`, `audit`, or the resource the path names.
-	Category string `json:"category"`
+	// Category What the request was about. The documented `AUTH` (sign-ins and MFA), `COLLABORATIONS`,
+	// `COLLECTIONS`, `CONTACTS`, `KEYS`, `NOTIFICATIONS`, `OBJECTS`, `USERS` (accounts, members,
+	// administrators), and for what that list lacks `ORGANISATIONS` (organisations, their removal,
+	// their audit trail and statistics), `WHITELIST`, `CLEARANCES`, `CLASSIFICATIONS`, `PLANS`,
+	// `CLIENTAPPS`, `CONFIG` (properties, theme, languages, dashboards); `OTHER` when the request
+	// matched no operation.
+	Category AuditCategory `json:"category"`
 
 	// ClientId The client application the caller's token was issued to.
 	ClientId *string `json:"clientId"`
@@ -914,8 +1204,14 @@ type AuditRecord struct {
 	// Id A positive 64-bit integer written in decimal digits.
 	//
 	// Example: 765456269464346624
-	Id             Id        `json:"id"`
-	Method         string    `json:"method"`
+	Id     Id     `json:"id"`
+	Method string `json:"method"`
+
+	// Operation The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
+	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
+	// `deleteOrganisation`; for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
+	// `unknown` when the request did not reach an operation.
+	Operation      string    `json:"operation"`
 	OrganisationId *string   `json:"organisationId"`
 	Path           string    `json:"path"`
 	RemoteAddress  string    `json:"remoteAddress"`
@@ -1154,6 +1450,63 @@ type ClientAppUpdate struct {
 	Scope                  *[]ScopeToken `json:"scope,omitempty"`
 }
 
+// ClientsDashboard Example: {"totalClientApps":7}
+type ClientsDashboard struct {
+	TotalClientApps int64 `json:"totalClientApps"`
+}
+
+// Contact Example: {"createdAt":"2026-11-30T09:30:00Z","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346999","lastName":"Smith","modifiedAt":"2026-11-30T09:30:00Z"}
+type Contact struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Email     string    `json:"email"`
+	FirstName *string   `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id         Id        `json:"id"`
+	LastName   *string   `json:"lastName"`
+	ModifiedAt time.Time `json:"modifiedAt"`
+}
+
+// ContactCreate defines model for ContactCreate.
+type ContactCreate struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName,omitempty"`
+	LastName  *string             `json:"lastName,omitempty"`
+}
+
+// ContactItems Example: {"items":[{"createdAt":"2026-11-30T09:30:00Z","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346999","lastName":"Smith","modifiedAt":"2026-11-30T09:30:00Z"}]}
+type ContactItems struct {
+	Items []Contact `json:"items"`
+}
+
+// ContactList defines model for ContactList.
+type ContactList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int       `json:"count"`
+	Items []Contact `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ContactUpdate defines model for ContactUpdate.
+type ContactUpdate struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName,omitempty"`
+	LastName  *string             `json:"lastName,omitempty"`
+}
+
+// ContactsCreate defines model for ContactsCreate.
+type ContactsCreate struct {
+	Contacts         []ContactCreate `json:"contacts"`
+	IgnoreDuplicates *bool           `json:"ignoreDuplicates,omitempty"`
+}
+
+// EmptyObject defines model for EmptyObject.
+type EmptyObject = map[string]interface{}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The member, as a path (`items[0].pattern`), or the parameter's name.
@@ -1234,6 +1587,39 @@ type ListMeta struct {
 
 	// Offset The index of the first item returned.
 	Offset int `json:"offset"`
+}
+
+// Locale defines model for Locale.
+type Locale struct {
+	// DisplayDescription The language's name in itself.
+	DisplayDescription string `json:"displayDescription"`
+	LocaleCode         string `json:"localeCode"`
+}
+
+// LocaleBundle Example: {"signIn.submit":"Sign in","signIn.title":"Sign in"}
+type LocaleBundle map[string]string
+
+// LocaleDetails Example: {"adminDefault":false,"hasBuiltinBundle":false,"hasCustomBundle":true,"locale":{"displayDescription":"Dansk","localeCode":"da"}}
+type LocaleDetails struct {
+	AdminDefault     bool   `json:"adminDefault"`
+	HasBuiltinBundle bool   `json:"hasBuiltinBundle"`
+	HasCustomBundle  bool   `json:"hasCustomBundle"`
+	Locale           Locale `json:"locale"`
+}
+
+// LocaleDetailsList defines model for LocaleDetailsList.
+type LocaleDetailsList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int             `json:"count"`
+	Items []LocaleDetails `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// LocalePreference Example: {"i18nCode":"en_us"}
+type LocalePreference struct {
+	I18nCode string `json:"i18nCode"`
 }
 
 // Me Example: {"accountType":"local","email":"alice@xy-company.com","firstName":"Alice","id":"765456269464346624","lastName":"Smith","mfaEnabled":false,"mobileNumber":"+61412345678","organisations":[{"id":"765456269464346625","isOrgAdmin":true,"name":"XY Company","role":"Originator"}],"otherName":null,"safeShareAdmin":false}
@@ -1456,6 +1842,24 @@ type OrganisationCreate struct {
 	Quota int64 `json:"quota"`
 }
 
+// OrganisationDashboardItem defines model for OrganisationDashboardItem.
+type OrganisationDashboardItem struct {
+	CollaboratorCount int64 `json:"collaboratorCount"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id              Id     `json:"id"`
+	Name            string `json:"name"`
+	OriginatorCount int64  `json:"originatorCount"`
+
+	// Quota Storage allocated, in MiB.
+	Quota int64 `json:"quota"`
+
+	// StorageUsed Storage used, in bytes.
+	StorageUsed int64 `json:"storageUsed"`
+}
+
 // OrganisationList defines model for OrganisationList.
 type OrganisationList struct {
 	// Count How many items match, before `limit` and `offset`.
@@ -1502,6 +1906,16 @@ type OrganisationUpdate struct {
 
 	// WebappHelpUrl An absolute http(s) URL, or an empty string to clear it.
 	WebappHelpUrl *OptionalUrl `json:"webappHelpUrl,omitempty"`
+}
+
+// OrganisationsDashboard defines model for OrganisationsDashboard.
+type OrganisationsDashboard struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int                         `json:"count"`
+	Items []OrganisationDashboardItem `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
 }
 
 // Plan Example: {"createdAt":"2026-11-30T09:00:00Z","default":true,"description":"For most Originators","id":"765456269464346690","name":"Standard","originatorCount":12,"quota":10240}
@@ -1634,12 +2048,37 @@ type ProfileUpdate struct {
 	OtherName *string `json:"otherName,omitempty"`
 }
 
-// PublicConfig Example: {"contentServiceURL":"https://content.example.com","passwordMaxLength":1024,"passwordMinLength":12,"webappServiceURL":"https://safeshare.example.com"}
+// PublicConfig The platform's public properties: the documented members (`content.service.url`,
+// `document.viewer.enabled`, `googleAnalyticsDomain`, `googleAnalyticsTrackingCode`,
+// `require.login.on.launch`), the web application's base URL, and the password policy sign-up
+// forms need. Never anything secret.
+//
+// Example: {"content.service.url":"https://content.example.com","contentServiceURL":"https://content.example.com","document.viewer.enabled":true,"googleAnalyticsDomain":"example.com","googleAnalyticsTrackingCode":"UA-000000-1","passwordMaxLength":1024,"passwordMinLength":12,"require.login.on.launch":false,"webappServiceURL":"https://safeshare.example.com"}
 type PublicConfig struct {
-	ContentServiceURL string `json:"contentServiceURL"`
-	PasswordMaxLength int    `json:"passwordMaxLength"`
-	PasswordMinLength int    `json:"passwordMinLength"`
-	WebappServiceURL  string `json:"webappServiceURL"`
+	// DottedContentServiceURL The Content Service's base URL (the platform property `content.service.url`); `""` when unset.
+	DottedContentServiceURL string `json:"content.service.url"`
+
+	// ContentServiceURL The same as `content.service.url`.
+	ContentServiceURL     string `json:"contentServiceURL"`
+	DocumentViewerEnabled bool   `json:"document.viewer.enabled"`
+
+	// GoogleAnalyticsDomain The platform property `analytics.google.trackingDomain`; `""` when unset.
+	GoogleAnalyticsDomain string `json:"googleAnalyticsDomain"`
+
+	// GoogleAnalyticsTrackingCode The platform property `analytics.google.trackingCode`; `""` when unset.
+	GoogleAnalyticsTrackingCode string `json:"googleAnalyticsTrackingCode"`
+	PasswordMaxLength           int    `json:"passwordMaxLength"`
+	PasswordMinLength           int    `json:"passwordMinLength"`
+	RequireLoginOnLaunch        bool   `json:"require.login.on.launch"`
+
+	// WebappServiceURL The web application's base URL (the platform property `webapp.service.url`).
+	WebappServiceURL string `json:"webappServiceURL"`
+}
+
+// QuotasDashboard Example: {"sumOfAllQuota":4194304}
+type QuotasDashboard struct {
+	// SumOfAllQuota MiB.
+	SumOfAllQuota int64 `json:"sumOfAllQuota"`
 }
 
 // RedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
@@ -1680,7 +2119,50 @@ type RemovalWithdrawalOutcome string
 // ScopeToken A scope token (RFC 6749 section 3.3).
 type ScopeToken = string
 
-// ServiceDirectory Example: {"contentServiceURL":"https://content.example.com","services":[{"httpMethod":"GET","link":"https://access.example.com/api/v1/users/me","name":"getMe"},{"httpMethod":"PUT","link":"https://access.example.com/api/v1/users/me","name":"updateMe"}],"webappServiceURL":"https://safeshare.example.com"}
+// ServerProperty Example: {"configGroup":"public","grouping":"security","id":"1","modified":"2026-11-30T09:30:00Z","propertyDescription":"Minimum length of a password, in characters (8–1024).","propertyName":"password.min.length","propertyValue":"12","valueType":"integer"}
+type ServerProperty struct {
+	// ConfigGroup `public` when `getPublicConfig` shows it, else `server`.
+	ConfigGroup ServerPropertyConfigGroup `json:"configGroup"`
+
+	// Grouping The area the property belongs to (`security`, `services`, `analytics`, `client`).
+	Grouping string `json:"grouping"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id                  Id        `json:"id"`
+	Modified            time.Time `json:"modified"`
+	PropertyDescription string    `json:"propertyDescription"`
+	PropertyName        string    `json:"propertyName"`
+
+	// PropertyValue The value as text (`"12"`, `"true"`, a URL); `""` when unset.
+	PropertyValue string                  `json:"propertyValue"`
+	ValueType     ServerPropertyValueType `json:"valueType"`
+}
+
+// ServerPropertyConfigGroup `public` when `getPublicConfig` shows it, else `server`.
+type ServerPropertyConfigGroup string
+
+// ServerPropertyValueType defines model for ServerProperty.ValueType.
+type ServerPropertyValueType string
+
+// ServerPropertyList defines model for ServerPropertyList.
+type ServerPropertyList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int              `json:"count"`
+	Items []ServerProperty `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ServerPropertyUpdate defines model for ServerPropertyUpdate.
+type ServerPropertyUpdate struct {
+	// PropertyValue The new value; its JSON type depends on the property's `valueType` (see the operation).
+	PropertyValue interface{} `json:"propertyValue,omitempty"`
+}
+
+// ServiceDirectory Example: {"contentServiceURL":"https://content.example.com","services":[{"httpMethod":"GET","link":"/api/v1/users/me","name":"getMe"},{"httpMethod":"PUT","link":"/api/v1/users/me","name":"updateMe"}],"webappServiceURL":"https://safeshare.example.com"}
 type ServiceDirectory struct {
 	ContentServiceURL string        `json:"contentServiceURL"`
 	Services          []ServiceLink `json:"services"`
@@ -1738,6 +2220,33 @@ type SignInForm struct {
 
 	// Username The user's email address.
 	Username string `json:"username"`
+}
+
+// Theme Example: {"adminEmail":"help@example.com","adminHelpUrl":"https://help.example.com/admin","androidAuthenticatorUrl":"https://play.google.com/store/apps/details?id=com.google.android.apps.authenticator2","applicationName":"SafeShare","companyName":"Example Ltd","copyright":"© 2026 Example Ltd","iphoneAuthenticatorUrl":"https://apps.apple.com/app/google-authenticator/id388497605","legalUrl":"https://example.com/legal","orgAdminHelpUrl":null,"orgRemovalActionDays":"7","privacyUrl":"https://example.com/privacy","supportLink":"https://support.example.com","versionUrl":null,"webappHelpUrl":null,"windowsAuthenticatorUrl":null}
+type Theme struct {
+	AdminEmail              *string `json:"adminEmail"`
+	AdminHelpUrl            *string `json:"adminHelpUrl"`
+	AndroidAuthenticatorUrl *string `json:"androidAuthenticatorUrl"`
+	ApplicationName         *string `json:"applicationName"`
+	CompanyName             *string `json:"companyName"`
+	Copyright               *string `json:"copyright"`
+	IphoneAuthenticatorUrl  *string `json:"iphoneAuthenticatorUrl"`
+	LegalUrl                *string `json:"legalUrl"`
+	OrgAdminHelpUrl         *string `json:"orgAdminHelpUrl"`
+
+	// OrgRemovalActionDays Days, as text (every theme value is text).
+	OrgRemovalActionDays    *string `json:"orgRemovalActionDays"`
+	PrivacyUrl              *string `json:"privacyUrl"`
+	SupportLink             *string `json:"supportLink"`
+	VersionUrl              *string `json:"versionUrl"`
+	WebappHelpUrl           *string `json:"webappHelpUrl"`
+	WindowsAuthenticatorUrl *string `json:"windowsAuthenticatorUrl"`
+}
+
+// ThemeProperty Example: {"name":"supportLink","value":"https://support.example.com"}
+type ThemeProperty struct {
+	Name  string  `json:"name"`
+	Value *string `json:"value"`
 }
 
 // TokenIntrospection RFC 7662 section 2.2; only `active` when the token is not active.
@@ -1859,6 +2368,18 @@ type User struct {
 
 // UserAccountType defines model for User.AccountType.
 type UserAccountType string
+
+// UserActivityDashboard Example: {"items":[{"date":"2026-11-29","failedLogins":4,"successfulLogins":120},{"date":"2026-11-30","failedLogins":1,"successfulLogins":87}]}
+type UserActivityDashboard struct {
+	Items []UserActivityDay `json:"items"`
+}
+
+// UserActivityDay defines model for UserActivityDay.
+type UserActivityDay struct {
+	Date             openapi_types.Date `json:"date"`
+	FailedLogins     int64              `json:"failedLogins"`
+	SuccessfulLogins int64              `json:"successfulLogins"`
+}
 
 // UserList defines model for UserList.
 type UserList struct {
@@ -2014,6 +2535,16 @@ type CodeChallenge = string
 // CodeChallengeMethod defines model for CodeChallengeMethod.
 type CodeChallengeMethod = string
 
+// ConfigId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type ConfigId = Id
+
+// ContactId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type ContactId = Id
+
 // CsrfCookie defines model for CsrfCookie.
 type CsrfCookie = string
 
@@ -2029,6 +2560,9 @@ type LabelId = Id
 
 // Limit defines model for Limit.
 type Limit = int
+
+// LocaleCode defines model for LocaleCode.
+type LocaleCode = string
 
 // MfaCookie defines model for MfaCookie.
 type MfaCookie = string
@@ -2076,6 +2610,9 @@ type SessionCookie = string
 
 // State defines model for State.
 type State = string
+
+// ThemePropertyName defines model for ThemePropertyName.
+type ThemePropertyName = string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -2205,6 +2742,87 @@ type ListClientAppsParamsOrderBy string
 
 // ListClientAppsParamsSortBy defines parameters for ListClientApps.
 type ListClientAppsParamsSortBy string
+
+// ListServerPropertiesParams defines parameters for ListServerProperties.
+type ListServerPropertiesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListServerPropertiesParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListServerPropertiesParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListServerPropertiesParamsOrderBy defines parameters for ListServerProperties.
+type ListServerPropertiesParamsOrderBy string
+
+// ListServerPropertiesParamsSortBy defines parameters for ListServerProperties.
+type ListServerPropertiesParamsSortBy string
+
+// SetThemePropertyTextBody defines parameters for SetThemeProperty.
+type SetThemePropertyTextBody = string
+
+// GetOrganisationsDashboardParams defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *GetOrganisationsDashboardParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *GetOrganisationsDashboardParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+
+	// SearchText Keep only organisations whose `searchColumn` matches this text.
+	SearchText *string `form:"searchText,omitempty" json:"searchText,omitempty"`
+
+	// SearchColumn Where `searchText` is looked for.
+	SearchColumn *GetOrganisationsDashboardParamsSearchColumn `form:"searchColumn,omitempty" json:"searchColumn,omitempty"`
+}
+
+// GetOrganisationsDashboardParamsOrderBy defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParamsOrderBy string
+
+// GetOrganisationsDashboardParamsSortBy defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParamsSortBy string
+
+// GetOrganisationsDashboardParamsSearchColumn defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParamsSearchColumn string
+
+// GetUserActivityDashboardParams defines parameters for GetUserActivityDashboard.
+type GetUserActivityDashboardParams struct {
+	// LastDays How many days, including today; out of 1–365 means 7.
+	LastDays *int `form:"lastDays,omitempty" json:"lastDays,omitempty"`
+
+	// UniqueLogin Count each user once a day.
+	UniqueLogin *bool `form:"uniqueLogin,omitempty" json:"uniqueLogin,omitempty"`
+}
+
+// UploadLocaleBundleMultipartBody defines parameters for UploadLocaleBundle.
+type UploadLocaleBundleMultipartBody struct {
+	// File The bundle, a JSON object of strings.
+	File openapi_types.File `json:"file"`
+}
+
+// ListLocalesParams defines parameters for ListLocales.
+type ListLocalesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
 
 // ListOrganisationsParams defines parameters for ListOrganisations.
 type ListOrganisationsParams struct {
@@ -2385,7 +3003,7 @@ type ListAuditRecordsParams struct {
 	// Offset The index of the first item to return.
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 
-	// OrderBy The sort direction; newest first by default.
+	// OrderBy The sort direction.
 	OrderBy *ListAuditRecordsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
 
 	// SortBy The member to sort by; ties are broken by id.
@@ -2422,6 +3040,30 @@ type ListSafeShareAdminsParamsOrderBy string
 // ListSafeShareAdminsParamsSortBy defines parameters for ListSafeShareAdmins.
 type ListSafeShareAdminsParamsSortBy string
 
+// ListMyContactsParams defines parameters for ListMyContacts.
+type ListMyContactsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListMyContactsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListMyContactsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListMyContactsParamsOrderBy defines parameters for ListMyContacts.
+type ListMyContactsParamsOrderBy string
+
+// ListMyContactsParamsSortBy defines parameters for ListMyContacts.
+type ListMyContactsParamsSortBy string
+
 // BulkDeleteWhitelistRulesParams defines parameters for BulkDeleteWhitelistRules.
 type BulkDeleteWhitelistRulesParams struct {
 	// Action What to do with the rules; `delete` is the only action.
@@ -2457,6 +3099,21 @@ type CreateClientAppJSONRequestBody = ClientAppCreate
 
 // UpdateClientAppJSONRequestBody defines body for UpdateClientApp for application/json ContentType.
 type UpdateClientAppJSONRequestBody = ClientAppUpdate
+
+// SetServerPropertyJSONRequestBody defines body for SetServerProperty for application/json ContentType.
+type SetServerPropertyJSONRequestBody = ServerPropertyUpdate
+
+// SetThemePropertyJSONRequestBody defines body for SetThemeProperty for application/json ContentType.
+type SetThemePropertyJSONRequestBody = EmptyObject
+
+// SetThemePropertyTextRequestBody defines body for SetThemeProperty for text/plain ContentType.
+type SetThemePropertyTextRequestBody = SetThemePropertyTextBody
+
+// SetDefaultLocaleJSONRequestBody defines body for SetDefaultLocale for application/json ContentType.
+type SetDefaultLocaleJSONRequestBody = LocalePreference
+
+// UploadLocaleBundleMultipartRequestBody defines body for UploadLocaleBundle for multipart/form-data ContentType.
+type UploadLocaleBundleMultipartRequestBody UploadLocaleBundleMultipartBody
 
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationCreate
@@ -2511,6 +3168,12 @@ type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// AddMyContactsJSONRequestBody defines body for AddMyContacts for application/json ContentType.
+type AddMyContactsJSONRequestBody = ContactsCreate
+
+// UpdateMyContactJSONRequestBody defines body for UpdateMyContact for application/json ContentType.
+type UpdateMyContactJSONRequestBody = ContactUpdate
 
 // DisableMyMfaJSONRequestBody defines body for DisableMyMfa for application/json ContentType.
 type DisableMyMfaJSONRequestBody = MfaCode
@@ -2585,6 +3248,45 @@ type ServerInterface interface {
 	// GetPublicConfig Public properties for client applications
 	// (GET /api/v1/config)
 	GetPublicConfig(ctx echo.Context) error
+	// ListServerProperties List the platform properties
+	// (GET /api/v1/config/server)
+	ListServerProperties(ctx echo.Context, params ListServerPropertiesParams) error
+	// GetServerProperty One platform property
+	// (GET /api/v1/config/server/{configId})
+	GetServerProperty(ctx echo.Context, configId ConfigId) error
+	// SetServerProperty Change a platform property
+	// (PUT /api/v1/config/server/{configId})
+	SetServerProperty(ctx echo.Context, configId ConfigId) error
+	// SetThemeProperty Set one theme property
+	// (PUT /api/v1/config/theme/{property})
+	SetThemeProperty(ctx echo.Context, property ThemePropertyName) error
+	// GetClientsDashboard How many client applications are registered
+	// (GET /api/v1/dashboard/clients)
+	GetClientsDashboard(ctx echo.Context) error
+	// GetOrganisationsDashboard Every organisation's storage and membership
+	// (GET /api/v1/dashboard/organisations)
+	GetOrganisationsDashboard(ctx echo.Context, params GetOrganisationsDashboardParams) error
+	// GetQuotasDashboard The storage allocated to every organisation, in total
+	// (GET /api/v1/dashboard/quotas)
+	GetQuotasDashboard(ctx echo.Context) error
+	// GetUserActivityDashboard Sign-ins per day
+	// (GET /api/v1/dashboard/users/activity)
+	GetUserActivityDashboard(ctx echo.Context, params GetUserActivityDashboardParams) error
+	// SetDefaultLocale Set the platform's default language
+	// (PUT /api/v1/i18n/adminpreference)
+	SetDefaultLocale(ctx echo.Context) error
+	// GetLocaleBundle A language's strings
+	// (GET /api/v1/i18n/bundles/{localeCode})
+	GetLocaleBundle(ctx echo.Context, localeCode LocaleCode) error
+	// UploadLocaleBundle Upload a language's custom bundle
+	// (POST /api/v1/i18n/bundles/{localeCode})
+	UploadLocaleBundle(ctx echo.Context, localeCode LocaleCode) error
+	// ResetLocaleBundle Drop a language's custom bundle
+	// (PUT /api/v1/i18n/bundles/{localeCode}/reset)
+	ResetLocaleBundle(ctx echo.Context, localeCode LocaleCode) error
+	// ListLocales The languages offered
+	// (GET /api/v1/i18n/localedetails)
+	ListLocales(ctx echo.Context, params ListLocalesParams) error
 	// ListOrganisations List the organisations
 	// (GET /api/v1/organisations)
 	ListOrganisations(ctx echo.Context, params ListOrganisationsParams) error
@@ -2714,6 +3416,18 @@ type ServerInterface interface {
 	// RevokeApproval Revoke an approval
 	// (DELETE /api/v1/users/me/applications/approvals/{approvalId})
 	RevokeApproval(ctx echo.Context, approvalId Id) error
+	// ListMyContacts The caller's address book
+	// (GET /api/v1/users/me/contacts)
+	ListMyContacts(ctx echo.Context, params ListMyContactsParams) error
+	// AddMyContacts Add contacts to the caller's address book
+	// (POST /api/v1/users/me/contacts)
+	AddMyContacts(ctx echo.Context) error
+	// DeleteMyContact Remove one of the caller's contacts
+	// (DELETE /api/v1/users/me/contacts/{contactId})
+	DeleteMyContact(ctx echo.Context, contactId ContactId) error
+	// UpdateMyContact Replace one of the caller's contacts
+	// (PUT /api/v1/users/me/contacts/{contactId})
+	UpdateMyContact(ctx echo.Context, contactId ContactId) error
 	// ExpireMySessions End the caller's sessions
 	// (PUT /api/v1/users/me/expire)
 	ExpireMySessions(ctx echo.Context) error
@@ -2757,6 +3471,12 @@ type ServerInterface interface {
 	// GetReadiness Readiness (database reachable)
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
+	// GetTheme The platform's theme ("System Details")
+	// (GET /theme)
+	GetTheme(ctx echo.Context) error
+	// GetThemeProperty One theme property
+	// (GET /theme/{property})
+	GetThemeProperty(ctx echo.Context, property ThemePropertyName) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -3161,6 +3881,278 @@ func (w *ServerInterfaceWrapper) GetPublicConfig(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetPublicConfig(ctx)
+	return err
+}
+
+// ListServerProperties converts echo context to params.
+func (w *ServerInterfaceWrapper) ListServerProperties(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListServerPropertiesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListServerProperties(ctx, params)
+	return err
+}
+
+// GetServerProperty converts echo context to params.
+func (w *ServerInterfaceWrapper) GetServerProperty(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "configId" -------------
+	var configId ConfigId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "configId", ctx.Param("configId"), &configId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter configId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetServerProperty(ctx, configId)
+	return err
+}
+
+// SetServerProperty converts echo context to params.
+func (w *ServerInterfaceWrapper) SetServerProperty(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "configId" -------------
+	var configId ConfigId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "configId", ctx.Param("configId"), &configId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter configId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetServerProperty(ctx, configId)
+	return err
+}
+
+// SetThemeProperty converts echo context to params.
+func (w *ServerInterfaceWrapper) SetThemeProperty(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "property" -------------
+	var property ThemePropertyName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "property", ctx.Param("property"), &property, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter property: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetThemeProperty(ctx, property)
+	return err
+}
+
+// GetClientsDashboard converts echo context to params.
+func (w *ServerInterfaceWrapper) GetClientsDashboard(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetClientsDashboard(ctx)
+	return err
+}
+
+// GetOrganisationsDashboard converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOrganisationsDashboard(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetOrganisationsDashboardParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "searchText" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "searchText", ctx.QueryParams(), &params.SearchText, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter searchText: %s", err))
+	}
+
+	// ------------- Optional query parameter "searchColumn" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "searchColumn", ctx.QueryParams(), &params.SearchColumn, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter searchColumn: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOrganisationsDashboard(ctx, params)
+	return err
+}
+
+// GetQuotasDashboard converts echo context to params.
+func (w *ServerInterfaceWrapper) GetQuotasDashboard(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetQuotasDashboard(ctx)
+	return err
+}
+
+// GetUserActivityDashboard converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUserActivityDashboard(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetUserActivityDashboardParams
+	// ------------- Optional query parameter "lastDays" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "lastDays", ctx.QueryParams(), &params.LastDays, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter lastDays: %s", err))
+	}
+
+	// ------------- Optional query parameter "uniqueLogin" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "uniqueLogin", ctx.QueryParams(), &params.UniqueLogin, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter uniqueLogin: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUserActivityDashboard(ctx, params)
+	return err
+}
+
+// SetDefaultLocale converts echo context to params.
+func (w *ServerInterfaceWrapper) SetDefaultLocale(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetDefaultLocale(ctx)
+	return err
+}
+
+// GetLocaleBundle converts echo context to params.
+func (w *ServerInterfaceWrapper) GetLocaleBundle(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "localeCode" -------------
+	var localeCode LocaleCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "localeCode", ctx.Param("localeCode"), &localeCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter localeCode: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetLocaleBundle(ctx, localeCode)
+	return err
+}
+
+// UploadLocaleBundle converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadLocaleBundle(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "localeCode" -------------
+	var localeCode LocaleCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "localeCode", ctx.Param("localeCode"), &localeCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter localeCode: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadLocaleBundle(ctx, localeCode)
+	return err
+}
+
+// ResetLocaleBundle converts echo context to params.
+func (w *ServerInterfaceWrapper) ResetLocaleBundle(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "localeCode" -------------
+	var localeCode LocaleCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "localeCode", ctx.Param("localeCode"), &localeCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter localeCode: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResetLocaleBundle(ctx, localeCode)
+	return err
+}
+
+// ListLocales converts echo context to params.
+func (w *ServerInterfaceWrapper) ListLocales(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListLocalesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListLocales(ctx, params)
 	return err
 }
 
@@ -4229,6 +5221,93 @@ func (w *ServerInterfaceWrapper) RevokeApproval(ctx echo.Context) error {
 	return err
 }
 
+// ListMyContacts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyContacts(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyContactsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "offset" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "offset", ctx.QueryParams(), &params.Offset, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter offset: %s", err))
+	}
+
+	// ------------- Optional query parameter "orderBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "orderBy", ctx.QueryParams(), &params.OrderBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orderBy: %s", err))
+	}
+
+	// ------------- Optional query parameter "search" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "search", ctx.QueryParams(), &params.Search, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter search: %s", err))
+	}
+
+	// ------------- Optional query parameter "sortBy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sortBy", ctx.QueryParams(), &params.SortBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sortBy: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyContacts(ctx, params)
+	return err
+}
+
+// AddMyContacts converts echo context to params.
+func (w *ServerInterfaceWrapper) AddMyContacts(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AddMyContacts(ctx)
+	return err
+}
+
+// DeleteMyContact converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMyContact(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "contactId" -------------
+	var contactId ContactId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contactId", ctx.Param("contactId"), &contactId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contactId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMyContact(ctx, contactId)
+	return err
+}
+
+// UpdateMyContact converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateMyContact(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "contactId" -------------
+	var contactId ContactId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contactId", ctx.Param("contactId"), &contactId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contactId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateMyContact(ctx, contactId)
+	return err
+}
+
 // ExpireMySessions converts echo context to params.
 func (w *ServerInterfaceWrapper) ExpireMySessions(ctx echo.Context) error {
 	var err error
@@ -4369,6 +5448,31 @@ func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	return err
 }
 
+// GetTheme converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTheme(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTheme(ctx)
+	return err
+}
+
+// GetThemeProperty converts echo context to params.
+func (w *ServerInterfaceWrapper) GetThemeProperty(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "property" -------------
+	var property ThemePropertyName
+
+	err = runtime.BindStyledParameterWithOptions("simple", "property", ctx.Param("property"), &property, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter property: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetThemeProperty(ctx, property)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -4491,6 +5595,25 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/groups/:groupId/users", wrapper.ListClearanceMembers, options.OperationMiddlewares["listClearanceMembers"]...)
 	router.GET(options.BaseURL+"/api/v1/userwhitelist/:objectId", wrapper.GetWhitelistRuleDeprecated, options.OperationMiddlewares["getWhitelistRuleDeprecated"]...)
 	router.POST(options.BaseURL+"/api/v1/userwhitelist/bulk", wrapper.BulkDeleteWhitelistRules, options.OperationMiddlewares["bulkDeleteWhitelistRules"]...)
+	router.GET(options.BaseURL+"/theme", wrapper.GetTheme, options.OperationMiddlewares["getTheme"]...)
+	router.GET(options.BaseURL+"/theme/:property", wrapper.GetThemeProperty, options.OperationMiddlewares["getThemeProperty"]...)
+	router.PUT(options.BaseURL+"/api/v1/config/theme/:property", wrapper.SetThemeProperty, options.OperationMiddlewares["setThemeProperty"]...)
+	router.GET(options.BaseURL+"/api/v1/config/server", wrapper.ListServerProperties, options.OperationMiddlewares["listServerProperties"]...)
+	router.GET(options.BaseURL+"/api/v1/config/server/:configId", wrapper.GetServerProperty, options.OperationMiddlewares["getServerProperty"]...)
+	router.PUT(options.BaseURL+"/api/v1/config/server/:configId", wrapper.SetServerProperty, options.OperationMiddlewares["setServerProperty"]...)
+	router.GET(options.BaseURL+"/api/v1/dashboard/clients", wrapper.GetClientsDashboard, options.OperationMiddlewares["getClientsDashboard"]...)
+	router.GET(options.BaseURL+"/api/v1/dashboard/quotas", wrapper.GetQuotasDashboard, options.OperationMiddlewares["getQuotasDashboard"]...)
+	router.GET(options.BaseURL+"/api/v1/dashboard/organisations", wrapper.GetOrganisationsDashboard, options.OperationMiddlewares["getOrganisationsDashboard"]...)
+	router.GET(options.BaseURL+"/api/v1/dashboard/users/activity", wrapper.GetUserActivityDashboard, options.OperationMiddlewares["getUserActivityDashboard"]...)
+	router.PUT(options.BaseURL+"/api/v1/i18n/adminpreference", wrapper.SetDefaultLocale, options.OperationMiddlewares["setDefaultLocale"]...)
+	router.GET(options.BaseURL+"/api/v1/i18n/localedetails", wrapper.ListLocales, options.OperationMiddlewares["listLocales"]...)
+	router.GET(options.BaseURL+"/api/v1/i18n/bundles/:localeCode", wrapper.GetLocaleBundle, options.OperationMiddlewares["getLocaleBundle"]...)
+	router.POST(options.BaseURL+"/api/v1/i18n/bundles/:localeCode", wrapper.UploadLocaleBundle, options.OperationMiddlewares["uploadLocaleBundle"]...)
+	router.PUT(options.BaseURL+"/api/v1/i18n/bundles/:localeCode/reset", wrapper.ResetLocaleBundle, options.OperationMiddlewares["resetLocaleBundle"]...)
+	router.GET(options.BaseURL+"/api/v1/users/me/contacts", wrapper.ListMyContacts, options.OperationMiddlewares["listMyContacts"]...)
+	router.POST(options.BaseURL+"/api/v1/users/me/contacts", wrapper.AddMyContacts, options.OperationMiddlewares["addMyContacts"]...)
+	router.DELETE(options.BaseURL+"/api/v1/users/me/contacts/:contactId", wrapper.DeleteMyContact, options.OperationMiddlewares["deleteMyContact"]...)
+	router.PUT(options.BaseURL+"/api/v1/users/me/contacts/:contactId", wrapper.UpdateMyContact, options.OperationMiddlewares["updateMyContact"]...)
 
 }
 
@@ -6035,16 +7158,16 @@ type CreateClientAppResponseObject interface {
 	VisitCreateClientAppResponse(w http.ResponseWriter) error
 }
 
-type CreateClientApp201ResponseHeaders struct {
+type CreateClientApp200ResponseHeaders struct {
 	Location *string
 }
 
-type CreateClientApp201JSONResponse struct {
+type CreateClientApp200JSONResponse struct {
 	Body    ClientApp
-	Headers CreateClientApp201ResponseHeaders
+	Headers CreateClientApp200ResponseHeaders
 }
 
-func (response CreateClientApp201JSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
+func (response CreateClientApp200JSONResponse) VisitCreateClientAppResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -6054,7 +7177,7 @@ func (response CreateClientApp201JSONResponse) VisitCreateClientAppResponse(w ht
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
-	w.WriteHeader(201)
+	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6691,6 +7814,1188 @@ func (response GetPublicConfig503ApplicationProblemPlusJSONResponse) VisitGetPub
 	return err
 }
 
+type ListServerPropertiesRequestObject struct {
+	Params ListServerPropertiesParams
+}
+
+type ListServerPropertiesResponseObject interface {
+	VisitListServerPropertiesResponse(w http.ResponseWriter) error
+}
+
+type ListServerProperties200JSONResponse ServerPropertyList
+
+func (response ListServerProperties200JSONResponse) VisitListServerPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerProperties400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListServerProperties400ApplicationProblemPlusJSONResponse) VisitListServerPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerProperties401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListServerProperties401ApplicationProblemPlusJSONResponse) VisitListServerPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListServerProperties403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListServerProperties403ApplicationProblemPlusJSONResponse) VisitListServerPropertiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerPropertyRequestObject struct {
+	ConfigId ConfigId `json:"configId"`
+}
+
+type GetServerPropertyResponseObject interface {
+	VisitGetServerPropertyResponse(w http.ResponseWriter) error
+}
+
+type GetServerProperty200JSONResponse ServerProperty
+
+func (response GetServerProperty200JSONResponse) VisitGetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerProperty400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetServerProperty400ApplicationProblemPlusJSONResponse) VisitGetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerProperty401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetServerProperty401ApplicationProblemPlusJSONResponse) VisitGetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerProperty403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetServerProperty403ApplicationProblemPlusJSONResponse) VisitGetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetServerProperty404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetServerProperty404ApplicationProblemPlusJSONResponse) VisitGetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerPropertyRequestObject struct {
+	ConfigId ConfigId `json:"configId"`
+	Body     *SetServerPropertyJSONRequestBody
+}
+
+type SetServerPropertyResponseObject interface {
+	VisitSetServerPropertyResponse(w http.ResponseWriter) error
+}
+
+type SetServerProperty200JSONResponse ServerProperty
+
+func (response SetServerProperty200JSONResponse) VisitSetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerProperty400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetServerProperty400ApplicationProblemPlusJSONResponse) VisitSetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerProperty401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetServerProperty401ApplicationProblemPlusJSONResponse) VisitSetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerProperty403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetServerProperty403ApplicationProblemPlusJSONResponse) VisitSetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerProperty404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetServerProperty404ApplicationProblemPlusJSONResponse) VisitSetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerProperty413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetServerProperty413ApplicationProblemPlusJSONResponse) VisitSetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetServerProperty415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SetServerProperty415ApplicationProblemPlusJSONResponse) VisitSetServerPropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetThemePropertyRequestObject struct {
+	Property ThemePropertyName `json:"property"`
+	JSONBody *SetThemePropertyJSONRequestBody
+	TextBody *SetThemePropertyTextRequestBody
+}
+
+type SetThemePropertyResponseObject interface {
+	VisitSetThemePropertyResponse(w http.ResponseWriter) error
+}
+
+type SetThemeProperty200JSONResponse ThemeProperty
+
+func (response SetThemeProperty200JSONResponse) VisitSetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetThemeProperty400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetThemeProperty400ApplicationProblemPlusJSONResponse) VisitSetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetThemeProperty401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetThemeProperty401ApplicationProblemPlusJSONResponse) VisitSetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetThemeProperty403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetThemeProperty403ApplicationProblemPlusJSONResponse) VisitSetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetThemeProperty404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetThemeProperty404ApplicationProblemPlusJSONResponse) VisitSetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetThemeProperty413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetThemeProperty413ApplicationProblemPlusJSONResponse) VisitSetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetThemeProperty415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SetThemeProperty415ApplicationProblemPlusJSONResponse) VisitSetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientsDashboardRequestObject struct {
+}
+
+type GetClientsDashboardResponseObject interface {
+	VisitGetClientsDashboardResponse(w http.ResponseWriter) error
+}
+
+type GetClientsDashboard200JSONResponse ClientsDashboard
+
+func (response GetClientsDashboard200JSONResponse) VisitGetClientsDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientsDashboard401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetClientsDashboard401ApplicationProblemPlusJSONResponse) VisitGetClientsDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetClientsDashboard403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetClientsDashboard403ApplicationProblemPlusJSONResponse) VisitGetClientsDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationsDashboardRequestObject struct {
+	Params GetOrganisationsDashboardParams
+}
+
+type GetOrganisationsDashboardResponseObject interface {
+	VisitGetOrganisationsDashboardResponse(w http.ResponseWriter) error
+}
+
+type GetOrganisationsDashboard200JSONResponse OrganisationsDashboard
+
+func (response GetOrganisationsDashboard200JSONResponse) VisitGetOrganisationsDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationsDashboard400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisationsDashboard400ApplicationProblemPlusJSONResponse) VisitGetOrganisationsDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationsDashboard401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisationsDashboard401ApplicationProblemPlusJSONResponse) VisitGetOrganisationsDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOrganisationsDashboard403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOrganisationsDashboard403ApplicationProblemPlusJSONResponse) VisitGetOrganisationsDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuotasDashboardRequestObject struct {
+}
+
+type GetQuotasDashboardResponseObject interface {
+	VisitGetQuotasDashboardResponse(w http.ResponseWriter) error
+}
+
+type GetQuotasDashboard200JSONResponse QuotasDashboard
+
+func (response GetQuotasDashboard200JSONResponse) VisitGetQuotasDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuotasDashboard401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuotasDashboard401ApplicationProblemPlusJSONResponse) VisitGetQuotasDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetQuotasDashboard403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQuotasDashboard403ApplicationProblemPlusJSONResponse) VisitGetQuotasDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserActivityDashboardRequestObject struct {
+	Params GetUserActivityDashboardParams
+}
+
+type GetUserActivityDashboardResponseObject interface {
+	VisitGetUserActivityDashboardResponse(w http.ResponseWriter) error
+}
+
+type GetUserActivityDashboard200JSONResponse UserActivityDashboard
+
+func (response GetUserActivityDashboard200JSONResponse) VisitGetUserActivityDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserActivityDashboard400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserActivityDashboard400ApplicationProblemPlusJSONResponse) VisitGetUserActivityDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserActivityDashboard401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserActivityDashboard401ApplicationProblemPlusJSONResponse) VisitGetUserActivityDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserActivityDashboard403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserActivityDashboard403ApplicationProblemPlusJSONResponse) VisitGetUserActivityDashboardResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultLocaleRequestObject struct {
+	Body *SetDefaultLocaleJSONRequestBody
+}
+
+type SetDefaultLocaleResponseObject interface {
+	VisitSetDefaultLocaleResponse(w http.ResponseWriter) error
+}
+
+type SetDefaultLocale200JSONResponse LocalePreference
+
+func (response SetDefaultLocale200JSONResponse) VisitSetDefaultLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultLocale400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetDefaultLocale400ApplicationProblemPlusJSONResponse) VisitSetDefaultLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultLocale401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetDefaultLocale401ApplicationProblemPlusJSONResponse) VisitSetDefaultLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultLocale403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetDefaultLocale403ApplicationProblemPlusJSONResponse) VisitSetDefaultLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultLocale413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetDefaultLocale413ApplicationProblemPlusJSONResponse) VisitSetDefaultLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetDefaultLocale415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SetDefaultLocale415ApplicationProblemPlusJSONResponse) VisitSetDefaultLocaleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocaleBundleRequestObject struct {
+	LocaleCode LocaleCode `json:"localeCode"`
+}
+
+type GetLocaleBundleResponseObject interface {
+	VisitGetLocaleBundleResponse(w http.ResponseWriter) error
+}
+
+type GetLocaleBundle200JSONResponse LocaleBundle
+
+func (response GetLocaleBundle200JSONResponse) VisitGetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocaleBundle400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocaleBundle400ApplicationProblemPlusJSONResponse) VisitGetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocaleBundle401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocaleBundle401ApplicationProblemPlusJSONResponse) VisitGetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocaleBundle403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocaleBundle403ApplicationProblemPlusJSONResponse) VisitGetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetLocaleBundle404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetLocaleBundle404ApplicationProblemPlusJSONResponse) VisitGetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLocaleBundleRequestObject struct {
+	LocaleCode LocaleCode `json:"localeCode"`
+	Body       *multipart.Reader
+}
+
+type UploadLocaleBundleResponseObject interface {
+	VisitUploadLocaleBundleResponse(w http.ResponseWriter) error
+}
+
+type UploadLocaleBundle200JSONResponse LocaleDetails
+
+func (response UploadLocaleBundle200JSONResponse) VisitUploadLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLocaleBundle400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLocaleBundle400ApplicationProblemPlusJSONResponse) VisitUploadLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLocaleBundle401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLocaleBundle401ApplicationProblemPlusJSONResponse) VisitUploadLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLocaleBundle403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLocaleBundle403ApplicationProblemPlusJSONResponse) VisitUploadLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLocaleBundle404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLocaleBundle404ApplicationProblemPlusJSONResponse) VisitUploadLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLocaleBundle413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLocaleBundle413ApplicationProblemPlusJSONResponse) VisitUploadLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadLocaleBundle415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UploadLocaleBundle415ApplicationProblemPlusJSONResponse) VisitUploadLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLocaleBundleRequestObject struct {
+	LocaleCode LocaleCode `json:"localeCode"`
+}
+
+type ResetLocaleBundleResponseObject interface {
+	VisitResetLocaleBundleResponse(w http.ResponseWriter) error
+}
+
+type ResetLocaleBundle200JSONResponse LocaleDetails
+
+func (response ResetLocaleBundle200JSONResponse) VisitResetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLocaleBundle400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResetLocaleBundle400ApplicationProblemPlusJSONResponse) VisitResetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLocaleBundle401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ResetLocaleBundle401ApplicationProblemPlusJSONResponse) VisitResetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLocaleBundle403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResetLocaleBundle403ApplicationProblemPlusJSONResponse) VisitResetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetLocaleBundle404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResetLocaleBundle404ApplicationProblemPlusJSONResponse) VisitResetLocaleBundleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLocalesRequestObject struct {
+	Params ListLocalesParams
+}
+
+type ListLocalesResponseObject interface {
+	VisitListLocalesResponse(w http.ResponseWriter) error
+}
+
+type ListLocales200JSONResponse LocaleDetailsList
+
+func (response ListLocales200JSONResponse) VisitListLocalesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLocales400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListLocales400ApplicationProblemPlusJSONResponse) VisitListLocalesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLocales401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListLocales401ApplicationProblemPlusJSONResponse) VisitListLocalesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListLocales403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListLocales403ApplicationProblemPlusJSONResponse) VisitListLocalesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOrganisationsRequestObject struct {
 	Params ListOrganisationsParams
 }
@@ -6775,16 +9080,16 @@ type CreateOrganisationResponseObject interface {
 	VisitCreateOrganisationResponse(w http.ResponseWriter) error
 }
 
-type CreateOrganisation201ResponseHeaders struct {
+type CreateOrganisation200ResponseHeaders struct {
 	Location *string
 }
 
-type CreateOrganisation201JSONResponse struct {
+type CreateOrganisation200JSONResponse struct {
 	Body    Organisation
-	Headers CreateOrganisation201ResponseHeaders
+	Headers CreateOrganisation200ResponseHeaders
 }
 
-func (response CreateOrganisation201JSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
+func (response CreateOrganisation200JSONResponse) VisitCreateOrganisationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -6794,7 +9099,7 @@ func (response CreateOrganisation201JSONResponse) VisitCreateOrganisationRespons
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
-	w.WriteHeader(201)
+	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8095,16 +10400,16 @@ type AddMemberResponseObject interface {
 	VisitAddMemberResponse(w http.ResponseWriter) error
 }
 
-type AddMember201ResponseHeaders struct {
+type AddMember200ResponseHeaders struct {
 	Location *string
 }
 
-type AddMember201JSONResponse struct {
+type AddMember200JSONResponse struct {
 	Body    Member
-	Headers AddMember201ResponseHeaders
+	Headers AddMember200ResponseHeaders
 }
 
-func (response AddMember201JSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
+func (response AddMember200JSONResponse) VisitAddMemberResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -8114,7 +10419,7 @@ func (response AddMember201JSONResponse) VisitAddMemberResponse(w http.ResponseW
 	if response.Headers.Location != nil {
 		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
 	}
-	w.WriteHeader(201)
+	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9934,16 +12239,16 @@ type AddWhitelistRulesResponseObject interface {
 	VisitAddWhitelistRulesResponse(w http.ResponseWriter) error
 }
 
-type AddWhitelistRules201JSONResponse WhitelistRules
+type AddWhitelistRules200JSONResponse WhitelistRules
 
-func (response AddWhitelistRules201JSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
+func (response AddWhitelistRules200JSONResponse) VisitAddWhitelistRulesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(201)
+	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11455,6 +13760,433 @@ func (response RevokeApproval503ApplicationProblemPlusJSONResponse) VisitRevokeA
 	return err
 }
 
+type ListMyContactsRequestObject struct {
+	Params ListMyContactsParams
+}
+
+type ListMyContactsResponseObject interface {
+	VisitListMyContactsResponse(w http.ResponseWriter) error
+}
+
+type ListMyContacts200JSONResponse ContactList
+
+func (response ListMyContacts200JSONResponse) VisitListMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyContacts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyContacts400ApplicationProblemPlusJSONResponse) VisitListMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyContacts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyContacts401ApplicationProblemPlusJSONResponse) VisitListMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyContacts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyContacts403ApplicationProblemPlusJSONResponse) VisitListMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMyContactsRequestObject struct {
+	Body *AddMyContactsJSONRequestBody
+}
+
+type AddMyContactsResponseObject interface {
+	VisitAddMyContactsResponse(w http.ResponseWriter) error
+}
+
+type AddMyContacts200JSONResponse ContactItems
+
+func (response AddMyContacts200JSONResponse) VisitAddMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMyContacts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AddMyContacts400ApplicationProblemPlusJSONResponse) VisitAddMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMyContacts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AddMyContacts401ApplicationProblemPlusJSONResponse) VisitAddMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMyContacts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AddMyContacts403ApplicationProblemPlusJSONResponse) VisitAddMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMyContacts409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AddMyContacts409ApplicationProblemPlusJSONResponse) VisitAddMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMyContacts413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AddMyContacts413ApplicationProblemPlusJSONResponse) VisitAddMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AddMyContacts415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AddMyContacts415ApplicationProblemPlusJSONResponse) VisitAddMyContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyContactRequestObject struct {
+	ContactId ContactId `json:"contactId"`
+}
+
+type DeleteMyContactResponseObject interface {
+	VisitDeleteMyContactResponse(w http.ResponseWriter) error
+}
+
+type DeleteMyContact200Response struct {
+}
+
+func (response DeleteMyContact200Response) VisitDeleteMyContactResponse(w http.ResponseWriter) error {
+	w.WriteHeader(200)
+	return nil
+}
+
+type DeleteMyContact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyContact400ApplicationProblemPlusJSONResponse) VisitDeleteMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyContact401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyContact401ApplicationProblemPlusJSONResponse) VisitDeleteMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyContact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyContact403ApplicationProblemPlusJSONResponse) VisitDeleteMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteMyContact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteMyContact404ApplicationProblemPlusJSONResponse) VisitDeleteMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContactRequestObject struct {
+	ContactId ContactId `json:"contactId"`
+	Body      *UpdateMyContactJSONRequestBody
+}
+
+type UpdateMyContactResponseObject interface {
+	VisitUpdateMyContactResponse(w http.ResponseWriter) error
+}
+
+type UpdateMyContact200JSONResponse Contact
+
+func (response UpdateMyContact200JSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyContact400ApplicationProblemPlusJSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContact401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyContact401ApplicationProblemPlusJSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyContact403ApplicationProblemPlusJSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyContact404ApplicationProblemPlusJSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContact409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyContact409ApplicationProblemPlusJSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContact413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyContact413ApplicationProblemPlusJSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMyContact415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMyContact415ApplicationProblemPlusJSONResponse) VisitUpdateMyContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ExpireMySessionsRequestObject struct {
 }
 
@@ -12536,6 +15268,119 @@ func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadin
 	return err
 }
 
+type GetThemeRequestObject struct {
+}
+
+type GetThemeResponseObject interface {
+	VisitGetThemeResponse(w http.ResponseWriter) error
+}
+
+type GetTheme200JSONResponse Theme
+
+func (response GetTheme200JSONResponse) VisitGetThemeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTheme503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetTheme503ApplicationProblemPlusJSONResponse) VisitGetThemeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetThemePropertyRequestObject struct {
+	Property ThemePropertyName `json:"property"`
+}
+
+type GetThemePropertyResponseObject interface {
+	VisitGetThemePropertyResponse(w http.ResponseWriter) error
+}
+
+type GetThemeProperty200JSONResponse ThemeProperty
+
+func (response GetThemeProperty200JSONResponse) VisitGetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetThemeProperty400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetThemeProperty400ApplicationProblemPlusJSONResponse) VisitGetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetThemeProperty404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetThemeProperty404ApplicationProblemPlusJSONResponse) VisitGetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetThemeProperty503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetThemeProperty503ApplicationProblemPlusJSONResponse) VisitGetThemePropertyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
@@ -12595,6 +15440,45 @@ type StrictServerInterface interface {
 	// GetPublicConfig Public properties for client applications
 	// (GET /api/v1/config)
 	GetPublicConfig(ctx context.Context, request GetPublicConfigRequestObject) (GetPublicConfigResponseObject, error)
+	// ListServerProperties List the platform properties
+	// (GET /api/v1/config/server)
+	ListServerProperties(ctx context.Context, request ListServerPropertiesRequestObject) (ListServerPropertiesResponseObject, error)
+	// GetServerProperty One platform property
+	// (GET /api/v1/config/server/{configId})
+	GetServerProperty(ctx context.Context, request GetServerPropertyRequestObject) (GetServerPropertyResponseObject, error)
+	// SetServerProperty Change a platform property
+	// (PUT /api/v1/config/server/{configId})
+	SetServerProperty(ctx context.Context, request SetServerPropertyRequestObject) (SetServerPropertyResponseObject, error)
+	// SetThemeProperty Set one theme property
+	// (PUT /api/v1/config/theme/{property})
+	SetThemeProperty(ctx context.Context, request SetThemePropertyRequestObject) (SetThemePropertyResponseObject, error)
+	// GetClientsDashboard How many client applications are registered
+	// (GET /api/v1/dashboard/clients)
+	GetClientsDashboard(ctx context.Context, request GetClientsDashboardRequestObject) (GetClientsDashboardResponseObject, error)
+	// GetOrganisationsDashboard Every organisation's storage and membership
+	// (GET /api/v1/dashboard/organisations)
+	GetOrganisationsDashboard(ctx context.Context, request GetOrganisationsDashboardRequestObject) (GetOrganisationsDashboardResponseObject, error)
+	// GetQuotasDashboard The storage allocated to every organisation, in total
+	// (GET /api/v1/dashboard/quotas)
+	GetQuotasDashboard(ctx context.Context, request GetQuotasDashboardRequestObject) (GetQuotasDashboardResponseObject, error)
+	// GetUserActivityDashboard Sign-ins per day
+	// (GET /api/v1/dashboard/users/activity)
+	GetUserActivityDashboard(ctx context.Context, request GetUserActivityDashboardRequestObject) (GetUserActivityDashboardResponseObject, error)
+	// SetDefaultLocale Set the platform's default language
+	// (PUT /api/v1/i18n/adminpreference)
+	SetDefaultLocale(ctx context.Context, request SetDefaultLocaleRequestObject) (SetDefaultLocaleResponseObject, error)
+	// GetLocaleBundle A language's strings
+	// (GET /api/v1/i18n/bundles/{localeCode})
+	GetLocaleBundle(ctx context.Context, request GetLocaleBundleRequestObject) (GetLocaleBundleResponseObject, error)
+	// UploadLocaleBundle Upload a language's custom bundle
+	// (POST /api/v1/i18n/bundles/{localeCode})
+	UploadLocaleBundle(ctx context.Context, request UploadLocaleBundleRequestObject) (UploadLocaleBundleResponseObject, error)
+	// ResetLocaleBundle Drop a language's custom bundle
+	// (PUT /api/v1/i18n/bundles/{localeCode}/reset)
+	ResetLocaleBundle(ctx context.Context, request ResetLocaleBundleRequestObject) (ResetLocaleBundleResponseObject, error)
+	// ListLocales The languages offered
+	// (GET /api/v1/i18n/localedetails)
+	ListLocales(ctx context.Context, request ListLocalesRequestObject) (ListLocalesResponseObject, error)
 	// ListOrganisations List the organisations
 	// (GET /api/v1/organisations)
 	ListOrganisations(ctx context.Context, request ListOrganisationsRequestObject) (ListOrganisationsResponseObject, error)
@@ -12724,6 +15608,18 @@ type StrictServerInterface interface {
 	// RevokeApproval Revoke an approval
 	// (DELETE /api/v1/users/me/applications/approvals/{approvalId})
 	RevokeApproval(ctx context.Context, request RevokeApprovalRequestObject) (RevokeApprovalResponseObject, error)
+	// ListMyContacts The caller's address book
+	// (GET /api/v1/users/me/contacts)
+	ListMyContacts(ctx context.Context, request ListMyContactsRequestObject) (ListMyContactsResponseObject, error)
+	// AddMyContacts Add contacts to the caller's address book
+	// (POST /api/v1/users/me/contacts)
+	AddMyContacts(ctx context.Context, request AddMyContactsRequestObject) (AddMyContactsResponseObject, error)
+	// DeleteMyContact Remove one of the caller's contacts
+	// (DELETE /api/v1/users/me/contacts/{contactId})
+	DeleteMyContact(ctx context.Context, request DeleteMyContactRequestObject) (DeleteMyContactResponseObject, error)
+	// UpdateMyContact Replace one of the caller's contacts
+	// (PUT /api/v1/users/me/contacts/{contactId})
+	UpdateMyContact(ctx context.Context, request UpdateMyContactRequestObject) (UpdateMyContactResponseObject, error)
 	// ExpireMySessions End the caller's sessions
 	// (PUT /api/v1/users/me/expire)
 	ExpireMySessions(ctx context.Context, request ExpireMySessionsRequestObject) (ExpireMySessionsResponseObject, error)
@@ -12767,6 +15663,12 @@ type StrictServerInterface interface {
 	// GetReadiness Readiness (database reachable)
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
+	// GetTheme The platform's theme ("System Details")
+	// (GET /theme)
+	GetTheme(ctx context.Context, request GetThemeRequestObject) (GetThemeResponseObject, error)
+	// GetThemeProperty One theme property
+	// (GET /theme/{property})
+	GetThemeProperty(ctx context.Context, request GetThemePropertyRequestObject) (GetThemePropertyResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -13350,6 +16252,410 @@ func (sh *strictHandler) GetPublicConfig(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetPublicConfigResponseObject); ok {
 		return validResponse.VisitGetPublicConfigResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListServerProperties operation middleware
+func (sh *strictHandler) ListServerProperties(ctx echo.Context, params ListServerPropertiesParams) error {
+	var request ListServerPropertiesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListServerProperties(ctx.Request().Context(), request.(ListServerPropertiesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListServerProperties")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListServerPropertiesResponseObject); ok {
+		return validResponse.VisitListServerPropertiesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetServerProperty operation middleware
+func (sh *strictHandler) GetServerProperty(ctx echo.Context, configId ConfigId) error {
+	var request GetServerPropertyRequestObject
+
+	request.ConfigId = configId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetServerProperty(ctx.Request().Context(), request.(GetServerPropertyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetServerProperty")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetServerPropertyResponseObject); ok {
+		return validResponse.VisitGetServerPropertyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetServerProperty operation middleware
+func (sh *strictHandler) SetServerProperty(ctx echo.Context, configId ConfigId) error {
+	var request SetServerPropertyRequestObject
+
+	request.ConfigId = configId
+
+	var body SetServerPropertyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetServerProperty(ctx.Request().Context(), request.(SetServerPropertyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetServerProperty")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetServerPropertyResponseObject); ok {
+		return validResponse.VisitSetServerPropertyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetThemeProperty operation middleware
+func (sh *strictHandler) SetThemeProperty(ctx echo.Context, property ThemePropertyName) error {
+	var request SetThemePropertyRequestObject
+
+	request.Property = property
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "application/json") {
+		var body SetThemePropertyJSONRequestBody
+		var err error
+		if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+			// A request validator built on kin-openapi's openapi3filter with
+			// KeepValidatedValue leaves the value it validated on the body. Bind
+			// that value, matching member names exactly, so the handler receives
+			// what was validated instead of a second, case-insensitive decode.
+			// Otherwise bind only the request body, so that path and query
+			// parameters are not also bound into the body struct.
+			if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+				err = binder.BindBody(ctx, &body)
+			}
+		} else {
+			// A custom binder is installed on the Echo instance; defer to it
+			// entirely, since echo.Binder does not expose body-only binding and
+			// the binder may do more than decode (for example call ctx.Validate).
+			err = ctx.Bind(&body)
+		}
+		if err != nil {
+			return err
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(ctx.Request().Header.Get("Content-Type"), "text/plain") {
+		data, err := io.ReadAll(ctx.Request().Body)
+		if err != nil {
+			return err
+		}
+		body := SetThemePropertyTextRequestBody(data)
+		request.TextBody = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetThemeProperty(ctx.Request().Context(), request.(SetThemePropertyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetThemeProperty")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetThemePropertyResponseObject); ok {
+		return validResponse.VisitSetThemePropertyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetClientsDashboard operation middleware
+func (sh *strictHandler) GetClientsDashboard(ctx echo.Context) error {
+	var request GetClientsDashboardRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetClientsDashboard(ctx.Request().Context(), request.(GetClientsDashboardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetClientsDashboard")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetClientsDashboardResponseObject); ok {
+		return validResponse.VisitGetClientsDashboardResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOrganisationsDashboard operation middleware
+func (sh *strictHandler) GetOrganisationsDashboard(ctx echo.Context, params GetOrganisationsDashboardParams) error {
+	var request GetOrganisationsDashboardRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOrganisationsDashboard(ctx.Request().Context(), request.(GetOrganisationsDashboardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOrganisationsDashboard")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOrganisationsDashboardResponseObject); ok {
+		return validResponse.VisitGetOrganisationsDashboardResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetQuotasDashboard operation middleware
+func (sh *strictHandler) GetQuotasDashboard(ctx echo.Context) error {
+	var request GetQuotasDashboardRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQuotasDashboard(ctx.Request().Context(), request.(GetQuotasDashboardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQuotasDashboard")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetQuotasDashboardResponseObject); ok {
+		return validResponse.VisitGetQuotasDashboardResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetUserActivityDashboard operation middleware
+func (sh *strictHandler) GetUserActivityDashboard(ctx echo.Context, params GetUserActivityDashboardParams) error {
+	var request GetUserActivityDashboardRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUserActivityDashboard(ctx.Request().Context(), request.(GetUserActivityDashboardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUserActivityDashboard")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserActivityDashboardResponseObject); ok {
+		return validResponse.VisitGetUserActivityDashboardResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetDefaultLocale operation middleware
+func (sh *strictHandler) SetDefaultLocale(ctx echo.Context) error {
+	var request SetDefaultLocaleRequestObject
+
+	var body SetDefaultLocaleJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetDefaultLocale(ctx.Request().Context(), request.(SetDefaultLocaleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetDefaultLocale")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetDefaultLocaleResponseObject); ok {
+		return validResponse.VisitSetDefaultLocaleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetLocaleBundle operation middleware
+func (sh *strictHandler) GetLocaleBundle(ctx echo.Context, localeCode LocaleCode) error {
+	var request GetLocaleBundleRequestObject
+
+	request.LocaleCode = localeCode
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetLocaleBundle(ctx.Request().Context(), request.(GetLocaleBundleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetLocaleBundle")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetLocaleBundleResponseObject); ok {
+		return validResponse.VisitGetLocaleBundleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UploadLocaleBundle operation middleware
+func (sh *strictHandler) UploadLocaleBundle(ctx echo.Context, localeCode LocaleCode) error {
+	var request UploadLocaleBundleRequestObject
+
+	request.LocaleCode = localeCode
+
+	if reader, err := ctx.Request().MultipartReader(); err != nil {
+		return err
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadLocaleBundle(ctx.Request().Context(), request.(UploadLocaleBundleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadLocaleBundle")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadLocaleBundleResponseObject); ok {
+		return validResponse.VisitUploadLocaleBundleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResetLocaleBundle operation middleware
+func (sh *strictHandler) ResetLocaleBundle(ctx echo.Context, localeCode LocaleCode) error {
+	var request ResetLocaleBundleRequestObject
+
+	request.LocaleCode = localeCode
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetLocaleBundle(ctx.Request().Context(), request.(ResetLocaleBundleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetLocaleBundle")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResetLocaleBundleResponseObject); ok {
+		return validResponse.VisitResetLocaleBundleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListLocales operation middleware
+func (sh *strictHandler) ListLocales(ctx echo.Context, params ListLocalesParams) error {
+	var request ListLocalesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListLocales(ctx.Request().Context(), request.(ListLocalesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListLocales")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListLocalesResponseObject); ok {
+		return validResponse.VisitListLocalesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -14827,6 +18133,150 @@ func (sh *strictHandler) RevokeApproval(ctx echo.Context, approvalId Id) error {
 	return nil
 }
 
+// ListMyContacts operation middleware
+func (sh *strictHandler) ListMyContacts(ctx echo.Context, params ListMyContactsParams) error {
+	var request ListMyContactsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyContacts(ctx.Request().Context(), request.(ListMyContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyContacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyContactsResponseObject); ok {
+		return validResponse.VisitListMyContactsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AddMyContacts operation middleware
+func (sh *strictHandler) AddMyContacts(ctx echo.Context) error {
+	var request AddMyContactsRequestObject
+
+	var body AddMyContactsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AddMyContacts(ctx.Request().Context(), request.(AddMyContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AddMyContacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AddMyContactsResponseObject); ok {
+		return validResponse.VisitAddMyContactsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMyContact operation middleware
+func (sh *strictHandler) DeleteMyContact(ctx echo.Context, contactId ContactId) error {
+	var request DeleteMyContactRequestObject
+
+	request.ContactId = contactId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMyContact(ctx.Request().Context(), request.(DeleteMyContactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMyContact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMyContactResponseObject); ok {
+		return validResponse.VisitDeleteMyContactResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateMyContact operation middleware
+func (sh *strictHandler) UpdateMyContact(ctx echo.Context, contactId ContactId) error {
+	var request UpdateMyContactRequestObject
+
+	request.ContactId = contactId
+
+	var body UpdateMyContactJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateMyContact(ctx.Request().Context(), request.(UpdateMyContactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateMyContact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateMyContactResponseObject); ok {
+		return validResponse.VisitUpdateMyContactResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ExpireMySessions operation middleware
 func (sh *strictHandler) ExpireMySessions(ctx echo.Context) error {
 	var request ExpireMySessionsRequestObject
@@ -15218,6 +18668,54 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadinessResponseObject); ok {
 		return validResponse.VisitGetReadinessResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTheme operation middleware
+func (sh *strictHandler) GetTheme(ctx echo.Context) error {
+	var request GetThemeRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTheme(ctx.Request().Context(), request.(GetThemeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTheme")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetThemeResponseObject); ok {
+		return validResponse.VisitGetThemeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetThemeProperty operation middleware
+func (sh *strictHandler) GetThemeProperty(ctx echo.Context, property ThemePropertyName) error {
+	var request GetThemePropertyRequestObject
+
+	request.Property = property
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetThemeProperty(ctx.Request().Context(), request.(GetThemePropertyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetThemeProperty")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetThemePropertyResponseObject); ok {
+		return validResponse.VisitGetThemePropertyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -54,6 +54,93 @@ func (e AssignableRole) Valid() bool {
 	}
 }
 
+// Defines values for AuditAction.
+const (
+	AuditActionCREATED   AuditAction = "CREATED"
+	AuditActionDELETED   AuditAction = "DELETED"
+	AuditActionOTHER     AuditAction = "OTHER"
+	AuditActionRETRIEVED AuditAction = "RETRIEVED"
+	AuditActionUPDATED   AuditAction = "UPDATED"
+)
+
+// Valid indicates whether the value is a known member of the AuditAction enum.
+func (e AuditAction) Valid() bool {
+	switch e {
+	case AuditActionCREATED:
+		return true
+	case AuditActionDELETED:
+		return true
+	case AuditActionOTHER:
+		return true
+	case AuditActionRETRIEVED:
+		return true
+	case AuditActionUPDATED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AuditCategory.
+const (
+	AuditCategoryAUTH            AuditCategory = "AUTH"
+	AuditCategoryCLASSIFICATIONS AuditCategory = "CLASSIFICATIONS"
+	AuditCategoryCLEARANCES      AuditCategory = "CLEARANCES"
+	AuditCategoryCLIENTAPPS      AuditCategory = "CLIENTAPPS"
+	AuditCategoryCOLLABORATIONS  AuditCategory = "COLLABORATIONS"
+	AuditCategoryCOLLECTIONS     AuditCategory = "COLLECTIONS"
+	AuditCategoryCONFIG          AuditCategory = "CONFIG"
+	AuditCategoryCONTACTS        AuditCategory = "CONTACTS"
+	AuditCategoryKEYS            AuditCategory = "KEYS"
+	AuditCategoryNOTIFICATIONS   AuditCategory = "NOTIFICATIONS"
+	AuditCategoryOBJECTS         AuditCategory = "OBJECTS"
+	AuditCategoryORGANISATIONS   AuditCategory = "ORGANISATIONS"
+	AuditCategoryOTHER           AuditCategory = "OTHER"
+	AuditCategoryPLANS           AuditCategory = "PLANS"
+	AuditCategoryUSERS           AuditCategory = "USERS"
+	AuditCategoryWHITELIST       AuditCategory = "WHITELIST"
+)
+
+// Valid indicates whether the value is a known member of the AuditCategory enum.
+func (e AuditCategory) Valid() bool {
+	switch e {
+	case AuditCategoryAUTH:
+		return true
+	case AuditCategoryCLASSIFICATIONS:
+		return true
+	case AuditCategoryCLEARANCES:
+		return true
+	case AuditCategoryCLIENTAPPS:
+		return true
+	case AuditCategoryCOLLABORATIONS:
+		return true
+	case AuditCategoryCOLLECTIONS:
+		return true
+	case AuditCategoryCONFIG:
+		return true
+	case AuditCategoryCONTACTS:
+		return true
+	case AuditCategoryKEYS:
+		return true
+	case AuditCategoryNOTIFICATIONS:
+		return true
+	case AuditCategoryOBJECTS:
+		return true
+	case AuditCategoryORGANISATIONS:
+		return true
+	case AuditCategoryOTHER:
+		return true
+	case AuditCategoryPLANS:
+		return true
+	case AuditCategoryUSERS:
+		return true
+	case AuditCategoryWHITELIST:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuditExportRequestExportFormat.
 const (
 	Csv  AuditExportRequestExportFormat = "csv"
@@ -318,6 +405,48 @@ func (e RemovalWithdrawalOutcome) Valid() bool {
 	}
 }
 
+// Defines values for ServerPropertyConfigGroup.
+const (
+	Public ServerPropertyConfigGroup = "public"
+	Server ServerPropertyConfigGroup = "server"
+)
+
+// Valid indicates whether the value is a known member of the ServerPropertyConfigGroup enum.
+func (e ServerPropertyConfigGroup) Valid() bool {
+	switch e {
+	case Public:
+		return true
+	case Server:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ServerPropertyValueType.
+const (
+	Boolean ServerPropertyValueType = "boolean"
+	Integer ServerPropertyValueType = "integer"
+	String  ServerPropertyValueType = "string"
+	Url     ServerPropertyValueType = "url"
+)
+
+// Valid indicates whether the value is a known member of the ServerPropertyValueType enum.
+func (e ServerPropertyValueType) Valid() bool {
+	switch e {
+	case Boolean:
+		return true
+	case Integer:
+		return true
+	case String:
+		return true
+	case Url:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ServiceLinkHttpMethod.
 const (
 	DELETE ServiceLinkHttpMethod = "DELETE"
@@ -462,6 +591,105 @@ func (e ListClientAppsParamsSortBy) Valid() bool {
 	case ListClientAppsParamsSortByClientId:
 		return true
 	case ListClientAppsParamsSortByCreatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListServerPropertiesParamsOrderBy.
+const (
+	ListServerPropertiesParamsOrderByASC  ListServerPropertiesParamsOrderBy = "ASC"
+	ListServerPropertiesParamsOrderByDESC ListServerPropertiesParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListServerPropertiesParamsOrderBy enum.
+func (e ListServerPropertiesParamsOrderBy) Valid() bool {
+	switch e {
+	case ListServerPropertiesParamsOrderByASC:
+		return true
+	case ListServerPropertiesParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListServerPropertiesParamsSortBy.
+const (
+	ListServerPropertiesParamsSortById           ListServerPropertiesParamsSortBy = "id"
+	ListServerPropertiesParamsSortByPropertyName ListServerPropertiesParamsSortBy = "propertyName"
+)
+
+// Valid indicates whether the value is a known member of the ListServerPropertiesParamsSortBy enum.
+func (e ListServerPropertiesParamsSortBy) Valid() bool {
+	switch e {
+	case ListServerPropertiesParamsSortById:
+		return true
+	case ListServerPropertiesParamsSortByPropertyName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrganisationsDashboardParamsOrderBy.
+const (
+	GetOrganisationsDashboardParamsOrderByASC  GetOrganisationsDashboardParamsOrderBy = "ASC"
+	GetOrganisationsDashboardParamsOrderByDESC GetOrganisationsDashboardParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationsDashboardParamsOrderBy enum.
+func (e GetOrganisationsDashboardParamsOrderBy) Valid() bool {
+	switch e {
+	case GetOrganisationsDashboardParamsOrderByASC:
+		return true
+	case GetOrganisationsDashboardParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrganisationsDashboardParamsSortBy.
+const (
+	GetOrganisationsDashboardParamsSortByCollaboratorCount GetOrganisationsDashboardParamsSortBy = "collaboratorCount"
+	GetOrganisationsDashboardParamsSortById                GetOrganisationsDashboardParamsSortBy = "id"
+	GetOrganisationsDashboardParamsSortByName              GetOrganisationsDashboardParamsSortBy = "name"
+	GetOrganisationsDashboardParamsSortByOriginatorCount   GetOrganisationsDashboardParamsSortBy = "originatorCount"
+	GetOrganisationsDashboardParamsSortByQuota             GetOrganisationsDashboardParamsSortBy = "quota"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationsDashboardParamsSortBy enum.
+func (e GetOrganisationsDashboardParamsSortBy) Valid() bool {
+	switch e {
+	case GetOrganisationsDashboardParamsSortByCollaboratorCount:
+		return true
+	case GetOrganisationsDashboardParamsSortById:
+		return true
+	case GetOrganisationsDashboardParamsSortByName:
+		return true
+	case GetOrganisationsDashboardParamsSortByOriginatorCount:
+		return true
+	case GetOrganisationsDashboardParamsSortByQuota:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetOrganisationsDashboardParamsSearchColumn.
+const (
+	GetOrganisationsDashboardParamsSearchColumnId   GetOrganisationsDashboardParamsSearchColumn = "id"
+	GetOrganisationsDashboardParamsSearchColumnName GetOrganisationsDashboardParamsSearchColumn = "name"
+)
+
+// Valid indicates whether the value is a known member of the GetOrganisationsDashboardParamsSearchColumn enum.
+func (e GetOrganisationsDashboardParamsSearchColumn) Valid() bool {
+	switch e {
+	case GetOrganisationsDashboardParamsSearchColumnId:
+		return true
+	case GetOrganisationsDashboardParamsSearchColumnName:
 		return true
 	default:
 		return false
@@ -813,6 +1041,45 @@ func (e ListSafeShareAdminsParamsSortBy) Valid() bool {
 	}
 }
 
+// Defines values for ListMyContactsParamsOrderBy.
+const (
+	ListMyContactsParamsOrderByASC  ListMyContactsParamsOrderBy = "ASC"
+	ListMyContactsParamsOrderByDESC ListMyContactsParamsOrderBy = "DESC"
+)
+
+// Valid indicates whether the value is a known member of the ListMyContactsParamsOrderBy enum.
+func (e ListMyContactsParamsOrderBy) Valid() bool {
+	switch e {
+	case ListMyContactsParamsOrderByASC:
+		return true
+	case ListMyContactsParamsOrderByDESC:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMyContactsParamsSortBy.
+const (
+	ListMyContactsParamsSortByEmail     ListMyContactsParamsSortBy = "email"
+	ListMyContactsParamsSortByFirstName ListMyContactsParamsSortBy = "firstName"
+	ListMyContactsParamsSortByLastName  ListMyContactsParamsSortBy = "lastName"
+)
+
+// Valid indicates whether the value is a known member of the ListMyContactsParamsSortBy enum.
+func (e ListMyContactsParamsSortBy) Valid() bool {
+	switch e {
+	case ListMyContactsParamsSortByEmail:
+		return true
+	case ListMyContactsParamsSortByFirstName:
+		return true
+	case ListMyContactsParamsSortByLastName:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BulkDeleteWhitelistRulesParamsAction.
 const (
 	BulkDeleteWhitelistRulesParamsActionDelete BulkDeleteWhitelistRulesParamsAction = "delete"
@@ -876,13 +1143,31 @@ type ApprovalList struct {
 // AssignableRole The roles that may be assigned by hand; Ad hoc never is.
 type AssignableRole string
 
+// AuditAction What the request did, by its method: `CREATED` (POST), `RETRIEVED` (GET), `UPDATED` (PUT, PATCH),
+// `DELETED` (DELETE); `OTHER` for any other method. A sign-in is `CREATED`.
+type AuditAction string
+
+// AuditCategory What the request was about. The documented `AUTH` (sign-ins and MFA), `COLLABORATIONS`,
+// `COLLECTIONS`, `CONTACTS`, `KEYS`, `NOTIFICATIONS`, `OBJECTS`, `USERS` (accounts, members,
+// administrators), and for what that list lacks `ORGANISATIONS` (organisations, their removal,
+// their audit trail and statistics), `WHITELIST`, `CLEARANCES`, `CLASSIFICATIONS`, `PLANS`,
+// `CLIENTAPPS`, `CONFIG` (properties, theme, languages, dashboards); `OTHER` when the request
+// matched no operation.
+type AuditCategory string
+
 // AuditExportRequest defines model for AuditExportRequest.
 type AuditExportRequest struct {
-	// Action Only records with this action.
-	Action *string `json:"action,omitempty"`
+	// Action What the request did, by its method: `CREATED` (POST), `RETRIEVED` (GET), `UPDATED` (PUT, PATCH),
+	// `DELETED` (DELETE); `OTHER` for any other method. A sign-in is `CREATED`.
+	Action *AuditAction `json:"action,omitempty"`
 
-	// Category Only records with this category.
-	Category *string `json:"category,omitempty"`
+	// Category What the request was about. The documented `AUTH` (sign-ins and MFA), `COLLABORATIONS`,
+	// `COLLECTIONS`, `CONTACTS`, `KEYS`, `NOTIFICATIONS`, `OBJECTS`, `USERS` (accounts, members,
+	// administrators), and for what that list lacks `ORGANISATIONS` (organisations, their removal,
+	// their audit trail and statistics), `WHITELIST`, `CLEARANCES`, `CLASSIFICATIONS`, `PLANS`,
+	// `CLIENTAPPS`, `CONFIG` (properties, theme, languages, dashboards); `OTHER` when the request
+	// matched no operation.
+	Category *AuditCategory `json:"category,omitempty"`
 
 	// ClientId Only requests made through this client application.
 	ClientId *string `json:"clientId,omitempty"`
@@ -898,15 +1183,19 @@ type AuditExportRequest struct {
 // AuditExportRequestExportFormat defines model for AuditExportRequest.ExportFormat.
 type AuditExportRequestExportFormat string
 
-// AuditRecord Example: {"action":"requestOrganisationRemoval","category":"removal","clientId":"webapp","id":"765456269464346720","method":"POST","organisationId":"765456269464346650","path":"/api/v1/organisations/765456269464346650/removalRequest","remoteAddress":"203.0.113.7","status":201,"timestamp":"2026-01-31T09:30:00.123456Z","userEmail":"bob@xy-company.com","userId":"765456269464346624"}
+// AuditRecord Example: {"action":"CREATED","category":"ORGANISATIONS","clientId":"webapp","id":"765456269464346720","method":"POST","operation":"requestOrganisationRemoval","organisationId":"765456269464346650","path":"/api/v1/organisations/765456269464346650/removalRequest","remoteAddress":"203.0.113.7","status":201,"timestamp":"2026-01-31T09:30:00.123456Z","userEmail":"bob@xy-company.com","userId":"765456269464346624"}
 type AuditRecord struct {
-	// Action The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
-	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
-	// `deleteOrganisation`; `unknown` when the request did not reach an operation.
-	Action string `json:"action"`
+	// Action What the request did, by its method: `CREATED` (POST), `RETRIEVED` (GET), `UPDATED` (PUT, PATCH),
+	// `DELETED` (DELETE); `OTHER` for any other method. A sign-in is `CREATED`.
+	Action AuditAction `json:"action"`
 
-	// Category `organisation`, `removal`, `members`, `audit`, or the resource the path names.
-	Category string `json:"category"`
+	// Category What the request was about. The documented `AUTH` (sign-ins and MFA), `COLLABORATIONS`,
+	// `COLLECTIONS`, `CONTACTS`, `KEYS`, `NOTIFICATIONS`, `OBJECTS`, `USERS` (accounts, members,
+	// administrators), and for what that list lacks `ORGANISATIONS` (organisations, their removal,
+	// their audit trail and statistics), `WHITELIST`, `CLEARANCES`, `CLASSIFICATIONS`, `PLANS`,
+	// `CLIENTAPPS`, `CONFIG` (properties, theme, languages, dashboards); `OTHER` when the request
+	// matched no operation.
+	Category AuditCategory `json:"category"`
 
 	// ClientId The client application the caller's token was issued to.
 	ClientId *string `json:"clientId"`
@@ -914,8 +1203,14 @@ type AuditRecord struct {
 	// Id A positive 64-bit integer written in decimal digits.
 	//
 	// Example: 765456269464346624
-	Id             Id        `json:"id"`
-	Method         string    `json:"method"`
+	Id     Id     `json:"id"`
+	Method string `json:"method"`
+
+	// Operation The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
+	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
+	// `deleteOrganisation`; for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
+	// `unknown` when the request did not reach an operation.
+	Operation      string    `json:"operation"`
 	OrganisationId *string   `json:"organisationId"`
 	Path           string    `json:"path"`
 	RemoteAddress  string    `json:"remoteAddress"`
@@ -1154,6 +1449,63 @@ type ClientAppUpdate struct {
 	Scope                  *[]ScopeToken `json:"scope,omitempty"`
 }
 
+// ClientsDashboard Example: {"totalClientApps":7}
+type ClientsDashboard struct {
+	TotalClientApps int64 `json:"totalClientApps"`
+}
+
+// Contact Example: {"createdAt":"2026-11-30T09:30:00Z","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346999","lastName":"Smith","modifiedAt":"2026-11-30T09:30:00Z"}
+type Contact struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Email     string    `json:"email"`
+	FirstName *string   `json:"firstName"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id         Id        `json:"id"`
+	LastName   *string   `json:"lastName"`
+	ModifiedAt time.Time `json:"modifiedAt"`
+}
+
+// ContactCreate defines model for ContactCreate.
+type ContactCreate struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName,omitempty"`
+	LastName  *string             `json:"lastName,omitempty"`
+}
+
+// ContactItems Example: {"items":[{"createdAt":"2026-11-30T09:30:00Z","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346999","lastName":"Smith","modifiedAt":"2026-11-30T09:30:00Z"}]}
+type ContactItems struct {
+	Items []Contact `json:"items"`
+}
+
+// ContactList defines model for ContactList.
+type ContactList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int       `json:"count"`
+	Items []Contact `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ContactUpdate defines model for ContactUpdate.
+type ContactUpdate struct {
+	Email     openapi_types.Email `json:"email"`
+	FirstName *string             `json:"firstName,omitempty"`
+	LastName  *string             `json:"lastName,omitempty"`
+}
+
+// ContactsCreate defines model for ContactsCreate.
+type ContactsCreate struct {
+	Contacts         []ContactCreate `json:"contacts"`
+	IgnoreDuplicates *bool           `json:"ignoreDuplicates,omitempty"`
+}
+
+// EmptyObject defines model for EmptyObject.
+type EmptyObject = map[string]interface{}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The member, as a path (`items[0].pattern`), or the parameter's name.
@@ -1234,6 +1586,39 @@ type ListMeta struct {
 
 	// Offset The index of the first item returned.
 	Offset int `json:"offset"`
+}
+
+// Locale defines model for Locale.
+type Locale struct {
+	// DisplayDescription The language's name in itself.
+	DisplayDescription string `json:"displayDescription"`
+	LocaleCode         string `json:"localeCode"`
+}
+
+// LocaleBundle Example: {"signIn.submit":"Sign in","signIn.title":"Sign in"}
+type LocaleBundle map[string]string
+
+// LocaleDetails Example: {"adminDefault":false,"hasBuiltinBundle":false,"hasCustomBundle":true,"locale":{"displayDescription":"Dansk","localeCode":"da"}}
+type LocaleDetails struct {
+	AdminDefault     bool   `json:"adminDefault"`
+	HasBuiltinBundle bool   `json:"hasBuiltinBundle"`
+	HasCustomBundle  bool   `json:"hasCustomBundle"`
+	Locale           Locale `json:"locale"`
+}
+
+// LocaleDetailsList defines model for LocaleDetailsList.
+type LocaleDetailsList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int             `json:"count"`
+	Items []LocaleDetails `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// LocalePreference Example: {"i18nCode":"en_us"}
+type LocalePreference struct {
+	I18nCode string `json:"i18nCode"`
 }
 
 // Me Example: {"accountType":"local","email":"alice@xy-company.com","firstName":"Alice","id":"765456269464346624","lastName":"Smith","mfaEnabled":false,"mobileNumber":"+61412345678","organisations":[{"id":"765456269464346625","isOrgAdmin":true,"name":"XY Company","role":"Originator"}],"otherName":null,"safeShareAdmin":false}
@@ -1456,6 +1841,24 @@ type OrganisationCreate struct {
 	Quota int64 `json:"quota"`
 }
 
+// OrganisationDashboardItem defines model for OrganisationDashboardItem.
+type OrganisationDashboardItem struct {
+	CollaboratorCount int64 `json:"collaboratorCount"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id              Id     `json:"id"`
+	Name            string `json:"name"`
+	OriginatorCount int64  `json:"originatorCount"`
+
+	// Quota Storage allocated, in MiB.
+	Quota int64 `json:"quota"`
+
+	// StorageUsed Storage used, in bytes.
+	StorageUsed int64 `json:"storageUsed"`
+}
+
 // OrganisationList defines model for OrganisationList.
 type OrganisationList struct {
 	// Count How many items match, before `limit` and `offset`.
@@ -1502,6 +1905,16 @@ type OrganisationUpdate struct {
 
 	// WebappHelpUrl An absolute http(s) URL, or an empty string to clear it.
 	WebappHelpUrl *OptionalUrl `json:"webappHelpUrl,omitempty"`
+}
+
+// OrganisationsDashboard defines model for OrganisationsDashboard.
+type OrganisationsDashboard struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int                         `json:"count"`
+	Items []OrganisationDashboardItem `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
 }
 
 // Plan Example: {"createdAt":"2026-11-30T09:00:00Z","default":true,"description":"For most Originators","id":"765456269464346690","name":"Standard","originatorCount":12,"quota":10240}
@@ -1634,12 +2047,37 @@ type ProfileUpdate struct {
 	OtherName *string `json:"otherName,omitempty"`
 }
 
-// PublicConfig Example: {"contentServiceURL":"https://content.example.com","passwordMaxLength":1024,"passwordMinLength":12,"webappServiceURL":"https://safeshare.example.com"}
+// PublicConfig The platform's public properties: the documented members (`content.service.url`,
+// `document.viewer.enabled`, `googleAnalyticsDomain`, `googleAnalyticsTrackingCode`,
+// `require.login.on.launch`), the web application's base URL, and the password policy sign-up
+// forms need. Never anything secret.
+//
+// Example: {"content.service.url":"https://content.example.com","contentServiceURL":"https://content.example.com","document.viewer.enabled":true,"googleAnalyticsDomain":"example.com","googleAnalyticsTrackingCode":"UA-000000-1","passwordMaxLength":1024,"passwordMinLength":12,"require.login.on.launch":false,"webappServiceURL":"https://safeshare.example.com"}
 type PublicConfig struct {
-	ContentServiceURL string `json:"contentServiceURL"`
-	PasswordMaxLength int    `json:"passwordMaxLength"`
-	PasswordMinLength int    `json:"passwordMinLength"`
-	WebappServiceURL  string `json:"webappServiceURL"`
+	// DottedContentServiceURL The Content Service's base URL (the platform property `content.service.url`); `""` when unset.
+	DottedContentServiceURL string `json:"content.service.url"`
+
+	// ContentServiceURL The same as `content.service.url`.
+	ContentServiceURL     string `json:"contentServiceURL"`
+	DocumentViewerEnabled bool   `json:"document.viewer.enabled"`
+
+	// GoogleAnalyticsDomain The platform property `analytics.google.trackingDomain`; `""` when unset.
+	GoogleAnalyticsDomain string `json:"googleAnalyticsDomain"`
+
+	// GoogleAnalyticsTrackingCode The platform property `analytics.google.trackingCode`; `""` when unset.
+	GoogleAnalyticsTrackingCode string `json:"googleAnalyticsTrackingCode"`
+	PasswordMaxLength           int    `json:"passwordMaxLength"`
+	PasswordMinLength           int    `json:"passwordMinLength"`
+	RequireLoginOnLaunch        bool   `json:"require.login.on.launch"`
+
+	// WebappServiceURL The web application's base URL (the platform property `webapp.service.url`).
+	WebappServiceURL string `json:"webappServiceURL"`
+}
+
+// QuotasDashboard Example: {"sumOfAllQuota":4194304}
+type QuotasDashboard struct {
+	// SumOfAllQuota MiB.
+	SumOfAllQuota int64 `json:"sumOfAllQuota"`
 }
 
 // RedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
@@ -1680,7 +2118,50 @@ type RemovalWithdrawalOutcome string
 // ScopeToken A scope token (RFC 6749 section 3.3).
 type ScopeToken = string
 
-// ServiceDirectory Example: {"contentServiceURL":"https://content.example.com","services":[{"httpMethod":"GET","link":"https://access.example.com/api/v1/users/me","name":"getMe"},{"httpMethod":"PUT","link":"https://access.example.com/api/v1/users/me","name":"updateMe"}],"webappServiceURL":"https://safeshare.example.com"}
+// ServerProperty Example: {"configGroup":"public","grouping":"security","id":"1","modified":"2026-11-30T09:30:00Z","propertyDescription":"Minimum length of a password, in characters (8–1024).","propertyName":"password.min.length","propertyValue":"12","valueType":"integer"}
+type ServerProperty struct {
+	// ConfigGroup `public` when `getPublicConfig` shows it, else `server`.
+	ConfigGroup ServerPropertyConfigGroup `json:"configGroup"`
+
+	// Grouping The area the property belongs to (`security`, `services`, `analytics`, `client`).
+	Grouping string `json:"grouping"`
+
+	// Id A positive 64-bit integer written in decimal digits.
+	//
+	// Example: 765456269464346624
+	Id                  Id        `json:"id"`
+	Modified            time.Time `json:"modified"`
+	PropertyDescription string    `json:"propertyDescription"`
+	PropertyName        string    `json:"propertyName"`
+
+	// PropertyValue The value as text (`"12"`, `"true"`, a URL); `""` when unset.
+	PropertyValue string                  `json:"propertyValue"`
+	ValueType     ServerPropertyValueType `json:"valueType"`
+}
+
+// ServerPropertyConfigGroup `public` when `getPublicConfig` shows it, else `server`.
+type ServerPropertyConfigGroup string
+
+// ServerPropertyValueType defines model for ServerProperty.ValueType.
+type ServerPropertyValueType string
+
+// ServerPropertyList defines model for ServerPropertyList.
+type ServerPropertyList struct {
+	// Count How many items match, before `limit` and `offset`.
+	Count int              `json:"count"`
+	Items []ServerProperty `json:"items"`
+
+	// Offset The index of the first item returned.
+	Offset int `json:"offset"`
+}
+
+// ServerPropertyUpdate defines model for ServerPropertyUpdate.
+type ServerPropertyUpdate struct {
+	// PropertyValue The new value; its JSON type depends on the property's `valueType` (see the operation).
+	PropertyValue interface{} `json:"propertyValue,omitempty"`
+}
+
+// ServiceDirectory Example: {"contentServiceURL":"https://content.example.com","services":[{"httpMethod":"GET","link":"/api/v1/users/me","name":"getMe"},{"httpMethod":"PUT","link":"/api/v1/users/me","name":"updateMe"}],"webappServiceURL":"https://safeshare.example.com"}
 type ServiceDirectory struct {
 	ContentServiceURL string        `json:"contentServiceURL"`
 	Services          []ServiceLink `json:"services"`
@@ -1738,6 +2219,33 @@ type SignInForm struct {
 
 	// Username The user's email address.
 	Username string `json:"username"`
+}
+
+// Theme Example: {"adminEmail":"help@example.com","adminHelpUrl":"https://help.example.com/admin","androidAuthenticatorUrl":"https://play.google.com/store/apps/details?id=com.google.android.apps.authenticator2","applicationName":"SafeShare","companyName":"Example Ltd","copyright":"© 2026 Example Ltd","iphoneAuthenticatorUrl":"https://apps.apple.com/app/google-authenticator/id388497605","legalUrl":"https://example.com/legal","orgAdminHelpUrl":null,"orgRemovalActionDays":"7","privacyUrl":"https://example.com/privacy","supportLink":"https://support.example.com","versionUrl":null,"webappHelpUrl":null,"windowsAuthenticatorUrl":null}
+type Theme struct {
+	AdminEmail              *string `json:"adminEmail"`
+	AdminHelpUrl            *string `json:"adminHelpUrl"`
+	AndroidAuthenticatorUrl *string `json:"androidAuthenticatorUrl"`
+	ApplicationName         *string `json:"applicationName"`
+	CompanyName             *string `json:"companyName"`
+	Copyright               *string `json:"copyright"`
+	IphoneAuthenticatorUrl  *string `json:"iphoneAuthenticatorUrl"`
+	LegalUrl                *string `json:"legalUrl"`
+	OrgAdminHelpUrl         *string `json:"orgAdminHelpUrl"`
+
+	// OrgRemovalActionDays Days, as text (every theme value is text).
+	OrgRemovalActionDays    *string `json:"orgRemovalActionDays"`
+	PrivacyUrl              *string `json:"privacyUrl"`
+	SupportLink             *string `json:"supportLink"`
+	VersionUrl              *string `json:"versionUrl"`
+	WebappHelpUrl           *string `json:"webappHelpUrl"`
+	WindowsAuthenticatorUrl *string `json:"windowsAuthenticatorUrl"`
+}
+
+// ThemeProperty Example: {"name":"supportLink","value":"https://support.example.com"}
+type ThemeProperty struct {
+	Name  string  `json:"name"`
+	Value *string `json:"value"`
 }
 
 // TokenIntrospection RFC 7662 section 2.2; only `active` when the token is not active.
@@ -1859,6 +2367,18 @@ type User struct {
 
 // UserAccountType defines model for User.AccountType.
 type UserAccountType string
+
+// UserActivityDashboard Example: {"items":[{"date":"2026-11-29","failedLogins":4,"successfulLogins":120},{"date":"2026-11-30","failedLogins":1,"successfulLogins":87}]}
+type UserActivityDashboard struct {
+	Items []UserActivityDay `json:"items"`
+}
+
+// UserActivityDay defines model for UserActivityDay.
+type UserActivityDay struct {
+	Date             openapi_types.Date `json:"date"`
+	FailedLogins     int64              `json:"failedLogins"`
+	SuccessfulLogins int64              `json:"successfulLogins"`
+}
 
 // UserList defines model for UserList.
 type UserList struct {
@@ -2014,6 +2534,16 @@ type CodeChallenge = string
 // CodeChallengeMethod defines model for CodeChallengeMethod.
 type CodeChallengeMethod = string
 
+// ConfigId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type ConfigId = Id
+
+// ContactId A positive 64-bit integer written in decimal digits.
+//
+// Example: 765456269464346624
+type ContactId = Id
+
 // CsrfCookie defines model for CsrfCookie.
 type CsrfCookie = string
 
@@ -2029,6 +2559,9 @@ type LabelId = Id
 
 // Limit defines model for Limit.
 type Limit = int
+
+// LocaleCode defines model for LocaleCode.
+type LocaleCode = string
 
 // MfaCookie defines model for MfaCookie.
 type MfaCookie = string
@@ -2076,6 +2609,9 @@ type SessionCookie = string
 
 // State defines model for State.
 type State = string
+
+// ThemePropertyName defines model for ThemePropertyName.
+type ThemePropertyName = string
 
 // BadRequest RFC 9457 problem details.
 type BadRequest = Problem
@@ -2205,6 +2741,87 @@ type ListClientAppsParamsOrderBy string
 
 // ListClientAppsParamsSortBy defines parameters for ListClientApps.
 type ListClientAppsParamsSortBy string
+
+// ListServerPropertiesParams defines parameters for ListServerProperties.
+type ListServerPropertiesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListServerPropertiesParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListServerPropertiesParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListServerPropertiesParamsOrderBy defines parameters for ListServerProperties.
+type ListServerPropertiesParamsOrderBy string
+
+// ListServerPropertiesParamsSortBy defines parameters for ListServerProperties.
+type ListServerPropertiesParamsSortBy string
+
+// SetThemePropertyTextBody defines parameters for SetThemeProperty.
+type SetThemePropertyTextBody = string
+
+// GetOrganisationsDashboardParams defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *GetOrganisationsDashboardParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *GetOrganisationsDashboardParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+
+	// SearchText Keep only organisations whose `searchColumn` matches this text.
+	SearchText *string `form:"searchText,omitempty" json:"searchText,omitempty"`
+
+	// SearchColumn Where `searchText` is looked for.
+	SearchColumn *GetOrganisationsDashboardParamsSearchColumn `form:"searchColumn,omitempty" json:"searchColumn,omitempty"`
+}
+
+// GetOrganisationsDashboardParamsOrderBy defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParamsOrderBy string
+
+// GetOrganisationsDashboardParamsSortBy defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParamsSortBy string
+
+// GetOrganisationsDashboardParamsSearchColumn defines parameters for GetOrganisationsDashboard.
+type GetOrganisationsDashboardParamsSearchColumn string
+
+// GetUserActivityDashboardParams defines parameters for GetUserActivityDashboard.
+type GetUserActivityDashboardParams struct {
+	// LastDays How many days, including today; out of 1–365 means 7.
+	LastDays *int `form:"lastDays,omitempty" json:"lastDays,omitempty"`
+
+	// UniqueLogin Count each user once a day.
+	UniqueLogin *bool `form:"uniqueLogin,omitempty" json:"uniqueLogin,omitempty"`
+}
+
+// UploadLocaleBundleMultipartBody defines parameters for UploadLocaleBundle.
+type UploadLocaleBundleMultipartBody struct {
+	// File The bundle, a JSON object of strings.
+	File openapi_types.File `json:"file"`
+}
+
+// ListLocalesParams defines parameters for ListLocales.
+type ListLocalesParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+}
 
 // ListOrganisationsParams defines parameters for ListOrganisations.
 type ListOrganisationsParams struct {
@@ -2385,7 +3002,7 @@ type ListAuditRecordsParams struct {
 	// Offset The index of the first item to return.
 	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
 
-	// OrderBy The sort direction; newest first by default.
+	// OrderBy The sort direction.
 	OrderBy *ListAuditRecordsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
 
 	// SortBy The member to sort by; ties are broken by id.
@@ -2422,6 +3039,30 @@ type ListSafeShareAdminsParamsOrderBy string
 // ListSafeShareAdminsParamsSortBy defines parameters for ListSafeShareAdmins.
 type ListSafeShareAdminsParamsSortBy string
 
+// ListMyContactsParams defines parameters for ListMyContacts.
+type ListMyContactsParams struct {
+	// Limit The most items to return; 0 means no cap.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Offset The index of the first item to return.
+	Offset *Offset `form:"offset,omitempty" json:"offset,omitempty"`
+
+	// OrderBy The sort direction.
+	OrderBy *ListMyContactsParamsOrderBy `form:"orderBy,omitempty" json:"orderBy,omitempty"`
+
+	// Search Keep only items containing this text (case-insensitive); see each endpoint.
+	Search *Search `form:"search,omitempty" json:"search,omitempty"`
+
+	// SortBy The member to sort by; ties are broken by id.
+	SortBy *ListMyContactsParamsSortBy `form:"sortBy,omitempty" json:"sortBy,omitempty"`
+}
+
+// ListMyContactsParamsOrderBy defines parameters for ListMyContacts.
+type ListMyContactsParamsOrderBy string
+
+// ListMyContactsParamsSortBy defines parameters for ListMyContacts.
+type ListMyContactsParamsSortBy string
+
 // BulkDeleteWhitelistRulesParams defines parameters for BulkDeleteWhitelistRules.
 type BulkDeleteWhitelistRulesParams struct {
 	// Action What to do with the rules; `delete` is the only action.
@@ -2457,6 +3098,21 @@ type CreateClientAppJSONRequestBody = ClientAppCreate
 
 // UpdateClientAppJSONRequestBody defines body for UpdateClientApp for application/json ContentType.
 type UpdateClientAppJSONRequestBody = ClientAppUpdate
+
+// SetServerPropertyJSONRequestBody defines body for SetServerProperty for application/json ContentType.
+type SetServerPropertyJSONRequestBody = ServerPropertyUpdate
+
+// SetThemePropertyJSONRequestBody defines body for SetThemeProperty for application/json ContentType.
+type SetThemePropertyJSONRequestBody = EmptyObject
+
+// SetThemePropertyTextRequestBody defines body for SetThemeProperty for text/plain ContentType.
+type SetThemePropertyTextRequestBody = SetThemePropertyTextBody
+
+// SetDefaultLocaleJSONRequestBody defines body for SetDefaultLocale for application/json ContentType.
+type SetDefaultLocaleJSONRequestBody = LocalePreference
+
+// UploadLocaleBundleMultipartRequestBody defines body for UploadLocaleBundle for multipart/form-data ContentType.
+type UploadLocaleBundleMultipartRequestBody UploadLocaleBundleMultipartBody
 
 // CreateOrganisationJSONRequestBody defines body for CreateOrganisation for application/json ContentType.
 type CreateOrganisationJSONRequestBody = OrganisationCreate
@@ -2511,6 +3167,12 @@ type SetSafeShareAdminJSONRequestBody = AdminRoleChange
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = ProfileUpdate
+
+// AddMyContactsJSONRequestBody defines body for AddMyContacts for application/json ContentType.
+type AddMyContactsJSONRequestBody = ContactsCreate
+
+// UpdateMyContactJSONRequestBody defines body for UpdateMyContact for application/json ContentType.
+type UpdateMyContactJSONRequestBody = ContactUpdate
 
 // DisableMyMfaJSONRequestBody defines body for DisableMyMfa for application/json ContentType.
 type DisableMyMfaJSONRequestBody = MfaCode
@@ -2926,6 +3588,9 @@ type ClientInterface interface {
 	// joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
 	// documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
 	// pages call; the authorization endpoint, where clients send their users, is.
+	// `contentServiceURL` and `webappServiceURL` are the platform properties `content.service.url` and
+	// `webapp.service.url` (`""` while unset; `ACCESS_CONTENT_SERVICE_URL` and `ACCESS_WEBAPP_URL` set
+	// them when the service starts).
 	//
 	// Corresponds with GET /api/v1 (the `GetServices` operationId).
 	GetServices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3011,10 +3676,239 @@ type ClientInterface interface {
 
 	// GetPublicConfig Public properties for client applications
 	//
-	// The platform's public properties. Takes no authentication.
+	// The platform's public properties. Takes no authentication. Served from memory: a change made on
+	// another instance is seen here within 2 seconds.
 	//
 	// Corresponds with GET /api/v1/config (the `GetPublicConfig` operationId).
 	GetPublicConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListServerProperties List the platform properties
+	//
+	// The platform properties (theme properties are not among them: see `getTheme`). `search` keeps
+	// those whose `propertyName` contains the text (case-insensitive). SafeShare administrators only.
+	//
+	// Corresponds with GET /api/v1/config/server (the `ListServerProperties` operationId).
+	ListServerProperties(ctx context.Context, params *ListServerPropertiesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetServerProperty One platform property
+	//
+	// SafeShare administrators only. An unknown id is a 404.
+	//
+	// Corresponds with GET /api/v1/config/server/{configId} (the `GetServerProperty` operationId).
+	GetServerProperty(ctx context.Context, configId ConfigId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetServerPropertyWithBody Change a platform property
+	//
+	// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+	// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+	// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+	// characters without control characters. A value of the wrong type or out of range is a 400 and
+	// changes nothing. The body `{}` changes nothing and answers 200.
+	//
+	// The change takes effect at once on the instance that answers and within 2 seconds on every
+	// other: the password policy for every password set afterwards, the retry limit for the next
+	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+	SetServerPropertyWithBody(ctx context.Context, configId ConfigId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetServerProperty Change a platform property
+	//
+	// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+	// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+	// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+	// characters without control characters. A value of the wrong type or out of range is a 400 and
+	// changes nothing. The body `{}` changes nothing and answers 200.
+	//
+	// The change takes effect at once on the instance that answers and within 2 seconds on every
+	// other: the password policy for every password set afterwards, the retry limit for the next
+	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+	SetServerProperty(ctx context.Context, configId ConfigId, body SetServerPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetThemePropertyWithBody Set one theme property
+	//
+	// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+	// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+	// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+	// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+	//
+	// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+	// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+	// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+	// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+	// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+	// a 404.
+	//
+	// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+	// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+	// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+	// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+	// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+	// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+	SetThemePropertyWithBody(ctx context.Context, property ThemePropertyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetThemeProperty Set one theme property
+	//
+	// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+	// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+	// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+	// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+	//
+	// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+	// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+	// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+	// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+	// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+	// a 404.
+	//
+	// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+	// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+	// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+	// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+	// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+	// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+	SetThemeProperty(ctx context.Context, property ThemePropertyName, body SetThemePropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetThemePropertyWithTextBody Set one theme property
+	//
+	// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+	// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+	// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+	// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+	//
+	// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+	// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+	// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+	// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+	// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+	// a 404.
+	//
+	// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+	// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+	// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+	// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+	// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+	// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes a body of the `text/plain` content type.
+	//
+	// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+	SetThemePropertyWithTextBody(ctx context.Context, property ThemePropertyName, body SetThemePropertyTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetClientsDashboard How many client applications are registered
+	//
+	// Counts every registered client application, enabled or not. SafeShare administrators only.
+	//
+	// Corresponds with GET /api/v1/dashboard/clients (the `GetClientsDashboard` operationId).
+	GetClientsDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrganisationsDashboard Every organisation's storage and membership
+	//
+	// Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
+	// exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
+	// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
+	// administrators only.
+	//
+	// Corresponds with GET /api/v1/dashboard/organisations (the `GetOrganisationsDashboard` operationId).
+	GetOrganisationsDashboard(ctx context.Context, params *GetOrganisationsDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQuotasDashboard The storage allocated to every organisation, in total
+	//
+	// The sum of every organisation's `quota`, in MiB. SafeShare administrators only.
+	//
+	// Corresponds with GET /api/v1/dashboard/quotas (the `GetQuotasDashboard` operationId).
+	GetQuotasDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserActivityDashboard Sign-ins per day
+	//
+	// Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
+	// last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
+	// `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
+	// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
+	// audit records. SafeShare administrators only.
+	//
+	// Corresponds with GET /api/v1/dashboard/users/activity (the `GetUserActivityDashboard` operationId).
+	GetUserActivityDashboard(ctx context.Context, params *GetUserActivityDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetDefaultLocaleWithBody Set the platform's default language
+	//
+	// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+	// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+	SetDefaultLocaleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetDefaultLocale Set the platform's default language
+	//
+	// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+	// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+	SetDefaultLocale(ctx context.Context, body SetDefaultLocaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetLocaleBundle A language's strings
+	//
+	// The strings the pages and emails use in this locale, as a JSON object: the custom bundle's
+	// strings, and the built-in `en_us` string for every key it lacks. A locale not offered is a 404.
+	//
+	// Corresponds with GET /api/v1/i18n/bundles/{localeCode} (the `GetLocaleBundle` operationId).
+	GetLocaleBundle(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadLocaleBundleWithBody Upload a language's custom bundle
+	//
+	// `multipart/form-data` with one file part, `file`, holding a JSON object whose members are
+	// strings, each named by a key of the built-in bundle (`getLocaleBundle` with `en_us` lists them).
+	// It replaces the locale's custom bundle; keys it lacks fall back to `en_us`. Anything else (not
+	// JSON, not an object, a value that is not a string, an unknown key, which the 400 names) is a 400
+	// and changes nothing. A locale not offered is a 404. Takes effect at once here and within 2
+	// seconds on every instance. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/i18n/bundles/{localeCode} (the `UploadLocaleBundle` operationId).
+	UploadLocaleBundleWithBody(ctx context.Context, localeCode LocaleCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetLocaleBundle Drop a language's custom bundle
+	//
+	// Removes the locale's custom bundle: a locale with a built-in bundle is back to it, any other
+	// falls back to `en_us` for every key. Resetting a locale without a custom bundle changes nothing
+	// and answers 200. A locale not offered is a 404. SafeShare administrators only.
+	//
+	// Corresponds with PUT /api/v1/i18n/bundles/{localeCode}/reset (the `ResetLocaleBundle` operationId).
+	ResetLocaleBundle(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListLocales The languages offered
+	//
+	// Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
+	// custom one uploaded by an administrator, and whether it is the platform's default.
+	//
+	// Corresponds with GET /api/v1/i18n/localedetails (the `ListLocales` operationId).
+	ListLocales(ctx context.Context, params *ListLocalesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrganisations List the organisations
 	//
@@ -3555,7 +4449,7 @@ type ClientInterface interface {
 	// ListAuditRecords The organisation's audit trail
 	//
 	// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
-	// and of the organisation's creation; newest first by default. Each names the caller (null when the
+	// and of the organisation's creation; oldest first by default. Each names the caller (null when the
 	// request carried no valid token), the client application, the method, path, status, remote
 	// address, action and category. Records outlive the organisation and the accounts they name. Only
 	// Organisation administrators of this organisation may call this.
@@ -3566,7 +4460,7 @@ type ClientInterface interface {
 	// What a caller without a valid token can get into a trail is bounded: such requests are recorded
 	// only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
 	// method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
-	// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+	// under the operation `unknown` and the category `OTHER`. The CSV export escapes every text column, so no cell is read as a
 	// formula.
 	//
 	// Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
@@ -3577,7 +4471,8 @@ type ClientInterface interface {
 	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 	// Only Organisation administrators of this organisation may call this. Every filter is optional;
-	// an empty body exports everything.
+	// an empty body exports everything. `action` and `category` take the values records carry
+	// (`action=CREATED`); any other value is a 400, never an empty report.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3589,7 +4484,8 @@ type ClientInterface interface {
 	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 	// Only Organisation administrators of this organisation may call this. Every filter is optional;
-	// an empty body exports everything.
+	// an empty body exports everything. `action` and `category` take the values records carry
+	// (`action=CREATED`); any other value is a 400, never an empty report.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -3722,6 +4618,64 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/users/me/applications/approvals/{approvalId} (the `RevokeApproval` operationId).
 	RevokeApproval(ctx context.Context, approvalId Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMyContacts The caller's address book
+	//
+	// `search` keeps contacts whose email, first or last name contains the text (case-insensitive).
+	//
+	// Corresponds with GET /api/v1/users/me/contacts (the `ListMyContacts` operationId).
+	ListMyContacts(ctx context.Context, params *ListMyContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMyContactsWithBody Add contacts to the caller's address book
+	//
+	// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+	// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+	// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+	AddMyContactsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddMyContacts Add contacts to the caller's address book
+	//
+	// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+	// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+	// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+	AddMyContacts(ctx context.Context, body AddMyContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteMyContact Remove one of the caller's contacts
+	//
+	// Another user's contact, or an unknown id, is a 404.
+	//
+	// Corresponds with DELETE /api/v1/users/me/contacts/{contactId} (the `DeleteMyContact` operationId).
+	DeleteMyContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMyContactWithBody Replace one of the caller's contacts
+	//
+	// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+	// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+	// id, is a 404.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+	UpdateMyContactWithBody(ctx context.Context, contactId ContactId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMyContact Replace one of the caller's contacts
+	//
+	// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+	// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+	// id, is a 404.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+	UpdateMyContact(ctx context.Context, contactId ContactId, body UpdateMyContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ExpireMySessions End the caller's sessions
 	//
@@ -3909,6 +4863,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTheme The platform's theme ("System Details")
+	//
+	// All 15 theme properties, as the sign-in pages and web clients show them. Takes no
+	// authentication. A property never set is null, except `applicationName` (default `SafeShare`) and
+	// `orgRemovalActionDays` (default `7`). Served from memory: a change made on another instance is
+	// seen here within 2 seconds.
+	//
+	// Corresponds with GET /theme (the `GetTheme` operationId).
+	GetTheme(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetThemeProperty One theme property
+	//
+	// One theme property by its name; a name that is not one of the 15 is a 404.
+	//
+	// Corresponds with GET /theme/{property} (the `GetThemeProperty` operationId).
+	GetThemeProperty(ctx context.Context, property ThemePropertyName, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
@@ -4417,6 +5388,9 @@ func (c *Client) IssueTokenWithFormdataBody(ctx context.Context, body IssueToken
 // joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
 // documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
 // pages call; the authorization endpoint, where clients send their users, is.
+// `contentServiceURL` and `webappServiceURL` are the platform properties `content.service.url` and
+// `webapp.service.url` (`""` while unset; `ACCESS_CONTENT_SERVICE_URL` and `ACCESS_WEBAPP_URL` set
+// them when the service starts).
 //
 // Corresponds with GET /api/v1 (the `GetServices` operationId).
 func (c *Client) GetServices(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4592,11 +5566,410 @@ func (c *Client) ToggleClientApp(ctx context.Context, clientInfoId ClientInfoId,
 
 // GetPublicConfig Public properties for client applications
 //
-// The platform's public properties. Takes no authentication.
+// The platform's public properties. Takes no authentication. Served from memory: a change made on
+// another instance is seen here within 2 seconds.
 //
 // Corresponds with GET /api/v1/config (the `GetPublicConfig` operationId).
 func (c *Client) GetPublicConfig(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetPublicConfigRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListServerProperties List the platform properties
+//
+// The platform properties (theme properties are not among them: see `getTheme`). `search` keeps
+// those whose `propertyName` contains the text (case-insensitive). SafeShare administrators only.
+//
+// Corresponds with GET /api/v1/config/server (the `ListServerProperties` operationId).
+func (c *Client) ListServerProperties(ctx context.Context, params *ListServerPropertiesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListServerPropertiesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetServerProperty One platform property
+//
+// SafeShare administrators only. An unknown id is a 404.
+//
+// Corresponds with GET /api/v1/config/server/{configId} (the `GetServerProperty` operationId).
+func (c *Client) GetServerProperty(ctx context.Context, configId ConfigId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetServerPropertyRequest(c.Server, configId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetServerPropertyWithBody Change a platform property
+//
+// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+// characters without control characters. A value of the wrong type or out of range is a 400 and
+// changes nothing. The body `{}` changes nothing and answers 200.
+//
+// The change takes effect at once on the instance that answers and within 2 seconds on every
+// other: the password policy for every password set afterwards, the retry limit for the next
+// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// SafeShare administrators only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+func (c *Client) SetServerPropertyWithBody(ctx context.Context, configId ConfigId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetServerPropertyRequestWithBody(c.Server, configId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetServerProperty Change a platform property
+//
+// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+// characters without control characters. A value of the wrong type or out of range is a 400 and
+// changes nothing. The body `{}` changes nothing and answers 200.
+//
+// The change takes effect at once on the instance that answers and within 2 seconds on every
+// other: the password policy for every password set afterwards, the retry limit for the next
+// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+func (c *Client) SetServerProperty(ctx context.Context, configId ConfigId, body SetServerPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetServerPropertyRequest(c.Server, configId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetThemePropertyWithBody Set one theme property
+//
+// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+//
+// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+// a 404.
+//
+// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+func (c *Client) SetThemePropertyWithBody(ctx context.Context, property ThemePropertyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetThemePropertyRequestWithBody(c.Server, property, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetThemeProperty Set one theme property
+//
+// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+//
+// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+// a 404.
+//
+// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+func (c *Client) SetThemeProperty(ctx context.Context, property ThemePropertyName, body SetThemePropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetThemePropertyRequest(c.Server, property, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetThemePropertyWithTextBody Set one theme property
+//
+// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+//
+// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+// a 404.
+//
+// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes a body of the `text/plain` content type.
+//
+// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+func (c *Client) SetThemePropertyWithTextBody(ctx context.Context, property ThemePropertyName, body SetThemePropertyTextRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetThemePropertyRequestWithTextBody(c.Server, property, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetClientsDashboard How many client applications are registered
+//
+// Counts every registered client application, enabled or not. SafeShare administrators only.
+//
+// Corresponds with GET /api/v1/dashboard/clients (the `GetClientsDashboard` operationId).
+func (c *Client) GetClientsDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetClientsDashboardRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrganisationsDashboard Every organisation's storage and membership
+//
+// Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
+// exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
+// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
+// administrators only.
+//
+// Corresponds with GET /api/v1/dashboard/organisations (the `GetOrganisationsDashboard` operationId).
+func (c *Client) GetOrganisationsDashboard(ctx context.Context, params *GetOrganisationsDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrganisationsDashboardRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQuotasDashboard The storage allocated to every organisation, in total
+//
+// The sum of every organisation's `quota`, in MiB. SafeShare administrators only.
+//
+// Corresponds with GET /api/v1/dashboard/quotas (the `GetQuotasDashboard` operationId).
+func (c *Client) GetQuotasDashboard(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQuotasDashboardRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserActivityDashboard Sign-ins per day
+//
+// Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
+// last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
+// `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
+// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
+// audit records. SafeShare administrators only.
+//
+// Corresponds with GET /api/v1/dashboard/users/activity (the `GetUserActivityDashboard` operationId).
+func (c *Client) GetUserActivityDashboard(ctx context.Context, params *GetUserActivityDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserActivityDashboardRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetDefaultLocaleWithBody Set the platform's default language
+//
+// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+func (c *Client) SetDefaultLocaleWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDefaultLocaleRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetDefaultLocale Set the platform's default language
+//
+// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+func (c *Client) SetDefaultLocale(ctx context.Context, body SetDefaultLocaleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetDefaultLocaleRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetLocaleBundle A language's strings
+//
+// The strings the pages and emails use in this locale, as a JSON object: the custom bundle's
+// strings, and the built-in `en_us` string for every key it lacks. A locale not offered is a 404.
+//
+// Corresponds with GET /api/v1/i18n/bundles/{localeCode} (the `GetLocaleBundle` operationId).
+func (c *Client) GetLocaleBundle(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLocaleBundleRequest(c.Server, localeCode)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadLocaleBundleWithBody Upload a language's custom bundle
+//
+// `multipart/form-data` with one file part, `file`, holding a JSON object whose members are
+// strings, each named by a key of the built-in bundle (`getLocaleBundle` with `en_us` lists them).
+// It replaces the locale's custom bundle; keys it lacks fall back to `en_us`. Anything else (not
+// JSON, not an object, a value that is not a string, an unknown key, which the 400 names) is a 400
+// and changes nothing. A locale not offered is a 404. Takes effect at once here and within 2
+// seconds on every instance. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/i18n/bundles/{localeCode} (the `UploadLocaleBundle` operationId).
+func (c *Client) UploadLocaleBundleWithBody(ctx context.Context, localeCode LocaleCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadLocaleBundleRequestWithBody(c.Server, localeCode, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetLocaleBundle Drop a language's custom bundle
+//
+// Removes the locale's custom bundle: a locale with a built-in bundle is back to it, any other
+// falls back to `en_us` for every key. Resetting a locale without a custom bundle changes nothing
+// and answers 200. A locale not offered is a 404. SafeShare administrators only.
+//
+// Corresponds with PUT /api/v1/i18n/bundles/{localeCode}/reset (the `ResetLocaleBundle` operationId).
+func (c *Client) ResetLocaleBundle(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetLocaleBundleRequest(c.Server, localeCode)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListLocales The languages offered
+//
+// Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
+// custom one uploaded by an administrator, and whether it is the platform's default.
+//
+// Corresponds with GET /api/v1/i18n/localedetails (the `ListLocales` operationId).
+func (c *Client) ListLocales(ctx context.Context, params *ListLocalesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLocalesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5606,7 +6979,7 @@ func (c *Client) DescribeWhitelistRule(ctx context.Context, orgId OrgId, whiteli
 // ListAuditRecords The organisation's audit trail
 //
 // The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
-// and of the organisation's creation; newest first by default. Each names the caller (null when the
+// and of the organisation's creation; oldest first by default. Each names the caller (null when the
 // request carried no valid token), the client application, the method, path, status, remote
 // address, action and category. Records outlive the organisation and the accounts they name. Only
 // Organisation administrators of this organisation may call this.
@@ -5617,7 +6990,7 @@ func (c *Client) DescribeWhitelistRule(ctx context.Context, orgId OrgId, whiteli
 // What a caller without a valid token can get into a trail is bounded: such requests are recorded
 // only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
 // method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
-// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+// under the operation `unknown` and the category `OTHER`. The CSV export escapes every text column, so no cell is read as a
 // formula.
 //
 // Corresponds with GET /api/v1/organisations/{organisationId}/audit (the `ListAuditRecords` operationId).
@@ -5638,7 +7011,8 @@ func (c *Client) ListAuditRecords(ctx context.Context, organisationId Organisati
 // Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 // as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 // Only Organisation administrators of this organisation may call this. Every filter is optional;
-// an empty body exports everything.
+// an empty body exports everything. `action` and `category` take the values records carry
+// (`action=CREATED`); any other value is a 400, never an empty report.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5660,7 +7034,8 @@ func (c *Client) ExportAuditReportWithBody(ctx context.Context, organisationId O
 // Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 // as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 // Only Organisation administrators of this organisation may call this. Every filter is optional;
-// an empty body exports everything.
+// an empty body exports everything. `action` and `category` take the values records carry
+// (`action=CREATED`); any other value is a 400, never an empty report.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -5904,6 +7279,124 @@ func (c *Client) ListApprovals(ctx context.Context, reqEditors ...RequestEditorF
 // Corresponds with DELETE /api/v1/users/me/applications/approvals/{approvalId} (the `RevokeApproval` operationId).
 func (c *Client) RevokeApproval(ctx context.Context, approvalId Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRevokeApprovalRequest(c.Server, approvalId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMyContacts The caller's address book
+//
+// `search` keeps contacts whose email, first or last name contains the text (case-insensitive).
+//
+// Corresponds with GET /api/v1/users/me/contacts (the `ListMyContacts` operationId).
+func (c *Client) ListMyContacts(ctx context.Context, params *ListMyContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyContactsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMyContactsWithBody Add contacts to the caller's address book
+//
+// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+func (c *Client) AddMyContactsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMyContactsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddMyContacts Add contacts to the caller's address book
+//
+// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+func (c *Client) AddMyContacts(ctx context.Context, body AddMyContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddMyContactsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteMyContact Remove one of the caller's contacts
+//
+// Another user's contact, or an unknown id, is a 404.
+//
+// Corresponds with DELETE /api/v1/users/me/contacts/{contactId} (the `DeleteMyContact` operationId).
+func (c *Client) DeleteMyContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteMyContactRequest(c.Server, contactId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMyContactWithBody Replace one of the caller's contacts
+//
+// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+// id, is a 404.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+func (c *Client) UpdateMyContactWithBody(ctx context.Context, contactId ContactId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyContactRequestWithBody(c.Server, contactId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMyContact Replace one of the caller's contacts
+//
+// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+// id, is a 404.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+func (c *Client) UpdateMyContact(ctx context.Context, contactId ContactId, body UpdateMyContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMyContactRequest(c.Server, contactId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6258,6 +7751,43 @@ func (c *Client) GetOpenApiYaml(ctx context.Context, reqEditors ...RequestEditor
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReadinessRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTheme The platform's theme ("System Details")
+//
+// All 15 theme properties, as the sign-in pages and web clients show them. Takes no
+// authentication. A property never set is null, except `applicationName` (default `SafeShare`) and
+// `orgRemovalActionDays` (default `7`). Served from memory: a change made on another instance is
+// seen here within 2 seconds.
+//
+// Corresponds with GET /theme (the `GetTheme` operationId).
+func (c *Client) GetTheme(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetThemeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetThemeProperty One theme property
+//
+// One theme property by its name; a name that is not one of the 15 is a 404.
+//
+// Corresponds with GET /theme/{property} (the `GetThemeProperty` operationId).
+func (c *Client) GetThemeProperty(ctx context.Context, property ThemePropertyName, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetThemePropertyRequest(c.Server, property)
 	if err != nil {
 		return nil, err
 	}
@@ -7240,6 +8770,691 @@ func NewGetPublicConfigRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListServerPropertiesRequest constructs an http.Request for the ListServerProperties method
+func NewListServerPropertiesRequest(server string, params *ListServerPropertiesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/config/server")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetServerPropertyRequest constructs an http.Request for the GetServerProperty method
+func NewGetServerPropertyRequest(server string, configId ConfigId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "configId", configId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/config/server/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetServerPropertyRequest calls the generic SetServerProperty builder with application/json body
+func NewSetServerPropertyRequest(server string, configId ConfigId, body SetServerPropertyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetServerPropertyRequestWithBody(server, configId, "application/json", bodyReader)
+}
+
+// NewSetServerPropertyRequestWithBody constructs an http.Request for the SetServerProperty method, with any body, and a specified content type
+func NewSetServerPropertyRequestWithBody(server string, configId ConfigId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "configId", configId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/config/server/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewSetThemePropertyRequest calls the generic SetThemeProperty builder with application/json body
+func NewSetThemePropertyRequest(server string, property ThemePropertyName, body SetThemePropertyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetThemePropertyRequestWithBody(server, property, "application/json", bodyReader)
+}
+
+// NewSetThemePropertyRequestWithTextBody calls the generic SetThemeProperty builder with text/plain body
+func NewSetThemePropertyRequestWithTextBody(server string, property ThemePropertyName, body SetThemePropertyTextRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	if stringer, ok := interface{}(body).(fmt.Stringer); ok {
+		bodyReader = strings.NewReader(stringer.String())
+	} else {
+		bodyReader = strings.NewReader(fmt.Sprint(body))
+	}
+	return NewSetThemePropertyRequestWithBody(server, property, "text/plain", bodyReader)
+}
+
+// NewSetThemePropertyRequestWithBody constructs an http.Request for the SetThemeProperty method, with any body, and a specified content type
+func NewSetThemePropertyRequestWithBody(server string, property ThemePropertyName, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "property", property, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/config/theme/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetClientsDashboardRequest constructs an http.Request for the GetClientsDashboard method
+func NewGetClientsDashboardRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboard/clients")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrganisationsDashboardRequest constructs an http.Request for the GetOrganisationsDashboard method
+func NewGetOrganisationsDashboardRequest(server string, params *GetOrganisationsDashboardParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboard/organisations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SearchText != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "searchText", *params.SearchText, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SearchColumn != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "searchColumn", *params.SearchColumn, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetQuotasDashboardRequest constructs an http.Request for the GetQuotasDashboard method
+func NewGetQuotasDashboardRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboard/quotas")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetUserActivityDashboardRequest constructs an http.Request for the GetUserActivityDashboard method
+func NewGetUserActivityDashboardRequest(server string, params *GetUserActivityDashboardParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/dashboard/users/activity")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.LastDays != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastDays", *params.LastDays, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.UniqueLogin != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "uniqueLogin", *params.UniqueLogin, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetDefaultLocaleRequest calls the generic SetDefaultLocale builder with application/json body
+func NewSetDefaultLocaleRequest(server string, body SetDefaultLocaleJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetDefaultLocaleRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSetDefaultLocaleRequestWithBody constructs an http.Request for the SetDefaultLocale method, with any body, and a specified content type
+func NewSetDefaultLocaleRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/i18n/adminpreference")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetLocaleBundleRequest constructs an http.Request for the GetLocaleBundle method
+func NewGetLocaleBundleRequest(server string, localeCode LocaleCode) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "localeCode", localeCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/i18n/bundles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadLocaleBundleRequestWithBody constructs an http.Request for the UploadLocaleBundle method, with any body, and a specified content type
+func NewUploadLocaleBundleRequestWithBody(server string, localeCode LocaleCode, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "localeCode", localeCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/i18n/bundles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResetLocaleBundleRequest constructs an http.Request for the ResetLocaleBundle method
+func NewResetLocaleBundleRequest(server string, localeCode LocaleCode) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "localeCode", localeCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/i18n/bundles/%s/reset", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListLocalesRequest constructs an http.Request for the ListLocales method
+func NewListLocalesRequest(server string, params *ListLocalesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/i18n/localedetails")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -9638,6 +11853,229 @@ func NewRevokeApprovalRequest(server string, approvalId Id) (*http.Request, erro
 	return req, nil
 }
 
+// NewListMyContactsRequest constructs an http.Request for the ListMyContacts method
+func NewListMyContactsRequest(server string, params *ListMyContactsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Offset != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "offset", *params.Offset, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrderBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orderBy", *params.OrderBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Search != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "search", *params.Search, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SortBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sortBy", *params.SortBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddMyContactsRequest calls the generic AddMyContacts builder with application/json body
+func NewAddMyContactsRequest(server string, body AddMyContactsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddMyContactsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewAddMyContactsRequestWithBody constructs an http.Request for the AddMyContacts method, with any body, and a specified content type
+func NewAddMyContactsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteMyContactRequest constructs an http.Request for the DeleteMyContact method
+func NewDeleteMyContactRequest(server string, contactId ContactId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "contactId", contactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/contacts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateMyContactRequest calls the generic UpdateMyContact builder with application/json body
+func NewUpdateMyContactRequest(server string, contactId ContactId, body UpdateMyContactJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMyContactRequestWithBody(server, contactId, "application/json", bodyReader)
+}
+
+// NewUpdateMyContactRequestWithBody constructs an http.Request for the UpdateMyContact method, with any body, and a specified content type
+func NewUpdateMyContactRequestWithBody(server string, contactId ContactId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "contactId", contactId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/me/contacts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewExpireMySessionsRequest constructs an http.Request for the ExpireMySessions method
 func NewExpireMySessionsRequest(server string) (*http.Request, error) {
 	var err error
@@ -10078,6 +12516,67 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetThemeRequest constructs an http.Request for the GetTheme method
+func NewGetThemeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/theme")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetThemePropertyRequest constructs an http.Request for the GetThemeProperty method
+func NewGetThemePropertyRequest(server string, property ThemePropertyName) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "property", property, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/theme/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -10456,6 +12955,9 @@ type ClientWithResponsesInterface interface {
 	// joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
 	// documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
 	// pages call; the authorization endpoint, where clients send their users, is.
+	// `contentServiceURL` and `webappServiceURL` are the platform properties `content.service.url` and
+	// `webapp.service.url` (`""` while unset; `ACCESS_CONTENT_SERVICE_URL` and `ACCESS_WEBAPP_URL` set
+	// them when the service starts).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10551,12 +13053,259 @@ type ClientWithResponsesInterface interface {
 
 	// GetPublicConfigWithResponse Public properties for client applications
 	//
-	// The platform's public properties. Takes no authentication.
+	// The platform's public properties. Takes no authentication. Served from memory: a change made on
+	// another instance is seen here within 2 seconds.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/config (the `GetPublicConfig` operationId).
 	GetPublicConfigWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPublicConfigResponse, error)
+
+	// ListServerPropertiesWithResponse List the platform properties
+	//
+	// The platform properties (theme properties are not among them: see `getTheme`). `search` keeps
+	// those whose `propertyName` contains the text (case-insensitive). SafeShare administrators only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/config/server (the `ListServerProperties` operationId).
+	ListServerPropertiesWithResponse(ctx context.Context, params *ListServerPropertiesParams, reqEditors ...RequestEditorFn) (*ListServerPropertiesResponse, error)
+
+	// GetServerPropertyWithResponse One platform property
+	//
+	// SafeShare administrators only. An unknown id is a 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/config/server/{configId} (the `GetServerProperty` operationId).
+	GetServerPropertyWithResponse(ctx context.Context, configId ConfigId, reqEditors ...RequestEditorFn) (*GetServerPropertyResponse, error)
+
+	// SetServerPropertyWithBodyWithResponse Change a platform property
+	//
+	// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+	// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+	// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+	// characters without control characters. A value of the wrong type or out of range is a 400 and
+	// changes nothing. The body `{}` changes nothing and answers 200.
+	//
+	// The change takes effect at once on the instance that answers and within 2 seconds on every
+	// other: the password policy for every password set afterwards, the retry limit for the next
+	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+	SetServerPropertyWithBodyWithResponse(ctx context.Context, configId ConfigId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetServerPropertyResponse, error)
+
+	// SetServerPropertyWithResponse Change a platform property
+	//
+	// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+	// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+	// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+	// characters without control characters. A value of the wrong type or out of range is a 400 and
+	// changes nothing. The body `{}` changes nothing and answers 200.
+	//
+	// The change takes effect at once on the instance that answers and within 2 seconds on every
+	// other: the password policy for every password set afterwards, the retry limit for the next
+	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+	SetServerPropertyWithResponse(ctx context.Context, configId ConfigId, body SetServerPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetServerPropertyResponse, error)
+
+	// SetThemePropertyWithBodyWithResponse Set one theme property
+	//
+	// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+	// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+	// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+	// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+	//
+	// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+	// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+	// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+	// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+	// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+	// a 404.
+	//
+	// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+	// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+	// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+	// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+	// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+	// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+	SetThemePropertyWithBodyWithResponse(ctx context.Context, property ThemePropertyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetThemePropertyResponse, error)
+
+	// SetThemePropertyWithResponse Set one theme property
+	//
+	// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+	// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+	// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+	// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+	//
+	// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+	// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+	// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+	// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+	// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+	// a 404.
+	//
+	// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+	// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+	// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+	// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+	// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+	// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+	SetThemePropertyWithResponse(ctx context.Context, property ThemePropertyName, body SetThemePropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetThemePropertyResponse, error)
+
+	// SetThemePropertyWithTextBodyWithResponse Set one theme property
+	//
+	// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+	// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+	// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+	// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+	//
+	// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+	// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+	// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+	// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+	// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+	// a 404.
+	//
+	// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+	// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+	// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+	// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+	// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+	// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+	SetThemePropertyWithTextBodyWithResponse(ctx context.Context, property ThemePropertyName, body SetThemePropertyTextRequestBody, reqEditors ...RequestEditorFn) (*SetThemePropertyResponse, error)
+
+	// GetClientsDashboardWithResponse How many client applications are registered
+	//
+	// Counts every registered client application, enabled or not. SafeShare administrators only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dashboard/clients (the `GetClientsDashboard` operationId).
+	GetClientsDashboardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetClientsDashboardResponse, error)
+
+	// GetOrganisationsDashboardWithResponse Every organisation's storage and membership
+	//
+	// Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
+	// exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
+	// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
+	// administrators only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dashboard/organisations (the `GetOrganisationsDashboard` operationId).
+	GetOrganisationsDashboardWithResponse(ctx context.Context, params *GetOrganisationsDashboardParams, reqEditors ...RequestEditorFn) (*GetOrganisationsDashboardResponse, error)
+
+	// GetQuotasDashboardWithResponse The storage allocated to every organisation, in total
+	//
+	// The sum of every organisation's `quota`, in MiB. SafeShare administrators only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dashboard/quotas (the `GetQuotasDashboard` operationId).
+	GetQuotasDashboardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetQuotasDashboardResponse, error)
+
+	// GetUserActivityDashboardWithResponse Sign-ins per day
+	//
+	// Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
+	// last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
+	// `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
+	// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
+	// audit records. SafeShare administrators only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/dashboard/users/activity (the `GetUserActivityDashboard` operationId).
+	GetUserActivityDashboardWithResponse(ctx context.Context, params *GetUserActivityDashboardParams, reqEditors ...RequestEditorFn) (*GetUserActivityDashboardResponse, error)
+
+	// SetDefaultLocaleWithBodyWithResponse Set the platform's default language
+	//
+	// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+	// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+	SetDefaultLocaleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDefaultLocaleResponse, error)
+
+	// SetDefaultLocaleWithResponse Set the platform's default language
+	//
+	// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+	// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+	// instance. SafeShare administrators only.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+	SetDefaultLocaleWithResponse(ctx context.Context, body SetDefaultLocaleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDefaultLocaleResponse, error)
+
+	// GetLocaleBundleWithResponse A language's strings
+	//
+	// The strings the pages and emails use in this locale, as a JSON object: the custom bundle's
+	// strings, and the built-in `en_us` string for every key it lacks. A locale not offered is a 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/i18n/bundles/{localeCode} (the `GetLocaleBundle` operationId).
+	GetLocaleBundleWithResponse(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*GetLocaleBundleResponse, error)
+
+	// UploadLocaleBundleWithBodyWithResponse Upload a language's custom bundle
+	//
+	// `multipart/form-data` with one file part, `file`, holding a JSON object whose members are
+	// strings, each named by a key of the built-in bundle (`getLocaleBundle` with `en_us` lists them).
+	// It replaces the locale's custom bundle; keys it lacks fall back to `en_us`. Anything else (not
+	// JSON, not an object, a value that is not a string, an unknown key, which the 400 names) is a 400
+	// and changes nothing. A locale not offered is a 404. Takes effect at once here and within 2
+	// seconds on every instance. SafeShare administrators only.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/i18n/bundles/{localeCode} (the `UploadLocaleBundle` operationId).
+	UploadLocaleBundleWithBodyWithResponse(ctx context.Context, localeCode LocaleCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLocaleBundleResponse, error)
+
+	// ResetLocaleBundleWithResponse Drop a language's custom bundle
+	//
+	// Removes the locale's custom bundle: a locale with a built-in bundle is back to it, any other
+	// falls back to `en_us` for every key. Resetting a locale without a custom bundle changes nothing
+	// and answers 200. A locale not offered is a 404. SafeShare administrators only.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/i18n/bundles/{localeCode}/reset (the `ResetLocaleBundle` operationId).
+	ResetLocaleBundleWithResponse(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*ResetLocaleBundleResponse, error)
+
+	// ListLocalesWithResponse The languages offered
+	//
+	// Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
+	// custom one uploaded by an administrator, and whether it is the platform's default.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/i18n/localedetails (the `ListLocales` operationId).
+	ListLocalesWithResponse(ctx context.Context, params *ListLocalesParams, reqEditors ...RequestEditorFn) (*ListLocalesResponse, error)
 
 	// ListOrganisationsWithResponse List the organisations
 	//
@@ -11135,7 +13884,7 @@ type ClientWithResponsesInterface interface {
 	// ListAuditRecordsWithResponse The organisation's audit trail
 	//
 	// The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
-	// and of the organisation's creation; newest first by default. Each names the caller (null when the
+	// and of the organisation's creation; oldest first by default. Each names the caller (null when the
 	// request carried no valid token), the client application, the method, path, status, remote
 	// address, action and category. Records outlive the organisation and the accounts they name. Only
 	// Organisation administrators of this organisation may call this.
@@ -11146,7 +13895,7 @@ type ClientWithResponsesInterface interface {
 	// What a caller without a valid token can get into a trail is bounded: such requests are recorded
 	// only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
 	// method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
-	// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+	// under the operation `unknown` and the category `OTHER`. The CSV export escapes every text column, so no cell is read as a
 	// formula.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11159,7 +13908,8 @@ type ClientWithResponsesInterface interface {
 	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 	// Only Organisation administrators of this organisation may call this. Every filter is optional;
-	// an empty body exports everything.
+	// an empty body exports everything. `action` and `category` take the values records carry
+	// (`action=CREATED`); any other value is a 400, never an empty report.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11171,7 +13921,8 @@ type ClientWithResponsesInterface interface {
 	// Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 	// as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 	// Only Organisation administrators of this organisation may call this. Every filter is optional;
-	// an empty body exports everything.
+	// an empty body exports everything. `action` and `category` take the values records carry
+	// (`action=CREATED`); any other value is a 400, never an empty report.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11314,6 +14065,68 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/users/me/applications/approvals/{approvalId} (the `RevokeApproval` operationId).
 	RevokeApprovalWithResponse(ctx context.Context, approvalId Id, reqEditors ...RequestEditorFn) (*RevokeApprovalResponse, error)
+
+	// ListMyContactsWithResponse The caller's address book
+	//
+	// `search` keeps contacts whose email, first or last name contains the text (case-insensitive).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/users/me/contacts (the `ListMyContacts` operationId).
+	ListMyContactsWithResponse(ctx context.Context, params *ListMyContactsParams, reqEditors ...RequestEditorFn) (*ListMyContactsResponse, error)
+
+	// AddMyContactsWithBodyWithResponse Add contacts to the caller's address book
+	//
+	// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+	// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+	// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+	AddMyContactsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMyContactsResponse, error)
+
+	// AddMyContactsWithResponse Add contacts to the caller's address book
+	//
+	// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+	// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+	// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+	AddMyContactsWithResponse(ctx context.Context, body AddMyContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMyContactsResponse, error)
+
+	// DeleteMyContactWithResponse Remove one of the caller's contacts
+	//
+	// Another user's contact, or an unknown id, is a 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/users/me/contacts/{contactId} (the `DeleteMyContact` operationId).
+	DeleteMyContactWithResponse(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*DeleteMyContactResponse, error)
+
+	// UpdateMyContactWithBodyWithResponse Replace one of the caller's contacts
+	//
+	// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+	// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+	// id, is a 404.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+	UpdateMyContactWithBodyWithResponse(ctx context.Context, contactId ContactId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyContactResponse, error)
+
+	// UpdateMyContactWithResponse Replace one of the caller's contacts
+	//
+	// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+	// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+	// id, is a 404.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+	UpdateMyContactWithResponse(ctx context.Context, contactId ContactId, body UpdateMyContactJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyContactResponse, error)
 
 	// ExpireMySessionsWithResponse End the caller's sessions
 	//
@@ -11519,6 +14332,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
+
+	// GetThemeWithResponse The platform's theme ("System Details")
+	//
+	// All 15 theme properties, as the sign-in pages and web clients show them. Takes no
+	// authentication. A property never set is null, except `applicationName` (default `SafeShare`) and
+	// `orgRemovalActionDays` (default `7`). Served from memory: a change made on another instance is
+	// seen here within 2 seconds.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /theme (the `GetTheme` operationId).
+	GetThemeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetThemeResponse, error)
+
+	// GetThemePropertyWithResponse One theme property
+	//
+	// One theme property by its name; a name that is not one of the 15 is a 404.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /theme/{property} (the `GetThemeProperty` operationId).
+	GetThemePropertyWithResponse(ctx context.Context, property ThemePropertyName, reqEditors ...RequestEditorFn) (*GetThemePropertyResponse, error)
 }
 
 type GetAuthorizationServerMetadataResponse struct {
@@ -12450,8 +15284,8 @@ func (r ListClientAppsResponse) ContentType() string {
 	return ""
 }
 
-// CreateClientAppResponse201Headers the declared response headers of an HTTP 201 response for CreateClientApp
-type CreateClientAppResponse201Headers struct {
+// CreateClientAppResponse200Headers the declared response headers of an HTTP 200 response for CreateClientApp
+type CreateClientAppResponse200Headers struct {
 	Location *string
 }
 
@@ -12473,8 +15307,8 @@ type CreateClientAppResponse503Headers struct {
 type CreateClientAppResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *ClientApp
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClientApp
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -12489,8 +15323,8 @@ type CreateClientAppResponse struct {
 	ApplicationproblemJSON415 *UnsupportedMediaType
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
-	// Headers201 the parsed response headers for an HTTP 201 response
-	Headers201 *CreateClientAppResponse201Headers
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateClientAppResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateClientAppResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -12499,9 +15333,9 @@ type CreateClientAppResponse struct {
 	Headers503 *CreateClientAppResponse503Headers
 }
 
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r CreateClientAppResponse) GetJSON201() *ClientApp {
-	return r.JSON201
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateClientAppResponse) GetJSON200() *ClientApp {
+	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -13018,6 +15852,1078 @@ func (r GetPublicConfigResponse) ContentType() string {
 	return ""
 }
 
+// ListServerPropertiesResponse401Headers the declared response headers of an HTTP 401 response for ListServerProperties
+type ListServerPropertiesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListServerPropertiesResponse403Headers the declared response headers of an HTTP 403 response for ListServerProperties
+type ListServerPropertiesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListServerPropertiesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServerPropertyList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListServerPropertiesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListServerPropertiesResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListServerPropertiesResponse) GetJSON200() *ServerPropertyList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListServerPropertiesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListServerPropertiesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListServerPropertiesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListServerPropertiesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListServerPropertiesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListServerPropertiesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListServerPropertiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetServerPropertyResponse401Headers the declared response headers of an HTTP 401 response for GetServerProperty
+type GetServerPropertyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetServerPropertyResponse403Headers the declared response headers of an HTTP 403 response for GetServerProperty
+type GetServerPropertyResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetServerPropertyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServerProperty
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetServerPropertyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetServerPropertyResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetServerPropertyResponse) GetJSON200() *ServerProperty {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetServerPropertyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetServerPropertyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetServerPropertyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetServerPropertyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetServerPropertyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetServerPropertyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetServerPropertyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetServerPropertyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetServerPropertyResponse401Headers the declared response headers of an HTTP 401 response for SetServerProperty
+type SetServerPropertyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetServerPropertyResponse403Headers the declared response headers of an HTTP 403 response for SetServerProperty
+type SetServerPropertyResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type SetServerPropertyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ServerProperty
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetServerPropertyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SetServerPropertyResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetServerPropertyResponse) GetJSON200() *ServerProperty {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetServerPropertyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetServerPropertyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetServerPropertyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetServerPropertyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetServerPropertyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetServerPropertyResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r SetServerPropertyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetServerPropertyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetServerPropertyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetServerPropertyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetThemePropertyResponse401Headers the declared response headers of an HTTP 401 response for SetThemeProperty
+type SetThemePropertyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetThemePropertyResponse403Headers the declared response headers of an HTTP 403 response for SetThemeProperty
+type SetThemePropertyResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type SetThemePropertyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeProperty
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetThemePropertyResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SetThemePropertyResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetThemePropertyResponse) GetJSON200() *ThemeProperty {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetThemePropertyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetThemePropertyResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetThemePropertyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetThemePropertyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetThemePropertyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetThemePropertyResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r SetThemePropertyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetThemePropertyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetThemePropertyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetThemePropertyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetClientsDashboardResponse401Headers the declared response headers of an HTTP 401 response for GetClientsDashboard
+type GetClientsDashboardResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetClientsDashboardResponse403Headers the declared response headers of an HTTP 403 response for GetClientsDashboard
+type GetClientsDashboardResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetClientsDashboardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ClientsDashboard
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetClientsDashboardResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetClientsDashboardResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetClientsDashboardResponse) GetJSON200() *ClientsDashboard {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetClientsDashboardResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetClientsDashboardResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetClientsDashboardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetClientsDashboardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetClientsDashboardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetClientsDashboardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOrganisationsDashboardResponse401Headers the declared response headers of an HTTP 401 response for GetOrganisationsDashboard
+type GetOrganisationsDashboardResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetOrganisationsDashboardResponse403Headers the declared response headers of an HTTP 403 response for GetOrganisationsDashboard
+type GetOrganisationsDashboardResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetOrganisationsDashboardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OrganisationsDashboard
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetOrganisationsDashboardResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetOrganisationsDashboardResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrganisationsDashboardResponse) GetJSON200() *OrganisationsDashboard {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrganisationsDashboardResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrganisationsDashboardResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrganisationsDashboardResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrganisationsDashboardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrganisationsDashboardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrganisationsDashboardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrganisationsDashboardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetQuotasDashboardResponse401Headers the declared response headers of an HTTP 401 response for GetQuotasDashboard
+type GetQuotasDashboardResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetQuotasDashboardResponse403Headers the declared response headers of an HTTP 403 response for GetQuotasDashboard
+type GetQuotasDashboardResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetQuotasDashboardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QuotasDashboard
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetQuotasDashboardResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetQuotasDashboardResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQuotasDashboardResponse) GetJSON200() *QuotasDashboard {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetQuotasDashboardResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetQuotasDashboardResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQuotasDashboardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQuotasDashboardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQuotasDashboardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQuotasDashboardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetUserActivityDashboardResponse401Headers the declared response headers of an HTTP 401 response for GetUserActivityDashboard
+type GetUserActivityDashboardResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetUserActivityDashboardResponse403Headers the declared response headers of an HTTP 403 response for GetUserActivityDashboard
+type GetUserActivityDashboardResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetUserActivityDashboardResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserActivityDashboard
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetUserActivityDashboardResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetUserActivityDashboardResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUserActivityDashboardResponse) GetJSON200() *UserActivityDashboard {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetUserActivityDashboardResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetUserActivityDashboardResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetUserActivityDashboardResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserActivityDashboardResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserActivityDashboardResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserActivityDashboardResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserActivityDashboardResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetDefaultLocaleResponse401Headers the declared response headers of an HTTP 401 response for SetDefaultLocale
+type SetDefaultLocaleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetDefaultLocaleResponse403Headers the declared response headers of an HTTP 403 response for SetDefaultLocale
+type SetDefaultLocaleResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type SetDefaultLocaleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LocalePreference
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetDefaultLocaleResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SetDefaultLocaleResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetDefaultLocaleResponse) GetJSON200() *LocalePreference {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetDefaultLocaleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetDefaultLocaleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetDefaultLocaleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetDefaultLocaleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetDefaultLocaleResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r SetDefaultLocaleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetDefaultLocaleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetDefaultLocaleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetDefaultLocaleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetLocaleBundleResponse401Headers the declared response headers of an HTTP 401 response for GetLocaleBundle
+type GetLocaleBundleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetLocaleBundleResponse403Headers the declared response headers of an HTTP 403 response for GetLocaleBundle
+type GetLocaleBundleResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type GetLocaleBundleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LocaleBundle
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetLocaleBundleResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetLocaleBundleResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLocaleBundleResponse) GetJSON200() *LocaleBundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetLocaleBundleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetLocaleBundleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetLocaleBundleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetLocaleBundleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLocaleBundleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLocaleBundleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLocaleBundleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLocaleBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UploadLocaleBundleResponse401Headers the declared response headers of an HTTP 401 response for UploadLocaleBundle
+type UploadLocaleBundleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UploadLocaleBundleResponse403Headers the declared response headers of an HTTP 403 response for UploadLocaleBundle
+type UploadLocaleBundleResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type UploadLocaleBundleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LocaleDetails
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UploadLocaleBundleResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UploadLocaleBundleResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UploadLocaleBundleResponse) GetJSON200() *LocaleDetails {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadLocaleBundleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UploadLocaleBundleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadLocaleBundleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadLocaleBundleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadLocaleBundleResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UploadLocaleBundleResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadLocaleBundleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadLocaleBundleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadLocaleBundleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadLocaleBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResetLocaleBundleResponse401Headers the declared response headers of an HTTP 401 response for ResetLocaleBundle
+type ResetLocaleBundleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ResetLocaleBundleResponse403Headers the declared response headers of an HTTP 403 response for ResetLocaleBundle
+type ResetLocaleBundleResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ResetLocaleBundleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LocaleDetails
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetLocaleBundleResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ResetLocaleBundleResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetLocaleBundleResponse) GetJSON200() *LocaleDetails {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResetLocaleBundleResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResetLocaleBundleResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResetLocaleBundleResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResetLocaleBundleResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetLocaleBundleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetLocaleBundleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetLocaleBundleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetLocaleBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListLocalesResponse401Headers the declared response headers of an HTTP 401 response for ListLocales
+type ListLocalesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListLocalesResponse403Headers the declared response headers of an HTTP 403 response for ListLocales
+type ListLocalesResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListLocalesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LocaleDetailsList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListLocalesResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListLocalesResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLocalesResponse) GetJSON200() *LocaleDetailsList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListLocalesResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListLocalesResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListLocalesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListLocalesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListLocalesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListLocalesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListLocalesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListOrganisationsResponse401Headers the declared response headers of an HTTP 401 response for ListOrganisations
 type ListOrganisationsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -13094,8 +17000,8 @@ func (r ListOrganisationsResponse) ContentType() string {
 	return ""
 }
 
-// CreateOrganisationResponse201Headers the declared response headers of an HTTP 201 response for CreateOrganisation
-type CreateOrganisationResponse201Headers struct {
+// CreateOrganisationResponse200Headers the declared response headers of an HTTP 200 response for CreateOrganisation
+type CreateOrganisationResponse200Headers struct {
 	Location *string
 }
 
@@ -13112,8 +17018,8 @@ type CreateOrganisationResponse403Headers struct {
 type CreateOrganisationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Organisation
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Organisation
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -13126,17 +17032,17 @@ type CreateOrganisationResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
-	// Headers201 the parsed response headers for an HTTP 201 response
-	Headers201 *CreateOrganisationResponse201Headers
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateOrganisationResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CreateOrganisationResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *CreateOrganisationResponse403Headers
 }
 
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r CreateOrganisationResponse) GetJSON201() *Organisation {
-	return r.JSON201
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateOrganisationResponse) GetJSON200() *Organisation {
+	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -14174,8 +18080,8 @@ func (r ListMembersResponse) ContentType() string {
 	return ""
 }
 
-// AddMemberResponse201Headers the declared response headers of an HTTP 201 response for AddMember
-type AddMemberResponse201Headers struct {
+// AddMemberResponse200Headers the declared response headers of an HTTP 200 response for AddMember
+type AddMemberResponse200Headers struct {
 	Location *string
 }
 
@@ -14192,8 +18098,8 @@ type AddMemberResponse403Headers struct {
 type AddMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Member
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Member
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -14208,17 +18114,17 @@ type AddMemberResponse struct {
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
-	// Headers201 the parsed response headers for an HTTP 201 response
-	Headers201 *AddMemberResponse201Headers
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *AddMemberResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AddMemberResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *AddMemberResponse403Headers
 }
 
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r AddMemberResponse) GetJSON201() *Member {
-	return r.JSON201
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddMemberResponse) GetJSON200() *Member {
+	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -15662,8 +19568,8 @@ type AddWhitelistRulesResponse403Headers struct {
 type AddWhitelistRulesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *WhitelistRules
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WhitelistRules
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -15684,9 +19590,9 @@ type AddWhitelistRulesResponse struct {
 	Headers403 *AddWhitelistRulesResponse403Headers
 }
 
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r AddWhitelistRulesResponse) GetJSON201() *WhitelistRules {
-	return r.JSON201
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddWhitelistRulesResponse) GetJSON200() *WhitelistRules {
+	return r.JSON200
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -16923,6 +20829,359 @@ func (r RevokeApprovalResponse) ContentType() string {
 	return ""
 }
 
+// ListMyContactsResponse401Headers the declared response headers of an HTTP 401 response for ListMyContacts
+type ListMyContactsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListMyContactsResponse403Headers the declared response headers of an HTTP 403 response for ListMyContacts
+type ListMyContactsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type ListMyContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMyContactsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ListMyContactsResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyContactsResponse) GetJSON200() *ContactList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListMyContactsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListMyContactsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ListMyContactsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyContactsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// AddMyContactsResponse401Headers the declared response headers of an HTTP 401 response for AddMyContacts
+type AddMyContactsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// AddMyContactsResponse403Headers the declared response headers of an HTTP 403 response for AddMyContacts
+type AddMyContactsResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type AddMyContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactItems
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *AddMyContactsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *AddMyContactsResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddMyContactsResponse) GetJSON200() *ContactItems {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r AddMyContactsResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r AddMyContactsResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r AddMyContactsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r AddMyContactsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r AddMyContactsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r AddMyContactsResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r AddMyContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddMyContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddMyContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddMyContactsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// DeleteMyContactResponse401Headers the declared response headers of an HTTP 401 response for DeleteMyContact
+type DeleteMyContactResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// DeleteMyContactResponse403Headers the declared response headers of an HTTP 403 response for DeleteMyContact
+type DeleteMyContactResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type DeleteMyContactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteMyContactResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteMyContactResponse403Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteMyContactResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteMyContactResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteMyContactResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteMyContactResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteMyContactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteMyContactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteMyContactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteMyContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// UpdateMyContactResponse401Headers the declared response headers of an HTTP 401 response for UpdateMyContact
+type UpdateMyContactResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// UpdateMyContactResponse403Headers the declared response headers of an HTTP 403 response for UpdateMyContact
+type UpdateMyContactResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+type UpdateMyContactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Contact
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *UnsupportedMediaType
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMyContactResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *UpdateMyContactResponse403Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMyContactResponse) GetJSON200() *Contact {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UpdateMyContactResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r UpdateMyContactResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UpdateMyContactResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UpdateMyContactResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r UpdateMyContactResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UpdateMyContactResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r UpdateMyContactResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
+	return r.ApplicationproblemJSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMyContactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMyContactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMyContactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMyContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ExpireMySessionsResponse401Headers the declared response headers of an HTTP 401 response for ExpireMySessions
 type ExpireMySessionsResponse401Headers struct {
 	WWWAuthenticate *string
@@ -17920,6 +22179,130 @@ func (r GetReadinessResponse) ContentType() string {
 	return ""
 }
 
+// GetThemeResponse503Headers the declared response headers of an HTTP 503 response for GetTheme
+type GetThemeResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetThemeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Theme
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetThemeResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetThemeResponse) GetJSON200() *Theme {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetThemeResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetThemeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetThemeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetThemeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetThemeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetThemePropertyResponse503Headers the declared response headers of an HTTP 503 response for GetThemeProperty
+type GetThemePropertyResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetThemePropertyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ThemeProperty
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetThemePropertyResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetThemePropertyResponse) GetJSON200() *ThemeProperty {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetThemePropertyResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetThemePropertyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetThemePropertyResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetThemePropertyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetThemePropertyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetThemePropertyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetThemePropertyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetAuthorizationServerMetadataWithResponse Authorization server metadata (RFC 8414)
 //
 // Names this server's OAuth endpoints and what they support. Takes no authentication.
@@ -18362,6 +22745,9 @@ func (c *ClientWithResponses) IssueTokenWithFormdataBodyWithResponse(ctx context
 // joins its own base URL and the link). Not listed: the probes (`/healthz`, `/readyz`), the
 // documentation (`/docs`, `/openapi.*`) and the sign-in pages' own forms and pages, which only those
 // pages call; the authorization endpoint, where clients send their users, is.
+// `contentServiceURL` and `webappServiceURL` are the platform properties `content.service.url` and
+// `webapp.service.url` (`""` while unset; `ACCESS_CONTENT_SERVICE_URL` and `ACCESS_WEBAPP_URL` set
+// them when the service starts).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18511,7 +22897,8 @@ func (c *ClientWithResponses) ToggleClientAppWithResponse(ctx context.Context, c
 
 // GetPublicConfigWithResponse Public properties for client applications
 //
-// The platform's public properties. Takes no authentication.
+// The platform's public properties. Takes no authentication. Served from memory: a change made on
+// another instance is seen here within 2 seconds.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18522,6 +22909,354 @@ func (c *ClientWithResponses) GetPublicConfigWithResponse(ctx context.Context, r
 		return nil, err
 	}
 	return ParseGetPublicConfigResponse(rsp)
+}
+
+// ListServerPropertiesWithResponse List the platform properties
+//
+// The platform properties (theme properties are not among them: see `getTheme`). `search` keeps
+// those whose `propertyName` contains the text (case-insensitive). SafeShare administrators only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/config/server (the `ListServerProperties` operationId).
+func (c *ClientWithResponses) ListServerPropertiesWithResponse(ctx context.Context, params *ListServerPropertiesParams, reqEditors ...RequestEditorFn) (*ListServerPropertiesResponse, error) {
+	rsp, err := c.ListServerProperties(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListServerPropertiesResponse(rsp)
+}
+
+// GetServerPropertyWithResponse One platform property
+//
+// SafeShare administrators only. An unknown id is a 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/config/server/{configId} (the `GetServerProperty` operationId).
+func (c *ClientWithResponses) GetServerPropertyWithResponse(ctx context.Context, configId ConfigId, reqEditors ...RequestEditorFn) (*GetServerPropertyResponse, error) {
+	rsp, err := c.GetServerProperty(ctx, configId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetServerPropertyResponse(rsp)
+}
+
+// SetServerPropertyWithBodyWithResponse Change a platform property
+//
+// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+// characters without control characters. A value of the wrong type or out of range is a 400 and
+// changes nothing. The body `{}` changes nothing and answers 200.
+//
+// The change takes effect at once on the instance that answers and within 2 seconds on every
+// other: the password policy for every password set afterwards, the retry limit for the next
+// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// SafeShare administrators only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+func (c *ClientWithResponses) SetServerPropertyWithBodyWithResponse(ctx context.Context, configId ConfigId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetServerPropertyResponse, error) {
+	rsp, err := c.SetServerPropertyWithBody(ctx, configId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetServerPropertyResponse(rsp)
+}
+
+// SetServerPropertyWithResponse Change a platform property
+//
+// Sets `propertyValue`, checked by the property's `valueType`: `integer` takes a JSON integer (or
+// a string of digits) within the property's range; `boolean` takes `true` or `false` (or those as
+// strings); `url` an absolute `http` or `https` URL, or `""` to clear it; `string` at most 1,024
+// characters without control characters. A value of the wrong type or out of range is a 400 and
+// changes nothing. The body `{}` changes nothing and answers 200.
+//
+// The change takes effect at once on the instance that answers and within 2 seconds on every
+// other: the password policy for every password set afterwards, the retry limit for the next
+// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/config/server/{configId} (the `SetServerProperty` operationId).
+func (c *ClientWithResponses) SetServerPropertyWithResponse(ctx context.Context, configId ConfigId, body SetServerPropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetServerPropertyResponse, error) {
+	rsp, err := c.SetServerProperty(ctx, configId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetServerPropertyResponse(rsp)
+}
+
+// SetThemePropertyWithBodyWithResponse Set one theme property
+//
+// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+//
+// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+// a 404.
+//
+// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+func (c *ClientWithResponses) SetThemePropertyWithBodyWithResponse(ctx context.Context, property ThemePropertyName, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetThemePropertyResponse, error) {
+	rsp, err := c.SetThemePropertyWithBody(ctx, property, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetThemePropertyResponse(rsp)
+}
+
+// SetThemePropertyWithResponse Set one theme property
+//
+// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+//
+// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+// a 404.
+//
+// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+func (c *ClientWithResponses) SetThemePropertyWithResponse(ctx context.Context, property ThemePropertyName, body SetThemePropertyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetThemePropertyResponse, error) {
+	rsp, err := c.SetThemeProperty(ctx, property, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetThemePropertyResponse(rsp)
+}
+
+// SetThemePropertyWithTextBodyWithResponse Set one theme property
+//
+// The body is the new value as plain text (`Content-Type: text/plain`), at most 1,024 characters,
+// without surrounding white space. The body `{}` with `Content-Type: application/json` clears the
+// property (back to its default: null for most, `SafeShare` for `applicationName`, `7` for
+// `orgRemovalActionDays`). An empty text body is a 400: clear with `{}`.
+//
+// Values are checked by property: `adminHelpUrl`, `androidAuthenticatorUrl`,
+// `iphoneAuthenticatorUrl`, `legalUrl`, `orgAdminHelpUrl`, `privacyUrl`, `supportLink`,
+// `versionUrl`, `webappHelpUrl` and `windowsAuthenticatorUrl` are absolute `http` or `https` URLs;
+// `adminEmail` is an email address; `orgRemovalActionDays` an integer from 1 to 365; the others
+// text without control characters. A bad value is a 400 and changes nothing; an unknown property
+// a 404.
+//
+// `applicationName`, `companyName`, `copyright` and the links show on the sign-in, MFA and
+// approval pages and in emails; the authenticator links on the MFA set-up page; `adminEmail` as
+// "Need help?". An organisation's own `companyName`, `supportUrl`, `legalUrl`, `privacyUrl`,
+// `webappHelpUrl` and `orgAdminHelpUrl` replace the platform's in emails about that organisation.
+// `orgRemovalActionDays`: a pending organisation removal request older than that many days has
+// lapsed (see `deleteOrganisation`). Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes a body of the `text/plain` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/config/theme/{property} (the `SetThemeProperty` operationId).
+func (c *ClientWithResponses) SetThemePropertyWithTextBodyWithResponse(ctx context.Context, property ThemePropertyName, body SetThemePropertyTextRequestBody, reqEditors ...RequestEditorFn) (*SetThemePropertyResponse, error) {
+	rsp, err := c.SetThemePropertyWithTextBody(ctx, property, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetThemePropertyResponse(rsp)
+}
+
+// GetClientsDashboardWithResponse How many client applications are registered
+//
+// Counts every registered client application, enabled or not. SafeShare administrators only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dashboard/clients (the `GetClientsDashboard` operationId).
+func (c *ClientWithResponses) GetClientsDashboardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetClientsDashboardResponse, error) {
+	rsp, err := c.GetClientsDashboard(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetClientsDashboardResponse(rsp)
+}
+
+// GetOrganisationsDashboardWithResponse Every organisation's storage and membership
+//
+// Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
+// exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
+// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
+// administrators only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dashboard/organisations (the `GetOrganisationsDashboard` operationId).
+func (c *ClientWithResponses) GetOrganisationsDashboardWithResponse(ctx context.Context, params *GetOrganisationsDashboardParams, reqEditors ...RequestEditorFn) (*GetOrganisationsDashboardResponse, error) {
+	rsp, err := c.GetOrganisationsDashboard(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrganisationsDashboardResponse(rsp)
+}
+
+// GetQuotasDashboardWithResponse The storage allocated to every organisation, in total
+//
+// The sum of every organisation's `quota`, in MiB. SafeShare administrators only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dashboard/quotas (the `GetQuotasDashboard` operationId).
+func (c *ClientWithResponses) GetQuotasDashboardWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetQuotasDashboardResponse, error) {
+	rsp, err := c.GetQuotasDashboard(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQuotasDashboardResponse(rsp)
+}
+
+// GetUserActivityDashboardWithResponse Sign-ins per day
+//
+// Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
+// last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
+// `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
+// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
+// audit records. SafeShare administrators only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/dashboard/users/activity (the `GetUserActivityDashboard` operationId).
+func (c *ClientWithResponses) GetUserActivityDashboardWithResponse(ctx context.Context, params *GetUserActivityDashboardParams, reqEditors ...RequestEditorFn) (*GetUserActivityDashboardResponse, error) {
+	rsp, err := c.GetUserActivityDashboard(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserActivityDashboardResponse(rsp)
+}
+
+// SetDefaultLocaleWithBodyWithResponse Set the platform's default language
+//
+// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+func (c *ClientWithResponses) SetDefaultLocaleWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetDefaultLocaleResponse, error) {
+	rsp, err := c.SetDefaultLocaleWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDefaultLocaleResponse(rsp)
+}
+
+// SetDefaultLocaleWithResponse Set the platform's default language
+//
+// The locale the sign-in pages and emails are shown in (and new users get), one of the codes
+// `listLocales` gives; any other is a 400. Takes effect at once here and within 2 seconds on every
+// instance. SafeShare administrators only.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/i18n/adminpreference (the `SetDefaultLocale` operationId).
+func (c *ClientWithResponses) SetDefaultLocaleWithResponse(ctx context.Context, body SetDefaultLocaleJSONRequestBody, reqEditors ...RequestEditorFn) (*SetDefaultLocaleResponse, error) {
+	rsp, err := c.SetDefaultLocale(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetDefaultLocaleResponse(rsp)
+}
+
+// GetLocaleBundleWithResponse A language's strings
+//
+// The strings the pages and emails use in this locale, as a JSON object: the custom bundle's
+// strings, and the built-in `en_us` string for every key it lacks. A locale not offered is a 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/i18n/bundles/{localeCode} (the `GetLocaleBundle` operationId).
+func (c *ClientWithResponses) GetLocaleBundleWithResponse(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*GetLocaleBundleResponse, error) {
+	rsp, err := c.GetLocaleBundle(ctx, localeCode, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLocaleBundleResponse(rsp)
+}
+
+// UploadLocaleBundleWithBodyWithResponse Upload a language's custom bundle
+//
+// `multipart/form-data` with one file part, `file`, holding a JSON object whose members are
+// strings, each named by a key of the built-in bundle (`getLocaleBundle` with `en_us` lists them).
+// It replaces the locale's custom bundle; keys it lacks fall back to `en_us`. Anything else (not
+// JSON, not an object, a value that is not a string, an unknown key, which the 400 names) is a 400
+// and changes nothing. A locale not offered is a 404. Takes effect at once here and within 2
+// seconds on every instance. SafeShare administrators only.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/i18n/bundles/{localeCode} (the `UploadLocaleBundle` operationId).
+func (c *ClientWithResponses) UploadLocaleBundleWithBodyWithResponse(ctx context.Context, localeCode LocaleCode, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadLocaleBundleResponse, error) {
+	rsp, err := c.UploadLocaleBundleWithBody(ctx, localeCode, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadLocaleBundleResponse(rsp)
+}
+
+// ResetLocaleBundleWithResponse Drop a language's custom bundle
+//
+// Removes the locale's custom bundle: a locale with a built-in bundle is back to it, any other
+// falls back to `en_us` for every key. Resetting a locale without a custom bundle changes nothing
+// and answers 200. A locale not offered is a 404. SafeShare administrators only.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/i18n/bundles/{localeCode}/reset (the `ResetLocaleBundle` operationId).
+func (c *ClientWithResponses) ResetLocaleBundleWithResponse(ctx context.Context, localeCode LocaleCode, reqEditors ...RequestEditorFn) (*ResetLocaleBundleResponse, error) {
+	rsp, err := c.ResetLocaleBundle(ctx, localeCode, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetLocaleBundleResponse(rsp)
+}
+
+// ListLocalesWithResponse The languages offered
+//
+// Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
+// custom one uploaded by an administrator, and whether it is the platform's default.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/i18n/localedetails (the `ListLocales` operationId).
+func (c *ClientWithResponses) ListLocalesWithResponse(ctx context.Context, params *ListLocalesParams, reqEditors ...RequestEditorFn) (*ListLocalesResponse, error) {
+	rsp, err := c.ListLocales(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListLocalesResponse(rsp)
 }
 
 // ListOrganisationsWithResponse List the organisations
@@ -19377,7 +24112,7 @@ func (c *ClientWithResponses) DescribeWhitelistRuleWithResponse(ctx context.Cont
 // ListAuditRecordsWithResponse The organisation's audit trail
 //
 // The records of every `/api/v1` request whose path named this organisation, whatever its outcome,
-// and of the organisation's creation; newest first by default. Each names the caller (null when the
+// and of the organisation's creation; oldest first by default. Each names the caller (null when the
 // request carried no valid token), the client application, the method, path, status, remote
 // address, action and category. Records outlive the organisation and the accounts they name. Only
 // Organisation administrators of this organisation may call this.
@@ -19388,7 +24123,7 @@ func (c *ClientWithResponses) DescribeWhitelistRuleWithResponse(ctx context.Cont
 // What a caller without a valid token can get into a trail is bounded: such requests are recorded
 // only for an organisation that exists, at most 1 a second (bursts of 20) per organisation. A
 // method that is not an HTTP method is recorded as `OTHER`, and a request that matches no operation
-// under the category `unknown`. The CSV export escapes every text column, so no cell is read as a
+// under the operation `unknown` and the category `OTHER`. The CSV export escapes every text column, so no cell is read as a
 // formula.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19407,7 +24142,8 @@ func (c *ClientWithResponses) ListAuditRecordsWithResponse(ctx context.Context, 
 // Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 // as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 // Only Organisation administrators of this organisation may call this. Every filter is optional;
-// an empty body exports everything.
+// an empty body exports everything. `action` and `category` take the values records carry
+// (`action=CREATED`); any other value is a 400, never an empty report.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19425,7 +24161,8 @@ func (c *ClientWithResponses) ExportAuditReportWithBodyWithResponse(ctx context.
 // Streams the organisation's audit records matching the filters, oldest first, as CSV (default) or
 // as a JSON array. `startTime` and `endTime` are days (`DD/MM/YYYY`, UTC), both inclusive.
 // Only Organisation administrators of this organisation may call this. Every filter is optional;
-// an empty body exports everything.
+// an empty body exports everything. `action` and `category` take the values records carry
+// (`action=CREATED`); any other value is a 400, never an empty report.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19639,6 +24376,104 @@ func (c *ClientWithResponses) RevokeApprovalWithResponse(ctx context.Context, ap
 		return nil, err
 	}
 	return ParseRevokeApprovalResponse(rsp)
+}
+
+// ListMyContactsWithResponse The caller's address book
+//
+// `search` keeps contacts whose email, first or last name contains the text (case-insensitive).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/users/me/contacts (the `ListMyContacts` operationId).
+func (c *ClientWithResponses) ListMyContactsWithResponse(ctx context.Context, params *ListMyContactsParams, reqEditors ...RequestEditorFn) (*ListMyContactsResponse, error) {
+	rsp, err := c.ListMyContacts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyContactsResponse(rsp)
+}
+
+// AddMyContactsWithBodyWithResponse Add contacts to the caller's address book
+//
+// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+func (c *ClientWithResponses) AddMyContactsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddMyContactsResponse, error) {
+	rsp, err := c.AddMyContactsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMyContactsResponse(rsp)
+}
+
+// AddMyContactsWithResponse Add contacts to the caller's address book
+//
+// Adds 1–100 contacts in one all-or-nothing action. An address already in the book (compared
+// case-insensitively, also against the other contacts of the same request) is a 409 and adds
+// nothing, unless `ignoreDuplicates` is true: then it is skipped. Answers the contacts added.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users/me/contacts (the `AddMyContacts` operationId).
+func (c *ClientWithResponses) AddMyContactsWithResponse(ctx context.Context, body AddMyContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*AddMyContactsResponse, error) {
+	rsp, err := c.AddMyContacts(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddMyContactsResponse(rsp)
+}
+
+// DeleteMyContactWithResponse Remove one of the caller's contacts
+//
+// Another user's contact, or an unknown id, is a 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/users/me/contacts/{contactId} (the `DeleteMyContact` operationId).
+func (c *ClientWithResponses) DeleteMyContactWithResponse(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (*DeleteMyContactResponse, error) {
+	rsp, err := c.DeleteMyContact(ctx, contactId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteMyContactResponse(rsp)
+}
+
+// UpdateMyContactWithBodyWithResponse Replace one of the caller's contacts
+//
+// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+// id, is a 404.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+func (c *ClientWithResponses) UpdateMyContactWithBodyWithResponse(ctx context.Context, contactId ContactId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMyContactResponse, error) {
+	rsp, err := c.UpdateMyContactWithBody(ctx, contactId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMyContactResponse(rsp)
+}
+
+// UpdateMyContactWithResponse Replace one of the caller's contacts
+//
+// Replaces the contact's `email`, `firstName` and `lastName` (a name left out becomes null). An
+// address another of the caller's contacts has is a 409. Another user's contact, or an unknown
+// id, is a 404.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /api/v1/users/me/contacts/{contactId} (the `UpdateMyContact` operationId).
+func (c *ClientWithResponses) UpdateMyContactWithResponse(ctx context.Context, contactId ContactId, body UpdateMyContactJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMyContactResponse, error) {
+	rsp, err := c.UpdateMyContact(ctx, contactId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMyContactResponse(rsp)
 }
 
 // ExpireMySessionsWithResponse End the caller's sessions
@@ -19945,6 +24780,39 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseGetReadinessResponse(rsp)
+}
+
+// GetThemeWithResponse The platform's theme ("System Details")
+//
+// All 15 theme properties, as the sign-in pages and web clients show them. Takes no
+// authentication. A property never set is null, except `applicationName` (default `SafeShare`) and
+// `orgRemovalActionDays` (default `7`). Served from memory: a change made on another instance is
+// seen here within 2 seconds.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /theme (the `GetTheme` operationId).
+func (c *ClientWithResponses) GetThemeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetThemeResponse, error) {
+	rsp, err := c.GetTheme(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetThemeResponse(rsp)
+}
+
+// GetThemePropertyWithResponse One theme property
+//
+// One theme property by its name; a name that is not one of the 15 is a 404.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /theme/{property} (the `GetThemeProperty` operationId).
+func (c *ClientWithResponses) GetThemePropertyWithResponse(ctx context.Context, property ThemePropertyName, reqEditors ...RequestEditorFn) (*GetThemePropertyResponse, error) {
+	rsp, err := c.GetThemeProperty(ctx, property, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetThemePropertyResponse(rsp)
 }
 
 // ParseGetAuthorizationServerMetadataResponse parses an HTTP response from a GetAuthorizationServerMetadataWithResponse call
@@ -20851,12 +25719,12 @@ func ParseCreateClientAppResponse(rsp *http.Response) (*CreateClientAppResponse,
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest ClientApp
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON201 = &dest
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -20910,8 +25778,8 @@ func ParseCreateClientAppResponse(rsp *http.Response) (*CreateClientAppResponse,
 	}
 
 	switch {
-	case rsp.StatusCode == 201:
-		var headers CreateClientAppResponse201Headers
+	case rsp.StatusCode == 200:
+		var headers CreateClientAppResponse200Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -20919,7 +25787,7 @@ func ParseCreateClientAppResponse(rsp *http.Response) (*CreateClientAppResponse,
 			}
 			headers.Location = &value
 		}
-		response.Headers201 = &headers
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateClientAppResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -21387,6 +26255,1000 @@ func ParseGetPublicConfigResponse(rsp *http.Response) (*GetPublicConfigResponse,
 	return response, nil
 }
 
+// ParseListServerPropertiesResponse parses an HTTP response from a ListServerPropertiesWithResponse call
+func ParseListServerPropertiesResponse(rsp *http.Response) (*ListServerPropertiesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListServerPropertiesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServerPropertyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListServerPropertiesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListServerPropertiesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetServerPropertyResponse parses an HTTP response from a GetServerPropertyWithResponse call
+func ParseGetServerPropertyResponse(rsp *http.Response) (*GetServerPropertyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetServerPropertyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServerProperty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetServerPropertyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetServerPropertyResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetServerPropertyResponse parses an HTTP response from a SetServerPropertyWithResponse call
+func ParseSetServerPropertyResponse(rsp *http.Response) (*SetServerPropertyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetServerPropertyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ServerProperty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetServerPropertyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SetServerPropertyResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetThemePropertyResponse parses an HTTP response from a SetThemePropertyWithResponse call
+func ParseSetThemePropertyResponse(rsp *http.Response) (*SetThemePropertyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetThemePropertyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeProperty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetThemePropertyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SetThemePropertyResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetClientsDashboardResponse parses an HTTP response from a GetClientsDashboardWithResponse call
+func ParseGetClientsDashboardResponse(rsp *http.Response) (*GetClientsDashboardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetClientsDashboardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ClientsDashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetClientsDashboardResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetClientsDashboardResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetOrganisationsDashboardResponse parses an HTTP response from a GetOrganisationsDashboardWithResponse call
+func ParseGetOrganisationsDashboardResponse(rsp *http.Response) (*GetOrganisationsDashboardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrganisationsDashboardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OrganisationsDashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetOrganisationsDashboardResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetOrganisationsDashboardResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetQuotasDashboardResponse parses an HTTP response from a GetQuotasDashboardWithResponse call
+func ParseGetQuotasDashboardResponse(rsp *http.Response) (*GetQuotasDashboardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQuotasDashboardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QuotasDashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetQuotasDashboardResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetQuotasDashboardResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUserActivityDashboardResponse parses an HTTP response from a GetUserActivityDashboardWithResponse call
+func ParseGetUserActivityDashboardResponse(rsp *http.Response) (*GetUserActivityDashboardResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserActivityDashboardResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserActivityDashboard
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetUserActivityDashboardResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetUserActivityDashboardResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetDefaultLocaleResponse parses an HTTP response from a SetDefaultLocaleWithResponse call
+func ParseSetDefaultLocaleResponse(rsp *http.Response) (*SetDefaultLocaleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetDefaultLocaleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LocalePreference
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetDefaultLocaleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SetDefaultLocaleResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetLocaleBundleResponse parses an HTTP response from a GetLocaleBundleWithResponse call
+func ParseGetLocaleBundleResponse(rsp *http.Response) (*GetLocaleBundleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLocaleBundleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LocaleBundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetLocaleBundleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetLocaleBundleResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadLocaleBundleResponse parses an HTTP response from a UploadLocaleBundleWithResponse call
+func ParseUploadLocaleBundleResponse(rsp *http.Response) (*UploadLocaleBundleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadLocaleBundleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LocaleDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UploadLocaleBundleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UploadLocaleBundleResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetLocaleBundleResponse parses an HTTP response from a ResetLocaleBundleWithResponse call
+func ParseResetLocaleBundleResponse(rsp *http.Response) (*ResetLocaleBundleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetLocaleBundleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LocaleDetails
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResetLocaleBundleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ResetLocaleBundleResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListLocalesResponse parses an HTTP response from a ListLocalesWithResponse call
+func ParseListLocalesResponse(rsp *http.Response) (*ListLocalesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListLocalesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LocaleDetailsList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListLocalesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListLocalesResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListOrganisationsResponse parses an HTTP response from a ListOrganisationsWithResponse call
 func ParseListOrganisationsResponse(rsp *http.Response) (*ListOrganisationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21471,12 +27333,12 @@ func ParseCreateOrganisationResponse(rsp *http.Response) (*CreateOrganisationRes
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Organisation
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON201 = &dest
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -21523,8 +27385,8 @@ func ParseCreateOrganisationResponse(rsp *http.Response) (*CreateOrganisationRes
 	}
 
 	switch {
-	case rsp.StatusCode == 201:
-		var headers CreateOrganisationResponse201Headers
+	case rsp.StatusCode == 200:
+		var headers CreateOrganisationResponse200Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -21532,7 +27394,7 @@ func ParseCreateOrganisationResponse(rsp *http.Response) (*CreateOrganisationRes
 			}
 			headers.Location = &value
 		}
-		response.Headers201 = &headers
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateOrganisationResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -22488,12 +28350,12 @@ func ParseAddMemberResponse(rsp *http.Response) (*AddMemberResponse, error) {
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest Member
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON201 = &dest
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -22547,8 +28409,8 @@ func ParseAddMemberResponse(rsp *http.Response) (*AddMemberResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 201:
-		var headers AddMemberResponse201Headers
+	case rsp.StatusCode == 200:
+		var headers AddMemberResponse200Headers
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -22556,7 +28418,7 @@ func ParseAddMemberResponse(rsp *http.Response) (*AddMemberResponse, error) {
 			}
 			headers.Location = &value
 		}
-		response.Headers201 = &headers
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers AddMemberResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -23882,12 +29744,12 @@ func ParseAddWhitelistRulesResponse(rsp *http.Response) (*AddWhitelistRulesRespo
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest WhitelistRules
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON201 = &dest
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -25085,6 +30947,338 @@ func ParseRevokeApprovalResponse(rsp *http.Response) (*RevokeApprovalResponse, e
 	return response, nil
 }
 
+// ParseListMyContactsResponse parses an HTTP response from a ListMyContactsWithResponse call
+func ParseListMyContactsResponse(rsp *http.Response) (*ListMyContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMyContactsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ListMyContactsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseAddMyContactsResponse parses an HTTP response from a AddMyContactsWithResponse call
+func ParseAddMyContactsResponse(rsp *http.Response) (*AddMyContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddMyContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactItems
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers AddMyContactsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers AddMyContactsResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDeleteMyContactResponse parses an HTTP response from a DeleteMyContactWithResponse call
+func ParseDeleteMyContactResponse(rsp *http.Response) (*DeleteMyContactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteMyContactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers DeleteMyContactResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteMyContactResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUpdateMyContactResponse parses an HTTP response from a UpdateMyContactWithResponse call
+func ParseUpdateMyContactResponse(rsp *http.Response) (*UpdateMyContactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMyContactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Contact
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers UpdateMyContactResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers UpdateMyContactResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseExpireMySessionsResponse parses an HTTP response from a ExpireMySessionsWithResponse call
 func ParseExpireMySessionsResponse(rsp *http.Response) (*ExpireMySessionsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25997,6 +32191,112 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 	switch {
 	case rsp.StatusCode == 503:
 		var headers GetReadinessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetThemeResponse parses an HTTP response from a GetThemeWithResponse call
+func ParseGetThemeResponse(rsp *http.Response) (*GetThemeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetThemeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Theme
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetThemeResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetThemePropertyResponse parses an HTTP response from a GetThemePropertyWithResponse call
+func ParseGetThemePropertyResponse(rsp *http.Response) (*GetThemePropertyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetThemePropertyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ThemeProperty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetThemePropertyResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -289,7 +289,7 @@ func (s *Server) ExportAuditReport(ctx context.Context, req gen.ExportAuditRepor
 			bad.fields = []gen.FieldError{{Field: "endTime", Message: "is before startTime"}}
 			return nil, bad
 		}
-		f.ClientID, f.Action, f.Category = nonEmpty(b.ClientId), nonEmpty(b.Action), nonEmpty(b.Category)
+		f.ClientID, f.Action, f.Category = nonEmpty(b.ClientId), nonEmpty((*string)(b.Action)), nonEmpty((*string)(b.Category))
 		if b.ExportFormat != nil {
 			format = *b.ExportFormat
 		}
@@ -356,7 +356,7 @@ func (r auditReport) VisitExportAuditReportResponse(w http.ResponseWriter) error
 		// Every text column is escaped, whoever wrote it: a spreadsheet must never read a cell as a
 		// formula (CSV injection), whatever a client managed to get recorded.
 		return cw.Write([]string{a.Id, a.Timestamp.Format(time.RFC3339Nano), str(a.UserId), cell(str(a.UserEmail)), cell(str(a.ClientId)),
-			cell(a.Method), cell(a.Path), strconv.Itoa(a.Status), cell(a.RemoteAddress), cell(a.Action), cell(a.Category)})
+			cell(a.Method), cell(a.Path), strconv.Itoa(a.Status), cell(a.RemoteAddress), cell(string(a.Action)), cell(string(a.Category))})
 	})
 	cw.Flush()
 	if err != nil {
@@ -389,7 +389,7 @@ func str(s *string) string {
 func auditOut(r audit.Record) gen.AuditRecord {
 	out := gen.AuditRecord{
 		Id: ids.Format(r.ID), Timestamp: r.Time, UserEmail: r.UserEmail, ClientId: r.ClientID, Method: r.Method,
-		Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress, Action: r.Action, Category: r.Category,
+		Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress, Action: gen.AuditAction(r.Action), Category: gen.AuditCategory(r.Category), Operation: r.Action,
 	}
 	if r.OrganisationID != nil {
 		v := ids.Format(*r.OrganisationID)

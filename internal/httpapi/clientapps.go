@@ -64,7 +64,7 @@ func (s *Server) CreateClientApp(ctx context.Context, req gen.CreateClientAppReq
 		return nil, err
 	}
 	loc := s.Issuer + "/api/v1/clientapps/" + ids.Format(a.ID)
-	return gen.CreateClientApp201JSONResponse{Body: clientAppOut(a), Headers: gen.CreateClientApp201ResponseHeaders{Location: &loc}}, nil
+	return gen.CreateClientApp200JSONResponse{Body: clientAppOut(a), Headers: gen.CreateClientApp200ResponseHeaders{Location: &loc}}, nil
 }
 
 // ListClientApps implements gen.StrictServerInterface.

@@ -27,7 +27,7 @@ func (s *Server) AddMember(ctx context.Context, req gen.AddMemberRequestObject) 
 		return nil, err
 	}
 	loc := "/api/v1/organisations/" + ids.Format(c.orgID) + "/users/" + ids.Format(m.User.ID)
-	return gen.AddMember201JSONResponse{Body: memberOut(m), Headers: gen.AddMember201ResponseHeaders{Location: &loc}}, nil
+	return gen.AddMember200JSONResponse{Body: memberOut(m), Headers: gen.AddMember200ResponseHeaders{Location: &loc}}, nil
 }
 
 // ListMembers implements gen.StrictServerInterface.

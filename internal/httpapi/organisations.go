@@ -24,7 +24,7 @@ func (s *Server) CreateOrganisation(ctx context.Context, req gen.CreateOrganisat
 		return nil, err
 	}
 	loc := "/api/v1/organisations/" + ids.Format(o.ID)
-	return gen.CreateOrganisation201JSONResponse{Body: organisationOut(o), Headers: gen.CreateOrganisation201ResponseHeaders{Location: &loc}}, nil
+	return gen.CreateOrganisation200JSONResponse{Body: organisationOut(o), Headers: gen.CreateOrganisation200ResponseHeaders{Location: &loc}}, nil
 }
 
 // ListOrganisations implements gen.StrictServerInterface.

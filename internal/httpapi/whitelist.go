@@ -72,7 +72,7 @@ func (s *Server) AddWhitelistRules(ctx context.Context, req gen.AddWhitelistRule
 	for i, r := range rules {
 		out[i] = ruleOut(r)
 	}
-	return gen.AddWhitelistRules201JSONResponse{Items: out}, nil
+	return gen.AddWhitelistRules200JSONResponse{Items: out}, nil
 }
 
 // ListWhitelistRules implements gen.StrictServerInterface.
