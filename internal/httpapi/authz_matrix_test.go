@@ -138,6 +138,8 @@ func (m *matrixWorld) fill(t *testing.T, path string, op *openapi3.Operation, or
 		"userId": member, "clientInfoId": m.app, "approvalId": "765456269464346624",
 		"planId":  m.planID, // the world's plan, in organisation A
 		"labelId": m.labelA, "groupId": m.groupA,
+		"configId": "1", "property": "supportLink", "localeCode": "da",
+		"contactId": "765456269464346624", // nobody's contact: a role allowed gets 404, never 403
 	}
 	for name, v := range ids {
 		path = strings.ReplaceAll(path, "{"+name+"}", v)
@@ -174,6 +176,9 @@ func (m *matrixWorld) fill(t *testing.T, path string, op *openapi3.Operation, or
 				form.Set(k, fmt.Sprint(v))
 			}
 			return path, ct, form.Encode()
+		}
+		if ct == "text/plain" {
+			return path, ct, fmt.Sprint(ex)
 		}
 		if ct == "multipart/form-data" {
 			// One part per property of the example, each a file part (the import's file).
