@@ -20,7 +20,3 @@ func (s *Server) GetQuotasDashboard(ctx context.Context, request gen.GetQuotasDa
 func (s *Server) GetOrganisationsDashboard(ctx context.Context, request gen.GetOrganisationsDashboardRequestObject) (gen.GetOrganisationsDashboardResponseObject, error) {
 	return nil, errors.New("GetOrganisationsDashboard is not built yet")
 }
-
-func (s *Server) GetUserActivityDashboard(ctx context.Context, request gen.GetUserActivityDashboardRequestObject) (gen.GetUserActivityDashboardResponseObject, error) {
-	return nil, errors.New("GetUserActivityDashboard is not built yet")
-}
