@@ -21,6 +21,7 @@ import (
 	"github.com/cocoondata/access-service/internal/clearance"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
+	"github.com/cocoondata/access-service/internal/contact"
 	"github.com/cocoondata/access-service/internal/httpapi"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/mfa"
@@ -72,6 +73,9 @@ type App struct {
 	Classifications *classification.Service
 	Clearances      *clearance.Service
 	Sharing         *sharing.Service
+
+	// Contacts are the users' own address books.
+	Contacts *contact.Service
 
 	// Hasher is the password hasher the services share (tests count its checks).
 	Hasher *password.Hasher
@@ -158,6 +162,8 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Classifications: classification.NewService(st.Classifications(), gen),
 		Clearances:      clearance.NewService(st.Clearances(), gen),
 		Sharing:         sharing.NewService(st.Whitelist(), st.Clearances()),
+
+		Contacts: contact.NewService(st.Contacts(), gen),
 	}
 	orgs.SetMFAEnrolment(a.MFA)
 	return a, nil
@@ -207,6 +213,7 @@ func (a *App) build(ctx context.Context) error {
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
 		Plans: a.Plans, Reports: a.Reports, MFA: a.MFA, Issuer: a.Config.Issuer,
 		Classifications: a.Classifications, Clearances: a.Clearances,
+		Contacts:       a.Contacts,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 		ImportTimeout: a.importTimeout,

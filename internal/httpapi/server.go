@@ -29,6 +29,7 @@ import (
 	"github.com/cocoondata/access-service/internal/clearance"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
+	"github.com/cocoondata/access-service/internal/contact"
 	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/oauth"
@@ -86,6 +87,9 @@ type Deps struct {
 	// Classifications and Clearances are the organisations' labels and groups.
 	Classifications *classification.Service
 	Clearances      *clearance.Service
+
+	// Contacts are the users' own address books.
+	Contacts *contact.Service
 
 	// PerAddressLimit limits the token, revocation and introspection endpoints per remote address, here.
 	// PerClientLimit is the limit Grants applies per client (its limiter is built with NewRateLimiter

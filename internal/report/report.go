@@ -1,6 +1,7 @@
-// Package report answers an organisation's read-only statistics: how many members it has in each role,
-// and its plans with their Originators. It changes nothing, so it has no rules beyond what to count;
-// each answer costs a fixed number of statements whatever the organisation's size.
+// Package report answers the read-only statistics: an organisation's (how many members it has in each
+// role, and its plans with their Originators) and the platform's dashboards (dashboards.go). It changes
+// nothing, so it has no rules beyond what to count; each answer costs a fixed number of statements
+// whatever the organisations' sizes.
 package report
 
 import (
@@ -54,6 +55,8 @@ type Store interface {
 	Originators(ctx context.Context, orgID int64, planIDs []int64) ([]Originator, error)
 	// OrganisationExists reports whether the organisation exists.
 	OrganisationExists(ctx context.Context, orgID int64) (bool, error)
+	// The platform's dashboards (dashboards.go).
+	DashboardStore
 }
 
 // Service answers the statistics.

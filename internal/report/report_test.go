@@ -161,3 +161,46 @@ func TestPlanBreakdown(t *testing.T) {
 		t.Fatalf("an organisation without plans: %+v, %v", page, err)
 	}
 }
+
+// The organisations dashboard: kept counts per organisation, storage 0 without files, and a search by
+// id that only an id can satisfy: another text finds nothing, without an error.
+func TestOrganisationsDashboard(t *testing.T) {
+	t.Parallel()
+	k, ctx := newKnown(t), context.Background()
+	figures := func(column report.SearchColumn, q listing.Query) []string {
+		t.Helper()
+		p, err := k.d.Reports.Organisations(ctx, column, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Items) > p.Count {
+			t.Fatalf("count %d for %d items", p.Count, len(p.Items))
+		}
+		return listing.Map(p.Items, func(f report.OrganisationFigures) string {
+			return fmt.Sprintf("%s:%d:%d:%d", f.Name, f.StorageUsed, f.Originators, f.Collaborators)
+		})
+	}
+	// acme: two Originators, its first administrator and two Collaborators; other: one of each.
+	all := []string{"acme:0:2:3", "other:0:1:2"}
+	if got := figures(report.SearchByName, listing.Query{}); !slices.Equal(got, all) {
+		t.Errorf("%q, want %q", got, all)
+	}
+	if got := figures(report.SearchByName, listing.Query{Search: "ACM"}); !slices.Equal(got, all[:1]) {
+		t.Errorf("by name: %q", got)
+	}
+	if got := figures(report.SearchByID, listing.Query{Search: fmt.Sprint(k.org.ID)}); !slices.Equal(got, all[:1]) {
+		t.Errorf("by id: %q", got)
+	}
+	for _, text := range []string{"acme", "-1", "0", "99999999999999999999", fmt.Sprint(k.org.ID)[1:]} {
+		if got := figures(report.SearchByID, listing.Query{Search: text}); len(got) != 0 {
+			t.Errorf("by id %q: %q", text, got)
+		}
+	}
+	if got := figures(report.SearchByName, listing.Query{SortBy: "originatorCount", Desc: true, Limit: 1, Offset: 1}); !slices.Equal(got, all[1:]) {
+		t.Errorf("a page: %q", got)
+	}
+	sum, err := k.d.Reports.Quotas(ctx)
+	if err != nil || sum != 2*1024 {
+		t.Errorf("quotas: %d %v, want two organisations' 1024 MiB", sum, err)
+	}
+}

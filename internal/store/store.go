@@ -261,6 +261,9 @@ func (s *Store) Clearances() Clearances           { return Clearances{scope{s}} 
 // Users' second factor: authenticators, pairings and set-up links (mfa.go).
 func (s *Store) MFA() MFA { return MFA{scope{s}} }
 
+// Each user's address book (contacts.go).
+func (s *Store) Contacts() Contacts { return Contacts{scope{s}} }
+
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
