@@ -85,6 +85,8 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{"bad issuer", "ACCESS_ISSUER", "ftp://x", "ACCESS_ISSUER"},
 		{"half a bootstrap admin", "ACCESS_BOOTSTRAP_ADMIN_EMAIL", "a@b.example", "ACCESS_BOOTSTRAP_ADMIN_PASSWORD"},
 		{"bad SMTP URL", "ACCESS_SMTP_URL", "http://mail", "ACCESS_SMTP_URL"},
+		{"relative Content Service URL", "ACCESS_CONTENT_SERVICE_URL", "content.example.com", "ACCESS_CONTENT_SERVICE_URL"},
+		{"web app URL of another scheme", "ACCESS_WEBAPP_URL", "ftp://safeshare.example.com", "ACCESS_WEBAPP_URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

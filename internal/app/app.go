@@ -103,11 +103,41 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.setConfiguredProperties(ctx); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
 	if err := a.build(ctx); err != nil {
 		_ = a.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// setConfiguredProperties writes the service URLs the configuration names (ACCESS_CONTENT_SERVICE_URL,
+// ACCESS_WEBAPP_URL) to their platform properties, at every start that names them: the configuration
+// wins over a value an administrator set since. A value already there is not written again.
+func (a *App) setConfiguredProperties(ctx context.Context) error {
+	for _, p := range []struct{ variable, name, value string }{
+		{"ACCESS_CONTENT_SERVICE_URL", property.ContentServiceURL, a.Config.ContentServiceURL},
+		{"ACCESS_WEBAPP_URL", property.WebappServiceURL, a.Config.WebappURL},
+	} {
+		if p.value == "" {
+			continue
+		}
+		snap, err := a.Properties.Current(ctx)
+		if err != nil {
+			return &DatabaseError{err}
+		}
+		if v, _ := snap.Value(p.name); v == p.value {
+			continue
+		}
+		if _, err := a.Properties.SetByName(ctx, p.name, p.value); err != nil {
+			return fmt.Errorf("%s: cannot set %s: %w", p.variable, p.name, err)
+		}
+		a.Log.Info("set a platform property from the configuration", "property", p.name, "value", p.value)
+	}
+	return nil
 }
 
 // OpenStore connects to the store, applies the migrations and builds the domain services, without keys
@@ -153,7 +183,8 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Apps:  clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:  orgs,
 		MFA: mfa.NewService(st.MFA(), mfa.Options{Organisations: orgs, Mailer: mailer, Log: log,
-			LinkBase: strings.TrimSuffix(cfg.Issuer, "/") + "/api/oauth/mfa/setup?token="}),
+			LinkBase:     strings.TrimSuffix(cfg.Issuer, "/") + "/api/oauth/mfa/setup?token=",
+			LinkValidity: props.TemporaryLinkValidity}),
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 		Plans:     plan.NewService(st.Plans(), gen),

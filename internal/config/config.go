@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/clientapp"
+	"github.com/cocoondata/access-service/internal/property"
 )
 
 // Config is everything the service takes from its environment.
@@ -29,6 +30,11 @@ type Config struct {
 	// endpoints; zero keeps the defaults (50 and 20 per second). Per client means per authenticated
 	// client; the requests whose client fails to authenticate share one bucket.
 	TokenRatePerClient, TokenRatePerAddress float64
+
+	// ContentServiceURL (ACCESS_CONTENT_SERVICE_URL) and WebappURL (ACCESS_WEBAPP_URL), when set, are
+	// written to the platform properties content.service.url and webapp.service.url at every start.
+	ContentServiceURL string
+	WebappURL         string
 
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
@@ -62,6 +68,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		DatabaseURL:            get("ACCESS_DATABASE_URL", DefaultDatabaseURL),
 		HTTPAddr:               get("ACCESS_HTTP_ADDR", "127.0.0.1:8080"),
 		SMTPURL:                get("ACCESS_SMTP_URL", ""),
+		ContentServiceURL:      get("ACCESS_CONTENT_SERVICE_URL", ""),
+		WebappURL:              get("ACCESS_WEBAPP_URL", ""),
 		BootstrapAdminEmail:    get("ACCESS_BOOTSTRAP_ADMIN_EMAIL", ""),
 		BootstrapAdminPassword: get("ACCESS_BOOTSTRAP_ADMIN_PASSWORD", ""),
 		BootstrapClientID:      get("ACCESS_BOOTSTRAP_CLIENT_ID", ""),
@@ -99,6 +107,11 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			errs = append(errs, &Error{"ACCESS_SMTP_URL", "must look like smtp://user:pass@host:port"})
+		}
+	}
+	for _, u := range []struct{ name, value string }{{"ACCESS_CONTENT_SERVICE_URL", c.ContentServiceURL}, {"ACCESS_WEBAPP_URL", c.WebappURL}} {
+		if u.value != "" && !property.IsHTTPURL(u.value) {
+			errs = append(errs, &Error{u.name, fmt.Sprintf("%q is not an absolute http(s) URL", u.value)})
 		}
 	}
 	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {

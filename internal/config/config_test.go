@@ -43,6 +43,14 @@ func TestFromEnv(t *testing.T) {
 				t.Errorf("%+v", c)
 			}
 		}},
+		{"service URLs", map[string]string{"ACCESS_CONTENT_SERVICE_URL": "https://content.example.com/cs", "ACCESS_WEBAPP_URL": " http://127.0.0.1:3000 "}, "", func(t *testing.T, c Config) {
+			if c.ContentServiceURL != "https://content.example.com/cs" || c.WebappURL != "http://127.0.0.1:3000" {
+				t.Errorf("%+v", c)
+			}
+		}},
+		{"relative content service URL", map[string]string{"ACCESS_CONTENT_SERVICE_URL": "content.example.com"}, "ACCESS_CONTENT_SERVICE_URL", nil},
+		{"content service URL of another scheme", map[string]string{"ACCESS_CONTENT_SERVICE_URL": "ftp://content.example.com"}, "ACCESS_CONTENT_SERVICE_URL", nil},
+		{"web app URL without a host", map[string]string{"ACCESS_WEBAPP_URL": "https://"}, "ACCESS_WEBAPP_URL", nil},
 		{"blank values count as unset", map[string]string{"ACCESS_HTTP_ADDR": "  "}, "", func(t *testing.T, c Config) {
 			if c.HTTPAddr != "127.0.0.1:8080" {
 				t.Errorf("addr %q", c.HTTPAddr)

@@ -14,13 +14,13 @@ import (
 
 // GetServices implements gen.StrictServerInterface.
 func (s *Server) GetServices(ctx context.Context, _ gen.GetServicesRequestObject) (gen.GetServicesResponseObject, error) {
-	values, err := s.Properties.Values(ctx)
+	snap, err := s.Properties.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
 	dir := gen.GetServices200JSONResponse{
-		ContentServiceURL: values[property.ContentServiceURL],
-		WebappServiceURL:  values[property.WebappServiceURL],
+		ContentServiceURL: snap.ContentServiceURL,
+		WebappServiceURL:  snap.WebappServiceURL,
 		Services:          s.services,
 	}
 	// The directory changes only with the two URLs: encode it once per pair, not once per request.
@@ -51,20 +51,46 @@ func (b encodedJSON) VisitGetServicesResponse(w http.ResponseWriter) error {
 	return err
 }
 
-// GetPublicConfig implements gen.StrictServerInterface.
+// GetPublicConfig implements gen.StrictServerInterface. It is served from the values in memory
+// (property.Service.Current) and encoded once per reading of them: a request that finds the encoding
+// of the snapshot it gets answers with those bytes.
 func (s *Server) GetPublicConfig(ctx context.Context, _ gen.GetPublicConfigRequestObject) (gen.GetPublicConfigResponseObject, error) {
-	values, err := s.Properties.Values(ctx)
+	snap, err := s.Properties.Current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	policy, err := s.Properties.PasswordPolicy(ctx)
-	if err != nil {
+	if c := s.publicConfig.Load(); c != nil && c.snap == snap {
+		return c.body, nil
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(publicConfigOut(snap)); err != nil {
 		return nil, err
 	}
+	c := &encodedPublicConfig{snap: snap, body: encodedJSON(buf.Bytes())}
+	s.publicConfig.Store(c)
+	return c.body, nil
+}
+
+type encodedPublicConfig struct {
+	snap *property.Snapshot
+	body encodedJSON
+}
+
+func (b encodedJSON) VisitGetPublicConfigResponse(w http.ResponseWriter) error {
+	return b.VisitGetServicesResponse(w)
+}
+
+// publicConfigOut is every public property (configGroup public), and nothing else.
+func publicConfigOut(snap *property.Snapshot) gen.GetPublicConfig200JSONResponse {
 	return gen.GetPublicConfig200JSONResponse{
-		ContentServiceURL: values[property.ContentServiceURL],
-		WebappServiceURL:  values[property.WebappServiceURL],
-		PasswordMinLength: policy.MinLength,
-		PasswordMaxLength: policy.MaxLength,
-	}, nil
+		DottedContentServiceURL:     snap.ContentServiceURL,
+		ContentServiceURL:           snap.ContentServiceURL,
+		WebappServiceURL:            snap.WebappServiceURL,
+		DocumentViewerEnabled:       snap.DocumentViewerEnabled,
+		RequireLoginOnLaunch:        snap.RequireLoginOnLaunch,
+		GoogleAnalyticsDomain:       snap.GoogleAnalyticsDomain,
+		GoogleAnalyticsTrackingCode: snap.GoogleAnalyticsCode,
+		PasswordMinLength:           snap.PasswordPolicy.MinLength,
+		PasswordMaxLength:           snap.PasswordPolicy.MaxLength,
+	}
 }

@@ -148,7 +148,16 @@ type setupPageData struct {
 	QR         template.URL
 }
 
-var setupLinkProblem = "This set-up link has expired, was used already, or is not right. Ask your administrator for a new one: it comes by email and works for 24 hours."
+// setupLinkProblem is the page's text for a link that cannot be used; a new link lasts as long as the
+// platform property temporary.password.expiry.hours says now.
+func (s *Server) setupLinkProblem(ctx context.Context) string {
+	const text = "This set-up link has expired, was used already, or is not right. Ask your administrator for a new one: it comes by email"
+	validity, err := s.Properties.TemporaryLinkValidity(ctx)
+	if err != nil {
+		return text + "."
+	}
+	return text + " and works for " + mfa.Hours(validity) + "."
+}
 
 // OpenMfaSetup implements gen.StrictServerInterface.
 func (s *Server) OpenMfaSetup(ctx context.Context, req gen.OpenMfaSetupRequestObject) (gen.OpenMfaSetupResponseObject, error) {
@@ -168,7 +177,7 @@ func (s *Server) OpenMfaSetup(ctx context.Context, req gen.OpenMfaSetupRequestOb
 func (s *Server) setupPage(ctx context.Context, status int, token, csrf, problem string) (htmlResponse, error) {
 	_, p, err := s.MFA.OpenSetupLink(ctx, token)
 	if isLinkError(err) {
-		return errorPage(http.StatusBadRequest, "This link cannot be used", setupLinkProblem), nil
+		return errorPage(http.StatusBadRequest, "This link cannot be used", s.setupLinkProblem(ctx)), nil
 	}
 	if err != nil {
 		return htmlResponse{}, err
@@ -199,7 +208,7 @@ func (s *Server) CompleteMfaSetup(ctx context.Context, req gen.CompleteMfaSetupR
 	}
 	switch {
 	case isLinkError(err):
-		return errorPage(http.StatusBadRequest, "This link cannot be used", setupLinkProblem), nil
+		return errorPage(http.StatusBadRequest, "This link cannot be used", s.setupLinkProblem(ctx)), nil
 	case errors.Is(err, mfa.ErrWrongCode), errors.Is(err, mfa.ErrReplayed):
 		return s.setupPage(ctx, http.StatusUnauthorized, b.Token, *b.CsrfToken,
 			"That code is not right: wait for the next code your authenticator app shows and type it.")

@@ -117,6 +117,8 @@ type Server struct {
 	ops       operationTable
 	// directory is GET /api/v1's answer, encoded (see GetServices).
 	directory atomic.Pointer[encodedDirectory]
+	// publicConfig is GET /api/v1/config's answer, encoded (see GetPublicConfig).
+	publicConfig atomic.Pointer[encodedPublicConfig]
 	// anonymousAudit limits, per organisation, how many anonymous requests its trail records.
 	anonymousAudit *middleware.RateLimiterMemoryStore
 }

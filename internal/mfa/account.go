@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/notify"
@@ -121,7 +122,10 @@ func (s *Service) SetEnabled(ctx context.Context, by, a Account, on bool) error 
 	case !a.SafeShareAdmin:
 		return ErrNotAnAdministratorsAccount
 	}
-	var token string
+	var (
+		token    string
+		validity time.Duration
+	)
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.LockUser(ctx, a.ID); err != nil {
 			return err
@@ -136,7 +140,7 @@ func (s *Service) SetEnabled(ctx context.Context, by, a Account, on bool) error 
 		if err != nil || st.Configured {
 			return err
 		}
-		token, _, err = s.NewSetupLink(ctx, a.ID)
+		token, _, validity, err = s.newSetupLink(ctx, a.ID)
 		return err
 	})
 	switch {
@@ -146,7 +150,7 @@ func (s *Service) SetEnabled(ctx context.Context, by, a Account, on bool) error 
 		s.send(ctx, a.Email, "Multi-factor authentication is off",
 			"A SafeShare administrator turned multi-factor authentication off for your account: signing in now takes your password only.")
 	case token != "":
-		s.sendSetupLink(ctx, a.Email, token, "A SafeShare administrator turned multi-factor authentication on for your account.")
+		s.sendSetupLink(ctx, a.Email, token, validity, "A SafeShare administrator turned multi-factor authentication on for your account.")
 	default:
 		s.send(ctx, a.Email, "Multi-factor authentication is on",
 			"A SafeShare administrator turned multi-factor authentication on for your account; your paired authenticator app stays paired.")
@@ -181,7 +185,10 @@ func (s *Service) Renew(ctx context.Context, by, a Account) error {
 	if !required {
 		return ErrNotRequired
 	}
-	var token string
+	var (
+		token    string
+		validity time.Duration
+	)
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.LockUser(ctx, a.ID); err != nil {
 			return err
@@ -189,32 +196,40 @@ func (s *Service) Renew(ctx context.Context, by, a Account) error {
 		if err := s.store.Forget(ctx, a.ID); err != nil {
 			return err
 		}
-		token, _, err = s.NewSetupLink(ctx, a.ID)
+		token, _, validity, err = s.newSetupLink(ctx, a.ID)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.sendSetupLink(ctx, a.Email, token, "An administrator asked for a new authenticator key for your SafeShare account; the old one no longer works.")
+	s.sendSetupLink(ctx, a.Email, token, validity, "An administrator asked for a new authenticator key for your SafeShare account; the old one no longer works.")
 	return nil
 }
 
 // SendSetupLink emails the user a new set-up link (their earlier unused ones stop working), as an
 // organisation that starts enforcing MFA does for a member with no authenticator.
 func (s *Service) SendSetupLink(ctx context.Context, a Account, why string) error {
-	token, _, err := s.NewSetupLink(ctx, a.ID)
+	token, _, validity, err := s.newSetupLink(ctx, a.ID)
 	if err != nil {
 		return err
 	}
-	s.sendSetupLink(ctx, a.Email, token, why)
+	s.sendSetupLink(ctx, a.Email, token, validity, why)
 	return nil
 }
 
-func (s *Service) sendSetupLink(ctx context.Context, to, token, why string) {
+func (s *Service) sendSetupLink(ctx context.Context, to, token string, validity time.Duration, why string) {
 	s.sendMessage(ctx, notify.Message{To: to, Subject: "Set up multi-factor authentication", Secret: true, Body: fmt.Sprintf(
-		"%s\n\nTo set it up, open this link within 24 hours (it works once), then scan the QR code with an authenticator app "+
+		"%s\n\nTo set it up, open this link within %s (it works once), then scan the QR code with an authenticator app "+
 			"and type the code it shows:\n\n%s%s\n\nUntil then you cannot sign in. If the link has expired, ask your administrator for a new one.",
-		why, s.linkBase, token)})
+		why, Hours(validity), s.linkBase, token)})
+}
+
+// Hours writes a validity for people: "1 hour", "72 hours" (whole hours, as the property sets them).
+func Hours(d time.Duration) string {
+	if h := d.Round(time.Hour) / time.Hour; h != 1 {
+		return fmt.Sprintf("%d hours", h)
+	}
+	return "1 hour"
 }
 
 func (s *Service) send(ctx context.Context, to, subject, body string) {

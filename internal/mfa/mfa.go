@@ -49,8 +49,9 @@ const (
 	keyBytes = 20
 )
 
-// SetupLinkValidity is how long a set-up link may be used.
-const SetupLinkValidity = 24 * time.Hour
+// DefaultSetupLinkValidity is how long a set-up link may be used when Options.LinkValidity is nil: the
+// default of the platform property temporary.password.expiry.hours, which the service reads instead.
+const DefaultSetupLinkValidity = 72 * time.Hour
 
 // setupTokenBytes is the size of a set-up link's random token: 256 bits.
 const setupTokenBytes = 32
@@ -70,7 +71,8 @@ var (
 	ErrNoPairing = errs.New(errs.Precondition, "No pairing started", "no authenticator pairing has been started")
 	// ErrLinkUnknown: no set-up link has this token.
 	ErrLinkUnknown = errs.New(errs.NotFound, "Set-up link not found", "the set-up link is not valid")
-	// ErrLinkExpired: the set-up link is more than 24 hours old, or a newer one replaced it.
+	// ErrLinkExpired: the set-up link is older than its validity (Options.LinkValidity when it was
+	// made), or a newer one replaced it.
 	ErrLinkExpired = errs.New(errs.Precondition, "Set-up link expired", "the set-up link has expired")
 	// ErrLinkUsed: the set-up link has paired an authenticator already.
 	ErrLinkUsed = errs.New(errs.Precondition, "Set-up link used", "the set-up link has already been used")
@@ -162,6 +164,9 @@ type Options struct {
 	Mailer   notify.Sender
 	Log      *slog.Logger
 	LinkBase string
+	// LinkValidity is how long a set-up link made now may be used (the platform property
+	// temporary.password.expiry.hours, read when each link is made); nil: DefaultSetupLinkValidity.
+	LinkValidity func(ctx context.Context) (time.Duration, error)
 }
 
 // Organisations are what MFA needs of the organisations: which enforce MFA (enforceMfa) for a member,
@@ -183,11 +188,13 @@ type Service struct {
 	mailer   notify.Sender
 	log      *slog.Logger
 	linkBase string
+	validity func(ctx context.Context) (time.Duration, error)
 }
 
 // NewService returns the MFA service over the store.
 func NewService(s Store, o Options) *Service {
-	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, orgs: o.Organisations, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase}
+	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, orgs: o.Organisations, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase,
+		validity: o.LinkValidity}
 	if svc.log == nil {
 		svc.log = slog.New(slog.DiscardHandler)
 	}
@@ -196,6 +203,9 @@ func NewService(s Store, o Options) *Service {
 	}
 	if svc.now == nil {
 		svc.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	}
+	if svc.validity == nil {
+		svc.validity = func(context.Context) (time.Duration, error) { return DefaultSetupLinkValidity, nil }
 	}
 	return svc
 }
@@ -411,20 +421,30 @@ func (s *Service) Forget(ctx context.Context, userID int64) error {
 	})
 }
 
-// NewSetupLink makes a single-use set-up link for the user, valid for SetupLinkValidity, and returns its
-// token (256 random bits, base64url without padding) to put in the emailed URL; only the token's
-// SHA-256 is stored. The user's earlier unused links stop working (ErrLinkExpired); two links made at
-// once are ordered by the user's row lock, so only the later one works. user.ErrNotFound if there is no
-// such user.
+// NewSetupLink makes a single-use set-up link for the user, valid for Options.LinkValidity as it is now,
+// and returns its token (256 random bits, base64url without padding) to put in the emailed URL and when
+// it expires; only the token's SHA-256 is stored. The user's earlier unused links stop working
+// (ErrLinkExpired); two links made at once are ordered by the user's row lock, so only the later one
+// works. user.ErrNotFound if there is no such user.
 func (s *Service) NewSetupLink(ctx context.Context, userID int64) (string, time.Time, error) {
+	token, expires, _, err := s.newSetupLink(ctx, userID)
+	return token, expires, err
+}
+
+// newSetupLink is NewSetupLink, also returning how long the link lasts (for the email's text).
+func (s *Service) newSetupLink(ctx context.Context, userID int64) (string, time.Time, time.Duration, error) {
+	validity, err := s.validity(ctx)
+	if err != nil {
+		return "", time.Time{}, 0, err
+	}
 	var b [setupTokenBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", time.Time{}, fmt.Errorf("mfa: drawing a set-up token: %w", err)
+		return "", time.Time{}, 0, fmt.Errorf("mfa: drawing a set-up token: %w", err)
 	}
 	token := base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.now()
-	expires := now.Add(SetupLinkValidity)
-	err := s.store.InTx(ctx, func(ctx context.Context) error {
+	expires := now.Add(validity)
+	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.LockUser(ctx, userID); err != nil {
 			return err
 		}
@@ -434,9 +454,9 @@ func (s *Service) NewSetupLink(ctx context.Context, userID int64) (string, time.
 		return s.store.AddLink(ctx, SetupLink{Digest: digest(token), UserID: userID, ExpiresAt: expires, CreatedAt: now})
 	})
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, 0, err
 	}
-	return token, expires, nil
+	return token, expires, validity, nil
 }
 
 // OpenSetupLink checks the set-up link (ErrLinkUnknown, ErrLinkUsed, ErrLinkExpired) and returns its

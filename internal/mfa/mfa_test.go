@@ -342,7 +342,7 @@ func TestForget(t *testing.T) {
 }
 
 // TestSetupLink: a link is opened (twice: the same key), a wrong code leaves it usable, the right code
-// pairs and spends it; it then is used; after 24 hours it is expired; a new link expires the old one.
+// pairs and spends it; it then is used; after its validity (DefaultSetupLinkValidity) it is expired; a new link expires the old one.
 func TestSetupLink(t *testing.T) {
 	forEach(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
@@ -359,7 +359,7 @@ func TestSetupLink(t *testing.T) {
 		if len(token) < 22 || !regexp.MustCompile(`^[A-Za-z0-9_-]+$`).MatchString(token) {
 			t.Fatalf("token %q is not at least 128 bits of URL-safe text", token)
 		}
-		if want := e.clock.Now().Add(24 * time.Hour); !expires.Equal(want) {
+		if want := e.clock.Now().Add(mfa.DefaultSetupLinkValidity); !expires.Equal(want) {
 			t.Fatalf("expires %v, want %v", expires, want)
 		}
 		e.storedOnlyAsDigest(token)
@@ -415,11 +415,11 @@ func TestSetupLink(t *testing.T) {
 			e.want(err, mfa.ErrLinkUnknown)
 		}
 
-		// Expiry: usable until 24 hours, not at 24 hours.
+		// Expiry: usable until its validity ends, not after.
 		token, _, err = e.svc.NewSetupLink(ctx, id)
 		e.want(err, nil)
 		e.secret(token)
-		e.clock.Add(24*time.Hour - time.Second)
+		e.clock.Add(mfa.DefaultSetupLinkValidity - time.Second)
 		_, p, err = e.svc.OpenSetupLink(ctx, token)
 		e.want(err, nil)
 		e.secret(p.Key)
