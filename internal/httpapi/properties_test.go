@@ -535,3 +535,45 @@ func userWithPassword(email, password string) user.NewUser {
 func configFromEnv(env map[string]string) (config.Config, error) {
 	return config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 }
+
+// TestPropertiesOnEmbeddedStore: the properties on SQLite, where the SQL could differ (the lock, LIKE
+// with ESCAPE, OFFSET without LIMIT), and a set-up link made inside a transaction reads the link's
+// hours through it (the embedded store has one connection).
+func TestPropertiesOnEmbeddedStore(t *testing.T) {
+	t.Parallel()
+	mb := &testutil.Mailbox{}
+	e := propsEnvOn(t, testutil.Start(t, testutil.WithDatabase(testutil.NewSQLite(t)), testutil.WithOptions(appOptionsWithMailbox(mb))))
+	list := func() string {
+		return string(e.do(t, "GET", "/api/v1/config/server", e.root, "", "").Body)
+	}
+	before := list()
+	for _, body := range []string{`{"propertyValue":1025}`, `{"propertyValue":"x"}`, `{}`} {
+		if r := e.do(t, "PUT", "/api/v1/config/server/"+propMinLength, e.root, "application/json", body); r.Status != 400 && body != `{}` {
+			t.Errorf("%s: %d %s", body, r.Status, r.Body)
+		}
+	}
+	if list() != before {
+		t.Error("refused requests changed the properties")
+	}
+	e.set(t, propMinLength, `"20"`)
+	e.set(t, propLinkHours, `2`)
+	if c := e.svc.Client.Get(t, "/api/v1/config", "").JSON(t); c["passwordMinLength"] != float64(20) {
+		t.Errorf("config: %v", c)
+	}
+	r := e.do(t, "GET", "/api/v1/config/server?search="+q("_")+"&offset=1", e.root, "", "").JSON(t)
+	if r["count"] != float64(0) {
+		t.Errorf("_ must match literally: %v", r)
+	}
+	r = e.do(t, "GET", "/api/v1/config/server?search=URL&offset=1", e.root, "", "").JSON(t)
+	if r["count"] != float64(2) || len(r["items"].([]any)) != 1 || r["items"].([]any)[0].(map[string]any)["propertyName"] != property.WebappServiceURL {
+		t.Errorf("offset without limit: %v", r)
+	}
+	id := itoa(e.svc.CreateUser(t, root2, true).ID)
+	e.svc.Properties.Forget() // the link's hours are read inside the transaction that makes it
+	if r := e.do(t, "PUT", usersPath(id), e.root, "application/json", `{"mfaEnabled":true}`); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if msgs := mb.Messages(); len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Body, "within 2 hours") {
+		t.Errorf("the set-up link's email: %v", msgs)
+	}
+}
