@@ -71,7 +71,7 @@ func TestSignInOutcomes(t *testing.T) {
 		t.Fatalf("refresh: %d", r.Status) // neither
 	}
 	key := pairOwn(t, svc, svc.Token(t, clientID, bob)) // success; then bob's MFA is required
-	restrictive := firstStep(t, svc, bob)              // neither
+	restrictive := firstStep(t, svc, bob)               // neither
 	if r := mfaGrant(t, svc, clientID, restrictive, "000000"); r.Status != 400 {
 		t.Fatalf("wrong code: %d", r.Status) // failure
 	}
