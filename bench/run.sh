@@ -18,7 +18,10 @@
 # (10,000), 200 clearances and 100 classifications; its reads against the baseline, in rounds of their
 # own) runs after the reads; BENCH_ONLY=orgadmin runs it alone. The MFA phase (BENCH_MFA_USERS accounts,
 # 1500, with MFA, each signing in in two steps) follows the password grant; BENCH_ONLY=mfa runs the
-# password grant and it alone.
+# password grant and it alone. The activity phase (BENCH_ACTIVITY_RECORDS sign-in records, 1,000,000,
+# over 365 days, bulk-inserted into the database by the load tool, then the sign-in dashboard for the
+# year against the baseline in rounds of its own) follows the organisation phase; BENCH_ONLY=activity
+# runs it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +38,9 @@ FLOOD_REAL_RATE=${BENCH_FLOOD_REAL_RATE:-5}
 ONLY=${BENCH_ONLY:-}
 ORG_MEMBERS=${BENCH_ORG_MEMBERS:-10000}
 MFA_USERS=${BENCH_MFA_USERS:-1500}
+ACTIVITY_RECORDS=${BENCH_ACTIVITY_RECORDS:-1000000}
 [[ $ONLY != mfa ]] || ROUNDS=0 # no reads: the password grant and the MFA phase only
-[[ -z $ONLY || $ONLY == flood || $ONLY == orgadmin || $ONLY == mfa ]] || { echo "bench: BENCH_ONLY takes 'flood', 'orgadmin' or 'mfa'" >&2; exit 2; }
+[[ -z $ONLY || $ONLY == flood || $ONLY == orgadmin || $ONLY == mfa || $ONLY == activity ]] || { echo "bench: BENCH_ONLY takes 'flood', 'orgadmin', 'mfa' or 'activity'" >&2; exit 2; }
 SVC=127.0.0.1:18080
 BASE=127.0.0.1:18081
 FLOOD_SVC=127.0.0.1:18082
@@ -152,6 +156,50 @@ orgadmin_phase() {
   done
 }
 
+# The activity phase: $ACTIVITY_RECORDS sign-in records over 365 days (5,000 accounts, one in ten a
+# failure) bulk-inserted into the database by the load tool, with the daily counts built from them as
+# migration 00014 does and checked against a count of the records; then, in rounds of their own, the
+# baseline's indexed read and the sign-in dashboard for the whole year (plain and uniqueLogin), closed
+# loop and at one open-loop rate (30% of the slowest closed-loop throughput of round 1). Target: ≥ 0.2×
+# the baseline's rate. Sets activity_rows.
+activity_phase() {
+  echo "== seeding $ACTIVITY_RECORDS sign-in records over 365 days, in the database"
+  local seed names paths i r rate="" slowest rr
+  seed=$(bin/bench-load seed-activity -db "$db_url" -records "$ACTIVITY_RECORDS" -days 365)
+  echo "   $seed"
+  psql -q "$db_url" -c "VACUUM ANALYZE" >/dev/null
+  names=("GET /api/v1/dashboard/users/activity?lastDays=365" "… ?lastDays=365&uniqueLogin=true")
+  paths=("/api/v1/dashboard/users/activity?lastDays=365" "/api/v1/dashboard/users/activity?lastDays=365&uniqueLogin=true")
+  for i in "${!paths[@]}"; do
+    curl -sf -H "$auth" "http://$SVC${paths[$i]}" >/dev/null || { echo "bench: ${paths[$i]} does not answer 200" >&2; exit 1; }
+    : >"$work/act${i}_rps"; : >"$work/act${i}_p99"
+  done
+  : >"$work/actbase_rps"; : >"$work/actbase_p99"
+  act_steal_a=$(cpu_ticks)
+  for r in $(seq 1 "$ROUNDS"); do
+    echo "== activity round $r of $ROUNDS"
+    rps "http://$BASE/$id" >>"$work/actbase_rps"
+    for i in "${!paths[@]}"; do rps -H "$auth" "http://$SVC${paths[$i]}" >>"$work/act${i}_rps"; done
+    if [[ -z $rate ]]; then
+      slowest=$(cat "$work/actbase_rps" "$work"/act?_rps | sort -g | head -1)
+      rate=$(awk -v m="$slowest" 'BEGIN {printf "%d", m*0.3}')
+    fi
+    bin/bench-load open -url "http://$BASE/$id" -rate "$rate" -duration "${SECS}s" | field p99_ms >>"$work/actbase_p99"
+    for i in "${!paths[@]}"; do
+      bin/bench-load open -url "http://$SVC${paths[$i]}" -H "$auth" -rate "$rate" -duration "${SECS}s" | field ok_p99_ms >>"$work/act${i}_p99"
+    done
+    echo "   baseline $(tail -1 "$work/actbase_rps") req/s, p99 $(tail -1 "$work/actbase_p99") ms;" \
+      "$(for i in "${!paths[@]}"; do printf '%s: %s req/s, p99 %s ms; ' "${paths[$i]##*/activity}" "$(tail -1 "$work/act${i}_rps")" "$(tail -1 "$work/act${i}_p99")"; done)"
+  done
+  act_steal=$(stolen "$act_steal_a" "$(cpu_ticks)")
+  activity_rows="| baseline GET /{id}, in the activity phase's rounds | $(median <"$work/actbase_rps") req/s, p99 $(median <"$work/actbase_p99") ms at $rate req/s ($ACTIVITY_RECORDS records seeded in $(echo "$seed" | field seconds | xargs printf %.0f) s) | — | — |"
+  for i in "${!paths[@]}"; do
+    rr=$(ratio "act${i}_rps" actbase_rps)
+    activity_rows="$activity_rows
+| ${names[$i]}, $ACTIVITY_RECORDS sign-ins over 365 days | $(median <"$work/act${i}_rps") req/s = ${rr}× baseline; p99 $(median <"$work/act${i}_p99") ms = $(ratio "act${i}_p99" actbase_p99)× baseline p99 | ≥ 0.2× | $(verdict "$rr" 0.2) |"
+  done
+}
+
 # The MFA phase: BENCH_MFA_USERS accounts with the administrator's password and one authenticator key,
 # made in the database (no API makes accounts with passwords); each signs in with the password grant (a
 # restrictive token; these first steps cost a hash each and are timed apart), then all the second steps
@@ -223,6 +271,26 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 # right after the other within a round, while this machine's speed drifts between rounds.
 ratio() { paste "$work/$1" "$work/$2" | awk '{printf "%.4f\n", $1/$2}' | median | awk '{printf "%.2f", $1}'; }
 
+if [[ $ONLY == activity ]]; then
+  wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
+  activity_phase
+  report=$(cat <<REPORT
+| path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
+| --- | --- | --- | --- |
+$activity_rows
+
+CPU time taken by the hypervisor for other guests (steal) during the activity phase: $act_steal%.
+REPORT
+)
+  echo
+  echo "$report"
+  mkdir -p bin
+  { echo "make bench (BENCH_ONLY=activity), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
+  echo
+  echo "(also written to bin/bench-results.md)"
+  exit 0
+fi
+
 if [[ $ONLY == orgadmin ]]; then
   wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
   orgadmin_phase
@@ -271,6 +339,7 @@ base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
 
 reads_end=$(cpu_ticks)
 [[ $ONLY == mfa ]] || orgadmin_phase
+[[ $ONLY == mfa ]] || activity_phase
 
 # This machine's speed drifts from minute to minute, so one hash check is timed just before and just
 # after the closed-loop grants, and the mean of the two medians is the yardstick.
@@ -350,7 +419,7 @@ answer_bytes=$(wc -c <"$work/directory.json")
 pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
 p99_limit=$(awk -v h="$overload_hash" 'BEGIN {printf "%.1f", 5*h}')
 steal_note="CPU time taken by the hypervisor for other guests (steal): $(stolen "$steal_start" "$reads_end")% during the reads, $(stolen "$steal_reads" "$steal_grants")% during the grants, $(stolen "$steal_grants" "$steal_end")% during the overload"
-steal_note="$steal_note, $flood_steal% during the flood, $org_steal% during the organisation phase"
+steal_note="$steal_note, $flood_steal% during the flood, $org_steal% during the organisation phase, $act_steal% during the activity phase"
 if awk -v a="$(stolen "$steal_start" "$steal_end")" -v f="$flood_steal" 'BEGIN {exit !(a >= 5 || f >= 5)}'; then
   steal_note="$steal_note. **Above 5%: this machine was not the run's own, and its ratios say little.**"
 fi
@@ -363,6 +432,7 @@ report=$(cat <<REPORT
 | GET /api/v1 (no database read) | $noread_rps req/s = ${r_noread}× baseline | ≥ 2.5× | $(verdict "$r_noread" 2.5) |
 | … a bare net/http server sending the same $answer_bytes bytes (its ceiling) | $static_rps req/s = ${r_static}× baseline; the service reaches ${r_of_static}× of it | — | — |
 $org_rows
+$activity_rows
 | password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
 $mfa_rows
 | … $CORES hash checks at once, no server (the machine's ceiling) | $ceiling checks/s = $(awk -v a="$ceiling" -v b="$capacity" 'BEGIN {printf "%.2f", a/b}') × $CORES ÷ hash; the grants reach $(awk -v a="$pw_rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}') of it | — | — |

@@ -44,7 +44,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: load hash | open ... | rss -pid P | count ... | flood ... | seed-org ...")
+		log.Fatal("usage: load hash | open ... | rss -pid P | count ... | flood ... | seed-org ... | mfa ... | seed-activity ...")
 	}
 	switch os.Args[1] {
 	case "hash":
@@ -61,6 +61,8 @@ func main() {
 		seedOrg(os.Args[2:])
 	case "mfa":
 		mfaGrants(os.Args[2:])
+	case "seed-activity":
+		seedActivity(os.Args[2:])
 	default:
 		log.Fatalf("unknown command %q", os.Args[1])
 	}

@@ -33,7 +33,7 @@ func seedOrg(args []string) {
 	loopbackOnly(*base)
 	s := seeder{base: *base, token: *token, client: &http.Client{Timeout: 2 * time.Minute}}
 	start := time.Now()
-	org := s.json("POST", "/api/v1/organisations", 201,
+	org := s.json("POST", "/api/v1/organisations", 200,
 		fmt.Sprintf(`{"name":"Bench Org %d","quota":1000000,"adminEmail":%q,"contactEmail":"contact@bench.example"}`, os.Getpid(), *admin))["id"].(string)
 	orgPath := "/api/v1/organisations/" + org
 	s.json("POST", orgPath+"/plans", 200, `{"name":"Standard","description":"the default","quota":1000}`)

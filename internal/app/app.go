@@ -64,9 +64,11 @@ type App struct {
 	Whitelist *whitelist.Service
 	Plans     *plan.Service
 	Reports   *report.Service
-	Keys      *oauth.Keys
-	Tokens    *oauth.Tokens
-	Grants    *oauth.Grants
+	// Activity is the sign-in dashboard, from the daily counts the audit trail keeps.
+	Activity *report.Activity
+	Keys     *oauth.Keys
+	Tokens   *oauth.Tokens
+	Grants   *oauth.Grants
 
 	// Classifications and Clearances are the organisations' labels and groups; Sharing decides, from
 	// them and the whitelist, who may be shared a file.
@@ -189,6 +191,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 		Plans:     plan.NewService(st.Plans(), gen),
 		Reports:   report.NewService(st.Statistics()),
+		Activity:  report.NewActivity(st.Activity()),
 
 		Classifications: classification.NewService(st.Classifications(), gen),
 		Clearances:      clearance.NewService(st.Clearances(), gen),
@@ -242,7 +245,7 @@ func (a *App) build(ctx context.Context) error {
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
-		Plans: a.Plans, Reports: a.Reports, MFA: a.MFA, Issuer: a.Config.Issuer,
+		Plans: a.Plans, Reports: a.Reports, Activity: a.Activity, MFA: a.MFA, Issuer: a.Config.Issuer,
 		Classifications: a.Classifications, Clearances: a.Clearances,
 		Contacts:       a.Contacts,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,

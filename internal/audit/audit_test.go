@@ -24,6 +24,25 @@ type fakeStore struct {
 	gate    chan struct{}
 	fail    int // how many writes fail before they succeed again; -1: all
 	tries   int
+	// signIns are the sign-in tallies given, and inTx whether each came inside a transaction.
+	signIns []audit.SignInTally
+	users   []audit.SignInUser
+	inTx    []bool
+}
+
+type fakeTx struct{}
+
+func (f *fakeStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return fn(context.WithValue(ctx, fakeTx{}, true))
+}
+
+func (f *fakeStore) AddSignIns(ctx context.Context, days []audit.SignInTally, users []audit.SignInUser) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.signIns = append(f.signIns, days...)
+	f.users = append(f.users, users...)
+	f.inTx = append(f.inTx, ctx.Value(fakeTx{}) != nil)
+	return nil
 }
 
 func (f *fakeStore) Add(ctx context.Context, rs []audit.Record) error {
@@ -96,7 +115,7 @@ func newService(t *testing.T, f *fakeStore, log *slog.Logger) *audit.Service {
 }
 
 func rec(i int) audit.Record {
-	return audit.Record{Method: "GET", Path: fmt.Sprintf("/api/v1/organisations/1/users/%d", i), Status: 200, Action: "listMembers", Category: audit.CategoryMembers}
+	return audit.Record{Method: "GET", Path: fmt.Sprintf("/api/v1/organisations/1/users/%d", i), Status: 200, Action: audit.ActionRetrieved, Category: audit.CategoryUsers, Operation: "listMembers"}
 }
 
 // TestRecordsAreBatched: records queued while a write is under way are stored together, at most 256 to
@@ -309,4 +328,76 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+func TestActionOf(t *testing.T) {
+	for method, want := range map[string]string{
+		"POST": audit.ActionCreated, "GET": audit.ActionRetrieved, "HEAD": audit.ActionRetrieved, "PUT": audit.ActionUpdated,
+		"PATCH": audit.ActionUpdated, "DELETE": audit.ActionDeleted, "OPTIONS": audit.ActionOther, "OTHER": audit.ActionOther, "": audit.ActionOther,
+	} {
+		if got := audit.ActionOf(method); got != want {
+			t.Errorf("%q: %s, want %s", method, got, want)
+		}
+	}
+}
+
+func TestCategoryOfTag(t *testing.T) {
+	for tag, want := range map[string]string{
+		"oauth": "AUTH", "mfa": "AUTH", "members": "USERS", "administrators": "USERS", "users": "USERS",
+		"organisations": "ORGANISATIONS", "audit": "ORGANISATIONS", "statistics": "ORGANISATIONS", "whitelist": "WHITELIST",
+		"clearances": "CLEARANCES", "classifications": "CLASSIFICATIONS", "plans": "PLANS", "clientapps": "CLIENTAPPS",
+		"properties": "CONFIG", "theme": "CONFIG", "languages": "CONFIG", "dashboards": "CONFIG", "contacts": "CONTACTS",
+	} {
+		if got, ok := audit.CategoryOfTag(tag); got != want || !ok {
+			t.Errorf("%s: %s %v, want %s", tag, got, ok, want)
+		}
+	}
+	if got, ok := audit.CategoryOfTag("no-such-tag"); got != audit.CategoryOther || ok {
+		t.Errorf("an unknown tag: %s %v", got, ok)
+	}
+}
+
+// TestTallySignIns: only sign-ins that succeeded or failed count, per UTC day; each user once a day
+// per column, by id or else by the address given; a record naming nobody counts in the totals only.
+func TestTallySignIns(t *testing.T) {
+	day1 := time.Date(2026, 11, 29, 23, 59, 59, 0, time.UTC)
+	day2 := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	id := func(v int64) *int64 { return &v }
+	email := func(v string) *string { return &v }
+	rs := []audit.Record{
+		{Time: day2, UserID: id(7), SignIn: audit.SignInSucceeded},
+		{Time: day1, UserID: id(7), SignIn: audit.SignInSucceeded},
+		{Time: day1, UserID: id(7), SignIn: audit.SignInSucceeded},
+		{Time: day1, UserID: id(7), SignIn: audit.SignInFailed},
+		{Time: day1, UserEmail: email("x@example.com"), SignIn: audit.SignInFailed},
+		{Time: day1, SignIn: audit.SignInFailed},
+		{Time: day1, UserID: id(8), Operation: audit.OperationSignInFirstStep}, // neither
+		{Time: day1, UserID: id(8), Operation: "getOrganisation"},
+	}
+	days, users := audit.TallySignIns(rs)
+	if fmt.Sprint(days) != "[{2026-11-29 2 3} {2026-11-30 1 0}]" {
+		t.Errorf("days: %v", days)
+	}
+	if fmt.Sprint(users) != "[{2026-11-29 7 false} {2026-11-29 7 true} {2026-11-29 email:x@example.com true} {2026-11-30 7 false}]" {
+		t.Errorf("users: %v", users)
+	}
+}
+
+// TestSignInsCountInTheBatchTransaction: a batch with sign-ins gives the store its tallies inside the
+// transaction that stores its records.
+func TestSignInsCountInTheBatchTransaction(t *testing.T) {
+	f := &fakeStore{}
+	s := newService(t, f, nil)
+	uid := int64(3)
+	if err := s.Add(t.Context(), audit.Record{Method: "POST", Path: "/api/oauth/token", UserID: &uid, SignIn: audit.SignInSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.signIns) != 1 || f.signIns[0].Successes != 1 || len(f.users) != 1 || f.users[0].Who != "3" || !f.inTx[0] {
+		t.Fatalf("%v %v %v", f.signIns, f.users, f.inTx)
+	}
 }

@@ -27,10 +27,11 @@ func TestAuditTrail(t *testing.T) {
 	w.mustDo(t, 200, "GET", "/api/v1/users/me", orgAdmin, "")
 	w.mustDo(t, 404, "GET", org+"/nothing-here", orgAdmin, "")
 
-	recs := w.mustDo(t, 200, "GET", org+"/audit", orgAdmin, "").JSON(t)
+	recs := w.mustDo(t, 200, "GET", org+"/audit?orderBy=DESC", orgAdmin, "").JSON(t)
 	items := recs["items"].([]any)
 	newest := items[0].(map[string]any)
-	if newest["path"] != org+"/nothing-here" || newest["status"] != float64(404) || newest["action"] != "unknown" || newest["category"] != "unknown" {
+	if newest["path"] != org+"/nothing-here" || newest["status"] != float64(404) || newest["operation"] != "unknown" ||
+		newest["category"] != "OTHER" || newest["action"] != "RETRIEVED" {
 		t.Fatalf("newest first: %v", newest)
 	}
 	var seen []string
@@ -39,15 +40,17 @@ func TestAuditTrail(t *testing.T) {
 		if m["organisationId"] != w.org {
 			t.Fatalf("record of another scope: %v", m)
 		}
-		seen = append(seen, m["method"].(string)+" "+m["action"].(string)+" "+str(m["userEmail"])+" "+jsonNum(m["status"]))
+		seen = append(seen, strings.Join([]string{m["method"].(string), m["action"].(string), m["category"].(string), m["operation"].(string),
+			str(m["userEmail"]), jsonNum(m["status"])}, " "))
 	}
 	for _, want := range []string{
-		"POST createOrganisation " + root1 + " 201",
-		"PUT updateOrganisation " + orgAdmin + " 200",
-		"PUT updateOrganisation " + collab + " 403",
-		"PUT updateOrganisation " + orgAdmin + " 400",
-		"GET getOrganisation  401",
-		"POST addMember " + orgAdmin + " 201",
+		"POST CREATED ORGANISATIONS createOrganisation " + root1 + " 200",
+		"PUT UPDATED ORGANISATIONS updateOrganisation " + orgAdmin + " 200",
+		"PUT UPDATED ORGANISATIONS updateOrganisation " + collab + " 403",
+		"PUT UPDATED ORGANISATIONS updateOrganisation " + orgAdmin + " 400",
+		"GET RETRIEVED ORGANISATIONS getOrganisation  401",
+		"POST CREATED USERS addMember " + orgAdmin + " 200",
+		"POST CREATED PLANS createPlan " + orgAdmin + " 200",
 	} {
 		if !contains(seen, want) {
 			t.Errorf("no record %q in %v", want, seen)
@@ -55,23 +58,39 @@ func TestAuditTrail(t *testing.T) {
 	}
 	for _, it := range items {
 		m := it.(map[string]any)
-		if m["action"] == "updateOrganisation" && m["status"] == float64(200) &&
-			(m["clientId"] != clientID || m["remoteAddress"] != "127.0.0.1" || m["userId"] != w.id[orgAdmin] || m["category"] != "organisation") {
+		if m["operation"] == "updateOrganisation" && m["status"] == float64(200) &&
+			(m["clientId"] != clientID || m["remoteAddress"] != "127.0.0.1" || m["userId"] != w.id[orgAdmin]) {
 			t.Errorf("record lacks who and where: %v", m)
 		}
 	}
-	t.Run("the trail starts with the creation", func(t *testing.T) {
-		oldest := w.mustDo(t, 200, "GET", org+"/audit?orderBy=ASC&limit=1", orgAdmin, "").JSON(t)["items"].([]any)[0].(map[string]any)
-		if oldest["action"] != "createOrganisation" || oldest["userEmail"] != root1 || oldest["status"] != float64(201) || oldest["path"] != "/api/v1/organisations" {
+	t.Run("the trail starts with the creation, oldest first by default", func(t *testing.T) {
+		// createOrganisation answers 200 (contract §6): the trail still starts with it.
+		oldest := w.mustDo(t, 200, "GET", org+"/audit?limit=1", orgAdmin, "").JSON(t)["items"].([]any)[0].(map[string]any)
+		if oldest["operation"] != "createOrganisation" || oldest["action"] != "CREATED" || oldest["category"] != "ORGANISATIONS" ||
+			oldest["userEmail"] != root1 || oldest["status"] != float64(200) || oldest["path"] != "/api/v1/organisations" {
 			t.Fatalf("%v", oldest)
 		}
 	})
+	t.Run("a refused creation starts no trail", func(t *testing.T) {
+		before := w.mustDo(t, 200, "GET", org+"/audit?limit=1", orgAdmin, "").JSON(t)["count"].(float64)
+		w.mustDo(t, 409, "POST", "/api/v1/organisations", root1, `{"name":"XY Company","quota":1,"adminEmail":"`+orgAdmin+`","contactEmail":"c@xy.example"}`)
+		if err := w.svc.Audit.Sync(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := openSQL(t, w.svc).QueryRow(`SELECT count(*) FROM audit_records WHERE operation = 'createOrganisation' AND status <> 200`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d records of refused creations (%v)", n, err)
+		}
+		// Only the listing above joined this trail.
+		if after := w.mustDo(t, 200, "GET", org+"/audit?limit=1", orgAdmin, "").JSON(t)["count"].(float64); after != before+1 {
+			t.Fatalf("%v records, then %v", before, after)
+		}
+	})
 	t.Run("pages", func(t *testing.T) {
-		all := w.list(t, org+"/audit", orgAdmin, 0)
-		// Each page request is itself recorded, newest first: paging oldest first is what is stable.
-		asc := w.list(t, org+"/audit?orderBy=ASC", orgAdmin, 0)
+		// Each page request is itself recorded, last: paging oldest first (the default) is what is stable.
+		asc := w.list(t, org+"/audit", orgAdmin, 0)
 		paged := w.list(t, org+"/audit?orderBy=ASC&sortBy=timestamp", orgAdmin, 3)
-		if strings.Join(paged[:len(asc)], ",") != strings.Join(asc, ",") || len(all) < 8 {
+		if strings.Join(paged[:len(asc)], ",") != strings.Join(asc, ",") || len(asc) < 8 {
 			t.Fatalf("%v\n%v", paged, asc)
 		}
 	})
@@ -104,7 +123,8 @@ func TestSignInsAreAudited(t *testing.T) {
 	if err := w.svc.Audit.Sync(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Query(`SELECT status, COALESCE(user_email, ''), COALESCE(CAST(user_id AS TEXT), ''), COALESCE(client_id, ''), action, category
+	rows, err := db.Query(`SELECT status, COALESCE(user_email, ''), COALESCE(CAST(user_id AS TEXT), ''), COALESCE(client_id, ''),
+		operation || ' ' || action || ' ' || category, COALESCE(sign_in, '-')
 		FROM audit_records WHERE path = '/api/oauth/token' ORDER BY occurred_at DESC, id DESC LIMIT 3`)
 	if err != nil {
 		t.Fatal(err)
@@ -113,20 +133,21 @@ func TestSignInsAreAudited(t *testing.T) {
 	var got []string
 	for rows.Next() {
 		var status int
-		var email, userID, client, action, category string
-		if err := rows.Scan(&status, &email, &userID, &client, &action, &category); err != nil {
+		var email, userID, client, what, signIn string
+		if err := rows.Scan(&status, &email, &userID, &client, &what, &signIn); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, strings.Join([]string{itoa(int64(status)), email, userID, client, action, category}, " "))
+		got = append(got, strings.Join([]string{itoa(int64(status)), email, userID, client, what, signIn}, " "))
 	}
 	want := []string{
-		"401 " + collab + "  webapp signIn authentication",
-		"200 " + collab + " " + w.id[collab] + " webapp signIn authentication",
-		"400 " + collab + "  webapp signIn authentication",
+		"401 " + collab + "  webapp signIn CREATED AUTH -",
+		"200 " + collab + " " + w.id[collab] + " webapp signIn CREATED AUTH succeeded",
+		"400 " + collab + "  webapp signIn CREATED AUTH failed",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	checkSignInCounts(t, w.svc)
 }
 
 func TestAuditExport(t *testing.T) {
@@ -149,7 +170,37 @@ func TestAuditExport(t *testing.T) {
 	yesterday := time.Now().UTC().Add(-24 * time.Hour).Format("02/01/2006")
 	tomorrow := time.Now().UTC().Add(24 * time.Hour).Format("02/01/2006")
 
-	t.Run("CSV, oldest first, every record", func(t *testing.T) {
+	// records reads the whole trail through the list (the listing's own record comes after its answer).
+	records := func() []map[string]any {
+		var out []map[string]any
+		for _, it := range w.mustDo(t, 200, "GET", org+"/audit", orgAdmin, "").JSON(t)["items"].([]any) {
+			out = append(out, it.(map[string]any))
+		}
+		return out
+	}
+	exportJSON := func(body string) []map[string]any {
+		t.Helper()
+		r := post(orgAdmin, "application/x-www-form-urlencoded", body+"&exportFormat=json")
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("%s: %d %s", body, r.Status, r.Body)
+		}
+		var recs []map[string]any
+		if err := json.Unmarshal(r.Body, &recs); err != nil {
+			t.Fatalf("%s: %v: %s", body, err, r.Body)
+		}
+		return recs
+	}
+	idsOf := func(recs []map[string]any, keep func(map[string]any) bool) string {
+		var out []string
+		for _, r := range recs {
+			if keep(r) {
+				out = append(out, r["id"].(string))
+			}
+		}
+		return strings.Join(out, ",")
+	}
+
+	t.Run("CSV, oldest first, every record, the operation last", func(t *testing.T) {
 		r := post(orgAdmin, "application/x-www-form-urlencoded", "")
 		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") {
 			t.Fatalf("%d %v %s", r.Status, r.Header, r.Body)
@@ -158,10 +209,33 @@ func TestAuditExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The spec's example header.
+		if got := strings.Join(rows[0], ","); got != "id,timestamp,userId,userEmail,clientId,method,path,status,remoteAddress,action,category,operation" {
+			t.Fatalf("header %s", got)
+		}
 		n := w.mustDo(t, 200, "GET", org+"/audit?limit=1", orgAdmin, "").JSON(t)["count"].(float64)
 		// The export is recorded after it is written; the GET just above came after it.
-		if len(rows)-1 != int(n)-1 || rows[0][0] != "id" || rows[1][9] != "createOrganisation" || rows[2][9] != "createPlan" || rows[3][9] != "addMember" {
-			t.Fatalf("%d rows, %v records: %v", len(rows)-1, n, rows[:2])
+		if len(rows)-1 != int(n)-1 || strings.Join(rows[1][9:], " ") != "CREATED ORGANISATIONS createOrganisation" ||
+			strings.Join(rows[2][9:], " ") != "CREATED PLANS createPlan" || strings.Join(rows[3][9:], " ") != "CREATED USERS addMember" {
+			t.Fatalf("%d rows, %v records: %v", len(rows)-1, n, rows[:4])
+		}
+	})
+	t.Run("action=CREATED is exactly the POSTs", func(t *testing.T) {
+		want := idsOf(records(), func(r map[string]any) bool { return r["method"] == "POST" })
+		got := exportJSON("action=CREATED")
+		if idsOf(got, func(map[string]any) bool { return true }) != want || want == "" {
+			t.Fatalf("exported %v\nwant ids %s", got, want)
+		}
+		for _, r := range got {
+			if r["action"] != "CREATED" || r["method"] != "POST" {
+				t.Fatalf("%v", r)
+			}
+		}
+	})
+	t.Run("category=USERS is exactly the members' records", func(t *testing.T) {
+		want := idsOf(records(), func(r map[string]any) bool { return r["category"] == "USERS" })
+		if got := idsOf(exportJSON("category=USERS"), func(r map[string]any) bool { return r["category"] == "USERS" && r["operation"] == "addMember" }); got != want || want == "" {
+			t.Fatalf("exported %s, want %s", got, want)
 		}
 	})
 	t.Run("filters", func(t *testing.T) {
@@ -169,33 +243,40 @@ func TestAuditExport(t *testing.T) {
 			name, body string
 			want       int
 		}{
-			{"action", form("action", "getOrganisation"), 1},
-			{"category and client", form("category", "organisation", "clientId", clientID), 3},
+			{"action and category", form("action", "UPDATED", "category", "ORGANISATIONS"), 1},
+			{"action, category and client", form("action", "RETRIEVED", "category", "ORGANISATIONS", "clientId", clientID), -1},
 			{"other client", form("clientId", "other"), 0},
-			{"today", form("startTime", today, "endTime", today, "action", "updateOrganisation"), 1},
+			{"today", form("startTime", today, "endTime", today, "action", "UPDATED"), 1},
 			{"from tomorrow", form("startTime", tomorrow), 0},
 			{"until yesterday", form("endTime", yesterday), 0},
+			{"nothing is about the contacts", form("category", "CONTACTS"), 0},
 		} {
-			r := post(orgAdmin, "application/x-www-form-urlencoded", tc.body+"&exportFormat=json")
-			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-				t.Fatalf("%s: %d %s", tc.name, r.Status, r.Body)
-			}
-			var recs []map[string]any
-			if err := json.Unmarshal(r.Body, &recs); err != nil {
-				t.Fatalf("%s: %v: %s", tc.name, err, r.Body)
-			}
-			if len(recs) != tc.want {
+			recs := exportJSON(tc.body)
+			if tc.want >= 0 && len(recs) != tc.want {
 				t.Errorf("%s: %d records, want %d", tc.name, len(recs), tc.want)
+			}
+			if tc.want < 0 && (len(recs) == 0 || idsOf(recs, func(r map[string]any) bool { return r["method"] != "GET" || r["clientId"] != clientID }) != "") {
+				t.Errorf("%s: %v", tc.name, recs)
+			}
+		}
+	})
+	t.Run("a value records do not carry is a 400, and nothing is exported", func(t *testing.T) {
+		for _, body := range []string{form("action", "token"), form("action", "updateOrganisation"), form("category", "organisation"),
+			form("category", "unknown"), form("action", "created")} {
+			r := post(orgAdmin, "application/x-www-form-urlencoded", body)
+			if r.Status != 400 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") || strings.Contains(string(r.Body), "timestamp") {
+				t.Errorf("%s: %d %s %s", body, r.Status, r.Header.Get("Content-Type"), r.Body)
 			}
 		}
 	})
 	t.Run("no formula reaches a spreadsheet", func(t *testing.T) {
 		w.mustDo(t, 404, "GET", org+"/=cmd", orgAdmin, "")
-		// A path that is no operation is recorded under the category unknown, never as the path names
-		// it (issue 16, 4); every text column is escaped (TestAnonymousCannotAbuseATrail).
-		r := post(orgAdmin, "application/x-www-form-urlencoded", form("category", "unknown"))
+		// A path that is no operation is recorded under the category OTHER and the operation unknown,
+		// never as the path names it (issue 16, 4); every text column is escaped
+		// (TestAnonymousCannotAbuseATrail).
+		r := post(orgAdmin, "application/x-www-form-urlencoded", form("category", "OTHER"))
 		rows, _ := csv.NewReader(strings.NewReader(string(r.Body))).ReadAll()
-		if len(rows) != 2 || rows[1][10] != "unknown" || !strings.HasSuffix(rows[1][6], "/=cmd") {
+		if len(rows) != 2 || strings.Join(rows[1][9:], " ") != "RETRIEVED OTHER unknown" || !strings.HasSuffix(rows[1][6], "/=cmd") {
 			t.Fatalf("%v", rows)
 		}
 	})
@@ -288,10 +369,10 @@ func TestAnonymousCannotAbuseATrail(t *testing.T) {
 	if n := count("SELECT count(*) FROM audit_records WHERE organisation_id = $1 AND user_id IS NULL", mustID(t, w.org)); n > allowed {
 		t.Errorf("%d anonymous records after a flood, want at most %d (the burst, and one a second)", n, allowed)
 	}
-	if n := count("SELECT count(*) FROM audit_records WHERE method = 'OTHER' AND category = 'unknown' AND organisation_id = $1", mustID(t, w.org)); n != 1 {
-		t.Errorf("the formula method: %d records as OTHER/unknown, want 1", n)
+	if n := count("SELECT count(*) FROM audit_records WHERE method = 'OTHER' AND action = 'OTHER' AND category = 'OTHER' AND operation = 'unknown' AND organisation_id = $1", mustID(t, w.org)); n != 1 {
+		t.Errorf("the formula method: %d records as OTHER/OTHER/OTHER/unknown, want 1", n)
 	}
-	if n := count("SELECT count(*) FROM audit_records WHERE method NOT IN ('GET','HEAD','POST','PUT','PATCH','DELETE','OPTIONS','OTHER') OR category LIKE '%cmd%'"); n != 0 {
+	if n := count("SELECT count(*) FROM audit_records WHERE method NOT IN ('GET','HEAD','POST','PUT','PATCH','DELETE','OPTIONS','OTHER') OR category LIKE '%cmd%' OR operation LIKE '%cmd%' OR action LIKE '%cmd%'"); n != 0 {
 		t.Errorf("%d records carry a client's method or path segment as a method or category", n)
 	}
 

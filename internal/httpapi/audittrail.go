@@ -17,10 +17,12 @@ import (
 	"github.com/cocoondata/access-service/internal/ids"
 )
 
-// auditNote is what a handler adds to its request's audit record: a more precise action than the
-// operation's (a withdrawal is a cancel or a decline), and on the token endpoint who tried to sign in.
+// auditNote is what a handler adds to its request's audit record: a more precise operation than the
+// route's (a withdrawal is a cancel or a decline, a sign-in's step), and on the sign-in endpoints who
+// tried to sign in and what the attempt came to.
 type auditNote struct {
-	action    string
+	operation string
+	signIn    audit.SignIn
 	clientID  string
 	userID    *int64
 	userEmail *string
@@ -30,9 +32,9 @@ type auditKeyType struct{}
 
 var auditKey auditKeyType
 
-func setAuditAction(ctx context.Context, action string) {
+func setAuditOperation(ctx context.Context, operation string) {
 	if n, ok := ctx.Value(auditKey).(*auditNote); ok {
-		n.action = action
+		n.operation = operation
 	}
 }
 
@@ -42,12 +44,12 @@ func noteClient(ctx context.Context, clientID string) {
 	}
 }
 
-func noteSignIn(ctx context.Context, action, email string, userID int64) {
+func noteSignIn(ctx context.Context, operation, email string, userID int64) {
 	n, ok := ctx.Value(auditKey).(*auditNote)
 	if !ok {
 		return
 	}
-	n.action = action
+	n.operation = operation
 	if email != "" {
 		n.userEmail = &email
 	}
@@ -56,9 +58,18 @@ func noteSignIn(ctx context.Context, action, email string, userID int64) {
 	}
 }
 
+// noteSignInOutcome says what the request's sign-in attempt came to (audit.SignIn says when each
+// applies); a sign-in request that never says counts as neither.
+func noteSignInOutcome(ctx context.Context, outcome audit.SignIn) {
+	if n, ok := ctx.Value(auditKey).(*auditNote); ok {
+		n.signIn = outcome
+	}
+}
+
 const (
 	organisationsPrefix = "/api/v1/organisations/"
 	tokenPath           = "/api/oauth/token"
+	signInPagePath      = pagesPath + "/login"
 	maxAuditedPath      = 2048
 	// auditWait bounds how long a request waits to queue its audit record, which it does only when the
 	// trail's queue is full: the writer stores hundreds of records a statement, so a full queue means
@@ -67,34 +78,18 @@ const (
 	auditWait = 250 * time.Millisecond
 )
 
-// orgScope tells whether a path names an organisation, which, and the category of the resource under it.
-func orgScope(path string) (int64, string, bool) {
+// orgScope tells whether a path names an organisation, and which.
+func orgScope(path string) (int64, bool) {
 	rest, ok := strings.CutPrefix(path, organisationsPrefix)
 	if !ok {
-		return 0, "", false
+		return 0, false
 	}
-	idPart, sub, _ := strings.Cut(rest, "/")
+	idPart, _, _ := strings.Cut(rest, "/")
 	id, err := ids.Parse(idPart)
 	if err != nil {
-		return 0, "", false
+		return 0, false
 	}
-	seg, _, _ := strings.Cut(sub, "/")
-	switch seg {
-	case "":
-		return id, audit.CategoryOrganisation, true
-	case "removalRequest":
-		return id, audit.CategoryRemoval, true
-	case "users":
-		return id, audit.CategoryMembers, true
-	case "audit":
-		return id, audit.CategoryAudit, true
-	}
-	// Another resource of the spec (the middleware records it only when an operation matched, so the
-	// segment is the spec's, not the client's).
-	if len(seg) > 64 {
-		seg = seg[:64]
-	}
-	return id, seg, true
+	return id, true
 }
 
 // auditedMethods are the methods recorded as they are; any other (Go's server takes any token as a
@@ -128,15 +123,17 @@ func (s *Server) recordAnonymous(ctx context.Context, orgID int64) bool {
 }
 
 // auditTrail records every request whose path names an organisation, the creation of each
-// organisation (in the new organisation's trail), and every token request (sign-in attempts), after the
-// response is decided, whatever its status. The record is queued (audit.Service writes it off the
-// request's path); a record that cannot be written is logged; it never changes the answer.
+// organisation (in the new organisation's trail), every sign-in attempt (the token endpoint, the
+// sign-in page's form) and every MFA change or step, after the response is decided, whatever its
+// status. Each record carries the action of its method, the category of its operation's spec tag and
+// the operation's name (audit.Record). The record is queued (audit.Service writes it off the request's
+// path); a record that cannot be written is logged; it never changes the answer.
 func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		path := req.URL.Path
-		orgID, category, scoped := orgScope(path)
-		signIn := path == tokenPath && req.Method == http.MethodPost
+		orgID, scoped := orgScope(path)
+		signIn := req.Method == http.MethodPost && (path == tokenPath || path == signInPagePath)
 		creation := path == strings.TrimSuffix(organisationsPrefix, "/") && req.Method == http.MethodPost
 		mfaEvent := mfaChange(req.Method, path)
 		if !scoped && !signIn && !creation && !mfaEvent {
@@ -148,8 +145,8 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		if creation {
-			// Only a created organisation has a trail to start; refusals name none.
-			if orgID, category, scoped = orgScope(c.Response().Header().Get(echo.HeaderLocation)); !scoped || c.Response().Status != http.StatusCreated {
+			// Only a created organisation (200 with its Location) has a trail to start; refusals name none.
+			if orgID, scoped = orgScope(c.Response().Header().Get(echo.HeaderLocation)); !scoped || c.Response().Status != http.StatusOK {
 				return nil
 			}
 		}
@@ -157,32 +154,32 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 			path = path[:maxAuditedPath]
 		}
 		path = storableText(path)
-		rec := audit.Record{Method: auditedMethod(req.Method), Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP()}
+		method := auditedMethod(req.Method)
+		rec := audit.Record{Method: method, Path: path, Status: c.Response().Status, RemoteAddress: c.RealIP(),
+			Action: audit.ActionOf(method), Category: audit.CategoryOther, Operation: audit.OperationUnknown}
+		// No operation (404, 405): the path is the client's text, so nothing of it becomes a category.
+		if op := s.ops.of(c); op != nil {
+			rec.Category, rec.Operation = op.category, op.id
+		}
 		v, authenticated := stateFrom(req.Context()).verified()
 		if authenticated {
 			p := *v
 			rec.UserID, rec.UserEmail, rec.ClientID = &p.UserID, &p.Email, &p.ClientID
 		}
-		if scoped {
+		switch {
+		case scoped:
 			if !authenticated && !creation && !s.recordAnonymous(context.WithoutCancel(req.Context()), orgID) {
 				return nil
 			}
-			rec.OrganisationID, rec.Category = &orgID, storableText(category)
-			if op := s.ops.of(c); op != nil {
-				rec.Action = op.id
-			} else {
-				rec.Category = audit.CategoryUnknown // no operation: the path is the client's text
-			}
-		} else if mfaEvent {
-			rec.Category = audit.CategoryMFA
-			if op := s.ops.of(c); op != nil {
-				rec.Action = op.id
-			}
+			rec.OrganisationID = &orgID
+		case mfaEvent:
 			if !authenticated && note.userID != nil { // a page's step: the handler names the user
 				rec.UserID, rec.UserEmail = note.userID, note.userEmail
 			}
-		} else {
-			rec.Category, rec.Action = audit.CategoryAuthentication, "token"
+		default: // a sign-in attempt
+			if path == tokenPath {
+				rec.Operation = audit.OperationToken // unless the grant says which sign-in it is
+			}
 			if note.clientID != "" {
 				id := storableText(note.clientID)
 				rec.ClientID = &id
@@ -199,12 +196,10 @@ func (s *Server) auditTrail(next echo.HandlerFunc) echo.HandlerFunc {
 				rec.UserEmail = &e
 			}
 		}
-		if note.action != "" {
-			rec.Action = note.action
+		if note.operation != "" {
+			rec.Operation = note.operation
 		}
-		if rec.Action == "" {
-			rec.Action = "unknown"
-		}
+		rec.SignIn = note.signIn
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), auditWait)
 		defer cancel()
 		if err := s.Audit.Add(ctx, rec); err != nil {
@@ -238,7 +233,7 @@ func (s *Server) ListAuditRecords(ctx context.Context, req gen.ListAuditRecordsR
 		return nil, err
 	}
 	p := req.Params
-	order := gen.ListAuditRecordsParamsOrderByDESC // newest first unless asked otherwise
+	order := gen.ListAuditRecordsParamsOrderByASC // oldest first unless asked otherwise (the documented default of every list)
 	if p.OrderBy != nil {
 		order = *p.OrderBy
 	}
@@ -313,7 +308,7 @@ type auditReport struct {
 	json   bool
 }
 
-var auditCSVHeader = []string{"id", "timestamp", "userId", "userEmail", "clientId", "method", "path", "status", "remoteAddress", "action", "category"}
+var auditCSVHeader = []string{"id", "timestamp", "userId", "userEmail", "clientId", "method", "path", "status", "remoteAddress", "action", "category", "operation"}
 
 // VisitExportAuditReportResponse implements gen.ExportAuditReportResponseObject.
 func (r auditReport) VisitExportAuditReportResponse(w http.ResponseWriter) error {
@@ -356,7 +351,7 @@ func (r auditReport) VisitExportAuditReportResponse(w http.ResponseWriter) error
 		// Every text column is escaped, whoever wrote it: a spreadsheet must never read a cell as a
 		// formula (CSV injection), whatever a client managed to get recorded.
 		return cw.Write([]string{a.Id, a.Timestamp.Format(time.RFC3339Nano), str(a.UserId), cell(str(a.UserEmail)), cell(str(a.ClientId)),
-			cell(a.Method), cell(a.Path), strconv.Itoa(a.Status), cell(a.RemoteAddress), cell(string(a.Action)), cell(string(a.Category))})
+			cell(a.Method), cell(a.Path), strconv.Itoa(a.Status), cell(a.RemoteAddress), cell(string(a.Action)), cell(string(a.Category)), cell(a.Operation)})
 	})
 	cw.Flush()
 	if err != nil {
@@ -389,7 +384,7 @@ func str(s *string) string {
 func auditOut(r audit.Record) gen.AuditRecord {
 	out := gen.AuditRecord{
 		Id: ids.Format(r.ID), Timestamp: r.Time, UserEmail: r.UserEmail, ClientId: r.ClientID, Method: r.Method,
-		Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress, Action: gen.AuditAction(r.Action), Category: gen.AuditCategory(r.Category), Operation: r.Action,
+		Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress, Action: gen.AuditAction(r.Action), Category: gen.AuditCategory(r.Category), Operation: r.Operation,
 	}
 	if r.OrganisationID != nil {
 		v := ids.Format(*r.OrganisationID)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -277,6 +278,8 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 		return *refused, nil
 	}
 	res, err := s.Grants.SignIn(ctx, a.App, b.Username, b.Password, stateFrom(ctx).remoteAddr())
+	noteClient(ctx, a.App.ClientID)
+	s.noteSignInPage(ctx, b.Username, res, err)
 	var msg string
 	switch {
 	case errors.Is(err, oauth.ErrMFANotSetUp):
@@ -304,6 +307,29 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 	return resp, nil
 }
 
+// noteSignInPage names, in the sign-in form's audit record, who tried to sign in and what it came to
+// (audit.SignIn): credentials refused (wrong password, locked or disabled account, MFA not set up) are
+// a failure; right credentials with a code still to come are the first step, neither; right
+// credentials that start a session are a success.
+func (s *Server) noteSignInPage(ctx context.Context, username string, res oauth.SignInResult, err error) {
+	switch {
+	case err == nil && res.MFAToken != "":
+		noteSignIn(ctx, audit.OperationSignInFirstStep, res.Email, res.UserID)
+	case err == nil:
+		noteSignIn(ctx, audit.OperationSignIn, res.Email, res.UserID)
+		noteSignInOutcome(ctx, audit.SignInSucceeded)
+	case errors.Is(err, oauth.ErrMFANotSetUp), errors.Is(err, user.ErrBadCredentials), errors.Is(err, user.ErrDisabled):
+		attempted := username
+		if e, err := user.NormalizeEmail(username); err == nil {
+			attempted = e
+		} else if len(attempted) > 254 {
+			attempted = attempted[:254]
+		}
+		noteSignIn(ctx, audit.OperationSignIn, attempted, 0)
+		noteSignInOutcome(ctx, audit.SignInFailed)
+	}
+}
+
 // VerifySignInCode implements gen.StrictServerInterface: the Authentication code page's form.
 func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeRequestObject) (gen.VerifySignInCodeResponseObject, error) {
 	b := req.Body
@@ -321,7 +347,13 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 	startAgain.cookies = []*http.Cookie{s.cookie(mfaCookie, "", -1)}
 	step, session, err := s.Grants.FinishSignIn(ctx, a.App, deref(req.Params.AccessMfa), b.Code, stateFrom(ctx).remoteAddr())
 	if step.User.ID != 0 {
-		noteSignIn(ctx, "signInSecondFactor", step.User.Email, step.User.ID)
+		noteSignIn(ctx, audit.OperationSignInSecondFactor, step.User.Email, step.User.ID)
+		switch {
+		case err == nil && step.Wrong:
+			noteSignInOutcome(ctx, audit.SignInFailed)
+		case err == nil:
+			noteSignInOutcome(ctx, audit.SignInSucceeded)
+		}
 	}
 	switch {
 	case errors.Is(err, oauth.ErrChallengeInvalid):

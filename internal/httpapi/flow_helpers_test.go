@@ -34,6 +34,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	svc := testutil.Start(t)
+	t.Cleanup(func() { checkSignInCounts(t, svc) }) // whatever sign-ins the test made, the daily counts count them
 	svc.CreateUser(t, adminEmail, true)
 	svc.CreateUser(t, alice, false)
 	svc.CreateUser(t, bob, false)

@@ -257,14 +257,14 @@ func importReadError(err error) error {
 }
 
 // auditImported records an imported member in the organisation's trail as a single addMember is
-// recorded (POST, 201, the caller's identity and address), its path naming the member added; the
+// recorded (POST, 200, the caller's identity and address), its path naming the member added; the
 // auditTrail step records the import request itself. Like that step, a record that cannot be queued
 // is logged and never changes the answer.
 func (s *Server) auditImported(ctx context.Context, orgID int64, m organisation.Member) {
 	rec := audit.Record{
-		OrganisationID: &orgID, Method: http.MethodPost, Status: http.StatusCreated,
+		OrganisationID: &orgID, Method: http.MethodPost, Status: http.StatusOK,
 		Path:   organisationsPrefix + ids.Format(orgID) + "/users/" + ids.Format(m.User.ID),
-		Action: "addMember", Category: audit.CategoryMembers,
+		Action: audit.ActionCreated, Category: audit.CategoryUsers, Operation: "addMember",
 	}
 	if st := stateFrom(ctx); st != nil {
 		rec.RemoteAddress = st.remote

@@ -236,7 +236,7 @@ func auditDump(t *testing.T, db string) string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT action || ' ' || status || ' ' || path || ' ' || category || ' ' || COALESCE(user_email, '')
+	rows, err := conn.Query(ctx, `SELECT operation || ' ' || status || ' ' || path || ' ' || action || ' ' || category || ' ' || COALESCE(user_email, '')
 		FROM audit_records ORDER BY occurred_at, id`)
 	if err != nil {
 		t.Fatal(err)

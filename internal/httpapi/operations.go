@@ -10,11 +10,15 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/labstack/echo/v4"
 	echomiddleware "github.com/oapi-codegen/echo-middleware"
+
+	"github.com/cocoondata/access-service/internal/audit"
 )
 
 // operation is what the middleware needs to know of one operation of the spec.
 type operation struct {
 	id string
+	// category is the audit category of the operation's spec tag (audit.CategoryOfTag).
+	category string
 	// deprecated operations name their successor's path (the operation's `x-successor`).
 	deprecated bool
 	successor  string
@@ -55,7 +59,7 @@ func operationsOf(spec *openapi3.T) (operationTable, error) {
 				return nil, err
 			}
 			o := &operation{
-				id: op.OperationID, deprecated: op.Deprecated, successor: successor, queryParams: names,
+				id: op.OperationID, category: categoryOf(op), deprecated: op.Deprecated, successor: successor, queryParams: names,
 				route:  &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
 				access: access, orgParam: orgParam, denied: denied,
 			}
@@ -69,6 +73,15 @@ func operationsOf(spec *openapi3.T) (operationTable, error) {
 		}
 	}
 	return t, nil
+}
+
+// categoryOf is the audit category of the operation's first tag.
+func categoryOf(op *openapi3.Operation) string {
+	if len(op.Tags) == 0 {
+		return audit.CategoryOther
+	}
+	c, _ := audit.CategoryOfTag(op.Tags[0])
+	return c
 }
 
 // of returns the operation of the request's matched route, or nil (no route matched: 404 or 405).

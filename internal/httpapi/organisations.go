@@ -112,9 +112,9 @@ func (s *Server) WithdrawOrganisationRemoval(ctx context.Context, req gen.Withdr
 		return nil, err
 	}
 	if outcome == organisation.Cancelled {
-		setAuditAction(ctx, "cancelOrganisationRemoval")
+		setAuditOperation(ctx, "cancelOrganisationRemoval")
 	} else {
-		setAuditAction(ctx, "declineOrganisationRemoval")
+		setAuditOperation(ctx, "declineOrganisationRemoval")
 	}
 	return gen.WithdrawOrganisationRemoval200JSONResponse{Outcome: gen.RemovalWithdrawalOutcome(outcome), RemovalRequest: removalOut(r)}, nil
 }

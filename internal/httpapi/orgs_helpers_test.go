@@ -61,6 +61,7 @@ func buildWorld(t *testing.T, mb *testutil.Mailbox, opts ...testutil.Option) *wo
 		if drift, err := svc.Store.KeptCountsDrift(context.Background()); err != nil || len(drift) > 0 {
 			t.Errorf("kept counts drifted: %v %v", drift, err)
 		}
+		checkSignInCounts(t, svc)
 	})
 	svc.RegisterClient(t, clientID)
 	w := &world{svc: svc, mail: mb, tok: map[string]string{}, id: map[string]string{}}

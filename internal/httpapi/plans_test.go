@@ -158,11 +158,11 @@ func TestOriginatorsNeedAPlan(t *testing.T) {
 		t.Fatalf("title %v", title)
 	}
 	basic := w.addPlan(t, org, orgAdmin, "Basic", 10, false)
-	if got := w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"first@new.example","role":"Originator"}`).JSON(t)["planId"]; got != basic {
+	if got := w.mustDo(t, 200, "POST", users, orgAdmin, `{"email":"first@new.example","role":"Originator"}`).JSON(t)["planId"]; got != basic {
 		t.Fatalf("the new Originator's plan is %v, want the default %s", got, basic)
 	}
 	large := w.addPlan(t, org, orgAdmin, "Large", 100, false)
-	if got := w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"second@new.example","role":"Originator","planId":"`+large+`"}`).JSON(t)["planId"]; got != large {
+	if got := w.mustDo(t, 200, "POST", users, orgAdmin, `{"email":"second@new.example","role":"Originator","planId":"`+large+`"}`).JSON(t)["planId"]; got != large {
 		t.Fatalf("the Originator's plan is %v, want the one named, %s", got, large)
 	}
 	if got := w.mustDo(t, 200, "GET", plansPath(org)+"/"+large, orgAdmin, "").JSON(t)["originatorCount"]; got != 1.0 {
@@ -297,7 +297,7 @@ func TestDeletePlan(t *testing.T) {
 	theirs := w.addPlan(t, other, outsider, "Theirs", 1, false)
 	large := w.addPlan(t, w.org, orgAdmin, "Large", 2000, false)
 	users := "/api/v1/organisations/" + w.org + "/users"
-	moved := w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"big@xy-company.com","role":"Originator","planId":"`+large+`"}`).JSON(t)["id"].(string)
+	moved := w.mustDo(t, 200, "POST", users, orgAdmin, `{"email":"big@xy-company.com","role":"Originator","planId":"`+large+`"}`).JSON(t)["id"].(string)
 	std, lg := plansPath(w.org)+"/"+w.planID, plansPath(w.org)+"/"+large
 	w.runPlanCases(t, "DELETE", []planCase{
 		{name: "no token", path: lg, status: 401},
@@ -337,8 +337,8 @@ func statisticsWorld(t *testing.T) (*world, string) {
 	large := w.addPlan(t, w.org, orgAdmin, "Large", 2000, false)
 	w.addPlan(t, w.org, orgAdmin, "Empty", 1, false)
 	users := "/api/v1/organisations/" + w.org + "/users"
-	w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"boss@xy-company.com","role":"Originator","isOrgAdmin":true,"planId":"`+large+`"}`)
-	w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"helper@xy-company.com","role":"Collaborator"}`)
+	w.mustDo(t, 200, "POST", users, orgAdmin, `{"email":"boss@xy-company.com","role":"Originator","isOrgAdmin":true,"planId":"`+large+`"}`)
+	w.mustDo(t, 200, "POST", users, orgAdmin, `{"email":"helper@xy-company.com","role":"Collaborator"}`)
 	w.addAdHoc(t, w.org, "guest@elsewhere.example")
 	guest := ""
 	for _, it := range w.mustDo(t, 200, "GET", users+"?search=guest", orgAdmin, "").JSON(t)["items"].([]any) {
@@ -348,7 +348,7 @@ func statisticsWorld(t *testing.T) (*world, string) {
 	// Another organisation's members do not count.
 	other := w.createOrg(t, "Other Org", outsider)
 	w.addPlan(t, other, outsider, "Theirs", 1, false)
-	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+other+"/users", outsider, `{"email":"`+originator+`","role":"Originator"}`)
+	w.mustDo(t, 200, "POST", "/api/v1/organisations/"+other+"/users", outsider, `{"email":"`+originator+`","role":"Originator"}`)
 	return w, large
 }
 
@@ -426,7 +426,7 @@ func TestPlanStatistics(t *testing.T) {
 	// Originators by email within a plan.
 	users := "/api/v1/organisations/" + w.org + "/users"
 	for _, e := range []string{"zed@xy-company.com", "abe@xy-company.com"} {
-		w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"`+e+`","role":"Originator","planId":"`+large+`"}`)
+		w.mustDo(t, 200, "POST", users, orgAdmin, `{"email":"`+e+`","role":"Originator","planId":"`+large+`"}`)
 	}
 	if got, _ := get("?offset=1&limit=1"); got != "Large/2000/false/3:abe@xy-company.com,boss@xy-company.com,zed@xy-company.com" {
 		t.Errorf("%q", got)
@@ -451,7 +451,7 @@ func TestPlansOnEmbeddedStore(t *testing.T) {
 	w.mustDo(t, 409, "POST", plansPath(w.org), orgAdmin, `{"name":"LARGE","description":"","quota":1}`)
 	w.mustDo(t, 400, "POST", plansPath(w.org), orgAdmin, `{"name":"Huge","description":"","quota":4096}`)
 	users := "/api/v1/organisations/" + w.org + "/users"
-	w.mustDo(t, 201, "POST", users, orgAdmin, `{"email":"big@xy-company.com","role":"Originator","isOrgAdmin":true,"planId":"`+large+`"}`)
+	w.mustDo(t, 200, "POST", users, orgAdmin, `{"email":"big@xy-company.com","role":"Originator","isOrgAdmin":true,"planId":"`+large+`"}`)
 	if got := w.plansByName(t, w.org); !slices.Equal(got, []string{"Large:2000:false:1", "Standard:1024:true:1"}) {
 		t.Fatalf("%q", got)
 	}

@@ -81,8 +81,10 @@ type Deps struct {
 	Whitelist  *whitelist.Service
 	Plans      *plan.Service
 	Reports    *report.Service
-	MFA        *mfa.Service
-	Issuer     string
+	// Activity is the sign-in dashboard.
+	Activity *report.Activity
+	MFA      *mfa.Service
+	Issuer   string
 
 	// Classifications and Clearances are the organisations' labels and groups.
 	Classifications *classification.Service

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/user"
 )
@@ -37,34 +38,35 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 	} else {
 		noteClient(ctx, tr.Client.FormClientID)
 	}
-	action := "token"
+	operation := audit.OperationToken
 	switch tr.GrantType {
 	case "password":
-		action = "signIn"
+		operation = audit.OperationSignIn
 		attempted := tr.Username
 		if e, err := user.NormalizeEmail(attempted); err == nil {
 			attempted = e
 		} else if len(attempted) > 254 {
 			attempted = attempted[:254]
 		}
-		noteSignIn(ctx, action, attempted, 0)
+		noteSignIn(ctx, operation, attempted, 0)
 	case "authorization_code":
-		action = "signIn"
-		noteSignIn(ctx, action, "", 0)
+		operation = audit.OperationSignIn
+		noteSignIn(ctx, operation, "", 0)
 	case "refresh_token":
-		action = "refreshToken"
-		noteSignIn(ctx, action, "", 0)
+		operation = audit.OperationRefreshToken
+		noteSignIn(ctx, operation, "", 0)
 	case oauth.GrantMFA:
-		action = "signInSecondFactor"
-		noteSignIn(ctx, action, "", 0)
+		operation = audit.OperationSignInSecondFactor
+		noteSignIn(ctx, operation, "", 0)
 	}
 	resp, err := s.Grants.Token(ctx, tr)
 	if resp.MFARequired {
-		action = "signInFirstStep" // the password was right; the code is still to come
+		operation = audit.OperationSignInFirstStep // the password was right; the code is still to come
 	}
 	if resp.UserID != 0 { // a success, or a wrong code (whose record names the user)
-		noteSignIn(ctx, action, resp.Email, resp.UserID)
+		noteSignIn(ctx, operation, resp.Email, resp.UserID)
 	}
+	noteSignInOutcome(ctx, grantOutcome(tr.GrantType, resp, err))
 	if errors.Is(err, oauth.ErrSlowDown) {
 		r := slowDown(s.PerClientLimit)
 		return gen.IssueToken429JSONResponse{Body: r.Body, Headers: gen.IssueToken429ResponseHeaders{RetryAfter: r.Headers.RetryAfter}}, nil
@@ -95,6 +97,34 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 		out.MfaRequired = &resp.MFARequired
 	}
 	return gen.IssueToken200JSONResponse{Body: out, Headers: gen.IssueToken200ResponseHeaders{CacheControl: &noStore}}, nil
+}
+
+// grantOutcome is what a token request came to as a sign-in (audit.SignIn): the password, code and
+// mfa grants succeed when they issue tokens with no second step pending; the password grant fails when
+// the credentials are refused (wrong password, locked or disabled account, MFA not set up) and the mfa
+// grant when the code is wrong. Everything else counts as neither: a refresh, a first step, a client
+// that did not authenticate, a malformed request, a refused authorization code or MFA token.
+func grantOutcome(grant string, resp oauth.TokenResponse, err error) audit.SignIn {
+	switch grant {
+	case "password", "authorization_code", oauth.GrantMFA:
+	default:
+		return ""
+	}
+	if err == nil {
+		if resp.MFARequired {
+			return ""
+		}
+		return audit.SignInSucceeded
+	}
+	var oe *oauth.Error
+	if !errors.As(err, &oe) || oe.Code != oauth.CodeInvalidGrant {
+		return ""
+	}
+	switch {
+	case grant == "password", grant == oauth.GrantMFA && resp.UserID != 0:
+		return audit.SignInFailed
+	}
+	return ""
 }
 
 var noStore = "no-store"

@@ -13,17 +13,20 @@ import (
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
 
-// Audit actions for changes to whitelist rules: one record per rule, whichever endpoint changed it.
-const (
-	actionWhitelistRuleAdded     = "whitelistRuleAdded"
-	actionWhitelistRuleDescribed = "whitelistRuleDescribed"
-	actionWhitelistRuleDeleted   = "whitelistRuleDeleted"
-	actionWhitelistRuleRead      = "whitelistRuleRead"
-	categoryWhitelist            = "userwhitelist"
+// ruleEvent is what happened to a whitelist rule: one record per rule, whichever endpoint changed it,
+// under the operation named here and the action of what happened to the rule (a rule deleted through
+// the bulk delete, a POST, is DELETED like one deleted by DELETE).
+type ruleEvent struct{ operation, action string }
+
+var (
+	ruleAdded     = ruleEvent{"whitelistRuleAdded", audit.ActionCreated}
+	ruleDescribed = ruleEvent{"whitelistRuleDescribed", audit.ActionUpdated}
+	ruleDeleted   = ruleEvent{"whitelistRuleDeleted", audit.ActionDeleted}
+	ruleRead      = ruleEvent{"whitelistRuleRead", audit.ActionRetrieved}
 )
 
 // auditRules records what happened to each rule, in its organisation's trail, with the acting user.
-func (s *Server) auditRules(ctx context.Context, method string, status int, action string, rules []whitelist.Rule) {
+func (s *Server) auditRules(ctx context.Context, method string, status int, event ruleEvent, rules []whitelist.Rule) {
 	st := stateFrom(ctx)
 	p, _ := st.validatedPrincipal()
 	remote := st.remoteAddr()
@@ -34,10 +37,10 @@ func (s *Server) auditRules(ctx context.Context, method string, status int, acti
 		rec := audit.Record{
 			OrganisationID: &orgID, UserID: &userID, UserEmail: &email, ClientID: &client,
 			Method: method, Path: fmt.Sprintf("%s%d/userwhitelist/%d", organisationsPrefix, r.OrganisationID, r.ID),
-			Status: status, RemoteAddress: remote, Action: action, Category: categoryWhitelist,
+			Status: status, RemoteAddress: remote, Action: event.action, Category: audit.CategoryWhitelist, Operation: event.operation,
 		}
 		if err := s.Audit.Add(actx, rec); err != nil {
-			loggerFrom(ctx, s.log).Error("audit record not written", "error", err.Error(), "action", action)
+			loggerFrom(ctx, s.log).Error("audit record not written", "error", err.Error(), "operation", event.operation)
 		}
 	}
 }
@@ -67,7 +70,7 @@ func (s *Server) AddWhitelistRules(ctx context.Context, req gen.AddWhitelistRule
 	if err != nil {
 		return nil, err
 	}
-	s.auditRules(ctx, http.MethodPost, http.StatusCreated, actionWhitelistRuleAdded, rules)
+	s.auditRules(ctx, http.MethodPost, http.StatusOK, ruleAdded, rules)
 	out := make([]gen.WhitelistRule, len(rules))
 	for i, r := range rules {
 		out[i] = ruleOut(r)
@@ -101,7 +104,7 @@ func (s *Server) DescribeWhitelistRule(ctx context.Context, req gen.DescribeWhit
 	if err != nil {
 		return nil, err
 	}
-	s.auditRules(ctx, http.MethodPut, http.StatusOK, actionWhitelistRuleDescribed, []whitelist.Rule{r})
+	s.auditRules(ctx, http.MethodPut, http.StatusOK, ruleDescribed, []whitelist.Rule{r})
 	return gen.DescribeWhitelistRule200JSONResponse(ruleOut(r)), nil
 }
 
@@ -115,7 +118,7 @@ func (s *Server) DeleteWhitelistRule(ctx context.Context, req gen.DeleteWhitelis
 	if err != nil {
 		return nil, err
 	}
-	s.auditRules(ctx, http.MethodDelete, http.StatusOK, actionWhitelistRuleDeleted, deleted)
+	s.auditRules(ctx, http.MethodDelete, http.StatusOK, ruleDeleted, deleted)
 	return gen.DeleteWhitelistRule200Response{}, nil
 }
 
@@ -172,7 +175,7 @@ func (s *Server) GetWhitelistRuleDeprecated(ctx context.Context, req gen.GetWhit
 	if err != nil {
 		return nil, err
 	}
-	s.auditRules(ctx, http.MethodGet, http.StatusOK, actionWhitelistRuleRead, []whitelist.Rule{r})
+	s.auditRules(ctx, http.MethodGet, http.StatusOK, ruleRead, []whitelist.Rule{r})
 	return gen.GetWhitelistRuleDeprecated200JSONResponse{Body: gen.LegacyWhitelistRule{
 		Id: ids.Format(r.ID), Pattern: r.Pattern.Text, Description: r.Description,
 	}}, nil
@@ -192,6 +195,6 @@ func (s *Server) BulkDeleteWhitelistRules(ctx context.Context, req gen.BulkDelet
 	if err != nil {
 		return nil, err
 	}
-	s.auditRules(ctx, http.MethodPost, http.StatusOK, actionWhitelistRuleDeleted, deleted)
+	s.auditRules(ctx, http.MethodPost, http.StatusOK, ruleDeleted, deleted)
 	return gen.BulkDeleteWhitelistRules200Response{}, nil
 }

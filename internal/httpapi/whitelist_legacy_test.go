@@ -118,24 +118,24 @@ func TestWhitelistAudit(t *testing.T) {
 	w.mustDo(t, 200, "POST", "/api/v1/userwhitelist/bulk?action=delete", root2, `{"ids":["`+ids[1]+`"]}`)
 	w.mustDo(t, 409, "POST", wl(w.org), orgAdmin, `{"items":[{"pattern":"a.example"},{"pattern":"a.example"}]}`)
 
-	r := w.mustDo(t, 200, "GET", "/api/v1/organisations/"+w.org+"/audit?limit=100", orgAdmin, "")
+	r := w.mustDo(t, 200, "GET", "/api/v1/organisations/"+w.org+"/audit?limit=100&orderBy=DESC", orgAdmin, "")
 	var got []string
 	for _, it := range r.JSON(t)["items"].([]any) {
 		rec := it.(map[string]any)
-		if rec["category"] != "userwhitelist" {
+		if rec["category"] != "WHITELIST" {
 			continue
 		}
-		got = append(got, rec["action"].(string)+" "+str(rec["userEmail"])+" "+jsonNum(rec["status"])+" "+rec["path"].(string))
+		got = append(got, rec["operation"].(string)+" "+rec["action"].(string)+" "+str(rec["userEmail"])+" "+jsonNum(rec["status"])+" "+rec["path"].(string))
 	}
-	want := []string{ // newest first
-		"whitelistRuleDeleted " + root2 + " 200 " + wl(w.org) + "/" + ids[1],
-		"whitelistRuleRead " + root1 + " 200 " + wl(w.org) + "/" + ids[1],
-		"whitelistRuleDeleted " + orgAdmin + " 200 " + wl(w.org) + "/" + ids[0],
-		"whitelistRuleDescribed " + orgAdmin + " 200 " + wl(w.org) + "/" + ids[0],
-		"whitelistRuleAdded " + orgAdmin + " 201 " + wl(w.org) + "/" + ids[1],
-		"whitelistRuleAdded " + orgAdmin + " 201 " + wl(w.org) + "/" + ids[0],
+	want := []string{ // newest first; a rule deleted through the bulk POST is DELETED all the same
+		"whitelistRuleDeleted DELETED " + root2 + " 200 " + wl(w.org) + "/" + ids[1],
+		"whitelistRuleRead RETRIEVED " + root1 + " 200 " + wl(w.org) + "/" + ids[1],
+		"whitelistRuleDeleted DELETED " + orgAdmin + " 200 " + wl(w.org) + "/" + ids[0],
+		"whitelistRuleDescribed UPDATED " + orgAdmin + " 200 " + wl(w.org) + "/" + ids[0],
+		"whitelistRuleAdded CREATED " + orgAdmin + " 200 " + wl(w.org) + "/" + ids[1],
+		"whitelistRuleAdded CREATED " + orgAdmin + " 200 " + wl(w.org) + "/" + ids[0],
 	}
-	// The requests themselves are recorded too (action = the operation), interleaved; keep the rule records.
+	// The requests themselves are recorded too (under their operation), interleaved; keep the rule records.
 	var rules []string
 	for _, g := range got {
 		if strings.HasPrefix(g, "whitelistRule") {
@@ -147,7 +147,7 @@ func TestWhitelistAudit(t *testing.T) {
 	}
 	refused := false
 	for _, g := range got {
-		if strings.HasPrefix(g, "addWhitelistRules "+orgAdmin+" 409") {
+		if strings.HasPrefix(g, "addWhitelistRules CREATED "+orgAdmin+" 409") {
 			refused = true
 		}
 	}

@@ -73,6 +73,9 @@ type SignedIn struct {
 type SignInResult struct {
 	Session  string
 	MFAToken string
+	// UserID and Email name whose credentials were right (for the audit trail).
+	UserID int64
+	Email  string
 }
 
 var (
@@ -222,10 +225,10 @@ func (g *Grants) SignIn(ctx context.Context, app clientapp.App, email, password,
 	}
 	if needsCode {
 		resp, err := g.restrictive(ctx, u, app, nil)
-		return SignInResult{MFAToken: resp.AccessToken}, err
+		return SignInResult{MFAToken: resp.AccessToken, UserID: u.ID, Email: u.Email}, err
 	}
 	raw, err := g.startSession(ctx, u.ID, false)
-	return SignInResult{Session: raw}, err
+	return SignInResult{Session: raw, UserID: u.ID, Email: u.Email}, err
 }
 
 // FinishSignIn is the browser's second step: the restrictive token SignIn gave (for app) and the

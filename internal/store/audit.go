@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/cocoondata/access-service/internal/audit"
@@ -21,6 +22,8 @@ type auditRow struct {
 	RemoteAddress  string
 	Action         string
 	Category       string
+	Operation      string
+	SignIn         *string
 }
 
 func (auditRow) TableName() string { return "audit_records" }
@@ -29,7 +32,7 @@ func auditFromRow(r auditRow) audit.Record {
 	return audit.Record{
 		ID: r.ID, Time: r.OccurredAt.UTC(), OrganisationID: r.OrganisationID, UserID: r.UserID, UserEmail: r.UserEmail,
 		ClientID: r.ClientID, Method: r.Method, Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress,
-		Action: r.Action, Category: r.Category,
+		Action: r.Action, Category: r.Category, Operation: r.Operation, SignIn: signInOf(r.SignIn),
 	}
 }
 
@@ -43,10 +46,64 @@ func (x Audit) Add(ctx context.Context, rs []audit.Record) error {
 		rows[i] = auditRow{
 			ID: r.ID, OccurredAt: r.Time, OrganisationID: r.OrganisationID, UserID: r.UserID, UserEmail: r.UserEmail,
 			ClientID: r.ClientID, Method: r.Method, Path: r.Path, Status: r.Status, RemoteAddress: r.RemoteAddress,
-			Action: r.Action, Category: r.Category,
+			Action: r.Action, Category: r.Category, Operation: r.Operation,
+		}
+		if r.SignIn != "" {
+			v := string(r.SignIn)
+			rows[i].SignIn = &v
 		}
 	}
 	return wrap(x.s.conn(ctx).Create(&rows).Error, "audit.add", len(rs))
+}
+
+// AddSignIns adds a batch's sign-ins to the daily counts (migration 00014), in the caller's transaction:
+// first the users not yet counted that day in that column (the insert returns only those), then each
+// day's totals with those users. Days and users come sorted (audit.TallySignIns), so concurrent writers
+// lock rows in the same order.
+func (x Audit) AddSignIns(ctx context.Context, days []audit.SignInTally, users []audit.SignInUser) error {
+	type key struct {
+		day    string
+		failed bool
+	}
+	fresh := map[key]int64{}
+	if len(users) > 0 {
+		var b strings.Builder
+		args := make([]any, 0, 3*len(users))
+		b.WriteString("INSERT INTO sign_in_user_days (day, who, failed) VALUES ")
+		for i, u := range users {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, u.Day, u.Who, u.Failed)
+		}
+		b.WriteString(" ON CONFLICT DO NOTHING RETURNING day, failed")
+		var added []struct {
+			Day    string
+			Failed bool
+		}
+		if err := x.s.conn(ctx).Raw(b.String(), args...).Scan(&added).Error; err != nil {
+			return wrap(err, "audit.add_sign_in_users", len(users))
+		}
+		for _, a := range added {
+			fresh[key{a.Day, a.Failed}]++
+		}
+	}
+	var b strings.Builder
+	args := make([]any, 0, 5*len(days))
+	b.WriteString("INSERT INTO sign_in_days (day, successes, failures, unique_successes, unique_failures) VALUES ")
+	for i, d := range days {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, d.Day, d.Successes, d.Failures, fresh[key{d.Day, false}], fresh[key{d.Day, true}])
+	}
+	b.WriteString(` ON CONFLICT (day) DO UPDATE SET successes = sign_in_days.successes + excluded.successes,
+		failures = sign_in_days.failures + excluded.failures,
+		unique_successes = sign_in_days.unique_successes + excluded.unique_successes,
+		unique_failures = sign_in_days.unique_failures + excluded.unique_failures`)
+	return wrap(x.s.conn(ctx).Exec(b.String(), args...).Error, "audit.add_sign_in_days", len(days))
 }
 
 var auditList = listSpec{id: "id", sorts: map[string]string{"": "occurred_at"}}
@@ -99,4 +156,11 @@ func (x Audit) Export(ctx context.Context, f audit.Filter, fn func(audit.Record)
 		}
 		after = &rows[len(rows)-1]
 	}
+}
+
+func signInOf(v *string) audit.SignIn {
+	if v == nil {
+		return ""
+	}
+	return audit.SignIn(*v)
 }

@@ -267,3 +267,63 @@ func pairs(t *testing.T, db *sql.DB, q string) []string {
 	}
 	return out
 }
+
+// TestMigrationGivesAuditRecordsTheirValues: 00013 moves each record's operation name out of action
+// into operation, recomputes action from the method and maps the old categories to the documented
+// ones; 00014 says what each old sign-in record came to and counts them per UTC day, on PostgreSQL and
+// SQLite alike, so the dashboard's counts equal a count of the records from the start.
+func TestMigrationGivesAuditRecordsTheirValues(t *testing.T) {
+	for name, url := range map[string]func(testing.TB) string{"postgres": testutil.NewEmptyPostgres, "sqlite": testutil.NewSQLite} {
+		t.Run(name, func(t *testing.T) {
+			const cols = `INSERT INTO audit_records (id, occurred_at, organisation_id, user_id, user_email, client_id, method, path, status, remote_address, action, category) VALUES `
+			s, db := migratedFrom(t, url(t), "00013",
+				cols+`(1, '2026-11-01 10:00:00+00', 10, 1, 'a@x.example', 'webapp', 'POST', '/api/v1/organisations', 201, '::1', 'createOrganisation', 'organisation'),
+				 (2, '2026-11-01 10:00:01+00', 10, 1, 'a@x.example', 'webapp', 'GET', '/api/v1/organisations/10/users', 200, '::1', 'listMembers', 'members'),
+				 (3, '2026-11-01 10:00:02+00', 10, 1, 'a@x.example', 'webapp', 'POST', '/api/v1/organisations/10/removalRequest', 201, '::1', 'requestOrganisationRemoval', 'removal'),
+				 (4, '2026-11-01 10:00:03+00', 10, 1, 'a@x.example', 'webapp', 'DELETE', '/api/v1/organisations/10/removalRequest', 200, '::1', 'cancelOrganisationRemoval', 'removal'),
+				 (5, '2026-11-01 10:00:04+00', 10, 1, 'a@x.example', 'webapp', 'PUT', '/api/v1/organisations/10/plans/3', 200, '::1', 'updatePlan', 'plans'),
+				 (6, '2026-11-01 10:00:05+00', 10, 1, 'a@x.example', 'webapp', 'POST', '/api/v1/organisations/10/userwhitelist/delete', 200, '::1', 'whitelistRuleDeleted', 'userwhitelist'),
+				 (7, '2026-11-01 10:00:06+00', 10, NULL, NULL, NULL, 'OTHER', '/api/v1/organisations/10/x', 405, '::1', 'unknown', 'unknown'),
+				 (8, '2026-11-01 10:00:07+00', 10, 1, 'a@x.example', 'webapp', 'GET', '/api/v1/organisations/10/labels', 200, '::1', 'listClassifications', 'labels'),
+				 (9, '2026-11-01 10:00:08+00', 10, 1, 'a@x.example', 'webapp', 'PATCH', '/api/v1/organisations/10/groups/4', 200, '::1', 'updateClearance', 'groups'),
+				 (10, '2026-11-01 10:00:09+00', 10, 1, 'a@x.example', 'webapp', 'GET', '/api/v1/organisations/10/audit', 200, '::1', 'listAuditRecords', 'audit'),
+				 (11, '2026-11-01 10:00:10+00', NULL, 1, 'a@x.example', 'webapp', 'PUT', '/api/v1/users/2', 200, '::1', 'updateUser', 'mfa'),
+				 (12, '2026-11-01 10:00:11+00', NULL, 1, 'a@x.example', 'webapp', 'DELETE', '/api/v1/users/me/mfa', 200, '::1', 'disableMyMfa', 'mfa')`,
+				// sign-ins: day one a success, a wrong password for a known address, a first step, a
+				// refresh, a refused code; day two (just after midnight UTC) a wrong code and a second
+				// factor on the page, a refused client.
+				cols+`(20, '2026-11-01 23:59:59+00', NULL, 1, 'a@x.example', 'webapp', 'POST', '/api/oauth/token', 200, '::1', 'signIn', 'authentication'),
+				 (21, '2026-11-01 12:00:00+00', NULL, NULL, 'b@x.example', 'webapp', 'POST', '/api/oauth/token', 400, '::1', 'signIn', 'authentication'),
+				 (22, '2026-11-01 12:00:01+00', NULL, 2, 'b@x.example', 'webapp', 'POST', '/api/oauth/token', 200, '::1', 'signInFirstStep', 'authentication'),
+				 (23, '2026-11-01 12:00:02+00', NULL, 1, 'a@x.example', 'webapp', 'POST', '/api/oauth/token', 200, '::1', 'refreshToken', 'authentication'),
+				 (24, '2026-11-01 12:00:03+00', NULL, NULL, NULL, 'webapp', 'POST', '/api/oauth/token', 400, '::1', 'signIn', 'authentication'),
+				 (25, '2026-11-02 00:00:00+00', NULL, 2, 'b@x.example', 'webapp', 'POST', '/api/oauth/token', 400, '::1', 'signInSecondFactor', 'authentication'),
+				 (26, '2026-11-02 00:00:01+00', NULL, 2, 'b@x.example', NULL, 'POST', '/api/oauth/login/mfa', 303, '::1', 'signInSecondFactor', 'mfa'),
+				 (27, '2026-11-02 00:00:02+00', NULL, 2, 'b@x.example', NULL, 'POST', '/api/oauth/login/mfa', 303, '::1', 'signInSecondFactor', 'mfa'),
+				 (28, '2026-11-02 00:00:03+00', NULL, NULL, 'b@x.example', 'bad', 'POST', '/api/oauth/token', 401, '::1', 'signIn', 'authentication')`,
+			)
+			want := []string{
+				"1=CREATED ORGANISATIONS createOrganisation", "2=RETRIEVED USERS listMembers",
+				"3=CREATED ORGANISATIONS requestOrganisationRemoval", "4=DELETED ORGANISATIONS cancelOrganisationRemoval",
+				"5=UPDATED PLANS updatePlan", "6=DELETED WHITELIST whitelistRuleDeleted", "7=OTHER OTHER unknown",
+				"8=RETRIEVED CLASSIFICATIONS listClassifications", "9=UPDATED CLEARANCES updateClearance",
+				"10=RETRIEVED ORGANISATIONS listAuditRecords", "11=UPDATED USERS updateUser", "12=DELETED AUTH disableMyMfa",
+				"20=CREATED AUTH signIn succeeded", "21=CREATED AUTH signIn failed", "22=CREATED AUTH signInFirstStep",
+				"23=CREATED AUTH refreshToken", "24=CREATED AUTH signIn", "25=CREATED AUTH signInSecondFactor failed",
+				"26=CREATED AUTH signInSecondFactor succeeded", "27=CREATED AUTH signInSecondFactor succeeded",
+				"28=CREATED AUTH signIn",
+			}
+			q := `SELECT id, action || ' ' || category || ' ' || operation || COALESCE(' ' || sign_in, '') FROM audit_records ORDER BY id`
+			if got := pairs(t, db, q); !slices.Equal(got, want) {
+				t.Errorf("records:\n%q\nwant\n%q", got, want)
+			}
+			q = `SELECT day, CAST(successes AS TEXT) || '/' || CAST(failures AS TEXT) || ' ' || CAST(unique_successes AS TEXT) || '/' || CAST(unique_failures AS TEXT) FROM sign_in_days ORDER BY day`
+			if got, want := pairs(t, db, q), []string{"2026-11-01=1/1 1/1", "2026-11-02=2/1 1/1"}; !slices.Equal(got, want) {
+				t.Errorf("days: %q, want %q", got, want)
+			}
+			if drift, err := s.SignInCountsDrift(context.Background()); err != nil || len(drift) > 0 {
+				t.Errorf("drift after the migration: %v %v", drift, err)
+			}
+		})
+	}
+}

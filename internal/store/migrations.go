@@ -13,10 +13,13 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// sqliteDialect serves the PostgreSQL migrations to SQLite with the one difference between the two
+// sqliteDialect serves the PostgreSQL migrations to SQLite with the two differences between the two
 // written in: SQLite's driver reads a column as a time only when its declared type is DATETIME (or
-// DATE, TIMESTAMP), while PostgreSQL's timestamps are TIMESTAMPTZ. Everything else in the migrations is
-// SQL both understand; a migration that needs more must be written so that it still is.
+// DATE, TIMESTAMP), while PostgreSQL's timestamps are TIMESTAMPTZ; and a time's UTC day, which
+// PostgreSQL gives as `SUBSTR(CAST(t AT TIME ZONE 'UTC' AS TEXT), 1, 10)` whatever the session's time
+// zone, is in SQLite the same without "AT TIME ZONE 'UTC'", its times being stored as UTC text.
+// Everything else in the migrations is SQL both understand; a migration that needs more must be written
+// so that it still is.
 type sqliteDialect struct{ fs.FS }
 
 func (d sqliteDialect) Open(name string) (fs.File, error) {
@@ -34,6 +37,7 @@ func (d sqliteDialect) Open(name string) (fs.File, error) {
 		return nil, err
 	}
 	data = bytes.ReplaceAll(data, []byte("TIMESTAMPTZ"), []byte("DATETIME"))
+	data = bytes.ReplaceAll(data, []byte(" AT TIME ZONE 'UTC'"), nil)
 	return &rewrittenFile{Reader: bytes.NewReader(data), info: sizedInfo{FileInfo: info, size: int64(len(data))}}, nil
 }
 

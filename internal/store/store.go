@@ -250,6 +250,7 @@ func (s *Store) Whitelist() Whitelist         { return Whitelist{scope{s}} }
 func (s *Store) Plans() Plans                 { return Plans{scope{s}} }
 func (s *Store) Statistics() Statistics       { return Statistics{scope{s}} }
 func (s *Store) Audit() Audit                 { return Audit{scope{s}} }
+func (s *Store) Activity() Activity           { return Activity{scope{s}} }
 func (s *Store) Properties() Properties       { return Properties{scope{s}} }
 func (s *Store) Revocations() Revocations     { return Revocations{scope{s}} }
 func (s *Store) OAuth() OAuth                 { return OAuth{scope{s}} }

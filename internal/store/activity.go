@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/cocoondata/access-service/internal/report"
+)
+
+// Activity is the sign-in dashboard's store (report.ActivityStore): reads of the daily counts the audit
+// trail keeps (migration 00014, Audit.AddSignIns).
+type Activity struct{ scope }
+
+// SignInDays reads the days from first to last that had sign-ins, by primary key: at most one row a day.
+func (x Activity) SignInDays(ctx context.Context, first, last string, unique bool) ([]report.SignInDay, error) {
+	cols := "day, successes, failures"
+	if unique {
+		cols = "day, unique_successes AS successes, unique_failures AS failures"
+	}
+	var rows []struct {
+		Day       string
+		Successes int64
+		Failures  int64
+	}
+	err := x.s.conn(ctx).Raw("SELECT "+cols+" FROM sign_in_days WHERE day >= ? AND day <= ? ORDER BY day", first, last).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "activity.sign_in_days", first)
+	}
+	out := make([]report.SignInDay, 0, len(rows))
+	for _, r := range rows {
+		d, err := time.Parse(time.DateOnly, r.Day)
+		if err != nil {
+			return nil, wrap(err, "activity.sign_in_days", r.Day)
+		}
+		out = append(out, report.SignInDay{Day: d, Successes: r.Successes, Failures: r.Failures})
+	}
+	return out, nil
+}
+
+// utcDay is a record's UTC day ("YYYY-MM-DD") in SQL, as migration 00014 computes it.
+func (s *Store) utcDay(col string) string {
+	if s.embedded {
+		return "SUBSTR(CAST(" + col + " AS TEXT), 1, 10)"
+	}
+	return "SUBSTR(CAST(" + col + " AT TIME ZONE 'UTC' AS TEXT), 1, 10)"
+}
+
+// SignInCountsDrift names every day whose kept sign-in counts (migration 00014) differ from a count of
+// the audit records they count: none, unless a write forgot them. The tests that sign in check it at
+// their end, once the trail is stored.
+func (s *Store) SignInCountsDrift(ctx context.Context) ([]string, error) {
+	type counts struct{ Successes, Failures, UniqueSuccesses, UniqueFailures int64 }
+	day := s.utcDay("occurred_at")
+	who := "COALESCE(CAST(user_id AS TEXT), 'email:' || user_email)"
+	var real []struct {
+		Day string
+		counts
+	}
+	err := s.conn(ctx).Raw(`SELECT ` + day + ` AS day,
+		SUM(CASE WHEN sign_in = 'succeeded' THEN 1 ELSE 0 END) AS successes,
+		SUM(CASE WHEN sign_in = 'failed' THEN 1 ELSE 0 END) AS failures,
+		COUNT(DISTINCT CASE WHEN sign_in = 'succeeded' AND (user_id IS NOT NULL OR user_email <> '') THEN ` + who + ` END) AS unique_successes,
+		COUNT(DISTINCT CASE WHEN sign_in = 'failed' AND (user_id IS NOT NULL OR user_email <> '') THEN ` + who + ` END) AS unique_failures
+		FROM audit_records WHERE sign_in IS NOT NULL GROUP BY ` + day).Scan(&real).Error
+	if err != nil {
+		return nil, err
+	}
+	var kept []struct {
+		Day string
+		counts
+	}
+	if err := s.conn(ctx).Raw(`SELECT day, successes, failures, unique_successes, unique_failures FROM sign_in_days`).Scan(&kept).Error; err != nil {
+		return nil, err
+	}
+	want := map[string]counts{}
+	for _, r := range real {
+		want[r.Day] = r.counts
+	}
+	got := map[string]counts{}
+	for _, k := range kept {
+		got[k.Day] = k.counts
+	}
+	days := map[string]bool{}
+	for d := range want {
+		days[d] = true
+	}
+	for d := range got {
+		days[d] = true
+	}
+	var drift []string
+	for _, d := range slices.Sorted(maps.Keys(days)) {
+		if want[d] != got[d] {
+			drift = append(drift, fmt.Sprintf("day %s: kept %+v, counted %+v", d, got[d], want[d]))
+		}
+	}
+	return drift, nil
+}
