@@ -36,6 +36,7 @@ import (
 	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/report"
+	"github.com/cocoondata/access-service/internal/theme"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -82,6 +83,9 @@ type Deps struct {
 	Reports    *report.Service
 	MFA        *mfa.Service
 	Issuer     string
+
+	// Theme is the platform's theme, shown on the sign-in pages and served at GET /theme.
+	Theme *theme.Service
 
 	// Classifications and Clearances are the organisations' labels and groups.
 	Classifications *classification.Service

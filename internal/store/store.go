@@ -261,6 +261,9 @@ func (s *Store) Clearances() Clearances           { return Clearances{scope{s}} 
 // Users' second factor: authenticators, pairings and set-up links (mfa.go).
 func (s *Store) MFA() MFA { return MFA{scope{s}} }
 
+// The platform's theme (theme.go).
+func (s *Store) Theme() Theme { return Theme{scope{s}} }
+
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
