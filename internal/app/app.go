@@ -164,6 +164,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Sharing:         sharing.NewService(st.Whitelist(), st.Clearances()),
 	}
 	orgs.SetMFAEnrolment(a.MFA)
+	orgs.SetRemovalLapse(themes.RemovalActionDays, recordLapse(a.Audit, log))
 	return a, nil
 }
 
