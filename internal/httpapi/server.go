@@ -226,7 +226,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)
-	strict := gen.NewStrictHandler(s, nil)
+	strict := gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.themePages})
 	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
 		// Per address here, before anything is read; per client in Grants.AuthenticateClient, once the
 		// client is known (a limit keyed on the client id the caller merely claims is no limit: each
