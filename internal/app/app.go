@@ -144,6 +144,8 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 			return nil, err
 		}
 	}
+	// Every email carries the theme (an organisation's own names and links in those about it).
+	mailer = theme.NewMailer(mailer, themes, st.Organisations(), log)
 	perClient, perAddress := rateLimits(cfg, opts)
 	orgs := organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log)
 	a := &App{

@@ -614,6 +614,7 @@ func (s *Service) RequestRemoval(ctx context.Context, orgID int64, by user.User,
 	if lapsed != nil && s.lapsed != nil {
 		s.lapsed(ctx, *lapsed)
 	}
+	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if notifyContact {
 		s.send(ctx, org.ContactEmail, "Organisation removal requested", fmt.Sprintf(
 			"A SafeShare administrator (%s) has requested the removal of the organisation %q.\n"+
@@ -658,6 +659,7 @@ func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User
 	if r.RequestedByID == by.ID {
 		outcome = Cancelled
 	}
+	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
 		s.send(ctx, org.ContactEmail, "Organisation removal "+string(outcome), fmt.Sprintf(
 			"The request to remove the organisation %q has been %s by %s. Nothing was removed.\n", org.Name, outcome, by.Email))
@@ -697,6 +699,7 @@ func (s *Service) Remove(ctx context.Context, orgID int64, by user.User) error {
 	if err != nil {
 		return err
 	}
+	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
 		s.send(ctx, org.ContactEmail, "Organisation removed", fmt.Sprintf(
 			"The organisation %q has been removed by %s, as requested by %s.\n", org.Name, by.Email, r.RequestedByEmail))
@@ -780,6 +783,21 @@ func (s *Service) dropLapsed(ctx context.Context, o *Organisation) error {
 	}
 	o.RemovalRequest = nil
 	return nil
+}
+
+type aboutKey struct{}
+
+// About marks the emails sent with the returned context as about the organisation o, as it is now (an
+// organisation being removed is gone by the time its email is sent): the theme's sender shows its own
+// company name and links (theme.Mailer). notify.About does the same by id.
+func About(ctx context.Context, o Organisation) context.Context {
+	return context.WithValue(notify.About(ctx, o.ID), aboutKey{}, o)
+}
+
+// AboutOf is the organisation the emails sent with ctx are about, as About was given it.
+func AboutOf(ctx context.Context) (Organisation, bool) {
+	o, ok := ctx.Value(aboutKey{}).(Organisation)
+	return o, ok
 }
 
 // send delivers a notification after the change is committed; a failure is logged, never returned, so
