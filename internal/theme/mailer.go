@@ -45,7 +45,7 @@ func (m *Mailer) Send(ctx context.Context, msg notify.Message) error {
 
 // Brand is what an email's foot shows.
 type Brand struct {
-	ApplicationName, CompanyName, Copyright                         string
+	ApplicationName, CompanyName, Copyright                          string
 	SupportURL, WebappHelpURL, OrgAdminHelpURL, LegalURL, PrivacyURL string
 	AdminEmail                                                       string
 }
