@@ -22,6 +22,9 @@
 # over 365 days, bulk-inserted into the database by the load tool, then the sign-in dashboard for the
 # year against the baseline in rounds of its own) follows the organisation phase; BENCH_ONLY=activity
 # runs it alone.
+# The hot-reads phase (GET /theme and GET /api/v1/config, which every page
+# load of every web client makes, against the service's own no-read path GET /api/v1, in rounds of their
+# own) follows the activity phase; BENCH_ONLY=hot runs it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +43,7 @@ ORG_MEMBERS=${BENCH_ORG_MEMBERS:-10000}
 MFA_USERS=${BENCH_MFA_USERS:-1500}
 ACTIVITY_RECORDS=${BENCH_ACTIVITY_RECORDS:-1000000}
 [[ $ONLY != mfa ]] || ROUNDS=0 # no reads: the password grant and the MFA phase only
-[[ -z $ONLY || $ONLY == flood || $ONLY == orgadmin || $ONLY == mfa || $ONLY == activity ]] || { echo "bench: BENCH_ONLY takes 'flood', 'orgadmin', 'mfa' or 'activity'" >&2; exit 2; }
+[[ -z $ONLY || $ONLY == flood || $ONLY == orgadmin || $ONLY == mfa || $ONLY == activity || $ONLY == hot ]] || { echo "bench: BENCH_ONLY takes 'flood', 'orgadmin', 'mfa', 'activity' or 'hot'" >&2; exit 2; }
 SVC=127.0.0.1:18080
 BASE=127.0.0.1:18081
 FLOOD_SVC=127.0.0.1:18082
@@ -200,6 +203,40 @@ activity_phase() {
   done
 }
 
+# The hot-reads phase: GET /theme and GET /api/v1/config, public reads every web client makes on every
+# page load, served from memory (the theme's and the properties' copies, at most 2 s old), against the
+# service's own no-read path GET /api/v1 (authenticated, no database read) on the same server, closed loop,
+# in rounds of their own, each ratio the median of the rounds' own. The theme is given a few values first.
+# Target: each ≥ 0.9× the no-read path. Sets hot_rows.
+hot_phase() {
+  local name value r rt rc
+  echo "== hot reads: GET /theme and GET /api/v1/config against GET /api/v1"
+  for name in companyName supportLink legalUrl privacyUrl copyright; do
+    case $name in
+      companyName) value="Bench Ltd" ;; copyright) value="© 2026 Bench Ltd" ;; *) value="https://bench.example/$name" ;;
+    esac
+    curl -sf -X PUT -H "$auth" -H "Content-Type: text/plain" --data-binary "$value" "http://$SVC/api/v1/config/theme/$name" >/dev/null ||
+      { echo "bench: setting the theme's $name failed" >&2; exit 1; }
+  done
+  for p in /theme /api/v1/config; do
+    curl -sf "http://$SVC$p" >/dev/null || { echo "bench: $p does not answer 200" >&2; exit 1; }
+  done
+  : >"$work/hot_noread_rps"; : >"$work/hot_theme_rps"; : >"$work/hot_config_rps"
+  hot_steal_a=$(cpu_ticks)
+  for r in $(seq 1 "$ROUNDS"); do
+    echo "== hot-reads round $r of $ROUNDS"
+    rps -H "$auth" "http://$SVC/api/v1" >>"$work/hot_noread_rps"
+    rps "http://$SVC/theme" >>"$work/hot_theme_rps"
+    rps "http://$SVC/api/v1/config" >>"$work/hot_config_rps"
+    echo "   no-read $(tail -1 "$work/hot_noread_rps") req/s, /theme $(tail -1 "$work/hot_theme_rps") req/s, /api/v1/config $(tail -1 "$work/hot_config_rps") req/s"
+  done
+  hot_steal=$(stolen "$hot_steal_a" "$(cpu_ticks)")
+  rt=$(ratio hot_theme_rps hot_noread_rps); rc=$(ratio hot_config_rps hot_noread_rps)
+  hot_rows="| GET /api/v1 (the no-read path), in the hot-reads phase's rounds | $(median <"$work/hot_noread_rps") req/s | — | — |
+| GET /theme (public, from memory) | $(median <"$work/hot_theme_rps") req/s = ${rt}× the no-read path | ≥ 0.9× | $(verdict "$rt" 0.9) |
+| GET /api/v1/config (public, from memory) | $(median <"$work/hot_config_rps") req/s = ${rc}× the no-read path | ≥ 0.9× | $(verdict "$rc" 0.9) |"
+}
+
 # The MFA phase: BENCH_MFA_USERS accounts with the administrator's password and one authenticator key,
 # made in the database (no API makes accounts with passwords); each signs in with the password grant (a
 # restrictive token; these first steps cost a hash each and are timed apart), then all the second steps
@@ -290,6 +327,25 @@ REPORT
   echo "(also written to bin/bench-results.md)"
   exit 0
 fi
+if [[ $ONLY == hot ]]; then
+  wrk -t2 -c"$CONNS" -d2s -H "$auth" "http://$SVC/api/v1" >/dev/null
+  hot_phase
+  report=$(cat <<REPORT
+| path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
+| --- | --- | --- | --- |
+$hot_rows
+
+CPU time taken by the hypervisor for other guests (steal) during the hot-reads phase: $hot_steal%.
+REPORT
+)
+  echo
+  echo "$report"
+  mkdir -p bin
+  { echo "make bench (BENCH_ONLY=hot), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
+  echo
+  echo "(also written to bin/bench-results.md)"
+  exit 0
+fi
 
 if [[ $ONLY == orgadmin ]]; then
   wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
@@ -340,6 +396,7 @@ base_p99=$(median <"$work/base_p99"); read_p99=$(median <"$work/read_p99")
 reads_end=$(cpu_ticks)
 [[ $ONLY == mfa ]] || orgadmin_phase
 [[ $ONLY == mfa ]] || activity_phase
+[[ $ONLY == mfa ]] || hot_phase
 
 # This machine's speed drifts from minute to minute, so one hash check is timed just before and just
 # after the closed-loop grants, and the mean of the two medians is the yardstick.
@@ -419,7 +476,7 @@ answer_bytes=$(wc -c <"$work/directory.json")
 pw_target=$(awk -v c="$capacity" 'BEGIN {printf "%.1f", 0.85*c}')
 p99_limit=$(awk -v h="$overload_hash" 'BEGIN {printf "%.1f", 5*h}')
 steal_note="CPU time taken by the hypervisor for other guests (steal): $(stolen "$steal_start" "$reads_end")% during the reads, $(stolen "$steal_reads" "$steal_grants")% during the grants, $(stolen "$steal_grants" "$steal_end")% during the overload"
-steal_note="$steal_note, $flood_steal% during the flood, $org_steal% during the organisation phase, $act_steal% during the activity phase"
+steal_note="$steal_note, $flood_steal% during the flood, $org_steal% during the organisation phase, $act_steal% during the activity phase, $hot_steal% during the hot reads"
 if awk -v a="$(stolen "$steal_start" "$steal_end")" -v f="$flood_steal" 'BEGIN {exit !(a >= 5 || f >= 5)}'; then
   steal_note="$steal_note. **Above 5%: this machine was not the run's own, and its ratios say little.**"
 fi
@@ -433,6 +490,7 @@ report=$(cat <<REPORT
 | … a bare net/http server sending the same $answer_bytes bytes (its ceiling) | $static_rps req/s = ${r_static}× baseline; the service reaches ${r_of_static}× of it | — | — |
 $org_rows
 $activity_rows
+$hot_rows
 | password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms, $CORES cores) | ≥ 0.85 × $CORES ÷ hash = $pw_target/s | $(verdict "$pw_rps" "$pw_target") |
 $mfa_rows
 | … $CORES hash checks at once, no server (the machine's ceiling) | $ceiling checks/s = $(awk -v a="$ceiling" -v b="$capacity" 'BEGIN {printf "%.2f", a/b}') × $CORES ÷ hash; the grants reach $(awk -v a="$pw_rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}') of it | — | — |

@@ -35,6 +35,7 @@ import (
 	"github.com/cocoondata/access-service/internal/revocation"
 	"github.com/cocoondata/access-service/internal/sharing"
 	"github.com/cocoondata/access-service/internal/store"
+	"github.com/cocoondata/access-service/internal/theme"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -57,7 +58,9 @@ type App struct {
 	Users      *user.Service
 	Apps       *clientapp.Service
 	Properties *property.Service
-	Orgs       *organisation.Service
+	// Theme is the platform's theme ("System Details").
+	Theme *theme.Service
+	Orgs  *organisation.Service
 	// MFA is the users' second factor (authenticator apps and their set-up links).
 	MFA       *mfa.Service
 	Audit     *audit.Service
@@ -168,6 +171,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	}
 	hasher := password.NewHasher(params)
 	props := property.NewService(st.Properties())
+	themes := theme.NewService(st.Theme())
 	revoked := revocation.NewIndex(st.Revocations(), log)
 	mailer := opts.Mailer
 	if mailer == nil {
@@ -176,10 +180,12 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 			return nil, err
 		}
 	}
+	// Every email carries the theme (an organisation's own names and links in those about it).
+	mailer = theme.NewMailer(mailer, themes, st.Organisations(), log)
 	perClient, perAddress := rateLimits(cfg, opts)
 	orgs := organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log)
 	a := &App{
-		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Revocations: revoked, Hasher: hasher,
+		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Theme: themes, Revocations: revoked, Hasher: hasher,
 		perClient: perClient, perAddress: perAddress, importTimeout: opts.ImportTimeout,
 		Users: user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:  clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
@@ -200,6 +206,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Contacts: contact.NewService(st.Contacts(), gen),
 	}
 	orgs.SetMFAEnrolment(a.MFA)
+	orgs.SetRemovalLapse(themes.RemovalActionDays, recordLapse(a.Audit, log))
 	return a, nil
 }
 
@@ -245,7 +252,7 @@ func (a *App) build(ctx context.Context) error {
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
-		Plans: a.Plans, Reports: a.Reports, Activity: a.Activity, MFA: a.MFA, Issuer: a.Config.Issuer,
+		Plans: a.Plans, Reports: a.Reports, Activity: a.Activity, MFA: a.MFA, Issuer: a.Config.Issuer, Theme: a.Theme,
 		Classifications: a.Classifications, Clearances: a.Clearances,
 		Contacts:       a.Contacts,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,

@@ -208,6 +208,9 @@ func (f *fixture) known(name string) (any, bool) {
 		return "read", true
 	case "i18nDefaultAsString":
 		return "en_AU", true
+	case "property":
+		// A theme property that takes any text, so a valid text/plain value gets past the theme's rules.
+		return "companyName", true
 	}
 	// The organisation's links (supportUrl, legalUrl, ...) are patterned: absolute http(s) URLs.
 	if strings.HasSuffix(name, "Url") {
@@ -424,12 +427,15 @@ func build(t *testing.T, f *fixture, spec *openapi3.T, o operation, r *rand.Rand
 	var mediaType string
 	var bodySchema *openapi3.Schema
 	if rb := o.op.RequestBody; rb != nil && rb.Value != nil {
-		for _, mt := range sortedKeys(rb.Value.Content) {
-			mediaType = mt
-			if sr := rb.Value.Content[mt].Schema; sr != nil {
-				bodySchema = sr.Value
-			}
-			break
+		// One of the media types the operation takes (setThemeProperty takes text/plain and JSON); the
+		// random pick only where there is a choice, so the other operations' requests stay as they were.
+		types := sortedKeys(rb.Value.Content)
+		mediaType = types[0]
+		if len(types) > 1 {
+			mediaType = types[r.IntN(len(types))]
+		}
+		if sr := rb.Value.Content[mediaType].Schema; sr != nil {
+			bodySchema = sr.Value
 		}
 		body = v.Valid(bodySchema, "")
 		if strings.HasPrefix(mediaType, "multipart/form-data") {
@@ -554,8 +560,10 @@ func breakOne(t *testing.T, f *fixture, o operation, r *rand.Rand, v *fuzz.Value
 		add("wrong content type", func() {
 			c.ct = []string{"text/plain", "application/xml", "multipart/form-data; boundary=x", "application/json; charset=latin-1",
 				"application/x-www-form-urlencoded", "application/json", "", "*/*", "application/", "\xff/\xfe"}[r.IntN(10)]
-			if c.ct == *mediaType {
-				c.ct = "text/plain"
+			// Wrong for this operation: not one of the media types it declares (text/plain is right for
+			// setThemeProperty). No operation takes XML.
+			if rb := o.op.RequestBody; c.ct == *mediaType || rb != nil && rb.Value != nil && rb.Value.Content[c.ct] != nil {
+				c.ct = "application/xml"
 			}
 			c.body = encode(*body, *mediaType)
 		})
@@ -704,6 +712,9 @@ func encode(body any, mediaType string) []byte {
 			}
 		}
 		return []byte(form.Encode())
+	}
+	if s, ok := body.(string); ok && strings.HasPrefix(mediaType, "text/plain") {
+		return []byte(s) // the text itself (setThemeProperty's value)
 	}
 	raw, _ := json.Marshal(body)
 	return bytes.ReplaceAll(raw, []byte(`"\u0000raw"`), []byte("\"\xff\xfe\xc3\x28\""))

@@ -23,6 +23,7 @@ import (
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/oauth"
+	"github.com/cocoondata/access-service/internal/theme"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -50,6 +51,8 @@ type pageData struct {
 	UserEmail      string
 	Scopes         []scopeWords
 	Email          string
+	// Theme is the platform's theme, filled in for every page after its handler (themePages).
+	Theme pageTheme
 }
 
 // scopeWords is a scope as the approval page shows it: its name and, in plain words, what it allows.
@@ -81,15 +84,26 @@ func inWords(scope []string) []scopeWords {
 	return out
 }
 
-// htmlResponse answers the browser-facing endpoints: a page, or a redirect, with cookies.
+// htmlResponse answers the browser-facing endpoints: a page, or a redirect, with cookies. A page is
+// rendered when it is written (page and data), so that the theme can be given to it after the handler
+// (themePages); body is for a page written beforehand.
 type htmlResponse struct {
 	status   int
 	body     []byte
+	page     string
+	data     any
 	location string
 	cookies  []*http.Cookie
 }
 
 func (h htmlResponse) visit(w http.ResponseWriter) error {
+	if h.page != "" {
+		var b bytes.Buffer
+		if err := pages.ExecuteTemplate(&b, h.page, h.data); err != nil {
+			return err
+		}
+		h.body = b.Bytes()
+	}
 	for _, c := range h.cookies {
 		http.SetCookie(w, c)
 	}
@@ -119,20 +133,15 @@ func (h htmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error
 func (h htmlResponse) VisitOpenMfaSetupResponse(w http.ResponseWriter) error     { return h.visit(w) }
 func (h htmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error { return h.visit(w) }
 
+// renderPage is the page name showing d (a pageData, or a type embedding one), rendered when written.
+// The templates are fixed and tested (TestPagesRender...): the error is kept for the callers' sake.
 func renderPage(status int, name string, d any) (htmlResponse, error) {
-	var b bytes.Buffer
-	if err := pages.ExecuteTemplate(&b, name, d); err != nil {
-		return htmlResponse{}, err
-	}
-	return htmlResponse{status: status, body: b.Bytes()}, nil
+	return htmlResponse{status: status, page: name, data: d}, nil
 }
 
 // errorPage is a page that ends the flow without sending the browser anywhere.
 func errorPage(status int, title, msg string) htmlResponse {
-	r, err := renderPage(status, "error.html", pageData{Title: title, Error: msg})
-	if err != nil { // the templates are fixed and tested; a plain page will do
-		return htmlResponse{status: status, body: []byte(template.HTMLEscapeString(msg))}
-	}
+	r, _ := renderPage(status, "error.html", pageData{Title: title, Error: msg})
 	return r
 }
 
@@ -434,7 +443,83 @@ func (s *Server) pageRateLimit(l RateLimit, key func(echo.Context) string) echo.
 		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", fmt.Sprint(int(1/l.PerSecond)+1))
-			return errorPage(http.StatusTooManyRequests, "Too many attempts", "There were too many sign-in attempts from your address. Wait a little and try again.").visit(c.Response())
+			return s.themed(c.Request().Context(), errorPage(http.StatusTooManyRequests, "Too many attempts", "There were too many sign-in attempts from your address. Wait a little and try again.")).visit(c.Response())
 		},
 	})
+}
+
+// pageTheme is what the pages show of the platform's theme: the application's name in the header and
+// the title; the company, the copyright and the links in the footer; adminEmail as "Need help?"; the
+// authenticator apps' links on the MFA set-up page (the well-known ones where the theme names none).
+type pageTheme struct {
+	ApplicationName, CompanyName, Copyright                         string
+	SupportLink, WebappHelpURL, LegalURL, PrivacyURL                string
+	AdminEmail                                                      string
+	IphoneAuthenticator, AndroidAuthenticator, WindowsAuthenticator string
+	// HelpInPage: the page has a "Need help?" of its own (the code page), where the address goes.
+	HelpInPage bool
+}
+
+// The authenticator apps' links the set-up page shows unless the theme names others.
+const (
+	defaultIphoneAuthenticator  = "https://apps.apple.com/app/google-authenticator/id388497605"
+	defaultAndroidAuthenticator = "https://play.google.com/store/apps/details?id=com.google.android.apps.authenticator2"
+	defaultWindowsAuthenticator = "https://apps.microsoft.com/detail/9nblggh08h54"
+)
+
+func pageThemeOf(t *theme.Theme, page string) pageTheme {
+	or := func(name, def string) string {
+		if v := t.Text(name); v != "" {
+			return v
+		}
+		return def
+	}
+	return pageTheme{
+		ApplicationName: or(theme.ApplicationName, theme.DefaultApplicationName),
+		CompanyName:     t.Text(theme.CompanyName), Copyright: t.Text(theme.Copyright),
+		SupportLink: t.Text(theme.SupportLink), WebappHelpURL: t.Text(theme.WebappHelpURL),
+		LegalURL: t.Text(theme.LegalURL), PrivacyURL: t.Text(theme.PrivacyURL),
+		AdminEmail:           t.Text(theme.AdminEmail),
+		IphoneAuthenticator:  or(theme.IphoneAuthenticatorURL, defaultIphoneAuthenticator),
+		AndroidAuthenticator: or(theme.AndroidAuthenticatorURL, defaultAndroidAuthenticator),
+		WindowsAuthenticator: or(theme.WindowsAuthenticatorURL, defaultWindowsAuthenticator),
+		HelpInPage:           page == "mfa.html",
+	}
+}
+
+// themed gives the page the platform's theme. A theme that cannot be read now (the database is down)
+// leaves the page its defaults: a sign-in page is better shown plain than not at all.
+func (s *Server) themed(ctx context.Context, h htmlResponse) htmlResponse {
+	if h.page == "" {
+		return h
+	}
+	t := &theme.Theme{}
+	if s.Theme != nil {
+		if cur, err := s.Theme.Current(ctx); err == nil {
+			t = cur
+		} else {
+			loggerFrom(ctx, s.log).Warn("theme not read; the page shows the defaults", "error", err.Error())
+		}
+	}
+	pt := pageThemeOf(t, h.page)
+	switch d := h.data.(type) {
+	case pageData:
+		d.Theme = pt
+		h.data = d
+	case setupPageData:
+		d.Theme = pt
+		h.data = d
+	}
+	return h
+}
+
+// themePages is the strict handlers' middleware that gives every page they answer with the theme.
+func (s *Server) themePages(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(c echo.Context, request any) (any, error) {
+		resp, err := f(c, request)
+		if h, ok := resp.(htmlResponse); ok && err == nil {
+			return s.themed(c.Request().Context(), h), nil
+		}
+		return resp, err
+	}
 }

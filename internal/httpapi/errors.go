@@ -285,7 +285,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 				msg = "The request is not valid: " + p.fields[0].Field + ": " + p.fields[0].Message
 			}
 		}
-		_ = errorPage(p.status, title, msg).visit(c.Response())
+		_ = s.themed(c.Request().Context(), errorPage(p.status, title, msg)).visit(c.Response())
 		return
 	}
 	if strings.HasPrefix(path, "/api/oauth/") && (p.status == http.StatusBadRequest || p.status == http.StatusUnauthorized) {

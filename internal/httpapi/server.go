@@ -37,6 +37,7 @@ import (
 	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/report"
+	"github.com/cocoondata/access-service/internal/theme"
 	"github.com/cocoondata/access-service/internal/user"
 	"github.com/cocoondata/access-service/internal/whitelist"
 )
@@ -85,6 +86,9 @@ type Deps struct {
 	Activity *report.Activity
 	MFA      *mfa.Service
 	Issuer   string
+
+	// Theme is the platform's theme, shown on the sign-in pages and served at GET /theme.
+	Theme *theme.Service
 
 	// Classifications and Clearances are the organisations' labels and groups.
 	Classifications *classification.Service
@@ -230,7 +234,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 	e.GET(explorerAssetPrefix+"*", s.serveExplorerAsset)
 	e.HEAD(explorerAssetPrefix+"*", s.serveExplorerAsset)
-	strict := gen.NewStrictHandler(s, nil)
+	strict := gen.NewStrictHandler(s, []gen.StrictMiddlewareFunc{s.themePages})
 	gen.RegisterHandlersWithOptions(e, strict, gen.RegisterHandlersOptions{
 		// Per address here, before anything is read; per client in Grants.AuthenticateClient, once the
 		// client is known (a limit keyed on the client id the caller merely claims is no limit: each

@@ -255,6 +255,7 @@ func (s *Service) sendMessage(ctx context.Context, m notify.Message) {
 // failure is logged.
 func (s *Service) Enforced(ctx context.Context, orgID int64) {
 	ctx = context.WithoutCancel(ctx)
+	ctx = notify.About(ctx, orgID) // the links' emails show the organisation's own names and links
 	go func() {
 		members, err := s.store.Unpaired(ctx, orgID, 0)
 		if err != nil {
@@ -272,6 +273,7 @@ func (s *Service) Enforced(ctx context.Context, orgID int64) {
 // Joined emails a set-up link to a member who just joined an organisation that enforces MFA, unless
 // they have an authenticator paired (organisation.MFAEnrolment).
 func (s *Service) Joined(ctx context.Context, orgID, userID int64) {
+	ctx = notify.About(ctx, orgID) // the link's email shows the organisation's own names and links
 	members, err := s.store.Unpaired(ctx, orgID, userID)
 	if err == nil {
 		for _, a := range members {

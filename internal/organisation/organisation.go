@@ -233,7 +233,21 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	mfa      MFAEnrolment
+
+	// removalDays is how many days a removal request stays pending (the theme's orgRemovalActionDays);
+	// nil: requests never lapse. lapsed is told of each request that lapsed, once (the audit trail).
+	removalDays func(ctx context.Context) (int, error)
+	lapsed      func(ctx context.Context, r RemovalRequest)
 }
+
+// SetRemovalLapse makes pending removal requests lapse after days (asked each time) and tells lapsed of
+// each one that does, once, after its deletion commits.
+func (s *Service) SetRemovalLapse(days func(ctx context.Context) (int, error), lapsed func(ctx context.Context, r RemovalRequest)) {
+	s.removalDays, s.lapsed = days, lapsed
+}
+
+// SetClock makes the service read the time from now: tests move time with it (a request's lapse).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // MFAEnrolment is told when an organisation starts enforcing MFA and when a member joins one that
 // does, after the change commits (mfa.Service emails set-up links to those with no authenticator).
@@ -290,15 +304,28 @@ func (s *Service) Create(ctx context.Context, n NewOrganisation) (Organisation, 
 	return s.store.ByID(ctx, o.ID)
 }
 
-// ByID returns the organisation.
+// ByID returns the organisation, with its pending removal request unless that has lapsed.
 func (s *Service) ByID(ctx context.Context, id int64) (Organisation, error) {
-	return s.store.ByID(ctx, id)
+	o, err := s.store.ByID(ctx, id)
+	if err != nil {
+		return Organisation{}, err
+	}
+	return o, s.dropLapsed(ctx, &o)
 }
 
-// List returns one page of organisations.
+// List returns one page of organisations, each with its pending removal request unless that has lapsed.
 func (s *Service) List(ctx context.Context, q listing.Query) (listing.Page[Organisation], error) {
 	q.Search = strings.ToLower(q.Search)
-	return s.store.List(ctx, q)
+	page, err := s.store.List(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	for i := range page.Items {
+		if err := s.dropLapsed(ctx, &page.Items[i]); err != nil {
+			return listing.Page[Organisation]{}, err
+		}
+	}
+	return page, nil
 }
 
 // Update applies the changes, under the per-setting rule: name and quota are the platform's to change
@@ -343,7 +370,7 @@ func (s *Service) Update(ctx context.Context, by Actor, id int64, c Changes) (Or
 	if enforcedNow && s.mfa != nil {
 		s.mfa.Enforced(ctx, id)
 	}
-	return s.store.ByID(ctx, id)
+	return s.ByID(ctx, id)
 }
 
 // Membership returns the user's membership of the organisation, or ErrNotMember.
@@ -553,14 +580,29 @@ func (s *Service) keepAnAdmin(ctx context.Context, orgID, userID int64) error {
 func (s *Service) RequestRemoval(ctx context.Context, orgID int64, by user.User, notifyContact bool) (RemovalRequest, error) {
 	r := RemovalRequest{ID: s.ids.New(), OrganisationID: orgID, RequestedByID: by.ID, RequestedByEmail: by.Email,
 		RequestedAt: s.now(), NotifyContact: notifyContact}
-	var org Organisation
+	var (
+		org    Organisation
+		lapsed *RemovalRequest
+	)
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		if org, err = s.store.Lock(ctx, orgID); err != nil {
 			return err
 		}
-		if _, err := s.store.RemovalRequest(ctx, orgID); err == nil {
-			return ErrRemovalPending
+		if pending, err := s.store.RemovalRequest(ctx, orgID); err == nil {
+			// A request pending longer than the theme's orgRemovalActionDays has lapsed: a new one
+			// takes its place.
+			over, err := s.hasLapsed(ctx, pending)
+			if err != nil {
+				return err
+			}
+			if !over {
+				return ErrRemovalPending
+			}
+			if err := s.store.DeleteRemovalRequest(ctx, pending.ID); err != nil {
+				return err
+			}
+			lapsed = &pending
 		} else if !errors.Is(err, ErrNoRemovalRequest) {
 			return err
 		}
@@ -569,6 +611,10 @@ func (s *Service) RequestRemoval(ctx context.Context, orgID int64, by user.User,
 	if err != nil {
 		return RemovalRequest{}, err
 	}
+	if lapsed != nil && s.lapsed != nil {
+		s.lapsed(ctx, *lapsed)
+	}
+	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if notifyContact {
 		s.send(ctx, org.ContactEmail, "Organisation removal requested", fmt.Sprintf(
 			"A SafeShare administrator (%s) has requested the removal of the organisation %q.\n"+
@@ -593,12 +639,15 @@ func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User
 		r   RemovalRequest
 		org Organisation
 	)
+	if err := s.endLapsed(ctx, orgID); err != nil {
+		return RemovalRequest{}, "", err
+	}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		if org, err = s.store.Lock(ctx, orgID); err != nil {
 			return err
 		}
-		if r, err = s.store.RemovalRequest(ctx, orgID); err != nil {
+		if r, err = s.pending(ctx, orgID); err != nil {
 			return err
 		}
 		return s.store.DeleteRemovalRequest(ctx, r.ID)
@@ -610,6 +659,7 @@ func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User
 	if r.RequestedByID == by.ID {
 		outcome = Cancelled
 	}
+	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
 		s.send(ctx, org.ContactEmail, "Organisation removal "+string(outcome), fmt.Sprintf(
 			"The request to remove the organisation %q has been %s by %s. Nothing was removed.\n", org.Name, outcome, by.Email))
@@ -626,12 +676,15 @@ func (s *Service) Remove(ctx context.Context, orgID int64, by user.User) error {
 		org Organisation
 		r   RemovalRequest
 	)
+	if err := s.endLapsed(ctx, orgID); err != nil {
+		return err
+	}
 	err := s.store.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		if org, err = s.store.Lock(ctx, orgID); err != nil {
 			return err
 		}
-		r, err = s.store.RemovalRequest(ctx, orgID)
+		r, err = s.pending(ctx, orgID)
 		if errors.Is(err, ErrNoRemovalRequest) {
 			return ErrRemovalNotRequested
 		}
@@ -646,11 +699,105 @@ func (s *Service) Remove(ctx context.Context, orgID int64, by user.User) error {
 	if err != nil {
 		return err
 	}
+	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
 		s.send(ctx, org.ContactEmail, "Organisation removed", fmt.Sprintf(
 			"The organisation %q has been removed by %s, as requested by %s.\n", org.Name, by.Email, r.RequestedByEmail))
 	}
 	return nil
+}
+
+// hasLapsed: the request has been pending longer than the theme's orgRemovalActionDays.
+func (s *Service) hasLapsed(ctx context.Context, r RemovalRequest) (bool, error) {
+	if s.removalDays == nil {
+		return false, nil
+	}
+	days, err := s.removalDays(ctx)
+	if err != nil {
+		return false, err
+	}
+	return s.now().Sub(r.RequestedAt) > time.Duration(days)*24*time.Hour, nil
+}
+
+// pending is the organisation's pending removal request, inside the caller's transaction:
+// ErrNoRemovalRequest if there is none or it has lapsed (endLapsed, called before the transaction,
+// removes a lapsed one; one that lapses in between is left to the next call).
+func (s *Service) pending(ctx context.Context, orgID int64) (RemovalRequest, error) {
+	r, err := s.store.RemovalRequest(ctx, orgID)
+	if err != nil {
+		return RemovalRequest{}, err
+	}
+	over, err := s.hasLapsed(ctx, r)
+	if err != nil {
+		return RemovalRequest{}, err
+	}
+	if over {
+		return RemovalRequest{}, ErrNoRemovalRequest
+	}
+	return r, nil
+}
+
+// endLapsed deletes the organisation's removal request if it has lapsed, in a transaction of its own
+// under the organisation's lock, so only one caller deletes it and the lapse is recorded once.
+func (s *Service) endLapsed(ctx context.Context, orgID int64) error {
+	if s.removalDays == nil {
+		return nil
+	}
+	var lapsed *RemovalRequest
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.store.Lock(ctx, orgID); err != nil {
+			return err
+		}
+		r, err := s.store.RemovalRequest(ctx, orgID)
+		if errors.Is(err, ErrNoRemovalRequest) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		over, err := s.hasLapsed(ctx, r)
+		if err != nil || !over {
+			return err
+		}
+		lapsed = &r
+		return s.store.DeleteRemovalRequest(ctx, r.ID)
+	})
+	if err == nil && lapsed != nil && s.lapsed != nil {
+		s.lapsed(ctx, *lapsed)
+	}
+	return err
+}
+
+// dropLapsed: an organisation read with a removal request that has lapsed shows none, and the request
+// is ended (endLapsed).
+func (s *Service) dropLapsed(ctx context.Context, o *Organisation) error {
+	if o.RemovalRequest == nil {
+		return nil
+	}
+	over, err := s.hasLapsed(ctx, *o.RemovalRequest)
+	if err != nil || !over {
+		return err
+	}
+	if err := s.endLapsed(ctx, o.ID); err != nil {
+		return err
+	}
+	o.RemovalRequest = nil
+	return nil
+}
+
+type aboutKey struct{}
+
+// About marks the emails sent with the returned context as about the organisation o, as it is now (an
+// organisation being removed is gone by the time its email is sent): the theme's sender shows its own
+// company name and links (theme.Mailer). notify.About does the same by id.
+func About(ctx context.Context, o Organisation) context.Context {
+	return context.WithValue(notify.About(ctx, o.ID), aboutKey{}, o)
+}
+
+// AboutOf is the organisation the emails sent with ctx are about, as About was given it.
+func AboutOf(ctx context.Context) (Organisation, bool) {
+	o, ok := ctx.Value(aboutKey{}).(Organisation)
+	return o, ok
 }
 
 // send delivers a notification after the change is committed; a failure is logged, never returned, so

@@ -265,6 +265,9 @@ func (s *Store) MFA() MFA { return MFA{scope{s}} }
 // Each user's address book (contacts.go).
 func (s *Store) Contacts() Contacts { return Contacts{scope{s}} }
 
+// The platform's theme (theme.go).
+func (s *Store) Theme() Theme { return Theme{scope{s}} }
+
 func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
 
 func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
