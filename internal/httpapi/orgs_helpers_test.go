@@ -72,15 +72,15 @@ func buildWorld(t *testing.T, mb *testutil.Mailbox, opts ...testutil.Option) *wo
 	w.org = w.createOrg(t, "XY Company", orgAdmin)
 	w.planID = w.mustDo(t, 200, "POST", "/api/v1/organisations/"+w.org+"/plans", orgAdmin,
 		`{"name":"Standard","description":"For most Originators","quota":1024}`).JSON(t)["id"].(string)
-	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/users", orgAdmin, `{"email":"`+originator+`","role":"Originator"}`)
-	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/users", orgAdmin, `{"email":"`+collab+`","role":"Collaborator"}`)
+	w.mustDo(t, 200, "POST", "/api/v1/organisations/"+w.org+"/users", orgAdmin, `{"email":"`+originator+`","role":"Originator"}`)
+	w.mustDo(t, 200, "POST", "/api/v1/organisations/"+w.org+"/users", orgAdmin, `{"email":"`+collab+`","role":"Collaborator"}`)
 	w.addAdHoc(t, w.org, adhoc)
 	return w
 }
 
 func (w *world) createOrg(t *testing.T, name, admin string) string {
 	t.Helper()
-	r := w.mustDo(t, 201, "POST", "/api/v1/organisations", root1,
+	r := w.mustDo(t, 200, "POST", "/api/v1/organisations", root1,
 		`{"name":"`+name+`","quota":2048,"adminEmail":"`+admin+`","contactEmail":"contact@`+strings.ToLower(strings.ReplaceAll(name, " ", ""))+`.example"}`)
 	return r.JSON(t)["id"].(string)
 }

@@ -19,7 +19,7 @@ func (w *world) addRules(t *testing.T, org, who string, patterns ...string) []st
 	for _, p := range patterns {
 		items = append(items, `{"pattern":"`+p+`","description":"for `+p+`"}`)
 	}
-	r := w.mustDo(t, 201, "POST", wl(org), who, `{"items":[`+strings.Join(items, ",")+`]}`)
+	r := w.mustDo(t, 200, "POST", wl(org), who, `{"items":[`+strings.Join(items, ",")+`]}`)
 	var out []string
 	for _, it := range r.JSON(t)["items"].([]any) {
 		out = append(out, it.(map[string]any)["id"].(string))
