@@ -30,6 +30,7 @@ import (
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/explorer"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
@@ -86,6 +87,8 @@ type Deps struct {
 	// Classifications and Clearances are the organisations' labels and groups.
 	Classifications *classification.Service
 	Clearances      *clearance.Service
+	// I18n is the languages of the pages and emails.
+	I18n *i18n.Service
 
 	// PerAddressLimit limits the token, revocation and introspection endpoints per remote address, here.
 	// PerClientLimit is the limit Grants applies per client (its limiter is built with NewRateLimiter

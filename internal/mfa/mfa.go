@@ -34,6 +34,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/cocoondata/access-service/internal/errs"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/notify"
 )
 
@@ -162,6 +163,13 @@ type Options struct {
 	Mailer   notify.Sender
 	Log      *slog.Logger
 	LinkBase string
+	// Texts give the emails' words in the platform's language (i18n.Service); nil: the built-in ones.
+	Texts MailTexts
+}
+
+// MailTexts give the emails' words: the platform default language's (i18n.Service).
+type MailTexts interface {
+	ForMail(ctx context.Context) i18n.Texts
 }
 
 // Organisations are what MFA needs of the organisations: which enforce MFA (enforceMfa) for a member,
@@ -183,11 +191,12 @@ type Service struct {
 	mailer   notify.Sender
 	log      *slog.Logger
 	linkBase string
+	texts    MailTexts
 }
 
 // NewService returns the MFA service over the store.
 func NewService(s Store, o Options) *Service {
-	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, orgs: o.Organisations, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase}
+	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, orgs: o.Organisations, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase, texts: o.Texts}
 	if svc.log == nil {
 		svc.log = slog.New(slog.DiscardHandler)
 	}
