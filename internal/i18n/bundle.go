@@ -104,7 +104,7 @@ func ParseBundle(data []byte) (map[string]string, error) {
 	out := make(map[string]string, len(raw))
 	for _, k := range keys {
 		var v string
-		if err := json.Unmarshal(raw[k], &v); err != nil {
+		if err := json.Unmarshal(raw[k], &v); err != nil || string(raw[k]) == "null" {
 			return nil, refuse("the value of %q is not a string", k)
 		}
 		switch {
