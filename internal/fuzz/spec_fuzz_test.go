@@ -208,6 +208,9 @@ func (f *fixture) known(name string) (any, bool) {
 		return "read", true
 	case "i18nDefaultAsString":
 		return "en_AU", true
+	case "localeCode":
+		// A locale the platform offers (most codes the pattern allows are not: 404).
+		return "da", true
 	}
 	// The organisation's links (supportUrl, legalUrl, ...) are patterned: absolute http(s) URLs.
 	if strings.HasSuffix(name, "Url") {
