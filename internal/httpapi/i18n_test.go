@@ -361,3 +361,41 @@ func TestEmailsInTheDefaultLanguage(t *testing.T) {
 		t.Errorf("set-up link: %q %q", m.Subject, m.Text)
 	}
 }
+
+// TestLanguagesOnEmbeddedStore: the bundles and the default on SQLite, where the SQL could differ (the
+// upsert of a bundle, the version's arithmetic, the lock before a reset).
+func TestLanguagesOnEmbeddedStore(t *testing.T) {
+	t.Parallel()
+	svc := testutil.Start(t, testutil.WithDatabase(testutil.NewSQLite(t)))
+	svc.CreateUser(t, adminEmail, true)
+	svc.RegisterClient(t, clientID)
+	e := &env{svc: svc, admin: svc.Token(t, clientID, adminEmail)}
+	e.createApp(t, map[string]any{
+		"appName": "XY Reports", "clientId": thirdParty, "clientSecret": appSecret,
+		"accessTokenValiditySeconds": 3600, "refreshTokenValiditySeconds": 86400,
+		"authorizedGrantTypes": []string{"authorization_code"}, "registeredRedirectUris": []string{redirectURI},
+	})
+	for _, content := range []string{`{"signIn.submit": "Fortsæt"}`, danishBundle} { // the second replaces the first
+		ct, body := multipartFile(t, "file", content)
+		if r := svc.Client.Do(t, testutil.Request{Method: "POST", Path: bundlesPrefix + "da", Token: e.admin, ContentType: ct, Body: body}); r.Status != 200 {
+			t.Fatalf("upload: %d %s", r.Status, r.Body)
+		}
+	}
+	if page := signInPage(t, svc, "da"); !strings.Contains(page, `<button type="submit" class="primary">Log ind</button>`) {
+		t.Errorf("Danish page: %s", page)
+	}
+	if r := e.do(t, "PUT", adminPrefPath, e.admin, map[string]string{"i18nCode": "da"}); r.Status != 200 {
+		t.Fatalf("default: %d %s", r.Status, r.Body)
+	}
+	if page := signInPage(t, svc, ""); !strings.Contains(page, `<html lang="da">`) {
+		t.Errorf("default page: %s", page)
+	}
+	for range 2 { // the second finds nothing to drop
+		if r := e.do(t, "PUT", bundlesPrefix+"da/reset", e.admin, nil); r.Status != 200 || r.JSON(t)["hasCustomBundle"] != false {
+			t.Fatalf("reset: %d %s", r.Status, r.Body)
+		}
+	}
+	if page := signInPage(t, svc, "da"); !strings.Contains(page, `<h1>Sign in</h1>`) {
+		t.Errorf("after the reset: %s", page)
+	}
+}
