@@ -26,10 +26,11 @@ node_modules/.bin/openapi-typescript openapi.yaml --output clients/typescript/sr
 rm -rf clients/typescript/dist
 node_modules/.bin/tsc -p clients/typescript
 
-echo "== gates' self-test, TypeScript client and API explorer (Chromium) against a live service"
+echo "== gates' self-test, TypeScript client, API explorer and sign-in page languages (Chromium) against a live service"
 # Bounded: a browser that hangs fails the run in minutes instead of holding CI.
 OASDIFF="$PWD/bin/oasdiff" timeout 600 ./scripts/with-live-service.sh node --test --test-timeout=180000 \
-  api/lint/gates.test.mjs clients/typescript/dist/test/client.test.js tests/browser/explorer.test.mjs
+  api/lint/gates.test.mjs clients/typescript/dist/test/client.test.js tests/browser/explorer.test.mjs \
+  tests/browser/i18n.test.mjs
 
 echo "== MFA sign-in (Chromium) against a live service of its own (it turns the administrator's MFA on)"
 timeout 300 ./scripts/with-live-service.sh node --test --test-timeout=120000 tests/browser/mfa.test.mjs

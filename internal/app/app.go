@@ -23,6 +23,7 @@ import (
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/contact"
 	"github.com/cocoondata/access-service/internal/httpapi"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/notify"
@@ -81,6 +82,8 @@ type App struct {
 
 	// Contacts are the users' own address books.
 	Contacts *contact.Service
+	// I18n is the languages of the pages and emails: bundles, locales, the platform's default.
+	I18n *i18n.Service
 
 	// Hasher is the password hasher the services share (tests count its checks).
 	Hasher *password.Hasher
@@ -181,18 +184,22 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		}
 	}
 	// Every email carries the theme (an organisation's own names and links in those about it).
-	mailer = theme.NewMailer(mailer, themes, st.Organisations(), log)
+	languages := i18n.NewService(st.I18n(), log)
+	themed := theme.NewMailer(mailer, themes, st.Organisations(), log)
+	themed.SetTexts(languages)
+	mailer = themed
 	perClient, perAddress := rateLimits(cfg, opts)
 	orgs := organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log)
+	orgs.SetMailTexts(languages)
 	a := &App{
-		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Theme: themes, Revocations: revoked, Hasher: hasher,
+		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Theme: themes, I18n: languages, Revocations: revoked, Hasher: hasher,
 		perClient: perClient, perAddress: perAddress, importTimeout: opts.ImportTimeout,
 		Users: user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:  clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:  orgs,
 		MFA: mfa.NewService(st.MFA(), mfa.Options{Organisations: orgs, Mailer: mailer, Log: log,
 			LinkBase:     strings.TrimSuffix(cfg.Issuer, "/") + "/api/oauth/mfa/setup?token=",
-			LinkValidity: props.TemporaryLinkValidity}),
+			LinkValidity: props.TemporaryLinkValidity, Texts: languages}),
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 		Plans:     plan.NewService(st.Plans(), gen),
@@ -253,7 +260,7 @@ func (a *App) build(ctx context.Context) error {
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
 		Plans: a.Plans, Reports: a.Reports, Activity: a.Activity, MFA: a.MFA, Issuer: a.Config.Issuer, Theme: a.Theme,
-		Classifications: a.Classifications, Clearances: a.Clearances,
+		Classifications: a.Classifications, Clearances: a.Clearances, I18n: a.I18n,
 		Contacts:       a.Contacts,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,

@@ -211,6 +211,9 @@ func (f *fixture) known(name string) (any, bool) {
 	case "property":
 		// A theme property that takes any text, so a valid text/plain value gets past the theme's rules.
 		return "companyName", true
+	case "localeCode":
+		// A locale the platform offers (most codes the pattern allows are not: 404).
+		return "da", true
 	}
 	// The organisation's links (supportUrl, legalUrl, ...) are patterned: absolute http(s) URLs.
 	if strings.HasSuffix(name, "Url") {

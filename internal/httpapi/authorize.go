@@ -22,6 +22,7 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/theme"
 	"github.com/cocoondata/access-service/internal/user"
@@ -40,8 +41,10 @@ const (
 	pagesPath     = "/api/oauth"
 )
 
-// pageData is what the page templates show.
+// pageData is what the page templates show. T are the page's strings, in the language it is shown in
+// (pageTexts): the templates write {{.T.Text "key"}}, escaped like any other text.
 type pageData struct {
+	T              i18n.Texts
 	Title          string
 	Error          string
 	CSRF           string
@@ -62,22 +65,22 @@ type scopeWords struct {
 }
 
 // inWords says what each scope lets an application do in the user's name.
-func inWords(scope []string) []scopeWords {
+func inWords(t i18n.Texts, scope []string) []scopeWords {
 	out := make([]scopeWords, 0, len(scope))
 	for _, s := range scope {
 		w := scopeWords{Name: s}
 		switch s {
 		case ScopeRead:
-			w.Allows = "See your profile, the organisations you belong to and what your role in them lets you see. It cannot change anything."
+			w.Allows = t.Text("scope.read")
 		case ScopeWrite:
-			w.Allows = "Make changes in your name: your profile, and whatever your role in your organisations lets you change (members, whitelists, settings)."
+			w.Allows = t.Text("scope.write")
 		case ScopeAdmin:
-			w.Allows = "Use your SafeShare administrator rights, if you have them: register client applications, make people administrators or stop them being ones, create and remove organisations, change the platform's settings."
+			w.Allows = t.Text("scope.admin")
 			w.Powerful = true
 		case oauth.ScopeIntrospect:
-			w.Allows = "Check whether the tokens of this service that other applications show it are still valid."
+			w.Allows = t.Text("scope.introspect")
 		default:
-			w.Allows = "A permission this service does not use itself; the application decides what it means."
+			w.Allows = t.Text("scope.other")
 		}
 		out = append(out, w)
 	}
@@ -139,9 +142,10 @@ func renderPage(status int, name string, d any) (htmlResponse, error) {
 	return htmlResponse{status: status, page: name, data: d}, nil
 }
 
-// errorPage is a page that ends the flow without sending the browser anywhere.
-func errorPage(status int, title, msg string) htmlResponse {
-	r, _ := renderPage(status, "error.html", pageData{Title: title, Error: msg})
+// errorPage is a page that ends the flow without sending the browser anywhere; title and msg are in
+// t's language.
+func errorPage(t i18n.Texts, status int, title, msg string) htmlResponse {
+	r, _ := renderPage(status, "error.html", pageData{T: t, Title: title, Error: msg})
 	return r
 }
 
@@ -174,8 +178,10 @@ func csrfOK(cookie *string, form *string) bool {
 	return subtle.ConstantTimeCompare([]byte(*cookie), []byte(*form)) == 1
 }
 
-var csrfRefused = errorPage(http.StatusForbidden, "Request refused",
-	"This form could not be verified (its security token is missing or out of date). Go back to the application and start again.")
+// csrfRefused is the page for a form whose CSRF token does not match the browser's.
+func csrfRefused(t i18n.Texts) htmlResponse {
+	return errorPage(t, http.StatusForbidden, t.Text("error.csrf.title"), t.Text("error.csrf.text"))
+}
 
 func authorizeURL(r oauth.AuthRequest) string {
 	v := url.Values{}
@@ -199,7 +205,12 @@ func (s *Server) checkAuthorization(ctx context.Context, r oauth.AuthRequest, re
 	a, err := s.Grants.Check(ctx, r)
 	var pe *oauth.PageError
 	if errors.As(err, &pe) {
-		resp := errorPage(http.StatusBadRequest, "This sign-in request cannot go on", pe.Message)
+		t := s.pageTexts(ctx)
+		msg := pe.Message
+		if pe.Key != "" {
+			msg = t.Text(pe.Key)
+		}
+		resp := errorPage(t, http.StatusBadRequest, t.Text("error.request.title"), msg)
 		return a, &resp, nil
 	}
 	var re *oauth.RedirectError
@@ -222,7 +233,8 @@ type hiddenFields struct {
 // to give.
 func (s *Server) formAuthorization(ctx context.Context, cookie *string, h hiddenFields) (oauth.AuthRequest, oauth.Authorization, *htmlResponse, error) {
 	if !csrfOK(cookie, h.CSRF) {
-		return oauth.AuthRequest{}, oauth.Authorization{}, &csrfRefused, nil
+		refused := csrfRefused(s.pageTexts(ctx))
+		return oauth.AuthRequest{}, oauth.Authorization{}, &refused, nil
 	}
 	r := oauth.AuthRequest{ResponseType: deref(h.ResponseType), ClientID: h.ClientID, RedirectURI: h.RedirectURI,
 		State: deref(h.State), Scope: deref(h.Scope), CodeChallenge: deref(h.CodeChallenge), CodeChallengeMethod: deref(h.CodeChallengeMethod)}
@@ -249,7 +261,8 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 	}
 	u, err := s.Grants.SessionUser(ctx, deref(p.AccessSession))
 	if errors.Is(err, oauth.ErrSessionInvalid) {
-		page, err := renderPage(http.StatusOK, "signin.html", pageData{Title: "Sign in", CSRF: csrf, Req: r, AppName: a.App.AppName})
+		t := s.pageTexts(ctx)
+		page, err := renderPage(http.StatusOK, "signin.html", pageData{T: t, Title: t.Text("signIn.title"), CSRF: csrf, Req: r, AppName: a.App.AppName})
 		page.cookies = cookies
 		return page, err
 	}
@@ -261,8 +274,9 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 		return nil, err
 	}
 	if ask {
-		page, err := renderPage(http.StatusOK, "approve.html", pageData{Title: "Approve " + a.App.AppName, CSRF: csrf, Req: r,
-			AppName: a.App.AppName, AppDescription: a.App.Description, UserEmail: u.Email, Scopes: inWords(a.Scope)})
+		t := s.pageTexts(ctx)
+		page, err := renderPage(http.StatusOK, "approve.html", pageData{T: t, Title: t.Format("approve.title", "app", a.App.AppName), CSRF: csrf, Req: r,
+			AppName: a.App.AppName, AppDescription: a.App.Description, UserEmail: u.Email, Scopes: inWords(t, a.Scope)})
 		page.cookies = cookies
 		return page, err
 	}
@@ -292,22 +306,23 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 	var msg string
 	switch {
 	case errors.Is(err, oauth.ErrMFANotSetUp):
-		msg = "Multi-factor authentication is required for this account, but no authenticator app is set up yet: use the set-up link emailed to you, or ask an administrator for a new one."
+		msg = "signIn.error.mfaNotSetUp"
 	case errors.Is(err, user.ErrBadCredentials):
 		// A locked account is told the same, so the page says nothing of which accounts exist or are
 		// locked; the lock ends by itself (user.LockDuration).
-		msg = "The email address or password is not right, or too many sign-ins failed: try again in 15 minutes."
+		msg = "signIn.error.badCredentials"
 	case errors.Is(err, user.ErrDisabled):
-		msg = "This account is disabled."
+		msg = "signIn.error.disabled"
 	case err != nil:
 		return nil, err
 	}
+	t := s.pageTexts(ctx)
 	if msg != "" {
-		return renderPage(http.StatusUnauthorized, "signin.html", pageData{Title: "Sign in", Error: msg,
+		return renderPage(http.StatusUnauthorized, "signin.html", pageData{T: t, Title: t.Text("signIn.title"), Error: t.Text(msg),
 			CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName, Email: b.Username})
 	}
 	if res.MFAToken != "" {
-		page, err := renderPage(http.StatusOK, "mfa.html", pageData{Title: "Authentication code", CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName})
+		page, err := renderPage(http.StatusOK, "mfa.html", pageData{T: t, Title: t.Text("mfaCode.title"), CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName})
 		page.cookies = []*http.Cookie{s.cookie(mfaCookie, res.MFAToken, int(oauth.RestrictiveLifetime.Seconds()))}
 		return page, err
 	}
@@ -372,8 +387,9 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 	case step.Wrong && step.Left == 0:
 		return startAgain, nil
 	case step.Wrong:
-		return renderPage(http.StatusUnauthorized, "mfa.html", pageData{Title: "Authentication code", CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName,
-			Error: "That code is not right, or was used already: wait for the next code and type it."})
+		t := s.pageTexts(ctx)
+		return renderPage(http.StatusUnauthorized, "mfa.html", pageData{T: t, Title: t.Text("mfaCode.title"), CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName,
+			Error: t.Text("mfaCode.error.wrongCode")})
 	}
 	resp := redirect(http.StatusSeeOther, authorizeURL(r))
 	resp.cookies = []*http.Cookie{s.cookie(sessionCookie, session, int(oauth.SessionLifetime.Seconds())), s.cookie(mfaCookie, "", -1)}
@@ -443,7 +459,8 @@ func (s *Server) pageRateLimit(l RateLimit, key func(echo.Context) string) echo.
 		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", fmt.Sprint(int(1/l.PerSecond)+1))
-			return s.themed(c.Request().Context(), errorPage(http.StatusTooManyRequests, "Too many attempts", "There were too many sign-in attempts from your address. Wait a little and try again.")).visit(c.Response())
+			t := s.pageTexts(c.Request().Context())
+			return s.themed(c.Request().Context(), errorPage(t, http.StatusTooManyRequests, t.Text("error.tooMany.title"), t.Text("error.tooMany.text"))).visit(c.Response())
 		},
 	})
 }

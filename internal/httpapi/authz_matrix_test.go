@@ -218,7 +218,8 @@ func (m *matrixWorld) state(t *testing.T) string {
 	var parts []string
 	for _, table := range []string{"users", "client_apps", "organisations", "plans", "memberships",
 		"organisation_removal_requests", "approvals", "whitelist_rules", "properties",
-		"classifications", "clearances", "clearance_classifications", "clearance_members", "contacts", "theme_properties"} {
+		"classifications", "clearances", "clearance_classifications", "clearance_members", "contacts", "theme_properties",
+		"i18n_settings", "i18n_bundles"} {
 		var digest *string
 		q := fmt.Sprintf("SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM %s t", table)
 		if err := conn.QueryRow(ctx, q).Scan(&digest); err != nil {

@@ -34,6 +34,8 @@ type requestState struct {
 	remote   string
 	basic    [2]string
 	hasBasic bool
+	// requestContext: the browser's Accept-Language, for the pages' language (pageTexts).
+	acceptLang string
 	// authenticate (inside the validator): the caller whose bearer token verified (hasVerified), kept
 	// here rather than on the Echo context (a map and a copy of the principal per request).
 	principal   oauth.Principal
@@ -82,6 +84,14 @@ func (st *requestState) basicCredentials() (user, pass string, ok bool) {
 	return st.basic[0], st.basic[1], true
 }
 
+// acceptLanguage is the request's Accept-Language header.
+func (st *requestState) acceptLanguage() string {
+	if st == nil {
+		return ""
+	}
+	return st.acceptLang
+}
+
 // remoteAddr is the client's address.
 func (st *requestState) remoteAddr() string {
 	if st == nil {
@@ -112,7 +122,7 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		// context.DeadlineExceeded past it, which the error mapper answers with 503.
 		ctx, cancel := context.WithTimeout(req.Context(), s.RequestTimeout)
 		defer cancel()
-		st := &requestState{id: id, remote: c.RealIP()}
+		st := &requestState{id: id, remote: c.RealIP(), acceptLang: req.Header.Get("Accept-Language")}
 		if user, pass, ok := req.BasicAuth(); ok {
 			st.basic, st.hasBasic = [2]string{user, pass}, true
 		}

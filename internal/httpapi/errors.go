@@ -278,14 +278,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	path := c.Request().URL.Path
 	if s.pagePaths[path] {
-		title, msg := "Something went wrong", "The request could not be handled. Go back to the application and start again."
+		t := s.pageTexts(c.Request().Context())
+		title, msg := t.Text("error.server.title"), t.Text("error.server.text")
 		if p.status < 500 {
-			title, msg = "This sign-in request cannot go on", "The request is not valid: "+p.detail
+			detail := p.detail
 			if len(p.fields) > 0 {
-				msg = "The request is not valid: " + p.fields[0].Field + ": " + p.fields[0].Message
+				detail = p.fields[0].Field + ": " + p.fields[0].Message
 			}
+			title, msg = t.Text("error.request.title"), t.Format("error.request.invalid", "detail", detail)
 		}
-		_ = s.themed(c.Request().Context(), errorPage(p.status, title, msg)).visit(c.Response())
+		_ = s.themed(c.Request().Context(), errorPage(t, p.status, title, msg)).visit(c.Response())
 		return
 	}
 	if strings.HasPrefix(path, "/api/oauth/") && (p.status == http.StatusBadRequest || p.status == http.StatusUnauthorized) {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/user"
@@ -148,15 +149,15 @@ type setupPageData struct {
 	QR         template.URL
 }
 
-// setupLinkProblem is the page's text for a link that cannot be used; a new link lasts as long as the
-// platform property temporary.password.expiry.hours says now.
-func (s *Server) setupLinkProblem(ctx context.Context) string {
-	const text = "This set-up link has expired, was used already, or is not right. Ask your administrator for a new one: it comes by email"
+// linkUnusable is the page for a set-up link that cannot be used (expired, used, unknown); it says how
+// long a new link lasts: as long as the platform property temporary.password.expiry.hours says now.
+func (s *Server) linkUnusable(ctx context.Context, t i18n.Texts) htmlResponse {
 	validity, err := s.Properties.TemporaryLinkValidity(ctx)
 	if err != nil {
-		return text + "."
+		validity = mfa.DefaultSetupLinkValidity
 	}
-	return text + " and works for " + mfa.Hours(validity) + "."
+	return errorPage(t, http.StatusBadRequest, t.Text("mfaSetup.linkUnusable.title"),
+		t.Format("mfaSetup.linkUnusable.text", "validity", mfa.Hours(t, validity)))
 }
 
 // OpenMfaSetup implements gen.StrictServerInterface.
@@ -173,11 +174,12 @@ func (s *Server) OpenMfaSetup(ctx context.Context, req gen.OpenMfaSetupRequestOb
 }
 
 // setupPage shows the link's pairing (the same key on every visit), or the page for a link that cannot
-// be used.
+// be used; problem is the key of the error to show, if any.
 func (s *Server) setupPage(ctx context.Context, status int, token, csrf, problem string) (htmlResponse, error) {
+	t := s.pageTexts(ctx)
 	_, p, err := s.MFA.OpenSetupLink(ctx, token)
 	if isLinkError(err) {
-		return errorPage(http.StatusBadRequest, "This link cannot be used", s.setupLinkProblem(ctx)), nil
+		return s.linkUnusable(ctx, t), nil
 	}
 	if err != nil {
 		return htmlResponse{}, err
@@ -187,9 +189,17 @@ func (s *Server) setupPage(ctx context.Context, status int, token, csrf, problem
 		return htmlResponse{}, err
 	}
 	return renderPage(status, "setup.html", setupPageData{
-		pageData: pageData{Title: "Set up multi-factor authentication", CSRF: csrf, Error: problem},
+		pageData: pageData{T: t, Title: t.Text("mfaSetup.title"), CSRF: csrf, Error: errorText(t, problem)},
 		Token:    token, Key: p.Key, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 	})
+}
+
+// errorText is the string of the error key, "" for none.
+func errorText(t i18n.Texts, key string) string {
+	if key == "" {
+		return ""
+	}
+	return t.Text(key)
 }
 
 func isLinkError(err error) bool {
@@ -200,7 +210,7 @@ func isLinkError(err error) bool {
 func (s *Server) CompleteMfaSetup(ctx context.Context, req gen.CompleteMfaSetupRequestObject) (gen.CompleteMfaSetupResponseObject, error) {
 	b := req.Body
 	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
-		return csrfRefused, nil
+		return csrfRefused(s.pageTexts(ctx)), nil
 	}
 	userID, err := s.MFA.CompleteSetupLink(ctx, b.Token, b.Code)
 	if userID != 0 {
@@ -208,17 +218,17 @@ func (s *Server) CompleteMfaSetup(ctx context.Context, req gen.CompleteMfaSetupR
 	}
 	switch {
 	case isLinkError(err):
-		return errorPage(http.StatusBadRequest, "This link cannot be used", s.setupLinkProblem(ctx)), nil
+		return s.linkUnusable(ctx, s.pageTexts(ctx)), nil
 	case errors.Is(err, mfa.ErrWrongCode), errors.Is(err, mfa.ErrReplayed):
-		return s.setupPage(ctx, http.StatusUnauthorized, b.Token, *b.CsrfToken,
-			"That code is not right: wait for the next code your authenticator app shows and type it.")
+		return s.setupPage(ctx, http.StatusUnauthorized, b.Token, *b.CsrfToken, "mfaSetup.error.wrongCode")
 	case errors.Is(err, mfa.ErrNoPairing):
-		return s.setupPage(ctx, http.StatusUnauthorized, b.Token, *b.CsrfToken, "Scan the QR code first, then type the code your app shows.")
+		return s.setupPage(ctx, http.StatusUnauthorized, b.Token, *b.CsrfToken, "mfaSetup.error.noPairing")
 	case err != nil:
 		return nil, err
 	}
 	if err := s.Grants.ExpireUser(ctx, userID); err != nil {
 		return nil, err
 	}
-	return renderPage(http.StatusOK, "setup-done.html", pageData{Title: "Multi-factor authentication is set up"})
+	t := s.pageTexts(ctx)
+	return renderPage(http.StatusOK, "setup-done.html", pageData{T: t, Title: t.Text("mfaSetupDone.title")})
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/contact"
 	"github.com/cocoondata/access-service/internal/explorer"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
@@ -93,6 +94,8 @@ type Deps struct {
 	// Classifications and Clearances are the organisations' labels and groups.
 	Classifications *classification.Service
 	Clearances      *clearance.Service
+	// I18n is the languages of the pages and emails.
+	I18n *i18n.Service
 
 	// Contacts are the users' own address books.
 	Contacts *contact.Service

@@ -7,10 +7,11 @@ package mfa
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/cocoondata/access-service/internal/errs"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/notify"
 )
 
@@ -69,9 +70,7 @@ func (s *Service) ConfirmOwnPairing(ctx context.Context, a Account, code string)
 		return s.store.SetEnabled(ctx, a.ID, true)
 	})
 	if err == nil {
-		s.send(ctx, a.Email, "Multi-factor authentication is on",
-			"An authenticator app is now paired with your SafeShare account, and every sign-in asks for its code.\n\n"+
-				"If you did not do this, ask your administrator to reset your account at once.")
+		s.send(ctx, a.Email, "email.mfaPaired")
 	}
 	return err
 }
@@ -102,9 +101,7 @@ func (s *Service) DisableOwn(ctx context.Context, a Account, code string) error 
 		return s.store.SetEnabled(ctx, a.ID, false)
 	})
 	if err == nil {
-		s.send(ctx, a.Email, "Multi-factor authentication is off",
-			"Multi-factor authentication was turned off for your SafeShare account: signing in now takes your password only.\n\n"+
-				"If you did not do this, change your password and ask your administrator to turn it on again.")
+		s.send(ctx, a.Email, "email.mfaOffOwn")
 	}
 	return err
 }
@@ -147,13 +144,11 @@ func (s *Service) SetEnabled(ctx context.Context, by, a Account, on bool) error 
 	case err != nil:
 		return err
 	case !on:
-		s.send(ctx, a.Email, "Multi-factor authentication is off",
-			"A SafeShare administrator turned multi-factor authentication off for your account: signing in now takes your password only.")
+		s.send(ctx, a.Email, "email.mfaOffByAdmin")
 	case token != "":
-		s.sendSetupLink(ctx, a.Email, token, validity, "A SafeShare administrator turned multi-factor authentication on for your account.")
+		s.sendSetupLink(ctx, a.Email, token, validity, ReasonEnabledByAdmin)
 	default:
-		s.send(ctx, a.Email, "Multi-factor authentication is on",
-			"A SafeShare administrator turned multi-factor authentication on for your account; your paired authenticator app stays paired.")
+		s.send(ctx, a.Email, "email.mfaOnByAdmin")
 	}
 	return nil
 }
@@ -202,12 +197,21 @@ func (s *Service) Renew(ctx context.Context, by, a Account) error {
 	if err != nil {
 		return err
 	}
-	s.sendSetupLink(ctx, a.Email, token, validity, "An administrator asked for a new authenticator key for your SafeShare account; the old one no longer works.")
+	s.sendSetupLink(ctx, a.Email, token, validity, ReasonNewKey)
 	return nil
 }
 
+// Why a set-up link is emailed: the keys of the sentence that starts the email (i18n bundles).
+const (
+	ReasonEnabledByAdmin = "email.mfaSetup.reason.enabledByAdmin"
+	ReasonNewKey         = "email.mfaSetup.reason.newKey"
+	ReasonEnforced       = "email.mfaSetup.reason.enforced"
+	ReasonJoined         = "email.mfaSetup.reason.joined"
+)
+
 // SendSetupLink emails the user a new set-up link (their earlier unused ones stop working), as an
-// organisation that starts enforcing MFA does for a member with no authenticator.
+// organisation that starts enforcing MFA does for a member with no authenticator; why is one of the
+// Reason keys.
 func (s *Service) SendSetupLink(ctx context.Context, a Account, why string) error {
 	token, _, validity, err := s.newSetupLink(ctx, a.ID)
 	if err != nil {
@@ -218,22 +222,33 @@ func (s *Service) SendSetupLink(ctx context.Context, a Account, why string) erro
 }
 
 func (s *Service) sendSetupLink(ctx context.Context, to, token string, validity time.Duration, why string) {
-	s.sendMessage(ctx, notify.Message{To: to, Subject: "Set up multi-factor authentication", Secret: true, Body: fmt.Sprintf(
-		"%s\n\nTo set it up, open this link within %s (it works once), then scan the QR code with an authenticator app "+
-			"and type the code it shows:\n\n%s%s\n\nUntil then you cannot sign in. If the link has expired, ask your administrator for a new one.",
-		why, Hours(validity), s.linkBase, token)})
+	t := s.mailTexts(ctx)
+	s.sendMessage(ctx, notify.Message{To: to, Subject: t.Text("email.mfaSetup.subject"), Secret: true,
+		Body: t.Format("email.mfaSetup.body", "reason", t.Text(why), "validity", Hours(t, validity), "link", s.linkBase+token)})
 }
 
-// Hours writes a validity for people: "1 hour", "72 hours" (whole hours, as the property sets them).
-func Hours(d time.Duration) string {
+// Hours writes a validity for people, in t's language: "1 hour", "72 hours" (whole hours, as the
+// property sets them).
+func Hours(t i18n.Texts, d time.Duration) string {
 	if h := d.Round(time.Hour) / time.Hour; h != 1 {
-		return fmt.Sprintf("%d hours", h)
+		return t.Format("duration.hours", "n", strconv.FormatInt(int64(h), 10))
 	}
-	return "1 hour"
+	return t.Text("duration.oneHour")
 }
 
-func (s *Service) send(ctx context.Context, to, subject, body string) {
-	s.sendMessage(ctx, notify.Message{To: to, Subject: subject, Body: body})
+// send emails the message whose subject and body are the bundle's key.subject and key.body.
+func (s *Service) send(ctx context.Context, to, key string) {
+	t := s.mailTexts(ctx)
+	s.sendMessage(ctx, notify.Message{To: to, Subject: t.Text(key + ".subject"), Body: t.Text(key + ".body")})
+}
+
+// mailTexts are the emails' words: the platform default language's (Options.Texts), the built-in
+// ones without it.
+func (s *Service) mailTexts(ctx context.Context) i18n.Texts {
+	if s.texts == nil {
+		return i18n.BuiltinTexts()
+	}
+	return s.texts.ForMail(ctx)
 }
 
 // sendMessage sends after the change committed; a failure is logged (without the body), never the
@@ -263,7 +278,7 @@ func (s *Service) Enforced(ctx context.Context, orgID int64) {
 			return
 		}
 		for _, a := range members {
-			if err := s.SendSetupLink(ctx, a, "Your organisation now requires multi-factor authentication for every sign-in."); err != nil {
+			if err := s.SendSetupLink(ctx, a, ReasonEnforced); err != nil {
 				s.log.Error("MFA set-up link not sent", "organisation", orgID, "user", a.ID, "error", err.Error())
 			}
 		}
@@ -277,7 +292,7 @@ func (s *Service) Joined(ctx context.Context, orgID, userID int64) {
 	members, err := s.store.Unpaired(ctx, orgID, userID)
 	if err == nil {
 		for _, a := range members {
-			err = s.SendSetupLink(ctx, a, "You joined an organisation that requires multi-factor authentication for every sign-in.")
+			err = s.SendSetupLink(ctx, a, ReasonJoined)
 		}
 	}
 	if err != nil {

@@ -110,7 +110,8 @@ type Authorization struct {
 
 // PageError refuses a request that cannot be sent back to the client: the client is unknown or
 // disabled, or the redirect URI is not one it registered. The browser is never redirected then.
-type PageError struct{ Message string }
+// Key names its text in the pages' bundles (i18n); Message is the built-in text.
+type PageError struct{ Key, Message string }
 
 func (e *PageError) Error() string { return e.Message }
 
@@ -126,17 +127,17 @@ var pkceVerifier = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 // Check validates an authorization request. Errors are *PageError or *RedirectError.
 func (g *Grants) Check(ctx context.Context, r AuthRequest) (Authorization, error) {
 	if r.ClientID == "" {
-		return Authorization{}, &PageError{"The request names no client application (client_id)."}
+		return Authorization{}, &PageError{Key: "error.request.noClient", Message: "The request names no client application (client_id)."}
 	}
 	app, err := g.apps.ByClientID(ctx, r.ClientID)
 	if errors.Is(err, clientapp.ErrNotFound) || (err == nil && !app.Enabled) {
-		return Authorization{}, &PageError{"The application asking to sign you in is not registered here, or is disabled."}
+		return Authorization{}, &PageError{Key: "error.request.unknownClient", Message: "The application asking to sign you in is not registered here, or is disabled."}
 	}
 	if err != nil {
 		return Authorization{}, err
 	}
 	if r.RedirectURI == "" || !app.RegisteredRedirect(r.RedirectURI) {
-		return Authorization{}, &PageError{"The application's return address (redirect_uri) is not one it registered, so you will not be sent there."}
+		return Authorization{}, &PageError{Key: "error.request.badRedirect", Message: "The application's return address (redirect_uri) is not one it registered, so you will not be sent there."}
 	}
 	a := Authorization{AuthRequest: r, App: app}
 	switch r.ResponseType {

@@ -7,14 +7,15 @@ package organisation
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cocoondata/access-service/internal/errs"
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/notify"
@@ -238,6 +239,7 @@ type Service struct {
 	// nil: requests never lapse. lapsed is told of each request that lapsed, once (the audit trail).
 	removalDays func(ctx context.Context) (int, error)
 	lapsed      func(ctx context.Context, r RemovalRequest)
+	texts       MailTexts
 }
 
 // SetRemovalLapse makes pending removal requests lapse after days (asked each time) and tells lapsed of
@@ -248,6 +250,14 @@ func (s *Service) SetRemovalLapse(days func(ctx context.Context) (int, error), l
 
 // SetClock makes the service read the time from now: tests move time with it (a request's lapse).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// MailTexts give the emails' words: the platform default language's (i18n.Service).
+type MailTexts interface {
+	ForMail(ctx context.Context) i18n.Texts
+}
+
+// SetMailTexts gives the emails the platform's language; without it they are in the built-in one.
+func (s *Service) SetMailTexts(t MailTexts) { s.texts = t }
 
 // MFAEnrolment is told when an organisation starts enforcing MFA and when a member joins one that
 // does, after the change commits (mfa.Service emails set-up links to those with no authenticator).
@@ -616,9 +626,7 @@ func (s *Service) RequestRemoval(ctx context.Context, orgID int64, by user.User,
 	}
 	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if notifyContact {
-		s.send(ctx, org.ContactEmail, "Organisation removal requested", fmt.Sprintf(
-			"A SafeShare administrator (%s) has requested the removal of the organisation %q.\n"+
-				"A second SafeShare administrator must approve it before anything is removed.\n", by.Email, org.Name))
+		s.send(ctx, org.ContactEmail, "email.orgRemovalRequested", "by", by.Email, "organisation", strconv.Quote(org.Name))
 	}
 	return r, nil
 }
@@ -661,8 +669,11 @@ func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User
 	}
 	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
-		s.send(ctx, org.ContactEmail, "Organisation removal "+string(outcome), fmt.Sprintf(
-			"The request to remove the organisation %q has been %s by %s. Nothing was removed.\n", org.Name, outcome, by.Email))
+		key := "email.orgRemovalDeclined"
+		if outcome == Cancelled {
+			key = "email.orgRemovalCancelled"
+		}
+		s.send(ctx, org.ContactEmail, key, "by", by.Email, "organisation", strconv.Quote(org.Name))
 	}
 	return r, outcome, nil
 }
@@ -701,8 +712,8 @@ func (s *Service) Remove(ctx context.Context, orgID int64, by user.User) error {
 	}
 	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
-		s.send(ctx, org.ContactEmail, "Organisation removed", fmt.Sprintf(
-			"The organisation %q has been removed by %s, as requested by %s.\n", org.Name, by.Email, r.RequestedByEmail))
+		s.send(ctx, org.ContactEmail, "email.orgRemoved", "by", by.Email, "organisation", strconv.Quote(org.Name),
+			"requestedBy", r.RequestedByEmail)
 	}
 	return nil
 }
@@ -801,8 +812,14 @@ func AboutOf(ctx context.Context) (Organisation, bool) {
 }
 
 // send delivers a notification after the change is committed; a failure is logged, never returned, so
-// it cannot fail or undo the request that caused it.
-func (s *Service) send(ctx context.Context, to, subject, body string) {
+// it cannot fail or undo the request that caused it. Its subject and body are the bundle's key.subject
+// and key.body, in the platform's language, with the values of pairs (name, value, ...).
+func (s *Service) send(ctx context.Context, to, key string, pairs ...string) {
+	t := i18n.BuiltinTexts()
+	if s.texts != nil {
+		t = s.texts.ForMail(ctx)
+	}
+	subject, body := t.Format(key+".subject", pairs...), t.Format(key+".body", pairs...)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notify.Timeout)
 	defer cancel()
 	if err := s.mailer.Send(ctx, notify.Message{To: to, Subject: subject, Body: body}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/organisation"
 )
@@ -25,7 +26,16 @@ type Mailer struct {
 	theme *Service
 	orgs  Organisations
 	log   *slog.Logger
+	texts MailTexts
 }
+
+// MailTexts give the foot's labels in the platform's language (i18n.Service).
+type MailTexts interface {
+	ForMail(ctx context.Context) i18n.Texts
+}
+
+// SetTexts gives the foot's labels the platform's language; without it they are the built-in ones.
+func (m *Mailer) SetTexts(t MailTexts) { m.texts = t }
 
 // NewMailer returns the themed sender over next.
 func NewMailer(next notify.Sender, t *Service, orgs Organisations, log *slog.Logger) *Mailer {
@@ -93,6 +103,10 @@ func (m *Mailer) foot(ctx context.Context) string {
 		}
 	}
 	b := BrandOf(t, org)
+	words := i18n.BuiltinTexts()
+	if m.texts != nil {
+		words = m.texts.ForMail(ctx)
+	}
 	var s strings.Builder
 	s.WriteString(b.ApplicationName)
 	if b.CompanyName != "" {
@@ -100,8 +114,9 @@ func (m *Mailer) foot(ctx context.Context) string {
 	}
 	s.WriteString("\n")
 	for _, line := range []struct{ label, value string }{
-		{"Support:", b.SupportURL}, {"Help:", b.WebappHelpURL}, {"Help for administrators:", b.OrgAdminHelpURL},
-		{"Legal:", b.LegalURL}, {"Privacy:", b.PrivacyURL}, {"Need help? Write to", b.AdminEmail},
+		{words.Text("email.footer.support"), b.SupportURL}, {words.Text("email.footer.help"), b.WebappHelpURL},
+		{words.Text("email.footer.adminHelp"), b.OrgAdminHelpURL}, {words.Text("email.footer.legal"), b.LegalURL},
+		{words.Text("email.footer.privacy"), b.PrivacyURL}, {words.Text("email.footer.needHelp"), b.AdminEmail},
 	} {
 		if line.value != "" {
 			s.WriteString(line.label + " " + line.value + "\n")
