@@ -1209,7 +1209,8 @@ type AuditRecord struct {
 
 	// Operation The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
 	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
-	// `deleteOrganisation`; for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
+	// `deleteOrganisation`, or `lapseOrganisationRemoval` when a request lapsed (after the theme's
+	// `orgRemovalActionDays`; no user); for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
 	// `unknown` when the request did not reach an operation.
 	Operation      string    `json:"operation"`
 	OrganisationId *string   `json:"organisationId"`
@@ -2561,7 +2562,7 @@ type LabelId = Id
 // Limit defines model for Limit.
 type Limit = int
 
-// LocaleCode defines model for LocaleCode.
+// LocaleCode Example: da
 type LocaleCode = string
 
 // MfaCookie defines model for MfaCookie.

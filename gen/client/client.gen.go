@@ -1208,7 +1208,8 @@ type AuditRecord struct {
 
 	// Operation The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
 	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
-	// `deleteOrganisation`; for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
+	// `deleteOrganisation`, or `lapseOrganisationRemoval` when a request lapsed (after the theme's
+	// `orgRemovalActionDays`; no user); for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
 	// `unknown` when the request did not reach an operation.
 	Operation      string    `json:"operation"`
 	OrganisationId *string   `json:"organisationId"`
@@ -2560,7 +2561,7 @@ type LabelId = Id
 // Limit defines model for Limit.
 type Limit = int
 
-// LocaleCode defines model for LocaleCode.
+// LocaleCode Example: da
 type LocaleCode = string
 
 // MfaCookie defines model for MfaCookie.
@@ -3429,7 +3430,7 @@ type ClientInterface interface {
 	//
 	// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
 	// text for typing in, links to download an authenticator app, and a form asking for one current code
-	// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+	// to confirm. The link is single-use and valid for the platform property `temporary.password.expiry.hours` (72 hours by default, as it was when the link was made); reloading the page shows the same key.
 	// An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
 	//
 	// Corresponds with GET /api/oauth/mfa/setup (the `OpenMfaSetup` operationId).
@@ -3517,7 +3518,7 @@ type ClientInterface interface {
 	// refresh token that was already used revokes every token descended from the same sign-in, and
 	// every access token the client holds for the account.
 	//
-	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 	// address lock that address out of that account for 15 minutes; four times as many from all
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -3564,7 +3565,7 @@ type ClientInterface interface {
 	// refresh token that was already used revokes every token descended from the same sign-in, and
 	// every access token the client holds for the account.
 	//
-	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 	// address lock that address out of that account for 15 minutes; four times as many from all
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -3707,7 +3708,7 @@ type ClientInterface interface {
 	//
 	// The change takes effect at once on the instance that answers and within 2 seconds on every
 	// other: the password policy for every password set afterwards, the retry limit for the next
-	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 	// SafeShare administrators only.
 	//
 	// Takes any type of body and a specified content type.
@@ -3725,7 +3726,7 @@ type ClientInterface interface {
 	//
 	// The change takes effect at once on the instance that answers and within 2 seconds on every
 	// other: the password policy for every password set afterwards, the retry limit for the next
-	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 	// SafeShare administrators only.
 	//
 	// Takes a body of the `application/json` content type.
@@ -3825,8 +3826,8 @@ type ClientInterface interface {
 	//
 	// Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
 	// exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
-	// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
-	// administrators only.
+	// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`; a text that is not
+	// an id matches none: an empty page, not a 400). SafeShare administrators only.
 	//
 	// Corresponds with GET /api/v1/dashboard/organisations (the `GetOrganisationsDashboard` operationId).
 	GetOrganisationsDashboard(ctx context.Context, params *GetOrganisationsDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3905,7 +3906,8 @@ type ClientInterface interface {
 	// ListLocales The languages offered
 	//
 	// Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
-	// custom one uploaded by an administrator, and whether it is the platform's default.
+	// custom one uploaded by an administrator, and whether it is the platform's default; ordered by
+	// `localeCode`.
 	//
 	// Corresponds with GET /api/v1/i18n/localedetails (the `ListLocales` operationId).
 	ListLocales(ctx context.Context, params *ListLocalesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4758,7 +4760,7 @@ type ClientInterface interface {
 	//
 	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 	// the members of the organisations they administer; on a user whose MFA is not required it is a
@@ -4774,7 +4776,7 @@ type ClientInterface interface {
 	//
 	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 	// the members of the organisations they administer; on a user whose MFA is not required it is a
@@ -5159,7 +5161,7 @@ func (c *Client) VerifySignInCodeWithFormdataBody(ctx context.Context, params *V
 //
 // The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
 // text for typing in, links to download an authenticator app, and a form asking for one current code
-// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+// to confirm. The link is single-use and valid for the platform property `temporary.password.expiry.hours` (72 hours by default, as it was when the link was made); reloading the page shows the same key.
 // An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
 //
 // Corresponds with GET /api/oauth/mfa/setup (the `OpenMfaSetup` operationId).
@@ -5297,7 +5299,7 @@ func (c *Client) RevokeTokenWithFormdataBody(ctx context.Context, body RevokeTok
 // refresh token that was already used revokes every token descended from the same sign-in, and
 // every access token the client holds for the account.
 //
-// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 // address lock that address out of that account for 15 minutes; four times as many from all
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -5354,7 +5356,7 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // refresh token that was already used revokes every token descended from the same sign-in, and
 // every access token the client holds for the account.
 //
-// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 // address lock that address out of that account for 15 minutes; four times as many from all
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -5627,7 +5629,7 @@ func (c *Client) GetServerProperty(ctx context.Context, configId ConfigId, reqEd
 //
 // The change takes effect at once on the instance that answers and within 2 seconds on every
 // other: the password policy for every password set afterwards, the retry limit for the next
-// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 // SafeShare administrators only.
 //
 // Takes any type of body and a specified content type.
@@ -5655,7 +5657,7 @@ func (c *Client) SetServerPropertyWithBody(ctx context.Context, configId ConfigI
 //
 // The change takes effect at once on the instance that answers and within 2 seconds on every
 // other: the password policy for every password set afterwards, the retry limit for the next
-// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 // SafeShare administrators only.
 //
 // Takes a body of the `application/json` content type.
@@ -5805,8 +5807,8 @@ func (c *Client) GetClientsDashboard(ctx context.Context, reqEditors ...RequestE
 //
 // Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
 // exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
-// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
-// administrators only.
+// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`; a text that is not
+// an id matches none: an empty page, not a 400). SafeShare administrators only.
 //
 // Corresponds with GET /api/v1/dashboard/organisations (the `GetOrganisationsDashboard` operationId).
 func (c *Client) GetOrganisationsDashboard(ctx context.Context, params *GetOrganisationsDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5965,7 +5967,8 @@ func (c *Client) ResetLocaleBundle(ctx context.Context, localeCode LocaleCode, r
 // ListLocales The languages offered
 //
 // Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
-// custom one uploaded by an administrator, and whether it is the platform's default.
+// custom one uploaded by an administrator, and whether it is the platform's default; ordered by
+// `localeCode`.
 //
 // Corresponds with GET /api/v1/i18n/localedetails (the `ListLocales` operationId).
 func (c *Client) ListLocales(ctx context.Context, params *ListLocalesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7558,7 +7561,7 @@ func (c *Client) ConfirmMyMfaPairing(ctx context.Context, body ConfirmMyMfaPairi
 //
 // Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 // only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 // `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 // SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 // the members of the organisations they administer; on a user whose MFA is not required it is a
@@ -7584,7 +7587,7 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, userId Id, contentType 
 //
 // Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 // only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 // `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 // SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 // the members of the organisations they administer; on a user whose MFA is not required it is a
@@ -12794,7 +12797,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
 	// text for typing in, links to download an authenticator app, and a form asking for one current code
-	// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+	// to confirm. The link is single-use and valid for the platform property `temporary.password.expiry.hours` (72 hours by default, as it was when the link was made); reloading the page shows the same key.
 	// An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -12884,7 +12887,7 @@ type ClientWithResponsesInterface interface {
 	// refresh token that was already used revokes every token descended from the same sign-in, and
 	// every access token the client holds for the account.
 	//
-	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 	// address lock that address out of that account for 15 minutes; four times as many from all
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -12931,7 +12934,7 @@ type ClientWithResponsesInterface interface {
 	// refresh token that was already used revokes every token descended from the same sign-in, and
 	// every access token the client holds for the account.
 	//
-	// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+	// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 	// address lock that address out of that account for 15 minutes; four times as many from all
 	// addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 	// exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -13090,7 +13093,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// The change takes effect at once on the instance that answers and within 2 seconds on every
 	// other: the password policy for every password set afterwards, the retry limit for the next
-	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 	// SafeShare administrators only.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -13108,7 +13111,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// The change takes effect at once on the instance that answers and within 2 seconds on every
 	// other: the password policy for every password set afterwards, the retry limit for the next
-	// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+	// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 	// SafeShare administrators only.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -13210,8 +13213,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
 	// exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
-	// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
-	// administrators only.
+	// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`; a text that is not
+	// an id matches none: an empty page, not a 400). SafeShare administrators only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13300,7 +13303,8 @@ type ClientWithResponsesInterface interface {
 	// ListLocalesWithResponse The languages offered
 	//
 	// Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
-	// custom one uploaded by an administrator, and whether it is the platform's default.
+	// custom one uploaded by an administrator, and whether it is the platform's default; ordered by
+	// `localeCode`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14215,7 +14219,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 	// the members of the organisations they administer; on a user whose MFA is not required it is a
@@ -14231,7 +14235,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 	// only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-	// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+	// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 	// `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 	// SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 	// the members of the organisations they administer; on a user whose MFA is not required it is a
@@ -22542,7 +22546,7 @@ func (c *ClientWithResponses) VerifySignInCodeWithFormdataBodyWithResponse(ctx c
 //
 // The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
 // text for typing in, links to download an authenticator app, and a form asking for one current code
-// to confirm. The link is single-use and valid for 24 hours; reloading the page shows the same key.
+// to confirm. The link is single-use and valid for the platform property `temporary.password.expiry.hours` (72 hours by default, as it was when the link was made); reloading the page shows the same key.
 // An unknown, expired or used link shows a page saying to ask an administrator for a new one (400).
 //
 // Returns a wrapper object for the known response body format(s).
@@ -22662,7 +22666,7 @@ func (c *ClientWithResponses) RevokeTokenWithFormdataBodyWithResponse(ctx contex
 // refresh token that was already used revokes every token descended from the same sign-in, and
 // every access token the client holds for the account.
 //
-// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 // address lock that address out of that account for 15 minutes; four times as many from all
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -22715,7 +22719,7 @@ func (c *ClientWithResponses) IssueTokenWithBodyWithResponse(ctx context.Context
 // refresh token that was already used revokes every token descended from the same sign-in, and
 // every access token the client holds for the account.
 //
-// Lockout: the platform's `maxPasswordRetries` (default 5) failed sign-ins to an account from one
+// Lockout: the platform property `password.max.retries` (default 5) failed sign-ins to an account from one
 // address lock that address out of that account for 15 minutes; four times as many from all
 // addresses together lock the account for everyone for 15 minutes. A locked account's answer is
 // exactly a wrong password's (`invalid_grant`, "Bad credentials", after the same password check),
@@ -22952,7 +22956,7 @@ func (c *ClientWithResponses) GetServerPropertyWithResponse(ctx context.Context,
 //
 // The change takes effect at once on the instance that answers and within 2 seconds on every
 // other: the password policy for every password set afterwards, the retry limit for the next
-// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 // SafeShare administrators only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -22976,7 +22980,7 @@ func (c *ClientWithResponses) SetServerPropertyWithBodyWithResponse(ctx context.
 //
 // The change takes effect at once on the instance that answers and within 2 seconds on every
 // other: the password policy for every password set afterwards, the retry limit for the next
-// failed sign-in, the public values in `getPublicConfig` and `getServiceDirectory`.
+// failed sign-in, the public values in `getPublicConfig` and `getServices`.
 // SafeShare administrators only.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -23108,8 +23112,8 @@ func (c *ClientWithResponses) GetClientsDashboardWithResponse(ctx context.Contex
 //
 // Per organisation: its storage allocated (`quota`, MiB), storage used (bytes; 0 until files
 // exist), and its numbers of Originators and Collaborators. `searchText` keeps the organisations
-// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`). SafeShare
-// administrators only.
+// whose `searchColumn` contains it (`name`, case-insensitive) or equals it (`id`; a text that is not
+// an id matches none: an empty page, not a 400). SafeShare administrators only.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23246,7 +23250,8 @@ func (c *ClientWithResponses) ResetLocaleBundleWithResponse(ctx context.Context,
 // ListLocalesWithResponse The languages offered
 //
 // Every locale the platform offers, by `localeCode`: whether it has a built-in bundle (`en_us`), a
-// custom one uploaded by an administrator, and whether it is the platform's default.
+// custom one uploaded by an administrator, and whether it is the platform's default; ordered by
+// `localeCode`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24605,7 +24610,7 @@ func (c *ClientWithResponses) ConfirmMyMfaPairingWithResponse(ctx context.Contex
 //
 // Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 // only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 // `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 // SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 // the members of the organisations they administer; on a user whose MFA is not required it is a
@@ -24627,7 +24632,7 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 //
 // Exactly one member. `mfaEnabled` turns MFA on or off for a SafeShare administrator's account, and
 // only another SafeShare administrator may (on a user who is not a SafeShare administrator it is a
-// 400); turning it on emails the user a set-up link (24 hours), turning it off forgets their key.
+// 400); turning it on emails the user a set-up link (valid for `temporary.password.expiry.hours`, 72 by default), turning it off forgets their key.
 // `generateNewAuthenticatorKey: true` forgets the user's key and emails them a new set-up link: a
 // SafeShare administrator may do it for SafeShare administrators, an Organisation administrator for
 // the members of the organisations they administer; on a user whose MFA is not required it is a
