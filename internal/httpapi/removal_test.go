@@ -203,7 +203,7 @@ func TestDeleteOrganisation(t *testing.T) {
 			t.Fatal(err)
 		}
 		var audits int
-		if err := db.QueryRow("SELECT count(*) FROM audit_records WHERE organisation_id = $1 AND action = 'deleteOrganisation' AND status = 200 AND user_email = $2", id, root2).Scan(&audits); err != nil {
+		if err := db.QueryRow("SELECT count(*) FROM audit_records WHERE organisation_id = $1 AND operation = 'deleteOrganisation' AND action = 'DELETED' AND category = 'ORGANISATIONS' AND status = 200 AND user_email = $2", id, root2).Scan(&audits); err != nil {
 			t.Fatal(err)
 		}
 		if audits != 1 {
