@@ -34,7 +34,7 @@ func (a activityAnswer) VisitGetUserActivityDashboardResponse(w http.ResponseWri
 			b = append(b, ',')
 		}
 		b = append(b, `{"date":"`...)
-		b = d.Day.AppendFormat(b, time.DateOnly)
+		b = appendDay(b, d.Day)
 		b = append(b, `","successfulLogins":`...)
 		b = strconv.AppendInt(b, d.Successes, 10)
 		b = append(b, `,"failedLogins":`...)
@@ -46,4 +46,11 @@ func (a activityAnswer) VisitGetUserActivityDashboardResponse(w http.ResponseWri
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(b)
 	return err
+}
+
+// appendDay appends the day's date as YYYY-MM-DD (time.DateOnly), by hand: see activityAnswer.
+func appendDay(b []byte, t time.Time) []byte {
+	y, m, d := t.Date()
+	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+int(m)/10), byte('0'+int(m)%10), '-', byte('0'+d/10), byte('0'+d%10))
 }

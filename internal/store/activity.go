@@ -33,7 +33,7 @@ func (x Activity) SignInDays(ctx context.Context, first, last string, unique boo
 	}
 	out := make([]report.SignInDay, 0, 32)
 	add := func(day string, successes, failures int64) error {
-		d, err := time.Parse(time.DateOnly, day)
+		d, err := parseDay(day)
 		if err != nil {
 			return err
 		}
@@ -64,6 +64,26 @@ func (x Activity) SignInDays(ctx context.Context, first, last string, unique boo
 	var successes, failures int64
 	_, err = pgx.ForEachRow(rows, []any{&day, &successes, &failures}, func() error { return add(day, successes, failures) })
 	return out, wrap(err, "activity.sign_in_days", first)
+}
+
+// parseDay reads a day the counts key ("YYYY-MM-DD") as its midnight UTC: by hand, since a year of
+// them through time.Parse cost a measurable share of the dashboard's answer.
+func parseDay(s string) (time.Time, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, fmt.Errorf("not a day: %q", s)
+	}
+	n := 0
+	for i, c := range []byte(s) {
+		if i == 4 || i == 7 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return time.Time{}, fmt.Errorf("not a day: %q", s)
+		}
+		n = n*10 + int(c-'0')
+	}
+	y, m, d := n/10000, time.Month(n/100%100), n%100
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
 }
 
 // utcDay is a record's UTC day ("YYYY-MM-DD") in SQL, as migration 00014 computes it.
