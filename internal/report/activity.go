@@ -21,8 +21,8 @@ type SignInDay struct {
 
 // ActivityStore reads the daily sign-in counts.
 type ActivityStore interface {
-	// SignInDays are the days from first to last (inclusive, "YYYY-MM-DD") that had sign-ins, oldest
-	// first, with their counts (unique: users once a day per column); days without any are left out.
+	// SignInDays are the days from first to last (inclusive, "YYYY-MM-DD") that had sign-ins, in any
+	// order, with their counts (unique: users once a day per column); days without any are left out.
 	SignInDays(ctx context.Context, first, last string, unique bool) ([]SignInDay, error)
 }
 
