@@ -57,7 +57,7 @@ func seedActivity(args []string) {
 		`DELETE FROM sign_in_days`,
 		`INSERT INTO sign_in_user_days (day, who, failed)
 		SELECT DISTINCT SUBSTR(CAST(occurred_at AT TIME ZONE 'UTC' AS TEXT), 1, 10),
-			COALESCE(CAST(user_id AS TEXT), 'email:' || user_email), sign_in = 'failed'
+			COALESCE('email:' || NULLIF(user_email, ''), CAST(user_id AS TEXT)), sign_in = 'failed'
 		FROM audit_records
 		WHERE sign_in IS NOT NULL AND (user_id IS NOT NULL OR (user_email IS NOT NULL AND user_email <> ''))`,
 		`INSERT INTO sign_in_days (day, successes, failures)

@@ -101,7 +101,7 @@ func (s *Store) utcDay(col string) string {
 func (s *Store) SignInCountsDrift(ctx context.Context) ([]string, error) {
 	type counts struct{ Successes, Failures, UniqueSuccesses, UniqueFailures int64 }
 	day := s.utcDay("occurred_at")
-	who := "COALESCE(CAST(user_id AS TEXT), 'email:' || user_email)"
+	who := "COALESCE('email:' || NULLIF(user_email, ''), CAST(user_id AS TEXT))"
 	var real []struct {
 		Day string
 		counts
