@@ -46,7 +46,7 @@ func seedActivity(args []string) {
 		fmt.Sprintf(`INSERT INTO audit_records (id, occurred_at, organisation_id, user_id, user_email, client_id, method, path,
 			status, remote_address, action, category, operation, sign_in)
 		SELECT 9000000000000000000 + g,
-			date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => g %% %[1]d) + make_interval(secs => (g * 7919) %% 86400),
+			date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - make_interval(days => g %% %[1]d) + make_interval(secs => CAST((CAST(g AS BIGINT) * 7919) %% 86400 AS DOUBLE PRECISION)),
 			NULL, 8100000000000 + g %% %[2]d, 'activity-' || (g %% %[2]d) || '@bench.example', 'bench-client', 'POST', '/api/oauth/token',
 			CASE WHEN g %% %[3]d = 0 THEN 400 ELSE 200 END, '127.0.0.1', 'CREATED', 'AUTH', 'signIn',
 			CASE WHEN g %% %[3]d = 0 THEN 'failed' ELSE 'succeeded' END
@@ -57,7 +57,7 @@ func seedActivity(args []string) {
 		`DELETE FROM sign_in_days`,
 		`INSERT INTO sign_in_user_days (day, who, failed)
 		SELECT DISTINCT SUBSTR(CAST(occurred_at AT TIME ZONE 'UTC' AS TEXT), 1, 10),
-			COALESCE(CAST(user_id AS TEXT), 'email:' || user_email), sign_in = 'failed'
+			COALESCE('email:' || NULLIF(user_email, ''), CAST(user_id AS TEXT)), sign_in = 'failed'
 		FROM audit_records
 		WHERE sign_in IS NOT NULL AND (user_id IS NOT NULL OR (user_email IS NOT NULL AND user_email <> ''))`,
 		`INSERT INTO sign_in_days (day, successes, failures)

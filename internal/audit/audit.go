@@ -155,8 +155,10 @@ type SignInTally struct {
 }
 
 // SignInUser is a user who, on a UTC day, succeeded (Failed false) or failed to sign in: the key the
-// dashboard's uniqueLogin counts once a day per column. Who is the user's id or, when the attempt named
-// no known account, "email:" and the address given.
+// dashboard's uniqueLogin counts once a day per column. Who is "email:" and the address the record
+// names (the address given, or the account's) or, for a record naming no address, the account's id:
+// the address first, because a wrong password names no account (the token endpoint does not say which
+// exist) while a wrong code does, and the same person must count once.
 type SignInUser struct {
 	Day    string
 	Who    string
@@ -210,11 +212,11 @@ func TallySignIns(rs []Record) ([]SignInTally, []SignInUser) {
 // signInWho is the user a sign-in record counts for (SignInUser.Who); the store's backfill and drift
 // check (migration 00014) compute the same from the columns.
 func signInWho(r Record) string {
-	if r.UserID != nil {
-		return strconv.FormatInt(*r.UserID, 10)
-	}
 	if r.UserEmail != nil && *r.UserEmail != "" {
 		return "email:" + *r.UserEmail
+	}
+	if r.UserID != nil {
+		return strconv.FormatInt(*r.UserID, 10)
 	}
 	return ""
 }

@@ -358,7 +358,8 @@ func TestCategoryOfTag(t *testing.T) {
 }
 
 // TestTallySignIns: only sign-ins that succeeded or failed count, per UTC day; each user once a day
-// per column, by id or else by the address given; a record naming nobody counts in the totals only.
+// per column, by the address the record names or else by id; a record naming nobody counts in the
+// totals only.
 func TestTallySignIns(t *testing.T) {
 	day1 := time.Date(2026, 11, 29, 23, 59, 59, 0, time.UTC)
 	day2 := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
@@ -369,13 +370,14 @@ func TestTallySignIns(t *testing.T) {
 		{Time: day1, UserID: id(7), SignIn: audit.SignInSucceeded},
 		{Time: day1, UserID: id(7), SignIn: audit.SignInSucceeded},
 		{Time: day1, UserID: id(7), SignIn: audit.SignInFailed},
-		{Time: day1, UserEmail: email("x@example.com"), SignIn: audit.SignInFailed},
+		{Time: day1, UserEmail: email("x@example.com"), SignIn: audit.SignInFailed},                // a wrong password
+		{Time: day1, UserID: id(9), UserEmail: email("x@example.com"), SignIn: audit.SignInFailed}, // then a wrong code: the same person
 		{Time: day1, SignIn: audit.SignInFailed},
 		{Time: day1, UserID: id(8), Operation: audit.OperationSignInFirstStep}, // neither
 		{Time: day1, UserID: id(8), Operation: "getOrganisation"},
 	}
 	days, users := audit.TallySignIns(rs)
-	if fmt.Sprint(days) != "[{2026-11-29 2 3} {2026-11-30 1 0}]" {
+	if fmt.Sprint(days) != "[{2026-11-29 2 4} {2026-11-30 1 0}]" {
 		t.Errorf("days: %v", days)
 	}
 	if fmt.Sprint(users) != "[{2026-11-29 7 false} {2026-11-29 7 true} {2026-11-29 email:x@example.com true} {2026-11-30 7 false}]" {

@@ -56,6 +56,13 @@ func TestOrganisationsOnEmbeddedStore(t *testing.T) {
 	if page, err := w.svc.Audit.List(t.Context(), mustID(t, w.org), listingAll); err != nil || page.Count == 0 {
 		t.Fatalf("audit records went with the organisation: %d %v", page.Count, err)
 	}
-	// The world's sign-ins are counted per UTC day on SQLite as on PostgreSQL.
+	// The world's sign-ins are counted per UTC day on SQLite as on PostgreSQL, and the dashboard reads them.
 	checkSignInCounts(t, w.svc)
+	signedIn := 0
+	for _, d := range w.mustDo(t, 200, "GET", "/api/v1/dashboard/users/activity?lastDays=2", root1, "").JSON(t)["items"].([]any) {
+		signedIn += int(d.(map[string]any)["successfulLogins"].(float64))
+	}
+	if signedIn < 8 {
+		t.Errorf("the dashboard counts %d sign-ins, want the world's 8 at least", signedIn)
+	}
 }

@@ -212,7 +212,7 @@ func TestDeleteOrganisation(t *testing.T) {
 	})
 }
 
-func openSQL(t *testing.T, svc *testutil.Service) *sql.DB {
+func openSQL(t testing.TB, svc *testutil.Service) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", svc.Config.DatabaseURL)
 	if err != nil {

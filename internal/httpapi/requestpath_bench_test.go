@@ -23,9 +23,16 @@ func BenchmarkRequestPath(b *testing.B) {
 	appID := ids.Format(svc.RegisterClient(b, clientID).ID)
 	svc.CreateUser(b, root1, true)
 	tok := svc.Token(b, clientID, root1)
+	// A year of daily sign-in counts, for the dashboard's read of them (bench/README.md, issue 19).
+	if _, err := openSQL(b, svc).Exec(`INSERT INTO sign_in_days (day, successes, failures, unique_successes, unique_failures)
+		SELECT to_char(now() AT TIME ZONE 'UTC' - make_interval(days => g), 'YYYY-MM-DD'), 2700, 300, 2500, 280
+		FROM generate_series(1, 364) g`); err != nil {
+		b.Fatal(err)
+	}
 	for _, p := range []struct{ name, path string }{
 		{"no-read", "/api/v1"},
 		{"clientapp", "/api/v1/clientapps/" + appID},
+		{"activity-year", "/api/v1/dashboard/users/activity?lastDays=365"},
 	} {
 		b.Run(p.name, func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, p.path, nil)

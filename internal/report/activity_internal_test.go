@@ -30,7 +30,8 @@ func day(s string) time.Time {
 // TestSignInsPerDay: the last lastDays UTC days, today included, oldest first, days without sign-ins
 // with zeros; lastDays out of 1–365 (or absent) means 7.
 func TestSignInsPerDay(t *testing.T) {
-	f := &fakeDays{days: []SignInDay{{Day: day("2026-11-25"), Successes: 3, Failures: 1}, {Day: day("2026-11-30"), Successes: 2}}}
+	// The store gives days in any order.
+	f := &fakeDays{days: []SignInDay{{Day: day("2026-11-30"), Successes: 2}, {Day: day("2026-11-25"), Successes: 3, Failures: 1}}}
 	a := NewActivity(f)
 	a.now = func() time.Time { return time.Date(2026, 11, 30, 23, 59, 0, 0, time.FixedZone("CET", 3600)) } // 22:59 UTC
 	n := func(v int) *int { return &v }

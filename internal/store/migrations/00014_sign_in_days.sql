@@ -16,8 +16,8 @@ CREATE TABLE sign_in_days (
     unique_successes BIGINT NOT NULL DEFAULT 0,
     unique_failures  BIGINT NOT NULL DEFAULT 0
 );
--- The users counted on each day, in each column: who is the user's id or, for an attempt that named
--- no known account, 'email:' and the address given (audit.SignInUser).
+-- The users counted on each day, in each column: who is 'email:' and the address the record names or,
+-- for a record naming none, the account's id (audit.SignInUser).
 CREATE TABLE sign_in_user_days (
     day    TEXT NOT NULL,
     who    TEXT NOT NULL,
@@ -43,7 +43,7 @@ WHERE category = 'AUTH' AND operation IN ('signIn', 'signInSecondFactor');
 -- "AT TIME ZONE 'UTC'" out for it).
 INSERT INTO sign_in_user_days (day, who, failed)
 SELECT DISTINCT SUBSTR(CAST(occurred_at AT TIME ZONE 'UTC' AS TEXT), 1, 10),
-    COALESCE(CAST(user_id AS TEXT), 'email:' || user_email), sign_in = 'failed'
+    COALESCE('email:' || NULLIF(user_email, ''), CAST(user_id AS TEXT)), sign_in = 'failed'
 FROM audit_records
 WHERE sign_in IS NOT NULL AND (user_id IS NOT NULL OR (user_email IS NOT NULL AND user_email <> ''));
 
