@@ -1210,8 +1210,13 @@ type AuditRecord struct {
 	// Operation The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
 	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
 	// `deleteOrganisation`, or `lapseOrganisationRemoval` when a request lapsed (after the theme's
-	// `orgRemovalActionDays`; no user); for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
-	// `unknown` when the request did not reach an operation.
+	// `orgRemovalActionDays`; no user); for the token endpoint and the sign-in pages `signIn` (the
+	// password grant, the sign-in page's form), `signInFirstStep` (a password right, its code to come),
+	// `signInSecondFactor` (the mfa grant, the code page's form), `exchangeCode` (the
+	// authorization-code grant), `refreshToken`, or `token` (no known grant type); for whitelist
+	// rules, one record per rule: `whitelistRuleAdded`, `whitelistRuleDescribed`,
+	// `whitelistRuleDeleted`, `whitelistRuleRead`; `unknown` when the request did not reach an
+	// operation.
 	Operation      string    `json:"operation"`
 	OrganisationId *string   `json:"organisationId"`
 	Path           string    `json:"path"`

@@ -1209,8 +1209,13 @@ type AuditRecord struct {
 	// Operation The operation (its operationId, e.g. `updateOrganisation`), or for removal requests one of
 	// `requestOrganisationRemoval`, `cancelOrganisationRemoval`, `declineOrganisationRemoval`,
 	// `deleteOrganisation`, or `lapseOrganisationRemoval` when a request lapsed (after the theme's
-	// `orgRemovalActionDays`; no user); for sign-ins `signIn`, `signInFirstStep` or `signInSecondFactor`;
-	// `unknown` when the request did not reach an operation.
+	// `orgRemovalActionDays`; no user); for the token endpoint and the sign-in pages `signIn` (the
+	// password grant, the sign-in page's form), `signInFirstStep` (a password right, its code to come),
+	// `signInSecondFactor` (the mfa grant, the code page's form), `exchangeCode` (the
+	// authorization-code grant), `refreshToken`, or `token` (no known grant type); for whitelist
+	// rules, one record per rule: `whitelistRuleAdded`, `whitelistRuleDescribed`,
+	// `whitelistRuleDeleted`, `whitelistRuleRead`; `unknown` when the request did not reach an
+	// operation.
 	Operation      string    `json:"operation"`
 	OrganisationId *string   `json:"organisationId"`
 	Path           string    `json:"path"`
@@ -3844,8 +3849,12 @@ type ClientInterface interface {
 	// Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
 	// last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
 	// `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
-	// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
-	// audit records. SafeShare administrators only.
+	// With `uniqueLogin=true` each user counts at most once a day in each column (by the address the
+	// attempt named). From the sign-in audit records: successful is a password or mfa grant that issued
+	// tokens, or a sign-in or code page that accepted the password or code with nothing more to come;
+	// failed is a wrong password, a locked or disabled account, or a wrong code. The first step of an
+	// MFA sign-in, an authorization-code exchange (its user signed in on the pages, counted there) and
+	// a refresh count as neither. SafeShare administrators only.
 	//
 	// Corresponds with GET /api/v1/dashboard/users/activity (the `GetUserActivityDashboard` operationId).
 	GetUserActivityDashboard(ctx context.Context, params *GetUserActivityDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5845,8 +5854,12 @@ func (c *Client) GetQuotasDashboard(ctx context.Context, reqEditors ...RequestEd
 // Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
 // last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
 // `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
-// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
-// audit records. SafeShare administrators only.
+// With `uniqueLogin=true` each user counts at most once a day in each column (by the address the
+// attempt named). From the sign-in audit records: successful is a password or mfa grant that issued
+// tokens, or a sign-in or code page that accepted the password or code with nothing more to come;
+// failed is a wrong password, a locked or disabled account, or a wrong code. The first step of an
+// MFA sign-in, an authorization-code exchange (its user signed in on the pages, counted there) and
+// a refresh count as neither. SafeShare administrators only.
 //
 // Corresponds with GET /api/v1/dashboard/users/activity (the `GetUserActivityDashboard` operationId).
 func (c *Client) GetUserActivityDashboard(ctx context.Context, params *GetUserActivityDashboardParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -13235,8 +13248,12 @@ type ClientWithResponsesInterface interface {
 	// Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
 	// last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
 	// `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
-	// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
-	// audit records. SafeShare administrators only.
+	// With `uniqueLogin=true` each user counts at most once a day in each column (by the address the
+	// attempt named). From the sign-in audit records: successful is a password or mfa grant that issued
+	// tokens, or a sign-in or code page that accepted the password or code with nothing more to come;
+	// failed is a wrong password, a locked or disabled account, or a wrong code. The first step of an
+	// MFA sign-in, an authorization-code exchange (its user signed in on the pages, counted there) and
+	// a refresh count as neither. SafeShare administrators only.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -23146,8 +23163,12 @@ func (c *ClientWithResponses) GetQuotasDashboardWithResponse(ctx context.Context
 // Successful and failed sign-ins (password and MFA steps, on every client) per UTC day, for the
 // last `lastDays` days including today, oldest first; a day without sign-ins is there with zeros.
 // `lastDays` is 1–365; any other integer means the default, 7 (as documented), not an error.
-// With `uniqueLogin=true` each user counts at most once a day in each column. From the sign-in
-// audit records. SafeShare administrators only.
+// With `uniqueLogin=true` each user counts at most once a day in each column (by the address the
+// attempt named). From the sign-in audit records: successful is a password or mfa grant that issued
+// tokens, or a sign-in or code page that accepted the password or code with nothing more to come;
+// failed is a wrong password, a locked or disabled account, or a wrong code. The first step of an
+// MFA sign-in, an authorization-code exchange (its user signed in on the pages, counted there) and
+// a refresh count as neither. SafeShare administrators only.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -119,8 +119,11 @@ const (
 	OperationUnknown = "unknown"
 	// OperationToken: a token request that is no sign-in (an unknown or missing grant type).
 	OperationToken = "token"
-	// OperationSignIn: the password or authorization-code grant, or the sign-in page's form.
+	// OperationSignIn: the password grant, or the sign-in page's form.
 	OperationSignIn = "signIn"
+	// OperationExchangeCode: the authorization-code grant (its user signed in on the pages, recorded
+	// there; the exchange is no sign-in of its own).
+	OperationExchangeCode = "exchangeCode"
 	// OperationSignInFirstStep: a sign-in whose password was right and whose code is still to come.
 	OperationSignInFirstStep = "signInFirstStep"
 	// OperationSignInSecondFactor: the second step (the mfa grant, or the code page's form).

@@ -50,7 +50,7 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 		}
 		noteSignIn(ctx, operation, attempted, 0)
 	case "authorization_code":
-		operation = audit.OperationSignIn
+		operation = audit.OperationExchangeCode
 		noteSignIn(ctx, operation, "", 0)
 	case "refresh_token":
 		operation = audit.OperationRefreshToken
@@ -99,14 +99,17 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 	return gen.IssueToken200JSONResponse{Body: out, Headers: gen.IssueToken200ResponseHeaders{CacheControl: &noStore}}, nil
 }
 
-// grantOutcome is what a token request came to as a sign-in (audit.SignIn): the password, code and
+// grantOutcome is what a token request came to as a sign-in (audit.SignIn): the password and
 // mfa grants succeed when they issue tokens with no second step pending; the password grant fails when
 // the credentials are refused (wrong password, locked or disabled account, MFA not set up) and the mfa
 // grant when the code is wrong. Everything else counts as neither: a refresh, a first step, a client
-// that did not authenticate, a malformed request, a refused authorization code or MFA token.
+// that did not authenticate, a malformed request, a code exchange (below), a refused MFA token.
 func grantOutcome(grant string, resp oauth.TokenResponse, err error) audit.SignIn {
 	switch grant {
-	case "password", "authorization_code", oauth.GrantMFA:
+	// Not authorization_code: its user signed in on the sign-in pages, whose own record counts that
+	// sign-in (and a session reused later issues codes with no sign-in at all); counting the exchange
+	// too would count one browser sign-in twice.
+	case "password", oauth.GrantMFA:
 	default:
 		return ""
 	}
