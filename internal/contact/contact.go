@@ -139,11 +139,12 @@ func (s *Service) Add(ctx context.Context, ownerID int64, items []Details, ignor
 			seen[e] = true
 		}
 		now := s.now()
+		var duplicates errs.Items
 		added = make([]Contact, 0, len(checked))
 		for i, d := range checked {
 			if seen[d.Email] {
 				if !ignoreDuplicates {
-					refused = append(refused, &errs.ItemError{Index: i, Field: "email", Err: ErrDuplicate})
+					duplicates = append(duplicates, &errs.ItemError{Index: i, Field: "email", Err: ErrDuplicate})
 				}
 				continue
 			}
@@ -151,8 +152,8 @@ func (s *Service) Add(ctx context.Context, ownerID int64, items []Details, ignor
 			added = append(added, Contact{ID: s.ids.New(), OwnerID: ownerID, Email: d.Email, FirstName: d.FirstName,
 				LastName: d.LastName, CreatedAt: now, ModifiedAt: now})
 		}
-		if len(refused) > 0 {
-			return refused
+		if len(duplicates) > 0 {
+			return duplicates
 		}
 		if len(added) == 0 {
 			return nil // every one was in the book already, and skipped
