@@ -85,10 +85,10 @@ var (
 // propertyValue, and nothing changes.
 type ValueError struct {
 	Name   string // the property's
-	Reason string // what it takes: "takes a whole number from 8 to 1024"
+	Reason string // what it takes: "must be a whole number from 8 to 1024"
 }
 
-func (e *ValueError) Error() string { return e.Name + " " + e.Reason }
+func (e *ValueError) Error() string { return "the value of " + e.Name + " " + e.Reason }
 
 // Kind implements errs.Kinded.
 func (e *ValueError) Kind() errs.Kind { return errs.Invalid }
@@ -366,17 +366,17 @@ func Check(all []Property, p Property, value any) (string, error) {
 				return v, nil
 			}
 		}
-		return "", refuse(p.Name, "takes true or false")
+		return "", refuse(p.Name, "must be true or false")
 	case URL:
 		v, ok := value.(string)
 		if !ok || !isHTTPURL(v) {
-			return "", refuse(p.Name, "takes an absolute http or https URL of at most %d characters, or \"\" to clear it", MaxStringLength)
+			return "", refuse(p.Name, "must be an absolute http or https URL of at most %d characters, or \"\" to clear it", MaxStringLength)
 		}
 		return v, nil
 	case String:
 		v, ok := value.(string)
 		if !ok || utf8.RuneCountInString(v) > MaxStringLength || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
-			return "", refuse(p.Name, "takes text of at most %d characters without control characters", MaxStringLength)
+			return "", refuse(p.Name, "must be text of at most %d characters without control characters", MaxStringLength)
 		}
 		return v, nil
 	}
@@ -406,7 +406,7 @@ func checkInteger(all []Property, p Property, value any) (string, error) {
 			return "", refuse(p.Name, "cannot be set while %s is out of its range", map[string]string{
 				PasswordMinLength: PasswordMaxLength, PasswordMaxLength: PasswordMinLength}[p.Name])
 		}
-		return "", refuse(p.Name, "takes a whole number from %d to %d", lo, hi)
+		return "", refuse(p.Name, "must be a whole number from %d to %d", lo, hi)
 	}
 	return strconv.FormatInt(n, 10), nil
 }

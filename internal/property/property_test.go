@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -311,3 +312,39 @@ func TestBadStoredValue(t *testing.T) {
 }
 
 func snap0(s *Service) *Snapshot { return s.current.Load() }
+
+// TestConcurrentReadsAndForget: readers, Forget and Set at once share snapshots safely (run with -race).
+func TestConcurrentReadsAndForget(t *testing.T) {
+	st := newMemStore()
+	s := NewService(&lockedStore{Store: st})
+	ctx := context.Background()
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 200 {
+				snap, err := s.Current(ctx)
+				if err != nil || snap.PasswordPolicy.MaxLength != 1024 {
+					t.Error(snap, err)
+					return
+				}
+				s.Forget()
+			}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+}
+
+// lockedStore serialises a Store's calls, as a database would.
+type lockedStore struct {
+	mu sync.Mutex
+	Store
+}
+
+func (l *lockedStore) All(ctx context.Context) ([]Property, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.Store.All(ctx)
+}
