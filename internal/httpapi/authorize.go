@@ -136,8 +136,9 @@ func (h htmlResponse) VisitVerifySignInCodeResponse(w http.ResponseWriter) error
 func (h htmlResponse) VisitOpenMfaSetupResponse(w http.ResponseWriter) error     { return h.visit(w) }
 func (h htmlResponse) VisitCompleteMfaSetupResponse(w http.ResponseWriter) error { return h.visit(w) }
 
-// renderPage is the page name showing d (a pageData, or a type embedding one), rendered when written.
-// The templates are fixed and tested (TestPagesRender...): the error is kept for the callers' sake.
+// renderPage is the page name showing d (a pageData, or a setupPageData), rendered when written. The
+// templates are fixed and every page is rendered by the tests; the error result stays so that the
+// callers need not change.
 func renderPage(status int, name string, d any) (htmlResponse, error) {
 	return htmlResponse{status: status, page: name, data: d}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/notify"
@@ -431,5 +432,58 @@ func TestAdHocIsNeverAssignedByHand(t *testing.T) {
 	got, err := d.Orgs.UpdateMember(ctx, org.ID, guest.User.ID, organisation.MemberChange{Role: role(organisation.RoleCollaborator)})
 	if err != nil || got.Role != organisation.RoleCollaborator {
 		t.Fatalf("an Ad hoc member made a Collaborator: %+v, %v", got, err)
+	}
+}
+
+// A request pending longer than the removal days has lapsed: reads show none and end it, removal is
+// refused as with no request, a new request may be filed, and however many callers see the lapse at
+// once, it is recorded once.
+func TestARemovalRequestLapsesOnce(t *testing.T) {
+	t.Parallel()
+	r, ctx := newRemoval(t), context.Background()
+	d, org, alice, bob := r.d, r.org, r.alice, r.bob
+	var (
+		mu     sync.Mutex
+		lapsed []organisation.RemovalRequest
+		now    = time.Now().UTC().Truncate(time.Microsecond)
+	)
+	d.Orgs.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	d.Orgs.SetRemovalLapse(func(context.Context) (int, error) { return 2, nil }, func(_ context.Context, rr organisation.RemovalRequest) {
+		mu.Lock()
+		defer mu.Unlock()
+		lapsed = append(lapsed, rr)
+	})
+	first, err := d.Orgs.RequestRemoval(ctx, org.ID, alice, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	now = now.Add(48*time.Hour + time.Second)
+	mu.Unlock()
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if o, err := d.Orgs.ByID(ctx, org.ID); err != nil || o.RemovalRequest != nil {
+				t.Errorf("a read after the lapse: %+v %v", o.RemovalRequest, err)
+			}
+		}()
+	}
+	wg.Wait()
+	wantErr(t, d.Orgs.Remove(ctx, org.ID, bob), organisation.ErrRemovalNotRequested)
+	if s := seen(t, d, org.ID); s != (committed{orgs: 1, requests: 0}) {
+		t.Fatalf("after the lapse: %+v", s)
+	}
+	mu.Lock()
+	if len(lapsed) != 1 || lapsed[0].ID != first.ID {
+		t.Fatalf("lapses recorded: %+v, want the first request once", lapsed)
+	}
+	mu.Unlock()
+	if _, err := d.Orgs.RequestRemoval(ctx, org.ID, alice, false); err != nil {
+		t.Fatalf("a new request after the lapse: %v", err)
+	}
+	if err := d.Orgs.Remove(ctx, org.ID, bob); err != nil {
+		t.Fatal(err)
 	}
 }
