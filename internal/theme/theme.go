@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
@@ -247,7 +246,6 @@ type Service struct {
 	// generation counts the changes made here; a read begun before one does not replace what the change
 	// left (a stale value must not come back for CacheFor after this instance's own change).
 	generation atomic.Uint64
-	reading    sync.Mutex // one read of the store at a time; the others wait for its answer
 }
 
 type cached struct {
@@ -260,15 +258,14 @@ func NewService(s Store) *Service { return &Service{store: s, now: time.Now, max
 
 // Current is the theme, read from the store at most CacheFor ago.
 func (s *Service) Current(ctx context.Context) (*Theme, error) {
-	if c := s.cur.Load(); c != nil && s.now().Sub(c.readAt) < s.maxStale {
-		return c.theme, nil
-	}
-	s.reading.Lock()
-	defer s.reading.Unlock()
 	now := s.now()
 	if c := s.cur.Load(); c != nil && now.Sub(c.readAt) < s.maxStale {
-		return c.theme, nil // read by the caller this one waited for
+		return c.theme, nil
 	}
+	// No lock around the read, as for the properties: a caller inside a transaction reads through it
+	// (the removal lapse asks for orgRemovalActionDays under the organisation's lock), and on the
+	// embedded store, whose one connection that transaction holds, a second reader holding a lock
+	// while it waits for the connection would never let the first one in.
 	gen := s.generation.Load()
 	set, err := s.store.All(ctx)
 	if err != nil {
