@@ -13,9 +13,10 @@ import (
 )
 
 // BenchmarkHotReads serves the public reads every web client makes on every page load, GET /theme and
-// GET /api/v1/config, in-process beside the no-read path GET /api/v1 (authenticated), as
-// BenchmarkRequestPath does; bench/ (BENCH_ONLY=hot) measures them over HTTP. Both should cost no more
-// than the no-read path: they are answered from memory and skip the bearer token's verification.
+// GET /api/v1/config, in-process beside the no-read path GET /api/v1 (authenticated) and GET /healthz
+// (no token, no read), as BenchmarkRequestPath does; bench/ (BENCH_ONLY=hot) measures them over HTTP.
+// Both should cost no more than the no-read path: they are answered from memory and skip the bearer
+// token's verification.
 //
 //	go test -run XXX -bench HotReads -benchmem ./internal/httpapi/
 func BenchmarkHotReads(b *testing.B) {
@@ -33,25 +34,10 @@ func BenchmarkHotReads(b *testing.B) {
 			b.Fatalf("setting %s: %d %s", name, w.Code, w.Body)
 		}
 	}
-	for _, p := range []struct{ name, path, token string }{
+	servePaths(b, svc, []benchPath{
 		{"no-read", "/api/v1", tok},
 		{"theme", "/theme", ""},
 		{"config", "/api/v1/config", ""},
-	} {
-		b.Run(p.name, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, p.path, nil)
-			if p.token != "" {
-				req.Header.Set("Authorization", "Bearer "+p.token)
-			}
-			req.RemoteAddr = "127.0.0.1:40000"
-			b.ReportAllocs()
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				svc.Handler.ServeHTTP(w, req)
-				if w.Code != http.StatusOK {
-					b.Fatalf("%s: %d %s", p.path, w.Code, w.Body)
-				}
-			}
-		})
-	}
+		{"healthz", "/healthz", ""},
+	})
 }
