@@ -116,7 +116,7 @@ func TestSignInOutcomes(t *testing.T) {
 		"token 400 signInSecondFactor CREATED AUTH failed",
 		"token 200 signInSecondFactor CREATED AUTH succeeded",
 		"login 303 signIn CREATED AUTH succeeded", // alice on the page
-		"token 200 exchangeCode CREATED AUTH -", // the code grant: the page counted alice's sign-in
+		"token 200 exchangeCode CREATED AUTH -",   // the code grant: the page counted alice's sign-in
 		"login 401 signIn CREATED AUTH failed",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
