@@ -258,23 +258,26 @@ mfa_phase() {
   mfa_rows="| mfa grant (the second step), closed loop ($((CORES * 4)) connections), $MFA_USERS accounts | $rate grants/s = $(awk -v a="$rate" -v p="$pw_rps" 'BEGIN {printf "%.1f", a/p}') × the password grant's $pw_rps/s; p50 $(echo "$mfa" | field p50_ms) ms, p99 $(echo "$mfa" | field p99_ms) ms; answers $(echo "$mfa" | grep -o '"statuses":{[^}]*}' | cut -d: -f2-); the first steps (password grants of the same accounts) $(echo "$mfa" | field first_steps_per_second | xargs printf %.0f)/s | ≥ 5 × password grant = $target/s, all 200 | $([[ $(verdict "$rate" "$target") == ok && $(echo "$mfa" | grep -o '"statuses":{[^}]*}') == '"statuses":{"200":'$MFA_USERS'}' ]] && echo ok || echo MISSED) |"
 }
 
-if [[ $ONLY == flood ]]; then
-  flood_phase
-  report=$(cat <<REPORT
-| path | measured | target | verdict |
-| --- | --- | --- | --- |
-$flood_rows
-
-CPU time taken by the hypervisor for other guests (steal) during the flood: $flood_steal%.
-REPORT
-)
+# only_report ends a BENCH_ONLY run: its report (a table of rows under the heading of the "measured"
+# column, then a note if given) on the terminal and in bin/bench-results.md, labelled; then exit.
+only_report() { # label, measured-column heading, rows, [note]
+  local report
+  report=$(printf '| path | %s | target | verdict |\n| --- | --- | --- | --- |\n%s' "$2" "$3")
+  [[ -z ${4:-} ]] || report=$(printf '%s\n\n%s' "$report" "$4")
   echo
   echo "$report"
   mkdir -p bin
-  { echo "make bench (BENCH_ONLY=flood, $FLOOD_BIN), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
+  { echo "make bench (BENCH_ONLY=$1), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
   echo
   echo "(also written to bin/bench-results.md)"
   exit 0
+}
+
+if [[ $ONLY == flood ]]; then
+  flood_phase
+  only_report "flood, $FLOOD_BIN" "measured" \
+    "$flood_rows" \
+    "CPU time taken by the hypervisor for other guests (steal) during the flood: $flood_steal%."
 fi
 
 ACCESS_DATABASE_URL=$db_url ACCESS_HTTP_ADDR=$SVC \
@@ -311,60 +314,24 @@ ratio() { paste "$work/$1" "$work/$2" | awk '{printf "%.4f\n", $1/$2}' | median 
 if [[ $ONLY == activity ]]; then
   wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
   activity_phase
-  report=$(cat <<REPORT
-| path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
-| --- | --- | --- | --- |
-$activity_rows
-
-CPU time taken by the hypervisor for other guests (steal) during the activity phase: $act_steal%.
-REPORT
-)
-  echo
-  echo "$report"
-  mkdir -p bin
-  { echo "make bench (BENCH_ONLY=activity), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
-  echo
-  echo "(also written to bin/bench-results.md)"
-  exit 0
+  only_report "activity" "measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own)" \
+    "$activity_rows" \
+    "CPU time taken by the hypervisor for other guests (steal) during the activity phase: $act_steal%."
 fi
 if [[ $ONLY == hot ]]; then
   wrk -t2 -c"$CONNS" -d2s -H "$auth" "http://$SVC/api/v1" >/dev/null
   hot_phase
-  report=$(cat <<REPORT
-| path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
-| --- | --- | --- | --- |
-$hot_rows
-
-CPU time taken by the hypervisor for other guests (steal) during the hot-reads phase: $hot_steal%.
-REPORT
-)
-  echo
-  echo "$report"
-  mkdir -p bin
-  { echo "make bench (BENCH_ONLY=hot), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
-  echo
-  echo "(also written to bin/bench-results.md)"
-  exit 0
+  only_report "hot" "measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own)" \
+    "$hot_rows" \
+    "CPU time taken by the hypervisor for other guests (steal) during the hot-reads phase: $hot_steal%."
 fi
 
 if [[ $ONLY == orgadmin ]]; then
   wrk -t2 -c"$CONNS" -d2s "http://$BASE/$id" >/dev/null
   orgadmin_phase
-  report=$(cat <<REPORT
-| path | measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own) | target | verdict |
-| --- | --- | --- | --- |
-$org_rows
-
-CPU time taken by the hypervisor for other guests (steal) during the organisation phase: $org_steal%.
-REPORT
-)
-  echo
-  echo "$report"
-  mkdir -p bin
-  { echo "make bench (BENCH_ONLY=orgadmin), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
-  echo
-  echo "(also written to bin/bench-results.md)"
-  exit 0
+  only_report "orgadmin" "measured (medians of $ROUNDS rounds; each ratio the median of the rounds' own)" \
+    "$org_rows" \
+    "CPU time taken by the hypervisor for other guests (steal) during the organisation phase: $org_steal%."
 fi
 
 steal_start=$(cpu_ticks)
@@ -418,20 +385,9 @@ echo "   $CORES checks at once: $hash_par_before and $hash_par_after ms per chec
 echo "   $pw_rps grants/s"
 if [[ $ONLY == mfa ]]; then
   mfa_phase
-  report=$(cat <<REPORT
-| path | measured | target | verdict |
-| --- | --- | --- | --- |
-| password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms) | — | — |
-$mfa_rows
-REPORT
-)
-  echo
-  echo "$report"
-  mkdir -p bin
-  { echo "make bench (BENCH_ONLY=mfa), $(date -u +%FT%TZ), $CORES cores"; echo; echo "$report"; } >bin/bench-results.md
-  echo
-  echo "(also written to bin/bench-results.md)"
-  exit 0
+  only_report "mfa" "measured" \
+    "| password grant, closed loop ($((CORES * 2)) connections) | $pw_rps grants/s (one hash check $hash_ms ms) | — | — |
+$mfa_rows"
 fi
 mfa_phase
 
