@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/cocoondata/access-service/internal/testutil"
 )
@@ -61,17 +58,7 @@ func (w *world) addContacts(t *testing.T, who, body string) []string {
 // contactsState is a digest of every address book, to show a refused request changed none.
 func (w *world) contactsState(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, w.svc.Config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var digest *string
-	if err := conn.QueryRow(ctx, "SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM contacts t").Scan(&digest); err != nil {
-		t.Fatal(err)
-	}
-	return deref(digest)
+	return tableDigest(t, w.svc, "contacts")
 }
 
 // TestContacts: a user's address book through the API: adding (normalised addresses, names optional,

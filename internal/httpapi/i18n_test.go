@@ -1,14 +1,11 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/cocoondata/access-service/internal/testutil"
 )
@@ -31,22 +28,7 @@ func (w *world) uploadBundle(t testing.TB, who, code, content string) *testutil.
 // i18nState is what the languages' tables hold, to show a refused request changed nothing.
 func i18nState(t *testing.T, svc *testutil.Service) string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, svc.Config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var out []string
-	for _, q := range []string{"SELECT default_locale || ' ' || version FROM i18n_settings",
-		"SELECT coalesce(string_agg(locale || '=' || strings, '|' ORDER BY locale), '') FROM i18n_bundles"} {
-		var s string
-		if err := conn.QueryRow(ctx, q).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, "\n")
+	return tableDigest(t, svc, "i18n_settings", "i18n_bundles")
 }
 
 // TestLocaleOperations: one case per status each of the five operations answers; a refused request

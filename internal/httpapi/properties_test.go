@@ -75,17 +75,7 @@ func (e *propsEnv) set(t *testing.T, id, valueJSON string) map[string]any {
 // rows is the properties table as the database holds it, to show that a refused request changed nothing.
 func (e *propsEnv) rows(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, e.svc.Config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var digest string
-	if err := conn.QueryRow(ctx, "SELECT string_agg(t::text, '|' ORDER BY id) FROM properties t").Scan(&digest); err != nil {
-		t.Fatal(err)
-	}
-	return digest
+	return tableDigest(t, e.svc, "properties")
 }
 
 // TestServerPropertyOperations: each answer of listServerProperties, getServerProperty and
