@@ -7,7 +7,6 @@ package property
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math"
 	"net/url"
 	"strconv"
@@ -184,16 +183,6 @@ type Snapshot struct {
 	GoogleAnalyticsDomain string
 	RequireLoginOnLaunch  bool
 	DocumentViewerEnabled bool
-}
-
-// Values returns every property's value by name (a copy, the caller's to change), read from the store at
-// most CacheFor ago.
-func (s *Service) Values(ctx context.Context) (map[string]string, error) {
-	snap, err := s.Current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return maps.Clone(snap.values), nil
 }
 
 // Value is a property's value by name.
