@@ -67,38 +67,30 @@ func (x Audit) AddSignIns(ctx context.Context, days []audit.SignInTally, users [
 	}
 	fresh := map[key]int64{}
 	if len(users) > 0 {
-		var b strings.Builder
 		args := make([]any, 0, 3*len(users))
-		b.WriteString("INSERT INTO sign_in_user_days (day, who, failed) VALUES ")
-		for i, u := range users {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?)")
+		for _, u := range users {
 			args = append(args, u.Day, u.Who, u.Failed)
 		}
-		b.WriteString(" ON CONFLICT DO NOTHING RETURNING day, failed")
+		insert := "INSERT INTO sign_in_user_days (day, who, failed) VALUES " + valueRows(len(users), 3) +
+			" ON CONFLICT DO NOTHING RETURNING day, failed"
 		var added []struct {
 			Day    string
 			Failed bool
 		}
-		if err := x.s.conn(ctx).Raw(b.String(), args...).Scan(&added).Error; err != nil {
+		if err := x.s.conn(ctx).Raw(insert, args...).Scan(&added).Error; err != nil {
 			return wrap(err, "audit.add_sign_in_users", len(users))
 		}
 		for _, a := range added {
 			fresh[key{a.Day, a.Failed}]++
 		}
 	}
-	var b strings.Builder
 	args := make([]any, 0, 5*len(days))
-	b.WriteString("INSERT INTO sign_in_days (day, successes, failures, unique_successes, unique_failures) VALUES ")
-	for i, d := range days {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?)")
+	for _, d := range days {
 		args = append(args, d.Day, d.Successes, d.Failures, fresh[key{d.Day, false}], fresh[key{d.Day, true}])
 	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO sign_in_days (day, successes, failures, unique_successes, unique_failures) VALUES ")
+	b.WriteString(valueRows(len(days), 5))
 	b.WriteString(` ON CONFLICT (day) DO UPDATE SET successes = sign_in_days.successes + excluded.successes,
 		failures = sign_in_days.failures + excluded.failures,
 		unique_successes = sign_in_days.unique_successes + excluded.unique_successes,
@@ -163,4 +155,10 @@ func signInOf(v *string) audit.SignIn {
 		return ""
 	}
 	return audit.SignIn(*v)
+}
+
+// valueRows is the VALUES list of a multi-row insert: rows tuples of columns placeholders each.
+func valueRows(rows, columns int) string {
+	row := "(" + strings.Repeat("?, ", columns-1) + "?)"
+	return strings.Repeat(row+", ", rows-1) + row
 }
