@@ -17,17 +17,11 @@ func (s *Server) GetTheme(ctx context.Context, _ gen.GetThemeRequestObject) (gen
 	if err != nil {
 		return nil, err
 	}
-	return themeJSON(t.JSON()), nil
+	return encodedJSON(t.JSON()), nil // the JSON gen.Theme would encode to
 }
 
-// themeJSON is GET /theme's 200 answer, encoded beforehand (the JSON gen.Theme would encode to).
-type themeJSON []byte
-
-func (b themeJSON) VisitGetThemeResponse(w http.ResponseWriter) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(b)
-	return err
+func (b encodedJSON) VisitGetThemeResponse(w http.ResponseWriter) error {
+	return b.VisitGetServicesResponse(w)
 }
 
 // GetThemeProperty implements gen.StrictServerInterface.
