@@ -1526,6 +1526,11 @@ type GrantType string
 // HealthStatus defines model for HealthStatus.
 type HealthStatus struct {
 	Status HealthStatusStatus `json:"status"`
+
+	// Version The running build's version (what `access-service version` prints): a release tag, or `devel-` and the commit for a development build.
+	//
+	// Example: v1.4.0
+	Version *string `json:"version,omitempty"`
 }
 
 // HealthStatusStatus defines model for HealthStatus.Status.

@@ -93,6 +93,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "user":
 		return userCommand(ctx, cfg, log, args, stdin, stdout, fail)
+	case "keys":
+		return keysCommand(ctx, cfg, log, args, stdout, fail)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0

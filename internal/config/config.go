@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,6 +36,17 @@ type Config struct {
 	// written to the platform properties content.service.url and webapp.service.url at every start.
 	ContentServiceURL string
 	WebappURL         string
+
+	// TrustedProxies (ACCESS_TRUSTED_PROXIES, a comma-separated list of CIDRs or addresses) are the
+	// reverse proxies whose X-Forwarded-For is believed: the client's address is taken from that header
+	// only when the connection comes from one of them. Empty: the connection's own address, always.
+	TrustedProxies []netip.Prefix
+	// MetricsAddr (ACCESS_METRICS_ADDR, host:port) is where Prometheus metrics are served, apart from
+	// the API; empty (the default): no metrics listener.
+	MetricsAddr string
+	// SigningKeyRotation (ACCESS_SIGNING_KEY_ROTATION, a Go duration such as 720h) rotates the signing
+	// key automatically once the newest key is that old; zero (the default): only by command.
+	SigningKeyRotation time.Duration
 
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
@@ -70,11 +82,14 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		SMTPURL:                get("ACCESS_SMTP_URL", ""),
 		ContentServiceURL:      get("ACCESS_CONTENT_SERVICE_URL", ""),
 		WebappURL:              get("ACCESS_WEBAPP_URL", ""),
+		MetricsAddr:            get("ACCESS_METRICS_ADDR", ""),
 		BootstrapAdminEmail:    get("ACCESS_BOOTSTRAP_ADMIN_EMAIL", ""),
 		BootstrapAdminPassword: get("ACCESS_BOOTSTRAP_ADMIN_PASSWORD", ""),
 		BootstrapClientID:      get("ACCESS_BOOTSTRAP_CLIENT_ID", ""),
 		BootstrapClientSecret:  get("ACCESS_BOOTSTRAP_CLIENT_SECRET", ""),
 	}
+	_, issuerSet := lookup("ACCESS_ISSUER")
+	issuerSet = issuerSet && get("ACCESS_ISSUER", "") != ""
 	c.Issuer = strings.TrimRight(get("ACCESS_ISSUER", "http://"+c.HTTPAddr), "/")
 
 	var errs []error
@@ -103,6 +118,36 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, &Error{"ACCESS_ISSUER", fmt.Sprintf("%q is not an absolute http(s) URL", c.Issuer)})
+	} else if !reachableHost(u.Hostname()) {
+		// Every token names the issuer, and clients compare it: an issuer without a host clients can
+		// reach (ACCESS_HTTP_ADDR=:8080 gives http://:8080; 0.0.0.0 is "every interface") makes tokens
+		// nobody can check, so the start stops here with what to do.
+		from := ""
+		if !issuerSet {
+			from = " (made from ACCESS_HTTP_ADDR)"
+		}
+		errs = append(errs, &Error{"ACCESS_ISSUER", fmt.Sprintf("the issuer %q%s names no host clients can reach; set ACCESS_ISSUER to the URL clients use, e.g. https://access.example.com or http://localhost:8080", c.Issuer, from)})
+	}
+	if v := get("ACCESS_TRUSTED_PROXIES", ""); v != "" {
+		proxies, err := parseProxies(v)
+		if err != nil {
+			errs = append(errs, &Error{"ACCESS_TRUSTED_PROXIES", err.Error()})
+		}
+		c.TrustedProxies = proxies
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, &Error{"ACCESS_METRICS_ADDR", fmt.Sprintf("%q is not host:port", c.MetricsAddr)})
+		} else if c.MetricsAddr == c.HTTPAddr {
+			errs = append(errs, &Error{"ACCESS_METRICS_ADDR", "must differ from ACCESS_HTTP_ADDR: metrics are served apart from the API"})
+		}
+	}
+	if v := get("ACCESS_SIGNING_KEY_ROTATION", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < MinSigningKeyRotation {
+			errs = append(errs, &Error{"ACCESS_SIGNING_KEY_ROTATION", fmt.Sprintf("must be a duration of at least %s, such as 720h (30 days)", MinSigningKeyRotation)})
+		}
+		c.SigningKeyRotation = d
 	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
@@ -126,6 +171,41 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, &Error{"ACCESS_BOOTSTRAP_CLIENT_SECRET", fmt.Sprintf("must be at least %d characters long (it has %d); use a long random secret", clientapp.MinSecretLength, n)})
 	}
 	return c, errors.Join(errs...)
+}
+
+// MinSigningKeyRotation is the shortest automatic rotation ACCESS_SIGNING_KEY_ROTATION accepts: a key must
+// outlive the tokens it signs by far, or the key set would only grow.
+const MinSigningKeyRotation = time.Hour
+
+// reachableHost tells whether an issuer's host is one a client can connect to: not empty and not an
+// unspecified address (0.0.0.0, ::).
+func reachableHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err != nil || !ip.IsUnspecified()
+}
+
+// parseProxies reads ACCESS_TRUSTED_PROXIES: CIDRs or single addresses, separated by commas.
+func parseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR (10.0.0.0/8) nor an address (10.0.0.1)", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 // IsEmbedded reports whether the URL names the embedded SQLite store.

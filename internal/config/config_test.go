@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFromEnv(t *testing.T) {
@@ -13,15 +15,45 @@ func TestFromEnv(t *testing.T) {
 		check   func(t *testing.T, c Config)
 	}{
 		{"defaults", nil, "", func(t *testing.T, c Config) {
-			if c.DatabaseURL != DefaultDatabaseURL || c.HTTPAddr != "127.0.0.1:8080" || c.Issuer != "http://127.0.0.1:8080" {
+			if c.DatabaseURL != DefaultDatabaseURL || c.HTTPAddr != "127.0.0.1:8080" || c.Issuer != "http://127.0.0.1:8080" ||
+				c.TrustedProxies != nil || c.MetricsAddr != "" || c.SigningKeyRotation != 0 {
 				t.Errorf("%+v", c)
 			}
 		}},
-		{"issuer follows the address", map[string]string{"ACCESS_HTTP_ADDR": "0.0.0.0:9000"}, "", func(t *testing.T, c Config) {
-			if c.Issuer != "http://0.0.0.0:9000" {
+		{"issuer follows the address", map[string]string{"ACCESS_HTTP_ADDR": "localhost:9000"}, "", func(t *testing.T, c Config) {
+			if c.Issuer != "http://localhost:9000" {
 				t.Errorf("issuer %s", c.Issuer)
 			}
 		}},
+		{"issuer from an address without a host", map[string]string{"ACCESS_HTTP_ADDR": ":8080"}, "set ACCESS_ISSUER", nil},
+		{"issuer from every interface", map[string]string{"ACCESS_HTTP_ADDR": "0.0.0.0:8080"}, "set ACCESS_ISSUER", nil},
+		{"issuer of every IPv6 interface", map[string]string{"ACCESS_ISSUER": "http://[::]:8080"}, "ACCESS_ISSUER", nil},
+		{"every interface with an issuer", map[string]string{"ACCESS_HTTP_ADDR": "0.0.0.0:8080", "ACCESS_ISSUER": "http://localhost:8080"}, "", func(t *testing.T, c Config) {
+			if c.Issuer != "http://localhost:8080" {
+				t.Errorf("issuer %s", c.Issuer)
+			}
+		}},
+		{"trusted proxies", map[string]string{"ACCESS_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,::1,fd00::/8"}, "", func(t *testing.T, c Config) {
+			got := fmt.Sprint(c.TrustedProxies)
+			if got != "[10.0.0.0/8 192.168.1.7/32 ::1/128 fd00::/8]" {
+				t.Errorf("proxies %s", got)
+			}
+		}},
+		{"trusted proxy that is no address", map[string]string{"ACCESS_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, "ACCESS_TRUSTED_PROXIES", nil},
+		{"metrics address", map[string]string{"ACCESS_METRICS_ADDR": "127.0.0.1:9090"}, "", func(t *testing.T, c Config) {
+			if c.MetricsAddr != "127.0.0.1:9090" {
+				t.Errorf("metrics %q", c.MetricsAddr)
+			}
+		}},
+		{"metrics address without a port", map[string]string{"ACCESS_METRICS_ADDR": "127.0.0.1"}, "ACCESS_METRICS_ADDR", nil},
+		{"metrics on the API's address", map[string]string{"ACCESS_METRICS_ADDR": "127.0.0.1:8080"}, "ACCESS_METRICS_ADDR", nil},
+		{"key rotation", map[string]string{"ACCESS_SIGNING_KEY_ROTATION": "720h"}, "", func(t *testing.T, c Config) {
+			if c.SigningKeyRotation != 720*time.Hour {
+				t.Errorf("rotation %s", c.SigningKeyRotation)
+			}
+		}},
+		{"key rotation too often", map[string]string{"ACCESS_SIGNING_KEY_ROTATION": "5m"}, "ACCESS_SIGNING_KEY_ROTATION", nil},
+		{"key rotation not a duration", map[string]string{"ACCESS_SIGNING_KEY_ROTATION": "30d"}, "ACCESS_SIGNING_KEY_ROTATION", nil},
 		{"issuer loses its trailing slash", map[string]string{"ACCESS_ISSUER": "https://access.xy-company.com/"}, "", func(t *testing.T, c Config) {
 			if c.Issuer != "https://access.xy-company.com" {
 				t.Errorf("issuer %s", c.Issuer)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/testutil"
+	"github.com/cocoondata/access-service/internal/version"
 )
 
 func TestDiscoveryListsEveryOperation(t *testing.T) {
@@ -77,7 +78,11 @@ func TestPublicEndpoints(t *testing.T) {
 				t.Errorf("password policy: %v", b)
 			}
 		}},
-		{"/healthz", 200, nil},
+		{"/healthz", 200, func(t *testing.T, b map[string]any) {
+			if b["status"] != "ok" || b["version"] != version.String() {
+				t.Errorf("health: %v, want the version %s", b, version.String())
+			}
+		}},
 		{"/readyz", 200, nil},
 		{"/api/oauth/jwks", 200, func(t *testing.T, b map[string]any) {
 			if len(b["keys"].([]any)) != 1 {

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/cocoondata/access-service/gen"
+	"github.com/cocoondata/access-service/internal/version"
 )
 
 // GetHealth implements gen.StrictServerInterface.
 func (s *Server) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.GetHealthResponseObject, error) {
-	return gen.GetHealth200JSONResponse{Status: gen.Ok}, nil
+	v := version.String()
+	return gen.GetHealth200JSONResponse{Status: gen.Ok, Version: &v}, nil
 }
 
 // GetReadiness implements gen.StrictServerInterface.
