@@ -6,6 +6,7 @@
 //	access-service user set-password --email EMAIL   (ends every session and token of the account)
 //	access-service user disable --email EMAIL        (refuses sign-in; ends every session and token)
 //	access-service user enable --email EMAIL
+//	access-service backup --to FILE                  (a checked copy of the embedded store, while it runs)
 //
 // Passwords are read from standard input, one line. Configuration comes from the environment (see
 // README.md).
@@ -43,6 +44,7 @@ const usage = `usage:
   access-service user set-password --email EMAIL
   access-service user disable --email EMAIL
   access-service user enable --email EMAIL
+  access-service backup --to FILE
 Passwords are read from standard input (one line).`
 
 func main() {
@@ -95,6 +97,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return userCommand(ctx, cfg, log, args, stdin, stdout, fail)
 	case "keys":
 		return keysCommand(ctx, cfg, log, args, stdout, fail)
+	case "backup":
+		return backupCommand(ctx, cfg, args, stdout, fail)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
