@@ -3,13 +3,13 @@ package i18n
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"golang.org/x/text/language"
 
 	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/listing"
+	"github.com/cocoondata/access-service/internal/memo"
 )
 
 var (
@@ -54,9 +54,7 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu     sync.Mutex
-	cached *snapshot
-	readAt time.Time
+	cache *memo.Value[snapshot]
 }
 
 // snapshot is the state as read, with what every page render needs ready: the matcher over the
@@ -73,51 +71,33 @@ func NewService(s Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: s, log: log, now: time.Now}
+	svc := &Service{store: s, log: log, now: time.Now}
+	svc.cache = memo.New[snapshot](CacheFor, func() time.Time { return svc.now() })
+	return svc
 }
 
 // Forget makes the next read ask the store, so a change made here is seen here at once.
-func (s *Service) Forget() {
-	s.mu.Lock()
-	s.readAt = time.Time{}
-	s.mu.Unlock()
-}
+func (s *Service) Forget() { s.cache.Forget() }
 
 // current is the state, read at most CacheFor ago; between reads only the version is asked, and the
 // rest read again when it changed.
 func (s *Service) current(ctx context.Context) (*snapshot, error) {
-	now := s.now()
-	s.mu.Lock()
-	cached, fresh := s.cached, s.cached != nil && now.Sub(s.readAt) < CacheFor
-	s.mu.Unlock()
-	if fresh {
-		return cached, nil
-	}
-	if cached != nil {
-		v, err := s.store.Version(ctx)
+	return s.cache.Get(ctx, func(ctx context.Context, held *snapshot) (*snapshot, error) {
+		if held != nil {
+			v, err := s.store.Version(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if v == held.Version {
+				return held, nil
+			}
+		}
+		st, err := s.store.State(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if v == cached.Version {
-			s.mu.Lock()
-			if s.cached == cached {
-				s.readAt = now
-			}
-			s.mu.Unlock()
-			return cached, nil
-		}
-	}
-	st, err := s.store.State(ctx)
-	if err != nil {
-		return nil, err
-	}
-	snap := newSnapshot(st)
-	s.mu.Lock()
-	if s.cached == nil || s.cached.Version <= snap.Version {
-		s.cached, s.readAt = snap, now
-	}
-	s.mu.Unlock()
-	return snap, nil
+		return newSnapshot(st), nil
+	})
 }
 
 func newSnapshot(st State) *snapshot {

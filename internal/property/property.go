@@ -11,13 +11,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/errs"
 	"github.com/cocoondata/access-service/internal/listing"
+	"github.com/cocoondata/access-service/internal/memo"
 )
 
 // Names of the properties (the documented dotted names).
@@ -122,13 +122,9 @@ type Store interface {
 
 // Service is the properties' rules and the values the rest of the service reads, held in memory.
 type Service struct {
-	store    Store
-	now      func() time.Time
-	maxStale time.Duration
-
-	current atomic.Pointer[Snapshot]
-	// forgotten counts Forget's calls; a snapshot read before the last one is not used.
-	forgotten atomic.Uint64
+	store Store
+	now   func() time.Time
+	cache *memo.Value[Snapshot]
 }
 
 // CacheFor is how long the values are answered from memory before the store is read again: the bound
@@ -137,41 +133,30 @@ const CacheFor = 2 * time.Second
 
 // NewService returns the properties' rules over the store.
 func NewService(s Store) *Service {
-	return &Service{store: s, now: func() time.Time { return time.Now().UTC() }, maxStale: CacheFor}
+	svc := &Service{store: s, now: func() time.Time { return time.Now().UTC() }}
+	svc.cache = memo.New[Snapshot](CacheFor, func() time.Time { return svc.now() })
+	return svc
 }
 
 // Forget drops the values held in memory, so the next read sees the store; whatever changes a property
 // calls it after the change commits. A read under way when it is called is not kept either.
-func (s *Service) Forget() { s.forgotten.Add(1) }
+func (s *Service) Forget() { s.cache.Forget() }
 
 // Current returns the values, read from the store at most CacheFor ago (and after the last Forget).
 // The snapshot is shared and never changes: callers read it, never write it.
 func (s *Service) Current(ctx context.Context) (*Snapshot, error) {
-	gen := s.forgotten.Load()
-	now := s.now()
-	if c := s.current.Load(); c != nil && c.gen == gen && now.Sub(c.readAt) < s.maxStale {
-		return c, nil
-	}
-	// No lock around the read: a request in a transaction may read through it (on the embedded store,
-	// the only connection), and the read is one small statement.
-	all, err := s.store.All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	snap, err := newSnapshot(all)
-	if err != nil {
-		return nil, err
-	}
-	snap.readAt, snap.gen = now, gen
-	s.current.Store(snap)
-	return snap, nil
+	return s.cache.Get(ctx, func(ctx context.Context, _ *Snapshot) (*Snapshot, error) {
+		all, err := s.store.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return newSnapshot(all)
+	})
 }
 
 // Snapshot is every property's value as read at one moment, with the ones the service acts on typed.
 type Snapshot struct {
 	values map[string]string
-	readAt time.Time
-	gen    uint64
 
 	PasswordPolicy     PasswordPolicy
 	MaxPasswordRetries int

@@ -15,12 +15,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/cocoondata/access-service/internal/errs"
+	"github.com/cocoondata/access-service/internal/memo"
 	"github.com/cocoondata/access-service/internal/user"
 )
 
@@ -238,51 +238,31 @@ const CacheFor = 2 * time.Second
 
 // Service is the theme: its rules, and its values served from memory.
 type Service struct {
-	store    Store
-	now      func() time.Time
-	maxStale time.Duration
-
-	cur atomic.Pointer[cached]
-	// generation counts the changes made here; a read begun before one does not replace what the change
-	// left (a stale value must not come back for CacheFor after this instance's own change).
-	generation atomic.Uint64
-}
-
-type cached struct {
-	theme  *Theme
-	readAt time.Time
+	store Store
+	now   func() time.Time
+	cache *memo.Value[Theme]
 }
 
 // NewService returns the theme over the store.
-func NewService(s Store) *Service { return &Service{store: s, now: time.Now, maxStale: CacheFor} }
+func NewService(s Store) *Service {
+	svc := &Service{store: s, now: time.Now}
+	svc.cache = memo.New[Theme](CacheFor, func() time.Time { return svc.now() })
+	return svc
+}
 
-// Current is the theme, read from the store at most CacheFor ago.
+// Current is the theme, read from the store at most CacheFor ago (and after this instance's last change).
 func (s *Service) Current(ctx context.Context) (*Theme, error) {
-	now := s.now()
-	if c := s.cur.Load(); c != nil && now.Sub(c.readAt) < s.maxStale {
-		return c.theme, nil
-	}
-	// No lock around the read, as for the properties: a caller inside a transaction reads through it
-	// (the removal lapse asks for orgRemovalActionDays under the organisation's lock), and on the
-	// embedded store, whose one connection that transaction holds, a second reader holding a lock
-	// while it waits for the connection would never let the first one in.
-	gen := s.generation.Load()
-	set, err := s.store.All(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t := newTheme(set)
-	if s.generation.Load() == gen {
-		s.cur.Store(&cached{theme: t, readAt: now})
-	}
-	return t, nil
+	return s.cache.Get(ctx, func(ctx context.Context, _ *Theme) (*Theme, error) {
+		set, err := s.store.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return newTheme(set), nil
+	})
 }
 
 // forget drops the theme held in memory after a change, so the next read sees the store.
-func (s *Service) forget() {
-	s.generation.Add(1)
-	s.cur.Store(nil)
-}
+func (s *Service) forget() { s.cache.Forget() }
 
 // Get is one property.
 func (s *Service) Get(ctx context.Context, name string) (Property, error) {
