@@ -19,14 +19,7 @@ import (
 func TestBackupOfTheEmbeddedStore(t *testing.T) {
 	ctx := context.Background()
 	url := testutil.NewSQLite(t)
-	s, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := store.OpenMigrated(t, url)
 	before, err := s.Properties().All(ctx)
 	if err != nil || len(before) == 0 {
 		t.Fatalf("no properties: %v", err)

@@ -219,6 +219,9 @@ func CheckHotReadsInTx(t *testing.T, databaseURL string) {
 	}
 }
 
+// OpenMigrated is openMigrated, for the external tests.
+var OpenMigrated = openMigrated
+
 // openMigrated opens the store at databaseURL, migrated, until the test ends.
 func openMigrated(t *testing.T, databaseURL string) *Store {
 	t.Helper()

@@ -83,7 +83,6 @@ func TestMigrateAppliesAMissedMigration(t *testing.T) {
 // TestMigrationGivesFirstPartyAppsTheAdminScope: 00007 adds admin to the scopes of the auto-approved
 // (first-party) apps a database already holds, once, and to no third-party app.
 func TestMigrationGivesFirstPartyAppsTheAdminScope(t *testing.T) {
-	ctx := context.Background()
 	url := testutil.NewEmptyPostgres(t)
 	db, _ := migrateOnly(t, url, func(name string) bool { return name < "00007" })
 	apps := map[string]struct {
@@ -105,14 +104,7 @@ func TestMigrationGivesFirstPartyAppsTheAdminScope(t *testing.T) {
 		}
 		id++
 	}
-	s, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store.OpenMigrated(t, url)
 	for clientID, a := range apps {
 		var got string
 		if err := db.QueryRow("SELECT scope FROM client_apps WHERE client_id = $1", clientID).Scan(&got); err != nil {

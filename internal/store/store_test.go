@@ -37,14 +37,7 @@ func TestMigrateConcurrently(t *testing.T) {
 					t.Fatalf("concurrent migrate: %v", err)
 				}
 			}
-			s, err := store.Open(ctx, url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			s := store.OpenMigrated(t, url)
 			props, err := s.Properties().All(ctx)
 			if err != nil || len(props) == 0 {
 				t.Fatalf("schema incomplete: %v %d", err, len(props))
