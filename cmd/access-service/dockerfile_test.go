@@ -153,6 +153,17 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
+// The compose file's service checks its health with the same subcommand.
+func TestComposeHealthcheck(t *testing.T) {
+	raw, err := os.ReadFile("../../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), `test: ["CMD", "/access-service", "healthcheck"]`) {
+		t.Fatal("docker-compose.yml's access-service has no healthcheck running /access-service healthcheck")
+	}
+}
+
 func slicesHasPrefix(list []string, prefix string) bool {
 	for _, s := range list {
 		if strings.HasPrefix(s, prefix) {
