@@ -6,9 +6,15 @@
 //	access-service user set-password --email EMAIL   (ends every session and token of the account)
 //	access-service user disable --email EMAIL        (refuses sign-in; ends every session and token)
 //	access-service user enable --email EMAIL
+//	access-service client create --client-id ID [--grant G]... [--scope S]... [--redirect-uri U]... [--name N] [--generate-secret | --public]
+//	access-service client list
+//	access-service client disable --client-id ID    (ends every token the app had)
+//	access-service client enable --client-id ID
+//	access-service version
+//	access-service healthcheck                      (GET /healthz on ACCESS_HTTP_ADDR; exit 0 on 200)
 //	access-service backup --to FILE                  (a checked copy of the embedded store, while it runs)
 //
-// Passwords are read from standard input, one line. Configuration comes from the environment (see
+// Passwords and client secrets are read from standard input, one line. Configuration comes from the environment (see
 // README.md).
 package main
 
@@ -22,6 +28,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -35,6 +42,7 @@ import (
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/config"
 	"github.com/cocoondata/access-service/internal/user"
+	"github.com/cocoondata/access-service/internal/version"
 )
 
 const usage = `usage:
@@ -44,8 +52,17 @@ const usage = `usage:
   access-service user set-password --email EMAIL
   access-service user disable --email EMAIL
   access-service user enable --email EMAIL
+  access-service client create --client-id ID [--grant G]... [--scope S]... [--redirect-uri U]...
+      [--name N] [--generate-secret | --public] [--access-token-validity 1h] [--refresh-token-validity 720h]
+      (defaults: --grant password,refresh_token --scope read; flags repeat or take comma lists)
+  access-service client list
+  access-service client disable --client-id ID
+  access-service client enable --client-id ID
   access-service backup --to FILE
-Passwords are read from standard input (one line).`
+  access-service version
+  access-service healthcheck
+Passwords are read from standard input (one line); so is a client secret, unless --generate-secret
+(a random one, printed once) or --public (none).`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -74,6 +91,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "access-service: "+format+"\n", a...)
 		return 1
 	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, version.String())
+		return 0
+	}
 	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return fail("bad configuration: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -95,6 +116,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	case "user":
 		return userCommand(ctx, cfg, log, args, stdin, stdout, fail)
+	case "client":
+		return clientCommand(ctx, cfg, log, args, stdin, stdout, fail)
+	case "healthcheck":
+		return healthcheck(cfg, fail)
 	case "keys":
 		return keysCommand(ctx, cfg, log, args, stdout, fail)
 	case "backup":
@@ -123,6 +148,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		// system run that work beside the hashes (bench/README.md has the figures).
 		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
 	}
+	// Listen before anything is made: a first start's secrets are shown once, so they are made only
+	// when the service can serve. Connections wait in the listener's queue until Serve.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fail("ACCESS_HTTP_ADDR: cannot listen on %s: %s", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
 	a, err := app.Open(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return fail("%s", err)
@@ -132,10 +164,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return fail("%s", err)
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fail("ACCESS_HTTP_ADDR: cannot listen on %s: %s", cfg.HTTPAddr, err)
-	}
+	app.WarnIfSMTPUnreachable(ctx, cfg, log)
 	if first != nil {
 		printFirstStart(stdout, cfg, first)
 	}
@@ -185,7 +214,8 @@ These secrets are shown this once; keep them somewhere safe.
 Get an access token and call the API:
 
   export CLIENT='%s:%s' ADMIN_PASSWORD='%s'
-  TOKEN=$(curl -s -u "$CLIENT" -d grant_type=password -d username=%s --data-urlencode "password=$ADMIN_PASSWORD" %s/api/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  RESP=$(curl -s -u "$CLIENT" -d grant_type=password -d username=%s --data-urlencode "password=$ADMIN_PASSWORD" %s/api/oauth/token)
+  TOKEN=$(printf '%%s' "$RESP" | sed -nE 's/.*"access_token":"([^"]+)".*/\1/p'); [ -n "$TOKEN" ] || echo "sign-in failed: $RESP"
   curl -s -H "Authorization: Bearer $TOKEN" %s/api/v1/users/me
 `, f.ClientID, f.ClientSecret, f.ClientID, f.ClientSecret, f.AdminPassword, f.AdminEmail, cfg.Issuer, cfg.Issuer)
 	}
@@ -272,4 +302,33 @@ func readPassword(r io.Reader) (string, error) {
 		return "", errors.New("expected the password on standard input (one line)")
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// healthcheckTimeout bounds `access-service healthcheck`'s request.
+const healthcheckTimeout = 3 * time.Second
+
+// healthcheck asks the service on ACCESS_HTTP_ADDR (an unspecified host, such as 0.0.0.0, is asked on
+// 127.0.0.1) for GET /healthz: exit 0 on 200, else 1 with one line. The image's HEALTHCHECK runs it
+// (distroless has no curl).
+func healthcheck(cfg config.Config, fail func(string, ...any) int) int {
+	host, port, _ := net.SplitHostPort(cfg.HTTPAddr)
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	u := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	c := &http.Client{Timeout: healthcheckTimeout}
+	resp, err := c.Get(u)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fail("healthcheck: %s does not answer: %s", u, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fail("healthcheck: %s answered %s", u, resp.Status)
+	}
+	return 0
 }

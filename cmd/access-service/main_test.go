@@ -228,17 +228,27 @@ func waitReady(t *testing.T, url string, done chan error, logs *bytes.Buffer) {
 }
 
 // TestFirstStartOnEmbeddedStore: with no bootstrap variables, the first start on the embedded store makes
-// an administrator and a client and prints how to use them, once.
+// an administrator and a client and prints how to use them, once. A start that cannot listen makes
+// nothing, so the secrets are never made without being shown.
 func TestFirstStartOnEmbeddedStore(t *testing.T) {
-	t.Setenv("ACCESS_DATABASE_URL", testutil.NewSQLite(t))
+	dbURL := testutil.NewSQLite(t)
+	t.Setenv("ACCESS_DATABASE_URL", dbURL)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	_ = ln.Close()
 	t.Setenv("ACCESS_HTTP_ADDR", addr)
-	// The first-start text is printed before the server listens, so once it answers the text is complete.
+	// The address is taken: one line naming ACCESS_HTTP_ADDR, and no store made.
+	code, out, errOut := runCLI(t, "")
+	_ = ln.Close()
+	if code != 1 || out != "" || !strings.HasPrefix(errOut, "access-service: ACCESS_HTTP_ADDR: cannot listen on "+addr) || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("start with the address taken: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(dbURL, "sqlite:")); !os.IsNotExist(err) {
+		t.Fatalf("a start that could not listen made the store (%v)", err)
+	}
+	// The first-start text is printed before the server serves, so once it answers the text is complete.
 	start := func() (string, chan int) {
 		out := &testutil.LockedBuffer{}
 		codeCh := make(chan int, 1)
@@ -253,6 +263,7 @@ func TestFirstStartOnEmbeddedStore(t *testing.T) {
 		}
 	}
 	out, codeCh := start()
+	checkPastedCommands(t, out)
 	if !strings.Contains(out, "client secret:") || !strings.Contains(out, "administrator:") {
 		t.Fatalf("first start printed: %q", out)
 	}
@@ -329,5 +340,35 @@ func TestLogBufferNeverSyncsStandardError(t *testing.T) {
 	// Without the wrapper, zapcore would call the destination's Sync: the test above means something.
 	if err := zapcore.AddSync(dest).Sync(); err != nil || dest.syncs != 1 {
 		t.Fatalf("the counter does not count: %d syncs (%v)", dest.syncs, err)
+	}
+}
+
+// checkPastedCommands runs the first-start text's ready-to-paste commands in a shell: with the printed
+// password they reach the API; with a wrong one they say the sign-in failed and show the token
+// endpoint's answer, instead of passing it on as a token.
+func checkPastedCommands(t *testing.T, out string) {
+	t.Helper()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Log("no curl: the pasted commands are not run")
+		return
+	}
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "export ") || strings.HasPrefix(l, "RESP=") || strings.HasPrefix(l, "TOKEN=") || strings.HasPrefix(l, "curl ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 4 {
+		t.Fatalf("the first-start text has %d command lines, want 4:\n%s", len(lines), out)
+	}
+	script := strings.Join(lines, "\n")
+	res, err := exec.Command("sh", "-c", script).CombinedOutput()
+	if err != nil || !strings.Contains(string(res), `"email":"admin@access-service.local"`) || strings.Contains(string(res), "sign-in failed") {
+		t.Fatalf("the pasted commands: %v\n%s", err, res)
+	}
+	wrong := strings.Replace(script, "ADMIN_PASSWORD='", "ADMIN_PASSWORD='wrong", 1)
+	res, _ = exec.Command("sh", "-c", wrong).CombinedOutput()
+	if !strings.Contains(string(res), "sign-in failed: {") || !strings.Contains(string(res), "invalid_grant") {
+		t.Fatalf("the pasted commands with a wrong password:\n%s", res)
 	}
 }

@@ -155,6 +155,9 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	if log == nil {
 		log = slog.Default()
 	}
+	if err := checkDataFolder(cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, &DatabaseError{err}
@@ -322,9 +325,7 @@ func (a *App) Bootstrap(ctx context.Context) (*FirstStart, error) {
 	}
 	noBootstrapVars := cfg.BootstrapAdminEmail == "" && cfg.BootstrapClientID == ""
 	if hasAdmin || !noBootstrapVars || !a.Store.Embedded() {
-		if !hasAdmin {
-			a.Log.Warn("no SafeShare administrator exists; create one with: access-service user create --safeshare-admin --email EMAIL")
-		}
+		a.warnIfNoAccess(ctx, hasAdmin)
 		return nil, nil
 	}
 	fs := &FirstStart{AdminEmail: FirstStartAdminEmail, AdminPassword: randomSecret(), ClientID: FirstStartClientID, ClientSecret: randomSecret()}
