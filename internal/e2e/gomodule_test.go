@@ -107,7 +107,7 @@ func TestGoClientModuleFromAnotherModule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(clientGoLine) + `$`).Match(mod) || strings.Contains(string(mod), "toolchain") {
+	if !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(clientGoLine)+`$`).Match(mod) || strings.Contains(string(mod), "toolchain") {
 		t.Fatalf("after go mod tidy the importer's go.mod is not at %q:\n%s", clientGoLine, mod)
 	}
 
