@@ -5,6 +5,8 @@ FROM golang:1.26 AS build
 ARG VERSION=devel
 WORKDIR /src
 COPY go.mod go.sum ./
+# The Go client is a module of its own that go.mod replaces with ./clients/go.
+COPY clients/go/go.mod clients/go/go.sum ./clients/go/
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/cocoondata/access-service/internal/version.version=${VERSION}" -o /out/access-service ./cmd/access-service

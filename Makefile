@@ -13,14 +13,15 @@ run:
 build:
 	$(GO) build -o bin/access-service ./cmd/access-service
 
-## generate: regenerate gen/ from openapi.yaml
+## generate: regenerate gen/ and the Go client (clients/go, a module of its own) from openapi.yaml
 generate:
 	cd gen && $(GO) generate ./...
+	cd clients/go && $(GO) generate ./...
 
-## check-generated: fail if gen/ does not match openapi.yaml
+## check-generated: fail if gen/ or clients/go does not match openapi.yaml
 check-generated: generate
-	@git diff --exit-code --stat -- gen/ || { echo "gen/ is stale: run 'make generate' and commit the result"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen/)" || { git status --porcelain -- gen/; echo "gen/ has files git does not know: run 'make generate' and commit the result"; exit 1; }
+	@git diff --exit-code --stat -- gen/ clients/go/ || { echo "gen/ or clients/go is stale: run 'make generate' and commit the result"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen/ clients/go/)" || { git status --porcelain -- gen/ clients/go/; echo "gen/ or clients/go has files git does not know: run 'make generate' and commit the result"; exit 1; }
 
 ## vet: go vet
 vet:

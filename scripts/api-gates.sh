@@ -21,16 +21,20 @@ echo "== breaking changes (oasdiff)"
 echo "== vendored Swagger UI"
 ./scripts/vendor-swagger-ui.sh --check
 
-echo "== TypeScript client: generate from openapi.yaml, type-check"
+echo "== TypeScript client: its committed types are current with openapi.yaml, the package and its tests type-check"
 node_modules/.bin/openapi-typescript openapi.yaml --output clients/typescript/src/schema.gen.ts --silent
-rm -rf clients/typescript/dist
+git diff --exit-code --stat -- clients/typescript/src/schema.gen.ts &&
+  test -z "$(git status --porcelain -- clients/typescript/src/schema.gen.ts)" ||
+  { echo "clients/typescript/src/schema.gen.ts is stale: run 'npm run generate:ts' and commit the result" >&2; exit 1; }
+rm -rf clients/typescript/dist clients/typescript/build
 node_modules/.bin/tsc -p clients/typescript
+node_modules/.bin/tsc -p clients/typescript/tsconfig.test.json
 
-echo "== gates' self-test, TypeScript client, API explorer and sign-in page languages (Chromium) against a live service"
+echo "== gates' self-test, TypeScript client (from the sources, and packed, installed and used in Node.js and Chromium), API explorer and sign-in page languages (Chromium) against a live service"
 # Bounded: a browser that hangs fails the run in minutes instead of holding CI.
 OASDIFF="$PWD/bin/oasdiff" timeout 600 ./scripts/with-live-service.sh node --test --test-timeout=180000 \
-  api/lint/gates.test.mjs clients/typescript/dist/test/client.test.js tests/browser/explorer.test.mjs \
-  tests/browser/i18n.test.mjs
+  api/lint/gates.test.mjs clients/typescript/build/test/client.test.js clients/typescript/test/package.test.mjs \
+  tests/browser/explorer.test.mjs tests/browser/i18n.test.mjs
 
 echo "== MFA sign-in (Chromium) against a live service of its own (it turns the administrator's MFA on)"
 timeout 300 ./scripts/with-live-service.sh node --test --test-timeout=120000 tests/browser/mfa.test.mjs

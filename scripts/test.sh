@@ -11,6 +11,8 @@ export ACCESS_TEST_DATABASE_URL="${ACCESS_TEST_DATABASE_URL:-$(cat .postgres-url
 
 echo "== generated code is current"
 make -s check-generated
+echo "== the Go client (clients/go, a module of its own, which the main module's ./... does not reach): vet and its tests"
+(cd clients/go && go vet ./... && go test -count=1 ./...)
 echo "== go vet"
 go vet ./...
 echo "== go test -race ./..."

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cocoondata/access-service/gen/client"
+	client "github.com/cocoondata/access-service/clients/go"
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 

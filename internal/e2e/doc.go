@@ -1,4 +1,4 @@
 // Package e2e holds end-to-end tests that drive the running service (testutil.Start: the real HTTP
 // stack on a fresh PostgreSQL database) through the Go client generated from openapi.yaml
-// (gen/client), as an SDK user would. Every response they see is checked against the spec.
+// (clients/go), as an SDK user would. Every response they see is checked against the spec.
 package e2e

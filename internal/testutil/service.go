@@ -9,7 +9,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/cocoondata/access-service/gen/client"
+	client "github.com/cocoondata/access-service/clients/go"
 	"github.com/cocoondata/access-service/internal/app"
 	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/config"
@@ -101,7 +101,7 @@ func configOf(t testing.TB, env map[string]string) config.Config {
 	return cfg
 }
 
-// API returns the generated Go client (gen/client) for the service, sending token as a bearer token
+// API returns the generated Go client (clients/go) for the service, sending token as a bearer token
 // when it is not empty. Every response it receives is checked against openapi.yaml (ValidatingTransport).
 func (s *Service) API(t testing.TB, token string) *client.ClientWithResponses {
 	t.Helper()

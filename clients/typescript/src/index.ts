@@ -1,6 +1,6 @@
-// A typed client for the Access Service. The types in schema.gen.ts are generated from openapi.yaml
-// (`npm run generate:ts`); openapi-fetch turns them into calls whose paths, parameters, bodies and
-// responses the compiler checks.
+// A typed client for the Access Service, for Node.js and browsers alike: it uses web APIs only (fetch,
+// btoa). The types in schema.gen.ts are generated from openapi.yaml (`npm run generate:ts`, committed);
+// openapi-fetch turns them into calls whose paths, parameters, bodies and responses the compiler checks.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import type { components, paths } from './schema.gen.js';
 
@@ -38,7 +38,9 @@ export type TokenResponse = Schemas['TokenResponse'];
  * form-encoded and the client's credentials go in HTTP Basic, as RFC 6749 asks.
  */
 export async function requestToken(client: AccessClient, clientId: string, clientSecret: string, body: TokenRequest) {
-  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+  // RFC 6749 section 2.3.1: each part is form-encoded first, which leaves only ASCII for btoa (a
+  // browser's and Node's global alike; Buffer is Node's alone).
+  const basic = btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`);
   return client.POST('/api/oauth/token', {
     body,
     headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -50,4 +52,8 @@ export async function requestToken(client: AccessClient, clientId: string, clien
       return form;
     },
   });
+}
+
+function formEncode(s: string): string {
+  return encodeURIComponent(s).replace(/%20/g, '+');
 }
