@@ -132,6 +132,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err != nil {
 		return fail("ACCESS_HTTP_ADDR: cannot listen on %s: %s", cfg.HTTPAddr, err)
 	}
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(a, cfg.MetricsAddr, log)
+		if err != nil {
+			return fail("%s", err)
+		}
+		defer stopMetrics()
+	}
 	if first != nil {
 		printFirstStart(stdout, cfg, first)
 	}
