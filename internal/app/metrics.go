@@ -31,6 +31,9 @@ type MetricsServer struct {
 // ServeMetrics listens on addr (host:port; port 0 picks a free one) and serves the App's metrics there at
 // GET /metrics, until Shutdown. Any other path is 404.
 func (a *App) ServeMetrics(addr string) (*MetricsServer, error) {
+	if a.Metrics == nil {
+		return nil, errors.New("no metrics: the App was opened without its HTTP side (OpenStore)")
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
