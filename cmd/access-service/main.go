@@ -155,6 +155,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fail("ACCESS_HTTP_ADDR: cannot listen on %s: %s", cfg.HTTPAddr, err)
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fail("ACCESS_METRICS_ADDR: cannot listen on %s: %s", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
 	a, err := app.Open(ctx, cfg, app.Options{Logger: log})
 	if err != nil {
 		return fail("%s", err)
@@ -165,6 +172,13 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return fail("%s", err)
 	}
 	app.WarnIfSMTPUnreachable(ctx, cfg, log)
+	if metricsLn != nil {
+		stopMetrics, err := serveMetrics(a, metricsLn, log)
+		if err != nil {
+			return fail("%s", err)
+		}
+		defer stopMetrics()
+	}
 	if first != nil {
 		printFirstStart(stdout, cfg, first)
 	}

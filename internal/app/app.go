@@ -25,6 +25,7 @@ import (
 	"github.com/cocoondata/access-service/internal/httpapi"
 	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/ids"
+	"github.com/cocoondata/access-service/internal/metrics"
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/oauth"
@@ -91,6 +92,8 @@ type App struct {
 	// (revocation.PollInterval) until Close.
 	Revocations *revocation.Index
 	Handler     http.Handler
+	// Metrics is the service's Prometheus registry (metrics.go); ServeMetrics serves it.
+	Metrics *metrics.Registry
 
 	// The token, revocation and introspection endpoints' rate limits: the options', else the
 	// configuration's, else the defaults.
@@ -259,6 +262,7 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.BuildAuthorizationServer(ctx); err != nil {
 		return err
 	}
+	a.Metrics = a.buildMetrics()
 	h, err := httpapi.New(httpapi.Deps{
 		Logger: a.Log, DB: a.Store, Users: a.Users, Apps: a.Apps, Grants: a.Grants, Tokens: a.Tokens,
 		Keys: a.Keys, Properties: a.Properties, Orgs: a.Orgs, Audit: a.Audit, Whitelist: a.Whitelist,
@@ -267,7 +271,7 @@ func (a *App) build(ctx context.Context) error {
 		Contacts:       a.Contacts,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
-		ImportTimeout: a.importTimeout,
+		ImportTimeout: a.importTimeout, Metrics: a.Metrics,
 	})
 	if err != nil {
 		return err

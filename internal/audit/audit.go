@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cocoondata/access-service/internal/errs"
@@ -277,6 +278,22 @@ type Service struct {
 	// waiting longer than closeWait, and what is left is logged instead.
 	writes     context.Context
 	stopWrites context.CancelFunc
+
+	// written and dropped count the records stored, and those that never reached the database: not
+	// queued (the queue stayed full until the request's end, or the trail was closed) or given up on
+	// after a failed write (and logged instead).
+	written, dropped atomic.Int64
+}
+
+// Stats is a snapshot of the trail's queue, for the metrics.
+type Stats struct {
+	Queued, Capacity int // records (and markers) waiting to be stored now; QueueLength
+	Written, Dropped int64
+}
+
+// Stats reads the queue's state; it takes no lock.
+func (s *Service) Stats() Stats {
+	return Stats{Queued: len(s.queue), Capacity: cap(s.queue), Written: s.written.Load(), Dropped: s.dropped.Load()}
 }
 
 // item is a record to store or, with a nil record, a marker closed once everything before it is stored.
@@ -319,7 +336,11 @@ func NewService(s Store, g *ids.Generator, log *slog.Logger) *Service {
 // are already waiting (the database is down or slow), and then at most until ctx ends.
 func (s *Service) Add(ctx context.Context, r Record) error {
 	r.ID, r.Time = s.ids.New(), s.now()
-	return s.enqueue(ctx, item{rec: &r})
+	err := s.enqueue(ctx, item{rec: &r})
+	if err != nil {
+		s.dropped.Add(1)
+	}
+	return err
 }
 
 func (s *Service) enqueue(ctx context.Context, it item) error {
@@ -432,9 +453,11 @@ func (s *Service) save(batch []Record) {
 		err = s.store1(ctx, batch)
 		cancel()
 		if err == nil {
+			s.written.Add(int64(len(batch)))
 			return
 		}
 	}
+	s.dropped.Add(int64(len(batch)))
 	for _, r := range batch {
 		s.log.Error("audit record not written", "error", err.Error(), "id", r.ID, "time", r.Time,
 			"method", r.Method, "path", r.Path, "status", r.Status, "action", r.Action, "category", r.Category,

@@ -267,6 +267,10 @@ func TestFullQueueWaitsAtMostUntilTheContextEnds(t *testing.T) {
 			t.Fatalf("Add to a full queue: %v", err)
 		}
 	}
+	// The records that found no room are counted as dropped; the queue is full.
+	if st := s.Stats(); st.Dropped < 1 || st.Queued != audit.QueueLength {
+		t.Fatalf("stats with the queue full: %+v", st)
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	if err := s.Sync(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -289,6 +293,9 @@ func TestFailedWrites(t *testing.T) {
 		if n, _ := f.stored(); n != 1 || f.tries != 2 {
 			t.Fatalf("%d stored after %d tries", n, f.tries)
 		}
+		if st := s.Stats(); st.Written != 1 || st.Dropped != 0 || st.Capacity != audit.QueueLength {
+			t.Fatalf("stats after a stored record: %+v", st)
+		}
 	})
 	t.Run("otherwise each record is logged", func(t *testing.T) {
 		var buf bytes.Buffer
@@ -310,6 +317,9 @@ func TestFailedWrites(t *testing.T) {
 		mu.Unlock()
 		if n := strings.Count(out, `"msg":"audit record not written"`); n != 3 {
 			t.Fatalf("%d records logged, want 3:\n%s", n, out)
+		}
+		if st := s.Stats(); st.Dropped != 3 || st.Written != 0 {
+			t.Fatalf("stats after three records not written: %+v, want 3 dropped", st)
 		}
 		for i := range 3 {
 			if !strings.Contains(out, rec(i).Path) {

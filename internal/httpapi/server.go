@@ -32,6 +32,7 @@ import (
 	"github.com/cocoondata/access-service/internal/contact"
 	"github.com/cocoondata/access-service/internal/explorer"
 	"github.com/cocoondata/access-service/internal/i18n"
+	"github.com/cocoondata/access-service/internal/metrics"
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
@@ -112,6 +113,8 @@ type Deps struct {
 	Unavailable func(error) bool
 	// ImportTimeout bounds one member import, all its rows (importMembers); zero: DefaultImportTimeout.
 	ImportTimeout time.Duration
+	// Metrics records the requests and grants (metrics.go); nil: no metrics.
+	Metrics *metrics.Registry
 }
 
 // Server implements the generated strict server interface.
@@ -202,6 +205,8 @@ func New(d Deps) (*echo.Echo, error) {
 		s.deprecationHeaders,
 		// 3. One log line per request, written after the answer, whatever step gave it.
 		s.accessLog,
+		// 3b. The request metrics (metrics.go), by operation and status, refusals included, like the log.
+		s.requestMetrics,
 		// 4. The audit trail: outside everything that can refuse, so refusals (401, 403, 400) are
 		// recorded with the status they got; inside the log, whose line it does not change.
 		s.auditTrail,
@@ -355,6 +360,7 @@ func (s *Server) tokenRateLimit(l RateLimit, key func(echo.Context) string) echo
 		Store:               NewRateLimiter(l),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return key(c), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			s.countRefusedGrant(c)
 			r := slowDown(l)
 			c.Response().Header().Set("Retry-After", fmt.Sprint(*r.Headers.RetryAfter))
 			return c.JSON(http.StatusTooManyRequests, r.Body)

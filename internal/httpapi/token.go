@@ -67,6 +67,7 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 		noteSignIn(ctx, operation, resp.Email, resp.UserID)
 	}
 	noteSignInOutcome(ctx, grantOutcome(tr.GrantType, resp, err))
+	s.countGrant(tr.GrantType, resp, err)
 	if errors.Is(err, oauth.ErrSlowDown) {
 		r := slowDown(s.PerClientLimit)
 		return gen.IssueToken429JSONResponse{Body: r.Body, Headers: gen.IssueToken429ResponseHeaders{RetryAfter: r.Headers.RetryAfter}}, nil

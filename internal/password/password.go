@@ -41,6 +41,7 @@ type Hasher struct {
 	maxWaiting int64
 	took       atomic.Int64 // a moving average of one hash's time, in nanoseconds
 	checks     atomic.Int64 // Hash and Verify calls so far
+	refused    atomic.Int64 // checks refused with ErrBusy
 }
 
 // ErrBusy: too many hashes are already waiting; the caller should try again shortly.
@@ -80,6 +81,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 	if h.waiting.Add(1) > h.maxWaiting {
 		h.waiting.Add(-1)
+		h.refused.Add(1)
 		return ErrBusy
 	}
 	defer h.waiting.Add(-1)
@@ -89,6 +91,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	case h.slots <- struct{}{}:
 		return nil
 	case <-wait.C:
+		h.refused.Add(1)
 		return ErrBusy
 	case <-ctx.Done():
 		return ctx.Err()
@@ -100,6 +103,20 @@ func (h *Hasher) release() { <-h.slots }
 // Checks is how many hashes and checks (Hash and Verify calls) the hasher was asked for, refused ones
 // included: what tests count to see that a path costs no Argon2id.
 func (h *Hasher) Checks() int64 { return h.checks.Load() }
+
+// Stats is a snapshot of the password checks, for the metrics.
+type Stats struct {
+	InUse, Capacity     int   // checks running now, and the most that run at once
+	Waiting, MaxWaiting int   // checks queued for a slot now, and the most that may queue
+	Checks, Refused     int64 // checks asked for so far, and those refused as busy (ErrBusy)
+}
+
+// Stats reads the checks' state; it takes no lock. (A check about to be refused counts as waiting for
+// an instant, hence the bound.)
+func (h *Hasher) Stats() Stats {
+	return Stats{InUse: len(h.slots), Capacity: cap(h.slots), Waiting: int(min(h.waiting.Load(), h.maxWaiting)), MaxWaiting: int(h.maxWaiting),
+		Checks: h.checks.Load(), Refused: h.refused.Load()}
+}
 
 // Saturated reports whether a check asked for now would be refused (ErrBusy): every slot is taken and
 // as many callers wait as may. Callers check it before the work that leads to a hash (reading the

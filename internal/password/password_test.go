@@ -61,9 +61,15 @@ func TestHasherQueueBounded(t *testing.T) {
 	if !h.Saturated() {
 		t.Fatal("every slot taken and the queue full, but not saturated")
 	}
+	if st := h.Stats(); st.InUse != st.Capacity || st.Waiting != st.MaxWaiting || st.Refused != 1 {
+		t.Fatalf("stats with every slot taken and the queue full: %+v", st)
+	}
 	start = time.Now()
 	if _, err := h.Verify(context.Background(), "secret", hash); !errors.Is(err, ErrBusy) {
 		t.Fatalf("beyond the queue: %v", err)
+	}
+	if st := h.Stats(); st.Refused != 2 {
+		t.Fatalf("refusals counted: %d, want 2", st.Refused)
 	}
 	if time.Since(start) > time.Second {
 		t.Fatal("the refusal waited")

@@ -254,6 +254,21 @@ func (x *Index) forgetExpired(now int64) {
 	}
 }
 
+// Stats is a snapshot of the index, for the metrics.
+type Stats struct {
+	// Tokens, Pairs, Clients and Users count the entries of each kind held now.
+	Tokens, Pairs, Clients, Users int
+	// Polled is the start of the last successful poll (zero before the first).
+	Polled time.Time
+}
+
+// Stats reads the index's sizes and the time of its last successful poll.
+func (x *Index) Stats() Stats {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return Stats{Tokens: len(x.tokens), Pairs: len(x.pairs), Clients: len(x.clients), Users: len(x.users), Polled: x.polled}
+}
+
 // Run polls every interval until ctx ends. A failed poll is logged and retried at the next tick; the
 // entries it missed are read then, since each poll reads from the last successful one.
 func (x *Index) Run(ctx context.Context, interval time.Duration) {

@@ -154,6 +154,14 @@ func (s *Store) Close() error {
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.sqlDB.PingContext(ctx) }
 
+// DB is the store's database/sql handle, for its pool's statistics (the metrics); queries go through
+// the store's methods.
+func (s *Store) DB() *sql.DB { return s.sqlDB }
+
+// Pool is PostgreSQL's connection pool, for its statistics (the metrics): the one pool under both
+// database/sql and the hot reads; nil for the embedded store.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
 // Embedded reports whether this is the embedded SQLite store.
 func (s *Store) Embedded() bool { return s.embedded }
 
