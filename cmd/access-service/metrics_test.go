@@ -87,7 +87,8 @@ func TestServeWithMetrics(t *testing.T) {
 // TestServeRefusesABusyMetricsAddress: a metrics address already taken stops the start with a line
 // naming the variable.
 func TestServeRefusesABusyMetricsAddress(t *testing.T) {
-	t.Setenv("ACCESS_DATABASE_URL", testutil.NewSQLite(t))
+	dbURL := testutil.NewSQLite(t)
+	t.Setenv("ACCESS_DATABASE_URL", dbURL)
 	t.Setenv("ACCESS_HTTP_ADDR", freeAddr(t))
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -98,5 +99,10 @@ func TestServeRefusesABusyMetricsAddress(t *testing.T) {
 	code, _, stderr := runCLI(t, "", "serve")
 	if code != 1 || !strings.Contains(stderr, "ACCESS_METRICS_ADDR: cannot listen on "+taken.Addr().String()) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	// Refused before anything is made: no store, so the first-start secrets are made (and shown) by the
+	// start that can serve.
+	if _, err := os.Stat(strings.TrimPrefix(dbURL, "sqlite:")); !os.IsNotExist(err) {
+		t.Fatalf("the store was created before the metrics address was checked: %v", err)
 	}
 }
