@@ -255,6 +255,9 @@ func AddKey(ctx context.Context, store KeyStore, now time.Time, delay, onlyIfOld
 			return SigningKey{}, false, err
 		}
 		sk.Generation = 1
+		if len(stored) == 0 {
+			sk.SignsFrom = now // the first key: no one has a JWKS to update
+		}
 		if n := len(stored); n > 0 {
 			newest := stored[n-1]
 			if onlyIfOlder > 0 && now.Sub(newest.CreatedAt) < onlyIfOlder {
