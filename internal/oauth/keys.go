@@ -512,6 +512,9 @@ func (k *Keys) current() *liveKey {
 // signWith returns the option that signs a token with the current key, naming it in the header (kid).
 func (k *Keys) signWith() jwt.SignEncryptParseOption {
 	cur := k.current()
+	if cur == nil { // every key retired under this instance: signing fails (500) until a rotation
+		return jwt.WithKey(jwa.RS256, nil)
+	}
 	hdr := jws.NewHeaders()
 	_ = hdr.Set(jws.KeyIDKey, cur.key.KeyID()) // a string is always a valid kid
 	return jwt.WithKey(jwa.RS256, cur.raw, jws.WithProtectedHeaders(hdr))
