@@ -10,6 +10,7 @@
 //	access-service client list
 //	access-service client disable --client-id ID    (ends every token the app had)
 //	access-service client enable --client-id ID
+//	access-service keys list|rotate [--now]|retire --kid KID   (the signing keys)
 //	access-service version
 //	access-service healthcheck                      (GET /healthz on ACCESS_HTTP_ADDR; exit 0 on 200)
 //	access-service backup --to FILE                  (a checked copy of the embedded store, while it runs)
@@ -58,6 +59,7 @@ const usage = `usage:
   access-service client list
   access-service client disable --client-id ID
   access-service client enable --client-id ID
+  access-service keys list | rotate [--now] | retire --kid KID
   access-service backup --to FILE
   access-service version
   access-service healthcheck

@@ -49,6 +49,9 @@ type Options struct {
 	PerClientLimit, PerAddressLimit httpapi.RateLimit
 	Mailer                          notify.Sender // nil: SMTP when ACCESS_SMTP_URL is set, else the log
 	ImportTimeout                   time.Duration // zero: httpapi.DefaultImportTimeout
+
+	// Keys tune the signing keys' reload and delays (keys.go); zero: the defaults.
+	Keys oauth.KeyOptions
 }
 
 // App is the running service's parts.
@@ -99,6 +102,7 @@ type App struct {
 	// configuration's, else the defaults.
 	perClient, perAddress httpapi.RateLimit
 	importTimeout         time.Duration
+	keyOptions            oauth.KeyOptions
 	stopPolling           context.CancelFunc
 }
 
@@ -199,7 +203,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 	orgs.SetMailTexts(languages)
 	a := &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Theme: themes, I18n: languages, Revocations: revoked, Hasher: hasher,
-		perClient: perClient, perAddress: perAddress, importTimeout: opts.ImportTimeout,
+		perClient: perClient, perAddress: perAddress, importTimeout: opts.ImportTimeout, keyOptions: opts.Keys,
 		Users: user.NewService(st.Users(), st.OAuth(), gen, hasher, props, revoked),
 		Apps:  clientapp.NewService(st.ClientApps(), st.OAuth(), gen, hasher, revoked),
 		Orgs:  orgs,
@@ -227,7 +231,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 // authorization server over the domain services (Keys, Tokens, Grants): what serving needs beyond
 // OpenStore before HTTP, and what the domain tests need without HTTP.
 func (a *App) BuildAuthorizationServer(ctx context.Context) error {
-	keys, err := oauth.LoadKeys(ctx, a.Store.OAuth())
+	keys, err := oauth.LoadKeys(ctx, a.Store.OAuth(), a.signingKeyOptions())
 	if err != nil {
 		return fmt.Errorf("loading signing keys: %w", err)
 	}
@@ -280,6 +284,7 @@ func (a *App) build(ctx context.Context) error {
 	pollCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopPolling = stop
 	go a.Revocations.Run(pollCtx, revocation.PollInterval)
+	go a.Keys.Run(pollCtx) // reloads, retires and (ACCESS_SIGNING_KEY_ROTATION) rotates the signing keys
 	return nil
 }
 

@@ -2,6 +2,7 @@ package faults_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cocoondata/access-service/internal/app"
+	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 
@@ -335,17 +338,24 @@ func TestSlowDatabase(t *testing.T) {
 	}
 }
 
-// TestKeyRotationUnderLoad: while requests go on, the signing key is rotated on one instance; tokens
-// signed with the previous key keep working on both instances, and tokens signed with the new key work
-// on the other instance too (it loads the new key when it first sees its kid).
+// TestKeyRotationUnderLoad: while requests go on, the signing key is rotated on one instance through
+// the command's path (app.RotateSigningKey, what `keys rotate` runs). The other instance publishes the
+// new key within its (shortened) reload interval, before the key signs; from the key's signs-from time
+// both instances sign with it; tokens signed with the previous key keep working on both all along, until
+// the key is retired (`keys retire`), after which both refuse them (401) within a reload interval.
 func TestKeyRotationUnderLoad(t *testing.T) {
 	dbURL := testutil.NewPostgres(t)
+	const reload, delay = 100 * time.Millisecond, 2 * time.Second
+	keyOpts := testutil.WithOptionsChanged(func(o *app.Options) {
+		o.Keys = oauth.KeyOptions{ReloadInterval: reload, SigningDelay: delay}
+	})
 	// Two instances of one deployment: one issuer.
-	a := testutil.Start(t, testutil.WithDatabase(dbURL), testutil.WithEnv("ACCESS_ISSUER", "http://access.test"))
-	b := testutil.Start(t, testutil.WithDatabase(dbURL), testutil.WithEnv("ACCESS_ISSUER", "http://access.test"))
+	a := testutil.Start(t, testutil.WithDatabase(dbURL), testutil.WithEnv("ACCESS_ISSUER", "http://access.test"), keyOpts)
+	b := testutil.Start(t, testutil.WithDatabase(dbURL), testutil.WithEnv("ACCESS_ISSUER", "http://access.test"), keyOpts)
 	a.CreateUser(t, admin, true)
 	a.RegisterClient(t, clientID)
 	old := a.Token(t, clientID, admin)
+	oldKID := kidOf(t, old)
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -370,22 +380,124 @@ func TestKeyRotationUnderLoad(t *testing.T) {
 			}
 		}()
 	}
+	stopLoad := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopLoad() // before the services close, should the test stop early
 	time.Sleep(300 * time.Millisecond)
-	kid, err := a.Keys.Rotate(context.Background())
+	key, err := a.RotateSigningKey(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh := a.Token(t, clientID, admin)
+	if key.State != oauth.KeyPending || !key.SignsFrom.Equal(key.CreatedAt.Add(delay)) {
+		t.Fatalf("rotated key: %+v", key)
+	}
+	// b publishes it at its next reload, long before it signs.
+	waitFor(t, "the other instance publishing the new key", func() bool { return jwksHas(t, b, key.KID) })
+	if !jwksHas(t, a, key.KID) {
+		t.Fatal("the rotating instance does not publish the new key")
+	}
+	// Nothing signs with it before its time; from then on both instances do.
+	for time.Now().Before(key.SignsFrom.Add(50 * time.Millisecond)) {
+		for _, svc := range []*testutil.Service{a, b} {
+			tok := svc.Token(t, clientID, admin)
+			if kid := kidOf(t, tok); kid == key.KID && issuedAt(t, tok).Before(key.SignsFrom.Truncate(time.Second)) {
+				t.Fatalf("signed with the new key at %s, before its time %s", issuedAt(t, tok), key.SignsFrom)
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var fresh []string
+	for name, svc := range map[string]*testutil.Service{"a": a, "b": b} {
+		tok := svc.Token(t, clientID, admin)
+		if kid := kidOf(t, tok); kid != key.KID {
+			t.Fatalf("instance %s signs with %s after the new key's time, want %s", name, kid, key.KID)
+		}
+		fresh = append(fresh, tok)
+	}
 	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	stopLoad()
 	for _, svc := range []*testutil.Service{a, b} {
-		if r := svc.Client.Get(t, "/api/v1/users/me", fresh); r.Status != 200 {
-			t.Errorf("token of the new key %s: %d", kid, r.Status)
+		for _, tok := range fresh {
+			if r := svc.Client.Get(t, "/api/v1/users/me", tok); r.Status != 200 {
+				t.Errorf("token of the new key %s: %d", key.KID, r.Status)
+			}
 		}
 		if r := svc.Client.Get(t, "/api/v1/users/me", old); r.Status != 200 {
 			t.Errorf("token of the previous key after the rotation: %d", r.Status)
 		}
 	}
 	t.Logf("%d of %d requests with the previous key's token answered 200 during the rotation", ok.Load(), total.Load())
+
+	// Retiring the previous key: both instances drop it and refuse its tokens; the new key's work.
+	if _, err := a.RetireSigningKey(context.Background(), oldKID); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.Client.Get(t, "/api/v1/users/me", old); r.Status != 401 {
+		t.Fatalf("the retiring instance accepts a retired key's token: %d", r.Status)
+	}
+	waitFor(t, "the other instance refusing the retired key's token", func() bool {
+		return b.Client.Get(t, "/api/v1/users/me", old).Status == 401
+	})
+	for _, svc := range []*testutil.Service{a, b} {
+		if jwksHas(t, svc, oldKID) {
+			t.Error("a retired key is still published")
+		}
+		for _, tok := range fresh {
+			if r := svc.Client.Get(t, "/api/v1/users/me", tok); r.Status != 200 {
+				t.Errorf("token of the new key after the retirement: %d", r.Status)
+			}
+		}
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a generous bound (far beyond the shortened
+// reload interval, so a busy machine does not fail it).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func jwksHas(t *testing.T, svc *testutil.Service, kid string) bool {
+	t.Helper()
+	r := svc.Client.Get(t, "/api/oauth/jwks", "")
+	if r.Status != 200 {
+		t.Fatalf("jwks: %d", r.Status)
+	}
+	for _, k := range r.JSON(t)["keys"].([]any) {
+		if k.(map[string]any)["kid"] == kid {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenPart decodes part i of a JWT (0: header, 1: claims) without checking it.
+func tokenPart(t *testing.T, tok string, i int) map[string]any {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %s", tok)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func kidOf(t *testing.T, tok string) string {
+	kid, _ := tokenPart(t, tok, 0)["kid"].(string)
+	return kid
+}
+
+func issuedAt(t *testing.T, tok string) time.Time {
+	iat, _ := tokenPart(t, tok, 1)["iat"].(float64)
+	return time.Unix(int64(iat), 0)
 }

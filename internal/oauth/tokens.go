@@ -66,7 +66,7 @@ type Tokens struct {
 // Verify refuses revoked tokens and Sign dates new tokens after the revocations it knows.
 func NewTokens(keys *Keys, issuer string, revoked *revocation.Index) *Tokens {
 	return &Tokens{keys: keys, issuer: issuer, revoked: revoked, now: func() time.Time { return time.Now().UTC() },
-		cache: verifiedCache{max: verifiedCacheSize, m: map[[sha256.Size]byte]Principal{}}}
+		cache: verifiedCache{max: verifiedCacheSize, m: map[[sha256.Size]byte]verified{}}}
 }
 
 // Sign issues an access token for p, valid for ttl; it fills p's TokenID, IssuedAt and ExpiresAt.
@@ -128,7 +128,8 @@ func nonNil(s []string) []string {
 // is checked on every call all the same: its expiry, and the revocation index.
 func (t *Tokens) Verify(ctx context.Context, raw string) (Principal, error) {
 	key := tokenDigest(raw)
-	if p, ok := t.cache.get(key); ok {
+	epoch := t.keys.epoch.Load()
+	if p, ok := t.cache.get(key, epoch); ok {
 		if t.now().After(p.ExpiresAt.Add(clockSkew)) {
 			t.cache.drop(key)
 			return Principal{}, ErrInvalidToken
@@ -145,7 +146,7 @@ func (t *Tokens) Verify(ctx context.Context, raw string) (Principal, error) {
 	if p.Restrictive {
 		return Principal{}, ErrInvalidToken
 	}
-	t.cache.put(key, p, t.now())
+	t.cache.put(key, p, epoch, t.now())
 	return p, nil
 }
 
@@ -266,18 +267,27 @@ func stringsClaim(tok jwt.Token, name string) ([]string, bool) {
 // verifiedCacheSize bounds the tokens Verify remembers (a few hundred bytes each).
 const verifiedCacheSize = 50_000
 
-// verifiedCache maps the SHA-256 of a token that verified to its principal.
+// verifiedCache maps the SHA-256 of a token that verified to its principal, and to the keys' epoch it
+// verified in: once a key has left the set (retired), what was verified before is verified again.
 type verifiedCache struct {
 	mu  sync.RWMutex
 	max int
-	m   map[[sha256.Size]byte]Principal
+	m   map[[sha256.Size]byte]verified
 }
 
-func (c *verifiedCache) get(k [sha256.Size]byte) (Principal, bool) {
+type verified struct {
+	Principal
+	epoch uint64
+}
+
+func (c *verifiedCache) get(k [sha256.Size]byte, epoch uint64) (Principal, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	p, ok := c.m[k]
-	return p, ok
+	v, ok := c.m[k]
+	if !ok || v.epoch != epoch {
+		return Principal{}, false
+	}
+	return v.Principal, true
 }
 
 func (c *verifiedCache) drop(k [sha256.Size]byte) {
@@ -288,7 +298,7 @@ func (c *verifiedCache) drop(k [sha256.Size]byte) {
 
 // put remembers p. When the cache is full it first forgets expired tokens, then, if that was not enough,
 // an arbitrary eighth of the others: they verify again on their next use.
-func (c *verifiedCache) put(k [sha256.Size]byte, p Principal, now time.Time) {
+func (c *verifiedCache) put(k [sha256.Size]byte, p Principal, epoch uint64, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
@@ -304,5 +314,5 @@ func (c *verifiedCache) put(k [sha256.Size]byte, p Principal, now time.Time) {
 			delete(c.m, key)
 		}
 	}
-	c.m[k] = p
+	c.m[k] = verified{p, epoch}
 }

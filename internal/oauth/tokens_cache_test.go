@@ -2,32 +2,16 @@ package oauth
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 )
-
-type countingKeys struct {
-	keys  []SigningKey
-	reads atomic.Int64
-}
-
-func (c *countingKeys) SigningKeys(context.Context) ([]SigningKey, error) {
-	c.reads.Add(1)
-	return append([]SigningKey(nil), c.keys...), nil
-}
-
-func (c *countingKeys) AddSigningKey(_ context.Context, k SigningKey) error {
-	c.keys = append(c.keys, k)
-	return nil
-}
 
 // TestVerifiedCache: a token that verified is served from the cache without reading keys, until it
 // expires; a token that did not verify is never remembered.
 func TestVerifiedCache(t *testing.T) {
 	ctx := context.Background()
-	store := &countingKeys{}
-	keys, err := LoadKeys(ctx, store)
+	store := &memKeyStore{}
+	keys, err := LoadKeys(ctx, store, KeyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +49,10 @@ func TestVerifiedCache(t *testing.T) {
 
 // TestVerifiedCacheBounded: the cache never grows beyond its bound.
 func TestVerifiedCacheBounded(t *testing.T) {
-	c := verifiedCache{max: 100, m: map[[32]byte]Principal{}}
+	c := verifiedCache{max: 100, m: map[[32]byte]verified{}}
 	now := time.Now()
 	for i := range 1000 {
-		c.put([32]byte{byte(i), byte(i >> 8)}, Principal{ExpiresAt: now.Add(time.Hour)}, now)
+		c.put([32]byte{byte(i), byte(i >> 8)}, Principal{ExpiresAt: now.Add(time.Hour)}, 0, now)
 		if len(c.m) > c.max {
 			t.Fatalf("%d entries", len(c.m))
 		}

@@ -5,31 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/revocation"
 )
-
-type memKeys struct {
-	mu   sync.Mutex
-	keys []oauth.SigningKey
-}
-
-func (m *memKeys) SigningKeys(context.Context) ([]oauth.SigningKey, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]oauth.SigningKey(nil), m.keys...), nil
-}
-
-func (m *memKeys) AddSigningKey(_ context.Context, k oauth.SigningKey) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.keys = append(m.keys, k)
-	return nil
-}
 
 type noEntries struct{}
 
@@ -58,7 +39,7 @@ func populated() *revocation.Index {
 
 func setup(tb testing.TB) (*oauth.Keys, oauth.Principal) {
 	tb.Helper()
-	keys, err := oauth.LoadKeys(context.Background(), &memKeys{})
+	keys, err := oauth.LoadKeys(context.Background(), &oauth.MemKeyStore{}, oauth.KeyOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -82,6 +82,9 @@ type signingKeyRow struct {
 	KID        string `gorm:"column:kid;primaryKey"`
 	PrivatePEM string `gorm:"column:private_pem"`
 	CreatedAt  time.Time
+	Generation int64
+	SignsFrom  time.Time
+	RetiredAt  *time.Time
 }
 
 func (signingKeyRow) TableName() string { return "signing_keys" }
@@ -341,21 +344,55 @@ func (x OAuth) DeleteChallengesExpiredBefore(ctx context.Context, userID int64, 
 	return wrap(err, "oauth.delete_expired_challenges", userID)
 }
 
-// SigningKeys returns every signing key, oldest first.
+// SigningKeys returns every signing key, retired ones included, oldest (lowest generation) first.
 func (x OAuth) SigningKeys(ctx context.Context) ([]oauth.SigningKey, error) {
 	var rows []signingKeyRow
-	if err := x.s.conn(ctx).Order("created_at, kid").Find(&rows).Error; err != nil {
+	if err := x.s.conn(ctx).Order("generation, kid").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "oauth.signing_keys", "")
 	}
 	out := make([]oauth.SigningKey, len(rows))
 	for i, r := range rows {
-		out[i] = oauth.SigningKey{KID: r.KID, PrivatePEM: r.PrivatePEM, CreatedAt: r.CreatedAt.UTC()}
+		out[i] = oauth.SigningKey{KID: r.KID, PrivatePEM: r.PrivatePEM, CreatedAt: r.CreatedAt.UTC(),
+			Generation: r.Generation, SignsFrom: r.SignsFrom.UTC()}
+		if r.RetiredAt != nil {
+			at := r.RetiredAt.UTC()
+			out[i].RetiredAt = &at
+		}
 	}
 	return out, nil
 }
 
-// AddSigningKey stores a signing key.
+// AddSigningKey stores a signing key; oauth.ErrKeyConflict when a key of its generation exists already
+// (another instance rotated first).
 func (x OAuth) AddSigningKey(ctx context.Context, k oauth.SigningKey) error {
-	row := signingKeyRow{KID: k.KID, PrivatePEM: k.PrivatePEM, CreatedAt: k.CreatedAt}
-	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.add_signing_key", k.KID)
+	row := signingKeyRow{KID: k.KID, PrivatePEM: k.PrivatePEM, CreatedAt: k.CreatedAt, Generation: k.Generation, SignsFrom: k.SignsFrom}
+	if err := x.s.conn(ctx).Create(&row).Error; isDuplicate(err) {
+		return oauth.ErrKeyConflict
+	} else if err != nil {
+		return wrap(err, "oauth.add_signing_key", k.KID)
+	}
+	return nil
+}
+
+// RetireSigningKey marks the key retired at the time given, unless it is already; it reports whether it
+// marked it.
+func (x OAuth) RetireSigningKey(ctx context.Context, kid string, at time.Time) (bool, error) {
+	res := x.s.conn(ctx).Model(&signingKeyRow{}).Where("kid = ? AND retired_at IS NULL", kid).Update("retired_at", at)
+	if res.Error != nil {
+		return false, wrap(res.Error, "oauth.retire_signing_key", kid)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// LongestAccessTokenValidity is the longest access-token validity among the client apps, enabled or not;
+// zero when there is no app.
+func (x OAuth) LongestAccessTokenValidity(ctx context.Context) (time.Duration, error) {
+	var seconds *int64
+	if err := x.s.conn(ctx).Table("client_apps").Select("MAX(access_token_validity)").Scan(&seconds).Error; err != nil {
+		return 0, wrap(err, "oauth.longest_access_token_validity", "")
+	}
+	if seconds == nil {
+		return 0, nil
+	}
+	return time.Duration(*seconds) * time.Second, nil
 }
