@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/classification"
 	"github.com/cocoondata/access-service/internal/clearance"
@@ -48,6 +51,9 @@ type Options struct {
 	PerClientLimit, PerAddressLimit httpapi.RateLimit
 	Mailer                          notify.Sender // nil: SMTP when ACCESS_SMTP_URL is set, else the log
 	ImportTimeout                   time.Duration // zero: httpapi.DefaultImportTimeout
+
+	// TracerProvider makes the spans (tests: an in-process exporter's); nil: the OTEL_* variables'.
+	TracerProvider trace.TracerProvider
 }
 
 // App is the running service's parts.
@@ -97,6 +103,10 @@ type App struct {
 	perClient, perAddress httpapi.RateLimit
 	importTimeout         time.Duration
 	stopPolling           context.CancelFunc
+
+	// Tracer makes the requests' spans; nil: tracing off. ownTracer is the one Open made (tracing.go).
+	Tracer    trace.TracerProvider
+	ownTracer *sdktrace.TracerProvider
 }
 
 // DatabaseError says the database could not be opened or migrated.
@@ -112,6 +122,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	if err := a.setConfiguredProperties(ctx); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	if err := a.startTracing(ctx, opts); err != nil {
 		_ = a.Close()
 		return nil, err
 	}
@@ -264,7 +278,7 @@ func (a *App) build(ctx context.Context) error {
 		Contacts:       a.Contacts,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
-		ImportTimeout: a.importTimeout,
+		ImportTimeout: a.importTimeout, TracerProvider: a.Tracer,
 	})
 	if err != nil {
 		return err
@@ -282,6 +296,7 @@ func (a *App) Close() error {
 		a.stopPolling()
 	}
 	a.Audit.Close()
+	a.stopTracing()
 	return a.Store.Close()
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	echomiddleware "github.com/oapi-codegen/echo-middleware"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
 	"github.com/cocoondata/access-service/gen"
@@ -112,6 +113,8 @@ type Deps struct {
 	Unavailable func(error) bool
 	// ImportTimeout bounds one member import, all its rows (importMembers); zero: DefaultImportTimeout.
 	ImportTimeout time.Duration
+	// TracerProvider makes each request's span (tracing.go); nil: tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // Server implements the generated strict server interface.
@@ -195,6 +198,8 @@ func New(d Deps) (*echo.Echo, error) {
 	// The request pipeline, outermost first. Each step's place matters; the order is the contract of
 	// requestState (context.go): a step reads only what the steps before it wrote.
 	e.Use(composedOnce(
+		// 0. The request's span (tracing off: not there), around everything, so it times it all.
+		s.traceRequests,
 		// 1. Every request gets its state (id, address, Basic credentials) and its deadline; everything
 		// after, the log and audit lines included, can name the request.
 		s.requestContext,
