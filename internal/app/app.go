@@ -278,7 +278,7 @@ func (a *App) build(ctx context.Context) error {
 		Contacts:       a.Contacts,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
-		ImportTimeout: a.importTimeout, TracerProvider: a.Tracer,
+		ImportTimeout: a.importTimeout, TracerProvider: a.Tracer, TrustedProxies: a.Config.TrustedProxies,
 	})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -115,6 +116,8 @@ type Deps struct {
 	ImportTimeout time.Duration
 	// TracerProvider makes each request's span (tracing.go); nil: tracing off.
 	TracerProvider trace.TracerProvider
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (proxies.go).
+	TrustedProxies []netip.Prefix
 }
 
 // Server implements the generated strict server interface.
@@ -181,7 +184,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientAddress(s.TrustedProxies)
 	validator, err := s.requestValidator(spec, &echomiddleware.Options{
 		Skipper: isExplorerAsset,
 		Options: openapi3filter.Options{
