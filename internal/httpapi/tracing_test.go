@@ -206,3 +206,29 @@ func names(spans []sdktrace.ReadOnlySpan) []string {
 	}
 	return out
 }
+
+// On the embedded store the statements are spans too, named for SQLite.
+func TestTracingEmbeddedStore(t *testing.T) {
+	t.Parallel()
+	recorder := tracetest.NewSpanRecorder()
+	svc := testutil.Start(t, testutil.WithDatabase(testutil.NewSQLite(t)),
+		testutil.WithOptions(app.Options{TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder))}))
+	svc.CreateUser(t, alice, false)
+	svc.RegisterClient(t, clientID)
+	r := svc.Client.Do(t, testutil.Request{Method: http.MethodPost, Path: "/api/oauth/token", Basic: basic, Header: http.Header{"Traceparent": {callerTraceparent}},
+		ContentType: "application/x-www-form-urlencoded", Body: []byte("grant_type=password&username=" + alice + "&password=" + strings.ReplaceAll(testutil.Password, " ", "+"))})
+	if r.Status != http.StatusOK {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	id := r.Header.Get("X-Request-Id")
+	server := waitForSpan(t, recorder, func(s sdktrace.ReadOnlySpan) bool { return attr(s, "http.response.header.x-request-id") == id })
+	var db []string
+	for _, s := range recorder.Ended() {
+		if s.Parent().SpanID() == server.SpanContext().SpanID() && attr(s, "db.system.name") == "sqlite" {
+			db = append(db, s.Name())
+		}
+	}
+	if len(db) == 0 {
+		t.Fatalf("no SQLite statement under %q among %v", server.Name(), names(recorder.Ended()))
+	}
+}
