@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cocoondata/access-service/internal/audit"
 	"github.com/cocoondata/access-service/internal/classification"
 	"github.com/cocoondata/access-service/internal/clearance"
@@ -52,6 +55,8 @@ type Options struct {
 
 	// Keys tune the signing keys' reload and delays (keys.go); zero: the defaults.
 	Keys oauth.KeyOptions
+	// TracerProvider makes the spans (tests: an in-process exporter's); nil: the OTEL_* variables'.
+	TracerProvider trace.TracerProvider
 }
 
 // App is the running service's parts.
@@ -104,6 +109,10 @@ type App struct {
 	importTimeout         time.Duration
 	keyOptions            oauth.KeyOptions
 	stopPolling           context.CancelFunc
+
+	// Tracer makes the requests' spans; nil: tracing off. ownTracer is the one Open made (tracing.go).
+	Tracer    trace.TracerProvider
+	ownTracer *sdktrace.TracerProvider
 }
 
 // DatabaseError says the database could not be opened or migrated.
@@ -119,6 +128,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	if err := a.setConfiguredProperties(ctx); err != nil {
+		_ = a.Close()
+		return nil, err
+	}
+	if err := a.startTracing(ctx, opts); err != nil {
 		_ = a.Close()
 		return nil, err
 	}
@@ -276,6 +289,7 @@ func (a *App) build(ctx context.Context) error {
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 		ImportTimeout: a.importTimeout, Metrics: a.Metrics,
+		TracerProvider: a.Tracer, TrustedProxies: a.Config.TrustedProxies,
 	})
 	if err != nil {
 		return err
@@ -294,6 +308,7 @@ func (a *App) Close() error {
 		a.stopPolling()
 	}
 	a.Audit.Close()
+	a.stopTracing()
 	return a.Store.Close()
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/cocoondata/access-service/internal/oauth"
 )
@@ -158,6 +159,11 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		r.AddAttrs(slog.String("request_id", id),
 			slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.Int("status", c.Response().Status),
 			slog.Int64("duration_us", end.Sub(start).Microseconds()), slog.String("remote", remote))
+		if s.TracerProvider != nil {
+			if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+				r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
+			}
+		}
 		_ = s.log.Handler().Handle(ctx, r)
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	echomiddleware "github.com/oapi-codegen/echo-middleware"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
 	"github.com/cocoondata/access-service/gen"
@@ -115,6 +117,10 @@ type Deps struct {
 	ImportTimeout time.Duration
 	// Metrics records the requests and grants (metrics.go); nil: no metrics.
 	Metrics *metrics.Registry
+	// TracerProvider makes each request's span (tracing.go); nil: tracing off.
+	TracerProvider trace.TracerProvider
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (proxies.go).
+	TrustedProxies []netip.Prefix
 }
 
 // Server implements the generated strict server interface.
@@ -181,7 +187,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientAddress(s.TrustedProxies)
 	validator, err := s.requestValidator(spec, &echomiddleware.Options{
 		Skipper: isExplorerAsset,
 		Options: openapi3filter.Options{
@@ -198,6 +204,8 @@ func New(d Deps) (*echo.Echo, error) {
 	// The request pipeline, outermost first. Each step's place matters; the order is the contract of
 	// requestState (context.go): a step reads only what the steps before it wrote.
 	e.Use(composedOnce(
+		// 0. The request's span (tracing off: not there), around everything, so it times it all.
+		s.traceRequests,
 		// 1. Every request gets its state (id, address, Basic credentials) and its deadline; everything
 		// after, the log and audit lines included, can name the request.
 		s.requestContext,

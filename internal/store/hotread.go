@@ -17,6 +17,7 @@ import (
 // CPU per read than pgx's own work does (bench/README.md). The embedded store reads through GORM, as
 // everywhere else; TestHotReadsMatchGORM checks that both give the same rows.
 type hotRead struct {
+	table string
 	where string // GORM's condition
 	sql   string // PostgreSQL's statement
 }
@@ -25,6 +26,7 @@ type hotRead struct {
 // the order of the scan targets the read is given.
 func newHotRead(table string, columns []string, key string) hotRead {
 	return hotRead{
+		table: table,
 		where: key + " = ?",
 		sql:   "SELECT " + strings.Join(columns, ", ") + " FROM " + table + " WHERE " + key + " = $1",
 	}
@@ -46,6 +48,7 @@ func newHotReadBy(table string, columns []string, keys ...string) hotRead {
 		where[i], sql[i] = k+" = ?", k+" = $"+strconv.Itoa(i+1)
 	}
 	return hotRead{
+		table: table,
 		where: strings.Join(where, " AND "),
 		sql:   "SELECT " + strings.Join(columns, ", ") + " FROM " + table + " WHERE " + strings.Join(sql, " AND "),
 	}
@@ -58,9 +61,11 @@ func (s *Store) takeBy(ctx context.Context, r hotRead, keys []any, notFound erro
 		err = s.conn(ctx).Where(r.where, keys...).Take(row).Error
 	} else {
 		s.statements.Add(1)
-		if err = s.pool.QueryRow(ctx, r.sql, keys...).Scan(targets...); errors.Is(err, pgx.ErrNoRows) {
+		qctx, end := s.hotReadSpan(ctx, r)
+		if err = s.pool.QueryRow(qctx, r.sql, keys...).Scan(targets...); errors.Is(err, pgx.ErrNoRows) {
 			err = gorm.ErrRecordNotFound
 		}
+		end(err)
 	}
 	if isNotFound(err) {
 		return notFound

@@ -23,6 +23,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -44,6 +46,11 @@ type Store struct {
 	path     string // the embedded store's file
 
 	statements atomic.Int64
+
+	// tracer makes the spans of traced requests' statements, once Trace has set it (tracing.go);
+	// dbSystem is their db.system.name.
+	tracer   trace.Tracer
+	dbSystem attribute.KeyValue
 }
 
 // Open connects to the database the URL names and checks that it answers.
