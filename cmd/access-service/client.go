@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,7 +110,7 @@ func clientCommand(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 			return fail("client create: --public and --generate-secret exclude each other")
 		case *public:
 		case *generate:
-			n.Secret = generateSecret()
+			n.Secret = app.RandomSecret()
 		default:
 			if n.Secret, err = readPassword(stdin); err != nil || n.Secret == "" {
 				return fail("client create: expected the client secret on standard input (one line), or --generate-secret, or --public")
@@ -221,15 +219,6 @@ func newClientApp(clientID, name string, grants, scopes, redirects []string, acc
 	}
 	return clientapp.NewApp{ClientID: clientID, AppName: name, GrantTypes: grants, Scope: scopes, RedirectURIs: redirects,
 		AccessTokenValidity: accessTTL, RefreshTokenValidity: refreshTTL}, nil
-}
-
-// generateSecret is 32 random bytes: 43 characters.
-func generateSecret() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 func yesNo(b bool) string {

@@ -352,7 +352,7 @@ func (a *App) Bootstrap(ctx context.Context) (*FirstStart, error) {
 		a.warnIfNoAccess(ctx, hasAdmin)
 		return nil, nil
 	}
-	fs := &FirstStart{AdminEmail: FirstStartAdminEmail, AdminPassword: randomSecret(), ClientID: FirstStartClientID, ClientSecret: randomSecret()}
+	fs := &FirstStart{AdminEmail: FirstStartAdminEmail, AdminPassword: RandomSecret(), ClientID: FirstStartClientID, ClientSecret: RandomSecret()}
 	if _, err := a.Users.Create(ctx, user.NewUser{Email: fs.AdminEmail, Password: fs.AdminPassword, SafeShareAdmin: true}); err != nil {
 		if !errors.Is(err, user.ErrEmailTaken) {
 			return nil, err
@@ -393,9 +393,9 @@ func (a *App) ensureFirstPartyApp(ctx context.Context, clientID, secret string) 
 	return err
 }
 
-// randomSecret is 32 random bytes: 43 characters, beyond a client secret's least length
-// (clientapp.MinSecretLength).
-func randomSecret() string {
+// RandomSecret is 32 random bytes: 43 characters, beyond a client secret's least length
+// (clientapp.MinSecretLength). The first start's secrets and `client create --generate-secret` use it.
+func RandomSecret() string {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(err)
