@@ -196,6 +196,10 @@ func parseProxies(v string) ([]netip.Prefix, error) {
 			continue
 		}
 		if p, err := netip.ParsePrefix(f); err == nil {
+			// Addresses are compared unmapped (::ffff:10.0.0.1 is 10.0.0.1): so are IPv4-in-IPv6 prefixes.
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
 			out = append(out, p.Masked())
 			continue
 		}

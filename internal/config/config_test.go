@@ -33,9 +33,9 @@ func TestFromEnv(t *testing.T) {
 				t.Errorf("issuer %s", c.Issuer)
 			}
 		}},
-		{"trusted proxies", map[string]string{"ACCESS_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,::1,fd00::/8"}, "", func(t *testing.T, c Config) {
+		{"trusted proxies", map[string]string{"ACCESS_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,::1,fd00::/8,::ffff:172.16.0.0/108,::ffff:192.0.2.1"}, "", func(t *testing.T, c Config) {
 			got := fmt.Sprint(c.TrustedProxies)
-			if got != "[10.0.0.0/8 192.168.1.7/32 ::1/128 fd00::/8]" {
+			if got != "[10.0.0.0/8 192.168.1.7/32 ::1/128 fd00::/8 172.16.0.0/12 192.0.2.1/32]" {
 				t.Errorf("proxies %s", got)
 			}
 		}},
