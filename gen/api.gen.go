@@ -1096,6 +1096,27 @@ func (e BulkDeleteWhitelistRulesParamsAction) Valid() bool {
 	}
 }
 
+// AccountAppForm The account page's "Revoke" form for one app.
+//
+// Example: {"client_id":"xy-reports","csrf_token":"9b2f6c0e8d7a4f1e"}
+type AccountAppForm struct {
+	ClientId string `json:"client_id"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+}
+
+// AccountMfaForm The account page's authenticator form.
+//
+// Example: {"code":"492039","csrf_token":"9b2f6c0e8d7a4f1e"}
+type AccountMfaForm struct {
+	// Code A current code of the paired authenticator (needed to reset it).
+	Code *string `json:"code,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+}
+
 // AdminRoleChange defines model for AdminRoleChange.
 type AdminRoleChange struct {
 	Email          openapi_types.Email `json:"email"`
@@ -1127,6 +1148,8 @@ type ApprovalForm struct {
 	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
 	CsrfToken    *string              `json:"csrf_token,omitempty"`
 	Decision     ApprovalFormDecision `json:"decision"`
+	MaxAge       *string              `json:"max_age,omitempty"`
+	Nonce        *string              `json:"nonce,omitempty"`
 	RedirectUri  string               `json:"redirect_uri"`
 	ResponseType *string              `json:"response_type,omitempty"`
 	Scope        *string              `json:"scope,omitempty"`
@@ -1258,6 +1281,17 @@ type AuthorizationServerMetadata struct {
 	TokenEndpointAuthMethodsSupported         *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
+// ChoosePasswordForm The invitation or password reset link's form.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","password_again":"correct horse battery staple","token":"3q2-7wEAAAB3R2hR5f7y0Z3vZ0oQ2w"}
+type ChoosePasswordForm struct {
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken     *string `json:"csrf_token,omitempty"`
+	Password      string  `json:"password"`
+	PasswordAgain string  `json:"password_again"`
+	Token         string  `json:"token"`
+}
+
 // Classification Example: {"applyI18n":false,"createdAt":"2026-11-30T09:00:00Z","description":"Anyone cleared may see it","id":"766862496543055872","name":{"value":"Unclassified"},"priority":"3"}
 type Classification struct {
 	ApplyI18n bool      `json:"applyI18n"`
@@ -1371,7 +1405,7 @@ type ClearanceUpdate struct {
 	RemoveUsers  *IdList `json:"removeUsers,omitempty"`
 }
 
-// ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
+// ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","postLogoutRedirectUris":["https://reports.xy-company.com/"],"refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
 type ClientApp struct {
 	AccessTokenValiditySeconds int         `json:"accessTokenValiditySeconds"`
 	AppName                    string      `json:"appName"`
@@ -1388,7 +1422,10 @@ type ClientApp struct {
 	// Id A positive 64-bit integer written in decimal digits.
 	//
 	// Example: 765456269464346624
-	Id                          Id       `json:"id"`
+	Id Id `json:"id"`
+
+	// PostLogoutRedirectUris Where the app may send the browser after signing out (`post_logout_redirect_uri` of `GET /api/oauth/logout`).
+	PostLogoutRedirectUris      []string `json:"postLogoutRedirectUris"`
 	RefreshTokenValiditySeconds int      `json:"refreshTokenValiditySeconds"`
 	RegisteredRedirectUris      []string `json:"registeredRedirectUris"`
 	Scope                       []string `json:"scope"`
@@ -1413,8 +1450,12 @@ type ClientAppCreate struct {
 
 	// ClientSecret At least 32 characters: a long random machine secret. Stored only as a salted HMAC-SHA-256
 	// hash; never returned. Leave out for a public client (PKCE, no password grant).
-	ClientSecret                *string `json:"clientSecret,omitempty"`
-	RefreshTokenValiditySeconds int     `json:"refreshTokenValiditySeconds"`
+	ClientSecret *string `json:"clientSecret,omitempty"`
+
+	// PostLogoutRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	PostLogoutRedirectUris      *RedirectUris `json:"postLogoutRedirectUris,omitempty"`
+	RefreshTokenValiditySeconds int           `json:"refreshTokenValiditySeconds"`
 
 	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
 	// character for character.
@@ -1447,8 +1488,12 @@ type ClientAppUpdate struct {
 	ClientDescription          *string      `json:"clientDescription,omitempty"`
 
 	// ClientSecret A new secret of at least 32 characters (stored as when the app is registered); it replaces the old one at once.
-	ClientSecret                *string `json:"clientSecret,omitempty"`
-	RefreshTokenValiditySeconds *int    `json:"refreshTokenValiditySeconds,omitempty"`
+	ClientSecret *string `json:"clientSecret,omitempty"`
+
+	// PostLogoutRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	PostLogoutRedirectUris      *RedirectUris `json:"postLogoutRedirectUris,omitempty"`
+	RefreshTokenValiditySeconds *int          `json:"refreshTokenValiditySeconds,omitempty"`
 
 	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
 	// character for character.
@@ -1510,6 +1555,14 @@ type ContactsCreate struct {
 	IgnoreDuplicates *bool           `json:"ignoreDuplicates,omitempty"`
 }
 
+// CsrfForm A form with nothing but its CSRF token.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e"}
+type CsrfForm struct {
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+}
+
 // EmptyObject defines model for EmptyObject.
 type EmptyObject = map[string]interface{}
 
@@ -1518,6 +1571,16 @@ type FieldError struct {
 	// Field The member, as a path (`items[0].pattern`), or the parameter's name.
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// ForgotPasswordForm The "Forgot password?" page's form.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e","email":"carol@xy-company.com"}
+type ForgotPasswordForm struct {
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+	Email     string  `json:"email"`
+	ReturnTo  *string `json:"return_to,omitempty"`
 }
 
 // GrantType defines model for GrantType.
@@ -1654,7 +1717,7 @@ type Me struct {
 // MeAccountType defines model for Me.AccountType.
 type MeAccountType string
 
-// Member Example: {"accountType":"local","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346680","isOrgAdmin":false,"lastName":"Smith","mfaEnabled":false,"planId":"765456269464346690","role":"Originator"}
+// Member Example: {"accountType":"local","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346680","invitationPending":false,"isOrgAdmin":false,"lastName":"Smith","mfaEnabled":false,"planId":"765456269464346690","role":"Originator"}
 type Member struct {
 	AccountType MemberAccountType   `json:"accountType"`
 	Email       openapi_types.Email `json:"email"`
@@ -1663,10 +1726,15 @@ type Member struct {
 	// Id A positive 64-bit integer written in decimal digits.
 	//
 	// Example: 765456269464346624
-	Id         Id      `json:"id"`
-	IsOrgAdmin bool    `json:"isOrgAdmin"`
-	LastName   *string `json:"lastName"`
-	MfaEnabled bool    `json:"mfaEnabled"`
+	Id Id `json:"id"`
+
+	// InvitationPending True while the account has not chosen a password: an account made by adding a member (or an
+	// organisation's first administrator, or an imported row) gets an emailed invitation to choose
+	// one and cannot sign in until it does (`resendInvitation` sends a new one).
+	InvitationPending bool    `json:"invitationPending"`
+	IsOrgAdmin        bool    `json:"isOrgAdmin"`
+	LastName          *string `json:"lastName"`
+	MfaEnabled        bool    `json:"mfaEnabled"`
 
 	// PlanId The Originator's storage plan; null for other roles.
 	PlanId *string    `json:"planId"`
@@ -1799,6 +1867,30 @@ type OAuthError struct {
 
 // OAuthErrorError defines model for OAuthError.Error.
 type OAuthErrorError string
+
+// OpenIdProviderMetadata OpenID Connect Discovery 1.0 provider metadata.
+//
+// Example: {"authorization_endpoint":"https://access-service.xy-company.com/api/oauth/authorize","claims_supported":["iss","sub","aud","exp","iat","auth_time","nonce","at_hash","amr","email","email_verified","name","given_name","family_name"],"code_challenge_methods_supported":["S256"],"end_session_endpoint":"https://access-service.xy-company.com/api/oauth/logout","grant_types_supported":["authorization_code","implicit","password","refresh_token"],"id_token_signing_alg_values_supported":["RS256"],"introspection_endpoint":"https://access-service.xy-company.com/api/oauth/introspect","issuer":"https://access-service.xy-company.com","jwks_uri":"https://access-service.xy-company.com/api/oauth/jwks","prompt_values_supported":["none","login","consent"],"response_modes_supported":["query","fragment"],"response_types_supported":["code","token"],"revocation_endpoint":"https://access-service.xy-company.com/api/oauth/revoke","scopes_supported":["openid","profile","email","read","write","admin"],"subject_types_supported":["public"],"token_endpoint":"https://access-service.xy-company.com/api/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic","none"],"userinfo_endpoint":"https://access-service.xy-company.com/api/oauth/userinfo"}
+type OpenIdProviderMetadata struct {
+	AuthorizationEndpoint             string    `json:"authorization_endpoint"`
+	ClaimsSupported                   []string  `json:"claims_supported"`
+	CodeChallengeMethodsSupported     *[]string `json:"code_challenge_methods_supported,omitempty"`
+	EndSessionEndpoint                string    `json:"end_session_endpoint"`
+	GrantTypesSupported               *[]string `json:"grant_types_supported,omitempty"`
+	IdTokenSigningAlgValuesSupported  []string  `json:"id_token_signing_alg_values_supported"`
+	IntrospectionEndpoint             *string   `json:"introspection_endpoint,omitempty"`
+	Issuer                            string    `json:"issuer"`
+	JwksUri                           string    `json:"jwks_uri"`
+	PromptValuesSupported             *[]string `json:"prompt_values_supported,omitempty"`
+	ResponseModesSupported            *[]string `json:"response_modes_supported,omitempty"`
+	ResponseTypesSupported            []string  `json:"response_types_supported"`
+	RevocationEndpoint                *string   `json:"revocation_endpoint,omitempty"`
+	ScopesSupported                   []string  `json:"scopes_supported"`
+	SubjectTypesSupported             []string  `json:"subject_types_supported"`
+	TokenEndpoint                     string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	UserinfoEndpoint                  string    `json:"userinfo_endpoint"`
+}
 
 // OptionalUrl An absolute http(s) URL, or an empty string to clear it.
 type OptionalUrl = string
@@ -2194,11 +2286,11 @@ type ServiceLink struct {
 // ServiceLinkHttpMethod defines model for ServiceLink.HttpMethod.
 type ServiceLinkHttpMethod string
 
-// SignInCodeForm The Authentication code page's form; the authorization request travels in hidden fields.
+// SignInCodeForm The Authentication code page's form; the authorization request (or `return_to`) travels in hidden fields.
 //
 // Example: {"client_id":"webapp","code":"492039","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj"}
 type SignInCodeForm struct {
-	ClientId string `json:"client_id"`
+	ClientId *string `json:"client_id,omitempty"`
 
 	// Code The current code of the user's authenticator app (6 digits).
 	Code                string  `json:"code"`
@@ -2207,30 +2299,55 @@ type SignInCodeForm struct {
 
 	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
 	CsrfToken    *string `json:"csrf_token,omitempty"`
-	RedirectUri  string  `json:"redirect_uri"`
+	MaxAge       *string `json:"max_age,omitempty"`
+	Nonce        *string `json:"nonce,omitempty"`
+	RedirectUri  *string `json:"redirect_uri,omitempty"`
 	ResponseType *string `json:"response_type,omitempty"`
-	Scope        *string `json:"scope,omitempty"`
-	State        *string `json:"state,omitempty"`
+
+	// ReturnTo Instead of an authorization request, the page of this service to go to after signing in (`/account`).
+	ReturnTo *string `json:"return_to,omitempty"`
+	Scope    *string `json:"scope,omitempty"`
+	State    *string `json:"state,omitempty"`
 }
 
-// SignInForm The sign-in page's form; the authorization request travels in hidden fields.
+// SignInForm The sign-in page's form; the authorization request (or `return_to`) travels in hidden fields.
 //
 // Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj","username":"alice@xy-company.com"}
 type SignInForm struct {
-	ClientId            string  `json:"client_id"`
+	ClientId            *string `json:"client_id,omitempty"`
 	CodeChallenge       *string `json:"code_challenge,omitempty"`
 	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
 
 	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
 	CsrfToken    *string `json:"csrf_token,omitempty"`
+	MaxAge       *string `json:"max_age,omitempty"`
+	Nonce        *string `json:"nonce,omitempty"`
 	Password     string  `json:"password"`
-	RedirectUri  string  `json:"redirect_uri"`
+	RedirectUri  *string `json:"redirect_uri,omitempty"`
 	ResponseType *string `json:"response_type,omitempty"`
-	Scope        *string `json:"scope,omitempty"`
-	State        *string `json:"state,omitempty"`
+
+	// ReturnTo Instead of an authorization request, the page of this service to go to after signing in (`/account`).
+	ReturnTo *string `json:"return_to,omitempty"`
+	Scope    *string `json:"scope,omitempty"`
+	State    *string `json:"state,omitempty"`
 
 	// Username The user's email address.
 	Username string `json:"username"`
+}
+
+// SignOutForm The "Sign out" button's and the sign-out confirmation page's form.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e","next":"/account"}
+type SignOutForm struct {
+	ClientId *string `json:"client_id,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+
+	// Next A path of this service's pages to go to after signing out (`/account`, or an `/api/oauth/authorize?...` request for "Not you?").
+	Next                  *string `json:"next,omitempty"`
+	PostLogoutRedirectUri *string `json:"post_logout_redirect_uri,omitempty"`
+	State                 *string `json:"state,omitempty"`
 }
 
 // Theme Example: {"adminEmail":"help@example.com","adminHelpUrl":"https://help.example.com/admin","androidAuthenticatorUrl":"https://play.google.com/store/apps/details?id=com.google.android.apps.authenticator2","applicationName":"SafeShare","companyName":"Example Ltd","copyright":"© 2026 Example Ltd","iphoneAuthenticatorUrl":"https://apps.apple.com/app/google-authenticator/id388497605","legalUrl":"https://example.com/legal","orgAdminHelpUrl":null,"orgRemovalActionDays":"7","privacyUrl":"https://example.com/privacy","supportLink":"https://support.example.com","versionUrl":null,"webappHelpUrl":null,"windowsAuthenticatorUrl":null}
@@ -2334,8 +2451,12 @@ type TokenResponse struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Seconds until the access token expires.
-	ExpiresIn int                `json:"expires_in"`
-	Jti       openapi_types.UUID `json:"jti"`
+	ExpiresIn int `json:"expires_in"`
+
+	// IdToken An OpenID Connect ID token (RS256 JWT), when the authorization code was issued for a request
+	// with the `openid` scope (see `authorize`).
+	IdToken *string            `json:"id_token,omitempty"`
+	Jti     openapi_types.UUID `json:"jti"`
 
 	// MfaRequired Present and true when `access_token` is a restrictive token: the user's MFA is required, and
 	// the `mfa` grant with the current code of their authenticator app gives the full answer.
@@ -2390,6 +2511,22 @@ type UserActivityDay struct {
 	Date             openapi_types.Date `json:"date"`
 	FailedLogins     int64              `json:"failedLogins"`
 	SuccessfulLogins int64              `json:"successfulLogins"`
+}
+
+// UserInfo OpenID Connect UserInfo claims; which appear depends on the token's scopes.
+//
+// Example: {"email":"carol@xy-company.com","email_verified":true,"family_name":"Smith","given_name":"Carol","name":"Carol Smith","sub":"765456269464346680"}
+type UserInfo struct {
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// EmailVerified True once the person has proved they read mail at the address (an accepted invitation, a password reset, or an account made by an administrator who vouches for it).
+	EmailVerified *bool   `json:"email_verified,omitempty"`
+	FamilyName    *string `json:"family_name,omitempty"`
+	GivenName     *string `json:"given_name,omitempty"`
+	Name          *string `json:"name,omitempty"`
+
+	// Sub The user's id.
+	Sub string `json:"sub"`
 }
 
 // UserList defines model for UserList.
@@ -2564,6 +2701,9 @@ type CsrfCookie = string
 // Example: 765456269464346624
 type GroupId = Id
 
+// IdTokenHint defines model for IdTokenHint.
+type IdTokenHint = string
+
 // LabelId A positive 64-bit integer written in decimal digits.
 //
 // Example: 765456269464346624
@@ -2575,8 +2715,20 @@ type Limit = int
 // LocaleCode Example: da
 type LocaleCode = string
 
+// LoginHint defines model for LoginHint.
+type LoginHint = string
+
+// LogoutClientId defines model for LogoutClientId.
+type LogoutClientId = string
+
+// MaxAge defines model for MaxAge.
+type MaxAge = int
+
 // MfaCookie defines model for MfaCookie.
 type MfaCookie = string
+
+// Nonce defines model for Nonce.
+type Nonce = string
 
 // Offset defines model for Offset.
 type Offset = int
@@ -2604,11 +2756,20 @@ type OrganisationId = Id
 // Example: 765456269464346624
 type PlanId = Id
 
+// PostLogoutRedirectUri defines model for PostLogoutRedirectUri.
+type PostLogoutRedirectUri = string
+
+// Prompt defines model for Prompt.
+type Prompt = string
+
 // RedirectUri defines model for RedirectUri.
 type RedirectUri = string
 
 // ResponseType defines model for ResponseType.
 type ResponseType = string
+
+// ReturnTo defines model for ReturnTo.
+type ReturnTo = string
 
 // Scope defines model for Scope.
 type Scope = string
@@ -2664,6 +2825,42 @@ type Unauthorized = Problem
 // UnsupportedMediaType RFC 9457 problem details.
 type UnsupportedMediaType = Problem
 
+// GetAccountPageParams defines parameters for GetAccountPage.
+type GetAccountPageParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// RevokeAccountAppParams defines parameters for RevokeAccountApp.
+type RevokeAccountAppParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// SetUpAccountMfaParams defines parameters for SetUpAccountMfa.
+type SetUpAccountMfaParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// EndAccountSessionsParams defines parameters for EndAccountSessions.
+type EndAccountSessionsParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
 // AuthorizeParams defines parameters for Authorize.
 type AuthorizeParams struct {
 	// ResponseType `code` (authorization-code flow) or `token` (implicit flow).
@@ -2686,6 +2883,22 @@ type AuthorizeParams struct {
 
 	// CodeChallengeMethod Must be `S256` when `code_challenge` is given; `plain` is refused.
 	CodeChallengeMethod *CodeChallengeMethod `form:"code_challenge_method,omitempty" json:"code_challenge_method,omitempty"`
+
+	// Nonce OpenID Connect; copied into the ID token's `nonce` claim unchanged.
+	Nonce *Nonce `form:"nonce,omitempty" json:"nonce,omitempty"`
+
+	// Prompt OpenID Connect, space-separated: `none` (no page may be shown: without a session, or with an
+	// approval missing, the answer is a redirect with `error=login_required` or `consent_required`);
+	// `login` (sign in again even with a session); `consent` (show the approval page even for an app
+	// approved before; not for first-party apps). `none` with another value is `invalid_request`.
+	Prompt *Prompt `form:"prompt,omitempty" json:"prompt,omitempty"`
+
+	// MaxAge OpenID Connect: the most seconds since the user last signed in (entered their password); an older
+	// session signs in again. The ID token then carries `auth_time`.
+	MaxAge *MaxAge `form:"max_age,omitempty" json:"max_age,omitempty"`
+
+	// LoginHint OpenID Connect; an email address to fill in on the sign-in page.
+	LoginHint *LoginHint `form:"login_hint,omitempty" json:"login_hint,omitempty"`
 
 	// AccessSession The sign-in session of the authorization pages.
 	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
@@ -2718,6 +2931,36 @@ type VerifySignInCodeParams struct {
 	AccessMfa *MfaCookie `form:"access_mfa,omitempty" json:"access_mfa,omitempty"`
 }
 
+// StartSignOutParams defines parameters for StartSignOut.
+type StartSignOutParams struct {
+	// IdTokenHint An ID token this service issued to the app (it may have expired), naming who signs out.
+	IdTokenHint *IdTokenHint `form:"id_token_hint,omitempty" json:"id_token_hint,omitempty"`
+
+	// PostLogoutRedirectUri Where to send the browser after signing out; must be one of the app's `postLogoutRedirectUris`, exactly.
+	PostLogoutRedirectUri *PostLogoutRedirectUri `form:"post_logout_redirect_uri,omitempty" json:"post_logout_redirect_uri,omitempty"`
+
+	// ClientId The app asking for the sign-out (needed with `post_logout_redirect_uri` when there is no `id_token_hint`).
+	ClientId *LogoutClientId `form:"client_id,omitempty" json:"client_id,omitempty"`
+
+	// State Opaque to the server; echoed back to the client.
+	State *State `form:"state,omitempty" json:"state,omitempty"`
+
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// SignOutParams defines parameters for SignOut.
+type SignOutParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
 // OpenMfaSetupParams defines parameters for OpenMfaSetup.
 type OpenMfaSetupParams struct {
 	// Token The set-up link's token.
@@ -2729,6 +2972,36 @@ type OpenMfaSetupParams struct {
 
 // CompleteMfaSetupParams defines parameters for CompleteMfaSetup.
 type CompleteMfaSetupParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// OpenPasswordLinkParams defines parameters for OpenPasswordLink.
+type OpenPasswordLinkParams struct {
+	// Token The link's token.
+	Token string `form:"token" json:"token"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// ChoosePasswordParams defines parameters for ChoosePassword.
+type ChoosePasswordParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// OpenForgotPasswordParams defines parameters for OpenForgotPassword.
+type OpenForgotPasswordParams struct {
+	// ReturnTo Where the sign-in page link goes back to (an `/api/oauth/authorize?...` path of this service, or `/account`).
+	ReturnTo *ReturnTo `form:"return_to,omitempty" json:"return_to,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// RequestPasswordResetParams defines parameters for RequestPasswordReset.
+type RequestPasswordResetParams struct {
 	// AccessCsrf The CSRF token the pages' forms must repeat.
 	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
 }
@@ -3084,6 +3357,15 @@ type BulkDeleteWhitelistRulesParams struct {
 // BulkDeleteWhitelistRulesParamsAction defines parameters for BulkDeleteWhitelistRules.
 type BulkDeleteWhitelistRulesParamsAction string
 
+// RevokeAccountAppFormdataRequestBody defines body for RevokeAccountApp for application/x-www-form-urlencoded ContentType.
+type RevokeAccountAppFormdataRequestBody = AccountAppForm
+
+// SetUpAccountMfaFormdataRequestBody defines body for SetUpAccountMfa for application/x-www-form-urlencoded ContentType.
+type SetUpAccountMfaFormdataRequestBody = AccountMfaForm
+
+// EndAccountSessionsFormdataRequestBody defines body for EndAccountSessions for application/x-www-form-urlencoded ContentType.
+type EndAccountSessionsFormdataRequestBody = CsrfForm
+
 // DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
 type DecideAuthorizationFormdataRequestBody = ApprovalForm
 
@@ -3096,8 +3378,17 @@ type SignInFormdataRequestBody = SignInForm
 // VerifySignInCodeFormdataRequestBody defines body for VerifySignInCode for application/x-www-form-urlencoded ContentType.
 type VerifySignInCodeFormdataRequestBody = SignInCodeForm
 
+// SignOutFormdataRequestBody defines body for SignOut for application/x-www-form-urlencoded ContentType.
+type SignOutFormdataRequestBody = SignOutForm
+
 // CompleteMfaSetupFormdataRequestBody defines body for CompleteMfaSetup for application/x-www-form-urlencoded ContentType.
 type CompleteMfaSetupFormdataRequestBody = MfaSetupForm
+
+// ChoosePasswordFormdataRequestBody defines body for ChoosePassword for application/x-www-form-urlencoded ContentType.
+type ChoosePasswordFormdataRequestBody = ChoosePasswordForm
+
+// RequestPasswordResetFormdataRequestBody defines body for RequestPasswordReset for application/x-www-form-urlencoded ContentType.
+type RequestPasswordResetFormdataRequestBody = ForgotPasswordForm
 
 // RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
 type RevokeTokenFormdataRequestBody = TokenRevocationRequest
@@ -3205,6 +3496,21 @@ type ServerInterface interface {
 	// GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
 	// (GET /.well-known/oauth-authorization-server)
 	GetAuthorizationServerMetadata(ctx echo.Context) error
+	// GetOpenIdConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIdConfiguration(ctx echo.Context) error
+	// GetAccountPage The account page (browser)
+	// (GET /account)
+	GetAccountPage(ctx echo.Context, params GetAccountPageParams) error
+	// RevokeAccountApp Revoke an approved app (the account page's form)
+	// (POST /account/apps/revoke)
+	RevokeAccountApp(ctx echo.Context, params RevokeAccountAppParams) error
+	// SetUpAccountMfa Set up or reset the authenticator (the account page's form)
+	// (POST /account/mfa)
+	SetUpAccountMfa(ctx echo.Context, params SetUpAccountMfaParams) error
+	// EndAccountSessions End every session (the account page's form)
+	// (POST /account/sessions/end)
+	EndAccountSessions(ctx echo.Context, params EndAccountSessionsParams) error
 	// Authorize Start the authorization-code or implicit flow (browser)
 	// (GET /api/oauth/authorize)
 	Authorize(ctx echo.Context, params AuthorizeParams) error
@@ -3223,18 +3529,42 @@ type ServerInterface interface {
 	// VerifySignInCode Sign in, second step (the Authentication code page's form)
 	// (POST /api/oauth/login/mfa)
 	VerifySignInCode(ctx echo.Context, params VerifySignInCodeParams) error
+	// StartSignOut Sign out (OpenID Connect RP-initiated logout)
+	// (GET /api/oauth/logout)
+	StartSignOut(ctx echo.Context, params StartSignOutParams) error
+	// SignOut Sign out (the "Sign out" button and the confirmation page's form)
+	// (POST /api/oauth/logout)
+	SignOut(ctx echo.Context, params SignOutParams) error
 	// OpenMfaSetup The MFA set-up page (the emailed link)
 	// (GET /api/oauth/mfa/setup)
 	OpenMfaSetup(ctx echo.Context, params OpenMfaSetupParams) error
 	// CompleteMfaSetup Confirm the MFA set-up (the set-up page's form)
 	// (POST /api/oauth/mfa/setup)
 	CompleteMfaSetup(ctx echo.Context, params CompleteMfaSetupParams) error
+	// OpenPasswordLink The page an invitation or password reset link opens
+	// (GET /api/oauth/password/choose)
+	OpenPasswordLink(ctx echo.Context, params OpenPasswordLinkParams) error
+	// ChoosePassword Choose a password (the link page's form)
+	// (POST /api/oauth/password/choose)
+	ChoosePassword(ctx echo.Context, params ChoosePasswordParams) error
+	// OpenForgotPassword The "Forgot password?" page
+	// (GET /api/oauth/password/forgot)
+	OpenForgotPassword(ctx echo.Context, params OpenForgotPasswordParams) error
+	// RequestPasswordReset Ask for a password reset link (the "Forgot password?" page's form)
+	// (POST /api/oauth/password/forgot)
+	RequestPasswordReset(ctx echo.Context, params RequestPasswordResetParams) error
 	// RevokeToken Revoke a token (RFC 7009)
 	// (POST /api/oauth/revoke)
 	RevokeToken(ctx echo.Context) error
 	// IssueToken Issue tokens (OAuth 2.0 token endpoint)
 	// (POST /api/oauth/token)
 	IssueToken(ctx echo.Context) error
+	// GetUserInfo The signed-in user's claims (OpenID Connect UserInfo)
+	// (GET /api/oauth/userinfo)
+	GetUserInfo(ctx echo.Context) error
+	// PostUserInfo The signed-in user's claims (OpenID Connect UserInfo, POST)
+	// (POST /api/oauth/userinfo)
+	PostUserInfo(ctx echo.Context) error
 	// GetServices List the callable endpoints
 	// (GET /api/v1)
 	GetServices(ctx echo.Context) error
@@ -3349,6 +3679,9 @@ type ServerInterface interface {
 	// UpdateMember Change a member's role, administrator flag or plan
 	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
 	UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error
+	// ResendInvitation Send a member's invitation again
+	// (POST /api/v1/organisations/{orgGroupId}/users/{userId}/invitation)
+	ResendInvitation(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error
 	// ListClearances List the clearances
 	// (GET /api/v1/organisations/{orgId}/groups)
 	ListClearances(ctx echo.Context, orgId OrgId, params ListClearancesParams) error
@@ -3504,6 +3837,151 @@ func (w *ServerInterfaceWrapper) GetAuthorizationServerMetadata(ctx echo.Context
 	return err
 }
 
+// GetOpenIdConfiguration converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOpenIdConfiguration(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOpenIdConfiguration(ctx)
+	return err
+}
+
+// GetAccountPage converts echo context to params.
+func (w *ServerInterfaceWrapper) GetAccountPage(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAccountPageParams
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetAccountPage(ctx, params)
+	return err
+}
+
+// RevokeAccountApp converts echo context to params.
+func (w *ServerInterfaceWrapper) RevokeAccountApp(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RevokeAccountAppParams
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RevokeAccountApp(ctx, params)
+	return err
+}
+
+// SetUpAccountMfa converts echo context to params.
+func (w *ServerInterfaceWrapper) SetUpAccountMfa(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SetUpAccountMfaParams
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetUpAccountMfa(ctx, params)
+	return err
+}
+
+// EndAccountSessions converts echo context to params.
+func (w *ServerInterfaceWrapper) EndAccountSessions(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params EndAccountSessionsParams
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EndAccountSessions(ctx, params)
+	return err
+}
+
 // Authorize converts echo context to params.
 func (w *ServerInterfaceWrapper) Authorize(ctx echo.Context) error {
 	var err error
@@ -3557,6 +4035,34 @@ func (w *ServerInterfaceWrapper) Authorize(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "code_challenge_method", ctx.QueryParams(), &params.CodeChallengeMethod, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code_challenge_method: %s", err))
+	}
+
+	// ------------- Optional query parameter "nonce" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "nonce", ctx.QueryParams(), &params.Nonce, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter nonce: %s", err))
+	}
+
+	// ------------- Optional query parameter "prompt" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "prompt", ctx.QueryParams(), &params.Prompt, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter prompt: %s", err))
+	}
+
+	// ------------- Optional query parameter "max_age" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "max_age", ctx.QueryParams(), &params.MaxAge, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter max_age: %s", err))
+	}
+
+	// ------------- Optional query parameter "login_hint" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "login_hint", ctx.QueryParams(), &params.LoginHint, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter login_hint: %s", err))
 	}
 
 	if cookie, err := ctx.Cookie("access_session"); err == nil {
@@ -3695,6 +4201,101 @@ func (w *ServerInterfaceWrapper) VerifySignInCode(ctx echo.Context) error {
 	return err
 }
 
+// StartSignOut converts echo context to params.
+func (w *ServerInterfaceWrapper) StartSignOut(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StartSignOutParams
+	// ------------- Optional query parameter "id_token_hint" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "id_token_hint", ctx.QueryParams(), &params.IdTokenHint, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id_token_hint: %s", err))
+	}
+
+	// ------------- Optional query parameter "post_logout_redirect_uri" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "post_logout_redirect_uri", ctx.QueryParams(), &params.PostLogoutRedirectUri, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter post_logout_redirect_uri: %s", err))
+	}
+
+	// ------------- Optional query parameter "client_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "client_id", ctx.QueryParams(), &params.ClientId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter client_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter state: %s", err))
+	}
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.StartSignOut(ctx, params)
+	return err
+}
+
+// SignOut converts echo context to params.
+func (w *ServerInterfaceWrapper) SignOut(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SignOutParams
+
+	if cookie, err := ctx.Cookie("access_session"); err == nil {
+
+		var value SessionCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_session", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_session: %s", err))
+		}
+		params.AccessSession = &value
+
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SignOut(ctx, params)
+	return err
+}
+
 // OpenMfaSetup converts echo context to params.
 func (w *ServerInterfaceWrapper) OpenMfaSetup(ctx echo.Context) error {
 	var err error
@@ -3747,6 +4348,110 @@ func (w *ServerInterfaceWrapper) CompleteMfaSetup(ctx echo.Context) error {
 	return err
 }
 
+// OpenPasswordLink converts echo context to params.
+func (w *ServerInterfaceWrapper) OpenPasswordLink(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params OpenPasswordLinkParams
+	// ------------- Required query parameter "token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "token", ctx.QueryParams(), &params.Token, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter token: %s", err))
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.OpenPasswordLink(ctx, params)
+	return err
+}
+
+// ChoosePassword converts echo context to params.
+func (w *ServerInterfaceWrapper) ChoosePassword(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ChoosePasswordParams
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ChoosePassword(ctx, params)
+	return err
+}
+
+// OpenForgotPassword converts echo context to params.
+func (w *ServerInterfaceWrapper) OpenForgotPassword(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params OpenForgotPasswordParams
+	// ------------- Optional query parameter "return_to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "return_to", ctx.QueryParams(), &params.ReturnTo, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter return_to: %s", err))
+	}
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.OpenForgotPassword(ctx, params)
+	return err
+}
+
+// RequestPasswordReset converts echo context to params.
+func (w *ServerInterfaceWrapper) RequestPasswordReset(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RequestPasswordResetParams
+
+	if cookie, err := ctx.Cookie("access_csrf"); err == nil {
+
+		var value CsrfCookie
+		err = runtime.BindStyledParameterWithOptions("simple", "access_csrf", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter access_csrf: %s", err))
+		}
+		params.AccessCsrf = &value
+
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RequestPasswordReset(ctx, params)
+	return err
+}
+
 // RevokeToken converts echo context to params.
 func (w *ServerInterfaceWrapper) RevokeToken(ctx echo.Context) error {
 	var err error
@@ -3762,6 +4467,24 @@ func (w *ServerInterfaceWrapper) IssueToken(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.IssueToken(ctx)
+	return err
+}
+
+// GetUserInfo converts echo context to params.
+func (w *ServerInterfaceWrapper) GetUserInfo(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetUserInfo(ctx)
+	return err
+}
+
+// PostUserInfo converts echo context to params.
+func (w *ServerInterfaceWrapper) PostUserInfo(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PostUserInfo(ctx)
 	return err
 }
 
@@ -4582,6 +5305,30 @@ func (w *ServerInterfaceWrapper) UpdateMember(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMember(ctx, orgGroupId, userId)
+	return err
+}
+
+// ResendInvitation converts echo context to params.
+func (w *ServerInterfaceWrapper) ResendInvitation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "orgGroupId" -------------
+	var orgGroupId OrgGroupId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "orgGroupId", ctx.Param("orgGroupId"), &orgGroupId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter orgGroupId: %s", err))
+	}
+
+	// ------------- Path parameter "userId" -------------
+	var userId Id
+
+	err = runtime.BindStyledParameterWithOptions("simple", "userId", ctx.Param("userId"), &userId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter userId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResendInvitation(ctx, orgGroupId, userId)
 	return err
 }
 
@@ -5543,6 +6290,19 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/oauth/login/mfa", wrapper.VerifySignInCode, options.OperationMiddlewares["verifySignInCode"]...)
 	router.GET(options.BaseURL+"/api/oauth/mfa/setup", wrapper.OpenMfaSetup, options.OperationMiddlewares["openMfaSetup"]...)
 	router.POST(options.BaseURL+"/api/oauth/mfa/setup", wrapper.CompleteMfaSetup, options.OperationMiddlewares["completeMfaSetup"]...)
+	router.GET(options.BaseURL+"/.well-known/openid-configuration", wrapper.GetOpenIdConfiguration, options.OperationMiddlewares["getOpenIdConfiguration"]...)
+	router.GET(options.BaseURL+"/api/oauth/userinfo", wrapper.GetUserInfo, options.OperationMiddlewares["getUserInfo"]...)
+	router.POST(options.BaseURL+"/api/oauth/userinfo", wrapper.PostUserInfo, options.OperationMiddlewares["postUserInfo"]...)
+	router.GET(options.BaseURL+"/api/oauth/logout", wrapper.StartSignOut, options.OperationMiddlewares["startSignOut"]...)
+	router.POST(options.BaseURL+"/api/oauth/logout", wrapper.SignOut, options.OperationMiddlewares["signOut"]...)
+	router.GET(options.BaseURL+"/account", wrapper.GetAccountPage, options.OperationMiddlewares["getAccountPage"]...)
+	router.POST(options.BaseURL+"/account/apps/revoke", wrapper.RevokeAccountApp, options.OperationMiddlewares["revokeAccountApp"]...)
+	router.POST(options.BaseURL+"/account/sessions/end", wrapper.EndAccountSessions, options.OperationMiddlewares["endAccountSessions"]...)
+	router.POST(options.BaseURL+"/account/mfa", wrapper.SetUpAccountMfa, options.OperationMiddlewares["setUpAccountMfa"]...)
+	router.GET(options.BaseURL+"/api/oauth/password/forgot", wrapper.OpenForgotPassword, options.OperationMiddlewares["openForgotPassword"]...)
+	router.POST(options.BaseURL+"/api/oauth/password/forgot", wrapper.RequestPasswordReset, options.OperationMiddlewares["requestPasswordReset"]...)
+	router.GET(options.BaseURL+"/api/oauth/password/choose", wrapper.OpenPasswordLink, options.OperationMiddlewares["openPasswordLink"]...)
+	router.POST(options.BaseURL+"/api/oauth/password/choose", wrapper.ChoosePassword, options.OperationMiddlewares["choosePassword"]...)
 	router.GET(options.BaseURL+"/api/oauth/jwks", wrapper.GetJwks, options.OperationMiddlewares["getJwks"]...)
 	router.POST(options.BaseURL+"/api/oauth/token", wrapper.IssueToken, options.OperationMiddlewares["issueToken"]...)
 	router.POST(options.BaseURL+"/api/oauth/revoke", wrapper.RevokeToken, options.OperationMiddlewares["revokeToken"]...)
@@ -5581,6 +6341,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/import", wrapper.ImportMembers, options.OperationMiddlewares["importMembers"]...)
 	router.DELETE(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.RemoveMember, options.OperationMiddlewares["removeMember"]...)
 	router.PUT(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId", wrapper.UpdateMember, options.OperationMiddlewares["updateMember"]...)
+	router.POST(options.BaseURL+"/api/v1/organisations/:orgGroupId/users/:userId/invitation", wrapper.ResendInvitation, options.OperationMiddlewares["resendInvitation"]...)
 	router.GET(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist", wrapper.ListWhitelistRules, options.OperationMiddlewares["listWhitelistRules"]...)
 	router.POST(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist", wrapper.AddWhitelistRules, options.OperationMiddlewares["addWhitelistRules"]...)
 	router.POST(options.BaseURL+"/api/v1/organisations/:orgId/userwhitelist/check", wrapper.CheckWhitelistChange, options.OperationMiddlewares["checkWhitelistChange"]...)
@@ -5755,6 +6516,513 @@ func (response GetAuthorizationServerMetadata200JSONResponse) VisitGetAuthorizat
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenIdConfigurationRequestObject struct {
+}
+
+type GetOpenIdConfigurationResponseObject interface {
+	VisitGetOpenIdConfigurationResponse(w http.ResponseWriter) error
+}
+
+type GetOpenIdConfiguration200JSONResponse OpenIdProviderMetadata
+
+func (response GetOpenIdConfiguration200JSONResponse) VisitGetOpenIdConfigurationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAccountPageRequestObject struct {
+	Params GetAccountPageParams
+}
+
+type GetAccountPageResponseObject interface {
+	VisitGetAccountPageResponse(w http.ResponseWriter) error
+}
+
+type GetAccountPage200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response GetAccountPage200TexthtmlResponse) VisitGetAccountPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetAccountPage400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response GetAccountPage400TexthtmlResponse) VisitGetAccountPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetAccountPage503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response GetAccountPage503TexthtmlResponse) VisitGetAccountPageResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeAccountAppRequestObject struct {
+	Params RevokeAccountAppParams
+	Body   *RevokeAccountAppFormdataRequestBody
+}
+
+type RevokeAccountAppResponseObject interface {
+	VisitRevokeAccountAppResponse(w http.ResponseWriter) error
+}
+
+type RevokeAccountApp303Response = RedirectSeeOtherResponse
+
+func (response RevokeAccountApp303Response) VisitRevokeAccountAppResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type RevokeAccountApp400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response RevokeAccountApp400TexthtmlResponse) VisitRevokeAccountAppResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeAccountApp403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RevokeAccountApp403TexthtmlResponse) VisitRevokeAccountAppResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeAccountApp413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RevokeAccountApp413TexthtmlResponse) VisitRevokeAccountAppResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeAccountApp415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RevokeAccountApp415TexthtmlResponse) VisitRevokeAccountAppResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RevokeAccountApp503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response RevokeAccountApp503TexthtmlResponse) VisitRevokeAccountAppResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SetUpAccountMfaRequestObject struct {
+	Params SetUpAccountMfaParams
+	Body   *SetUpAccountMfaFormdataRequestBody
+}
+
+type SetUpAccountMfaResponseObject interface {
+	VisitSetUpAccountMfaResponse(w http.ResponseWriter) error
+}
+
+type SetUpAccountMfa303Response = RedirectSeeOtherResponse
+
+func (response SetUpAccountMfa303Response) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type SetUpAccountMfa400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response SetUpAccountMfa400TexthtmlResponse) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SetUpAccountMfa401TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response SetUpAccountMfa401TexthtmlResponse) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SetUpAccountMfa403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SetUpAccountMfa403TexthtmlResponse) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SetUpAccountMfa413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SetUpAccountMfa413TexthtmlResponse) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SetUpAccountMfa415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SetUpAccountMfa415TexthtmlResponse) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SetUpAccountMfa429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response SetUpAccountMfa429TexthtmlResponse) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SetUpAccountMfa503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response SetUpAccountMfa503TexthtmlResponse) VisitSetUpAccountMfaResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type EndAccountSessionsRequestObject struct {
+	Params EndAccountSessionsParams
+	Body   *EndAccountSessionsFormdataRequestBody
+}
+
+type EndAccountSessionsResponseObject interface {
+	VisitEndAccountSessionsResponse(w http.ResponseWriter) error
+}
+
+type EndAccountSessions200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response EndAccountSessions200TexthtmlResponse) VisitEndAccountSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type EndAccountSessions303Response = RedirectSeeOtherResponse
+
+func (response EndAccountSessions303Response) VisitEndAccountSessionsResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type EndAccountSessions400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response EndAccountSessions400TexthtmlResponse) VisitEndAccountSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type EndAccountSessions403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response EndAccountSessions403TexthtmlResponse) VisitEndAccountSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type EndAccountSessions413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response EndAccountSessions413TexthtmlResponse) VisitEndAccountSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type EndAccountSessions415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response EndAccountSessions415TexthtmlResponse) VisitEndAccountSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type EndAccountSessions503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response EndAccountSessions503TexthtmlResponse) VisitEndAccountSessionsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -6459,6 +7727,223 @@ func (response VerifySignInCode503TexthtmlResponse) VisitVerifySignInCodeRespons
 	return err
 }
 
+type StartSignOutRequestObject struct {
+	Params StartSignOutParams
+}
+
+type StartSignOutResponseObject interface {
+	VisitStartSignOutResponse(w http.ResponseWriter) error
+}
+
+type StartSignOut200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response StartSignOut200TexthtmlResponse) VisitStartSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type StartSignOut303Response = RedirectSeeOtherResponse
+
+func (response StartSignOut303Response) VisitStartSignOutResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type StartSignOut400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response StartSignOut400TexthtmlResponse) VisitStartSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type StartSignOut503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response StartSignOut503TexthtmlResponse) VisitStartSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignOutRequestObject struct {
+	Params SignOutParams
+	Body   *SignOutFormdataRequestBody
+}
+
+type SignOutResponseObject interface {
+	VisitSignOutResponse(w http.ResponseWriter) error
+}
+
+type SignOut200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response SignOut200TexthtmlResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignOut303Response = RedirectSeeOtherResponse
+
+func (response SignOut303Response) VisitSignOutResponse(w http.ResponseWriter) error {
+	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(303)
+	return nil
+}
+
+type SignOut400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response SignOut400TexthtmlResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignOut403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SignOut403TexthtmlResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignOut413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SignOut413TexthtmlResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignOut415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response SignOut415TexthtmlResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type SignOut503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response SignOut503TexthtmlResponse) VisitSignOutResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type OpenMfaSetupRequestObject struct {
 	Params OpenMfaSetupParams
 }
@@ -6726,6 +8211,448 @@ func (response CompleteMfaSetup503TexthtmlResponse) VisitCompleteMfaSetupRespons
 	return err
 }
 
+type OpenPasswordLinkRequestObject struct {
+	Params OpenPasswordLinkParams
+}
+
+type OpenPasswordLinkResponseObject interface {
+	VisitOpenPasswordLinkResponse(w http.ResponseWriter) error
+}
+
+type OpenPasswordLink200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response OpenPasswordLink200TexthtmlResponse) VisitOpenPasswordLinkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenPasswordLink400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response OpenPasswordLink400TexthtmlResponse) VisitOpenPasswordLinkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenPasswordLink429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response OpenPasswordLink429TexthtmlResponse) VisitOpenPasswordLinkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenPasswordLink503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response OpenPasswordLink503TexthtmlResponse) VisitOpenPasswordLinkResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ChoosePasswordRequestObject struct {
+	Params ChoosePasswordParams
+	Body   *ChoosePasswordFormdataRequestBody
+}
+
+type ChoosePasswordResponseObject interface {
+	VisitChoosePasswordResponse(w http.ResponseWriter) error
+}
+
+type ChoosePassword200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response ChoosePassword200TexthtmlResponse) VisitChoosePasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ChoosePassword400ResponseHeaders struct {
+	SetCookie *string
+}
+
+type ChoosePassword400TexthtmlResponse struct {
+	Body          io.Reader
+	Headers       ChoosePassword400ResponseHeaders
+	ContentLength int64
+}
+
+func (response ChoosePassword400TexthtmlResponse) VisitChoosePasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ChoosePassword403TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response ChoosePassword403TexthtmlResponse) VisitChoosePasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ChoosePassword413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ChoosePassword413TexthtmlResponse) VisitChoosePasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ChoosePassword415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ChoosePassword415TexthtmlResponse) VisitChoosePasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ChoosePassword429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response ChoosePassword429TexthtmlResponse) VisitChoosePasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ChoosePassword503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response ChoosePassword503TexthtmlResponse) VisitChoosePasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenForgotPasswordRequestObject struct {
+	Params OpenForgotPasswordParams
+}
+
+type OpenForgotPasswordResponseObject interface {
+	VisitOpenForgotPasswordResponse(w http.ResponseWriter) error
+}
+
+type OpenForgotPassword200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response OpenForgotPassword200TexthtmlResponse) VisitOpenForgotPasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type OpenForgotPassword400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response OpenForgotPassword400TexthtmlResponse) VisitOpenForgotPasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RequestPasswordResetRequestObject struct {
+	Params RequestPasswordResetParams
+	Body   *RequestPasswordResetFormdataRequestBody
+}
+
+type RequestPasswordResetResponseObject interface {
+	VisitRequestPasswordResetResponse(w http.ResponseWriter) error
+}
+
+type RequestPasswordReset200TexthtmlResponse struct{ HtmlPageTexthtmlResponse }
+
+func (response RequestPasswordReset200TexthtmlResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RequestPasswordReset400TexthtmlResponse struct{ HtmlErrorTexthtmlResponse }
+
+func (response RequestPasswordReset400TexthtmlResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RequestPasswordReset403TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RequestPasswordReset403TexthtmlResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(403)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RequestPasswordReset413TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RequestPasswordReset413TexthtmlResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(413)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RequestPasswordReset415TexthtmlResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response RequestPasswordReset415TexthtmlResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(415)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RequestPasswordReset429TexthtmlResponse struct {
+	HtmlTooManyRequestsTexthtmlResponse
+}
+
+func (response RequestPasswordReset429TexthtmlResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type RequestPasswordReset503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response RequestPasswordReset503TexthtmlResponse) VisitRequestPasswordResetResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type RevokeTokenRequestObject struct {
 	Body *RevokeTokenFormdataRequestBody
 }
@@ -6974,6 +8901,162 @@ type IssueToken503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response IssueToken503ApplicationProblemPlusJSONResponse) VisitIssueTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserInfoRequestObject struct {
+}
+
+type GetUserInfoResponseObject interface {
+	VisitGetUserInfoResponse(w http.ResponseWriter) error
+}
+
+type GetUserInfo200JSONResponse UserInfo
+
+func (response GetUserInfo200JSONResponse) VisitGetUserInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserInfo401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserInfo401ApplicationProblemPlusJSONResponse) VisitGetUserInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserInfo403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserInfo403ApplicationProblemPlusJSONResponse) VisitGetUserInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUserInfo503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetUserInfo503ApplicationProblemPlusJSONResponse) VisitGetUserInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostUserInfoRequestObject struct {
+}
+
+type PostUserInfoResponseObject interface {
+	VisitPostUserInfoResponse(w http.ResponseWriter) error
+}
+
+type PostUserInfo200JSONResponse UserInfo
+
+func (response PostUserInfo200JSONResponse) VisitPostUserInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostUserInfo401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PostUserInfo401ApplicationProblemPlusJSONResponse) VisitPostUserInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostUserInfo403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PostUserInfo403ApplicationProblemPlusJSONResponse) VisitPostUserInfoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PostUserInfo503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PostUserInfo503ApplicationProblemPlusJSONResponse) VisitPostUserInfoResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10938,6 +13021,128 @@ func (response UpdateMember415ApplicationProblemPlusJSONResponse) VisitUpdateMem
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendInvitationRequestObject struct {
+	OrgGroupId OrgGroupId `json:"orgGroupId"`
+	UserId     Id         `json:"userId"`
+}
+
+type ResendInvitationResponseObject interface {
+	VisitResendInvitationResponse(w http.ResponseWriter) error
+}
+
+type ResendInvitation204Response struct {
+}
+
+func (response ResendInvitation204Response) VisitResendInvitationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type ResendInvitation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ResendInvitation400ApplicationProblemPlusJSONResponse) VisitResendInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendInvitation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ResendInvitation401ApplicationProblemPlusJSONResponse) VisitResendInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendInvitation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ResendInvitation403ApplicationProblemPlusJSONResponse) VisitResendInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendInvitation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ResendInvitation404ApplicationProblemPlusJSONResponse) VisitResendInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendInvitation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ResendInvitation409ApplicationProblemPlusJSONResponse) VisitResendInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResendInvitation503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ResendInvitation503ApplicationProblemPlusJSONResponse) VisitResendInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -15397,6 +17602,21 @@ type StrictServerInterface interface {
 	// GetAuthorizationServerMetadata Authorization server metadata (RFC 8414)
 	// (GET /.well-known/oauth-authorization-server)
 	GetAuthorizationServerMetadata(ctx context.Context, request GetAuthorizationServerMetadataRequestObject) (GetAuthorizationServerMetadataResponseObject, error)
+	// GetOpenIdConfiguration OpenID Connect discovery
+	// (GET /.well-known/openid-configuration)
+	GetOpenIdConfiguration(ctx context.Context, request GetOpenIdConfigurationRequestObject) (GetOpenIdConfigurationResponseObject, error)
+	// GetAccountPage The account page (browser)
+	// (GET /account)
+	GetAccountPage(ctx context.Context, request GetAccountPageRequestObject) (GetAccountPageResponseObject, error)
+	// RevokeAccountApp Revoke an approved app (the account page's form)
+	// (POST /account/apps/revoke)
+	RevokeAccountApp(ctx context.Context, request RevokeAccountAppRequestObject) (RevokeAccountAppResponseObject, error)
+	// SetUpAccountMfa Set up or reset the authenticator (the account page's form)
+	// (POST /account/mfa)
+	SetUpAccountMfa(ctx context.Context, request SetUpAccountMfaRequestObject) (SetUpAccountMfaResponseObject, error)
+	// EndAccountSessions End every session (the account page's form)
+	// (POST /account/sessions/end)
+	EndAccountSessions(ctx context.Context, request EndAccountSessionsRequestObject) (EndAccountSessionsResponseObject, error)
 	// Authorize Start the authorization-code or implicit flow (browser)
 	// (GET /api/oauth/authorize)
 	Authorize(ctx context.Context, request AuthorizeRequestObject) (AuthorizeResponseObject, error)
@@ -15415,18 +17635,42 @@ type StrictServerInterface interface {
 	// VerifySignInCode Sign in, second step (the Authentication code page's form)
 	// (POST /api/oauth/login/mfa)
 	VerifySignInCode(ctx context.Context, request VerifySignInCodeRequestObject) (VerifySignInCodeResponseObject, error)
+	// StartSignOut Sign out (OpenID Connect RP-initiated logout)
+	// (GET /api/oauth/logout)
+	StartSignOut(ctx context.Context, request StartSignOutRequestObject) (StartSignOutResponseObject, error)
+	// SignOut Sign out (the "Sign out" button and the confirmation page's form)
+	// (POST /api/oauth/logout)
+	SignOut(ctx context.Context, request SignOutRequestObject) (SignOutResponseObject, error)
 	// OpenMfaSetup The MFA set-up page (the emailed link)
 	// (GET /api/oauth/mfa/setup)
 	OpenMfaSetup(ctx context.Context, request OpenMfaSetupRequestObject) (OpenMfaSetupResponseObject, error)
 	// CompleteMfaSetup Confirm the MFA set-up (the set-up page's form)
 	// (POST /api/oauth/mfa/setup)
 	CompleteMfaSetup(ctx context.Context, request CompleteMfaSetupRequestObject) (CompleteMfaSetupResponseObject, error)
+	// OpenPasswordLink The page an invitation or password reset link opens
+	// (GET /api/oauth/password/choose)
+	OpenPasswordLink(ctx context.Context, request OpenPasswordLinkRequestObject) (OpenPasswordLinkResponseObject, error)
+	// ChoosePassword Choose a password (the link page's form)
+	// (POST /api/oauth/password/choose)
+	ChoosePassword(ctx context.Context, request ChoosePasswordRequestObject) (ChoosePasswordResponseObject, error)
+	// OpenForgotPassword The "Forgot password?" page
+	// (GET /api/oauth/password/forgot)
+	OpenForgotPassword(ctx context.Context, request OpenForgotPasswordRequestObject) (OpenForgotPasswordResponseObject, error)
+	// RequestPasswordReset Ask for a password reset link (the "Forgot password?" page's form)
+	// (POST /api/oauth/password/forgot)
+	RequestPasswordReset(ctx context.Context, request RequestPasswordResetRequestObject) (RequestPasswordResetResponseObject, error)
 	// RevokeToken Revoke a token (RFC 7009)
 	// (POST /api/oauth/revoke)
 	RevokeToken(ctx context.Context, request RevokeTokenRequestObject) (RevokeTokenResponseObject, error)
 	// IssueToken Issue tokens (OAuth 2.0 token endpoint)
 	// (POST /api/oauth/token)
 	IssueToken(ctx context.Context, request IssueTokenRequestObject) (IssueTokenResponseObject, error)
+	// GetUserInfo The signed-in user's claims (OpenID Connect UserInfo)
+	// (GET /api/oauth/userinfo)
+	GetUserInfo(ctx context.Context, request GetUserInfoRequestObject) (GetUserInfoResponseObject, error)
+	// PostUserInfo The signed-in user's claims (OpenID Connect UserInfo, POST)
+	// (POST /api/oauth/userinfo)
+	PostUserInfo(ctx context.Context, request PostUserInfoRequestObject) (PostUserInfoResponseObject, error)
 	// GetServices List the callable endpoints
 	// (GET /api/v1)
 	GetServices(ctx context.Context, request GetServicesRequestObject) (GetServicesResponseObject, error)
@@ -15541,6 +17785,9 @@ type StrictServerInterface interface {
 	// UpdateMember Change a member's role, administrator flag or plan
 	// (PUT /api/v1/organisations/{orgGroupId}/users/{userId})
 	UpdateMember(ctx context.Context, request UpdateMemberRequestObject) (UpdateMemberResponseObject, error)
+	// ResendInvitation Send a member's invitation again
+	// (POST /api/v1/organisations/{orgGroupId}/users/{userId}/invitation)
+	ResendInvitation(ctx context.Context, request ResendInvitationRequestObject) (ResendInvitationResponseObject, error)
 	// ListClearances List the clearances
 	// (GET /api/v1/organisations/{orgId}/groups)
 	ListClearances(ctx context.Context, request ListClearancesRequestObject) (ListClearancesResponseObject, error)
@@ -15711,6 +17958,159 @@ func (sh *strictHandler) GetAuthorizationServerMetadata(ctx echo.Context) error 
 		return err
 	} else if validResponse, ok := response.(GetAuthorizationServerMetadataResponseObject); ok {
 		return validResponse.VisitGetAuthorizationServerMetadataResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOpenIdConfiguration operation middleware
+func (sh *strictHandler) GetOpenIdConfiguration(ctx echo.Context) error {
+	var request GetOpenIdConfigurationRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenIdConfiguration(ctx.Request().Context(), request.(GetOpenIdConfigurationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenIdConfiguration")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOpenIdConfigurationResponseObject); ok {
+		return validResponse.VisitGetOpenIdConfigurationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAccountPage operation middleware
+func (sh *strictHandler) GetAccountPage(ctx echo.Context, params GetAccountPageParams) error {
+	var request GetAccountPageRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAccountPage(ctx.Request().Context(), request.(GetAccountPageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAccountPage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAccountPageResponseObject); ok {
+		return validResponse.VisitGetAccountPageResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RevokeAccountApp operation middleware
+func (sh *strictHandler) RevokeAccountApp(ctx echo.Context, params RevokeAccountAppParams) error {
+	var request RevokeAccountAppRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body RevokeAccountAppFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RevokeAccountApp(ctx.Request().Context(), request.(RevokeAccountAppRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RevokeAccountApp")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RevokeAccountAppResponseObject); ok {
+		return validResponse.VisitRevokeAccountAppResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetUpAccountMfa operation middleware
+func (sh *strictHandler) SetUpAccountMfa(ctx echo.Context, params SetUpAccountMfaParams) error {
+	var request SetUpAccountMfaRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body SetUpAccountMfaFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetUpAccountMfa(ctx.Request().Context(), request.(SetUpAccountMfaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetUpAccountMfa")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetUpAccountMfaResponseObject); ok {
+		return validResponse.VisitSetUpAccountMfaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EndAccountSessions operation middleware
+func (sh *strictHandler) EndAccountSessions(ctx echo.Context, params EndAccountSessionsParams) error {
+	var request EndAccountSessionsRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body EndAccountSessionsFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EndAccountSessions(ctx.Request().Context(), request.(EndAccountSessionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EndAccountSessions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EndAccountSessionsResponseObject); ok {
+		return validResponse.VisitEndAccountSessionsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -15903,6 +18303,66 @@ func (sh *strictHandler) VerifySignInCode(ctx echo.Context, params VerifySignInC
 	return nil
 }
 
+// StartSignOut operation middleware
+func (sh *strictHandler) StartSignOut(ctx echo.Context, params StartSignOutParams) error {
+	var request StartSignOutRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.StartSignOut(ctx.Request().Context(), request.(StartSignOutRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "StartSignOut")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(StartSignOutResponseObject); ok {
+		return validResponse.VisitStartSignOutResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SignOut operation middleware
+func (sh *strictHandler) SignOut(ctx echo.Context, params SignOutParams) error {
+	var request SignOutRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body SignOutFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SignOut(ctx.Request().Context(), request.(SignOutRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SignOut")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SignOutResponseObject); ok {
+		return validResponse.VisitSignOutResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // OpenMfaSetup operation middleware
 func (sh *strictHandler) OpenMfaSetup(ctx echo.Context, params OpenMfaSetupParams) error {
 	var request OpenMfaSetupRequestObject
@@ -15957,6 +18417,126 @@ func (sh *strictHandler) CompleteMfaSetup(ctx echo.Context, params CompleteMfaSe
 		return err
 	} else if validResponse, ok := response.(CompleteMfaSetupResponseObject); ok {
 		return validResponse.VisitCompleteMfaSetupResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// OpenPasswordLink operation middleware
+func (sh *strictHandler) OpenPasswordLink(ctx echo.Context, params OpenPasswordLinkParams) error {
+	var request OpenPasswordLinkRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.OpenPasswordLink(ctx.Request().Context(), request.(OpenPasswordLinkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "OpenPasswordLink")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(OpenPasswordLinkResponseObject); ok {
+		return validResponse.VisitOpenPasswordLinkResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ChoosePassword operation middleware
+func (sh *strictHandler) ChoosePassword(ctx echo.Context, params ChoosePasswordParams) error {
+	var request ChoosePasswordRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body ChoosePasswordFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ChoosePassword(ctx.Request().Context(), request.(ChoosePasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ChoosePassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ChoosePasswordResponseObject); ok {
+		return validResponse.VisitChoosePasswordResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// OpenForgotPassword operation middleware
+func (sh *strictHandler) OpenForgotPassword(ctx echo.Context, params OpenForgotPasswordParams) error {
+	var request OpenForgotPasswordRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.OpenForgotPassword(ctx.Request().Context(), request.(OpenForgotPasswordRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "OpenForgotPassword")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(OpenForgotPasswordResponseObject); ok {
+		return validResponse.VisitOpenForgotPasswordResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RequestPasswordReset operation middleware
+func (sh *strictHandler) RequestPasswordReset(ctx echo.Context, params RequestPasswordResetParams) error {
+	var request RequestPasswordResetRequestObject
+
+	request.Params = params
+
+	if form, err := ctx.FormParams(); err == nil {
+		var body RequestPasswordResetFormdataRequestBody
+		if err := runtime.BindForm(&body, form, nil, nil); err != nil {
+			return err
+		}
+		request.Body = &body
+	} else {
+		return err
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RequestPasswordReset(ctx.Request().Context(), request.(RequestPasswordResetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RequestPasswordReset")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RequestPasswordResetResponseObject); ok {
+		return validResponse.VisitRequestPasswordResetResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -16023,6 +18603,52 @@ func (sh *strictHandler) IssueToken(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(IssueTokenResponseObject); ok {
 		return validResponse.VisitIssueTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetUserInfo operation middleware
+func (sh *strictHandler) GetUserInfo(ctx echo.Context) error {
+	var request GetUserInfoRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetUserInfo(ctx.Request().Context(), request.(GetUserInfoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetUserInfo")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetUserInfoResponseObject); ok {
+		return validResponse.VisitGetUserInfoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PostUserInfo operation middleware
+func (sh *strictHandler) PostUserInfo(ctx echo.Context) error {
+	var request PostUserInfoRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PostUserInfo(ctx.Request().Context(), request.(PostUserInfoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PostUserInfo")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PostUserInfoResponseObject); ok {
+		return validResponse.VisitPostUserInfoResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -17242,6 +19868,32 @@ func (sh *strictHandler) UpdateMember(ctx echo.Context, orgGroupId OrgGroupId, u
 		return err
 	} else if validResponse, ok := response.(UpdateMemberResponseObject); ok {
 		return validResponse.VisitUpdateMemberResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResendInvitation operation middleware
+func (sh *strictHandler) ResendInvitation(ctx echo.Context, orgGroupId OrgGroupId, userId Id) error {
+	var request ResendInvitationRequestObject
+
+	request.OrgGroupId = orgGroupId
+	request.UserId = userId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResendInvitation(ctx.Request().Context(), request.(ResendInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResendInvitation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResendInvitationResponseObject); ok {
+		return validResponse.VisitResendInvitationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

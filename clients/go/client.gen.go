@@ -1095,6 +1095,27 @@ func (e BulkDeleteWhitelistRulesParamsAction) Valid() bool {
 	}
 }
 
+// AccountAppForm The account page's "Revoke" form for one app.
+//
+// Example: {"client_id":"xy-reports","csrf_token":"9b2f6c0e8d7a4f1e"}
+type AccountAppForm struct {
+	ClientId string `json:"client_id"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+}
+
+// AccountMfaForm The account page's authenticator form.
+//
+// Example: {"code":"492039","csrf_token":"9b2f6c0e8d7a4f1e"}
+type AccountMfaForm struct {
+	// Code A current code of the paired authenticator (needed to reset it).
+	Code *string `json:"code,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+}
+
 // AdminRoleChange defines model for AdminRoleChange.
 type AdminRoleChange struct {
 	Email          openapi_types.Email `json:"email"`
@@ -1126,6 +1147,8 @@ type ApprovalForm struct {
 	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
 	CsrfToken    *string              `json:"csrf_token,omitempty"`
 	Decision     ApprovalFormDecision `json:"decision"`
+	MaxAge       *string              `json:"max_age,omitempty"`
+	Nonce        *string              `json:"nonce,omitempty"`
 	RedirectUri  string               `json:"redirect_uri"`
 	ResponseType *string              `json:"response_type,omitempty"`
 	Scope        *string              `json:"scope,omitempty"`
@@ -1257,6 +1280,17 @@ type AuthorizationServerMetadata struct {
 	TokenEndpointAuthMethodsSupported         *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
 }
 
+// ChoosePasswordForm The invitation or password reset link's form.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","password_again":"correct horse battery staple","token":"3q2-7wEAAAB3R2hR5f7y0Z3vZ0oQ2w"}
+type ChoosePasswordForm struct {
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken     *string `json:"csrf_token,omitempty"`
+	Password      string  `json:"password"`
+	PasswordAgain string  `json:"password_again"`
+	Token         string  `json:"token"`
+}
+
 // Classification Example: {"applyI18n":false,"createdAt":"2026-11-30T09:00:00Z","description":"Anyone cleared may see it","id":"766862496543055872","name":{"value":"Unclassified"},"priority":"3"}
 type Classification struct {
 	ApplyI18n bool      `json:"applyI18n"`
@@ -1370,7 +1404,7 @@ type ClearanceUpdate struct {
 	RemoveUsers  *IdList `json:"removeUsers,omitempty"`
 }
 
-// ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
+// ClientApp Example: {"accessTokenValiditySeconds":3600,"appName":"XY Reports","authorizedGrantTypes":["authorization_code","refresh_token"],"autoApprove":false,"clientDescription":"Monthly reports on your shared files.","clientId":"xy-reports","createdAt":"2026-11-23T10:00:00Z","enabled":true,"hasSecret":true,"id":"765456269464346624","postLogoutRedirectUris":["https://reports.xy-company.com/"],"refreshTokenValiditySeconds":2592000,"registeredRedirectUris":["https://reports.xy-company.com/callback"],"scope":["read"]}
 type ClientApp struct {
 	AccessTokenValiditySeconds int         `json:"accessTokenValiditySeconds"`
 	AppName                    string      `json:"appName"`
@@ -1387,7 +1421,10 @@ type ClientApp struct {
 	// Id A positive 64-bit integer written in decimal digits.
 	//
 	// Example: 765456269464346624
-	Id                          Id       `json:"id"`
+	Id Id `json:"id"`
+
+	// PostLogoutRedirectUris Where the app may send the browser after signing out (`post_logout_redirect_uri` of `GET /api/oauth/logout`).
+	PostLogoutRedirectUris      []string `json:"postLogoutRedirectUris"`
 	RefreshTokenValiditySeconds int      `json:"refreshTokenValiditySeconds"`
 	RegisteredRedirectUris      []string `json:"registeredRedirectUris"`
 	Scope                       []string `json:"scope"`
@@ -1412,8 +1449,12 @@ type ClientAppCreate struct {
 
 	// ClientSecret At least 32 characters: a long random machine secret. Stored only as a salted HMAC-SHA-256
 	// hash; never returned. Leave out for a public client (PKCE, no password grant).
-	ClientSecret                *string `json:"clientSecret,omitempty"`
-	RefreshTokenValiditySeconds int     `json:"refreshTokenValiditySeconds"`
+	ClientSecret *string `json:"clientSecret,omitempty"`
+
+	// PostLogoutRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	PostLogoutRedirectUris      *RedirectUris `json:"postLogoutRedirectUris,omitempty"`
+	RefreshTokenValiditySeconds int           `json:"refreshTokenValiditySeconds"`
 
 	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
 	// character for character.
@@ -1446,8 +1487,12 @@ type ClientAppUpdate struct {
 	ClientDescription          *string      `json:"clientDescription,omitempty"`
 
 	// ClientSecret A new secret of at least 32 characters (stored as when the app is registered); it replaces the old one at once.
-	ClientSecret                *string `json:"clientSecret,omitempty"`
-	RefreshTokenValiditySeconds *int    `json:"refreshTokenValiditySeconds,omitempty"`
+	ClientSecret *string `json:"clientSecret,omitempty"`
+
+	// PostLogoutRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
+	// character for character.
+	PostLogoutRedirectUris      *RedirectUris `json:"postLogoutRedirectUris,omitempty"`
+	RefreshTokenValiditySeconds *int          `json:"refreshTokenValiditySeconds,omitempty"`
 
 	// RegisteredRedirectUris Absolute URIs without a fragment (https, http, or a private-use scheme for native apps); matched
 	// character for character.
@@ -1509,6 +1554,14 @@ type ContactsCreate struct {
 	IgnoreDuplicates *bool           `json:"ignoreDuplicates,omitempty"`
 }
 
+// CsrfForm A form with nothing but its CSRF token.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e"}
+type CsrfForm struct {
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+}
+
 // EmptyObject defines model for EmptyObject.
 type EmptyObject = map[string]interface{}
 
@@ -1517,6 +1570,16 @@ type FieldError struct {
 	// Field The member, as a path (`items[0].pattern`), or the parameter's name.
 	Field   string `json:"field"`
 	Message string `json:"message"`
+}
+
+// ForgotPasswordForm The "Forgot password?" page's form.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e","email":"carol@xy-company.com"}
+type ForgotPasswordForm struct {
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+	Email     string  `json:"email"`
+	ReturnTo  *string `json:"return_to,omitempty"`
 }
 
 // GrantType defines model for GrantType.
@@ -1653,7 +1716,7 @@ type Me struct {
 // MeAccountType defines model for Me.AccountType.
 type MeAccountType string
 
-// Member Example: {"accountType":"local","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346680","isOrgAdmin":false,"lastName":"Smith","mfaEnabled":false,"planId":"765456269464346690","role":"Originator"}
+// Member Example: {"accountType":"local","email":"carol@xy-company.com","firstName":"Carol","id":"765456269464346680","invitationPending":false,"isOrgAdmin":false,"lastName":"Smith","mfaEnabled":false,"planId":"765456269464346690","role":"Originator"}
 type Member struct {
 	AccountType MemberAccountType   `json:"accountType"`
 	Email       openapi_types.Email `json:"email"`
@@ -1662,10 +1725,15 @@ type Member struct {
 	// Id A positive 64-bit integer written in decimal digits.
 	//
 	// Example: 765456269464346624
-	Id         Id      `json:"id"`
-	IsOrgAdmin bool    `json:"isOrgAdmin"`
-	LastName   *string `json:"lastName"`
-	MfaEnabled bool    `json:"mfaEnabled"`
+	Id Id `json:"id"`
+
+	// InvitationPending True while the account has not chosen a password: an account made by adding a member (or an
+	// organisation's first administrator, or an imported row) gets an emailed invitation to choose
+	// one and cannot sign in until it does (`resendInvitation` sends a new one).
+	InvitationPending bool    `json:"invitationPending"`
+	IsOrgAdmin        bool    `json:"isOrgAdmin"`
+	LastName          *string `json:"lastName"`
+	MfaEnabled        bool    `json:"mfaEnabled"`
 
 	// PlanId The Originator's storage plan; null for other roles.
 	PlanId *string    `json:"planId"`
@@ -1798,6 +1866,30 @@ type OAuthError struct {
 
 // OAuthErrorError defines model for OAuthError.Error.
 type OAuthErrorError string
+
+// OpenIdProviderMetadata OpenID Connect Discovery 1.0 provider metadata.
+//
+// Example: {"authorization_endpoint":"https://access-service.xy-company.com/api/oauth/authorize","claims_supported":["iss","sub","aud","exp","iat","auth_time","nonce","at_hash","amr","email","email_verified","name","given_name","family_name"],"code_challenge_methods_supported":["S256"],"end_session_endpoint":"https://access-service.xy-company.com/api/oauth/logout","grant_types_supported":["authorization_code","implicit","password","refresh_token"],"id_token_signing_alg_values_supported":["RS256"],"introspection_endpoint":"https://access-service.xy-company.com/api/oauth/introspect","issuer":"https://access-service.xy-company.com","jwks_uri":"https://access-service.xy-company.com/api/oauth/jwks","prompt_values_supported":["none","login","consent"],"response_modes_supported":["query","fragment"],"response_types_supported":["code","token"],"revocation_endpoint":"https://access-service.xy-company.com/api/oauth/revoke","scopes_supported":["openid","profile","email","read","write","admin"],"subject_types_supported":["public"],"token_endpoint":"https://access-service.xy-company.com/api/oauth/token","token_endpoint_auth_methods_supported":["client_secret_basic","none"],"userinfo_endpoint":"https://access-service.xy-company.com/api/oauth/userinfo"}
+type OpenIdProviderMetadata struct {
+	AuthorizationEndpoint             string    `json:"authorization_endpoint"`
+	ClaimsSupported                   []string  `json:"claims_supported"`
+	CodeChallengeMethodsSupported     *[]string `json:"code_challenge_methods_supported,omitempty"`
+	EndSessionEndpoint                string    `json:"end_session_endpoint"`
+	GrantTypesSupported               *[]string `json:"grant_types_supported,omitempty"`
+	IdTokenSigningAlgValuesSupported  []string  `json:"id_token_signing_alg_values_supported"`
+	IntrospectionEndpoint             *string   `json:"introspection_endpoint,omitempty"`
+	Issuer                            string    `json:"issuer"`
+	JwksUri                           string    `json:"jwks_uri"`
+	PromptValuesSupported             *[]string `json:"prompt_values_supported,omitempty"`
+	ResponseModesSupported            *[]string `json:"response_modes_supported,omitempty"`
+	ResponseTypesSupported            []string  `json:"response_types_supported"`
+	RevocationEndpoint                *string   `json:"revocation_endpoint,omitempty"`
+	ScopesSupported                   []string  `json:"scopes_supported"`
+	SubjectTypesSupported             []string  `json:"subject_types_supported"`
+	TokenEndpoint                     string    `json:"token_endpoint"`
+	TokenEndpointAuthMethodsSupported *[]string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	UserinfoEndpoint                  string    `json:"userinfo_endpoint"`
+}
 
 // OptionalUrl An absolute http(s) URL, or an empty string to clear it.
 type OptionalUrl = string
@@ -2193,11 +2285,11 @@ type ServiceLink struct {
 // ServiceLinkHttpMethod defines model for ServiceLink.HttpMethod.
 type ServiceLinkHttpMethod string
 
-// SignInCodeForm The Authentication code page's form; the authorization request travels in hidden fields.
+// SignInCodeForm The Authentication code page's form; the authorization request (or `return_to`) travels in hidden fields.
 //
 // Example: {"client_id":"webapp","code":"492039","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj"}
 type SignInCodeForm struct {
-	ClientId string `json:"client_id"`
+	ClientId *string `json:"client_id,omitempty"`
 
 	// Code The current code of the user's authenticator app (6 digits).
 	Code                string  `json:"code"`
@@ -2206,30 +2298,55 @@ type SignInCodeForm struct {
 
 	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
 	CsrfToken    *string `json:"csrf_token,omitempty"`
-	RedirectUri  string  `json:"redirect_uri"`
+	MaxAge       *string `json:"max_age,omitempty"`
+	Nonce        *string `json:"nonce,omitempty"`
+	RedirectUri  *string `json:"redirect_uri,omitempty"`
 	ResponseType *string `json:"response_type,omitempty"`
-	Scope        *string `json:"scope,omitempty"`
-	State        *string `json:"state,omitempty"`
+
+	// ReturnTo Instead of an authorization request, the page of this service to go to after signing in (`/account`).
+	ReturnTo *string `json:"return_to,omitempty"`
+	Scope    *string `json:"scope,omitempty"`
+	State    *string `json:"state,omitempty"`
 }
 
-// SignInForm The sign-in page's form; the authorization request travels in hidden fields.
+// SignInForm The sign-in page's form; the authorization request (or `return_to`) travels in hidden fields.
 //
 // Example: {"client_id":"webapp","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM","code_challenge_method":"S256","csrf_token":"9b2f6c0e8d7a4f1e","password":"correct horse battery staple","redirect_uri":"https://webapp.xy-company.com/callback","response_type":"code","scope":"read","state":"af0ifjsldkj","username":"alice@xy-company.com"}
 type SignInForm struct {
-	ClientId            string  `json:"client_id"`
+	ClientId            *string `json:"client_id,omitempty"`
 	CodeChallenge       *string `json:"code_challenge,omitempty"`
 	CodeChallengeMethod *string `json:"code_challenge_method,omitempty"`
 
 	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
 	CsrfToken    *string `json:"csrf_token,omitempty"`
+	MaxAge       *string `json:"max_age,omitempty"`
+	Nonce        *string `json:"nonce,omitempty"`
 	Password     string  `json:"password"`
-	RedirectUri  string  `json:"redirect_uri"`
+	RedirectUri  *string `json:"redirect_uri,omitempty"`
 	ResponseType *string `json:"response_type,omitempty"`
-	Scope        *string `json:"scope,omitempty"`
-	State        *string `json:"state,omitempty"`
+
+	// ReturnTo Instead of an authorization request, the page of this service to go to after signing in (`/account`).
+	ReturnTo *string `json:"return_to,omitempty"`
+	Scope    *string `json:"scope,omitempty"`
+	State    *string `json:"state,omitempty"`
 
 	// Username The user's email address.
 	Username string `json:"username"`
+}
+
+// SignOutForm The "Sign out" button's and the sign-out confirmation page's form.
+//
+// Example: {"csrf_token":"9b2f6c0e8d7a4f1e","next":"/account"}
+type SignOutForm struct {
+	ClientId *string `json:"client_id,omitempty"`
+
+	// CsrfToken Must equal the `access_csrf` cookie; missing or different is a 403.
+	CsrfToken *string `json:"csrf_token,omitempty"`
+
+	// Next A path of this service's pages to go to after signing out (`/account`, or an `/api/oauth/authorize?...` request for "Not you?").
+	Next                  *string `json:"next,omitempty"`
+	PostLogoutRedirectUri *string `json:"post_logout_redirect_uri,omitempty"`
+	State                 *string `json:"state,omitempty"`
 }
 
 // Theme Example: {"adminEmail":"help@example.com","adminHelpUrl":"https://help.example.com/admin","androidAuthenticatorUrl":"https://play.google.com/store/apps/details?id=com.google.android.apps.authenticator2","applicationName":"SafeShare","companyName":"Example Ltd","copyright":"© 2026 Example Ltd","iphoneAuthenticatorUrl":"https://apps.apple.com/app/google-authenticator/id388497605","legalUrl":"https://example.com/legal","orgAdminHelpUrl":null,"orgRemovalActionDays":"7","privacyUrl":"https://example.com/privacy","supportLink":"https://support.example.com","versionUrl":null,"webappHelpUrl":null,"windowsAuthenticatorUrl":null}
@@ -2333,8 +2450,12 @@ type TokenResponse struct {
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Seconds until the access token expires.
-	ExpiresIn int                `json:"expires_in"`
-	Jti       openapi_types.UUID `json:"jti"`
+	ExpiresIn int `json:"expires_in"`
+
+	// IdToken An OpenID Connect ID token (RS256 JWT), when the authorization code was issued for a request
+	// with the `openid` scope (see `authorize`).
+	IdToken *string            `json:"id_token,omitempty"`
+	Jti     openapi_types.UUID `json:"jti"`
 
 	// MfaRequired Present and true when `access_token` is a restrictive token: the user's MFA is required, and
 	// the `mfa` grant with the current code of their authenticator app gives the full answer.
@@ -2389,6 +2510,22 @@ type UserActivityDay struct {
 	Date             openapi_types.Date `json:"date"`
 	FailedLogins     int64              `json:"failedLogins"`
 	SuccessfulLogins int64              `json:"successfulLogins"`
+}
+
+// UserInfo OpenID Connect UserInfo claims; which appear depends on the token's scopes.
+//
+// Example: {"email":"carol@xy-company.com","email_verified":true,"family_name":"Smith","given_name":"Carol","name":"Carol Smith","sub":"765456269464346680"}
+type UserInfo struct {
+	Email *openapi_types.Email `json:"email,omitempty"`
+
+	// EmailVerified True once the person has proved they read mail at the address (an accepted invitation, a password reset, or an account made by an administrator who vouches for it).
+	EmailVerified *bool   `json:"email_verified,omitempty"`
+	FamilyName    *string `json:"family_name,omitempty"`
+	GivenName     *string `json:"given_name,omitempty"`
+	Name          *string `json:"name,omitempty"`
+
+	// Sub The user's id.
+	Sub string `json:"sub"`
 }
 
 // UserList defines model for UserList.
@@ -2563,6 +2700,9 @@ type CsrfCookie = string
 // Example: 765456269464346624
 type GroupId = Id
 
+// IdTokenHint defines model for IdTokenHint.
+type IdTokenHint = string
+
 // LabelId A positive 64-bit integer written in decimal digits.
 //
 // Example: 765456269464346624
@@ -2574,8 +2714,20 @@ type Limit = int
 // LocaleCode Example: da
 type LocaleCode = string
 
+// LoginHint defines model for LoginHint.
+type LoginHint = string
+
+// LogoutClientId defines model for LogoutClientId.
+type LogoutClientId = string
+
+// MaxAge defines model for MaxAge.
+type MaxAge = int
+
 // MfaCookie defines model for MfaCookie.
 type MfaCookie = string
+
+// Nonce defines model for Nonce.
+type Nonce = string
 
 // Offset defines model for Offset.
 type Offset = int
@@ -2603,11 +2755,20 @@ type OrganisationId = Id
 // Example: 765456269464346624
 type PlanId = Id
 
+// PostLogoutRedirectUri defines model for PostLogoutRedirectUri.
+type PostLogoutRedirectUri = string
+
+// Prompt defines model for Prompt.
+type Prompt = string
+
 // RedirectUri defines model for RedirectUri.
 type RedirectUri = string
 
 // ResponseType defines model for ResponseType.
 type ResponseType = string
+
+// ReturnTo defines model for ReturnTo.
+type ReturnTo = string
 
 // Scope defines model for Scope.
 type Scope = string
@@ -2663,6 +2824,42 @@ type Unauthorized = Problem
 // UnsupportedMediaType RFC 9457 problem details.
 type UnsupportedMediaType = Problem
 
+// GetAccountPageParams defines parameters for GetAccountPage.
+type GetAccountPageParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// RevokeAccountAppParams defines parameters for RevokeAccountApp.
+type RevokeAccountAppParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// SetUpAccountMfaParams defines parameters for SetUpAccountMfa.
+type SetUpAccountMfaParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// EndAccountSessionsParams defines parameters for EndAccountSessions.
+type EndAccountSessionsParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
 // AuthorizeParams defines parameters for Authorize.
 type AuthorizeParams struct {
 	// ResponseType `code` (authorization-code flow) or `token` (implicit flow).
@@ -2685,6 +2882,22 @@ type AuthorizeParams struct {
 
 	// CodeChallengeMethod Must be `S256` when `code_challenge` is given; `plain` is refused.
 	CodeChallengeMethod *CodeChallengeMethod `form:"code_challenge_method,omitempty" json:"code_challenge_method,omitempty"`
+
+	// Nonce OpenID Connect; copied into the ID token's `nonce` claim unchanged.
+	Nonce *Nonce `form:"nonce,omitempty" json:"nonce,omitempty"`
+
+	// Prompt OpenID Connect, space-separated: `none` (no page may be shown: without a session, or with an
+	// approval missing, the answer is a redirect with `error=login_required` or `consent_required`);
+	// `login` (sign in again even with a session); `consent` (show the approval page even for an app
+	// approved before; not for first-party apps). `none` with another value is `invalid_request`.
+	Prompt *Prompt `form:"prompt,omitempty" json:"prompt,omitempty"`
+
+	// MaxAge OpenID Connect: the most seconds since the user last signed in (entered their password); an older
+	// session signs in again. The ID token then carries `auth_time`.
+	MaxAge *MaxAge `form:"max_age,omitempty" json:"max_age,omitempty"`
+
+	// LoginHint OpenID Connect; an email address to fill in on the sign-in page.
+	LoginHint *LoginHint `form:"login_hint,omitempty" json:"login_hint,omitempty"`
 
 	// AccessSession The sign-in session of the authorization pages.
 	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
@@ -2717,6 +2930,36 @@ type VerifySignInCodeParams struct {
 	AccessMfa *MfaCookie `form:"access_mfa,omitempty" json:"access_mfa,omitempty"`
 }
 
+// StartSignOutParams defines parameters for StartSignOut.
+type StartSignOutParams struct {
+	// IdTokenHint An ID token this service issued to the app (it may have expired), naming who signs out.
+	IdTokenHint *IdTokenHint `form:"id_token_hint,omitempty" json:"id_token_hint,omitempty"`
+
+	// PostLogoutRedirectUri Where to send the browser after signing out; must be one of the app's `postLogoutRedirectUris`, exactly.
+	PostLogoutRedirectUri *PostLogoutRedirectUri `form:"post_logout_redirect_uri,omitempty" json:"post_logout_redirect_uri,omitempty"`
+
+	// ClientId The app asking for the sign-out (needed with `post_logout_redirect_uri` when there is no `id_token_hint`).
+	ClientId *LogoutClientId `form:"client_id,omitempty" json:"client_id,omitempty"`
+
+	// State Opaque to the server; echoed back to the client.
+	State *State `form:"state,omitempty" json:"state,omitempty"`
+
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// SignOutParams defines parameters for SignOut.
+type SignOutParams struct {
+	// AccessSession The sign-in session of the authorization pages.
+	AccessSession *SessionCookie `form:"access_session,omitempty" json:"access_session,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
 // OpenMfaSetupParams defines parameters for OpenMfaSetup.
 type OpenMfaSetupParams struct {
 	// Token The set-up link's token.
@@ -2728,6 +2971,36 @@ type OpenMfaSetupParams struct {
 
 // CompleteMfaSetupParams defines parameters for CompleteMfaSetup.
 type CompleteMfaSetupParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// OpenPasswordLinkParams defines parameters for OpenPasswordLink.
+type OpenPasswordLinkParams struct {
+	// Token The link's token.
+	Token string `form:"token" json:"token"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// ChoosePasswordParams defines parameters for ChoosePassword.
+type ChoosePasswordParams struct {
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// OpenForgotPasswordParams defines parameters for OpenForgotPassword.
+type OpenForgotPasswordParams struct {
+	// ReturnTo Where the sign-in page link goes back to (an `/api/oauth/authorize?...` path of this service, or `/account`).
+	ReturnTo *ReturnTo `form:"return_to,omitempty" json:"return_to,omitempty"`
+
+	// AccessCsrf The CSRF token the pages' forms must repeat.
+	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
+}
+
+// RequestPasswordResetParams defines parameters for RequestPasswordReset.
+type RequestPasswordResetParams struct {
 	// AccessCsrf The CSRF token the pages' forms must repeat.
 	AccessCsrf *CsrfCookie `form:"access_csrf,omitempty" json:"access_csrf,omitempty"`
 }
@@ -3083,6 +3356,15 @@ type BulkDeleteWhitelistRulesParams struct {
 // BulkDeleteWhitelistRulesParamsAction defines parameters for BulkDeleteWhitelistRules.
 type BulkDeleteWhitelistRulesParamsAction string
 
+// RevokeAccountAppFormdataRequestBody defines body for RevokeAccountApp for application/x-www-form-urlencoded ContentType.
+type RevokeAccountAppFormdataRequestBody = AccountAppForm
+
+// SetUpAccountMfaFormdataRequestBody defines body for SetUpAccountMfa for application/x-www-form-urlencoded ContentType.
+type SetUpAccountMfaFormdataRequestBody = AccountMfaForm
+
+// EndAccountSessionsFormdataRequestBody defines body for EndAccountSessions for application/x-www-form-urlencoded ContentType.
+type EndAccountSessionsFormdataRequestBody = CsrfForm
+
 // DecideAuthorizationFormdataRequestBody defines body for DecideAuthorization for application/x-www-form-urlencoded ContentType.
 type DecideAuthorizationFormdataRequestBody = ApprovalForm
 
@@ -3095,8 +3377,17 @@ type SignInFormdataRequestBody = SignInForm
 // VerifySignInCodeFormdataRequestBody defines body for VerifySignInCode for application/x-www-form-urlencoded ContentType.
 type VerifySignInCodeFormdataRequestBody = SignInCodeForm
 
+// SignOutFormdataRequestBody defines body for SignOut for application/x-www-form-urlencoded ContentType.
+type SignOutFormdataRequestBody = SignOutForm
+
 // CompleteMfaSetupFormdataRequestBody defines body for CompleteMfaSetup for application/x-www-form-urlencoded ContentType.
 type CompleteMfaSetupFormdataRequestBody = MfaSetupForm
+
+// ChoosePasswordFormdataRequestBody defines body for ChoosePassword for application/x-www-form-urlencoded ContentType.
+type ChoosePasswordFormdataRequestBody = ChoosePasswordForm
+
+// RequestPasswordResetFormdataRequestBody defines body for RequestPasswordReset for application/x-www-form-urlencoded ContentType.
+type RequestPasswordResetFormdataRequestBody = ForgotPasswordForm
 
 // RevokeTokenFormdataRequestBody defines body for RevokeToken for application/x-www-form-urlencoded ContentType.
 type RevokeTokenFormdataRequestBody = TokenRevocationRequest
@@ -3280,6 +3571,108 @@ type ClientInterface interface {
 	// Corresponds with GET /.well-known/oauth-authorization-server (the `GetAuthorizationServerMetadata` operationId).
 	GetAuthorizationServerMetadata(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOpenIdConfiguration OpenID Connect discovery
+	//
+	// OpenID Connect Discovery 1.0 provider metadata: the issuer, the endpoints (authorization, token,
+	// userinfo, JWKS, end session, revocation, introspection), the scopes (`openid`, `profile`, `email`
+	// beside the service's own), the response types, the claims, and RS256 as the ID token's only
+	// signing algorithm. `issuer` is the service's issuer (`ACCESS_ISSUER`) exactly, as every ID token's
+	// `iss`. Takes no authentication.
+	//
+	// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIdConfiguration` operationId).
+	GetOpenIdConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAccountPage The account page (browser)
+	//
+	// A server-rendered page for the person signed in in this browser: their profile (name, email),
+	// the apps they approved (each with a button to revoke it: its refresh tokens and access tokens end
+	// at once, as `revokeMyApproval` does), their MFA state (set up an authenticator, or reset it with
+	// a current code), and a button to end every session (every sign-in session and refresh token of the
+	// account, this one included). Without a sign-in session it is the sign-in page, which comes back
+	// here after signing in. Works without JavaScript. A request the spec refuses (a malformed cookie,
+	// say) is a 400 page.
+	//
+	// Corresponds with GET /account (the `GetAccountPage` operationId).
+	GetAccountPage(ctx context.Context, params *GetAccountPageParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAccountAppWithBody Revoke an approved app (the account page's form)
+	//
+	// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+	// access tokens for the user end at once (on other instances within the revocation poll), and the
+	// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+	// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+	// a missing or wrong CSRF token → 403 page, nothing changes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+	RevokeAccountAppWithBody(ctx context.Context, params *RevokeAccountAppParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeAccountAppWithFormdataBody Revoke an approved app (the account page's form)
+	//
+	// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+	// access tokens for the user end at once (on other instances within the revocation poll), and the
+	// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+	// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+	// a missing or wrong CSRF token → 403 page, nothing changes.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+	RevokeAccountAppWithFormdataBody(ctx context.Context, params *RevokeAccountAppParams, body RevokeAccountAppFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetUpAccountMfaWithBody Set up or reset the authenticator (the account page's form)
+	//
+	// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+	// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+	// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+	// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+	// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+	// → 403 page, nothing changes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+	SetUpAccountMfaWithBody(ctx context.Context, params *SetUpAccountMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetUpAccountMfaWithFormdataBody Set up or reset the authenticator (the account page's form)
+	//
+	// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+	// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+	// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+	// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+	// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+	// → 403 page, nothing changes.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+	SetUpAccountMfaWithFormdataBody(ctx context.Context, params *SetUpAccountMfaParams, body SetUpAccountMfaFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndAccountSessionsWithBody End every session (the account page's form)
+	//
+	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+	// page, nothing changes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+	EndAccountSessionsWithBody(ctx context.Context, params *EndAccountSessionsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndAccountSessionsWithFormdataBody End every session (the account page's form)
+	//
+	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+	// page, nothing changes.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+	EndAccountSessionsWithFormdataBody(ctx context.Context, params *EndAccountSessionsParams, body EndAccountSessionsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Authorize Start the authorization-code or implicit flow (browser)
 	//
 	// The browser-facing start of the authorization-code (`response_type=code`) and implicit
@@ -3303,9 +3696,19 @@ type ClientInterface interface {
 	// PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
 	// required for apps registered without a secret. `plain` is refused.
 	//
+	// OpenID Connect: with `openid` among the scopes (the app must be registered with it, as with any
+	// scope), the code flow's token response carries an RS256 `id_token` (`iss`, `sub` = the user's id,
+	// `aud` = the client id, `exp`, `iat`, `auth_time`, `nonce` when the request had one, `at_hash`,
+	// `amr` (`pwd`, and `otp` after MFA), and with `email` / `profile` the user's `email`,
+	// `email_verified`, `name`, `given_name`, `family_name`). `prompt`, `max_age` and `login_hint` work
+	// as OpenID Connect Core 1.0 section 3.1.2.1 says; `prompt=none` errors are `login_required` and
+	// `consent_required`.
+	//
 	// The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
 	// the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
-	// is https, 8 hours).
+	// is https, 8 hours). Every page shown to a signed-in person has a "Sign out" button
+	// (`POST /api/oauth/logout`), the approval page a "Not you?" one, and the sign-in page a
+	// "Forgot password?" link (`GET /api/oauth/password/forgot`).
 	//
 	// Corresponds with GET /api/oauth/authorize (the `Authorize` operationId).
 	Authorize(ctx context.Context, params *AuthorizeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3436,6 +3839,49 @@ type ClientInterface interface {
 	// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
 	VerifySignInCodeWithFormdataBody(ctx context.Context, params *VerifySignInCodeParams, body VerifySignInCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StartSignOut Sign out (OpenID Connect RP-initiated logout)
+	//
+	// The end-session endpoint. With `id_token_hint` naming the user of the browser's sign-in session
+	// (an ID token this service issued, even an expired one), the session ends at once and the browser
+	// is sent to `post_logout_redirect_uri` (303) with `state`, when that URI is registered on the app
+	// the ID token was issued to (`postLogoutRedirectUris`); without a registered URI, a page says the
+	// user is signed out (200). Without a matching hint the answer is a page asking the user to confirm
+	// (200; its form posts to `POST /api/oauth/logout`), so another site cannot sign a user out by
+	// linking here. Without a session: the signed-out page, or the redirect when the URI is registered.
+	// A `post_logout_redirect_uri` that is not registered on the app (or with no app named by
+	// `client_id` or the hint) is never followed: a 400 page.
+	//
+	// Corresponds with GET /api/oauth/logout (the `StartSignOut` operationId).
+	StartSignOut(ctx context.Context, params *StartSignOutParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SignOutWithBody Sign out (the "Sign out" button and the confirmation page's form)
+	//
+	// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+	// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+	// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+	// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+	// which then shows the sign-in page for the same request); otherwise a page saying the user is
+	// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+	SignOutWithBody(ctx context.Context, params *SignOutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SignOutWithFormdataBody Sign out (the "Sign out" button and the confirmation page's form)
+	//
+	// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+	// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+	// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+	// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+	// which then shows the sign-in page for the same request); otherwise a page saying the user is
+	// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+	SignOutWithFormdataBody(ctx context.Context, params *SignOutParams, body SignOutFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// OpenMfaSetup The MFA set-up page (the emailed link)
 	//
 	// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
@@ -3469,6 +3915,79 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
 	CompleteMfaSetupWithFormdataBody(ctx context.Context, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenPasswordLink The page an invitation or password reset link opens
+	//
+	// A form to choose a password (twice), showing the platform's password policy. The link is the
+	// emailed invitation (valid for the platform property `temporary.password.expiry.hours`, as it was
+	// when the invitation was sent) or password reset link (30 minutes); each is single-use. An unknown,
+	// expired or used link shows a page saying to ask for a new one (400).
+	//
+	// Corresponds with GET /api/oauth/password/choose (the `OpenPasswordLink` operationId).
+	OpenPasswordLink(ctx context.Context, params *OpenPasswordLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChoosePasswordWithBody Choose a password (the link page's form)
+	//
+	// Sets the account's password from an invitation or reset link and spends the link. A reset also
+	// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+	// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+	// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+	// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+	// token a 403 page.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+	ChoosePasswordWithBody(ctx context.Context, params *ChoosePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChoosePasswordWithFormdataBody Choose a password (the link page's form)
+	//
+	// Sets the account's password from an invitation or reset link and spends the link. A reset also
+	// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+	// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+	// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+	// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+	// token a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+	ChoosePasswordWithFormdataBody(ctx context.Context, params *ChoosePasswordParams, body ChoosePasswordFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenForgotPassword The "Forgot password?" page
+	//
+	// A page asking for the account's email address (linked from the sign-in page, which it links back
+	// to, keeping the authorization request in `return_to` when there is one). A `return_to` that is
+	// not a path of this service's pages (`/api/oauth/authorize?...` or `/account`) is a 400 page.
+	//
+	// Corresponds with GET /api/oauth/password/forgot (the `OpenForgotPassword` operationId).
+	OpenForgotPassword(ctx context.Context, params *OpenForgotPasswordParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestPasswordResetWithBody Ask for a password reset link (the "Forgot password?" page's form)
+	//
+	// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+	// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+	// is the same page (200) whether or not the address has an account, and takes the same time: the
+	// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+	// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+	RequestPasswordResetWithBody(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestPasswordResetWithFormdataBody Ask for a password reset link (the "Forgot password?" page's form)
+	//
+	// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+	// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+	// is the same page (200) whether or not the address has an account, and takes the same time: the
+	// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+	// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+	RequestPasswordResetWithFormdataBody(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RevokeTokenWithBody Revoke a token (RFC 7009)
 	//
@@ -3591,6 +4110,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/oauth/token (the `IssueToken` operationId).
 	IssueTokenWithFormdataBody(ctx context.Context, body IssueTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetUserInfo The signed-in user's claims (OpenID Connect UserInfo)
+	//
+	// The claims about the user an access token was issued for, as the token's scopes allow: `sub`
+	// always; `email` and `email_verified` with `email`; `name`, `given_name` and `family_name` (those
+	// the account has) with `profile`. The token must carry `openid` (403 `insufficient_scope`
+	// otherwise). `sub` is the user's id, the same as the ID token's.
+	//
+	// Corresponds with GET /api/oauth/userinfo (the `GetUserInfo` operationId).
+	GetUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostUserInfo The signed-in user's claims (OpenID Connect UserInfo, POST)
+	//
+	// As `GET /api/oauth/userinfo`; the access token in the `Authorization` header.
+	//
+	// Corresponds with POST /api/oauth/userinfo (the `PostUserInfo` operationId).
+	PostUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetServices List the callable endpoints
 	//
@@ -4205,6 +4741,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 	UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResendInvitation Send a member's invitation again
+	//
+	// Emails the member a new invitation link to choose a password (valid for the platform property
+	// `temporary.password.expiry.hours`); earlier links of the account stop working. Only for an
+	// account that has not chosen a password yet (`invitationPending`): otherwise 409. Not a member →
+	// 404. Organisation administrators of this organisation and SafeShare administrators may call this.
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/{userId}/invitation (the `ResendInvitation` operationId).
+	ResendInvitation(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListClearances List the clearances
 	//
@@ -4915,6 +5461,188 @@ func (c *Client) GetAuthorizationServerMetadata(ctx context.Context, reqEditors 
 	return c.Client.Do(req)
 }
 
+// GetOpenIdConfiguration OpenID Connect discovery
+//
+// OpenID Connect Discovery 1.0 provider metadata: the issuer, the endpoints (authorization, token,
+// userinfo, JWKS, end session, revocation, introspection), the scopes (`openid`, `profile`, `email`
+// beside the service's own), the response types, the claims, and RS256 as the ID token's only
+// signing algorithm. `issuer` is the service's issuer (`ACCESS_ISSUER`) exactly, as every ID token's
+// `iss`. Takes no authentication.
+//
+// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIdConfiguration` operationId).
+func (c *Client) GetOpenIdConfiguration(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOpenIdConfigurationRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAccountPage The account page (browser)
+//
+// A server-rendered page for the person signed in in this browser: their profile (name, email),
+// the apps they approved (each with a button to revoke it: its refresh tokens and access tokens end
+// at once, as `revokeMyApproval` does), their MFA state (set up an authenticator, or reset it with
+// a current code), and a button to end every session (every sign-in session and refresh token of the
+// account, this one included). Without a sign-in session it is the sign-in page, which comes back
+// here after signing in. Works without JavaScript. A request the spec refuses (a malformed cookie,
+// say) is a 400 page.
+//
+// Corresponds with GET /account (the `GetAccountPage` operationId).
+func (c *Client) GetAccountPage(ctx context.Context, params *GetAccountPageParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAccountPageRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAccountAppWithBody Revoke an approved app (the account page's form)
+//
+// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+// access tokens for the user end at once (on other instances within the revocation poll), and the
+// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+// a missing or wrong CSRF token → 403 page, nothing changes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+func (c *Client) RevokeAccountAppWithBody(ctx context.Context, params *RevokeAccountAppParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAccountAppRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeAccountAppWithFormdataBody Revoke an approved app (the account page's form)
+//
+// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+// access tokens for the user end at once (on other instances within the revocation poll), and the
+// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+// a missing or wrong CSRF token → 403 page, nothing changes.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+func (c *Client) RevokeAccountAppWithFormdataBody(ctx context.Context, params *RevokeAccountAppParams, body RevokeAccountAppFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeAccountAppRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetUpAccountMfaWithBody Set up or reset the authenticator (the account page's form)
+//
+// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+// → 403 page, nothing changes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+func (c *Client) SetUpAccountMfaWithBody(ctx context.Context, params *SetUpAccountMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUpAccountMfaRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetUpAccountMfaWithFormdataBody Set up or reset the authenticator (the account page's form)
+//
+// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+// → 403 page, nothing changes.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+func (c *Client) SetUpAccountMfaWithFormdataBody(ctx context.Context, params *SetUpAccountMfaParams, body SetUpAccountMfaFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUpAccountMfaRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndAccountSessionsWithBody End every session (the account page's form)
+//
+// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+// page, nothing changes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+func (c *Client) EndAccountSessionsWithBody(ctx context.Context, params *EndAccountSessionsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndAccountSessionsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndAccountSessionsWithFormdataBody End every session (the account page's form)
+//
+// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+// page, nothing changes.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+func (c *Client) EndAccountSessionsWithFormdataBody(ctx context.Context, params *EndAccountSessionsParams, body EndAccountSessionsFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndAccountSessionsRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Authorize Start the authorization-code or implicit flow (browser)
 //
 // The browser-facing start of the authorization-code (`response_type=code`) and implicit
@@ -4938,9 +5666,19 @@ func (c *Client) GetAuthorizationServerMetadata(ctx context.Context, reqEditors 
 // PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
 // required for apps registered without a secret. `plain` is refused.
 //
+// OpenID Connect: with `openid` among the scopes (the app must be registered with it, as with any
+// scope), the code flow's token response carries an RS256 `id_token` (`iss`, `sub` = the user's id,
+// `aud` = the client id, `exp`, `iat`, `auth_time`, `nonce` when the request had one, `at_hash`,
+// `amr` (`pwd`, and `otp` after MFA), and with `email` / `profile` the user's `email`,
+// `email_verified`, `name`, `given_name`, `family_name`). `prompt`, `max_age` and `login_hint` work
+// as OpenID Connect Core 1.0 section 3.1.2.1 says; `prompt=none` errors are `login_required` and
+// `consent_required`.
+//
 // The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
 // the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
-// is https, 8 hours).
+// is https, 8 hours). Every page shown to a signed-in person has a "Sign out" button
+// (`POST /api/oauth/logout`), the approval page a "Not you?" one, and the sign-in page a
+// "Forgot password?" link (`GET /api/oauth/password/forgot`).
 //
 // Corresponds with GET /api/oauth/authorize (the `Authorize` operationId).
 func (c *Client) Authorize(ctx context.Context, params *AuthorizeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5171,6 +5909,79 @@ func (c *Client) VerifySignInCodeWithFormdataBody(ctx context.Context, params *V
 	return c.Client.Do(req)
 }
 
+// StartSignOut Sign out (OpenID Connect RP-initiated logout)
+//
+// The end-session endpoint. With `id_token_hint` naming the user of the browser's sign-in session
+// (an ID token this service issued, even an expired one), the session ends at once and the browser
+// is sent to `post_logout_redirect_uri` (303) with `state`, when that URI is registered on the app
+// the ID token was issued to (`postLogoutRedirectUris`); without a registered URI, a page says the
+// user is signed out (200). Without a matching hint the answer is a page asking the user to confirm
+// (200; its form posts to `POST /api/oauth/logout`), so another site cannot sign a user out by
+// linking here. Without a session: the signed-out page, or the redirect when the URI is registered.
+// A `post_logout_redirect_uri` that is not registered on the app (or with no app named by
+// `client_id` or the hint) is never followed: a 400 page.
+//
+// Corresponds with GET /api/oauth/logout (the `StartSignOut` operationId).
+func (c *Client) StartSignOut(ctx context.Context, params *StartSignOutParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartSignOutRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SignOutWithBody Sign out (the "Sign out" button and the confirmation page's form)
+//
+// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+// which then shows the sign-in page for the same request); otherwise a page saying the user is
+// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+func (c *Client) SignOutWithBody(ctx context.Context, params *SignOutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignOutRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SignOutWithFormdataBody Sign out (the "Sign out" button and the confirmation page's form)
+//
+// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+// which then shows the sign-in page for the same request); otherwise a page saying the user is
+// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+func (c *Client) SignOutWithFormdataBody(ctx context.Context, params *SignOutParams, body SignOutFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSignOutRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // OpenMfaSetup The MFA set-up page (the emailed link)
 //
 // The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
@@ -5225,6 +6036,139 @@ func (c *Client) CompleteMfaSetupWithBody(ctx context.Context, params *CompleteM
 // Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
 func (c *Client) CompleteMfaSetupWithFormdataBody(ctx context.Context, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCompleteMfaSetupRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenPasswordLink The page an invitation or password reset link opens
+//
+// A form to choose a password (twice), showing the platform's password policy. The link is the
+// emailed invitation (valid for the platform property `temporary.password.expiry.hours`, as it was
+// when the invitation was sent) or password reset link (30 minutes); each is single-use. An unknown,
+// expired or used link shows a page saying to ask for a new one (400).
+//
+// Corresponds with GET /api/oauth/password/choose (the `OpenPasswordLink` operationId).
+func (c *Client) OpenPasswordLink(ctx context.Context, params *OpenPasswordLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenPasswordLinkRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChoosePasswordWithBody Choose a password (the link page's form)
+//
+// Sets the account's password from an invitation or reset link and spends the link. A reset also
+// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+// token a 403 page.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+func (c *Client) ChoosePasswordWithBody(ctx context.Context, params *ChoosePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChoosePasswordRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChoosePasswordWithFormdataBody Choose a password (the link page's form)
+//
+// Sets the account's password from an invitation or reset link and spends the link. A reset also
+// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+// token a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+func (c *Client) ChoosePasswordWithFormdataBody(ctx context.Context, params *ChoosePasswordParams, body ChoosePasswordFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChoosePasswordRequestWithFormdataBody(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenForgotPassword The "Forgot password?" page
+//
+// A page asking for the account's email address (linked from the sign-in page, which it links back
+// to, keeping the authorization request in `return_to` when there is one). A `return_to` that is
+// not a path of this service's pages (`/api/oauth/authorize?...` or `/account`) is a 400 page.
+//
+// Corresponds with GET /api/oauth/password/forgot (the `OpenForgotPassword` operationId).
+func (c *Client) OpenForgotPassword(ctx context.Context, params *OpenForgotPasswordParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenForgotPasswordRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestPasswordResetWithBody Ask for a password reset link (the "Forgot password?" page's form)
+//
+// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+// is the same page (200) whether or not the address has an account, and takes the same time: the
+// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+func (c *Client) RequestPasswordResetWithBody(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPasswordResetRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestPasswordResetWithFormdataBody Ask for a password reset link (the "Forgot password?" page's form)
+//
+// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+// is the same page (200) whether or not the address has an account, and takes the same time: the
+// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+func (c *Client) RequestPasswordResetWithFormdataBody(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPasswordResetRequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5387,6 +6331,43 @@ func (c *Client) IssueTokenWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /api/oauth/token (the `IssueToken` operationId).
 func (c *Client) IssueTokenWithFormdataBody(ctx context.Context, body IssueTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewIssueTokenRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetUserInfo The signed-in user's claims (OpenID Connect UserInfo)
+//
+// The claims about the user an access token was issued for, as the token's scopes allow: `sub`
+// always; `email` and `email_verified` with `email`; `name`, `given_name` and `family_name` (those
+// the account has) with `profile`. The token must carry `openid` (403 `insufficient_scope`
+// otherwise). `sub` is the user's id, the same as the ID token's.
+//
+// Corresponds with GET /api/oauth/userinfo (the `GetUserInfo` operationId).
+func (c *Client) GetUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetUserInfoRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostUserInfo The signed-in user's claims (OpenID Connect UserInfo, POST)
+//
+// As `GET /api/oauth/userinfo`; the access token in the `Authorization` header.
+//
+// Corresponds with POST /api/oauth/userinfo (the `PostUserInfo` operationId).
+func (c *Client) PostUserInfo(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostUserInfoRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6501,6 +7482,26 @@ func (c *Client) UpdateMemberWithBody(ctx context.Context, orgGroupId OrgGroupId
 // Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 func (c *Client) UpdateMember(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMemberRequest(c.Server, orgGroupId, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResendInvitation Send a member's invitation again
+//
+// Emails the member a new invitation link to choose a password (valid for the platform property
+// `temporary.password.expiry.hours`); earlier links of the account stop working. Only for an
+// account that has not chosen a password yet (`invitationPending`): otherwise 409. Not a member →
+// 404. Organisation administrators of this organisation and SafeShare administrators may call this.
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/{userId}/invitation (the `ResendInvitation` operationId).
+func (c *Client) ResendInvitation(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendInvitationRequest(c.Server, orgGroupId, userId)
 	if err != nil {
 		return nil, err
 	}
@@ -7846,6 +8847,308 @@ func NewGetAuthorizationServerMetadataRequest(server string) (*http.Request, err
 	return req, nil
 }
 
+// NewGetOpenIdConfigurationRequest constructs an http.Request for the GetOpenIdConfiguration method
+func NewGetOpenIdConfigurationRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/.well-known/openid-configuration")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAccountPageRequest constructs an http.Request for the GetAccountPage method
+func NewGetAccountPageRequest(server string, params *GetAccountPageParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/account")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
+// NewRevokeAccountAppRequestWithFormdataBody calls the generic RevokeAccountApp builder with application/x-www-form-urlencoded body
+func NewRevokeAccountAppRequestWithFormdataBody(server string, params *RevokeAccountAppParams, body RevokeAccountAppFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewRevokeAccountAppRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewRevokeAccountAppRequestWithBody constructs an http.Request for the RevokeAccountApp method, with any body, and a specified content type
+func NewRevokeAccountAppRequestWithBody(server string, params *RevokeAccountAppParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/account/apps/revoke")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
+// NewSetUpAccountMfaRequestWithFormdataBody calls the generic SetUpAccountMfa builder with application/x-www-form-urlencoded body
+func NewSetUpAccountMfaRequestWithFormdataBody(server string, params *SetUpAccountMfaParams, body SetUpAccountMfaFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewSetUpAccountMfaRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewSetUpAccountMfaRequestWithBody constructs an http.Request for the SetUpAccountMfa method, with any body, and a specified content type
+func NewSetUpAccountMfaRequestWithBody(server string, params *SetUpAccountMfaParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/account/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
+// NewEndAccountSessionsRequestWithFormdataBody calls the generic EndAccountSessions builder with application/x-www-form-urlencoded body
+func NewEndAccountSessionsRequestWithFormdataBody(server string, params *EndAccountSessionsParams, body EndAccountSessionsFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewEndAccountSessionsRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewEndAccountSessionsRequestWithBody constructs an http.Request for the EndAccountSessions method, with any body, and a specified content type
+func NewEndAccountSessionsRequestWithBody(server string, params *EndAccountSessionsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/account/sessions/end")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
 // NewAuthorizeRequest constructs an http.Request for the Authorize method
 func NewAuthorizeRequest(server string, params *AuthorizeParams) (*http.Request, error) {
 	var err error
@@ -7941,6 +9244,54 @@ func NewAuthorizeRequest(server string, params *AuthorizeParams) (*http.Request,
 		if params.CodeChallengeMethod != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "code_challenge_method", *params.CodeChallengeMethod, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Nonce != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "nonce", *params.Nonce, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Prompt != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "prompt", *params.Prompt, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MaxAge != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "max_age", *params.MaxAge, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LoginHint != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "login_hint", *params.LoginHint, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8264,6 +9615,200 @@ func NewVerifySignInCodeRequestWithBody(server string, params *VerifySignInCodeP
 	return req, nil
 }
 
+// NewStartSignOutRequest constructs an http.Request for the StartSignOut method
+func NewStartSignOutRequest(server string, params *StartSignOutParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.IdTokenHint != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id_token_hint", *params.IdTokenHint, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PostLogoutRedirectUri != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "post_logout_redirect_uri", *params.PostLogoutRedirectUri, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ClientId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "client_id", *params.ClientId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
+// NewSignOutRequestWithFormdataBody calls the generic SignOut builder with application/x-www-form-urlencoded body
+func NewSignOutRequestWithFormdataBody(server string, params *SignOutParams, body SignOutFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewSignOutRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewSignOutRequestWithBody constructs an http.Request for the SignOut method, with any body, and a specified content type
+func NewSignOutRequestWithBody(server string, params *SignOutParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessSession != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_session", *params.AccessSession, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_session",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+
+		if params.AccessCsrf != nil {
+			var cookieParam1 string
+
+			cookieParam1, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie1 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam1,
+			}
+			req.AddCookie(cookie1)
+		}
+	}
+	return req, nil
+}
+
 // NewOpenMfaSetupRequest constructs an http.Request for the OpenMfaSetup method
 func NewOpenMfaSetupRequest(server string, params *OpenMfaSetupParams) (*http.Request, error) {
 	var err error
@@ -8388,6 +9933,258 @@ func NewCompleteMfaSetupRequestWithBody(server string, params *CompleteMfaSetupP
 	return req, nil
 }
 
+// NewOpenPasswordLinkRequest constructs an http.Request for the OpenPasswordLink method
+func NewOpenPasswordLinkRequest(server string, params *OpenPasswordLinkParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/password/choose")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewChoosePasswordRequestWithFormdataBody calls the generic ChoosePassword builder with application/x-www-form-urlencoded body
+func NewChoosePasswordRequestWithFormdataBody(server string, params *ChoosePasswordParams, body ChoosePasswordFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewChoosePasswordRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewChoosePasswordRequestWithBody constructs an http.Request for the ChoosePassword method, with any body, and a specified content type
+func NewChoosePasswordRequestWithBody(server string, params *ChoosePasswordParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/password/choose")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewOpenForgotPasswordRequest constructs an http.Request for the OpenForgotPassword method
+func NewOpenForgotPasswordRequest(server string, params *OpenForgotPasswordParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/password/forgot")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ReturnTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "return_to", *params.ReturnTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewRequestPasswordResetRequestWithFormdataBody calls the generic RequestPasswordReset builder with application/x-www-form-urlencoded body
+func NewRequestPasswordResetRequestWithFormdataBody(server string, params *RequestPasswordResetParams, body RequestPasswordResetFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewRequestPasswordResetRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewRequestPasswordResetRequestWithBody constructs an http.Request for the RequestPasswordReset method, with any body, and a specified content type
+func NewRequestPasswordResetRequestWithBody(server string, params *RequestPasswordResetParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/password/forgot")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.AccessCsrf != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "access_csrf", *params.AccessCsrf, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "access_csrf",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
 // NewRevokeTokenRequestWithFormdataBody calls the generic RevokeToken builder with application/x-www-form-urlencoded body
 func NewRevokeTokenRequestWithFormdataBody(server string, body RevokeTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8464,6 +10261,60 @@ func NewIssueTokenRequestWithBody(server string, contentType string, body io.Rea
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetUserInfoRequest constructs an http.Request for the GetUserInfo method
+func NewGetUserInfoRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/userinfo")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostUserInfoRequest constructs an http.Request for the PostUserInfo method
+func NewPostUserInfoRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/oauth/userinfo")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -10413,6 +12264,47 @@ func NewUpdateMemberRequestWithBody(server string, orgGroupId OrgGroupId, userId
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResendInvitationRequest constructs an http.Request for the ResendInvitation method
+func NewResendInvitationRequest(server string, orgGroupId OrgGroupId, userId Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgGroupId", orgGroupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/organisations/%s/users/%s/invitation", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -12651,6 +14543,112 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /.well-known/oauth-authorization-server (the `GetAuthorizationServerMetadata` operationId).
 	GetAuthorizationServerMetadataWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetAuthorizationServerMetadataResponse, error)
 
+	// GetOpenIdConfigurationWithResponse OpenID Connect discovery
+	//
+	// OpenID Connect Discovery 1.0 provider metadata: the issuer, the endpoints (authorization, token,
+	// userinfo, JWKS, end session, revocation, introspection), the scopes (`openid`, `profile`, `email`
+	// beside the service's own), the response types, the claims, and RS256 as the ID token's only
+	// signing algorithm. `issuer` is the service's issuer (`ACCESS_ISSUER`) exactly, as every ID token's
+	// `iss`. Takes no authentication.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIdConfiguration` operationId).
+	GetOpenIdConfigurationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenIdConfigurationResponse, error)
+
+	// GetAccountPageWithResponse The account page (browser)
+	//
+	// A server-rendered page for the person signed in in this browser: their profile (name, email),
+	// the apps they approved (each with a button to revoke it: its refresh tokens and access tokens end
+	// at once, as `revokeMyApproval` does), their MFA state (set up an authenticator, or reset it with
+	// a current code), and a button to end every session (every sign-in session and refresh token of the
+	// account, this one included). Without a sign-in session it is the sign-in page, which comes back
+	// here after signing in. Works without JavaScript. A request the spec refuses (a malformed cookie,
+	// say) is a 400 page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /account (the `GetAccountPage` operationId).
+	GetAccountPageWithResponse(ctx context.Context, params *GetAccountPageParams, reqEditors ...RequestEditorFn) (*GetAccountPageResponse, error)
+
+	// RevokeAccountAppWithBodyWithResponse Revoke an approved app (the account page's form)
+	//
+	// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+	// access tokens for the user end at once (on other instances within the revocation poll), and the
+	// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+	// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+	// a missing or wrong CSRF token → 403 page, nothing changes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+	RevokeAccountAppWithBodyWithResponse(ctx context.Context, params *RevokeAccountAppParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeAccountAppResponse, error)
+
+	// RevokeAccountAppWithFormdataBodyWithResponse Revoke an approved app (the account page's form)
+	//
+	// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+	// access tokens for the user end at once (on other instances within the revocation poll), and the
+	// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+	// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+	// a missing or wrong CSRF token → 403 page, nothing changes.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+	RevokeAccountAppWithFormdataBodyWithResponse(ctx context.Context, params *RevokeAccountAppParams, body RevokeAccountAppFormdataRequestBody, reqEditors ...RequestEditorFn) (*RevokeAccountAppResponse, error)
+
+	// SetUpAccountMfaWithBodyWithResponse Set up or reset the authenticator (the account page's form)
+	//
+	// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+	// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+	// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+	// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+	// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+	// → 403 page, nothing changes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+	SetUpAccountMfaWithBodyWithResponse(ctx context.Context, params *SetUpAccountMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUpAccountMfaResponse, error)
+
+	// SetUpAccountMfaWithFormdataBodyWithResponse Set up or reset the authenticator (the account page's form)
+	//
+	// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+	// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+	// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+	// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+	// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+	// → 403 page, nothing changes.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+	SetUpAccountMfaWithFormdataBodyWithResponse(ctx context.Context, params *SetUpAccountMfaParams, body SetUpAccountMfaFormdataRequestBody, reqEditors ...RequestEditorFn) (*SetUpAccountMfaResponse, error)
+
+	// EndAccountSessionsWithBodyWithResponse End every session (the account page's form)
+	//
+	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+	// page, nothing changes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+	EndAccountSessionsWithBodyWithResponse(ctx context.Context, params *EndAccountSessionsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndAccountSessionsResponse, error)
+
+	// EndAccountSessionsWithFormdataBodyWithResponse End every session (the account page's form)
+	//
+	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+	// page, nothing changes.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+	EndAccountSessionsWithFormdataBodyWithResponse(ctx context.Context, params *EndAccountSessionsParams, body EndAccountSessionsFormdataRequestBody, reqEditors ...RequestEditorFn) (*EndAccountSessionsResponse, error)
+
 	// AuthorizeWithResponse Start the authorization-code or implicit flow (browser)
 	//
 	// The browser-facing start of the authorization-code (`response_type=code`) and implicit
@@ -12674,9 +14672,19 @@ type ClientWithResponsesInterface interface {
 	// PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
 	// required for apps registered without a secret. `plain` is refused.
 	//
+	// OpenID Connect: with `openid` among the scopes (the app must be registered with it, as with any
+	// scope), the code flow's token response carries an RS256 `id_token` (`iss`, `sub` = the user's id,
+	// `aud` = the client id, `exp`, `iat`, `auth_time`, `nonce` when the request had one, `at_hash`,
+	// `amr` (`pwd`, and `otp` after MFA), and with `email` / `profile` the user's `email`,
+	// `email_verified`, `name`, `given_name`, `family_name`). `prompt`, `max_age` and `login_hint` work
+	// as OpenID Connect Core 1.0 section 3.1.2.1 says; `prompt=none` errors are `login_required` and
+	// `consent_required`.
+	//
 	// The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
 	// the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
-	// is https, 8 hours).
+	// is https, 8 hours). Every page shown to a signed-in person has a "Sign out" button
+	// (`POST /api/oauth/logout`), the approval page a "Not you?" one, and the sign-in page a
+	// "Forgot password?" link (`GET /api/oauth/password/forgot`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -12811,6 +14819,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/oauth/login/mfa (the `VerifySignInCode` operationId).
 	VerifySignInCodeWithFormdataBodyWithResponse(ctx context.Context, params *VerifySignInCodeParams, body VerifySignInCodeFormdataRequestBody, reqEditors ...RequestEditorFn) (*VerifySignInCodeResponse, error)
 
+	// StartSignOutWithResponse Sign out (OpenID Connect RP-initiated logout)
+	//
+	// The end-session endpoint. With `id_token_hint` naming the user of the browser's sign-in session
+	// (an ID token this service issued, even an expired one), the session ends at once and the browser
+	// is sent to `post_logout_redirect_uri` (303) with `state`, when that URI is registered on the app
+	// the ID token was issued to (`postLogoutRedirectUris`); without a registered URI, a page says the
+	// user is signed out (200). Without a matching hint the answer is a page asking the user to confirm
+	// (200; its form posts to `POST /api/oauth/logout`), so another site cannot sign a user out by
+	// linking here. Without a session: the signed-out page, or the redirect when the URI is registered.
+	// A `post_logout_redirect_uri` that is not registered on the app (or with no app named by
+	// `client_id` or the hint) is never followed: a 400 page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/oauth/logout (the `StartSignOut` operationId).
+	StartSignOutWithResponse(ctx context.Context, params *StartSignOutParams, reqEditors ...RequestEditorFn) (*StartSignOutResponse, error)
+
+	// SignOutWithBodyWithResponse Sign out (the "Sign out" button and the confirmation page's form)
+	//
+	// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+	// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+	// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+	// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+	// which then shows the sign-in page for the same request); otherwise a page saying the user is
+	// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+	SignOutWithBodyWithResponse(ctx context.Context, params *SignOutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignOutResponse, error)
+
+	// SignOutWithFormdataBodyWithResponse Sign out (the "Sign out" button and the confirmation page's form)
+	//
+	// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+	// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+	// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+	// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+	// which then shows the sign-in page for the same request); otherwise a page saying the user is
+	// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+	SignOutWithFormdataBodyWithResponse(ctx context.Context, params *SignOutParams, body SignOutFormdataRequestBody, reqEditors ...RequestEditorFn) (*SignOutResponse, error)
+
 	// OpenMfaSetupWithResponse The MFA set-up page (the emailed link)
 	//
 	// The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
@@ -12846,6 +14899,83 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/oauth/mfa/setup (the `CompleteMfaSetup` operationId).
 	CompleteMfaSetupWithFormdataBodyWithResponse(ctx context.Context, params *CompleteMfaSetupParams, body CompleteMfaSetupFormdataRequestBody, reqEditors ...RequestEditorFn) (*CompleteMfaSetupResponse, error)
+
+	// OpenPasswordLinkWithResponse The page an invitation or password reset link opens
+	//
+	// A form to choose a password (twice), showing the platform's password policy. The link is the
+	// emailed invitation (valid for the platform property `temporary.password.expiry.hours`, as it was
+	// when the invitation was sent) or password reset link (30 minutes); each is single-use. An unknown,
+	// expired or used link shows a page saying to ask for a new one (400).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/oauth/password/choose (the `OpenPasswordLink` operationId).
+	OpenPasswordLinkWithResponse(ctx context.Context, params *OpenPasswordLinkParams, reqEditors ...RequestEditorFn) (*OpenPasswordLinkResponse, error)
+
+	// ChoosePasswordWithBodyWithResponse Choose a password (the link page's form)
+	//
+	// Sets the account's password from an invitation or reset link and spends the link. A reset also
+	// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+	// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+	// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+	// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+	// token a 403 page.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+	ChoosePasswordWithBodyWithResponse(ctx context.Context, params *ChoosePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChoosePasswordResponse, error)
+
+	// ChoosePasswordWithFormdataBodyWithResponse Choose a password (the link page's form)
+	//
+	// Sets the account's password from an invitation or reset link and spends the link. A reset also
+	// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+	// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+	// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+	// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+	// token a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+	ChoosePasswordWithFormdataBodyWithResponse(ctx context.Context, params *ChoosePasswordParams, body ChoosePasswordFormdataRequestBody, reqEditors ...RequestEditorFn) (*ChoosePasswordResponse, error)
+
+	// OpenForgotPasswordWithResponse The "Forgot password?" page
+	//
+	// A page asking for the account's email address (linked from the sign-in page, which it links back
+	// to, keeping the authorization request in `return_to` when there is one). A `return_to` that is
+	// not a path of this service's pages (`/api/oauth/authorize?...` or `/account`) is a 400 page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/oauth/password/forgot (the `OpenForgotPassword` operationId).
+	OpenForgotPasswordWithResponse(ctx context.Context, params *OpenForgotPasswordParams, reqEditors ...RequestEditorFn) (*OpenForgotPasswordResponse, error)
+
+	// RequestPasswordResetWithBodyWithResponse Ask for a password reset link (the "Forgot password?" page's form)
+	//
+	// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+	// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+	// is the same page (200) whether or not the address has an account, and takes the same time: the
+	// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+	// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+	RequestPasswordResetWithBodyWithResponse(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
+
+	// RequestPasswordResetWithFormdataBodyWithResponse Ask for a password reset link (the "Forgot password?" page's form)
+	//
+	// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+	// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+	// is the same page (200) whether or not the address has an account, and takes the same time: the
+	// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+	// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+	RequestPasswordResetWithFormdataBodyWithResponse(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error)
 
 	// RevokeTokenWithBodyWithResponse Revoke a token (RFC 7009)
 	//
@@ -12968,6 +15098,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/oauth/token (the `IssueToken` operationId).
 	IssueTokenWithFormdataBodyWithResponse(ctx context.Context, body IssueTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*IssueTokenResponse, error)
+
+	// GetUserInfoWithResponse The signed-in user's claims (OpenID Connect UserInfo)
+	//
+	// The claims about the user an access token was issued for, as the token's scopes allow: `sub`
+	// always; `email` and `email_verified` with `email`; `name`, `given_name` and `family_name` (those
+	// the account has) with `profile`. The token must carry `openid` (403 `insufficient_scope`
+	// otherwise). `sub` is the user's id, the same as the ID token's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/oauth/userinfo (the `GetUserInfo` operationId).
+	GetUserInfoWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetUserInfoResponse, error)
+
+	// PostUserInfoWithResponse The signed-in user's claims (OpenID Connect UserInfo, POST)
+	//
+	// As `GET /api/oauth/userinfo`; the access token in the `Authorization` header.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/oauth/userinfo (the `PostUserInfo` operationId).
+	PostUserInfoWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostUserInfoResponse, error)
 
 	// GetServicesWithResponse List the callable endpoints
 	//
@@ -13632,6 +15783,18 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/organisations/{orgGroupId}/users/{userId} (the `UpdateMember` operationId).
 	UpdateMemberWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, body UpdateMemberJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMemberResponse, error)
+
+	// ResendInvitationWithResponse Send a member's invitation again
+	//
+	// Emails the member a new invitation link to choose a password (valid for the platform property
+	// `temporary.password.expiry.hours`); earlier links of the account stop working. Only for an
+	// account that has not chosen a password yet (`invitationPending`): otherwise 409. Not a member →
+	// 404. Organisation administrators of this organisation and SafeShare administrators may call this.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/{userId}/invitation (the `ResendInvitation` operationId).
+	ResendInvitationWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*ResendInvitationResponse, error)
 
 	// ListClearancesWithResponse List the clearances
 	//
@@ -14422,6 +16585,263 @@ func (r GetAuthorizationServerMetadataResponse) ContentType() string {
 	return ""
 }
 
+type GetOpenIdConfigurationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OpenIdProviderMetadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOpenIdConfigurationResponse) GetJSON200() *OpenIdProviderMetadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOpenIdConfigurationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOpenIdConfigurationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOpenIdConfigurationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOpenIdConfigurationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetAccountPageResponse200Headers the declared response headers of an HTTP 200 response for GetAccountPage
+type GetAccountPageResponse200Headers struct {
+	SetCookie *string
+}
+
+// GetAccountPageResponse503Headers the declared response headers of an HTTP 503 response for GetAccountPage
+type GetAccountPageResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetAccountPageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetAccountPageResponse200Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetAccountPageResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAccountPageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAccountPageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAccountPageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAccountPageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RevokeAccountAppResponse303Headers the declared response headers of an HTTP 303 response for RevokeAccountApp
+type RevokeAccountAppResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+// RevokeAccountAppResponse503Headers the declared response headers of an HTTP 503 response for RevokeAccountApp
+type RevokeAccountAppResponse503Headers struct {
+	RetryAfter *int
+}
+
+type RevokeAccountAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *RevokeAccountAppResponse303Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RevokeAccountAppResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeAccountAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeAccountAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeAccountAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeAccountAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetUpAccountMfaResponse303Headers the declared response headers of an HTTP 303 response for SetUpAccountMfa
+type SetUpAccountMfaResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+// SetUpAccountMfaResponse401Headers the declared response headers of an HTTP 401 response for SetUpAccountMfa
+type SetUpAccountMfaResponse401Headers struct {
+	SetCookie *string
+}
+
+// SetUpAccountMfaResponse429Headers the declared response headers of an HTTP 429 response for SetUpAccountMfa
+type SetUpAccountMfaResponse429Headers struct {
+	RetryAfter *int
+}
+
+// SetUpAccountMfaResponse503Headers the declared response headers of an HTTP 503 response for SetUpAccountMfa
+type SetUpAccountMfaResponse503Headers struct {
+	RetryAfter *int
+}
+
+type SetUpAccountMfaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *SetUpAccountMfaResponse303Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetUpAccountMfaResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetUpAccountMfaResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SetUpAccountMfaResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r SetUpAccountMfaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetUpAccountMfaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetUpAccountMfaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetUpAccountMfaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EndAccountSessionsResponse200Headers the declared response headers of an HTTP 200 response for EndAccountSessions
+type EndAccountSessionsResponse200Headers struct {
+	SetCookie *string
+}
+
+// EndAccountSessionsResponse303Headers the declared response headers of an HTTP 303 response for EndAccountSessions
+type EndAccountSessionsResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+// EndAccountSessionsResponse503Headers the declared response headers of an HTTP 503 response for EndAccountSessions
+type EndAccountSessionsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type EndAccountSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *EndAccountSessionsResponse200Headers
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *EndAccountSessionsResponse303Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *EndAccountSessionsResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r EndAccountSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndAccountSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndAccountSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndAccountSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // AuthorizeResponse200Headers the declared response headers of an HTTP 200 response for Authorize
 type AuthorizeResponse200Headers struct {
 	SetCookie *string
@@ -14812,6 +17232,118 @@ func (r VerifySignInCodeResponse) ContentType() string {
 	return ""
 }
 
+// StartSignOutResponse200Headers the declared response headers of an HTTP 200 response for StartSignOut
+type StartSignOutResponse200Headers struct {
+	SetCookie *string
+}
+
+// StartSignOutResponse303Headers the declared response headers of an HTTP 303 response for StartSignOut
+type StartSignOutResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+// StartSignOutResponse503Headers the declared response headers of an HTTP 503 response for StartSignOut
+type StartSignOutResponse503Headers struct {
+	RetryAfter *int
+}
+
+type StartSignOutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *StartSignOutResponse200Headers
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *StartSignOutResponse303Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *StartSignOutResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r StartSignOutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartSignOutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartSignOutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartSignOutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SignOutResponse200Headers the declared response headers of an HTTP 200 response for SignOut
+type SignOutResponse200Headers struct {
+	SetCookie *string
+}
+
+// SignOutResponse303Headers the declared response headers of an HTTP 303 response for SignOut
+type SignOutResponse303Headers struct {
+	Location  string
+	SetCookie *string
+}
+
+// SignOutResponse503Headers the declared response headers of an HTTP 503 response for SignOut
+type SignOutResponse503Headers struct {
+	RetryAfter *int
+}
+
+type SignOutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SignOutResponse200Headers
+	// Headers303 the parsed response headers for an HTTP 303 response
+	Headers303 *SignOutResponse303Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SignOutResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r SignOutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SignOutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SignOutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SignOutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // OpenMfaSetupResponse200Headers the declared response headers of an HTTP 200 response for OpenMfaSetup
 type OpenMfaSetupResponse200Headers struct {
 	SetCookie *string
@@ -14923,6 +17455,219 @@ func (r CompleteMfaSetupResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CompleteMfaSetupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// OpenPasswordLinkResponse200Headers the declared response headers of an HTTP 200 response for OpenPasswordLink
+type OpenPasswordLinkResponse200Headers struct {
+	SetCookie *string
+}
+
+// OpenPasswordLinkResponse429Headers the declared response headers of an HTTP 429 response for OpenPasswordLink
+type OpenPasswordLinkResponse429Headers struct {
+	RetryAfter *int
+}
+
+// OpenPasswordLinkResponse503Headers the declared response headers of an HTTP 503 response for OpenPasswordLink
+type OpenPasswordLinkResponse503Headers struct {
+	RetryAfter *int
+}
+
+type OpenPasswordLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *OpenPasswordLinkResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OpenPasswordLinkResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *OpenPasswordLinkResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenPasswordLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenPasswordLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenPasswordLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenPasswordLinkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ChoosePasswordResponse200Headers the declared response headers of an HTTP 200 response for ChoosePassword
+type ChoosePasswordResponse200Headers struct {
+	SetCookie *string
+}
+
+// ChoosePasswordResponse400Headers the declared response headers of an HTTP 400 response for ChoosePassword
+type ChoosePasswordResponse400Headers struct {
+	SetCookie *string
+}
+
+// ChoosePasswordResponse429Headers the declared response headers of an HTTP 429 response for ChoosePassword
+type ChoosePasswordResponse429Headers struct {
+	RetryAfter *int
+}
+
+// ChoosePasswordResponse503Headers the declared response headers of an HTTP 503 response for ChoosePassword
+type ChoosePasswordResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ChoosePasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ChoosePasswordResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ChoosePasswordResponse400Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ChoosePasswordResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ChoosePasswordResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r ChoosePasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChoosePasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChoosePasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChoosePasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// OpenForgotPasswordResponse200Headers the declared response headers of an HTTP 200 response for OpenForgotPassword
+type OpenForgotPasswordResponse200Headers struct {
+	SetCookie *string
+}
+
+type OpenForgotPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *OpenForgotPasswordResponse200Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenForgotPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenForgotPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenForgotPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenForgotPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RequestPasswordResetResponse200Headers the declared response headers of an HTTP 200 response for RequestPasswordReset
+type RequestPasswordResetResponse200Headers struct {
+	SetCookie *string
+}
+
+// RequestPasswordResetResponse429Headers the declared response headers of an HTTP 429 response for RequestPasswordReset
+type RequestPasswordResetResponse429Headers struct {
+	RetryAfter *int
+}
+
+// RequestPasswordResetResponse503Headers the declared response headers of an HTTP 503 response for RequestPasswordReset
+type RequestPasswordResetResponse503Headers struct {
+	RetryAfter *int
+}
+
+type RequestPasswordResetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RequestPasswordResetResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestPasswordResetResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RequestPasswordResetResponse503Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestPasswordResetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestPasswordResetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestPasswordResetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestPasswordResetResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15131,6 +17876,172 @@ func (r IssueTokenResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r IssueTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetUserInfoResponse401Headers the declared response headers of an HTTP 401 response for GetUserInfo
+type GetUserInfoResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetUserInfoResponse403Headers the declared response headers of an HTTP 403 response for GetUserInfo
+type GetUserInfoResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetUserInfoResponse503Headers the declared response headers of an HTTP 503 response for GetUserInfo
+type GetUserInfoResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetUserInfoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserInfo
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetUserInfoResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetUserInfoResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetUserInfoResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetUserInfoResponse) GetJSON200() *UserInfo {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetUserInfoResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetUserInfoResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetUserInfoResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetUserInfoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetUserInfoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetUserInfoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetUserInfoResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PostUserInfoResponse401Headers the declared response headers of an HTTP 401 response for PostUserInfo
+type PostUserInfoResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// PostUserInfoResponse403Headers the declared response headers of an HTTP 403 response for PostUserInfo
+type PostUserInfoResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// PostUserInfoResponse503Headers the declared response headers of an HTTP 503 response for PostUserInfo
+type PostUserInfoResponse503Headers struct {
+	RetryAfter *int
+}
+
+type PostUserInfoResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserInfo
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *PostUserInfoResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *PostUserInfoResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PostUserInfoResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostUserInfoResponse) GetJSON200() *UserInfo {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostUserInfoResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostUserInfoResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostUserInfoResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostUserInfoResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostUserInfoResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostUserInfoResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostUserInfoResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18509,6 +21420,103 @@ func (r UpdateMemberResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateMemberResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResendInvitationResponse401Headers the declared response headers of an HTTP 401 response for ResendInvitation
+type ResendInvitationResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ResendInvitationResponse403Headers the declared response headers of an HTTP 403 response for ResendInvitation
+type ResendInvitationResponse403Headers struct {
+	WWWAuthenticate *string
+}
+
+// ResendInvitationResponse503Headers the declared response headers of an HTTP 503 response for ResendInvitation
+type ResendInvitationResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ResendInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *BadRequest
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResendInvitationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ResendInvitationResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ResendInvitationResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResendInvitationResponse) GetApplicationproblemJSON400() *BadRequest {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResendInvitationResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResendInvitationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResendInvitationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ResendInvitationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ResendInvitationResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResendInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResendInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResendInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResendInvitationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -22344,6 +25352,160 @@ func (c *ClientWithResponses) GetAuthorizationServerMetadataWithResponse(ctx con
 	return ParseGetAuthorizationServerMetadataResponse(rsp)
 }
 
+// GetOpenIdConfigurationWithResponse OpenID Connect discovery
+//
+// OpenID Connect Discovery 1.0 provider metadata: the issuer, the endpoints (authorization, token,
+// userinfo, JWKS, end session, revocation, introspection), the scopes (`openid`, `profile`, `email`
+// beside the service's own), the response types, the claims, and RS256 as the ID token's only
+// signing algorithm. `issuer` is the service's issuer (`ACCESS_ISSUER`) exactly, as every ID token's
+// `iss`. Takes no authentication.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /.well-known/openid-configuration (the `GetOpenIdConfiguration` operationId).
+func (c *ClientWithResponses) GetOpenIdConfigurationWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenIdConfigurationResponse, error) {
+	rsp, err := c.GetOpenIdConfiguration(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOpenIdConfigurationResponse(rsp)
+}
+
+// GetAccountPageWithResponse The account page (browser)
+//
+// A server-rendered page for the person signed in in this browser: their profile (name, email),
+// the apps they approved (each with a button to revoke it: its refresh tokens and access tokens end
+// at once, as `revokeMyApproval` does), their MFA state (set up an authenticator, or reset it with
+// a current code), and a button to end every session (every sign-in session and refresh token of the
+// account, this one included). Without a sign-in session it is the sign-in page, which comes back
+// here after signing in. Works without JavaScript. A request the spec refuses (a malformed cookie,
+// say) is a 400 page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /account (the `GetAccountPage` operationId).
+func (c *ClientWithResponses) GetAccountPageWithResponse(ctx context.Context, params *GetAccountPageParams, reqEditors ...RequestEditorFn) (*GetAccountPageResponse, error) {
+	rsp, err := c.GetAccountPage(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAccountPageResponse(rsp)
+}
+
+// RevokeAccountAppWithBodyWithResponse Revoke an approved app (the account page's form)
+//
+// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+// access tokens for the user end at once (on other instances within the revocation poll), and the
+// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+// a missing or wrong CSRF token → 403 page, nothing changes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+func (c *ClientWithResponses) RevokeAccountAppWithBodyWithResponse(ctx context.Context, params *RevokeAccountAppParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeAccountAppResponse, error) {
+	rsp, err := c.RevokeAccountAppWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAccountAppResponse(rsp)
+}
+
+// RevokeAccountAppWithFormdataBodyWithResponse Revoke an approved app (the account page's form)
+//
+// Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+// access tokens for the user end at once (on other instances within the revocation poll), and the
+// app must be approved again. Back to the account page (303), which no longer lists it. No approval
+// of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+// a missing or wrong CSRF token → 403 page, nothing changes.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /account/apps/revoke (the `RevokeAccountApp` operationId).
+func (c *ClientWithResponses) RevokeAccountAppWithFormdataBodyWithResponse(ctx context.Context, params *RevokeAccountAppParams, body RevokeAccountAppFormdataRequestBody, reqEditors ...RequestEditorFn) (*RevokeAccountAppResponse, error) {
+	rsp, err := c.RevokeAccountAppWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeAccountAppResponse(rsp)
+}
+
+// SetUpAccountMfaWithBodyWithResponse Set up or reset the authenticator (the account page's form)
+//
+// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+// → 403 page, nothing changes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+func (c *ClientWithResponses) SetUpAccountMfaWithBodyWithResponse(ctx context.Context, params *SetUpAccountMfaParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUpAccountMfaResponse, error) {
+	rsp, err := c.SetUpAccountMfaWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetUpAccountMfaResponse(rsp)
+}
+
+// SetUpAccountMfaWithFormdataBodyWithResponse Set up or reset the authenticator (the account page's form)
+//
+// For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+// (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+// code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+// A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+// wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+// → 403 page, nothing changes.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /account/mfa (the `SetUpAccountMfa` operationId).
+func (c *ClientWithResponses) SetUpAccountMfaWithFormdataBodyWithResponse(ctx context.Context, params *SetUpAccountMfaParams, body SetUpAccountMfaFormdataRequestBody, reqEditors ...RequestEditorFn) (*SetUpAccountMfaResponse, error) {
+	rsp, err := c.SetUpAccountMfaWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetUpAccountMfaResponse(rsp)
+}
+
+// EndAccountSessionsWithBodyWithResponse End every session (the account page's form)
+//
+// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+// page, nothing changes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+func (c *ClientWithResponses) EndAccountSessionsWithBodyWithResponse(ctx context.Context, params *EndAccountSessionsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*EndAccountSessionsResponse, error) {
+	rsp, err := c.EndAccountSessionsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndAccountSessionsResponse(rsp)
+}
+
+// EndAccountSessionsWithFormdataBodyWithResponse End every session (the account page's form)
+//
+// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+// page, nothing changes.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /account/sessions/end (the `EndAccountSessions` operationId).
+func (c *ClientWithResponses) EndAccountSessionsWithFormdataBodyWithResponse(ctx context.Context, params *EndAccountSessionsParams, body EndAccountSessionsFormdataRequestBody, reqEditors ...RequestEditorFn) (*EndAccountSessionsResponse, error) {
+	rsp, err := c.EndAccountSessionsWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndAccountSessionsResponse(rsp)
+}
+
 // AuthorizeWithResponse Start the authorization-code or implicit flow (browser)
 //
 // The browser-facing start of the authorization-code (`response_type=code`) and implicit
@@ -22367,9 +25529,19 @@ func (c *ClientWithResponses) GetAuthorizationServerMetadataWithResponse(ctx con
 // PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
 // required for apps registered without a secret. `plain` is refused.
 //
+// OpenID Connect: with `openid` among the scopes (the app must be registered with it, as with any
+// scope), the code flow's token response carries an RS256 `id_token` (`iss`, `sub` = the user's id,
+// `aud` = the client id, `exp`, `iat`, `auth_time`, `nonce` when the request had one, `at_hash`,
+// `amr` (`pwd`, and `otp` after MFA), and with `email` / `profile` the user's `email`,
+// `email_verified`, `name`, `given_name`, `family_name`). `prompt`, `max_age` and `login_hint` work
+// as OpenID Connect Core 1.0 section 3.1.2.1 says; `prompt=none` errors are `login_required` and
+// `consent_required`.
+//
 // The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
 // the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
-// is https, 8 hours).
+// is https, 8 hours). Every page shown to a signed-in person has a "Sign out" button
+// (`POST /api/oauth/logout`), the approval page a "Not you?" one, and the sign-in page a
+// "Forgot password?" link (`GET /api/oauth/password/forgot`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -22564,6 +25736,69 @@ func (c *ClientWithResponses) VerifySignInCodeWithFormdataBodyWithResponse(ctx c
 	return ParseVerifySignInCodeResponse(rsp)
 }
 
+// StartSignOutWithResponse Sign out (OpenID Connect RP-initiated logout)
+//
+// The end-session endpoint. With `id_token_hint` naming the user of the browser's sign-in session
+// (an ID token this service issued, even an expired one), the session ends at once and the browser
+// is sent to `post_logout_redirect_uri` (303) with `state`, when that URI is registered on the app
+// the ID token was issued to (`postLogoutRedirectUris`); without a registered URI, a page says the
+// user is signed out (200). Without a matching hint the answer is a page asking the user to confirm
+// (200; its form posts to `POST /api/oauth/logout`), so another site cannot sign a user out by
+// linking here. Without a session: the signed-out page, or the redirect when the URI is registered.
+// A `post_logout_redirect_uri` that is not registered on the app (or with no app named by
+// `client_id` or the hint) is never followed: a 400 page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/oauth/logout (the `StartSignOut` operationId).
+func (c *ClientWithResponses) StartSignOutWithResponse(ctx context.Context, params *StartSignOutParams, reqEditors ...RequestEditorFn) (*StartSignOutResponse, error) {
+	rsp, err := c.StartSignOut(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartSignOutResponse(rsp)
+}
+
+// SignOutWithBodyWithResponse Sign out (the "Sign out" button and the confirmation page's form)
+//
+// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+// which then shows the sign-in page for the same request); otherwise a page saying the user is
+// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+func (c *ClientWithResponses) SignOutWithBodyWithResponse(ctx context.Context, params *SignOutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SignOutResponse, error) {
+	rsp, err := c.SignOutWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignOutResponse(rsp)
+}
+
+// SignOutWithFormdataBodyWithResponse Sign out (the "Sign out" button and the confirmation page's form)
+//
+// Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+// in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+// with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+// it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+// which then shows the sign-in page for the same request); otherwise a page saying the user is
+// signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/logout (the `SignOut` operationId).
+func (c *ClientWithResponses) SignOutWithFormdataBodyWithResponse(ctx context.Context, params *SignOutParams, body SignOutFormdataRequestBody, reqEditors ...RequestEditorFn) (*SignOutResponse, error) {
+	rsp, err := c.SignOutWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSignOutResponse(rsp)
+}
+
 // OpenMfaSetupWithResponse The MFA set-up page (the emailed link)
 //
 // The page an emailed set-up link opens: a QR code of the user's new authenticator key, the key as
@@ -22616,6 +25851,119 @@ func (c *ClientWithResponses) CompleteMfaSetupWithFormdataBodyWithResponse(ctx c
 		return nil, err
 	}
 	return ParseCompleteMfaSetupResponse(rsp)
+}
+
+// OpenPasswordLinkWithResponse The page an invitation or password reset link opens
+//
+// A form to choose a password (twice), showing the platform's password policy. The link is the
+// emailed invitation (valid for the platform property `temporary.password.expiry.hours`, as it was
+// when the invitation was sent) or password reset link (30 minutes); each is single-use. An unknown,
+// expired or used link shows a page saying to ask for a new one (400).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/oauth/password/choose (the `OpenPasswordLink` operationId).
+func (c *ClientWithResponses) OpenPasswordLinkWithResponse(ctx context.Context, params *OpenPasswordLinkParams, reqEditors ...RequestEditorFn) (*OpenPasswordLinkResponse, error) {
+	rsp, err := c.OpenPasswordLink(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenPasswordLinkResponse(rsp)
+}
+
+// ChoosePasswordWithBodyWithResponse Choose a password (the link page's form)
+//
+// Sets the account's password from an invitation or reset link and spends the link. A reset also
+// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+// token a 403 page.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+func (c *ClientWithResponses) ChoosePasswordWithBodyWithResponse(ctx context.Context, params *ChoosePasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChoosePasswordResponse, error) {
+	rsp, err := c.ChoosePasswordWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChoosePasswordResponse(rsp)
+}
+
+// ChoosePasswordWithFormdataBodyWithResponse Choose a password (the link page's form)
+//
+// Sets the account's password from an invitation or reset link and spends the link. A reset also
+// ends every sign-in session, refresh token and access token the account had and clears its lockout;
+// an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+// sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+// leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+// token a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/password/choose (the `ChoosePassword` operationId).
+func (c *ClientWithResponses) ChoosePasswordWithFormdataBodyWithResponse(ctx context.Context, params *ChoosePasswordParams, body ChoosePasswordFormdataRequestBody, reqEditors ...RequestEditorFn) (*ChoosePasswordResponse, error) {
+	rsp, err := c.ChoosePasswordWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChoosePasswordResponse(rsp)
+}
+
+// OpenForgotPasswordWithResponse The "Forgot password?" page
+//
+// A page asking for the account's email address (linked from the sign-in page, which it links back
+// to, keeping the authorization request in `return_to` when there is one). A `return_to` that is
+// not a path of this service's pages (`/api/oauth/authorize?...` or `/account`) is a 400 page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/oauth/password/forgot (the `OpenForgotPassword` operationId).
+func (c *ClientWithResponses) OpenForgotPasswordWithResponse(ctx context.Context, params *OpenForgotPasswordParams, reqEditors ...RequestEditorFn) (*OpenForgotPasswordResponse, error) {
+	rsp, err := c.OpenForgotPassword(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenForgotPasswordResponse(rsp)
+}
+
+// RequestPasswordResetWithBodyWithResponse Ask for a password reset link (the "Forgot password?" page's form)
+//
+// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+// is the same page (200) whether or not the address has an account, and takes the same time: the
+// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+func (c *ClientWithResponses) RequestPasswordResetWithBodyWithResponse(ctx context.Context, params *RequestPasswordResetParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
+	rsp, err := c.RequestPasswordResetWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestPasswordResetResponse(rsp)
+}
+
+// RequestPasswordResetWithFormdataBodyWithResponse Ask for a password reset link (the "Forgot password?" page's form)
+//
+// Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+// address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+// is the same page (200) whether or not the address has an account, and takes the same time: the
+// email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+// per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/password/forgot (the `RequestPasswordReset` operationId).
+func (c *ClientWithResponses) RequestPasswordResetWithFormdataBodyWithResponse(ctx context.Context, params *RequestPasswordResetParams, body RequestPasswordResetFormdataRequestBody, reqEditors ...RequestEditorFn) (*RequestPasswordResetResponse, error) {
+	rsp, err := c.RequestPasswordResetWithFormdataBody(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestPasswordResetResponse(rsp)
 }
 
 // RevokeTokenWithBodyWithResponse Revoke a token (RFC 7009)
@@ -22762,6 +26110,39 @@ func (c *ClientWithResponses) IssueTokenWithFormdataBodyWithResponse(ctx context
 		return nil, err
 	}
 	return ParseIssueTokenResponse(rsp)
+}
+
+// GetUserInfoWithResponse The signed-in user's claims (OpenID Connect UserInfo)
+//
+// The claims about the user an access token was issued for, as the token's scopes allow: `sub`
+// always; `email` and `email_verified` with `email`; `name`, `given_name` and `family_name` (those
+// the account has) with `profile`. The token must carry `openid` (403 `insufficient_scope`
+// otherwise). `sub` is the user's id, the same as the ID token's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/oauth/userinfo (the `GetUserInfo` operationId).
+func (c *ClientWithResponses) GetUserInfoWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetUserInfoResponse, error) {
+	rsp, err := c.GetUserInfo(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetUserInfoResponse(rsp)
+}
+
+// PostUserInfoWithResponse The signed-in user's claims (OpenID Connect UserInfo, POST)
+//
+// As `GET /api/oauth/userinfo`; the access token in the `Authorization` header.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/oauth/userinfo (the `PostUserInfo` operationId).
+func (c *ClientWithResponses) PostUserInfoWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PostUserInfoResponse, error) {
+	rsp, err := c.PostUserInfo(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostUserInfoResponse(rsp)
 }
 
 // GetServicesWithResponse List the callable endpoints
@@ -23726,6 +27107,24 @@ func (c *ClientWithResponses) UpdateMemberWithResponse(ctx context.Context, orgG
 		return nil, err
 	}
 	return ParseUpdateMemberResponse(rsp)
+}
+
+// ResendInvitationWithResponse Send a member's invitation again
+//
+// Emails the member a new invitation link to choose a password (valid for the platform property
+// `temporary.password.expiry.hours`); earlier links of the account stop working. Only for an
+// account that has not chosen a password yet (`invitationPending`): otherwise 409. Not a member →
+// 404. Organisation administrators of this organisation and SafeShare administrators may call this.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/organisations/{orgGroupId}/users/{userId}/invitation (the `ResendInvitation` operationId).
+func (c *ClientWithResponses) ResendInvitationWithResponse(ctx context.Context, orgGroupId OrgGroupId, userId Id, reqEditors ...RequestEditorFn) (*ResendInvitationResponse, error) {
+	rsp, err := c.ResendInvitation(ctx, orgGroupId, userId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendInvitationResponse(rsp)
 }
 
 // ListClearancesWithResponse List the clearances
@@ -24872,6 +28271,239 @@ func ParseGetAuthorizationServerMetadataResponse(rsp *http.Response) (*GetAuthor
 	return response, nil
 }
 
+// ParseGetOpenIdConfigurationResponse parses an HTTP response from a GetOpenIdConfigurationWithResponse call
+func ParseGetOpenIdConfigurationResponse(rsp *http.Response) (*GetOpenIdConfigurationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOpenIdConfigurationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OpenIdProviderMetadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAccountPageResponse parses an HTTP response from a GetAccountPageWithResponse call
+func ParseGetAccountPageResponse(rsp *http.Response) (*GetAccountPageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAccountPageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetAccountPageResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetAccountPageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRevokeAccountAppResponse parses an HTTP response from a RevokeAccountAppWithResponse call
+func ParseRevokeAccountAppResponse(rsp *http.Response) (*RevokeAccountAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeAccountAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 303:
+		var headers RevokeAccountAppResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 503:
+		var headers RevokeAccountAppResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetUpAccountMfaResponse parses an HTTP response from a SetUpAccountMfaWithResponse call
+func ParseSetUpAccountMfaResponse(rsp *http.Response) (*SetUpAccountMfaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetUpAccountMfaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 303:
+		var headers SetUpAccountMfaResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 401:
+		var headers SetUpAccountMfaResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SetUpAccountMfaResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers SetUpAccountMfaResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEndAccountSessionsResponse parses an HTTP response from a EndAccountSessionsWithResponse call
+func ParseEndAccountSessionsResponse(rsp *http.Response) (*EndAccountSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndAccountSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers EndAccountSessionsResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 303:
+		var headers EndAccountSessionsResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 503:
+		var headers EndAccountSessionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseAuthorizeResponse parses an HTTP response from a AuthorizeWithResponse call
 func ParseAuthorizeResponse(rsp *http.Response) (*AuthorizeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25253,6 +28885,118 @@ func ParseVerifySignInCodeResponse(rsp *http.Response) (*VerifySignInCodeRespons
 	return response, nil
 }
 
+// ParseStartSignOutResponse parses an HTTP response from a StartSignOutWithResponse call
+func ParseStartSignOutResponse(rsp *http.Response) (*StartSignOutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartSignOutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers StartSignOutResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 303:
+		var headers StartSignOutResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 503:
+		var headers StartSignOutResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSignOutResponse parses an HTTP response from a SignOutWithResponse call
+func ParseSignOutResponse(rsp *http.Response) (*SignOutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SignOutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SignOutResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 303:
+		var headers SignOutResponse303Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers303 = &headers
+	case rsp.StatusCode == 503:
+		var headers SignOutResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseOpenMfaSetupResponse parses an HTTP response from a OpenMfaSetupWithResponse call
 func ParseOpenMfaSetupResponse(rsp *http.Response) (*OpenMfaSetupResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25348,6 +29092,192 @@ func ParseCompleteMfaSetupResponse(rsp *http.Response) (*CompleteMfaSetupRespons
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers CompleteMfaSetupResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseOpenPasswordLinkResponse parses an HTTP response from a OpenPasswordLinkWithResponse call
+func ParseOpenPasswordLinkResponse(rsp *http.Response) (*OpenPasswordLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenPasswordLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers OpenPasswordLinkResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers OpenPasswordLinkResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers OpenPasswordLinkResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseChoosePasswordResponse parses an HTTP response from a ChoosePasswordWithResponse call
+func ParseChoosePasswordResponse(rsp *http.Response) (*ChoosePasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChoosePasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ChoosePasswordResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ChoosePasswordResponse400Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 429:
+		var headers ChoosePasswordResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ChoosePasswordResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseOpenForgotPasswordResponse parses an HTTP response from a OpenForgotPasswordWithResponse call
+func ParseOpenForgotPasswordResponse(rsp *http.Response) (*OpenForgotPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenForgotPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers OpenForgotPasswordResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRequestPasswordResetResponse parses an HTTP response from a RequestPasswordResetWithResponse call
+func ParseRequestPasswordResetResponse(rsp *http.Response) (*RequestPasswordResetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestPasswordResetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RequestPasswordResetResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers RequestPasswordResetResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers RequestPasswordResetResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -25556,6 +29486,166 @@ func ParseIssueTokenResponse(rsp *http.Response) (*IssueTokenResponse, error) {
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers IssueTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetUserInfoResponse parses an HTTP response from a GetUserInfoWithResponse call
+func ParseGetUserInfoResponse(rsp *http.Response) (*GetUserInfoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetUserInfoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserInfo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetUserInfoResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetUserInfoResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetUserInfoResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePostUserInfoResponse parses an HTTP response from a PostUserInfoWithResponse call
+func ParsePostUserInfoResponse(rsp *http.Response) (*PostUserInfoResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostUserInfoResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserInfo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers PostUserInfoResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers PostUserInfoResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers PostUserInfoResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -28756,6 +32846,103 @@ func ParseUpdateMemberResponse(rsp *http.Response) (*UpdateMemberResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers403 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResendInvitationResponse parses an HTTP response from a ResendInvitationWithResponse call
+func ParseResendInvitationResponse(rsp *http.Response) (*ResendInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResendInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResendInvitationResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ResendInvitationResponse403Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers ResendInvitationResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

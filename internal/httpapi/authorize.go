@@ -294,7 +294,7 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.SignInResponseObject, error) {
 	b := req.Body
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
-		ClientID: b.ClientId, RedirectURI: b.RedirectUri, State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
+		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +359,7 @@ func (s *Server) noteSignInPage(ctx context.Context, username string, res oauth.
 func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeRequestObject) (gen.VerifySignInCodeResponseObject, error) {
 	b := req.Body
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
-		ClientID: b.ClientId, RedirectURI: b.RedirectUri, State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
+		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
 	if err != nil {
 		return nil, err
 	}
