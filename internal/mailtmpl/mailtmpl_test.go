@@ -56,7 +56,7 @@ func TestEveryEmailIsAPair(t *testing.T) {
 	}
 	for _, name := range Names() {
 		e := render(t, name, Input{Texts: i18n.BuiltinTexts(), Brand: brand, Validity: time.Hour,
-			Values: map[string]string{"link": "https://x.example/l", "by": "a@b.example", "organisation": `"Org"`, "requestedBy": "c@d.example"},
+			Values:  map[string]string{"link": "https://x.example/l", "by": "a@b.example", "organisation": `"Org"`, "requestedBy": "c@d.example"},
 			Phrases: map[string]string{"reason": "email.mfaSetup.reason.joined"}})
 		if e.Subject == "" || !strings.HasSuffix(e.Text, foot) || !strings.HasPrefix(e.HTML, "<!DOCTYPE html>") ||
 			!strings.Contains(e.HTML, "<title>"+e.Subject+"</title>") || strings.Contains(e.Text+e.HTML, "{") {
