@@ -93,6 +93,8 @@ type App struct {
 	Contacts *contact.Service
 	// I18n is the languages of the pages and emails: bundles, locales, the platform's default.
 	I18n *i18n.Service
+	// LinkMail sends the invitation and password reset emails (templated, themed, in the person's language).
+	LinkMail notify.LinkMailer
 
 	// Hasher is the password hasher the services share (tests count its checks).
 	Hasher *password.Hasher
@@ -206,14 +208,14 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 			return nil, err
 		}
 	}
-	// Every email carries the theme (an organisation's own names and links in those about it).
+	// Every email is written from its templates here, in its language, with the theme (an organisation's
+	// own names and links in those about it).
 	languages := i18n.NewService(st.I18n(), log)
 	themed := theme.NewMailer(mailer, themes, st.Organisations(), log)
 	themed.SetTexts(languages)
 	mailer = themed
 	perClient, perAddress := rateLimits(cfg, opts)
 	orgs := organisation.NewService(st.Organisations(), st.Users(), gen, mailer, log)
-	orgs.SetMailTexts(languages)
 	a := &App{
 		Config: cfg, Log: log, Store: st, IDs: gen, Properties: props, Theme: themes, I18n: languages, Revocations: revoked, Hasher: hasher,
 		perClient: perClient, perAddress: perAddress, importTimeout: opts.ImportTimeout, keyOptions: opts.Keys,
@@ -222,7 +224,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Orgs:  orgs,
 		MFA: mfa.NewService(st.MFA(), mfa.Options{Organisations: orgs, Mailer: mailer, Log: log,
 			LinkBase:     strings.TrimSuffix(cfg.Issuer, "/") + "/api/oauth/mfa/setup?token=",
-			LinkValidity: props.TemporaryLinkValidity, Texts: languages}),
+			LinkValidity: props.TemporaryLinkValidity}),
 		Audit:     audit.NewService(st.Audit(), gen, log),
 		Whitelist: whitelist.NewService(st.Whitelist(), gen),
 		Plans:     plan.NewService(st.Plans(), gen),
@@ -234,6 +236,7 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		Sharing:         sharing.NewService(st.Whitelist(), st.Clearances()),
 
 		Contacts: contact.NewService(st.Contacts(), gen),
+		LinkMail: notify.NewLinkMailer(mailer),
 	}
 	orgs.SetMFAEnrolment(a.MFA)
 	orgs.SetRemovalLapse(themes.RemovalActionDays, recordLapse(a.Audit, log))

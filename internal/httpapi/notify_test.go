@@ -16,8 +16,10 @@ func TestNotificationsThroughSMTP(t *testing.T) {
 	w := buildWorld(t, nil, testutil.WithEnv("ACCESS_SMTP_URL", srv.URL("from=safeshare@platform.example")))
 	w.mustDo(t, 201, "POST", "/api/v1/organisations/"+w.org+"/removalRequest", root1, `{"notifyContact":true}`)
 	m := srv.WaitFor(t, "contact@xycompany.example", 5*time.Second)
-	if m.From != "safeshare@platform.example" || len(m.To) != 1 || m.Header.Get("From") != "safeshare@platform.example" ||
-		m.Header.Get("To") != "contact@xycompany.example" || m.Subject != "Organisation removal requested" ||
+	from, _ := m.Header.AddressList("From")
+	to, _ := m.Header.AddressList("To")
+	if m.From != "safeshare@platform.example" || len(m.To) != 1 || len(from) != 1 || from[0].Address != "safeshare@platform.example" ||
+		len(to) != 1 || to[0].Address != "contact@xycompany.example" || m.Subject != "Organisation removal requested" ||
 		!strings.Contains(m.Text, "("+root1+") has requested the removal of the organisation \"XY Company\"") {
 		t.Fatalf("from %q to %q, header %v, body:\n%s", m.From, m.To, m.Header, m.Text)
 	}

@@ -274,3 +274,26 @@ func TestServiceRules(t *testing.T) {
 		t.Fatalf("%+v", all.Items)
 	}
 }
+
+// TestForMailIn: an email is in the recipient's locale when it has a bundle (built-in or custom), else
+// in the platform's default.
+func TestForMailIn(t *testing.T) {
+	ctx := context.Background()
+	s, st, _ := newFake()
+	st.st.Default = "fr"
+	st.st.Custom["fr"] = map[string]string{"signIn.title": "Connexion"}
+	st.st.Custom["da"] = map[string]string{"signIn.title": "Log ind"}
+	for code, want := range map[string]string{"": "fr", "da": "da", "en_us": Builtin, "de": "fr", "xx": "fr", "DA": "fr"} {
+		if got := s.ForMailIn(ctx, code).Locale().Code; got != want {
+			t.Errorf("ForMailIn(%q) = %s, want %s", code, got, want)
+		}
+	}
+	if s.ForMailIn(ctx, "da").Text("signIn.title") != "Log ind" {
+		t.Error("the custom bundle's string")
+	}
+	st.fail = errors.New("down")
+	s.Forget()
+	if s.ForMailIn(ctx, "da").Locale().Code != Builtin {
+		t.Error("a store that cannot be read: the built-in language")
+	}
+}

@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-// TestEmailKeysAreInTheBuiltinBundle: every email key the domain packages name is in the built-in
-// bundle: as it is (a reason), or with .subject and .body (a message).
+// TestEmailKeysAreInTheBuiltinBundle: every email key the domain packages and the emails' templates
+// name is in the built-in bundle: as it is (a reason), or with .subject and .body (a message).
 func TestEmailKeysAreInTheBuiltinBundle(t *testing.T) {
 	re := regexp.MustCompile(`"(email\.[A-Za-z.]+)"`)
 	seen := 0
-	for _, dir := range []string{"../mfa", "../organisation"} {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, glob := range []string{"../mfa/*.go", "../organisation/*.go", "../mailtmpl/templates/*.tmpl"} {
+		files, _ := filepath.Glob(glob)
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
 				continue

@@ -150,6 +150,24 @@ func (s *Service) ForMail(ctx context.Context) Texts {
 	return snap.texts(snap.defaultLocale)
 }
 
+// ForMailIn is the strings of an email to someone whose locale is code: that locale when it has a
+// bundle (the built-in one, or a custom one); else, and for an empty code, the platform's default
+// (ForMail).
+func (s *Service) ForMailIn(ctx context.Context, code string) Texts {
+	if code == "" {
+		return s.ForMail(ctx)
+	}
+	snap, err := s.current(ctx)
+	if err != nil {
+		s.log.Warn("email in the built-in language: the languages could not be read", "error", err.Error())
+		return BuiltinTexts()
+	}
+	if l, ok := Lookup(code); ok && (l.Code == Builtin || snap.Custom[l.Code] != nil) {
+		return snap.texts(l)
+	}
+	return snap.texts(snap.defaultLocale)
+}
+
 // Details are a locale as listLocales shows it.
 type Details struct {
 	Locale

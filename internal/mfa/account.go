@@ -70,7 +70,7 @@ func (s *Service) ConfirmOwnPairing(ctx context.Context, a Account, code string)
 		return s.store.SetEnabled(ctx, a.ID, true)
 	})
 	if err == nil {
-		s.send(ctx, a.Email, "email.mfaPaired")
+		s.send(ctx, a.Email, "mfaPaired")
 	}
 	return err
 }
@@ -101,7 +101,7 @@ func (s *Service) DisableOwn(ctx context.Context, a Account, code string) error 
 		return s.store.SetEnabled(ctx, a.ID, false)
 	})
 	if err == nil {
-		s.send(ctx, a.Email, "email.mfaOffOwn")
+		s.send(ctx, a.Email, "mfaOffOwn")
 	}
 	return err
 }
@@ -144,11 +144,11 @@ func (s *Service) SetEnabled(ctx context.Context, by, a Account, on bool) error 
 	case err != nil:
 		return err
 	case !on:
-		s.send(ctx, a.Email, "email.mfaOffByAdmin")
+		s.send(ctx, a.Email, "mfaOffByAdmin")
 	case token != "":
 		s.sendSetupLink(ctx, a.Email, token, validity, ReasonEnabledByAdmin)
 	default:
-		s.send(ctx, a.Email, "email.mfaOnByAdmin")
+		s.send(ctx, a.Email, "mfaOnByAdmin")
 	}
 	return nil
 }
@@ -222,9 +222,8 @@ func (s *Service) SendSetupLink(ctx context.Context, a Account, why string) erro
 }
 
 func (s *Service) sendSetupLink(ctx context.Context, to, token string, validity time.Duration, why string) {
-	t := s.mailTexts(ctx)
-	s.sendMessage(ctx, notify.Message{To: to, Subject: t.Text("email.mfaSetup.subject"), Secret: true,
-		Body: t.Format("email.mfaSetup.body", "reason", t.Text(why), "validity", Hours(t, validity), "link", s.linkBase+token)})
+	s.sendMessage(ctx, notify.Message{To: to, Secret: true, Template: &notify.Template{Name: "mfaSetup",
+		Values: map[string]string{"link": s.linkBase + token}, Phrases: map[string]string{"reason": why}, Validity: validity}})
 }
 
 // Hours writes a validity for people, in t's language: "1 hour", "72 hours" (whole hours, as the
@@ -236,19 +235,9 @@ func Hours(t i18n.Texts, d time.Duration) string {
 	return t.Text("duration.oneHour")
 }
 
-// send emails the message whose subject and body are the bundle's key.subject and key.body.
-func (s *Service) send(ctx context.Context, to, key string) {
-	t := s.mailTexts(ctx)
-	s.sendMessage(ctx, notify.Message{To: to, Subject: t.Text(key + ".subject"), Body: t.Text(key + ".body")})
-}
-
-// mailTexts are the emails' words: the platform default language's (Options.Texts), the built-in
-// ones without it.
-func (s *Service) mailTexts(ctx context.Context) i18n.Texts {
-	if s.texts == nil {
-		return i18n.BuiltinTexts()
-	}
-	return s.texts.ForMail(ctx)
+// send emails the message of the template name (internal/mailtmpl/templates), which takes no values.
+func (s *Service) send(ctx context.Context, to, name string) {
+	s.sendMessage(ctx, notify.Message{To: to, Template: &notify.Template{Name: name}})
 }
 
 // sendMessage sends after the change committed; a failure is logged (without the body), never the
@@ -260,7 +249,7 @@ func (s *Service) sendMessage(ctx context.Context, m notify.Message) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notify.Timeout)
 	defer cancel()
 	if err := s.mailer.Send(ctx, m); err != nil && !errors.Is(err, context.Canceled) {
-		s.log.Error("notification not sent", "to", m.To, "subject", m.Subject, "error", err.Error())
+		s.log.Error("notification not sent", "to", m.To, "email", m.Template.Name, "error", err.Error()) // every one is templated
 	}
 }
 

@@ -34,7 +34,6 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"github.com/cocoondata/access-service/internal/errs"
-	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/notify"
 )
 
@@ -168,13 +167,6 @@ type Options struct {
 	// LinkValidity is how long a set-up link made now may be used (the platform property
 	// temporary.password.expiry.hours, read when each link is made); nil: DefaultSetupLinkValidity.
 	LinkValidity func(ctx context.Context) (time.Duration, error)
-	// Texts give the emails' words in the platform's language (i18n.Service); nil: the built-in ones.
-	Texts MailTexts
-}
-
-// MailTexts give the emails' words: the platform default language's (i18n.Service).
-type MailTexts interface {
-	ForMail(ctx context.Context) i18n.Texts
 }
 
 // Organisations are what MFA needs of the organisations: which enforce MFA (enforceMfa) for a member,
@@ -197,13 +189,12 @@ type Service struct {
 	log      *slog.Logger
 	linkBase string
 	validity func(ctx context.Context) (time.Duration, error)
-	texts    MailTexts
 }
 
 // NewService returns the MFA service over the store.
 func NewService(s Store, o Options) *Service {
 	svc := &Service{store: s, issuer: o.Issuer, now: o.Now, orgs: o.Organisations, mailer: o.Mailer, log: o.Log, linkBase: o.LinkBase,
-		validity: o.LinkValidity, texts: o.Texts}
+		validity: o.LinkValidity}
 	if svc.log == nil {
 		svc.log = slog.New(slog.DiscardHandler)
 	}

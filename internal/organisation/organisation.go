@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/cocoondata/access-service/internal/errs"
-	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/ids"
 	"github.com/cocoondata/access-service/internal/listing"
 	"github.com/cocoondata/access-service/internal/notify"
@@ -239,7 +238,6 @@ type Service struct {
 	// nil: requests never lapse. lapsed is told of each request that lapsed, once (the audit trail).
 	removalDays func(ctx context.Context) (int, error)
 	lapsed      func(ctx context.Context, r RemovalRequest)
-	texts       MailTexts
 }
 
 // SetRemovalLapse makes pending removal requests lapse after days (asked each time) and tells lapsed of
@@ -250,14 +248,6 @@ func (s *Service) SetRemovalLapse(days func(ctx context.Context) (int, error), l
 
 // SetClock makes the service read the time from now: tests move time with it (a request's lapse).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-// MailTexts give the emails' words: the platform default language's (i18n.Service).
-type MailTexts interface {
-	ForMail(ctx context.Context) i18n.Texts
-}
-
-// SetMailTexts gives the emails the platform's language; without it they are in the built-in one.
-func (s *Service) SetMailTexts(t MailTexts) { s.texts = t }
 
 // MFAEnrolment is told when an organisation starts enforcing MFA and when a member joins one that
 // does, after the change commits (mfa.Service emails set-up links to those with no authenticator).
@@ -626,7 +616,7 @@ func (s *Service) RequestRemoval(ctx context.Context, orgID int64, by user.User,
 	}
 	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if notifyContact {
-		s.send(ctx, org.ContactEmail, "email.orgRemovalRequested", "by", by.Email, "organisation", strconv.Quote(org.Name))
+		s.send(ctx, org.ContactEmail, "orgRemovalRequested", "by", by.Email, "organisation", strconv.Quote(org.Name))
 	}
 	return r, nil
 }
@@ -669,9 +659,9 @@ func (s *Service) WithdrawRemoval(ctx context.Context, orgID int64, by user.User
 	}
 	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
-		key := "email.orgRemovalDeclined"
+		key := "orgRemovalDeclined"
 		if outcome == Cancelled {
-			key = "email.orgRemovalCancelled"
+			key = "orgRemovalCancelled"
 		}
 		s.send(ctx, org.ContactEmail, key, "by", by.Email, "organisation", strconv.Quote(org.Name))
 	}
@@ -712,7 +702,7 @@ func (s *Service) Remove(ctx context.Context, orgID int64, by user.User) error {
 	}
 	ctx = About(ctx, org) // the contact's email shows the organisation's own names and links
 	if r.NotifyContact {
-		s.send(ctx, org.ContactEmail, "email.orgRemoved", "by", by.Email, "organisation", strconv.Quote(org.Name),
+		s.send(ctx, org.ContactEmail, "orgRemoved", "by", by.Email, "organisation", strconv.Quote(org.Name),
 			"requestedBy", r.RequestedByEmail)
 	}
 	return nil
@@ -812,18 +802,17 @@ func AboutOf(ctx context.Context) (Organisation, bool) {
 }
 
 // send delivers a notification after the change is committed; a failure is logged, never returned, so
-// it cannot fail or undo the request that caused it. Its subject and body are the bundle's key.subject
-// and key.body, in the platform's language, with the values of pairs (name, value, ...).
-func (s *Service) send(ctx context.Context, to, key string, pairs ...string) {
-	t := i18n.BuiltinTexts()
-	if s.texts != nil {
-		t = s.texts.ForMail(ctx)
+// it cannot fail or undo the request that caused it. It is the email of the template name
+// (internal/mailtmpl/templates), in the platform's language, with the values of pairs (name, value, ...).
+func (s *Service) send(ctx context.Context, to, name string, pairs ...string) {
+	values := make(map[string]string, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		values[pairs[i]] = pairs[i+1]
 	}
-	subject, body := t.Format(key+".subject", pairs...), t.Format(key+".body", pairs...)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notify.Timeout)
 	defer cancel()
-	if err := s.mailer.Send(ctx, notify.Message{To: to, Subject: subject, Body: body}); err != nil {
-		s.log.Error("notification not sent", "to", to, "subject", subject, "error", err.Error())
+	if err := s.mailer.Send(ctx, notify.Message{To: to, Template: &notify.Template{Name: name, Values: values}}); err != nil {
+		s.log.Error("notification not sent", "to", to, "email", name, "error", err.Error())
 	}
 }
 

@@ -32,6 +32,7 @@ type SMTPServer struct {
 	user      string // required AUTH user, "" when any (or no) AUTH is accepted
 	password  string
 	refuseAll bool
+	tempFails int // messages still to refuse with 451 (WithSMTPTemporaryFailures)
 
 	mu       sync.Mutex
 	closed   bool
@@ -97,6 +98,13 @@ func WithSMTPRefusal() SMTPOption {
 	return func(s *SMTPServer) { s.refuseAll = true }
 }
 
+// WithSMTPTemporaryFailures makes the server refuse the first n messages at the end of DATA with 451,
+// a temporary failure (a mail server busy, greylisting), and accept the ones after. Refused messages
+// are kept apart: see Refused.
+func WithSMTPTemporaryFailures(n int) SMTPOption {
+	return func(s *SMTPServer) { s.tempFails = n }
+}
+
 // StartSMTP starts an SMTP server on 127.0.0.1 (a free port) that runs until the test ends.
 func StartSMTP(t testing.TB, opts ...SMTPOption) *SMTPServer {
 	t.Helper()
@@ -158,7 +166,7 @@ func (s *SMTPServer) Messages() []SMTPMessage {
 	return append([]SMTPMessage(nil), s.msgs...)
 }
 
-// Refused returns every message refused so far under WithSMTPRefusal.
+// Refused returns every message refused so far under WithSMTPRefusal or WithSMTPTemporaryFailures.
 func (s *SMTPServer) Refused() []SMTPMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -281,7 +289,10 @@ type smtpSession struct {
 	to       []string
 }
 
-var errSMTPRefused = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message refused (test server set to refuse)"}
+var (
+	errSMTPRefused = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message refused (test server set to refuse)"}
+	errSMTPBusy    = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later (test server set to fail for now)"}
+)
 
 func (ss *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 
@@ -321,9 +332,18 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	}
 	m := parseSMTPMessage(raw)
 	m.From, m.To, m.AuthUser = ss.from, append([]string(nil), ss.to...), ss.authUser
-	ss.s.keep(m, ss.s.refuseAll)
-	if ss.s.refuseAll {
+	ss.s.mu.Lock()
+	temporary := ss.s.tempFails > 0
+	if temporary {
+		ss.s.tempFails--
+	}
+	ss.s.mu.Unlock()
+	ss.s.keep(m, ss.s.refuseAll || temporary)
+	switch {
+	case ss.s.refuseAll:
 		return errSMTPRefused
+	case temporary:
+		return errSMTPBusy
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cocoondata/access-service/internal/i18n"
+	"github.com/cocoondata/access-service/internal/mailtmpl"
 	"github.com/cocoondata/access-service/internal/notify"
 	"github.com/cocoondata/access-service/internal/organisation"
 )
@@ -19,8 +20,10 @@ type Organisations interface {
 // company's names, the copyright, the support, help, legal and privacy links and the administrators'
 // address. For an email about an organisation (notify.About), the organisation's own company name and
 // links (companyName, supportUrl, legalUrl, privacyUrl, webappHelpUrl, orgAdminHelpUrl) replace the
-// platform's where it has them. The senders' texts stay theirs; a theme or organisation that cannot be
-// read leaves the email without that part, never unsent.
+// platform's where it has them. A message naming its templates (notify.Message.Template) is written
+// here from them (mailtmpl: text and HTML, in the recipient's language or the platform's, themed); a
+// plain one keeps its text and gets the foot. A theme or organisation that cannot be read leaves the
+// email without that part, never unsent.
 type Mailer struct {
 	next  notify.Sender
 	theme *Service
@@ -29,12 +32,13 @@ type Mailer struct {
 	texts MailTexts
 }
 
-// MailTexts give the foot's labels in the platform's language (i18n.Service).
+// MailTexts give the emails' words in the platform's language, or in the recipient's (i18n.Service).
 type MailTexts interface {
 	ForMail(ctx context.Context) i18n.Texts
+	ForMailIn(ctx context.Context, locale string) i18n.Texts
 }
 
-// SetTexts gives the foot's labels the platform's language; without it they are the built-in ones.
+// SetTexts gives the emails the bundles' words; without it they are the built-in ones.
 func (m *Mailer) SetTexts(t MailTexts) { m.texts = t }
 
 // NewMailer returns the themed sender over next.
@@ -47,6 +51,19 @@ func NewMailer(next notify.Sender, t *Service, orgs Organisations, log *slog.Log
 
 // Send implements notify.Sender.
 func (m *Mailer) Send(ctx context.Context, msg notify.Message) error {
+	if tmpl := msg.Template; tmpl != nil {
+		texts := i18n.BuiltinTexts()
+		if m.texts != nil {
+			texts = m.texts.ForMailIn(ctx, tmpl.Locale)
+		}
+		e, err := mailtmpl.Render(tmpl.Name, mailtmpl.Input{Texts: texts, Brand: m.brand(ctx),
+			Values: tmpl.Values, Phrases: tmpl.Phrases, Validity: tmpl.Validity})
+		if err != nil {
+			return err
+		}
+		msg.Subject, msg.Body, msg.HTML, msg.Template = e.Subject, e.Text, e.HTML, nil
+		return m.next.Send(ctx, msg)
+	}
 	if foot := m.foot(ctx); foot != "" {
 		msg.Body = strings.TrimRight(msg.Body, "\n") + "\n\n-- \n" + foot
 	}
@@ -54,11 +71,7 @@ func (m *Mailer) Send(ctx context.Context, msg notify.Message) error {
 }
 
 // Brand is what an email's foot shows.
-type Brand struct {
-	ApplicationName, CompanyName, Copyright                          string
-	SupportURL, WebappHelpURL, OrgAdminHelpURL, LegalURL, PrivacyURL string
-	AdminEmail                                                       string
-}
+type Brand = mailtmpl.Brand
 
 // BrandOf is the platform's brand, with the organisation's own company name and links where it has them.
 func BrandOf(t *Theme, o *organisation.Organisation) Brand {
@@ -86,11 +99,13 @@ func BrandOf(t *Theme, o *organisation.Organisation) Brand {
 	return b
 }
 
-func (m *Mailer) foot(ctx context.Context) string {
+// brand is the email's theme: the platform's, or the organisation's it is about; nil when the theme
+// cannot be read.
+func (m *Mailer) brand(ctx context.Context) *Brand {
 	t, err := m.theme.Current(ctx)
 	if err != nil {
 		m.log.Warn("theme not read; the email goes without it", "error", err.Error())
-		return ""
+		return nil
 	}
 	var org *organisation.Organisation
 	if o, ok := organisation.AboutOf(ctx); ok {
@@ -103,6 +118,15 @@ func (m *Mailer) foot(ctx context.Context) string {
 		}
 	}
 	b := BrandOf(t, org)
+	return &b
+}
+
+// foot is the theme's foot of a plain message, in the platform's language.
+func (m *Mailer) foot(ctx context.Context) string {
+	b := m.brand(ctx)
+	if b == nil {
+		return ""
+	}
 	words := i18n.BuiltinTexts()
 	if m.texts != nil {
 		words = m.texts.ForMail(ctx)
