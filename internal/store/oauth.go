@@ -289,6 +289,11 @@ func (x OAuth) DeleteSessionsExpiredBefore(ctx context.Context, userID int64, be
 	return wrap(err, "oauth.delete_expired_sessions", userID)
 }
 
+// DeleteSession deletes the sign-in session with this digest; none is no error.
+func (x OAuth) DeleteSession(ctx context.Context, hash string) error {
+	return wrap(x.s.conn(ctx).Where("token_hash = ?", hash).Delete(&authSessionRow{}).Error, "oauth.delete_session", "by digest")
+}
+
 // SessionByHash returns the session with this digest if it is still valid at now;
 // oauth.ErrSessionInvalid otherwise.
 func (x OAuth) SessionByHash(ctx context.Context, hash string, now time.Time) (oauth.Session, error) {
