@@ -30,11 +30,11 @@ rm -rf clients/typescript/dist clients/typescript/build
 node_modules/.bin/tsc -p clients/typescript
 node_modules/.bin/tsc -p clients/typescript/tsconfig.test.json
 
-echo "== gates' self-test, TypeScript client (from the sources, and packed, installed and used in Node.js and Chromium), API explorer and sign-in page languages (Chromium) against a live service"
+echo "== gates' self-test, TypeScript client (from the sources, and packed, installed and used in Node.js and Chromium), API explorer, sign-in page languages and the account page (Chromium) against a live service"
 # Bounded: a browser that hangs fails the run in minutes instead of holding CI.
 OASDIFF="$PWD/bin/oasdiff" timeout 600 ./scripts/with-live-service.sh node --test --test-timeout=180000 \
   api/lint/gates.test.mjs clients/typescript/build/test/client.test.js clients/typescript/test/package.test.mjs \
-  tests/browser/explorer.test.mjs tests/browser/i18n.test.mjs
+  tests/browser/explorer.test.mjs tests/browser/i18n.test.mjs tests/browser/account.test.mjs
 
 echo "== MFA sign-in (Chromium) against a live service of its own (it turns the administrator's MFA on)"
 timeout 300 ./scripts/with-live-service.sh node --test --test-timeout=120000 tests/browser/mfa.test.mjs

@@ -40,10 +40,13 @@ type App struct {
 	RefreshTokenValidity time.Duration
 	GrantTypes           []string
 	RedirectURIs         []string
-	Scope                []string
-	AutoApprove          bool
-	Enabled              bool
-	CreatedAt            time.Time
+	// PostLogoutRedirectURIs are where the app may send the browser after signing out
+	// (post_logout_redirect_uri), held to the redirect URIs' rules.
+	PostLogoutRedirectURIs []string
+	Scope                  []string
+	AutoApprove            bool
+	Enabled                bool
+	CreatedAt              time.Time
 }
 
 // Allows reports whether the app is authorized for the grant type.
@@ -56,6 +59,8 @@ var (
 	ErrRedirectURIRequired = errs.New(errs.Invalid, "Redirect URI required", "the authorization_code and implicit grants need at least one registered redirect URI")
 	// ErrInvalidRedirectURI: a redirect URI that is not absolute, has a fragment, or has no host.
 	ErrInvalidRedirectURI = errs.New(errs.Invalid, "Invalid redirect URI", "a registered redirect URI must be an absolute URI without a fragment (http and https ones need a host)")
+	// ErrInvalidPostLogoutRedirectURI: a post-logout redirect URI breaking the redirect URIs' rules.
+	ErrInvalidPostLogoutRedirectURI = errs.New(errs.Invalid, "Invalid post-logout redirect URI", "a post-logout redirect URI must be an absolute URI without a fragment (http and https ones need a host)")
 	// ErrControlCharacter: a name or description holding a control character (NUL cannot even be stored).
 	ErrControlCharacter = errs.New(errs.Invalid, "Control character in text", "appName and clientDescription must not hold control characters")
 	// ErrSecretRequired: the password grant needs a confidential client.
@@ -133,8 +138,10 @@ type NewApp struct {
 	RefreshTokenValidity time.Duration
 	GrantTypes           []string
 	RedirectURIs         []string
-	Scope                []string
-	AutoApprove          bool
+	// PostLogoutRedirectURIs: where the app may send the browser after signing out.
+	PostLogoutRedirectURIs []string
+	Scope                  []string
+	AutoApprove            bool
 }
 
 // Register stores a new app with its secret hashed. It checks the secret's length and the redirect URIs
@@ -146,7 +153,7 @@ func (s *Service) Register(ctx context.Context, n NewApp) (App, error) {
 	a := App{
 		ID: s.ids.New(), ClientID: n.ClientID, AppName: n.AppName, Description: n.Description,
 		AccessTokenValidity: n.AccessTokenValidity, RefreshTokenValidity: n.RefreshTokenValidity,
-		GrantTypes: n.GrantTypes, RedirectURIs: n.RedirectURIs, Scope: n.Scope,
+		GrantTypes: n.GrantTypes, RedirectURIs: n.RedirectURIs, PostLogoutRedirectURIs: n.PostLogoutRedirectURIs, Scope: n.Scope,
 		AutoApprove: n.AutoApprove, Enabled: true, CreatedAt: s.now(),
 	}
 	if n.Secret != "" {
@@ -240,6 +247,12 @@ func (a App) Public() bool { return a.SecretHash == "" }
 // RegisteredRedirect reports whether uri is, character for character, one of the app's redirect URIs.
 func (a App) RegisteredRedirect(uri string) bool { return slices.Contains(a.RedirectURIs, uri) }
 
+// RegisteredPostLogoutRedirect reports whether uri is, character for character, one of the app's
+// post-logout redirect URIs.
+func (a App) RegisteredPostLogoutRedirect(uri string) bool {
+	return uri != "" && slices.Contains(a.PostLogoutRedirectURIs, uri)
+}
+
 // Create registers an app through the API: Register, and every rule of check.
 func (s *Service) Create(ctx context.Context, n NewApp) (App, error) {
 	probe := App{GrantTypes: n.GrantTypes, RedirectURIs: n.RedirectURIs}
@@ -261,6 +274,11 @@ func (a App) checkURIs() error {
 	for _, u := range a.RedirectURIs {
 		if !validRedirectURI(u) {
 			return ErrInvalidRedirectURI
+		}
+	}
+	for _, u := range a.PostLogoutRedirectURIs {
+		if !validRedirectURI(u) {
+			return ErrInvalidPostLogoutRedirectURI
 		}
 	}
 	return nil
@@ -321,16 +339,17 @@ func (s *Service) List(ctx context.Context, q listing.Query) (listing.Page[App],
 
 // Change is what updating an app takes; nil members stay as they are.
 type Change struct {
-	AppName              *string
-	Secret               *string // with ClearSecret false: a new secret
-	ClearSecret          bool    // remove the secret: the app becomes a public client
-	Description          *string
-	AccessTokenValidity  *time.Duration
-	RefreshTokenValidity *time.Duration
-	GrantTypes           *[]string
-	RedirectURIs         *[]string
-	Scope                *[]string
-	AutoApprove          *bool
+	AppName                *string
+	Secret                 *string // with ClearSecret false: a new secret
+	ClearSecret            bool    // remove the secret: the app becomes a public client
+	Description            *string
+	AccessTokenValidity    *time.Duration
+	RefreshTokenValidity   *time.Duration
+	GrantTypes             *[]string
+	RedirectURIs           *[]string
+	PostLogoutRedirectURIs *[]string
+	Scope                  *[]string
+	AutoApprove            *bool
 }
 
 // Update applies a change and returns the app after it. Nothing is stored if the result breaks a rule.
@@ -382,6 +401,9 @@ func (a *App) apply(c Change, secretHash *string) {
 	}
 	if c.RedirectURIs != nil {
 		a.RedirectURIs = *c.RedirectURIs
+	}
+	if c.PostLogoutRedirectURIs != nil {
+		a.PostLogoutRedirectURIs = *c.PostLogoutRedirectURIs
 	}
 	if c.Scope != nil {
 		a.Scope = *c.Scope

@@ -54,6 +54,14 @@ type pageData struct {
 	UserEmail      string
 	Scopes         []scopeWords
 	Email          string
+	// SignedIn: the page is shown to a signed-in person, and its header has a "Sign out" button.
+	SignedIn bool
+	// ReturnTo: the sign-in and code pages' forms go back to this page of the service (/account)
+	// instead of an authorization request; Next is where "Not you?" returns after signing out.
+	ReturnTo, Next string
+	// Account is what the account page shows; SignOut the sign-out confirmation page's request.
+	Account *accountView
+	SignOut *signOutRequest
 	// Theme is the platform's theme, filled in for every page after its handler (themePages).
 	Theme pageTheme
 }
@@ -155,7 +163,8 @@ func redirect(status int, location string) htmlResponse {
 }
 
 func (s *Server) cookie(name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: pagesPath, MaxAge: maxAge, HttpOnly: true,
+	// Path "/": the account page (/account) reads the session and CSRF cookies too.
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.Issuer, "https://")}
 }
 
@@ -277,7 +286,8 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 	if ask {
 		t := s.pageTexts(ctx)
 		page, err := renderPage(http.StatusOK, "approve.html", pageData{T: t, Title: t.Format("approve.title", "app", a.App.AppName), CSRF: csrf, Req: r,
-			AppName: a.App.AppName, AppDescription: a.App.Description, UserEmail: u.Email, Scopes: inWords(t, a.Scope)})
+			AppName: a.App.AppName, AppDescription: a.App.Description, UserEmail: u.Email, Scopes: inWords(t, a.Scope),
+			SignedIn: true, Next: authorizeURL(r)})
 		page.cookies = cookies
 		return page, err
 	}
@@ -293,6 +303,9 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 // SignIn implements gen.StrictServerInterface.
 func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.SignInResponseObject, error) {
 	b := req.Body
+	if deref(b.ReturnTo) != "" { // signing in to a page of the service (/account): account.go
+		return s.signInToPage(ctx, req)
+	}
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
 		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
 	if err != nil {
@@ -358,6 +371,9 @@ func (s *Server) noteSignInPage(ctx context.Context, username string, res oauth.
 // VerifySignInCode implements gen.StrictServerInterface: the Authentication code page's form.
 func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeRequestObject) (gen.VerifySignInCodeResponseObject, error) {
 	b := req.Body
+	if deref(b.ReturnTo) != "" { // signing in to a page of the service (/account): account.go
+		return s.verifyCodeToPage(ctx, req)
+	}
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
 		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
 	if err != nil {
@@ -432,7 +448,7 @@ func pagePathsOf(spec *openapi3.T) map[string]bool {
 	out := map[string]bool{}
 	for path, item := range spec.Paths.Map() {
 		for _, op := range item.Operations() {
-			if strings.HasPrefix(path, pagesPath+"/") && answersHTML(op) {
+			if (strings.HasPrefix(path, pagesPath+"/") || isAccountPath(path)) && answersHTML(op) {
 				out[path] = true
 			}
 		}

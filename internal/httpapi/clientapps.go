@@ -20,7 +20,8 @@ func clientAppOut(a clientapp.App) gen.ClientApp {
 		AccessTokenValiditySeconds:  int(a.AccessTokenValidity / time.Second),
 		RefreshTokenValiditySeconds: int(a.RefreshTokenValidity / time.Second),
 		AuthorizedGrantTypes:        grants, RegisteredRedirectUris: nonNilStrings(a.RedirectURIs),
-		Scope: nonNilStrings(a.Scope), AutoApprove: a.AutoApprove, Enabled: a.Enabled, HasSecret: !a.Public(),
+		PostLogoutRedirectUris: nonNilStrings(a.PostLogoutRedirectURIs),
+		Scope:                  nonNilStrings(a.Scope), AutoApprove: a.AutoApprove, Enabled: a.Enabled, HasSecret: !a.Public(),
 		CreatedAt: a.CreatedAt,
 	}
 }
@@ -52,6 +53,9 @@ func (s *Server) CreateClientApp(ctx context.Context, req gen.CreateClientAppReq
 	}
 	if b.RegisteredRedirectUris != nil {
 		n.RedirectURIs = *b.RegisteredRedirectUris
+	}
+	if b.PostLogoutRedirectUris != nil {
+		n.PostLogoutRedirectURIs = *b.PostLogoutRedirectUris
 	}
 	if b.Scope != nil {
 		n.Scope = *b.Scope
@@ -122,6 +126,10 @@ func (s *Server) UpdateClientApp(ctx context.Context, req gen.UpdateClientAppReq
 	if b.RegisteredRedirectUris != nil {
 		u := []string(*b.RegisteredRedirectUris)
 		c.RedirectURIs = &u
+	}
+	if b.PostLogoutRedirectUris != nil {
+		u := []string(*b.PostLogoutRedirectUris)
+		c.PostLogoutRedirectURIs = &u
 	}
 	if b.Scope != nil {
 		sc := []string(*b.Scope)

@@ -17,7 +17,7 @@ import (
 func TestPageKeysAreInTheBuiltinBundle(t *testing.T) {
 	keys := i18n.Keys()
 	inTemplates := regexp.MustCompile(`\.T\.(?:Text|Parts|Format) "([^"]+)"`)
-	inGo := regexp.MustCompile(`\bt\.(?:Text|Format|Parts)\("([^"]+)"|"((?:signIn|mfaCode|mfaSetup|mfaSetupDone|approve|scope|error|email)\.[A-Za-z.]+)"`)
+	inGo := regexp.MustCompile(`\bt\.(?:Text|Format|Parts)\("([^"]+)"|"((?:signIn|mfaCode|mfaSetup|mfaSetupDone|approve|scope|error|email|account|signOut)\.[A-Za-z.]+)"`)
 	seen := 0
 	check := func(name string, data []byte, re *regexp.Regexp) {
 		for _, m := range re.FindAllSubmatch(data, -1) {
@@ -65,8 +65,9 @@ func TestPageKeysAreInTheBuiltinBundle(t *testing.T) {
 // leaves a placeholder unfilled.
 func TestPagesRenderInEveryLanguageShape(t *testing.T) {
 	tx := i18n.BuiltinTexts()
-	for _, name := range []string{"signin.html", "mfa.html", "approve.html", "error.html", "setup-done.html"} {
-		r, err := renderPage(200, name, pageData{T: tx, Title: "x", AppName: "App", UserEmail: "a@b.example", Scopes: inWords(tx, []string{"read", "admin"})})
+	for _, name := range []string{"signin.html", "mfa.html", "approve.html", "error.html", "setup-done.html", "account.html", "signedout.html", "signout-confirm.html"} {
+		r, err := renderPage(200, name, pageData{T: tx, Title: "x", AppName: "App", UserEmail: "a@b.example", Scopes: inWords(tx, []string{"read", "admin"}),
+			SignedIn: true, Account: &accountView{Email: "a@b.example", Apps: []accountApp{{ClientID: "c", AppName: "App"}}}, SignOut: &signOutRequest{}})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -32,7 +32,7 @@ func TestCookiesAreSecureOnHTTPS(t *testing.T) {
 	_, challenge := pkcePair("h")
 	page := b.Get(t, authorizePath(codeParams(challenge)))
 	sc := page.Header.Get("Set-Cookie")
-	for _, want := range []string{"access_csrf=", "Path=/api/oauth", "HttpOnly", "Secure", "SameSite=Lax"} {
+	for _, want := range []string{"access_csrf=", "Path=/;", "HttpOnly", "Secure", "SameSite=Lax"} {
 		if !strings.Contains(sc, want) {
 			t.Errorf("CSRF cookie %q lacks %s", sc, want)
 		}

@@ -265,6 +265,8 @@ func New(d Deps) (*echo.Echo, error) {
 			"verifySignInCode": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 			"openMfaSetup":     {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 			"completeMfaSetup": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			// The account page's authenticator form takes a code too.
+			"setUpAccountMfa": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 		},
 	})
 	return e, nil

@@ -147,6 +147,8 @@ type Store interface {
 	CreateSession(ctx context.Context, s Session) error
 	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
 	DeleteSessionsExpiredBefore(ctx context.Context, userID int64, before time.Time) error
+	// DeleteSession ends the sign-in session with this digest (none is no error).
+	DeleteSession(ctx context.Context, hash string) error
 }
 
 // Grants is the authorization server: the token endpoint, the authorization flow behind the sign-in

@@ -18,7 +18,8 @@ type clientAppRow struct {
 	AccessTokenValidity  int
 	RefreshTokenValidity int
 	GrantTypes           string // space-separated
-	RedirectURIs         string `gorm:"column:redirect_uris"` // space-separated; URIs hold no spaces
+	RedirectURIs         string `gorm:"column:redirect_uris"`             // space-separated; URIs hold no spaces
+	PostLogoutURIs       string `gorm:"column:post_logout_redirect_uris"` // space-separated, as RedirectURIs
 	Scope                string // space-separated
 	AutoApprove          bool
 	Enabled              bool
@@ -30,7 +31,7 @@ func (clientAppRow) TableName() string { return "client_apps" }
 
 var (
 	clientAppColumns = []string{"id", "client_id", "secret_hash", "app_name", "description", "access_token_validity",
-		"refresh_token_validity", "grant_types", "redirect_uris", "scope", "auto_approve", "enabled", "created_at", "updated_at"}
+		"refresh_token_validity", "grant_types", "redirect_uris", "post_logout_redirect_uris", "scope", "auto_approve", "enabled", "created_at", "updated_at"}
 	clientAppByID       = newHotRead("client_apps", clientAppColumns, "id")
 	clientAppByClientID = newHotRead("client_apps", clientAppColumns, "client_id")
 )
@@ -38,7 +39,7 @@ var (
 // fields are the row's fields in the order of clientAppColumns.
 func (r *clientAppRow) fields() []any {
 	return []any{&r.ID, &r.ClientID, &r.SecretHash, &r.AppName, &r.Description, &r.AccessTokenValidity,
-		&r.RefreshTokenValidity, &r.GrantTypes, &r.RedirectURIs, &r.Scope, &r.AutoApprove, &r.Enabled, &r.CreatedAt, &r.UpdatedAt}
+		&r.RefreshTokenValidity, &r.GrantTypes, &r.RedirectURIs, &r.PostLogoutURIs, &r.Scope, &r.AutoApprove, &r.Enabled, &r.CreatedAt, &r.UpdatedAt}
 }
 
 func clientAppToRow(a clientapp.App) clientAppRow {
@@ -46,7 +47,8 @@ func clientAppToRow(a clientapp.App) clientAppRow {
 		ID: a.ID, ClientID: a.ClientID, AppName: a.AppName, Description: a.Description,
 		AccessTokenValidity: int(a.AccessTokenValidity / time.Second), RefreshTokenValidity: int(a.RefreshTokenValidity / time.Second),
 		GrantTypes: strings.Join(a.GrantTypes, " "), RedirectURIs: strings.Join(a.RedirectURIs, " "),
-		Scope: strings.Join(a.Scope, " "), AutoApprove: a.AutoApprove, Enabled: a.Enabled,
+		PostLogoutURIs: strings.Join(a.PostLogoutRedirectURIs, " "),
+		Scope:          strings.Join(a.Scope, " "), AutoApprove: a.AutoApprove, Enabled: a.Enabled,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.CreatedAt,
 	}
 	if a.SecretHash != "" {
@@ -60,7 +62,8 @@ func clientAppFromRow(r clientAppRow) clientapp.App {
 		ID: r.ID, ClientID: r.ClientID, AppName: r.AppName, Description: r.Description,
 		AccessTokenValidity: time.Duration(r.AccessTokenValidity) * time.Second, RefreshTokenValidity: time.Duration(r.RefreshTokenValidity) * time.Second,
 		GrantTypes: strings.Fields(r.GrantTypes), RedirectURIs: strings.Fields(r.RedirectURIs), Scope: strings.Fields(r.Scope),
-		AutoApprove: r.AutoApprove, Enabled: r.Enabled, CreatedAt: r.CreatedAt.UTC(),
+		PostLogoutRedirectURIs: strings.Fields(r.PostLogoutURIs),
+		AutoApprove:            r.AutoApprove, Enabled: r.Enabled, CreatedAt: r.CreatedAt.UTC(),
 	}
 	if r.SecretHash != nil {
 		a.SecretHash = *r.SecretHash
@@ -120,7 +123,7 @@ func (x ClientApps) Update(ctx context.Context, a clientapp.App) error {
 	return x.set(ctx, "client_apps.update", a.ID, map[string]any{
 		"secret_hash": r.SecretHash, "app_name": r.AppName, "description": r.Description,
 		"access_token_validity": r.AccessTokenValidity, "refresh_token_validity": r.RefreshTokenValidity,
-		"grant_types": r.GrantTypes, "redirect_uris": r.RedirectURIs, "scope": r.Scope,
+		"grant_types": r.GrantTypes, "redirect_uris": r.RedirectURIs, "post_logout_redirect_uris": r.PostLogoutURIs, "scope": r.Scope,
 		"auto_approve": r.AutoApprove, "updated_at": time.Now().UTC(),
 	})
 }

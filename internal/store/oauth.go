@@ -66,7 +66,7 @@ type authSessionRow struct {
 type mfaChallengeRow struct {
 	TokenID     string `gorm:"primaryKey"`
 	UserID      int64
-	ClientAppID int64
+	ClientAppID *int64 // NULL for a sign-in to the service's own pages (oauth.Challenge.ClientAppID 0)
 	Scope       string
 	Failures    int
 	SpentAt     *time.Time
@@ -289,6 +289,11 @@ func (x OAuth) DeleteSessionsExpiredBefore(ctx context.Context, userID int64, be
 	return wrap(err, "oauth.delete_expired_sessions", userID)
 }
 
+// DeleteSession deletes the sign-in session with this digest; none is no error.
+func (x OAuth) DeleteSession(ctx context.Context, hash string) error {
+	return wrap(x.s.conn(ctx).Where("token_hash = ?", hash).Delete(&authSessionRow{}).Error, "oauth.delete_session", "by digest")
+}
+
 // SessionByHash returns the session with this digest if it is still valid at now;
 // oauth.ErrSessionInvalid otherwise.
 func (x OAuth) SessionByHash(ctx context.Context, hash string, now time.Time) (oauth.Session, error) {
@@ -301,7 +306,11 @@ func (x OAuth) SessionByHash(ctx context.Context, hash string, now time.Time) (o
 
 // CreateChallenge stores the challenge of a restrictive token.
 func (x OAuth) CreateChallenge(ctx context.Context, c oauth.Challenge) error {
-	row := mfaChallengeRow{TokenID: c.TokenID, UserID: c.UserID, ClientAppID: c.ClientAppID, Scope: strings.Join(c.Scope, " "),
+	var app *int64
+	if c.ClientAppID != 0 {
+		app = &c.ClientAppID
+	}
+	row := mfaChallengeRow{TokenID: c.TokenID, UserID: c.UserID, ClientAppID: app, Scope: strings.Join(c.Scope, " "),
 		Failures: c.Failures, SpentAt: c.SpentAt, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt}
 	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_challenge", c.UserID)
 }
@@ -312,7 +321,11 @@ func (x OAuth) Challenge(ctx context.Context, tokenID string) (oauth.Challenge, 
 	if err != nil {
 		return oauth.Challenge{}, err
 	}
-	return oauth.Challenge{TokenID: r.TokenID, UserID: r.UserID, ClientAppID: r.ClientAppID, Scope: strings.Fields(r.Scope),
+	var app int64
+	if r.ClientAppID != nil {
+		app = *r.ClientAppID
+	}
+	return oauth.Challenge{TokenID: r.TokenID, UserID: r.UserID, ClientAppID: app, Scope: strings.Fields(r.Scope),
 		Failures: r.Failures, SpentAt: utcPtr(r.SpentAt), ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
