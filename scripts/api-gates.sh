@@ -38,3 +38,7 @@ OASDIFF="$PWD/bin/oasdiff" timeout 600 ./scripts/with-live-service.sh node --tes
 
 echo "== MFA sign-in (Chromium) against a live service of its own (it turns the administrator's MFA on)"
 timeout 300 ./scripts/with-live-service.sh node --test --test-timeout=120000 tests/browser/mfa.test.mjs
+
+echo "== every page without JavaScript: axe-core (WCAG 2.1 A and AA) and screenshots at 1280x800 and 375x812 (Chromium), against a live service of its own (it turns the administrator's MFA on; the emailed links come to the test's SMTP server)"
+smtp_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+ACCESS_SMTP_URL="smtp://127.0.0.1:$smtp_port" timeout 300 ./scripts/with-live-service.sh node --test --test-timeout=180000 tests/browser/pages.test.mjs
