@@ -164,6 +164,9 @@ func NewService(s Store, accounts Accounts, o Options) *Service {
 	return svc
 }
 
+// SetMailer makes the service send its emails through m (tests record them with it).
+func (s *Service) SetMailer(m notify.LinkMailer) { s.mailer = m }
+
 // SetClock makes the service read the time from now: tests move time with it (a link's expiry).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
