@@ -320,7 +320,9 @@ func TestPasswordReset(t *testing.T) {
 	if sent.Status != 200 || !pageHas(sent, "Check your email") {
 		t.Fatalf("asking for a reset: %d %s", sent.Status, sent.Body)
 	}
-	same := func(r *testutil.Response, email string) string { return strings.ReplaceAll(string(r.Body), email, "<address>") }
+	same := func(r *testutil.Response, email string) string {
+		return strings.ReplaceAll(string(r.Body), email, "<address>")
+	}
 	if unknown.Status != 200 || same(unknown, "nobody.here@xy-company.com") != same(sent, strings.ToUpper(collab)) {
 		t.Errorf("an unknown address gets another answer: %d\n%s\n%s", unknown.Status, unknown.Body, sent.Body)
 	}
@@ -541,7 +543,7 @@ func TestResetEmailInTheBrowsersLanguage(t *testing.T) {
 	}
 	csrf := strings.Repeat("c", 43)
 	r := w.svc.Client.Do(t, testutil.Request{Method: "POST", Path: "/api/oauth/password/forgot", ContentType: "application/x-www-form-urlencoded",
-		Body: []byte(url.Values{"csrf_token": {csrf}, "email": {collab}}.Encode()),
+		Body:   []byte(url.Values{"csrf_token": {csrf}, "email": {collab}}.Encode()),
 		Header: http.Header{"Accept-Language": {"da-DK,da;q=0.9"}, "Cookie": {"access_csrf=" + csrf}}})
 	if r.Status != 200 {
 		t.Fatalf("asking: %d %s", r.Status, r.Body)
