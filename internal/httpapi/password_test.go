@@ -556,3 +556,30 @@ func TestResetEmailInTheBrowsersLanguage(t *testing.T) {
 		t.Errorf("the invitation: %+v", m)
 	}
 }
+
+// TestLinkUsedOnceAtATime: two forms sent at once with one link: one sets the password, the other is
+// told the link is used.
+func TestLinkUsedOnceAtATime(t *testing.T) {
+	t.Parallel()
+	w := newPasswordWorld(t)
+	w.mustDo(t, 200, "POST", "/api/v1/organisations/"+w.org+"/users", orgAdmin, `{"email":"`+invitee+`","role":"Collaborator"}`)
+	link := w.linkTo(t, invitee)
+	b := w.svc.NewBrowser(t)
+	page := b.Get(t, link)
+	statuses := make(chan int, 2)
+	for _, pw := range []string{newPassword, "the other new password"} {
+		go func() { statuses <- choose(t, b, page, pw, pw).Status }()
+	}
+	if a, c := <-statuses, <-statuses; a+c != 600 {
+		t.Errorf("two uses at once: %d and %d, want 200 and 400", a, c)
+	}
+	ok := 0
+	for _, pw := range []string{newPassword, "the other new password"} {
+		if passwordGrantWith(t, w.svc, invitee, pw).Status == 200 {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of the two passwords work", ok)
+	}
+}
