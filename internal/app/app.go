@@ -34,6 +34,7 @@ import (
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
 	"github.com/cocoondata/access-service/internal/password"
+	"github.com/cocoondata/access-service/internal/passwordlink"
 	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/report"
@@ -91,6 +92,8 @@ type App struct {
 
 	// Contacts are the users' own address books.
 	Contacts *contact.Service
+	// PasswordLinks are the emailed invitations and password resets.
+	PasswordLinks *passwordlink.Service
 	// I18n is the languages of the pages and emails: bundles, locales, the platform's default.
 	I18n *i18n.Service
 	// LinkMail sends the invitation and password reset emails (templated, themed, in the person's language).
@@ -239,6 +242,10 @@ func OpenStore(ctx context.Context, cfg config.Config, opts Options) (*App, erro
 		LinkMail: notify.NewLinkMailer(mailer),
 	}
 	orgs.SetMFAEnrolment(a.MFA)
+	a.PasswordLinks = passwordlink.NewService(st.PasswordLinks(), a.Users, passwordlink.Options{
+		Mailer: a.LinkMail, Log: log, InvitationValidity: props.TemporaryLinkValidity,
+		LinkBase: strings.TrimSuffix(cfg.Issuer, "/") + "/api/oauth/password/choose?token="})
+	orgs.SetInvitations(a.PasswordLinks)
 	orgs.SetRemovalLapse(themes.RemovalActionDays, recordLapse(a.Audit, log))
 	return a, nil
 }
@@ -289,6 +296,7 @@ func (a *App) build(ctx context.Context) error {
 		Plans: a.Plans, Reports: a.Reports, Activity: a.Activity, MFA: a.MFA, Issuer: a.Config.Issuer, Theme: a.Theme,
 		Classifications: a.Classifications, Clearances: a.Clearances, I18n: a.I18n,
 		Contacts:       a.Contacts,
+		PasswordLinks:  a.PasswordLinks,
 		PerClientLimit: a.perClient, PerAddressLimit: a.perAddress,
 		RequestTimeout: a.Config.RequestTimeout, Unavailable: store.IsUnavailable,
 		ImportTimeout: a.importTimeout, Metrics: a.Metrics,

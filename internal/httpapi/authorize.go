@@ -544,6 +544,9 @@ func (s *Server) themed(ctx context.Context, h htmlResponse) htmlResponse {
 	case setupPageData:
 		d.Theme = pt
 		h.data = d
+	case passwordPageData:
+		d.Theme = pt
+		h.data = d
 	}
 	return h
 }

@@ -212,7 +212,7 @@ func (m *matrixWorld) state(t *testing.T) string {
 	return tableDigest(t, m.svc, "users", "client_apps", "organisations", "plans", "memberships",
 		"organisation_removal_requests", "approvals", "whitelist_rules", "properties",
 		"classifications", "clearances", "clearance_classifications", "clearance_members", "contacts", "theme_properties",
-		"i18n_settings", "i18n_bundles")
+		"i18n_settings", "i18n_bundles", "password_links")
 }
 
 // tableDigest is a digest of every row of each table, to show that a refused request changed none.

@@ -84,6 +84,8 @@ func memberOut(m organisation.Member) gen.Member {
 		Id: ids.Format(m.User.ID), Email: openapi_types.Email(m.User.Email), FirstName: m.User.FirstName,
 		LastName: m.User.LastName, MfaEnabled: m.User.MFAEnabled, AccountType: gen.MemberAccountTypeLocal,
 		Role: gen.MemberRole(m.Role), IsOrgAdmin: m.IsOrgAdmin,
+		// No password yet: invited to choose one, and unable to sign in until then.
+		InvitationPending: m.User.PasswordHash == "",
 	}
 	if m.PlanID != nil {
 		p := ids.Format(*m.PlanID)

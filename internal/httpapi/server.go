@@ -38,6 +38,7 @@ import (
 	"github.com/cocoondata/access-service/internal/mfa"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/organisation"
+	"github.com/cocoondata/access-service/internal/passwordlink"
 	"github.com/cocoondata/access-service/internal/plan"
 	"github.com/cocoondata/access-service/internal/property"
 	"github.com/cocoondata/access-service/internal/report"
@@ -102,6 +103,8 @@ type Deps struct {
 
 	// Contacts are the users' own address books.
 	Contacts *contact.Service
+	// PasswordLinks are the emailed invitations and password resets.
+	PasswordLinks *passwordlink.Service
 
 	// PerAddressLimit limits the token, revocation and introspection endpoints per remote address, here.
 	// PerClientLimit is the limit Grants applies per client (its limiter is built with NewRateLimiter
@@ -267,6 +270,10 @@ func New(d Deps) (*echo.Echo, error) {
 			"completeMfaSetup": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 			// The account page's authenticator form takes a code too.
 			"setUpAccountMfa": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			// The "Forgot password?" form sends emails; the password link's pages take guesses.
+			"requestPasswordReset": {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			"openPasswordLink":     {s.pageRateLimit(s.PerAddressLimit, addressKey)},
+			"choosePassword":       {s.pageRateLimit(s.PerAddressLimit, addressKey)},
 		},
 	})
 	return e, nil

@@ -233,6 +233,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	mfa      MFAEnrolment
+	invites  Invitations
 
 	// removalDays is how many days a removal request stays pending (the theme's orgRemovalActionDays);
 	// nil: requests never lapse. lapsed is told of each request that lapsed, once (the audit trail).
@@ -259,6 +260,26 @@ type MFAEnrolment interface {
 // SetMFAEnrolment gives the service its MFA enrolment; until then nobody is told.
 func (s *Service) SetMFAEnrolment(m MFAEnrolment) { s.mfa = m }
 
+// Invitations are told of an account an administrator made without a password (a member added by
+// email, an organisation's first administrator), or made a member while it still has none, after the
+// change commits (passwordlink.Service emails it an invitation to choose one). A failure is logged.
+type Invitations interface {
+	Invite(ctx context.Context, userID, orgID int64) error
+}
+
+// SetInvitations gives the service its invitations; until then nobody is invited.
+func (s *Service) SetInvitations(i Invitations) { s.invites = i }
+
+// invite invites the account to choose a password, if it has none, to the organisation.
+func (s *Service) invite(ctx context.Context, u user.User, orgID int64) {
+	if s.invites == nil || u.PasswordHash != "" {
+		return
+	}
+	if err := s.invites.Invite(ctx, u.ID, orgID); err != nil {
+		s.log.Error("invitation not sent", "organisation", orgID, "user", u.ID, "error", err.Error())
+	}
+}
+
 // NewService returns the organisations' rules over the store; mailer tells contacts about removals.
 func NewService(s Store, accounts Accounts, g *ids.Generator, mailer notify.Sender, log *slog.Logger) *Service {
 	return &Service{store: s, accounts: accounts, ids: g, mailer: mailer, log: log,
@@ -273,7 +294,8 @@ type NewOrganisation struct {
 }
 
 // Create makes an organisation and its first administrator (a Collaborator), creating the
-// administrator's account if the address has none.
+// administrator's account if the address has none; an administrator with no password is invited to
+// choose one (Invitations).
 func (s *Service) Create(ctx context.Context, n NewOrganisation) (Organisation, error) {
 	adminEmail, err := user.NormalizeEmail(n.AdminEmail)
 	if err != nil {
@@ -288,12 +310,13 @@ func (s *Service) Create(ctx context.Context, n NewOrganisation) (Organisation, 
 		ID: s.ids.New(), Name: strings.TrimSpace(n.Name), Quota: n.Quota, AdminEmail: adminEmail,
 		ContactEmail: contact, Description: emptyToNil(n.Description), CreatedAt: now,
 	}
+	var admin user.User
 	err = s.store.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.Create(ctx, o); err != nil {
 			return err
 		}
-		admin, err := s.accounts.Ensure(ctx, user.User{ID: s.ids.New(), Email: adminEmail, CreatedAt: now})
-		if err != nil {
+		var err error
+		if admin, err = s.accounts.Ensure(ctx, user.User{ID: s.ids.New(), Email: adminEmail, CreatedAt: now}); err != nil {
 			return err
 		}
 		return s.store.AddMember(ctx, o.ID, admin.ID, Roles{Role: RoleCollaborator, IsOrgAdmin: true}, now)
@@ -301,6 +324,7 @@ func (s *Service) Create(ctx context.Context, n NewOrganisation) (Organisation, 
 	if err != nil {
 		return Organisation{}, err
 	}
+	s.invite(ctx, admin, o.ID)
 	return s.store.ByID(ctx, o.ID)
 }
 
@@ -444,7 +468,7 @@ func (s *Service) choosePlan(ctx context.Context, orgID int64, role Role, named,
 }
 
 // AddMember adds the account with this email as an Originator or Collaborator, creating the account if
-// the address has none.
+// the address has none; an account with no password is invited to choose one (Invitations).
 func (s *Service) AddMember(ctx context.Context, orgID int64, email string, role Role, isOrgAdmin bool, planID *int64) (Member, error) {
 	if role != RoleOriginator && role != RoleCollaborator {
 		return Member{}, ErrRoleNotAssignable
@@ -498,6 +522,11 @@ func (s *Service) addMember(ctx context.Context, orgID int64, email string, role
 	})
 	if err == nil && enforces && role != RoleAdHoc && s.mfa != nil {
 		s.mfa.Joined(ctx, orgID, m.User.ID)
+	}
+	if err == nil && role != RoleAdHoc {
+		// Added by an administrator (one by one or imported): an account with no password is invited to
+		// choose one. Ad hoc members are made by sharing, not by an administrator.
+		s.invite(ctx, m.User, orgID)
 	}
 	return m, err
 }

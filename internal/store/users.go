@@ -198,6 +198,12 @@ func (x Users) ClearAddressFailures(ctx context.Context, id int64, address strin
 	return wrap(err, "users.clear_address_failures", id)
 }
 
+// ClearAllAddressFailures forgets the failed sign-ins to the account from every address, and their locks.
+func (x Users) ClearAllAddressFailures(ctx context.Context, id int64) error {
+	err := x.s.conn(ctx).Where("user_id = ?", id).Delete(&loginFailureRow{}).Error
+	return wrap(err, "users.clear_all_address_failures", id)
+}
+
 // Lock locks the account until the time given and starts its count of failures afresh.
 func (x Users) Lock(ctx context.Context, id int64, until time.Time) error {
 	return x.set(ctx, "users.lock", id, map[string]any{"failed_logins": 0, "locked_until": until})

@@ -99,6 +99,8 @@ type Store interface {
 	AddAddressFailure(ctx context.Context, id int64, address string) (int, error)
 	LockAddress(ctx context.Context, id int64, address string, until time.Time) error
 	ClearAddressFailures(ctx context.Context, id int64, address string) error
+	// ClearAllAddressFailures forgets the failed sign-ins to the account and the locks of every address.
+	ClearAllAddressFailures(ctx context.Context, id int64) error
 	// Lock locks the account until the time given and resets its count.
 	Lock(ctx context.Context, id int64, until time.Time) error
 	ClearLoginFailures(ctx context.Context, id int64) error
@@ -199,6 +201,57 @@ func (s *Service) SetPassword(ctx context.Context, email, newPassword string) er
 	return s.endingSessions(ctx, u.ID, func(ctx context.Context) error {
 		return s.store.SetPasswordHash(ctx, u.ID, hash)
 	})
+}
+
+// PreparePassword checks a password its owner chose against the platform's password policy
+// (*PolicyError) and hashes it: the slow part of setting a password, done before any transaction.
+func (s *Service) PreparePassword(ctx context.Context, pw string) (string, error) {
+	return s.hashNewPassword(ctx, pw)
+}
+
+// SetChosenPassword stores hash (from PreparePassword) as the account's password, in the transaction
+// ctx carries (it opens one if there is none), and clears every lockout of the account: its count and
+// lock, and those of every address (countFailure). With endSessions, as after a password reset, every
+// session and refresh token of the account ends and a revocation of its access tokens is recorded (as
+// SetPassword does); the function returned makes that revocation take effect on this instance, and is
+// to be called once the transaction has committed (the other instances read it at their next poll).
+func (s *Service) SetChosenPassword(ctx context.Context, userID int64, hash string, endSessions bool) (func(), error) {
+	var rev revocation.Entry
+	err := s.store.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetPasswordHash(ctx, userID, hash); err != nil {
+			return err
+		}
+		if err := s.store.ClearAllAddressFailures(ctx, userID); err != nil {
+			return err
+		}
+		if !endSessions {
+			return nil
+		}
+		now := s.now()
+		if err := s.sessions.EndSessionsOfUser(ctx, userID, now); err != nil {
+			return err
+		}
+		rev = s.revoked.ForUser(s.ids.New(), userID, now)
+		return s.revoked.Record(ctx, rev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if rev.ID != 0 {
+			s.revoked.Add(rev)
+		}
+	}, nil
+}
+
+// ByEmail returns the account with this address (normalized first); ErrNotFound if there is none,
+// ErrInvalidEmail if it is not an address.
+func (s *Service) ByEmail(ctx context.Context, email string) (User, error) {
+	email, err := NormalizeEmail(email)
+	if err != nil {
+		return User{}, err
+	}
+	return s.store.ByEmail(ctx, email)
 }
 
 // SetDisabled disables the account with this email (it can no longer sign in, and every session and
