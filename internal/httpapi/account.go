@@ -365,11 +365,14 @@ func (s *Server) SetUpAccountMfa(ctx context.Context, req gen.SetUpAccountMfaReq
 			noteSignInOutcome(ctx, audit.SignInFailed)
 			return s.accountPage(ctx, http.StatusUnauthorized, u, *b.CsrfToken, "account.mfa.wrongCode")
 		}
-		if err := s.MFA.Forget(ctx, u.ID); err != nil {
-			return nil, err
-		}
 	}
-	token, _, err := s.MFA.NewSetupLink(ctx, u.ID)
+	// The old authenticator stays until the new one is paired (an abandoned reset leaves the person able
+	// to sign in); a set-up nobody required turns MFA on when it is completed: the person chose it.
+	required, _, err := s.MFA.Required(ctx, u.ID, u.MFAEnabled)
+	if err != nil {
+		return nil, err
+	}
+	token, err := s.MFA.NewOwnSetupLink(ctx, u.ID, !required)
 	if err != nil {
 		return nil, err
 	}

@@ -448,10 +448,10 @@ func TestAccountMFA(t *testing.T) {
 	if done := submit(t, b, setup, "/api/oauth/mfa/setup", map[string]string{"code": totpCode(t, key, -1)}); done.Status != 200 {
 		t.Fatalf("completing the set-up: %d %s", done.Status, done.Body)
 	}
-	// Paired, and (here) required too by pairing through the API: sign in to /account with a code.
+	// Paired, and turned on: nobody required it, so the person chose it (as pairing through the API does).
 	token := e.svc.Token(t, clientID, alice)
-	if r := mfaJSON(t, e.svc, "GET", token, ""); r.JSON(t)["configured"] != true {
-		t.Fatalf("not paired: %s", r.Body)
+	if r := mfaJSON(t, e.svc, "GET", token, ""); r.JSON(t)["configured"] != true || r.JSON(t)["required"] != true {
+		t.Fatalf("not paired and on: %s", r.Body)
 	}
 	if r := mfaJSON(t, e.svc, "DELETE", token, `{"code":"`+totpCode(t, key, 0)+`"}`); r.Status != 200 {
 		t.Fatalf("turning it off: %d %s", r.Status, r.Body)
@@ -503,17 +503,32 @@ func TestAccountMFA(t *testing.T) {
 	if r := mfaJSON(t, e.svc, "GET", token, ""); r.JSON(t)["configured"] != true {
 		t.Fatal("a wrong code unpaired the authenticator")
 	}
-	// The right code: unpaired, the set-up page of a new key.
+	// The right code: the set-up page of a new key; the old authenticator stays until the new one is
+	// paired, so a reset abandoned here still lets the person sign in.
 	r = b.Submit(t, "/account/mfa", csrfForm(t, b, map[string]string{"code": totpCode(t, key, 1)}))
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/api/oauth/mfa/setup?token=") {
 		t.Fatalf("reset: %d %s", r.Status, r.Body)
 	}
 	setup = b.Get(t, r.Header.Get("Location"))
-	if newKey := keyOnPage(t, setup.Body); newKey == key {
-		t.Error("the reset kept the old key")
+	newKey := keyOnPage(t, setup.Body)
+	if newKey == key {
+		t.Fatal("the reset kept the old key")
 	}
-	if r := mfaJSON(t, e.svc, "GET", token, ""); r.JSON(t)["configured"] != false {
-		t.Errorf("still paired after the reset: %s", r.Body)
+	if r := mfaJSON(t, e.svc, "GET", token, ""); r.JSON(t)["configured"] != true {
+		t.Errorf("unpaired before the new authenticator was: %s", r.Body)
+	}
+	if done := submit(t, b, setup, "/api/oauth/mfa/setup", map[string]string{"code": totpCode(t, newKey, 0)}); done.Status != 200 {
+		t.Fatalf("completing the reset: %d %s", done.Status, done.Body)
+	}
+	// Now the new key signs in and the old one does not.
+	b = e.svc.NewBrowser(t)
+	login = b.Get(t, "/account")
+	codePage = submit(t, b, login, "/api/oauth/login", map[string]string{"username": alice, "password": testutil.Password})
+	if r := submit(t, b, codePage, "/api/oauth/login/mfa", map[string]string{"code": totpCode(t, key, 0)}); r.Status != 401 {
+		t.Errorf("the old key still signs in: %d", r.Status)
+	}
+	if r := submit(t, b, codePage, "/api/oauth/login/mfa", map[string]string{"code": totpCode(t, newKey, 0)}); r.Status != http.StatusSeeOther {
+		t.Errorf("the new key does not sign in: %d %s", r.Status, r.Body)
 	}
 }
 

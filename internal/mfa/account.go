@@ -137,7 +137,7 @@ func (s *Service) SetEnabled(ctx context.Context, by, a Account, on bool) error 
 		if err != nil || st.Configured {
 			return err
 		}
-		token, _, validity, err = s.newSetupLink(ctx, a.ID)
+		token, _, validity, err = s.newSetupLink(ctx, a.ID, false)
 		return err
 	})
 	switch {
@@ -191,7 +191,7 @@ func (s *Service) Renew(ctx context.Context, by, a Account) error {
 		if err := s.store.Forget(ctx, a.ID); err != nil {
 			return err
 		}
-		token, _, validity, err = s.newSetupLink(ctx, a.ID)
+		token, _, validity, err = s.newSetupLink(ctx, a.ID, false)
 		return err
 	})
 	if err != nil {
@@ -213,7 +213,7 @@ const (
 // organisation that starts enforcing MFA does for a member with no authenticator; why is one of the
 // Reason keys.
 func (s *Service) SendSetupLink(ctx context.Context, a Account, why string) error {
-	token, _, validity, err := s.newSetupLink(ctx, a.ID)
+	token, _, validity, err := s.newSetupLink(ctx, a.ID, false)
 	if err != nil {
 		return err
 	}

@@ -105,6 +105,9 @@ type SetupLink struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	CreatedAt time.Time
+	// TurnsOn: completing the link also turns MFA on for the account (a set-up the person chose on
+	// the account page; see NewOwnSetupLink).
+	TurnsOn bool
 }
 
 // Store keeps authenticators, pending pairings and set-up links: queries and locks only; the rules are
@@ -427,12 +430,21 @@ func (s *Service) Forget(ctx context.Context, userID int64) error {
 // (ErrLinkExpired); two links made at once are ordered by the user's row lock, so only the later one
 // works. user.ErrNotFound if there is no such user.
 func (s *Service) NewSetupLink(ctx context.Context, userID int64) (string, time.Time, error) {
-	token, expires, _, err := s.newSetupLink(ctx, userID)
+	token, expires, _, err := s.newSetupLink(ctx, userID, false)
 	return token, expires, err
 }
 
+// NewOwnSetupLink is NewSetupLink for a set-up the person asks for on the account page: when turnsOn,
+// completing it also turns MFA on for the account (nobody required it: they chose it, as pairing through
+// the API does). An authenticator already paired stays active until the link is completed, so a reset
+// that is abandoned half-way leaves the person able to sign in with their old one.
+func (s *Service) NewOwnSetupLink(ctx context.Context, userID int64, turnsOn bool) (string, error) {
+	token, _, _, err := s.newSetupLink(ctx, userID, turnsOn)
+	return token, err
+}
+
 // newSetupLink is NewSetupLink, also returning how long the link lasts (for the email's text).
-func (s *Service) newSetupLink(ctx context.Context, userID int64) (string, time.Time, time.Duration, error) {
+func (s *Service) newSetupLink(ctx context.Context, userID int64, turnsOn bool) (string, time.Time, time.Duration, error) {
 	validity, err := s.validity(ctx)
 	if err != nil {
 		return "", time.Time{}, 0, err
@@ -451,7 +463,7 @@ func (s *Service) newSetupLink(ctx context.Context, userID int64) (string, time.
 		if err := s.store.ExpireLinks(ctx, userID, now); err != nil {
 			return err
 		}
-		return s.store.AddLink(ctx, SetupLink{Digest: digest(token), UserID: userID, ExpiresAt: expires, CreatedAt: now})
+		return s.store.AddLink(ctx, SetupLink{Digest: digest(token), UserID: userID, ExpiresAt: expires, CreatedAt: now, TurnsOn: turnsOn})
 	})
 	if err != nil {
 		return "", time.Time{}, 0, err
@@ -508,6 +520,11 @@ func (s *Service) CompleteSetupLink(ctx context.Context, token, code string) (in
 		}
 		if err := s.confirm(ctx, l.UserID, code, l.CreatedAt); err != nil {
 			return err
+		}
+		if l.TurnsOn {
+			if err := s.store.SetEnabled(ctx, l.UserID, true); err != nil {
+				return err
+			}
 		}
 		userID = l.UserID
 		return s.store.MarkLinkUsed(ctx, l.Digest, s.now())

@@ -37,6 +37,7 @@ type mfaSetupLinkRow struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	CreatedAt time.Time
+	TurnsOn   bool
 }
 
 func (mfaSetupLinkRow) TableName() string { return "mfa_setup_links" }
@@ -166,7 +167,7 @@ func (x MFA) LockUser(ctx context.Context, userID int64) error {
 
 // AddLink stores a set-up link.
 func (x MFA) AddLink(ctx context.Context, l mfa.SetupLink) error {
-	row := mfaSetupLinkRow{Digest: l.Digest, UserID: l.UserID, ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, CreatedAt: l.CreatedAt}
+	row := mfaSetupLinkRow{Digest: l.Digest, UserID: l.UserID, ExpiresAt: l.ExpiresAt, UsedAt: l.UsedAt, CreatedAt: l.CreatedAt, TurnsOn: l.TurnsOn}
 	err := x.s.conn(ctx).Create(&row).Error
 	if isForeignKey(err) {
 		return user.ErrNotFound
@@ -200,7 +201,7 @@ func (x MFA) Link(ctx context.Context, digest string) (mfa.SetupLink, error) {
 		return mfa.SetupLink{}, err
 	}
 	l := mfa.SetupLink{Digest: row.Row.Digest, UserID: row.Row.UserID, Email: row.Email, ExpiresAt: row.Row.ExpiresAt.UTC(),
-		UsedAt: utcPtr(row.Row.UsedAt), CreatedAt: row.Row.CreatedAt.UTC()}
+		UsedAt: utcPtr(row.Row.UsedAt), CreatedAt: row.Row.CreatedAt.UTC(), TurnsOn: row.Row.TurnsOn}
 	return l, nil
 }
 
