@@ -224,6 +224,22 @@ func (w *world) sql(t *testing.T, stmt string, args ...any) {
 	}
 }
 
+// count runs a COUNT query on the service's database.
+func (w *world) count(t *testing.T, query string, args ...any) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, w.svc.Config.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestOIDCDiscovery(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -519,6 +535,27 @@ func TestOIDCMaxAge(t *testing.T) {
 	l = rp.start(t, oauth2.SetAuthURLParam("max_age", "60"), oauth2.SetAuthURLParam("prompt", "none"))
 	if q := callbackQuery(t, redirected(t, b.Get(t, l.path))); q.Get("error") != "login_required" {
 		t.Errorf("prompt=none and max_age: %v", q)
+	}
+	// The approval page's form carries max_age, and is checked against it again: a sign-in that grew
+	// too old meanwhile signs in again before the approval counts.
+	asks := newRP(t, w.svc, "rp-asks", false)
+	l = asks.start(t, oauth2.SetAuthURLParam("max_age", "300"))
+	approval := signIn(t, b, b.Get(t, l.path), w.carol.Email)
+	if !isApproval(approval) || testutil.FormFields(approval.Body).Get("max_age") != "" {
+		t.Fatalf("after signing in, want the approval page without max_age (the sign-in meets it): %s", approval.Body)
+	}
+	l = asks.start(t, oauth2.SetAuthURLParam("max_age", "300"))
+	approval = b.Get(t, l.path)
+	if testutil.FormFields(approval.Body).Get("max_age") != "300" {
+		t.Fatalf("want the approval page carrying max_age: %s", approval.Body)
+	}
+	w.sql(t, "UPDATE auth_sessions SET auth_time = auth_time - INTERVAL '10 minutes'")
+	again := submit(t, b, approval, "/api/oauth/authorize", map[string]string{"decision": "approve"})
+	if again.Status != http.StatusSeeOther || !isSignIn(b.Get(t, again.Header.Get("Location"))) {
+		t.Fatalf("approving with a sign-in older than max_age: %d %q", again.Status, again.Header.Get("Location"))
+	}
+	if n := w.count(t, "SELECT COUNT(*) FROM approvals a JOIN client_apps c ON c.id = a.client_app_id WHERE c.client_id = 'rp-asks'"); n != 0 {
+		t.Errorf("the approval counted: %d approvals", n)
 	}
 	// A malformed max_age: refused by the spec's validation (a page: the request is not trusted yet).
 	if r := b.Get(t, l.path+"&max_age=soon"); r.Status != 400 {
