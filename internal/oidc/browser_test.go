@@ -53,7 +53,7 @@ func TestOIDCInChromium(t *testing.T) {
 	stdout, runErr := cmd.Output()
 	var out struct {
 		URL, Scopes, Error string
-		Claims            map[string]any
+		Claims             map[string]any
 	}
 	if err := json.Unmarshal(stdout, &out); err != nil {
 		t.Fatalf("the script's output %q: %v (run: %v)", stdout, err, runErr)
