@@ -10,6 +10,9 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 ./scripts/ensure-node-tools.sh
 ./scripts/ensure-chromium.sh
 
+echo "== OpenID Connect in Chromium: a Go relying party (golang.org/x/oauth2, go-oidc) signs a person in through the service (PostgreSQL: ACCESS_TEST_DATABASE_URL)"
+timeout 300 go test -count=1 -tags browser -run TestOIDCInChromium ./internal/oidc/
+
 echo "== spec lint (Redocly, api/redocly.yaml)"
 node_modules/.bin/redocly lint --config api/redocly.yaml --format stylish openapi.yaml ||
   { echo "the spec breaks our lint rules: see the errors above and api/README.md" >&2; exit 1; }

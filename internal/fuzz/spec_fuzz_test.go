@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -292,7 +293,7 @@ func fuzzSeed(t *testing.T, seed uint64) {
 	svc.CreateUser(t, adminEmail, true)
 	if _, err := svc.Apps.Register(context.Background(), clientapp.NewApp{
 		ClientID: fuzzClient, Secret: testutil.ClientSecret, AppName: "Fuzz", AccessTokenValidity: time.Hour,
-		RefreshTokenValidity: 24 * time.Hour, RedirectURIs: []string{fuzzRedirect}, Scope: []string{"read", "write", "admin"},
+		RefreshTokenValidity: 24 * time.Hour, RedirectURIs: []string{fuzzRedirect}, Scope: []string{"read", "write", "admin", "openid"},
 		GrantTypes: []string{clientapp.GrantPassword, clientapp.GrantRefreshToken, clientapp.GrantAuthorizationCode, clientapp.GrantImplicit},
 	}); err != nil {
 		t.Fatal(err)
@@ -303,7 +304,7 @@ func fuzzSeed(t *testing.T, seed uint64) {
 		t.Fatal(err)
 	}
 
-	ops := operations(t, spec)
+	ops := onlyNamed(operations(t, spec), os.Getenv("ACCESS_FUZZ_OPS"))
 	perOp := minRequests/len(ops) + 1
 	t.Logf("%d operations, %d requests each", len(ops), perOp)
 	var total atomic.Int64
@@ -604,7 +605,7 @@ func (f *fixture) tokenWithout(t *testing.T, scope string) string {
 	p := f.principal
 	f.mu.Unlock()
 	p.TokenID, p.Scope = "", nil
-	for _, s := range []string{"read", "write", "admin"} {
+	for _, s := range []string{"read", "write", "admin", "openid"} {
 		if s != scope {
 			p.Scope = append(p.Scope, s)
 		}
@@ -751,4 +752,19 @@ func refusedAfterValidation(r *testutil.Response) bool {
 		return json.Unmarshal(r.Body, &e) == nil && e.Error != "" && e.Error != "invalid_request"
 	}
 	return false
+}
+
+// onlyNamed keeps the operations a comma-separated list of operation ids names (ACCESS_FUZZ_OPS, to fuzz
+// the operations one is working on); all of them when the list is empty.
+func onlyNamed(ops []operation, list string) []operation {
+	if list == "" {
+		return ops
+	}
+	var out []operation
+	for _, o := range ops {
+		if slices.Contains(strings.Split(list, ","), o.op.OperationID) {
+			out = append(out, o)
+		}
+	}
+	return out
 }

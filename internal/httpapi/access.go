@@ -70,7 +70,8 @@ const (
 	ScopeAdmin = "admin"
 )
 
-var knownScopes = []string{ScopeRead, ScopeWrite, ScopeAdmin}
+// knownScopes: with OpenID Connect's openid, which the UserInfo operations take.
+var knownScopes = []string{ScopeRead, ScopeWrite, ScopeAdmin, oauth.ScopeOpenID}
 
 // scopeOf reads the scope a bearer operation's token must carry from its security requirement.
 func scopeOf(spec *openapi3.T, op *openapi3.Operation) (string, error) {

@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,12 @@ func inWords(t i18n.Texts, scope []string) []scopeWords {
 			w.Powerful = true
 		case oauth.ScopeIntrospect:
 			w.Allows = t.Text("scope.introspect")
+		case oauth.ScopeOpenID:
+			w.Allows = t.Text("scope.openid")
+		case oauth.ScopeProfile:
+			w.Allows = t.Text("scope.profile")
+		case oauth.ScopeEmail:
+			w.Allows = t.Text("scope.email")
 		default:
 			w.Allows = t.Text("scope.other")
 		}
@@ -208,7 +215,16 @@ func authorizeURL(r oauth.AuthRequest) string {
 	set("scope", r.Scope)
 	set("code_challenge", r.CodeChallenge)
 	set("code_challenge_method", r.CodeChallengeMethod)
+	set("nonce", r.Nonce)
+	set("max_age", r.MaxAge)
 	return pagesPath + "/authorize?" + v.Encode()
+}
+
+// signedInURL is where a sign-in sends the browser on: the authorization request, without max_age, which
+// the sign-in just done meets (max_age=0 would otherwise ask for it again and again).
+func signedInURL(r oauth.AuthRequest) string {
+	r.MaxAge = ""
+	return authorizeURL(r)
 }
 
 // checkAuthorization runs the request's checks; a refusal comes back as the response to give.
@@ -237,6 +253,7 @@ func (s *Server) checkAuthorization(ctx context.Context, r oauth.AuthRequest, re
 type hiddenFields struct {
 	CSRF, ResponseType, State, Scope, CodeChallenge, CodeChallengeMethod *string
 	ClientID, RedirectURI                                                string
+	Nonce, MaxAge                                                        *string // OpenID Connect
 }
 
 // formAuthorization checks a page's form: its CSRF token against the cookie's first, then the
@@ -248,7 +265,8 @@ func (s *Server) formAuthorization(ctx context.Context, cookie *string, h hidden
 		return oauth.AuthRequest{}, oauth.Authorization{}, &refused, nil
 	}
 	r := oauth.AuthRequest{ResponseType: deref(h.ResponseType), ClientID: h.ClientID, RedirectURI: h.RedirectURI,
-		State: deref(h.State), Scope: deref(h.Scope), CodeChallenge: deref(h.CodeChallenge), CodeChallengeMethod: deref(h.CodeChallengeMethod)}
+		State: deref(h.State), Scope: deref(h.Scope), CodeChallenge: deref(h.CodeChallenge), CodeChallengeMethod: deref(h.CodeChallengeMethod),
+		Nonce: deref(h.Nonce), MaxAge: deref(h.MaxAge)}
 	a, refused, err := s.checkAuthorization(ctx, r, http.StatusSeeOther)
 	return r, a, refused, err
 }
@@ -257,7 +275,11 @@ func (s *Server) formAuthorization(ctx context.Context, cookie *string, h hidden
 func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) (gen.AuthorizeResponseObject, error) {
 	p := req.Params
 	r := oauth.AuthRequest{ResponseType: deref(p.ResponseType), ClientID: p.ClientId, RedirectURI: p.RedirectUri,
-		State: deref(p.State), Scope: deref(p.Scope), CodeChallenge: deref(p.CodeChallenge), CodeChallengeMethod: deref(p.CodeChallengeMethod)}
+		State: deref(p.State), Scope: deref(p.Scope), CodeChallenge: deref(p.CodeChallenge), CodeChallengeMethod: deref(p.CodeChallengeMethod),
+		Nonce: deref(p.Nonce), Prompt: deref(p.Prompt), LoginHint: deref(p.LoginHint)}
+	if p.MaxAge != nil {
+		r.MaxAge = strconv.Itoa(*p.MaxAge)
+	}
 	a, refused, err := s.checkAuthorization(ctx, r, http.StatusFound)
 	if err != nil {
 		return nil, err
@@ -271,18 +293,27 @@ func (s *Server) Authorize(ctx context.Context, req gen.AuthorizeRequestObject) 
 		cookies = append(cookies, newCookie)
 	}
 	u, err := s.Grants.SessionUser(ctx, deref(p.AccessSession))
-	if errors.Is(err, oauth.ErrSessionInvalid) {
+	if err != nil && !errors.Is(err, oauth.ErrSessionInvalid) {
+		return nil, err
+	}
+	// OpenID Connect: prompt=login and a max_age the session's sign-in is older than sign in again; the
+	// sign-in page's redirect drops both (signedInURL), so the request then proceeds.
+	if err != nil || a.Prompt[oauth.PromptLogin] || s.Grants.SignInTooOld(u, a) {
+		if a.Prompt[oauth.PromptNone] {
+			return redirect(http.StatusFound, oauth.ErrorRedirect(a, &oauth.RedirectError{Code: "login_required", Description: "The user must sign in"})), nil
+		}
 		t := s.pageTexts(ctx)
-		page, err := renderPage(http.StatusOK, "signin.html", pageData{T: t, Title: t.Text("signIn.title"), CSRF: csrf, Req: r, AppName: a.App.AppName})
+		page, err := renderPage(http.StatusOK, "signin.html", pageData{T: t, Title: t.Text("signIn.title"), CSRF: csrf, Req: r, AppName: a.App.AppName,
+			Email: r.LoginHint})
 		page.cookies = cookies
 		return page, err
-	}
-	if err != nil {
-		return nil, err
 	}
 	ask, err := s.Grants.NeedsApproval(ctx, u.User, a)
 	if err != nil {
 		return nil, err
+	}
+	if ask && a.Prompt[oauth.PromptNone] {
+		return redirect(http.StatusFound, oauth.ErrorRedirect(a, &oauth.RedirectError{Code: "consent_required", Description: "The user must approve the application"})), nil
 	}
 	if ask {
 		t := s.pageTexts(ctx)
@@ -308,7 +339,8 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 		return s.signInToPage(ctx, req)
 	}
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
-		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
+		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod,
+		Nonce: b.Nonce, MaxAge: b.MaxAge})
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +373,7 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 		page.cookies = []*http.Cookie{s.cookie(mfaCookie, res.MFAToken, int(oauth.RestrictiveLifetime.Seconds()))}
 		return page, err
 	}
-	resp := redirect(http.StatusSeeOther, authorizeURL(r))
+	resp := redirect(http.StatusSeeOther, signedInURL(r))
 	resp.cookies = []*http.Cookie{s.cookie(sessionCookie, res.Session, int(oauth.SessionLifetime.Seconds()))}
 	return resp, nil
 }
@@ -376,7 +408,8 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 		return s.verifyCodeToPage(ctx, req)
 	}
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
-		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
+		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod,
+		Nonce: b.Nonce, MaxAge: b.MaxAge})
 	if err != nil {
 		return nil, err
 	}
@@ -409,7 +442,7 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 		return renderPage(http.StatusUnauthorized, "mfa.html", pageData{T: t, Title: t.Text("mfaCode.title"), CSRF: *b.CsrfToken, Req: r, AppName: a.App.AppName,
 			Error: t.Text("mfaCode.error.wrongCode")})
 	}
-	resp := redirect(http.StatusSeeOther, authorizeURL(r))
+	resp := redirect(http.StatusSeeOther, signedInURL(r))
 	resp.cookies = []*http.Cookie{s.cookie(sessionCookie, session, int(oauth.SessionLifetime.Seconds())), s.cookie(mfaCookie, "", -1)}
 	return resp, nil
 }
@@ -418,7 +451,8 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthorizationRequestObject) (gen.DecideAuthorizationResponseObject, error) {
 	b := req.Body
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
-		ClientID: b.ClientId, RedirectURI: b.RedirectUri, State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod})
+		ClientID: b.ClientId, RedirectURI: b.RedirectUri, State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod,
+		Nonce: b.Nonce, MaxAge: b.MaxAge})
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +460,7 @@ func (s *Server) DecideAuthorization(ctx context.Context, req gen.DecideAuthoriz
 		return *refused, nil
 	}
 	u, err := s.Grants.SessionUser(ctx, deref(req.Params.AccessSession))
-	if errors.Is(err, oauth.ErrSessionInvalid) {
+	if errors.Is(err, oauth.ErrSessionInvalid) || (err == nil && s.Grants.SignInTooOld(u, a)) {
 		return redirect(http.StatusSeeOther, authorizeURL(r)), nil
 	}
 	if err != nil {

@@ -290,7 +290,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = s.themed(c.Request().Context(), errorPage(t, p.status, title, msg)).visit(c.Response())
 		return
 	}
-	if strings.HasPrefix(path, "/api/oauth/") && (p.status == http.StatusBadRequest || p.status == http.StatusUnauthorized) {
+	// The OAuth endpoints' errors are RFC 6749's; a bearer operation among them (UserInfo) answers a
+	// problem with its WWW-Authenticate challenge (RFC 6750) like every bearer operation.
+	op := s.ops.of(c)
+	if strings.HasPrefix(path, "/api/oauth/") && (op == nil || !op.access.bearer()) && (p.status == http.StatusBadRequest || p.status == http.StatusUnauthorized) {
 		code := "invalid_request"
 		if p.status == http.StatusUnauthorized {
 			code = "invalid_client"

@@ -94,6 +94,9 @@ func (s *Server) IssueToken(ctx context.Context, req gen.IssueTokenRequestObject
 	if resp.RefreshToken != "" {
 		out.RefreshToken = &resp.RefreshToken
 	}
+	if resp.IDToken != "" {
+		out.IdToken = &resp.IDToken
+	}
 	if resp.MFARequired {
 		out.MfaRequired = &resp.MFARequired
 	}

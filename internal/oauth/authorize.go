@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,10 @@ type Code struct {
 	FamilyID int64  // family of the refresh token; 0 if none
 	// MFA: the sign-in session the code came from gave a second factor.
 	MFA bool
+	// OpenID Connect: the authorization request's nonce, and when the user of the sign-in session the
+	// code came from entered their password (zero for a code stored before it was recorded).
+	Nonce    string
+	AuthTime time.Time
 }
 
 // Session is a sign-in session of the authorization pages; only its digest is kept.
@@ -60,12 +65,16 @@ type Session struct {
 	ExpiresAt time.Time
 	CreatedAt time.Time
 	MFA       bool // the sign-in gave a second factor
+	// AuthTime is when the user signed in (entered their password) for this session.
+	AuthTime time.Time
 }
 
-// SignedIn is the user of a valid sign-in session, and whether the sign-in gave a second factor.
+// SignedIn is the user of a valid sign-in session, whether the sign-in gave a second factor, and when
+// it was (OpenID Connect's auth_time).
 type SignedIn struct {
 	user.User
-	MFA bool
+	MFA      bool
+	AuthTime time.Time
 }
 
 // SignInResult is the sign-in page's outcome: a session (its secret, for the cookie), or, for a user
@@ -96,9 +105,12 @@ const (
 	ResponseToken = "token"
 )
 
-// AuthRequest is an authorization request as it arrives.
+// AuthRequest is an authorization request as it arrives. Nonce and MaxAge (OpenID Connect) travel
+// through the pages' hidden fields with the rest; Prompt and LoginHint are for the first page only.
 type AuthRequest struct {
 	ResponseType, ClientID, RedirectURI, State, Scope, CodeChallenge, CodeChallengeMethod string
+	Nonce, MaxAge                                                                         string
+	Prompt, LoginHint                                                                     string
 }
 
 // Authorization is an authorization request that passed every check.
@@ -106,7 +118,23 @@ type Authorization struct {
 	AuthRequest
 	App   clientapp.App
 	Scope []string // what the app gets: the requested scopes, or all of the app's
+	// OpenID Connect: prompt's values (none, login, consent), and max_age in seconds (-1: none).
+	Prompt map[string]bool
+	MaxAge int64
 }
+
+// Prompt values of OpenID Connect that the service supports.
+const (
+	PromptNone    = "none"
+	PromptLogin   = "login"
+	PromptConsent = "consent"
+)
+
+// Bounds of the OpenID Connect parameters (as openapi.yaml has them).
+const (
+	maxNonce  = 255
+	maxMaxAge = 315360000
+)
 
 // PageError refuses a request that cannot be sent back to the client: the client is unknown or
 // disabled, or the redirect URI is not one it registered. The browser is never redirected then.
@@ -166,6 +194,9 @@ func (g *Grants) Check(ctx context.Context, r AuthRequest) (Authorization, error
 			}
 		}
 	}
+	if err := a.checkOpenID(); err != nil {
+		return a, err
+	}
 	if r.ResponseType == ResponseCode {
 		switch {
 		case r.CodeChallenge == "" && r.CodeChallengeMethod != "":
@@ -179,6 +210,43 @@ func (g *Grants) Check(ctx context.Context, r AuthRequest) (Authorization, error
 		}
 	}
 	return a, nil
+}
+
+// checkOpenID reads the OpenID Connect parameters: prompt (none alone, or any of login and consent),
+// max_age (whole seconds) and nonce.
+func (a *Authorization) checkOpenID() error {
+	a.MaxAge = -1
+	if len(a.Nonce) > maxNonce {
+		return &RedirectError{"invalid_request", "nonce is longer than 255 characters"}
+	}
+	if a.AuthRequest.MaxAge != "" {
+		n, err := strconv.ParseInt(a.AuthRequest.MaxAge, 10, 64)
+		if err != nil || n < 0 || n > maxMaxAge {
+			return &RedirectError{"invalid_request", "max_age must be a whole number of seconds from 0 to 315360000"}
+		}
+		a.MaxAge = n
+	}
+	a.Prompt = map[string]bool{}
+	for _, p := range strings.Fields(a.AuthRequest.Prompt) {
+		switch p {
+		case PromptNone, PromptLogin, PromptConsent:
+			a.Prompt[p] = true
+		default:
+			return &RedirectError{"invalid_request", "prompt must be none, or login and/or consent; " + p + " is not supported"}
+		}
+	}
+	if a.Prompt[PromptNone] && len(a.Prompt) > 1 {
+		return &RedirectError{"invalid_request", "prompt=none cannot be combined with other values"}
+	}
+	return nil
+}
+
+// SignInTooOld: the request's max_age asks for a more recent sign-in than the session's.
+func (g *Grants) SignInTooOld(s SignedIn, a Authorization) bool {
+	if a.MaxAge < 0 {
+		return false
+	}
+	return g.now().Sub(s.AuthTime) > time.Duration(a.MaxAge)*time.Second
 }
 
 // ErrorRedirect is where to send the browser for a refused request.
@@ -256,7 +324,7 @@ func (g *Grants) startSession(ctx context.Context, userID int64, mfa bool) (stri
 		if err := g.store.DeleteSessionsExpiredBefore(ctx, userID, now); err != nil {
 			return err
 		}
-		return g.store.CreateSession(ctx, Session{Hash: digest(raw), UserID: userID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now, MFA: mfa})
+		return g.store.CreateSession(ctx, Session{Hash: digest(raw), UserID: userID, ExpiresAt: now.Add(SessionLifetime), CreatedAt: now, MFA: mfa, AuthTime: now})
 	})
 	if err != nil {
 		return "", err
@@ -291,7 +359,11 @@ func (g *Grants) SessionUser(ctx context.Context, raw string) (SignedIn, error) 
 			return SignedIn{}, err
 		}
 	}
-	return SignedIn{User: u, MFA: s.MFA}, nil
+	authTime := s.AuthTime
+	if authTime.IsZero() {
+		authTime = s.CreatedAt
+	}
+	return SignedIn{User: u, MFA: s.MFA, AuthTime: authTime}, nil
 }
 
 // NeedsApproval reports whether the user must be asked: not for first-party apps, nor when the user
@@ -299,6 +371,9 @@ func (g *Grants) SessionUser(ctx context.Context, raw string) (SignedIn, error) 
 func (g *Grants) NeedsApproval(ctx context.Context, u user.User, a Authorization) (bool, error) {
 	if a.App.AutoApprove {
 		return false, nil
+	}
+	if a.Prompt[PromptConsent] {
+		return true, nil
 	}
 	ap, err := g.store.Approval(ctx, u.ID, a.App.ID)
 	if errors.Is(err, ErrApprovalNotFound) {
@@ -359,7 +434,8 @@ func (g *Grants) Approve(ctx context.Context, signedIn SignedIn, a Authorization
 		return "", err
 	}
 	code := Code{Hash: digest(raw), UserID: u.ID, ClientAppID: a.App.ID, RedirectURI: a.RedirectURI, Scope: a.Scope,
-		Challenge: a.CodeChallenge, ExpiresAt: now.Add(CodeLifetime), CreatedAt: now, MFA: signedIn.MFA}
+		Challenge: a.CodeChallenge, ExpiresAt: now.Add(CodeLifetime), CreatedAt: now, MFA: signedIn.MFA,
+		Nonce: a.Nonce, AuthTime: signedIn.AuthTime}
 	err = g.store.InTx(ctx, func(ctx context.Context) error {
 		// The pair's codes long expired are swept on the way; an expired code's row is kept a while
 		// (codeMemory) so that a late second use is still seen as reuse.

@@ -96,6 +96,8 @@ type TokenResponse struct {
 	Email        string
 	// MFARequired: AccessToken is a restrictive token, for the mfa grant only.
 	MFARequired bool
+	// IDToken is the OpenID Connect ID token: on the code grant, for a code with the openid scope.
+	IDToken string
 }
 
 // Store is what the authorization server keeps in the database: queries only; the rules (rotation
@@ -340,7 +342,14 @@ func (g *Grants) codeGrant(ctx context.Context, app clientapp.App, req TokenRequ
 	if needsCode {
 		return g.restrictive(ctx, u, app, registered(code.Scope, app))
 	}
-	return g.issueWith(ctx, u, app, registered(code.Scope, app), tokenID, family, amrOf(code.MFA))
+	scope := registered(code.Scope, app)
+	resp, err := g.issueWith(ctx, u, app, scope, tokenID, family, amrOf(code.MFA))
+	if err != nil || !slices.Contains(scope, ScopeOpenID) {
+		return resp, err
+	}
+	resp.IDToken, err = g.tokens.SignIDToken(IDTokenRequest{User: u, ClientID: app.ClientID, Scope: scope,
+		Nonce: code.Nonce, AuthTime: code.AuthTime, AMR: amrOf(code.MFA), AccessToken: resp.AccessToken})
+	return resp, err
 }
 
 // amrOf is the amr claim of a sign-in that gave a second factor, or not.

@@ -51,6 +51,8 @@ type authorizationCodeRow struct {
 	TokenID       string
 	FamilyID      int64
 	MFA           bool `gorm:"column:mfa"`
+	Nonce         string
+	AuthTime      *time.Time
 }
 
 func (authorizationCodeRow) TableName() string { return "authorization_codes" }
@@ -61,6 +63,7 @@ type authSessionRow struct {
 	ExpiresAt time.Time
 	CreatedAt time.Time
 	MFA       bool `gorm:"column:mfa"`
+	AuthTime  *time.Time
 }
 
 type mfaChallengeRow struct {
@@ -236,7 +239,8 @@ func (x OAuth) DeleteApproval(ctx context.Context, id int64) error {
 // CreateCode stores an authorization code.
 func (x OAuth) CreateCode(ctx context.Context, c oauth.Code) error {
 	row := authorizationCodeRow{CodeHash: c.Hash, UserID: c.UserID, ClientAppID: c.ClientAppID, RedirectURI: c.RedirectURI,
-		Scope: strings.Join(c.Scope, " "), CodeChallenge: c.Challenge, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt, MFA: c.MFA}
+		Scope: strings.Join(c.Scope, " "), CodeChallenge: c.Challenge, ExpiresAt: c.ExpiresAt, CreatedAt: c.CreatedAt, MFA: c.MFA,
+		Nonce: c.Nonce, AuthTime: timePtr(c.AuthTime)}
 	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_code", c.UserID)
 }
 
@@ -265,7 +269,7 @@ func (x OAuth) CodeByHash(ctx context.Context, hash string) (oauth.Code, error) 
 	}
 	return oauth.Code{Hash: r.CodeHash, UserID: r.UserID, ClientAppID: r.ClientAppID, RedirectURI: r.RedirectURI,
 		Scope: strings.Fields(r.Scope), Challenge: r.CodeChallenge, ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC(),
-		UsedAt: utcPtr(r.UsedAt), TokenID: r.TokenID, FamilyID: r.FamilyID, MFA: r.MFA}, nil
+		UsedAt: utcPtr(r.UsedAt), TokenID: r.TokenID, FamilyID: r.FamilyID, MFA: r.MFA, Nonce: r.Nonce, AuthTime: utcOrZero(r.AuthTime)}, nil
 }
 
 // ClaimCode marks an unused code used, recording what its exchange issues; oauth.ErrCodeInvalid if it
@@ -279,7 +283,7 @@ func (x OAuth) ClaimCode(ctx context.Context, hash, tokenID string, familyID int
 
 // CreateSession stores a sign-in session.
 func (x OAuth) CreateSession(ctx context.Context, sess oauth.Session) error {
-	row := authSessionRow{TokenHash: sess.Hash, UserID: sess.UserID, ExpiresAt: sess.ExpiresAt, CreatedAt: sess.CreatedAt, MFA: sess.MFA}
+	row := authSessionRow{TokenHash: sess.Hash, UserID: sess.UserID, ExpiresAt: sess.ExpiresAt, CreatedAt: sess.CreatedAt, MFA: sess.MFA, AuthTime: timePtr(sess.AuthTime)}
 	return wrap(x.s.conn(ctx).Create(&row).Error, "oauth.create_session", sess.UserID)
 }
 
@@ -301,7 +305,8 @@ func (x OAuth) SessionByHash(ctx context.Context, hash string, now time.Time) (o
 	if err != nil {
 		return oauth.Session{}, err
 	}
-	return oauth.Session{Hash: row.TokenHash, UserID: row.UserID, ExpiresAt: row.ExpiresAt.UTC(), CreatedAt: row.CreatedAt.UTC(), MFA: row.MFA}, nil
+	return oauth.Session{Hash: row.TokenHash, UserID: row.UserID, ExpiresAt: row.ExpiresAt.UTC(), CreatedAt: row.CreatedAt.UTC(), MFA: row.MFA,
+		AuthTime: utcOrZero(row.AuthTime)}, nil
 }
 
 // CreateChallenge stores the challenge of a restrictive token.
@@ -408,4 +413,20 @@ func (x OAuth) LongestAccessTokenValidity(ctx context.Context) (time.Duration, e
 		return 0, nil
 	}
 	return time.Duration(*seconds) * time.Second, nil
+}
+
+// timePtr is t for a nullable column: nil for the zero time.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// utcOrZero is a nullable column's time in UTC, or the zero time.
+func utcOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
