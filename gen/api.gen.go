@@ -8503,6 +8503,28 @@ func (response OpenForgotPassword400TexthtmlResponse) VisitOpenForgotPasswordRes
 	return err
 }
 
+type OpenForgotPassword503TexthtmlResponse struct {
+	HtmlServiceUnavailableTexthtmlResponse
+}
+
+func (response OpenForgotPassword503TexthtmlResponse) VisitOpenForgotPasswordResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
 type RequestPasswordResetRequestObject struct {
 	Params RequestPasswordResetParams
 	Body   *RequestPasswordResetFormdataRequestBody

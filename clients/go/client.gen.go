@@ -3652,7 +3652,8 @@ type ClientInterface interface {
 	// EndAccountSessionsWithBody End every session (the account page's form)
 	//
 	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+	// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 	// page, nothing changes.
 	//
@@ -3664,7 +3665,8 @@ type ClientInterface interface {
 	// EndAccountSessionsWithFormdataBody End every session (the account page's form)
 	//
 	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+	// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 	// page, nothing changes.
 	//
@@ -5602,7 +5604,8 @@ func (c *Client) SetUpAccountMfaWithFormdataBody(ctx context.Context, params *Se
 // EndAccountSessionsWithBody End every session (the account page's form)
 //
 // Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 // (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 // page, nothing changes.
 //
@@ -5624,7 +5627,8 @@ func (c *Client) EndAccountSessionsWithBody(ctx context.Context, params *EndAcco
 // EndAccountSessionsWithFormdataBody End every session (the account page's form)
 //
 // Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 // (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 // page, nothing changes.
 //
@@ -14628,7 +14632,8 @@ type ClientWithResponsesInterface interface {
 	// EndAccountSessionsWithBodyWithResponse End every session (the account page's form)
 	//
 	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+	// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 	// page, nothing changes.
 	//
@@ -14640,7 +14645,8 @@ type ClientWithResponsesInterface interface {
 	// EndAccountSessionsWithFormdataBodyWithResponse End every session (the account page's form)
 	//
 	// Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-	// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+	// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+	// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 	// (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 	// page, nothing changes.
 	//
@@ -17583,11 +17589,18 @@ type OpenForgotPasswordResponse200Headers struct {
 	SetCookie *string
 }
 
+// OpenForgotPasswordResponse503Headers the declared response headers of an HTTP 503 response for OpenForgotPassword
+type OpenForgotPasswordResponse503Headers struct {
+	RetryAfter *int
+}
+
 type OpenForgotPasswordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *OpenForgotPasswordResponse200Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *OpenForgotPasswordResponse503Headers
 }
 
 // GetBody returns the raw response body bytes
@@ -25473,7 +25486,8 @@ func (c *ClientWithResponses) SetUpAccountMfaWithFormdataBodyWithResponse(ctx co
 // EndAccountSessionsWithBodyWithResponse End every session (the account page's form)
 //
 // Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 // (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 // page, nothing changes.
 //
@@ -25491,7 +25505,8 @@ func (c *ClientWithResponses) EndAccountSessionsWithBodyWithResponse(ctx context
 // EndAccountSessionsWithFormdataBodyWithResponse End every session (the account page's form)
 //
 // Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
-// refuses their access tokens issued until now (as `expireMySessions`); then the signed-out page
+// refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+// tokens to expire: here the person may be ending a session they did not start); then the signed-out page
 // (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
 // page, nothing changes.
 //
@@ -29237,6 +29252,16 @@ func ParseOpenForgotPasswordResponse(rsp *http.Response) (*OpenForgotPasswordRes
 			headers.SetCookie = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 503:
+		var headers OpenForgotPasswordResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

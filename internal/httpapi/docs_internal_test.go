@@ -23,16 +23,18 @@ func TestSpecAsJSONTurnsEveryKeyIntoAString(t *testing.T) {
 	}
 }
 
-// The sign-in pages' paths, read from the spec, are the four whose errors are pages: the authorization
-// endpoint, the sign-in form, the code page and the set-up link's page (not the token endpoint and its
-// JSON neighbours).
+// The sign-in pages' paths, read from the spec, are those whose errors are pages: the authorization
+// endpoint, the sign-in form, the code page, the set-up link's page, sign-out, the account page and its
+// forms, and the password links' pages (not the token endpoint and its JSON neighbours, nor userinfo).
 func TestPagePathsFromTheSpec(t *testing.T) {
 	spec, err := gen.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := pagePathsOf(spec)
-	want := []string{"/api/oauth/authorize", "/api/oauth/login", "/api/oauth/login/mfa", "/api/oauth/mfa/setup"}
+	want := []string{"/api/oauth/authorize", "/api/oauth/login", "/api/oauth/login/mfa", "/api/oauth/mfa/setup",
+		"/api/oauth/logout", "/account", "/account/apps/revoke", "/account/mfa", "/account/sessions/end",
+		"/api/oauth/password/forgot", "/api/oauth/password/choose"}
 	if len(got) != len(want) {
 		t.Errorf("page paths %v, want %v", got, want)
 	}

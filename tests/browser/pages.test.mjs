@@ -221,9 +221,9 @@ const pages = [
       return setupPage;
     },
   },
-  // Pages being built by other helpers (the merger flips `required` to true).
+  // The pages of issue 21: the account page, sign-out, and the password links.
   {
-    name: 'account, signed in', slug: 'account', required: false, probe: '/account', status: 200, heading: /./, primary: 'main form button[type=submit]',
+    name: 'account, signed in', slug: 'account', required: true, probe: '/account', status: 200, heading: /^Your account$/, primary: 'main form button[type=submit]',
     async open() {
       // The journey's browser approved the app above, so it holds a sign-in session.
       assert.ok(journey, 'the sign-in journey did not run');
@@ -232,7 +232,7 @@ const pages = [
     },
   },
   {
-    name: 'account, signed out (asks to sign in)', slug: 'account-signed-out', required: false, probe: '/account', status: 200, heading: /./, primary: 'input[type=email]',
+    name: 'account, signed out (asks to sign in)', slug: 'account-signed-out', required: true, probe: '/account', status: 200, heading: /^Sign in$/, primary: 'input[type=email]',
     async open() {
       const page = await noJsPage();
       await page.goto(`${baseUrl}/account`);
@@ -240,7 +240,7 @@ const pages = [
     },
   },
   {
-    name: 'sign-out confirmation', slug: 'signout-confirm', required: false, probe: '/api/oauth/logout', status: 200, heading: /./, primary: 'main form button[type=submit]',
+    name: 'sign-out confirmation', slug: 'signout-confirm', required: true, probe: '/api/oauth/logout', status: 200, heading: /^Sign out\?$/, primary: 'main form button[type=submit]',
     async open() {
       assert.ok(journey, 'the sign-in journey did not run');
       await journey.goto(`${baseUrl}/api/oauth/logout`);
@@ -248,7 +248,7 @@ const pages = [
     },
   },
   {
-    name: 'signed out', slug: 'signed-out', required: false, probe: '/api/oauth/logout', status: 200, heading: /./, primary: null,
+    name: 'signed out', slug: 'signed-out', required: true, probe: '/api/oauth/logout', status: 200, heading: /^Signed out$/, primary: null,
     async open() {
       const page = await noJsPage(); // no session: the signed-out page
       await page.goto(`${baseUrl}/api/oauth/logout`);
@@ -256,7 +256,7 @@ const pages = [
     },
   },
   {
-    name: 'forgot password', slug: 'password-forgot', required: false, probe: '/api/oauth/password/forgot', status: 200, heading: /./, primary: 'input[type=email]',
+    name: 'forgot password', slug: 'password-forgot', required: true, probe: '/api/oauth/password/forgot', status: 200, heading: /^Forgot your password\?$/, primary: 'input[type=email]',
     async open() {
       const page = await noJsPage();
       await page.goto(`${baseUrl}/api/oauth/password/forgot`);
@@ -264,8 +264,7 @@ const pages = [
     },
   },
   {
-    // Merger: check this recipe against the built pages (the forgot form's field, the email's link).
-    name: 'choose a password (the emailed link)', slug: 'password-choose', required: false, probe: '/api/oauth/password/choose?token=pending-probe', status: 200, heading: /./, primary: 'input[type=password]',
+    name: 'choose a password (the emailed link)', slug: 'password-choose', required: true, probe: '/api/oauth/password/choose?token=pending-probe', status: 200, heading: /^Choose a new password$/, primary: 'input[type=password]',
     async open() {
       assert.ok(smtp, smtpProblem);
       const page = await noJsPage();
