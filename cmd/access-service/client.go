@@ -70,6 +70,7 @@ func clientCommand(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	var (
 		clientID                 *string
 		grants, scopes, redirect listFlag
+		postLogout               listFlag
 		name                     *string
 		generate, public         *bool
 		accessTTL, refreshTTL    *time.Duration
@@ -80,6 +81,7 @@ func clientCommand(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 		fs.Var(&grants, "grant", "a grant type (repeatable, or a comma-separated list)")
 		fs.Var(&scopes, "scope", "a scope the app may ask for (repeatable, or a comma-separated list)")
 		fs.Var(&redirect, "redirect-uri", "a registered redirect URI (repeatable, or a comma-separated list)")
+		fs.Var(&postLogout, "post-logout-redirect-uri", "where the app may send the browser after signing out (repeatable, or a comma-separated list)")
 		name = fs.String("name", "", "the app's name, shown to users (default: the client id)")
 		generate = fs.Bool("generate-secret", false, "generate the secret and print it once")
 		public = fs.Bool("public", false, "no secret: a public client (PKCE)")
@@ -105,6 +107,10 @@ func clientCommand(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 		if err != nil {
 			return fail("client create: %s", err)
 		}
+		if len(postLogout.values) > 20 {
+			return fail("client create: at most 20 post-logout redirect URIs")
+		}
+		n.PostLogoutRedirectURIs = postLogout.values
 		switch {
 		case *public && *generate:
 			return fail("client create: --public and --generate-secret exclude each other")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,9 +52,13 @@ func TestClientCommands(t *testing.T) {
 
 	// The secret from standard input; grants and scopes as repeated flags and comma lists.
 	code, out, errOut = runCLI(t, given+"\n", "client", "create", "--client-id", "portal", "--grant", "password",
-		"--grant", "authorization_code,refresh_token", "--scope", "read,write", "--scope", "files", "--redirect-uri", "https://portal.example.com/cb")
+		"--grant", "authorization_code,refresh_token", "--scope", "read,write", "--scope", "files", "--redirect-uri", "https://portal.example.com/cb",
+		"--post-logout-redirect-uri", "https://portal.example.com/bye")
 	if code != 0 || strings.Contains(out, given) {
 		t.Fatalf("create from stdin: exit %d\n%s%s", code, out, errOut)
+	}
+	if a, err := svc.Apps.ByClientID(context.Background(), "portal"); err != nil || !slices.Equal(a.PostLogoutRedirectURIs, []string{"https://portal.example.com/bye"}) {
+		t.Fatalf("post-logout redirect URIs: %v %v", a.PostLogoutRedirectURIs, err)
 	}
 	status, tok = tokenRequest(t, svc, "portal", given, "ann@xy-company.com", testutil.Password)
 	if status != 200 || tok["scope"] != "read write files" {
@@ -65,6 +70,7 @@ func TestClientCommands(t *testing.T) {
 		args        []string
 		want        string
 	}{
+		{"bad post-logout URI", given, []string{"--client-id", "x0", "--post-logout-redirect-uri", "https://bye.example.com/#frag"}, "post-logout"},
 		{"unknown grant", given, []string{"--client-id", "x1", "--grant", "password,client_credentials"}, `unknown grant "client_credentials"`},
 		{"secret too short", "short secret\n", []string{"--client-id", "x2"}, "the secret must be at least 32 characters long (it has 12)"},
 		{"no secret on stdin", "", []string{"--client-id", "x3"}, "expected the client secret on standard input"},

@@ -54,7 +54,7 @@ const usage = `usage:
   access-service user disable --email EMAIL
   access-service user enable --email EMAIL
   access-service client create --client-id ID [--grant G]... [--scope S]... [--redirect-uri U]...
-      [--name N] [--generate-secret | --public] [--access-token-validity 1h] [--refresh-token-validity 720h]
+      [--post-logout-redirect-uri U]... [--name N] [--generate-secret | --public] [--access-token-validity 1h] [--refresh-token-validity 720h]
       (defaults: --grant password,refresh_token --scope read; flags repeat or take comma lists)
   access-service client list
   access-service client disable --client-id ID
