@@ -115,7 +115,10 @@ func accessProblems(doc *openapi3.T, method, path string, item *openapi3.PathIte
 }
 
 // scopes are the OAuth scopes an operation may require (documented in info.description).
-var scopes = []string{"read", "write", "admin"}
+var scopes = []string{"read", "write", "admin", "openid"}
+
+// openIDOps are OpenID Connect's UserInfo operations: openid is their scope, and no other operation's.
+var openIDOps = []string{"getUserInfo", "postUserInfo"}
 
 // dryRuns are the operations that take a body by POST but change nothing, so read is their scope.
 var dryRuns = []string{"checkWhitelistChange", "exportAuditReport"}
@@ -142,6 +145,8 @@ func scopeProblems(method, class string, bearerClass bool, security openapi3.Sec
 	}
 	want := "write"
 	switch {
+	case slices.Contains(openIDOps, op.OperationID):
+		want = "openid"
 	case class == "safeshare-admin":
 		want = "admin"
 	case method == http.MethodGet || slices.Contains(dryRuns, op.OperationID):
@@ -189,6 +194,12 @@ func TestSpecAccessCheck(t *testing.T) {
 		}},
 		{"admin on a member's operation", "/api/v1/organisations/{orgGroupId}", "PUT", func(op *openapi3.Operation) {
 			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "admin"))
+		}},
+		{"openid on another operation", "/api/v1/users/me", "GET", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "openid"))
+		}},
+		{"UserInfo without openid", "/api/oauth/userinfo", "GET", func(op *openapi3.Operation) {
+			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "read"))
 		}},
 		{"an unknown scope", "/api/v1/users/me", "GET", func(op *openapi3.Operation) {
 			op.Security = openapi3.NewSecurityRequirements().With(openapi3.NewSecurityRequirement().Authenticate("bearerAuth", "everything"))
