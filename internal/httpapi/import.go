@@ -66,7 +66,7 @@ func (s *Server) ImportMembers(ctx context.Context, req gen.ImportMembersRequest
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ImportTimeout)
 	defer cancel()
 	for _, r := range rows {
-		m, err := s.Orgs.AddMember(ctx, c.orgID, r.email, r.role, r.isOrgAdmin, r.planID)
+		m, err := s.Orgs.AddMemberNamed(ctx, c.orgID, r.email, organisation.Names{First: r.firstName, Last: r.lastName}, r.role, r.isOrgAdmin, r.planID)
 		if err != nil && ctx.Err() != nil {
 			// The deadline passed: the rows before this one are added, this one and the rest are not.
 			return nil, errs.New(errs.Unavailable, "Import stopped", fmt.Sprintf(

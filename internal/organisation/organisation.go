@@ -470,19 +470,28 @@ func (s *Service) choosePlan(ctx context.Context, orgID int64, role Role, named,
 // AddMember adds the account with this email as an Originator or Collaborator, creating the account if
 // the address has none; an account with no password is invited to choose one (Invitations).
 func (s *Service) AddMember(ctx context.Context, orgID int64, email string, role Role, isOrgAdmin bool, planID *int64) (Member, error) {
+	return s.AddMemberNamed(ctx, orgID, email, Names{}, role, isOrgAdmin, planID)
+}
+
+// Names are a new account's first and last name, as an imported row gives them ("" for none).
+type Names struct{ First, Last string }
+
+// AddMemberNamed is AddMember for a row of an import: an account it creates has the row's names from
+// the start, so the invitation it is sent greets the person by name.
+func (s *Service) AddMemberNamed(ctx context.Context, orgID int64, email string, names Names, role Role, isOrgAdmin bool, planID *int64) (Member, error) {
 	if role != RoleOriginator && role != RoleCollaborator {
 		return Member{}, ErrRoleNotAssignable
 	}
-	return s.addMember(ctx, orgID, email, role, isOrgAdmin, planID)
+	return s.addMember(ctx, orgID, email, names, role, isOrgAdmin, planID)
 }
 
 // AddAdHocMember makes the account with this email an Ad hoc member, as sharing an item with an address
 // the organisation does not know does.
 func (s *Service) AddAdHocMember(ctx context.Context, orgID int64, email string) (Member, error) {
-	return s.addMember(ctx, orgID, email, RoleAdHoc, false, nil)
+	return s.addMember(ctx, orgID, email, Names{}, RoleAdHoc, false, nil)
 }
 
-func (s *Service) addMember(ctx context.Context, orgID int64, email string, role Role, isOrgAdmin bool, planID *int64) (Member, error) {
+func (s *Service) addMember(ctx context.Context, orgID int64, email string, names Names, role Role, isOrgAdmin bool, planID *int64) (Member, error) {
 	email, err := user.NormalizeEmail(email)
 	if err != nil {
 		return Member{}, err
@@ -501,7 +510,8 @@ func (s *Service) addMember(ctx context.Context, orgID int64, email string, role
 		}
 		enforces = o.EnforceMFA
 		now := s.now()
-		u, err := s.accounts.Ensure(ctx, user.User{ID: s.ids.New(), Email: email, CreatedAt: now})
+		u, err := s.accounts.Ensure(ctx, user.User{ID: s.ids.New(), Email: email, CreatedAt: now,
+			FirstName: emptyToNil(&names.First), LastName: emptyToNil(&names.Last)})
 		if err != nil {
 			return err
 		}

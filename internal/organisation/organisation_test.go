@@ -75,11 +75,11 @@ type removal struct {
 func newRemoval(t *testing.T) *removal {
 	d := testutil.NewDomain(t)
 	r := &removal{d: d, org: d.Org(t, "acme"), alice: account(t, d, "alice@platform.example"), bob: account(t, d, "bob@platform.example")}
-	d.Mail.OnSend = func(m notify.Message) {
+	d.Mail.OnSend(func(m notify.Message) {
 		if !m.Secret { // not the first administrator's invitation, sent in the background
 			r.states = append(r.states, seen(t, d, r.org.ID))
 		}
-	}
+	})
 	return r
 }
 

@@ -79,18 +79,29 @@ func (d *Domain) Count(t testing.TB, query string, args ...any) int {
 // Mailbox is a notify.Sender that keeps what it is given. OnSend, when set, runs as each message is
 // sent, before Send returns.
 type Mailbox struct {
-	OnSend func(notify.Message)
 	// Fail makes every send fail, as a mail server that is down would.
 	Fail bool
 
-	mu   sync.Mutex
-	sent []notify.Message
+	mu     sync.Mutex
+	sent   []notify.Message
+	onSend func(notify.Message)
+}
+
+// OnSend makes f run at every send, before Send returns. Sends happen in the background too (an
+// organisation's first administrator's invitation), hence the lock.
+func (m *Mailbox) OnSend(f func(notify.Message)) {
+	m.mu.Lock()
+	m.onSend = f
+	m.mu.Unlock()
 }
 
 // Send implements notify.Sender.
 func (m *Mailbox) Send(_ context.Context, msg notify.Message) error {
-	if m.OnSend != nil {
-		m.OnSend(msg)
+	m.mu.Lock()
+	f := m.onSend
+	m.mu.Unlock()
+	if f != nil {
+		f(msg)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
