@@ -430,16 +430,7 @@ func (s *Server) verifyCodeToPage(ctx context.Context, req gen.VerifySignInCodeR
 	}
 	startAgain := redirect(http.StatusSeeOther, accountPath)
 	startAgain.cookies = []*http.Cookie{s.cookie(mfaCookie, "", -1)}
-	step, session, err := s.Grants.FinishSignIn(ctx, clientapp.App{}, deref(req.Params.AccessMfa), b.Code, stateFrom(ctx).remoteAddr())
-	if step.User.ID != 0 {
-		noteSignIn(ctx, audit.OperationSignInSecondFactor, step.User.Email, step.User.ID)
-		switch {
-		case err == nil && step.Wrong:
-			noteSignInOutcome(ctx, audit.SignInFailed)
-		case err == nil:
-			noteSignInOutcome(ctx, audit.SignInSucceeded)
-		}
-	}
+	step, session, err := s.secondStep(ctx, clientapp.App{}, req.Params.AccessMfa, b.Code)
 	switch {
 	case errors.Is(err, oauth.ErrChallengeInvalid):
 		return startAgain, nil

@@ -23,6 +23,7 @@ import (
 
 	"github.com/cocoondata/access-service/gen"
 	"github.com/cocoondata/access-service/internal/audit"
+	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/i18n"
 	"github.com/cocoondata/access-service/internal/oauth"
 	"github.com/cocoondata/access-service/internal/theme"
@@ -420,16 +421,7 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 	// cookie cleared.
 	startAgain := redirect(http.StatusSeeOther, authorizeURL(r))
 	startAgain.cookies = []*http.Cookie{s.cookie(mfaCookie, "", -1)}
-	step, session, err := s.Grants.FinishSignIn(ctx, a.App, deref(req.Params.AccessMfa), b.Code, stateFrom(ctx).remoteAddr())
-	if step.User.ID != 0 {
-		noteSignIn(ctx, audit.OperationSignInSecondFactor, step.User.Email, step.User.ID)
-		switch {
-		case err == nil && step.Wrong:
-			noteSignInOutcome(ctx, audit.SignInFailed)
-		case err == nil:
-			noteSignInOutcome(ctx, audit.SignInSucceeded)
-		}
-	}
+	step, session, err := s.secondStep(ctx, a.App, req.Params.AccessMfa, b.Code)
 	switch {
 	case errors.Is(err, oauth.ErrChallengeInvalid):
 		return startAgain, nil
@@ -594,4 +586,20 @@ func (s *Server) themePages(f gen.StrictHandlerFunc, _ string) gen.StrictHandler
 		}
 		return resp, err
 	}
+}
+
+// secondStep checks the Authentication code page's code for the app (Grants.FinishSignIn: no app for a
+// sign-in to the account page) and notes the attempt and its outcome in the audit trail.
+func (s *Server) secondStep(ctx context.Context, app clientapp.App, challenge *string, code string) (oauth.SecondStep, string, error) {
+	step, session, err := s.Grants.FinishSignIn(ctx, app, deref(challenge), code, stateFrom(ctx).remoteAddr())
+	if step.User.ID != 0 {
+		noteSignIn(ctx, audit.OperationSignInSecondFactor, step.User.Email, step.User.ID)
+		switch {
+		case err == nil && step.Wrong:
+			noteSignInOutcome(ctx, audit.SignInFailed)
+		case err == nil:
+			noteSignInOutcome(ctx, audit.SignInSucceeded)
+		}
+	}
+	return step, session, err
 }

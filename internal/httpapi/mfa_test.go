@@ -8,42 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
-
 	"github.com/cocoondata/access-service/internal/testutil"
 )
 
-// totpCode is the code an authenticator app with this key shows steps periods of 30 s from now: the
-// tests' own TOTP generator. A code works once per user, and only for a later step than the last one
-// used, so a test that uses several codes of one key uses increasing steps (-1, 0, 1 are all current).
-func totpCode(t testing.TB, key string, steps int) string {
-	t.Helper()
-	c, err := totp.GenerateCodeCustom(key, time.Now().Add(time.Duration(steps)*30*time.Second),
-		totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+// totpCode and pairOwn are testutil's (TOTPCode, Service.PairOwnMFA), by their short names here.
+var totpCode = testutil.TOTPCode
 
-// pairOwn pairs an authenticator for the token's user through /api/v1/users/me/mfa (confirmed with the
-// code of the previous step) and returns its key.
 func pairOwn(t *testing.T, svc *testutil.Service, token string) string {
-	t.Helper()
-	r := svc.Client.Do(t, testutil.Request{Method: "POST", Path: "/api/v1/users/me/mfa", Token: token})
-	if r.Status != 200 {
-		t.Fatalf("starting a pairing: %d %s", r.Status, r.Body)
-	}
-	p := r.JSON(t)
-	key := p["key"].(string)
-	if !strings.HasPrefix(p["otpauthUri"].(string), "otpauth://totp/") || !strings.HasPrefix(p["qrCode"].(string), "data:image/png;base64,") {
-		t.Fatalf("pairing: %s", r.Body)
-	}
-	if r := mfaJSON(t, svc, "PUT", token, `{"code":"`+totpCode(t, key, -1)+`"}`); r.Status != 200 || r.JSON(t)["configured"] != true || r.JSON(t)["required"] != true {
-		t.Fatalf("confirming the pairing: %d %s", r.Status, r.Body)
-	}
-	return key
+	return svc.PairOwnMFA(t, token)
 }
 
 func mfaJSON(t *testing.T, svc *testutil.Service, method, token, body string) *testutil.Response {

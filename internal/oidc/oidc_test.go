@@ -18,8 +18,6 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/jackc/pgx/v5"
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
 	"golang.org/x/oauth2"
 
 	"github.com/cocoondata/access-service/internal/clientapp"
@@ -598,30 +596,9 @@ func TestOIDCAfterMFA(t *testing.T) {
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
-// totpCode is the code an authenticator app with this key shows steps periods of 30 s from now.
-func totpCode(t testing.TB, key string, steps int) string {
-	t.Helper()
-	c, err := totp.GenerateCodeCustom(key, time.Now().Add(time.Duration(steps)*30*time.Second),
-		totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+// totpCode and pairOwn are testutil's (TOTPCode, Service.PairOwnMFA), by their short names here.
+var totpCode = testutil.TOTPCode
 
-// pairOwn pairs an authenticator for the token's user (confirmed with the previous step's code) and
-// returns its key: from then on the user's MFA is required.
 func pairOwn(t *testing.T, svc *testutil.Service, token string) string {
-	t.Helper()
-	r := svc.Client.Do(t, testutil.Request{Method: "POST", Path: "/api/v1/users/me/mfa", Token: token})
-	if r.Status != 200 {
-		t.Fatalf("starting a pairing: %d %s", r.Status, r.Body)
-	}
-	key := r.JSON(t)["key"].(string)
-	r = svc.Client.Do(t, testutil.Request{Method: "PUT", Path: "/api/v1/users/me/mfa", Token: token, ContentType: "application/json",
-		Body: []byte(`{"code":"` + totpCode(t, key, -1) + `"}`)})
-	if r.Status != 200 || r.JSON(t)["configured"] != true {
-		t.Fatalf("confirming the pairing: %d %s", r.Status, r.Body)
-	}
-	return key
+	return svc.PairOwnMFA(t, token)
 }
