@@ -158,9 +158,19 @@ export interface paths {
          *     PKCE (RFC 7636): `code_challenge` with `code_challenge_method=S256` is accepted for every app and
          *     required for apps registered without a secret. `plain` is refused.
          *
+         *     OpenID Connect: with `openid` among the scopes (the app must be registered with it, as with any
+         *     scope), the code flow's token response carries an RS256 `id_token` (`iss`, `sub` = the user's id,
+         *     `aud` = the client id, `exp`, `iat`, `auth_time`, `nonce` when the request had one, `at_hash`,
+         *     `amr` (`pwd`, and `otp` after MFA), and with `email` / `profile` the user's `email`,
+         *     `email_verified`, `name`, `given_name`, `family_name`). `prompt`, `max_age` and `login_hint` work
+         *     as OpenID Connect Core 1.0 section 3.1.2.1 says; `prompt=none` errors are `login_required` and
+         *     `consent_required`.
+         *
          *     The pages need no JavaScript. Forms carry a CSRF token that must match the `access_csrf` cookie;
          *     the sign-in session is the `access_session` cookie (HttpOnly, SameSite=Lax, Secure when the issuer
-         *     is https, 8 hours).
+         *     is https, 8 hours). Every page shown to a signed-in person has a "Sign out" button
+         *     (`POST /api/oauth/logout`), the approval page a "Not you?" one, and the sign-in page a
+         *     "Forgot password?" link (`GET /api/oauth/password/forgot`).
          */
         get: operations["authorize"];
         put?: never;
@@ -257,6 +267,255 @@ export interface paths {
          *     used link is a 400 page; a missing or wrong CSRF token a 403 page.
          */
         post: operations["completeMfaSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenID Connect discovery
+         * @description OpenID Connect Discovery 1.0 provider metadata: the issuer, the endpoints (authorization, token,
+         *     userinfo, JWKS, end session, revocation, introspection), the scopes (`openid`, `profile`, `email`
+         *     beside the service's own), the response types, the claims, and RS256 as the ID token's only
+         *     signing algorithm. `issuer` is the service's issuer (`ACCESS_ISSUER`) exactly, as every ID token's
+         *     `iss`. Takes no authentication.
+         */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's claims (OpenID Connect UserInfo)
+         * @description The claims about the user an access token was issued for, as the token's scopes allow: `sub`
+         *     always; `email` and `email_verified` with `email`; `name`, `given_name` and `family_name` (those
+         *     the account has) with `profile`. The token must carry `openid` (403 `insufficient_scope`
+         *     otherwise). `sub` is the user's id, the same as the ID token's.
+         */
+        get: operations["getUserInfo"];
+        put?: never;
+        /**
+         * The signed-in user's claims (OpenID Connect UserInfo, POST)
+         * @description As `GET /api/oauth/userinfo`; the access token in the `Authorization` header.
+         */
+        post: operations["postUserInfo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sign out (OpenID Connect RP-initiated logout)
+         * @description The end-session endpoint. With `id_token_hint` naming the user of the browser's sign-in session
+         *     (an ID token this service issued, even an expired one), the session ends at once and the browser
+         *     is sent to `post_logout_redirect_uri` (303) with `state`, when that URI is registered on the app
+         *     the ID token was issued to (`postLogoutRedirectUris`); without a registered URI, a page says the
+         *     user is signed out (200). Without a matching hint the answer is a page asking the user to confirm
+         *     (200; its form posts to `POST /api/oauth/logout`), so another site cannot sign a user out by
+         *     linking here. Without a session: the signed-out page, or the redirect when the URI is registered.
+         *     A `post_logout_redirect_uri` that is not registered on the app (or with no app named by
+         *     `client_id` or the hint) is never followed: a 400 page.
+         */
+        get: operations["startSignOut"];
+        put?: never;
+        /**
+         * Sign out (the "Sign out" button and the confirmation page's form)
+         * @description Ends the browser's sign-in session (the `access_session` cookie is cleared and the session ends
+         *     in the database, so a copy of the cookie is refused too). Then: to `post_logout_redirect_uri`
+         *     with `state` (303) when it is registered on the app named by `client_id`; to `next` (303) when
+         *     it is a path of this service's pages (`/account`, or `/api/oauth/authorize?...` for "Not you?",
+         *     which then shows the sign-in page for the same request); otherwise a page saying the user is
+         *     signed out (200). A missing or wrong CSRF token is a 403 page and signs nobody out.
+         */
+        post: operations["signOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account page (browser)
+         * @description A server-rendered page for the person signed in in this browser: their profile (name, email),
+         *     the apps they approved (each with a button to revoke it: its refresh tokens and access tokens end
+         *     at once, as `revokeMyApproval` does), their MFA state (set up an authenticator, or reset it with
+         *     a current code), and a button to end every session (every sign-in session and refresh token of the
+         *     account, this one included). Without a sign-in session it is the sign-in page, which comes back
+         *     here after signing in. Works without JavaScript. A request the spec refuses (a malformed cookie,
+         *     say) is a 400 page.
+         */
+        get: operations["getAccountPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/apps/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an approved app (the account page's form)
+         * @description Revokes the signed-in user's approval of the app `client_id` names: the app's refresh tokens and
+         *     access tokens for the user end at once (on other instances within the revocation poll), and the
+         *     app must be approved again. Back to the account page (303), which no longer lists it. No approval
+         *     of that app → 400 page; without a sign-in session → the account page (303), which asks to sign in;
+         *     a missing or wrong CSRF token → 403 page, nothing changes.
+         */
+        post: operations["revokeAccountApp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/sessions/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End every session (the account page's form)
+         * @description Ends every sign-in session and refresh token of the signed-in user, this browser's included, and
+         *     refuses their access tokens issued until now (unlike `expireMySessions`, which leaves access
+         *     tokens to expire: here the person may be ending a session they did not start); then the signed-out page
+         *     (200). Without a sign-in session → the account page (303); a missing or wrong CSRF token → 403
+         *     page, nothing changes.
+         */
+        post: operations["endAccountSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/account/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set up or reset the authenticator (the account page's form)
+         * @description For a user with no authenticator: starts the set-up and sends the browser to the set-up page
+         *     (303; the same page an emailed set-up link opens). For a user with one: `code` must be a current
+         *     code of it; then the authenticator is unpaired and the set-up page for a new one follows (303).
+         *     A wrong or missing code shows the account page again (401) and counts towards the lockout like a
+         *     wrong password. Without a sign-in session → the account page (303); a missing or wrong CSRF token
+         *     → 403 page, nothing changes.
+         */
+        post: operations["setUpAccountMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The "Forgot password?" page
+         * @description A page asking for the account's email address (linked from the sign-in page, which it links back
+         *     to, keeping the authorization request in `return_to` when there is one). A `return_to` that is
+         *     not a path of this service's pages (`/api/oauth/authorize?...` or `/account`) is a 400 page.
+         */
+        get: operations["openForgotPassword"];
+        put?: never;
+        /**
+         * Ask for a password reset link (the "Forgot password?" page's form)
+         * @description Emails a single-use link to choose a new password, valid for 30 minutes, to the account with that
+         *     address, if there is one (and it is not disabled); a new link replaces any earlier one. The answer
+         *     is the same page (200) whether or not the address has an account, and takes the same time: the
+         *     email is sent after the answer. The email is in the language the browser asked for. Rate-limited
+         *     per remote address like the sign-in page (429 page). A missing or wrong CSRF token is a 403 page.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/oauth/password/choose": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The page an invitation or password reset link opens
+         * @description A form to choose a password (twice), showing the platform's password policy. The link is the
+         *     emailed invitation (valid for the platform property `temporary.password.expiry.hours`, as it was
+         *     when the invitation was sent) or password reset link (30 minutes); each is single-use. An unknown,
+         *     expired or used link shows a page saying to ask for a new one (400).
+         */
+        get: operations["openPasswordLink"];
+        put?: never;
+        /**
+         * Choose a password (the link page's form)
+         * @description Sets the account's password from an invitation or reset link and spends the link. A reset also
+         *     ends every sign-in session, refresh token and access token the account had and clears its lockout;
+         *     an accepted invitation lets the account sign in from now on. A page then says so, with a link to
+         *     sign in (200). A password the policy refuses, or two that differ, show the form again (400) and
+         *     leave the link usable. An unknown, expired or used link is a 400 page; a missing or wrong CSRF
+         *     token a 403 page.
+         */
+        post: operations["choosePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -998,6 +1257,34 @@ export interface paths {
          *     administrators of this organisation may call this.
          */
         delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organisations/{orgGroupId}/users/{userId}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id. */
+                orgGroupId: components["parameters"]["OrgGroupId"];
+                /** @description The member's user id. */
+                userId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a member's invitation again
+         * @description Emails the member a new invitation link to choose a password (valid for the platform property
+         *     `temporary.password.expiry.hours`); earlier links of the account stop working. Only for an
+         *     account that has not chosen a password yet (`invitationPending`): otherwise 409. Not a member →
+         *     404. Organisation administrators of this organisation and SafeShare administrators may call this.
+         */
+        post: operations["resendInvitation"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1907,7 +2194,198 @@ export interface components {
             code_challenge_methods_supported?: string[];
         };
         /**
-         * @description The sign-in page's form; the authorization request travels in hidden fields.
+         * @description OpenID Connect Discovery 1.0 provider metadata.
+         * @example {
+         *       "issuer": "https://access-service.xy-company.com",
+         *       "authorization_endpoint": "https://access-service.xy-company.com/api/oauth/authorize",
+         *       "token_endpoint": "https://access-service.xy-company.com/api/oauth/token",
+         *       "userinfo_endpoint": "https://access-service.xy-company.com/api/oauth/userinfo",
+         *       "jwks_uri": "https://access-service.xy-company.com/api/oauth/jwks",
+         *       "end_session_endpoint": "https://access-service.xy-company.com/api/oauth/logout",
+         *       "revocation_endpoint": "https://access-service.xy-company.com/api/oauth/revoke",
+         *       "introspection_endpoint": "https://access-service.xy-company.com/api/oauth/introspect",
+         *       "scopes_supported": [
+         *         "openid",
+         *         "profile",
+         *         "email",
+         *         "read",
+         *         "write",
+         *         "admin"
+         *       ],
+         *       "response_types_supported": [
+         *         "code",
+         *         "token"
+         *       ],
+         *       "response_modes_supported": [
+         *         "query",
+         *         "fragment"
+         *       ],
+         *       "grant_types_supported": [
+         *         "authorization_code",
+         *         "implicit",
+         *         "password",
+         *         "refresh_token"
+         *       ],
+         *       "subject_types_supported": [
+         *         "public"
+         *       ],
+         *       "id_token_signing_alg_values_supported": [
+         *         "RS256"
+         *       ],
+         *       "token_endpoint_auth_methods_supported": [
+         *         "client_secret_basic",
+         *         "none"
+         *       ],
+         *       "claims_supported": [
+         *         "iss",
+         *         "sub",
+         *         "aud",
+         *         "exp",
+         *         "iat",
+         *         "auth_time",
+         *         "nonce",
+         *         "at_hash",
+         *         "amr",
+         *         "email",
+         *         "email_verified",
+         *         "name",
+         *         "given_name",
+         *         "family_name"
+         *       ],
+         *       "code_challenge_methods_supported": [
+         *         "S256"
+         *       ],
+         *       "prompt_values_supported": [
+         *         "none",
+         *         "login",
+         *         "consent"
+         *       ]
+         *     }
+         */
+        OpenIdProviderMetadata: {
+            issuer: string;
+            authorization_endpoint: string;
+            token_endpoint: string;
+            userinfo_endpoint: string;
+            jwks_uri: string;
+            end_session_endpoint: string;
+            revocation_endpoint?: string;
+            introspection_endpoint?: string;
+            scopes_supported: string[];
+            response_types_supported: string[];
+            response_modes_supported?: string[];
+            grant_types_supported?: string[];
+            subject_types_supported: string[];
+            id_token_signing_alg_values_supported: string[];
+            token_endpoint_auth_methods_supported?: string[];
+            claims_supported: string[];
+            code_challenge_methods_supported?: string[];
+            prompt_values_supported?: string[];
+        };
+        /**
+         * @description OpenID Connect UserInfo claims; which appear depends on the token's scopes.
+         * @example {
+         *       "sub": "765456269464346680",
+         *       "email": "carol@xy-company.com",
+         *       "email_verified": true,
+         *       "name": "Carol Smith",
+         *       "given_name": "Carol",
+         *       "family_name": "Smith"
+         *     }
+         */
+        UserInfo: {
+            /** @description The user's id. */
+            sub: string;
+            /** Format: email */
+            email?: string;
+            /** @description True once the person has proved they read mail at the address (an accepted invitation, a password reset, or an account made by an administrator who vouches for it). */
+            email_verified?: boolean;
+            name?: string;
+            given_name?: string;
+            family_name?: string;
+        };
+        /**
+         * @description The "Sign out" button's and the sign-out confirmation page's form.
+         * @example {
+         *       "csrf_token": "9b2f6c0e8d7a4f1e",
+         *       "next": "/account"
+         *     }
+         */
+        SignOutForm: {
+            /** @description Must equal the `access_csrf` cookie; missing or different is a 403. */
+            csrf_token?: string;
+            client_id?: string;
+            post_logout_redirect_uri?: string;
+            state?: string;
+            /** @description A path of this service's pages to go to after signing out (`/account`, or an `/api/oauth/authorize?...` request for "Not you?"). */
+            next?: string;
+        };
+        /**
+         * @description A form with nothing but its CSRF token.
+         * @example {
+         *       "csrf_token": "9b2f6c0e8d7a4f1e"
+         *     }
+         */
+        CsrfForm: {
+            /** @description Must equal the `access_csrf` cookie; missing or different is a 403. */
+            csrf_token?: string;
+        };
+        /**
+         * @description The account page's "Revoke" form for one app.
+         * @example {
+         *       "csrf_token": "9b2f6c0e8d7a4f1e",
+         *       "client_id": "xy-reports"
+         *     }
+         */
+        AccountAppForm: {
+            /** @description Must equal the `access_csrf` cookie; missing or different is a 403. */
+            csrf_token?: string;
+            client_id: string;
+        };
+        /**
+         * @description The account page's authenticator form.
+         * @example {
+         *       "csrf_token": "9b2f6c0e8d7a4f1e",
+         *       "code": "492039"
+         *     }
+         */
+        AccountMfaForm: {
+            /** @description Must equal the `access_csrf` cookie; missing or different is a 403. */
+            csrf_token?: string;
+            /** @description A current code of the paired authenticator (needed to reset it). */
+            code?: string;
+        };
+        /**
+         * @description The "Forgot password?" page's form.
+         * @example {
+         *       "csrf_token": "9b2f6c0e8d7a4f1e",
+         *       "email": "carol@xy-company.com"
+         *     }
+         */
+        ForgotPasswordForm: {
+            /** @description Must equal the `access_csrf` cookie; missing or different is a 403. */
+            csrf_token?: string;
+            email: string;
+            return_to?: string;
+        };
+        /**
+         * @description The invitation or password reset link's form.
+         * @example {
+         *       "csrf_token": "9b2f6c0e8d7a4f1e",
+         *       "token": "3q2-7wEAAAB3R2hR5f7y0Z3vZ0oQ2w",
+         *       "password": "correct horse battery staple",
+         *       "password_again": "correct horse battery staple"
+         *     }
+         */
+        ChoosePasswordForm: {
+            /** @description Must equal the `access_csrf` cookie; missing or different is a 403. */
+            csrf_token?: string;
+            token: string;
+            password: string;
+            password_again: string;
+        };
+        /**
+         * @description The sign-in page's form; the authorization request (or `return_to`) travels in hidden fields.
          * @example {
          *       "csrf_token": "9b2f6c0e8d7a4f1e",
          *       "username": "alice@xy-company.com",
@@ -1928,15 +2406,19 @@ export interface components {
             username: string;
             password: string;
             response_type?: string;
-            client_id: string;
-            redirect_uri: string;
+            client_id?: string;
+            redirect_uri?: string;
             state?: string;
             scope?: string;
             code_challenge?: string;
             code_challenge_method?: string;
+            nonce?: string;
+            max_age?: string;
+            /** @description Instead of an authorization request, the page of this service to go to after signing in (`/account`). */
+            return_to?: string;
         };
         /**
-         * @description The Authentication code page's form; the authorization request travels in hidden fields.
+         * @description The Authentication code page's form; the authorization request (or `return_to`) travels in hidden fields.
          * @example {
          *       "csrf_token": "9b2f6c0e8d7a4f1e",
          *       "code": "492039",
@@ -1955,12 +2437,16 @@ export interface components {
             /** @description The current code of the user's authenticator app (6 digits). */
             code: string;
             response_type?: string;
-            client_id: string;
-            redirect_uri: string;
+            client_id?: string;
+            redirect_uri?: string;
             state?: string;
             scope?: string;
             code_challenge?: string;
             code_challenge_method?: string;
+            nonce?: string;
+            max_age?: string;
+            /** @description Instead of an authorization request, the page of this service to go to after signing in (`/account`). */
+            return_to?: string;
         };
         /**
          * @description The set-up page's form.
@@ -2052,6 +2538,8 @@ export interface components {
             scope?: string;
             code_challenge?: string;
             code_challenge_method?: string;
+            nonce?: string;
+            max_age?: string;
         };
         /**
          * @example {
@@ -2130,6 +2618,7 @@ export interface components {
             refreshTokenValiditySeconds: number;
             authorizedGrantTypes: components["schemas"]["GrantType"][];
             registeredRedirectUris?: components["schemas"]["RedirectUris"];
+            postLogoutRedirectUris?: components["schemas"]["RedirectUris"];
             /**
              * @description The scopes the app may ask for (default `read`, `write`). `admin` lets its tokens use the
              *     SafeShare administrators' operations, for users who are SafeShare administrators: give it
@@ -2155,6 +2644,7 @@ export interface components {
             refreshTokenValiditySeconds?: number;
             authorizedGrantTypes?: components["schemas"]["GrantType"][];
             registeredRedirectUris?: components["schemas"]["RedirectUris"];
+            postLogoutRedirectUris?: components["schemas"]["RedirectUris"];
             scope?: components["schemas"]["ScopeToken"][];
             autoApprove?: boolean;
         };
@@ -2172,6 +2662,9 @@ export interface components {
          *       ],
          *       "registeredRedirectUris": [
          *         "https://reports.xy-company.com/callback"
+         *       ],
+         *       "postLogoutRedirectUris": [
+         *         "https://reports.xy-company.com/"
          *       ],
          *       "scope": [
          *         "read"
@@ -2191,6 +2684,8 @@ export interface components {
             refreshTokenValiditySeconds: number;
             authorizedGrantTypes: components["schemas"]["GrantType"][];
             registeredRedirectUris: string[];
+            /** @description Where the app may send the browser after signing out (`post_logout_redirect_uri` of `GET /api/oauth/logout`). */
+            postLogoutRedirectUris: string[];
             scope: string[];
             autoApprove: boolean;
             enabled: boolean;
@@ -2216,6 +2711,7 @@ export interface components {
          *           "registeredRedirectUris": [
          *             "https://reports.xy-company.com/callback"
          *           ],
+         *           "postLogoutRedirectUris": [],
          *           "scope": [
          *             "read"
          *           ],
@@ -2383,6 +2879,11 @@ export interface components {
             jti: string;
             /** @description Present when the client application has the `refresh_token` grant (never with `mfa_required`). */
             refresh_token?: string;
+            /**
+             * @description An OpenID Connect ID token (RS256 JWT), when the authorization code was issued for a request
+             *     with the `openid` scope (see `authorize`).
+             */
+            id_token?: string;
             /**
              * @description Present and true when `access_token` is a restrictive token: the user's MFA is required, and
              *     the `mfa` grant with the current code of their authenticator app gives the full answer.
@@ -2782,7 +3283,8 @@ export interface components {
          *       "accountType": "local",
          *       "role": "Originator",
          *       "isOrgAdmin": false,
-         *       "planId": "765456269464346690"
+         *       "planId": "765456269464346690",
+         *       "invitationPending": false
          *     }
          */
         Member: {
@@ -2799,6 +3301,12 @@ export interface components {
             isOrgAdmin: boolean;
             /** @description The Originator's storage plan; null for other roles. */
             planId: string | null;
+            /**
+             * @description True while the account has not chosen a password: an account made by adding a member (or an
+             *     organisation's first administrator, or an imported row) gets an emailed invitation to choose
+             *     one and cannot sign in until it does (`resendInvitation` sends a new one).
+             */
+            invitationPending: boolean;
         };
         /**
          * @example {
@@ -2812,7 +3320,8 @@ export interface components {
          *           "accountType": "local",
          *           "role": "Originator",
          *           "isOrgAdmin": false,
-         *           "planId": "765456269464346690"
+         *           "planId": "765456269464346690",
+         *           "invitationPending": false
          *         }
          *       ],
          *       "count": 1,
@@ -4019,6 +4528,30 @@ export interface components {
         MfaCookie: string;
         /** @description The CSRF token the pages' forms must repeat. */
         CsrfCookie: string;
+        /** @description OpenID Connect; copied into the ID token's `nonce` claim unchanged. */
+        Nonce: string;
+        /**
+         * @description OpenID Connect, space-separated: `none` (no page may be shown: without a session, or with an
+         *     approval missing, the answer is a redirect with `error=login_required` or `consent_required`);
+         *     `login` (sign in again even with a session); `consent` (show the approval page even for an app
+         *     approved before; not for first-party apps). `none` with another value is `invalid_request`.
+         */
+        Prompt: string;
+        /**
+         * @description OpenID Connect: the most seconds since the user last signed in (entered their password); an older
+         *     session signs in again. The ID token then carries `auth_time`.
+         */
+        MaxAge: number;
+        /** @description OpenID Connect; an email address to fill in on the sign-in page. */
+        LoginHint: string;
+        /** @description An ID token this service issued to the app (it may have expired), naming who signs out. */
+        IdTokenHint: string;
+        /** @description Where to send the browser after signing out; must be one of the app's `postLogoutRedirectUris`, exactly. */
+        PostLogoutRedirectUri: string;
+        /** @description The app asking for the sign-out (needed with `post_logout_redirect_uri` when there is no `id_token_hint`). */
+        LogoutClientId: string;
+        /** @description Where the sign-in page link goes back to (an `/api/oauth/authorize?...` path of this service, or `/account`). */
+        ReturnTo: string;
         /** @description The plan's id. */
         PlanId: components["schemas"]["Id"];
         /** @description The classification's id. */
@@ -4233,6 +4766,22 @@ export interface operations {
                 code_challenge?: components["parameters"]["CodeChallenge"];
                 /** @description Must be `S256` when `code_challenge` is given; `plain` is refused. */
                 code_challenge_method?: components["parameters"]["CodeChallengeMethod"];
+                /** @description OpenID Connect; copied into the ID token's `nonce` claim unchanged. */
+                nonce?: components["parameters"]["Nonce"];
+                /**
+                 * @description OpenID Connect, space-separated: `none` (no page may be shown: without a session, or with an
+                 *     approval missing, the answer is a redirect with `error=login_required` or `consent_required`);
+                 *     `login` (sign in again even with a session); `consent` (show the approval page even for an app
+                 *     approved before; not for first-party apps). `none` with another value is `invalid_request`.
+                 */
+                prompt?: components["parameters"]["Prompt"];
+                /**
+                 * @description OpenID Connect: the most seconds since the user last signed in (entered their password); an older
+                 *     session signs in again. The ID token then carries `auth_time`.
+                 */
+                max_age?: components["parameters"]["MaxAge"];
+                /** @description OpenID Connect; an email address to fill in on the sign-in page. */
+                login_hint?: components["parameters"]["LoginHint"];
             };
             header?: never;
             path?: never;
@@ -4372,6 +4921,319 @@ export interface operations {
             200: components["responses"]["HtmlPage"];
             400: components["responses"]["HtmlError"];
             401: components["responses"]["HtmlPage"];
+            403: components["responses"]["HtmlError"];
+            413: components["responses"]["HtmlError"];
+            415: components["responses"]["HtmlError"];
+            429: components["responses"]["HtmlTooManyRequests"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdProviderMetadata"];
+                };
+            };
+        };
+    };
+    getUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's claims. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's claims. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserInfo"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startSignOut: {
+        parameters: {
+            query?: {
+                /** @description An ID token this service issued to the app (it may have expired), naming who signs out. */
+                id_token_hint?: components["parameters"]["IdTokenHint"];
+                /** @description Where to send the browser after signing out; must be one of the app's `postLogoutRedirectUris`, exactly. */
+                post_logout_redirect_uri?: components["parameters"]["PostLogoutRedirectUri"];
+                /** @description The app asking for the sign-out (needed with `post_logout_redirect_uri` when there is no `id_token_hint`). */
+                client_id?: components["parameters"]["LogoutClientId"];
+                /** @description Opaque to the server; echoed back to the client. */
+                state?: components["parameters"]["State"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The sign-in session of the authorization pages. */
+                access_session?: components["parameters"]["SessionCookie"];
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            303: components["responses"]["RedirectSeeOther"];
+            400: components["responses"]["HtmlError"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The sign-in session of the authorization pages. */
+                access_session?: components["parameters"]["SessionCookie"];
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["SignOutForm"];
+            };
+        };
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            303: components["responses"]["RedirectSeeOther"];
+            400: components["responses"]["HtmlError"];
+            403: components["responses"]["HtmlError"];
+            413: components["responses"]["HtmlError"];
+            415: components["responses"]["HtmlError"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    getAccountPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The sign-in session of the authorization pages. */
+                access_session?: components["parameters"]["SessionCookie"];
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            400: components["responses"]["HtmlError"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    revokeAccountApp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The sign-in session of the authorization pages. */
+                access_session?: components["parameters"]["SessionCookie"];
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AccountAppForm"];
+            };
+        };
+        responses: {
+            303: components["responses"]["RedirectSeeOther"];
+            400: components["responses"]["HtmlError"];
+            403: components["responses"]["HtmlError"];
+            413: components["responses"]["HtmlError"];
+            415: components["responses"]["HtmlError"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    endAccountSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The sign-in session of the authorization pages. */
+                access_session?: components["parameters"]["SessionCookie"];
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["CsrfForm"];
+            };
+        };
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            303: components["responses"]["RedirectSeeOther"];
+            400: components["responses"]["HtmlError"];
+            403: components["responses"]["HtmlError"];
+            413: components["responses"]["HtmlError"];
+            415: components["responses"]["HtmlError"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    setUpAccountMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The sign-in session of the authorization pages. */
+                access_session?: components["parameters"]["SessionCookie"];
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AccountMfaForm"];
+            };
+        };
+        responses: {
+            303: components["responses"]["RedirectSeeOther"];
+            400: components["responses"]["HtmlError"];
+            401: components["responses"]["HtmlPage"];
+            403: components["responses"]["HtmlError"];
+            413: components["responses"]["HtmlError"];
+            415: components["responses"]["HtmlError"];
+            429: components["responses"]["HtmlTooManyRequests"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    openForgotPassword: {
+        parameters: {
+            query?: {
+                /** @description Where the sign-in page link goes back to (an `/api/oauth/authorize?...` path of this service, or `/account`). */
+                return_to?: components["parameters"]["ReturnTo"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            400: components["responses"]["HtmlError"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ForgotPasswordForm"];
+            };
+        };
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            400: components["responses"]["HtmlError"];
+            403: components["responses"]["HtmlError"];
+            413: components["responses"]["HtmlError"];
+            415: components["responses"]["HtmlError"];
+            429: components["responses"]["HtmlTooManyRequests"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    openPasswordLink: {
+        parameters: {
+            query: {
+                /** @description The link's token. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            400: components["responses"]["HtmlError"];
+            429: components["responses"]["HtmlTooManyRequests"];
+            503: components["responses"]["HtmlServiceUnavailable"];
+        };
+    };
+    choosePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: {
+                /** @description The CSRF token the pages' forms must repeat. */
+                access_csrf?: components["parameters"]["CsrfCookie"];
+            };
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["ChoosePasswordForm"];
+            };
+        };
+        responses: {
+            200: components["responses"]["HtmlPage"];
+            400: components["responses"]["HtmlPage"];
             403: components["responses"]["HtmlError"];
             413: components["responses"]["HtmlError"];
             415: components["responses"]["HtmlError"];
@@ -5660,6 +6522,35 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+        };
+    };
+    resendInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organisation's id. */
+                orgGroupId: components["parameters"]["OrgGroupId"];
+                /** @description The member's user id. */
+                userId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation is sent (delivered after the answer). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWhitelistRules: {
