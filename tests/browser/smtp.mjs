@@ -8,11 +8,14 @@ function unquote(text) {
   return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16)));
 }
 
-/** The message as readable text: its raw form, then its parts decoded (quoted-printable and base64). */
+/**
+ * The message as readable text: its parts decoded (quoted-printable and base64) first, then its raw form,
+ * so a pattern finds a link as written (a quoted-printable "token=" is "token=3D" in the raw form).
+ */
 function readable(raw) {
   const base64 = [...raw.matchAll(/Content-Transfer-Encoding:\s*base64\r?\n(?:[^\r\n]+\r?\n)*\r?\n([A-Za-z0-9+/=\r\n]+)/gi)]
     .map((m) => Buffer.from(m[1].replace(/\s/g, ''), 'base64').toString('utf8'));
-  return [raw, unquote(raw), ...base64].join('\n');
+  return [unquote(raw), ...base64, raw].join('\n');
 }
 
 export async function startSmtp(port) {
