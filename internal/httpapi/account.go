@@ -99,16 +99,27 @@ func (s *Server) signedOutCookies() []*http.Cookie {
 	return []*http.Cookie{s.cookie(sessionCookie, "", -1), old}
 }
 
-func (s *Server) signedOutPage(ctx context.Context) htmlResponse {
+// signedOut is the answer once the session has ended: the browser sent to target (303) when there is
+// one, else the signed-out page; either clears the session cookie.
+func (s *Server) signedOut(ctx context.Context, target string) htmlResponse {
+	if target != "" {
+		resp := redirect(http.StatusSeeOther, target)
+		resp.cookies = s.signedOutCookies()
+		return resp
+	}
 	t := s.pageTexts(ctx)
 	page, _ := renderPage(http.StatusOK, "signedout.html", pageData{T: t, Title: t.Text("signOut.done.title")})
 	page.cookies = s.signedOutCookies()
 	return page
 }
 
-// postLogoutTarget checks a post_logout_redirect_uri against the app clientID names: "" without one;
-// a 400 page when it is not registered on that (enabled) app, or no app is named.
+// postLogoutTarget notes the app clientID names (the one asking for the sign-out) in the audit trail
+// and checks a post_logout_redirect_uri against it: "" without one; a 400 page when it is not
+// registered on that (enabled) app, or no app is named.
 func (s *Server) postLogoutTarget(ctx context.Context, t i18n.Texts, clientID, uri, state string) (string, *htmlResponse, error) {
+	if clientID != "" {
+		noteClient(ctx, clientID)
+	}
 	if uri == "" {
 		return "", nil, nil
 	}
@@ -144,9 +155,6 @@ func (s *Server) StartSignOut(ctx context.Context, req gen.StartSignOutRequestOb
 		}
 		clientID = hint.ClientID
 	}
-	if clientID != "" {
-		noteClient(ctx, clientID)
-	}
 	target, refused, err := s.postLogoutTarget(ctx, t, clientID, deref(p.PostLogoutRedirectUri), deref(p.State))
 	if err != nil {
 		return nil, err
@@ -176,12 +184,7 @@ func (s *Server) StartSignOut(ctx context.Context, req gen.StartSignOutRequestOb
 		}
 		noteSignIn(ctx, "startSignOut", u.Email, u.ID) // who signed out
 	}
-	if target != "" {
-		resp := redirect(http.StatusSeeOther, target)
-		resp.cookies = s.signedOutCookies()
-		return resp, nil
-	}
-	return s.signedOutPage(ctx), nil
+	return s.signedOut(ctx, target), nil
 }
 
 // SignOut implements gen.StrictServerInterface: the "Sign out" button and the confirmation page's form.
@@ -191,12 +194,8 @@ func (s *Server) SignOut(ctx context.Context, req gen.SignOutRequestObject) (gen
 	if !csrfOK(req.Params.AccessCsrf, b.CsrfToken) {
 		return csrfRefused(t), nil
 	}
-	clientID := deref(b.ClientId)
-	if clientID != "" {
-		noteClient(ctx, clientID)
-	}
 	// Checked before anything ends: a refused request changes nothing.
-	target, refused, err := s.postLogoutTarget(ctx, t, clientID, deref(b.PostLogoutRedirectUri), deref(b.State))
+	target, refused, err := s.postLogoutTarget(ctx, t, deref(b.ClientId), deref(b.PostLogoutRedirectUri), deref(b.State))
 	if err != nil {
 		return nil, err
 	}
@@ -213,12 +212,7 @@ func (s *Server) SignOut(ctx context.Context, req gen.SignOutRequestObject) (gen
 	if target == "" {
 		target = safeNext(deref(b.Next))
 	}
-	if target != "" {
-		resp := redirect(http.StatusSeeOther, target)
-		resp.cookies = s.signedOutCookies()
-		return resp, nil
-	}
-	return s.signedOutPage(ctx), nil
+	return s.signedOut(ctx, target), nil
 }
 
 // accountSignIn is the sign-in page that returns to the account page.
@@ -321,7 +315,7 @@ func (s *Server) EndAccountSessions(ctx context.Context, req gen.EndAccountSessi
 	if err := s.Grants.EndEverySession(ctx, u.ID); err != nil {
 		return nil, err
 	}
-	return s.signedOutPage(ctx), nil
+	return s.signedOut(ctx, ""), nil
 }
 
 // SetUpAccountMfa implements gen.StrictServerInterface: with no authenticator, the set-up page of a new
@@ -393,15 +387,8 @@ func (s *Server) signInToPage(ctx context.Context, req gen.SignInRequestObject) 
 	// No app: the session is the service's own; the MFA step is bound to "no app" likewise.
 	res, err := s.Grants.SignIn(ctx, clientapp.App{}, b.Username, b.Password, stateFrom(ctx).remoteAddr())
 	s.noteSignInPage(ctx, b.Username, res, err)
-	var msg string
-	switch {
-	case errors.Is(err, oauth.ErrMFANotSetUp):
-		msg = "signIn.error.mfaNotSetUp"
-	case errors.Is(err, user.ErrBadCredentials):
-		msg = "signIn.error.badCredentials"
-	case errors.Is(err, user.ErrDisabled):
-		msg = "signIn.error.disabled"
-	case err != nil:
+	msg, err := signInRefusal(err)
+	if err != nil {
 		return nil, err
 	}
 	if msg != "" {

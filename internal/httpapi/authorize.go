@@ -351,17 +351,8 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 	res, err := s.Grants.SignIn(ctx, a.App, b.Username, b.Password, stateFrom(ctx).remoteAddr())
 	noteClient(ctx, a.App.ClientID)
 	s.noteSignInPage(ctx, b.Username, res, err)
-	var msg string
-	switch {
-	case errors.Is(err, oauth.ErrMFANotSetUp):
-		msg = "signIn.error.mfaNotSetUp"
-	case errors.Is(err, user.ErrBadCredentials):
-		// A locked account is told the same, so the page says nothing of which accounts exist or are
-		// locked; the lock ends by itself (user.LockDuration).
-		msg = "signIn.error.badCredentials"
-	case errors.Is(err, user.ErrDisabled):
-		msg = "signIn.error.disabled"
-	case err != nil:
+	msg, err := signInRefusal(err)
+	if err != nil {
 		return nil, err
 	}
 	t := s.pageTexts(ctx)
@@ -602,4 +593,22 @@ func (s *Server) secondStep(ctx context.Context, app clientapp.App, challenge *s
 		}
 	}
 	return step, session, err
+}
+
+// signInRefusal is the sign-in page's message key for a refused sign-in (Grants.SignIn's error), for
+// both sign-in forms (an app's and the account page's); another error is returned as it is.
+func signInRefusal(err error) (string, error) {
+	switch {
+	case err == nil:
+		return "", nil
+	case errors.Is(err, oauth.ErrMFANotSetUp):
+		return "signIn.error.mfaNotSetUp", nil
+	case errors.Is(err, user.ErrBadCredentials):
+		// A locked account is told the same, so the page says nothing of which accounts exist or are
+		// locked; the lock ends by itself (user.LockDuration).
+		return "signIn.error.badCredentials", nil
+	case errors.Is(err, user.ErrDisabled):
+		return "signIn.error.disabled", nil
+	}
+	return "", err
 }
