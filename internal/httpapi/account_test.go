@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
@@ -45,17 +44,7 @@ func idToken(t *testing.T, svc *testutil.Service, issuer string, userID int64, a
 // sessionsOf counts the user's sign-in sessions in the database.
 func sessionsOf(t *testing.T, svc *testutil.Service, userID int64) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, svc.Config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, "SELECT COUNT(*) FROM auth_sessions WHERE user_id = $1", userID).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return svc.Count(t, "SELECT COUNT(*) FROM auth_sessions WHERE user_id = $1", userID)
 }
 
 func userID(t *testing.T, svc *testutil.Service, email string) int64 {
@@ -486,17 +475,7 @@ func TestAccountMFA(t *testing.T) {
 
 	// A wrong code: 401, counted towards the lockout, still paired.
 	failures := func() int {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, e.svc.Config.DatabaseURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		var n int
-		if err := conn.QueryRow(ctx, "SELECT COALESCE(SUM(failures), 0) FROM login_failures WHERE user_id = $1", userID(t, e.svc, alice)).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return e.svc.Count(t, "SELECT COALESCE(SUM(failures), 0) FROM login_failures WHERE user_id = $1", userID(t, e.svc, alice))
 	}
 	before := failures()
 	for _, code := range []string{"000000", ""} {

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -9,8 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/cocoondata/access-service/internal/testutil"
 )
@@ -72,18 +69,7 @@ func (e *env) do(t *testing.T, method, path, token string, body any) *testutil.R
 }
 
 // sql runs a statement directly on the test's database, for what no API can do (ageing a code).
-func (e *env) sql(t *testing.T, stmt string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, e.svc.Config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, stmt, args...); err != nil {
-		t.Fatal(err)
-	}
-}
+func (e *env) sql(t *testing.T, stmt string, args ...any) { t.Helper(); e.svc.Exec(t, stmt, args...) }
 
 func pkcePair(seed string) (verifier, challenge string) {
 	verifier = strings.Repeat(seed, 43/len(seed)+1)[:43]

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/oauth2"
 
 	"github.com/cocoondata/access-service/internal/clientapp"
@@ -209,33 +208,12 @@ func newWorld(t *testing.T) *world {
 }
 
 // sql runs a statement on the service's database.
-func (w *world) sql(t *testing.T, stmt string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, w.svc.Config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, stmt, args...); err != nil {
-		t.Fatal(err)
-	}
-}
+func (w *world) sql(t *testing.T, stmt string, args ...any) { t.Helper(); w.svc.Exec(t, stmt, args...) }
 
 // count runs a COUNT query on the service's database.
 func (w *world) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, w.svc.Config.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, query, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return w.svc.Count(t, query, args...)
 }
 
 func TestOIDCDiscovery(t *testing.T) {
