@@ -227,12 +227,9 @@ func (s *Service) SetChosenPassword(ctx context.Context, userID int64, hash stri
 		if !endSessions {
 			return nil
 		}
-		now := s.now()
-		if err := s.sessions.EndSessionsOfUser(ctx, userID, now); err != nil {
-			return err
-		}
-		rev = s.revoked.ForUser(s.ids.New(), userID, now)
-		return s.revoked.Record(ctx, rev)
+		var err error
+		rev, err = s.endSessionsInTx(ctx, userID)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -288,18 +285,27 @@ func (s *Service) endingSessions(ctx context.Context, userID int64, change func(
 		if err := change(ctx); err != nil {
 			return err
 		}
-		now := s.now()
-		if err := s.sessions.EndSessionsOfUser(ctx, userID, now); err != nil {
-			return err
-		}
-		rev = s.revoked.ForUser(s.ids.New(), userID, now)
-		return s.revoked.Record(ctx, rev)
+		var err error
+		rev, err = s.endSessionsInTx(ctx, userID)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	s.revoked.Add(rev)
 	return nil
+}
+
+// endSessionsInTx ends every session and refresh token of the account and records the revocation of
+// its access tokens, in the transaction ctx carries; the entry it returns is for the in-memory index,
+// once that transaction has committed.
+func (s *Service) endSessionsInTx(ctx context.Context, userID int64) (revocation.Entry, error) {
+	now := s.now()
+	if err := s.sessions.EndSessionsOfUser(ctx, userID, now); err != nil {
+		return revocation.Entry{}, err
+	}
+	rev := s.revoked.ForUser(s.ids.New(), userID, now)
+	return rev, s.revoked.Record(ctx, rev)
 }
 
 func (s *Service) hashNewPassword(ctx context.Context, pw string) (string, error) {
