@@ -118,15 +118,7 @@ func (t *Tokens) SignIDToken(r IDTokenRequest) (string, error) {
 	if c.EmailVerified != nil {
 		b = b.Claim("email_verified", *c.EmailVerified)
 	}
-	tok, err := b.Build()
-	if err != nil {
-		return "", err
-	}
-	signed, err := jwt.Sign(tok, t.keys.signWith())
-	if err != nil {
-		return "", err
-	}
-	return string(signed), nil
+	return t.keys.sign(b)
 }
 
 // atHash is the at_hash of an access token for RS256: the left half of its SHA-256, base64url without

@@ -520,6 +520,19 @@ func (k *Keys) signWith() jwt.SignEncryptParseOption {
 	return jwt.WithKey(jwa.RS256, cur.raw, jws.WithProtectedHeaders(hdr))
 }
 
+// sign builds the token's claims and signs them with the current key (access and ID tokens alike).
+func (k *Keys) sign(b *jwt.Builder) (string, error) {
+	tok, err := b.Build()
+	if err != nil {
+		return "", err
+	}
+	signed, err := jwt.Sign(tok, k.signWith())
+	if err != nil {
+		return "", err
+	}
+	return string(signed), nil
+}
+
 // Signer returns the key that signs new tokens.
 func (k *Keys) Signer() jwk.Key {
 	if cur := k.current(); cur != nil {

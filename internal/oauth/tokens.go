@@ -100,15 +100,7 @@ func (t *Tokens) Sign(p *Principal, ttl time.Duration) (string, error) {
 	if p.Restrictive {
 		b = b.Claim(claimMFARequired, true)
 	}
-	tok, err := b.Build()
-	if err != nil {
-		return "", err
-	}
-	signed, err := jwt.Sign(tok, t.keys.signWith())
-	if err != nil {
-		return "", err
-	}
-	return string(signed), nil
+	return t.keys.sign(b)
 }
 
 func nonNil(s []string) []string {
