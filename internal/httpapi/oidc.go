@@ -9,7 +9,6 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/cocoondata/access-service/gen"
-	"github.com/cocoondata/access-service/internal/clientapp"
 	"github.com/cocoondata/access-service/internal/oauth"
 )
 
@@ -20,27 +19,27 @@ var claimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "
 // GetOpenIdConfiguration implements gen.StrictServerInterface: the provider metadata, the RFC 8414
 // metadata's endpoints with OpenID Connect's own.
 func (s *Server) GetOpenIdConfiguration(context.Context, gen.GetOpenIdConfigurationRequestObject) (gen.GetOpenIdConfigurationResponseObject, error) {
-	list := func(v ...string) *[]string { return &v }
-	str := func(v string) *string { return &v }
+	m := s.serverMetadata()
+	prompts := []string{oauth.PromptNone, oauth.PromptLogin, oauth.PromptConsent}
 	return gen.GetOpenIdConfiguration200JSONResponse{
-		Issuer:                            s.Issuer,
-		AuthorizationEndpoint:             s.Issuer + "/api/oauth/authorize",
-		TokenEndpoint:                     s.Issuer + "/api/oauth/token",
+		Issuer:                            m.Issuer,
+		AuthorizationEndpoint:             m.AuthorizationEndpoint,
+		TokenEndpoint:                     m.TokenEndpoint,
 		UserinfoEndpoint:                  s.Issuer + "/api/oauth/userinfo",
-		JwksUri:                           s.Issuer + "/api/oauth/jwks",
+		JwksUri:                           m.JwksUri,
 		EndSessionEndpoint:                s.Issuer + "/api/oauth/logout",
-		RevocationEndpoint:                str(s.Issuer + "/api/oauth/revoke"),
-		IntrospectionEndpoint:             str(s.Issuer + "/api/oauth/introspect"),
+		RevocationEndpoint:                m.RevocationEndpoint,
+		IntrospectionEndpoint:             m.IntrospectionEndpoint,
 		ScopesSupported:                   []string{oauth.ScopeOpenID, oauth.ScopeProfile, oauth.ScopeEmail, ScopeRead, ScopeWrite, ScopeAdmin},
-		ResponseTypesSupported:            []string{oauth.ResponseCode, oauth.ResponseToken},
-		ResponseModesSupported:            list("query", "fragment"),
-		GrantTypesSupported:               list(clientapp.GrantAuthorizationCode, clientapp.GrantImplicit, clientapp.GrantPassword, clientapp.GrantRefreshToken),
+		ResponseTypesSupported:            m.ResponseTypesSupported,
+		ResponseModesSupported:            m.ResponseModesSupported,
+		GrantTypesSupported:               m.GrantTypesSupported,
 		SubjectTypesSupported:             []string{"public"},
 		IdTokenSigningAlgValuesSupported:  []string{"RS256"},
-		TokenEndpointAuthMethodsSupported: list("client_secret_basic", "none"),
+		TokenEndpointAuthMethodsSupported: m.TokenEndpointAuthMethodsSupported,
 		ClaimsSupported:                   claimsSupported,
-		CodeChallengeMethodsSupported:     list("S256"),
-		PromptValuesSupported:             list(oauth.PromptNone, oauth.PromptLogin, oauth.PromptConsent),
+		CodeChallengeMethodsSupported:     m.CodeChallengeMethodsSupported,
+		PromptValuesSupported:             &prompts,
 	}, nil
 }
 
