@@ -350,7 +350,7 @@ func (r auditReport) VisitExportAuditReportResponse(w http.ResponseWriter) error
 		a := auditOut(rec)
 		// Every text column is escaped, whoever wrote it: a spreadsheet must never read a cell as a
 		// formula (CSV injection), whatever a client managed to get recorded.
-		return cw.Write([]string{a.Id, a.Timestamp.Format(time.RFC3339Nano), str(a.UserId), cell(str(a.UserEmail)), cell(str(a.ClientId)),
+		return cw.Write([]string{a.Id, a.Timestamp.Format(time.RFC3339Nano), deref(a.UserId), cell(deref(a.UserEmail)), cell(deref(a.ClientId)),
 			cell(a.Method), cell(a.Path), strconv.Itoa(a.Status), cell(a.RemoteAddress), cell(string(a.Action)), cell(string(a.Category)), cell(a.Operation)})
 	})
 	cw.Flush()
@@ -372,13 +372,6 @@ func cell(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-func str(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 func auditOut(r audit.Record) gen.AuditRecord {

@@ -340,7 +340,7 @@ func (s *Server) SignIn(ctx context.Context, req gen.SignInRequestObject) (gen.S
 		return s.signInToPage(ctx, req)
 	}
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
-		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod,
+		ClientID: deref(b.ClientId), RedirectURI: deref(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod,
 		Nonce: b.Nonce, MaxAge: b.MaxAge})
 	if err != nil {
 		return nil, err
@@ -400,7 +400,7 @@ func (s *Server) VerifySignInCode(ctx context.Context, req gen.VerifySignInCodeR
 		return s.verifyCodeToPage(ctx, req)
 	}
 	r, a, refused, err := s.formAuthorization(ctx, req.Params.AccessCsrf, hiddenFields{CSRF: b.CsrfToken, ResponseType: b.ResponseType,
-		ClientID: str(b.ClientId), RedirectURI: str(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod,
+		ClientID: deref(b.ClientId), RedirectURI: deref(b.RedirectUri), State: b.State, Scope: b.Scope, CodeChallenge: b.CodeChallenge, CodeChallengeMethod: b.CodeChallengeMethod,
 		Nonce: b.Nonce, MaxAge: b.MaxAge})
 	if err != nil {
 		return nil, err
