@@ -141,28 +141,18 @@ func (s *Service) ForPage(ctx context.Context, acceptLanguage string) (Texts, er
 // ForMail is the strings of an email: the platform's default locale (users have no locale of their
 // own yet). A store that cannot be read gives the built-in strings, and is logged: an email is never
 // held back for its language.
-func (s *Service) ForMail(ctx context.Context) Texts {
-	snap, err := s.current(ctx)
-	if err != nil {
-		s.log.Warn("email in the built-in language: the languages could not be read", "error", err.Error())
-		return BuiltinTexts()
-	}
-	return snap.texts(snap.defaultLocale)
-}
+func (s *Service) ForMail(ctx context.Context) Texts { return s.ForMailIn(ctx, "") }
 
 // ForMailIn is the strings of an email to someone whose locale is code: that locale when it has a
 // bundle (the built-in one, or a custom one); else, and for an empty code, the platform's default
 // (ForMail).
 func (s *Service) ForMailIn(ctx context.Context, code string) Texts {
-	if code == "" {
-		return s.ForMail(ctx)
-	}
 	snap, err := s.current(ctx)
 	if err != nil {
 		s.log.Warn("email in the built-in language: the languages could not be read", "error", err.Error())
 		return BuiltinTexts()
 	}
-	if l, ok := Lookup(code); ok && (l.Code == Builtin || snap.Custom[l.Code] != nil) {
+	if l, ok := Lookup(code); ok && code != "" && (l.Code == Builtin || snap.Custom[l.Code] != nil) {
 		return snap.texts(l)
 	}
 	return snap.texts(snap.defaultLocale)
